@@ -1,0 +1,95 @@
+"""Checks of a built site: every internal link and asset resolves, and the manifest."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from .site import Entry
+
+MANIFEST = "articles.json"
+_LINK_ATTRIBUTES = {"href", "src", "action", "poster"}
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    page: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"broken link: {self.page}: {self.target}"
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[str] = []
+        self.base: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if value is None:
+                continue
+            if tag == "base" and name == "href":
+                self.base = value
+            elif name in _LINK_ATTRIBUTES:
+                self.links.append(value)
+            elif name == "srcset":
+                self.links += [part.split()[0] for part in value.split(",") if part.strip()]
+
+
+def links_of(html: str) -> tuple[list[str], str | None]:
+    parser = _Links()
+    parser.feed(html)
+    return parser.links, parser.base
+
+
+def check_links(site: Path) -> list[BrokenLink]:
+    """Internal links and asset references of every page that lead nowhere."""
+    broken: list[BrokenLink] = []
+    for page in sorted(site.rglob("*.html")):
+        rel_page = page.relative_to(site).as_posix()
+        links, base = links_of(page.read_text(encoding="utf-8", errors="replace"))
+        if base is not None:
+            # Pages with <base> (404.html) are served at any depth; they are
+            # checked as if at the root of the site.
+            folder = ""
+        else:
+            folder = posixpath.dirname(rel_page)
+        for link in links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith(("#", "data:")) or not parts.path:
+                continue
+            path = unquote(parts.path)
+            if path.startswith("/"):
+                broken.append(BrokenLink(rel_page, link + " (absolute path: breaks under a sub-path and from disk)"))
+                continue
+            target = posixpath.normpath(posixpath.join(folder, path))
+            if target.startswith(".."):
+                broken.append(BrokenLink(rel_page, link + " (leads outside the site)"))
+                continue
+            resolved = site / target
+            if path.endswith("/") or resolved.is_dir():
+                resolved = resolved / "index.html"
+            if not resolved.is_file():
+                broken.append(BrokenLink(rel_page, link))
+    return broken
+
+
+def manifest(entries: tuple[Entry, ...]) -> str:
+    """articles.json: how other tools find each article's permalink."""
+    records = [
+        {
+            "id": e.article.id,
+            "title": e.article.title,
+            "date": e.article.date.isoformat(),
+            "url": e.url,
+            "source": e.article.source,
+        }
+        for e in entries
+    ]
+    return json.dumps({"articles": records}, ensure_ascii=False, indent=1) + "\n"

@@ -1,0 +1,100 @@
+"""The command line: a thin layer over build(config)."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .build import BuildError, build
+from .config import CONFIG_FILE_NAME, DEFAULT_TEMPLATES, Config, ConfigError, make_config, read_config_file
+from .records import Problem
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build a static news archive: one page per article at a permanent address, "
+        "an index, archives and a search index.",
+    )
+    parser.add_argument("command", nargs="?", choices=("build", "serve"), default="build",
+                        help="build (the default), or build then serve the site on 127.0.0.1")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help=f"settings file (TOML); default: {CONFIG_FILE_NAME} in the current folder if present")
+    parser.add_argument("--source", type=Path, metavar="DIR", help="folder of articles (default: seeds)")
+    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: dist)")
+    parser.add_argument("--templates", type=Path, metavar="DIR",
+                        help=f"folder of templates that override the built-in ones ({DEFAULT_TEMPLATES.name}/)")
+    parser.add_argument("--site-title", metavar="TEXT", help="the site's name, shown in every page")
+    parser.add_argument("--base-url", metavar="URL",
+                        help="absolute address where the site will live, e.g. https://example.org/news/")
+    parser.add_argument("--language", metavar="CODE", help="language of the site and its articles (default: en)")
+    parser.add_argument("--per-page", type=int, metavar="N", help="articles per listing page (default: 50)")
+    parser.add_argument("--no-search", dest="search", action="store_const", const=False,
+                        help="do not build the search index")
+    parser.add_argument("--strict", action="store_const", const=True, help="treat any warning as a failure")
+    parser.add_argument("--check", action="store_const", const=True,
+                        help="check every internal link and asset of the built site")
+    parser.add_argument("--quiet", action="store_const", const=True, help="print warnings and errors only")
+    parser.add_argument("--port", type=int, default=8000, help="port for serve (default: 8000)")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    config_file = args.config
+    if config_file is None and Path(CONFIG_FILE_NAME).is_file():
+        config_file = Path(CONFIG_FILE_NAME)
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file {config_file} does not exist")
+    file_settings = read_config_file(config_file) if config_file else {}
+    overrides = {
+        "source": args.source, "out": args.out, "templates": args.templates,
+        "site_title": args.site_title, "base_url": args.base_url, "language": args.language,
+        "per_page": args.per_page, "search": args.search, "strict": args.strict,
+        "check": args.check, "quiet": args.quiet,
+    }
+    return make_config(file_settings, overrides)
+
+
+def _warn(problem: Problem) -> None:
+    print(problem, file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = config_from_args(args)
+        result = build(config, report=_warn)
+    except (ConfigError, BuildError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted; the previous site is untouched", file=sys.stderr)
+        return 130
+    for link in result.broken_links:
+        print(link, file=sys.stderr)
+    if not config.quiet:
+        print(result.summary(), file=sys.stderr)
+    if args.command == "serve":
+        return serve(config.out, args.port)
+    return 0
+
+
+def serve(folder: Path, port: int) -> int:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as error:
+        print(f"error: cannot serve on 127.0.0.1:{port}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"serving {folder} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0

@@ -1,0 +1,106 @@
+"""Build settings: defaults, an optional TOML file, and command-line overrides."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATES = PROJECT_ROOT / "site_templates"
+CONFIG_FILE_NAME = "broadsheet.toml"
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path = Path("seeds")
+    out: Path = Path("dist")
+    templates: Path | None = None  # a folder whose files override the built-in templates
+    site_title: str = "News Archive"
+    base_url: str | None = None  # absolute address of the site, ending in "/"
+    language: str = "en"
+    per_page: int = 50
+    search: bool = True
+    strict: bool = False
+    check: bool = False
+    quiet: bool = False
+    builtin_templates: Path = field(default=DEFAULT_TEMPLATES)
+
+    @property
+    def base_path(self) -> str:
+        """The path part of the base URL ("/news/"), or "/" without one."""
+        return urlsplit(self.base_url).path if self.base_url else "/"
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        dirs = [self.builtin_templates]
+        if self.templates is not None and self.templates.resolve() != self.builtin_templates.resolve():
+            dirs.insert(0, self.templates)
+        return tuple(dirs)
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def validate(config: Config) -> Config:
+    """Check and normalise settings; raises ConfigError with a one-line reason."""
+    changes: dict[str, Any] = {}
+    if config.base_url is not None:
+        url = config.base_url.strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"base URL {url!r} must be absolute, like https://example.org/news/")
+        if parts.query or parts.fragment:
+            raise ConfigError(f"base URL {url!r} must not have a query or fragment")
+        changes["base_url"] = url if url.endswith("/") else url + "/"
+    if not _LANGUAGE.match(config.language):
+        raise ConfigError(f"language {config.language!r} is not a language code like 'en' or 'pt-BR'")
+    if not 1 <= config.per_page <= 1000:
+        raise ConfigError(f"per_page must be between 1 and 1000, not {config.per_page}")
+    if not config.site_title.strip():
+        raise ConfigError("site title must not be empty")
+    if config.templates is not None and not config.templates.is_dir():
+        raise ConfigError(f"templates folder {config.templates} does not exist")
+    return replace(config, **changes)
+
+
+_FILE_KEYS = {f.name for f in fields(Config)} - {"builtin_templates"}
+_PATH_KEYS = {"source", "out", "templates"}
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Settings from a TOML file; paths in it are relative to the file's folder."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config file {path} cannot be read: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    settings: dict[str, Any] = {}
+    for key, value in data.items():
+        name = key.replace("-", "_")
+        if name not in _FILE_KEYS:
+            raise ConfigError(f"config file {path}: unknown setting {key!r}")
+        settings[name] = (path.parent / value) if name in _PATH_KEYS else value
+    return settings
+
+
+def make_config(file_settings: dict[str, Any], overrides: dict[str, Any]) -> Config:
+    """Defaults, then the file, then the command line (which wins)."""
+    settings = {**file_settings, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        config = Config(**settings)
+    except TypeError as error:
+        raise ConfigError(str(error)) from None
+    for name in ("source", "out", "templates"):
+        value = getattr(config, name)
+        if value is not None and not isinstance(value, Path):
+            config = replace(config, **{name: Path(value)})
+    return validate(config)

@@ -1,0 +1,40 @@
+"""The records that flow between the stages of a build."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one input file: reported as one line, never fatal."""
+
+    source: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"warning: {self.source}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as read from the corpus, before it has an address."""
+
+    id: str
+    source: str  # path relative to the source folder, with forward slashes
+    format: str  # "txt" or "md"
+    date: datetime.date
+    title: str
+    title_derived: bool
+    text: str  # the body as plain text, paragraphs separated by blank lines
+    paragraphs: tuple[str, ...]  # txt: plain paragraphs; md: empty
+    markdown: str  # md: the Markdown body; txt: empty
+    excerpt: str
+    word_count: int
+    reading_minutes: int
+    language: str
+    direction: str  # "ltr" or "rtl"
+    slug: str | None = None
+    author: str | None = None
+    tags: tuple[str, ...] = field(default_factory=tuple)

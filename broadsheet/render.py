@@ -1,0 +1,178 @@
+"""Jinja2 templates → HTML pages.
+
+Every link in a page is relative to that page, so the site works under any
+sub-path and straight from disk.  Article text is escaped; Markdown is rendered
+with raw HTML disabled.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .config import Config
+from .records import Article
+from .site import MONTH_NAMES, Entry, Listing, Site, YearArchive
+
+
+class TemplateProblem(Exception):
+    """A template that cannot be loaded or rendered; one line naming file and line."""
+
+
+def file_for(url: str) -> str:
+    """The file that serves a root-relative address."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def relative_prefix(url: str) -> str:
+    """The way from the page at `url` back to the site root ("../../")."""
+    return "../" * url.count("/")
+
+
+def paragraph_anchor(number: int) -> Markup:
+    return Markup(
+        f' <a class="cite" href="#p{number}" aria-label="Link to paragraph {number}"'
+        f' data-pagefind-ignore>¶</a>'
+    )
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+    def number_paragraphs(state: Any) -> None:
+        count = 0
+        tokens: list[Token] = state.tokens
+        for i, token in enumerate(tokens):
+            if token.type == "paragraph_open" and token.level == 0:
+                count += 1
+                token.attrSet("id", f"p{count}")
+                inline = tokens[i + 1]
+                anchor = Token("html_inline", "", 0)
+                anchor.content = str(paragraph_anchor(count))
+                inline.children = [*(inline.children or []), anchor]
+
+    md.core.ruler.push("number_paragraphs", number_paragraphs)
+    return md
+
+
+_MARKDOWN = _markdown()
+
+
+def body_html(article: Article) -> Markup:
+    """The article body, each top-level paragraph with an id (p1, p2…) and a self-link."""
+    if article.format == "md":
+        return Markup(_MARKDOWN.render(article.markdown))
+    return Markup("\n").join(
+        Markup('<p id="p{n}">{text}{anchor}</p>').format(n=n, text=text, anchor=paragraph_anchor(n))
+        for n, text in enumerate(article.paragraphs, start=1)
+    )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    path: str  # relative to the output folder
+    html: str
+
+
+class Renderer:
+    def __init__(self, config: Config, site: Site) -> None:
+        self.config = config
+        self.site = site
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in config.template_dirs]),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.globals.update(site=self._site_globals(), month_name=_month_name)
+        self.env.filters["rel"] = _rel
+        self.env.filters["long_date"] = long_date
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def _site_globals(self) -> dict[str, Any]:
+        return {
+            "title": self.config.site_title,
+            "language": self.config.language,
+            "base_url": self.config.base_url,
+            "base_path": self.config.base_path,
+            "search": self.config.search,
+            "years": self.site.years,
+            "newest": self.site.entries[:10],
+            "article_count": len(self.site.entries),
+        }
+
+    def template(self, name: str) -> jinja2.Template:
+        if name not in self._templates:
+            try:
+                self._templates[name] = self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as error:
+                raise TemplateProblem(f"{error.filename or name}:{error.lineno}: {error.message}") from None
+            except jinja2.TemplateNotFound:
+                raise TemplateProblem(f"template {name} not found in {', '.join(map(str, self.config.template_dirs))}") from None
+        return self._templates[name]
+
+    def render(self, name: str, url: str, output: str | None = None, **context: Any) -> Rendered:
+        template = self.template(name)
+        canonical = self.config.base_url + url if self.config.base_url else None
+        try:
+            html = template.render(page_url=url, root=relative_prefix(url), canonical=canonical, **context)
+        except jinja2.TemplateError as error:
+            raise TemplateProblem(f"{_where(error, template)}: {error}") from None
+        return Rendered(output or file_for(url), html)
+
+    def article(self, entry: Entry) -> Rendered:
+        return self.render("article.html", entry.url, entry=entry, article=entry.article, body=body_html(entry.article))
+
+    def listing(self, listing: Listing) -> Rendered:
+        return self.render("index.html", listing.url, listing=listing)
+
+    def year(self, year: YearArchive) -> Rendered:
+        return self.render("year.html", year.url, year=year)
+
+    def archive_page(self) -> Rendered:
+        return self.render("archive.html", "archive/")
+
+    def search_page(self) -> Rendered:
+        return self.render("search.html", "search/")
+
+    def not_found_page(self) -> Rendered:
+        # Hosts serve 404.html at any depth, so its links are taken from the site root.
+        return self.render("404.html", "", output="404.html", not_found=True)
+
+
+def _where(error: Exception, template: jinja2.Template) -> str:
+    """file:line of the template frame in which rendering failed."""
+    tb = error.__traceback__
+    where = template.filename or template.name or "template"
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__jinja_template__") is not None:
+            source = frame.f_globals["__jinja_template__"]
+            line = source.get_corresponding_lineno(tb.tb_lineno)
+            where = f"{source.filename}:{line}"
+        tb = tb.tb_next
+    return where
+
+
+@jinja2.pass_context
+def _rel(context: jinja2.runtime.Context, url: str) -> str:
+    """A root-relative address as a link from the page being rendered."""
+    return context["root"] + file_for(url)
+
+
+def long_date(day: datetime.date) -> str:
+    """'11 November 2023': unambiguous in every locale, no locale data needed."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+
+
+def _month_name(month: int) -> str:
+    return MONTH_NAMES[month - 1]

@@ -1,0 +1,181 @@
+"""The site model: permalinks, ordering, pagination and archives.
+
+Everything here is pure: Articles in, plain page objects out.  Addresses are
+paths relative to the site root, always ending in "/" for a folder page
+("" is the home page); templates turn them into relative links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Iterable, Sequence
+
+from slugify import slugify
+
+from .records import Article, Problem
+
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An article placed in the site: its permanent address and its neighbours."""
+
+    article: Article
+    url: str
+    newer: "Entry | None" = None
+    older: "Entry | None" = None
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One page of a list of articles: the home page, or an archive page."""
+
+    kind: str  # "index", "year" or "month"
+    url: str
+    title: str
+    entries: tuple[Entry, ...]
+    number: int
+    count: int  # how many pages the list has
+    first_url: str
+    previous_url: str | None
+    next_url: str | None
+    year: int | None = None
+    month: int | None = None
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    year: int
+    month: int
+    name: str
+    url: str
+    count: int
+
+
+@dataclass(frozen=True)
+class YearArchive:
+    year: int
+    url: str
+    months: tuple[MonthSummary, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class Site:
+    entries: tuple[Entry, ...]  # newest first
+    listings: tuple[Listing, ...]
+    years: tuple[YearArchive, ...]  # newest first
+
+
+def slug_of(article: Article) -> str:
+    """The last segment of the permalink: the explicit slug, else the id, made URL-safe.
+
+    Lower case ASCII, so that two articles never differ only by case on a
+    case-insensitive disk."""
+    raw = article.slug or article.id
+    slug = slugify(raw, max_length=80, word_boundary=True)
+    if not slug:
+        slug = "article-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
+    return slug
+
+
+def permalink(article: Article) -> str:
+    """The permanent address: from the date and the id or slug only, never the title."""
+    return f"{article.date:%Y/%m/%d}/{slug_of(article)}/"
+
+
+def assign_permalinks(articles: Iterable[Article]) -> tuple[list[tuple[Article, str]], list[Problem]]:
+    """Give each article a unique address; on a collision the article whose source
+    path sorts first keeps it, the others get -2, -3… with a warning."""
+    placed: list[tuple[Article, str]] = []
+    problems: list[Problem] = []
+    taken: set[str] = set()
+    wanted = sorted(((permalink(a), a) for a in articles), key=lambda pair: (pair[0], pair[1].source))
+    for url, article in wanted:
+        if url in taken:
+            n = 2
+            while f"{url[:-1]}-{n}/" in taken:
+                n += 1
+            holder = next(a for a, u in placed if u == url)
+            problems.append(Problem(article.source, f"address {url} is taken by {holder.source}; using {url[:-1]}-{n}/"))
+            url = f"{url[:-1]}-{n}/"
+        taken.add(url)
+        placed.append((article, url))
+    return placed, problems
+
+
+def newest_first(placed: Iterable[tuple[Article, str]]) -> list[tuple[Article, str]]:
+    return sorted(placed, key=lambda pair: (-pair[0].date.toordinal(), pair[1]))
+
+
+def link_neighbours(placed: Sequence[tuple[Article, str]]) -> tuple[Entry, ...]:
+    """Entries in newest-first order, each knowing the next newer and older one."""
+    bare = [Entry(article, url) for article, url in placed]
+    return tuple(
+        Entry(
+            e.article,
+            e.url,
+            newer=bare[i - 1] if i > 0 else None,
+            older=bare[i + 1] if i + 1 < len(bare) else None,
+        )
+        for i, e in enumerate(bare)
+    )
+
+
+def paginate(
+    entries: Sequence[Entry], *, kind: str, base_url: str, title: str, per_page: int,
+    year: int | None = None, month: int | None = None,
+) -> list[Listing]:
+    """Pages of at most `per_page` entries: base_url, then base_url + "page/N/"."""
+    count = max(1, -(-len(entries) // per_page))
+    urls = [base_url] + [f"{base_url}page/{n}/" for n in range(2, count + 1)]
+    return [
+        Listing(
+            kind=kind,
+            url=urls[i],
+            title=title,
+            entries=tuple(entries[i * per_page : (i + 1) * per_page]),
+            number=i + 1,
+            count=count,
+            first_url=base_url,
+            previous_url=urls[i - 1] if i > 0 else None,
+            next_url=urls[i + 1] if i + 1 < count else None,
+            year=year,
+            month=month,
+        )
+        for i in range(count)
+    ]
+
+
+def year_url(year: int) -> str:
+    return f"archive/{year:04d}/"
+
+
+def month_url(year: int, month: int) -> str:
+    return f"archive/{year:04d}/{month:02d}/"
+
+
+def build_site(articles: Iterable[Article], *, per_page: int, site_title: str) -> tuple[Site, list[Problem]]:
+    placed, problems = assign_permalinks(articles)
+    entries = link_neighbours(newest_first(placed))
+    listings = paginate(entries, kind="index", base_url="", title=site_title, per_page=per_page)
+    years: list[YearArchive] = []
+    for year, in_year in groupby(entries, key=lambda e: e.article.date.year):
+        in_year = list(in_year)
+        months = []
+        for month, in_month in groupby(in_year, key=lambda e: e.article.date.month):
+            in_month = list(in_month)
+            name = f"{MONTH_NAMES[month - 1]} {year}"
+            listings += paginate(
+                in_month, kind="month", base_url=month_url(year, month), title=name,
+                per_page=per_page, year=year, month=month,
+            )
+            months.append(MonthSummary(year, month, name, month_url(year, month), len(in_month)))
+        years.append(YearArchive(year, year_url(year), tuple(months), len(in_year)))
+    return Site(entries=entries, listings=tuple(listings), years=tuple(years)), problems

@@ -1,0 +1,156 @@
+"""Pure functions over plain article text: titles, excerpts, counts, direction."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+# Headlines of news sites rarely pass 100 characters; a derived title longer
+# than TITLE_MAX is cut back to TITLE_CUT at a word boundary.
+TITLE_MAX = 140
+TITLE_CUT = 120
+EXCERPT_LENGTH = 280
+WORDS_PER_MINUTE = 230
+
+# Words that end in a full stop without ending a sentence.  Compared in lower
+# case without the stop.
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr prof sr jr st mt ft rev hon gov sen rep pres gen lt col maj capt cmdr
+    adm sgt cpl pvt brig supt insp det sec atty dept univ inc ltd co corp bros assn
+    no nos vol vols fig figs ed eds est approx vs etc al cf ie eg
+    jan feb mar apr jun jul aug sep sept oct nov dec
+    mon tue tues wed thu thur thurs fri sat sun
+    a.m p.m
+    """.split()
+)
+
+_SENTENCE_END = re.compile(r"""([.!?…。！？]+)(["'”’»)\]]*)(\s+|$)""")
+_INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def normalise_space(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    stops = match.group(1)
+    if stops != ".":
+        return True
+    before = text[: match.start(1)]
+    word = before.rsplit(None, 1)[-1] if before.strip() else ""
+    word = word.lstrip("\"'“‘«([")
+    if not word:
+        return True
+    if word.lower() in ABBREVIATIONS:
+        return False
+    # U.S., U.K., J. (initials) and a.m are abbreviations, not sentence ends.
+    if _INITIALISM.match(word + ".") or (len(word) == 1 and word.isalpha()):
+        return False
+    rest = text[match.end() :]
+    # A sentence starts with a capital, a digit or an opening quote; "e.g. the"
+    # style continuations in lower case do not.
+    if rest and rest[0].islower():
+        return False
+    return True
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`, with its closing punctuation."""
+    text = normalise_space(text)
+    for match in _SENTENCE_END.finditer(text):
+        if _ends_sentence(text, match):
+            return text[: match.end(2)].strip()
+    return text
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    # Scripts without spaces (CJK) or a single huge word: cut mid-run instead.
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:–—-") + "…"
+
+
+def derive_title(text: str) -> str:
+    """A headline from the body: its first sentence, without a final full stop."""
+    sentence = first_sentence(text)
+    if sentence.endswith(".") and not sentence.endswith(".."):
+        word = sentence[:-1].rsplit(None, 1)[-1] if " " in sentence else sentence[:-1]
+        if not _INITIALISM.match(word + "."):
+            sentence = sentence[:-1]
+    if len(sentence) > TITLE_MAX:
+        sentence = shorten(sentence, TITLE_CUT)
+    return sentence.strip()
+
+
+def derive_excerpt(text: str, *, skip_first_sentence: bool = False, limit: int = EXCERPT_LENGTH) -> str:
+    """A teaser of about `limit` characters, ending at a sentence end where one is near.
+
+    When the title is the first sentence, the excerpt starts after it so that a
+    listing does not say the same thing twice."""
+    text = normalise_space(text)
+    if skip_first_sentence:
+        rest = text[len(first_sentence(text)) :].strip()
+        text = rest or text
+    if len(text) <= limit:
+        return text
+    window = text[: limit + 1]
+    ends = [m.end(2) for m in _SENTENCE_END.finditer(window) if _ends_sentence(window, m)]
+    if ends and ends[-1] >= limit * 0.6:
+        return window[: ends[-1]].strip()
+    return shorten(text, limit)
+
+
+def count_words(text: str) -> int:
+    """Words separated by spaces, plus each CJK character (those scripts use no spaces)."""
+    cjk = len(_CJK.findall(text))
+    spaced = len(_CJK.sub(" ", text).split())
+    return spaced + cjk
+
+
+def reading_minutes(word_count: int) -> int:
+    return max(1, math.ceil(word_count / WORDS_PER_MINUTE))
+
+
+def text_direction(text: str) -> str:
+    """'rtl' or 'ltr', from the first strongly directional character (as dir=auto does)."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return "ltr"
+
+
+_SCRIPT_LANGUAGES = (
+    (re.compile(r"[\u0590-\u05ff]"), "he"),
+    (re.compile(r"[\u0600-\u06ff\u0750-\u077f]"), "ar"),
+    (re.compile(r"[\u3040-\u30ff]"), "ja"),
+    (re.compile(r"[\uac00-\ud7af]"), "ko"),
+    (re.compile(r"[\u4e00-\u9fff]"), "zh"),
+    (re.compile(r"[\u0370-\u03ff]"), "el"),
+)
+
+
+def guess_language(text: str, default: str) -> str:
+    """A language code from the script of the text's opening, else `default`.
+
+    Plain-text articles carry no language; the script is a safe enough signal
+    for the `lang` attribute (fonts, hyphenation, screen readers)."""
+    sample = text[:400]
+    letters = sum(1 for c in sample if c.isalpha())
+    if not letters:
+        return default
+    for pattern, language in _SCRIPT_LANGUAGES:
+        if len(pattern.findall(sample)) * 2 > letters:
+            return language
+    return default
