@@ -19,6 +19,8 @@ import frontmatter
 import yaml
 from markdown_it import MarkdownIt
 
+from frontmatter.default_handlers import YAMLHandler
+
 from . import text as textlib
 from .records import Article, Problem
 
@@ -233,12 +235,30 @@ def _parse_txt(text: str, rel: str, ident: str, language: str, problems: list[Pr
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
+class _PlainYAMLLoader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text, so that a bad date is reported as one."""
+
+
+_PlainYAMLLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class _FrontMatterHandler(YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> object:
+        return yaml.load(fm, Loader=_PlainYAMLLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+_FRONT_MATTER = _FrontMatterHandler()
+
+
 def markdown_plain_text(markdown: str) -> str:
     """The readable text of a Markdown body, blocks separated by blank lines."""
     blocks: list[str] = []
     for token in _MARKDOWN.parse(markdown):
         if token.type == "inline":
-            blocks.append(textlib.normalise_space(" ".join(_inline_text(token))))
+            blocks.append(textlib.normalise_space("".join(_inline_text(token))))
         elif token.type in ("fence", "code_block"):
             blocks.append(textlib.normalise_space(token.content))
     return "\n\n".join(b for b in blocks if b)
@@ -254,7 +274,7 @@ def _inline_text(token) -> Iterator[str]:
 
 def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: list[Problem]) -> Article | None:
     try:
-        post = frontmatter.loads(text)
+        post = frontmatter.loads(text, handler=_FRONT_MATTER)
     except (yaml.YAMLError, ValueError, TypeError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         problems.append(Problem(rel, f"front matter is not valid YAML ({first}); skipped"))

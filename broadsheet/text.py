@@ -19,14 +19,17 @@ ABBREVIATIONS = frozenset(
     """
     mr mrs ms dr prof sr jr st mt ft rev hon gov sen rep pres gen lt col maj capt cmdr
     adm sgt cpl pvt brig supt insp det sec atty dept univ inc ltd co corp bros assn
-    no nos vol vols fig figs ed eds est approx vs etc al cf ie eg
+    vols figs ed eds est approx vs etc al cf ie eg
     jan feb mar apr jun jul aug sep sept oct nov dec
     mon tue tues wed thu thur thurs fri sat sun
     a.m p.m
     """.split()
 )
 
-_SENTENCE_END = re.compile(r"""([.!?…。！？]+)(["'”’»)\]]*)(\s+|$)""")
+# Full-width stops (CJK) end a sentence without a following space.
+_SENTENCE_END = re.compile(r"""([.!?…。！？]+)(["'”’»)\]」』]*)(\s+|$|(?<=[。！？」』]))""")
+# Abbreviations that stand before a number: "No. 5", "Vol. 2".
+_NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "fig", "p", "pp", "art", "para"})
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 _WHITESPACE = re.compile(r"\s+")
@@ -47,10 +50,12 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
         return True
     if word.lower() in ABBREVIATIONS:
         return False
+    rest = text[match.end() :]
+    if word.lower() in _NUMBER_ABBREVIATIONS and rest[:1].isdigit():
+        return False
     # U.S., U.K., J. (initials) and a.m are abbreviations, not sentence ends.
     if _INITIALISM.match(word + ".") or (len(word) == 1 and word.isalpha()):
         return False
-    rest = text[match.end() :]
     # A sentence starts with a capital, a digit or an opening quote; "e.g. the"
     # style continuations in lower case do not.
     if rest and rest[0].islower():
@@ -59,8 +64,8 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of `text`, with its closing punctuation."""
-    text = normalise_space(text)
+    """The first sentence of `text`'s first paragraph, with its closing punctuation."""
+    text = normalise_space(text.lstrip().split("\n\n", 1)[0])
     for match in _SENTENCE_END.finditer(text):
         if _ends_sentence(text, match):
             return text[: match.end(2)].strip()
@@ -96,10 +101,12 @@ def derive_excerpt(text: str, *, skip_first_sentence: bool = False, limit: int =
 
     When the title is the first sentence, the excerpt starts after it so that a
     listing does not say the same thing twice."""
-    text = normalise_space(text)
     if skip_first_sentence:
-        rest = text[len(first_sentence(text)) :].strip()
-        text = rest or text
+        opening = first_sentence(text)
+        flat = normalise_space(text)
+        text = flat[len(opening) :].strip() if flat.startswith(opening) else flat
+        text = text or flat
+    text = normalise_space(text)
     if len(text) <= limit:
         return text
     window = text[: limit + 1]
@@ -131,14 +138,14 @@ def text_direction(text: str) -> str:
     return "ltr"
 
 
-_SCRIPT_LANGUAGES = (
-    (re.compile(r"[\u0590-\u05ff]"), "he"),
-    (re.compile(r"[\u0600-\u06ff\u0750-\u077f]"), "ar"),
-    (re.compile(r"[\u3040-\u30ff]"), "ja"),
-    (re.compile(r"[\uac00-\ud7af]"), "ko"),
-    (re.compile(r"[\u4e00-\u9fff]"), "zh"),
-    (re.compile(r"[\u0370-\u03ff]"), "el"),
-)
+_SCRIPTS = {
+    "he": re.compile(r"[\u0590-\u05ff]"),
+    "ar": re.compile(r"[\u0600-\u06ff\u0750-\u077f]"),
+    "el": re.compile(r"[\u0370-\u03ff]"),
+    "kana": re.compile(r"[\u3040-\u30ff]"),
+    "hangul": re.compile(r"[\uac00-\ud7af]"),
+    "han": re.compile(r"[\u4e00-\u9fff]"),
+}
 
 
 def guess_language(text: str, default: str) -> str:
@@ -150,7 +157,13 @@ def guess_language(text: str, default: str) -> str:
     letters = sum(1 for c in sample if c.isalpha())
     if not letters:
         return default
-    for pattern, language in _SCRIPT_LANGUAGES:
-        if len(pattern.findall(sample)) * 2 > letters:
-            return language
+    share = {name: len(pattern.findall(sample)) for name, pattern in _SCRIPTS.items()}
+    cjk = share["kana"] + share["hangul"] + share["han"]
+    if cjk * 2 > letters:
+        if share["kana"]:
+            return "ja"
+        return "ko" if share["hangul"] > share["han"] else "zh"
+    for name in ("he", "ar", "el"):
+        if share[name] * 2 > letters:
+            return name
     return default

@@ -1,0 +1,61 @@
+"""Shared helpers: corpora are made in temporary folders, never in seeds/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from broadsheet.build import BuildResult, build
+from broadsheet.config import Config, validate
+
+PROJECT = Path(__file__).resolve().parent.parent
+SEEDS = PROJECT / "seeds"
+SEED_FILE = SEEDS / "000_18c9c60748474e6b.txt"
+
+
+def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
+    """Write `files` (relative name → text or bytes) below `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return folder
+
+
+def txt(date: str, *paragraphs: str) -> str:
+    return f" date {date} " + "\n\n".join(paragraphs) + "\n"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
+    def make(files: dict[str, str | bytes]) -> Path:
+        return write_corpus(tmp_path / "corpus", files)
+
+    return make
+
+
+@pytest.fixture
+def build_site(tmp_path: Path) -> Callable[..., tuple[BuildResult, Path]]:
+    """Build a corpus folder into tmp_path/site; returns the result and the output folder."""
+
+    def run(source: Path, **settings) -> tuple[BuildResult, Path]:
+        out = settings.pop("out", tmp_path / "site")
+        settings.setdefault("search", False)
+        config = validate(Config(source=source, out=out, **settings))
+        return build(config), out
+
+    return run
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target

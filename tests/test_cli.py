@@ -1,0 +1,91 @@
+"""The command line: exit codes, one-line warnings and errors, settings."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from broadsheet.cli import main
+
+from .conftest import PROJECT, txt, write_corpus
+
+
+def run(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_build_with_warnings_exits_zero_and_names_each_file(tmp_path):
+    source = write_corpus(tmp_path / "src", {
+        "good.txt": txt("2023-01-01", "A good story."),
+        "nodate.txt": "No header here.",
+        "baddate.txt": "date 2023-02-30 Body.",
+    })
+    done = run("--source", str(source), "--out", str(tmp_path / "out"), "--no-search")
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: baddate.txt: invalid date '2023-02-30' (expected YYYY-MM-DD); skipped",
+        "warning: nodate.txt: no 'date YYYY-MM-DD' header; skipped",
+    ]
+    summary = done.stderr.splitlines()[-1]
+    assert summary.startswith("built 1 article") and "2 warnings" in summary and "render" in summary
+    assert "Traceback" not in done.stderr
+
+
+def test_strict_fails_on_a_warning_and_writes_nothing(tmp_path):
+    source = write_corpus(tmp_path / "src", {"good.txt": txt("2023-01-01", "A."), "bad.txt": "nothing"})
+    done = run("--source", str(source), "--out", str(tmp_path / "out"), "--no-search", "--strict")
+    assert done.returncode != 0
+    assert done.stderr.splitlines()[-1] == "error: 1 warning(s) with --strict; the site was not written"
+    assert not (tmp_path / "out").exists()
+
+
+def test_fatal_problems_give_one_line_and_no_traceback(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    cases = [
+        (["--source", str(tmp_path / "missing")], "does not exist"),
+        (["--source", str(empty)], "no articles found"),
+        (["--source", str(PROJECT / "seeds"), "--out", str(PROJECT / "seeds")], "is the source folder"),
+        (["--base-url", "example.org"], "must be absolute"),
+    ]
+    for args, message in cases:
+        done = run(*args, "--out", str(tmp_path / "o"), "--no-search") if "--out" not in args else run(*args)
+        assert done.returncode == 1, args
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], done.stderr
+
+
+def test_config_file_is_read_and_options_win(tmp_path, capsys):
+    source = write_corpus(tmp_path / "src", {"a.txt": txt("2023-01-01", "A story.")})
+    (tmp_path / "broadsheet.toml").write_text(
+        'source = "src"\nout = "site"\nsite-title = "From File"\nsearch = false\n', encoding="utf-8"
+    )
+    code = main(["--config", str(tmp_path / "broadsheet.toml"), "--site-title", "From Flag", "--quiet"])
+    assert code == 0
+    assert capsys.readouterr().err == ""
+    html = (tmp_path / "site/index.html").read_text(encoding="utf-8")
+    assert "From Flag" in html and "From File" not in html
+    assert json.loads((tmp_path / "site/articles.json").read_text())["articles"][0]["source"] == "a.txt"
+    assert source.is_dir()
+
+
+def test_bad_config_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "c.toml").write_text('colour = "red"\n', encoding="utf-8")
+    assert main(["--config", str(tmp_path / "c.toml")]) == 1
+    assert capsys.readouterr().err.strip() == f"error: config file {tmp_path / 'c.toml'}: unknown setting 'colour'"
+
+
+def test_default_command_builds_seeds_into_dist(tmp_path):
+    # A copy of the project layout, so that the real dist/ is left alone.
+    (tmp_path / "seeds").mkdir()
+    for f in (PROJECT / "seeds").iterdir():
+        (tmp_path / "seeds" / f.name).write_bytes(f.read_bytes())
+    done = subprocess.run(
+        [sys.executable, str(PROJECT / "build.py")], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "dist/2023/11/11/18c9c60748474e6b/index.html").is_file()
+    assert (tmp_path / "dist/pagefind/pagefind-entry.json").is_file()
