@@ -89,3 +89,28 @@ def test_default_command_builds_seeds_into_dist(tmp_path):
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "dist/2023/11/11/18c9c60748474e6b/index.html").is_file()
     assert (tmp_path / "dist/pagefind/pagefind-entry.json").is_file()
+
+
+def test_serve_builds_then_serves_on_loopback(tmp_path):
+    import re
+    import urllib.request
+
+    source = write_corpus(tmp_path / "src", {"a.txt": txt("2023-01-01", "A served story.")})
+    process = subprocess.Popen(
+        [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", "--no-search",
+         "--source", str(source), "--out", str(tmp_path / "out")],
+        stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        for line in process.stderr:
+            match = re.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+            if match:
+                break
+        else:
+            raise AssertionError("serve printed no address")
+        with urllib.request.urlopen(match.group(1) + "2023/01/01/a/index.html", timeout=10) as response:
+            assert response.status == 200
+            assert "A served story" in response.read().decode("utf-8")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
