@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from . import check, load, search
 from .config import PROJECT_ROOT, Config

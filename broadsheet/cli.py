@@ -6,8 +6,8 @@ import argparse
 import functools
 import http.server
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .build import BuildError, build
 from .config import CONFIG_FILE_NAME, DEFAULT_TEMPLATES, Config, ConfigError, make_config, read_config_file

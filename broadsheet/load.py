@@ -10,16 +10,15 @@ import codecs
 import datetime
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import charset_normalizer
 import frontmatter
 import yaml
-from markdown_it import MarkdownIt
-
 from frontmatter.default_handlers import YAMLHandler
+from markdown_it import MarkdownIt
 
 from . import text as textlib
 from .records import Article, Problem

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markupsafe import Markup
 
 from .config import Config
 from .records import Article

@@ -8,9 +8,9 @@ paths relative to the site root, always ending in "/" for a folder page
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from typing import Iterable, Sequence
 
 from slugify import slugify
 
@@ -28,8 +28,8 @@ class Entry:
 
     article: Article
     url: str
-    newer: "Entry | None" = None
-    older: "Entry | None" = None
+    newer: Entry | None = None
+    older: Entry | None = None
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,11 @@
 """The site model: permalinks, collisions, order, pagination, archives."""
 
-import datetime
 from dataclasses import replace
 
-from broadsheet.load import parse_bytes
+from broadsheet.load import load_file, parse_bytes
 from broadsheet.site import assign_permalinks, build_site, permalink
 
 from .conftest import SEED_FILE, SEEDS
-from broadsheet.load import load_file
 
 
 def article(name="a.txt", date="2023-11-11", body="Body text here."):
@@ -46,12 +44,12 @@ def test_listing_pages_newest_first_with_neighbours_and_archives():
     dates = [e.article.date for e in site.entries]
     assert dates == sorted(dates, reverse=True)
     assert site.entries[0].newer is None and site.entries[0].older.url == site.entries[1].url
-    index = [l for l in site.listings if l.kind == "index"]
-    assert [l.url for l in index] == ["", "page/2/", "page/3/"]
-    assert [len(l.entries) for l in index] == [3, 3, 1]
+    index = [page for page in site.listings if page.kind == "index"]
+    assert [page.url for page in index] == ["", "page/2/", "page/3/"]
+    assert [len(page.entries) for page in index] == [3, 3, 1]
     assert index[1].previous_url == "" and index[1].next_url == "page/3/"
-    months = [l for l in site.listings if l.kind == "month"]
-    assert sorted(l.url for l in months) == ["archive/2023/01/", "archive/2023/02/", "archive/2023/03/"]
-    in_months = [e.url for l in months for e in l.entries]
+    months = [page for page in site.listings if page.kind == "month"]
+    assert sorted(page.url for page in months) == ["archive/2023/01/", "archive/2023/02/", "archive/2023/03/"]
+    in_months = [e.url for page in months for e in page.entries]
     assert sorted(in_months) == sorted(e.url for e in site.entries)  # each article once in its month
     assert [y.year for y in site.years] == [2023] and site.years[0].count == 7
