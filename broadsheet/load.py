@@ -201,6 +201,10 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return _decode_lenient(data[len(bom) :], encoding)
+    wide = _utf16_without_bom(data)
+    if wide is not None:
+        text, note = _decode_lenient(data, wide)
+        return text, note or f"UTF-16 without a byte order mark; decoded as {wide.upper()}"
     # Trailing NULs are padding (preallocated or truncated files), not content.
     if _looks_binary(data.rstrip(b"\x00")):
         return None
@@ -208,10 +212,6 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    wide = _utf16_without_bom(data)
-    if wide is not None:
-        text, note = _decode_lenient(data, wide)
-        return text, note or f"UTF-16 without a byte order mark; decoded as {wide.upper()}"
     lenient = data.decode("utf-8", errors="replace")
     damaged = lenient.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
     intact = sum(1 for c in lenient if c > "\x7f" and c != "\ufffd")
@@ -256,26 +256,45 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-# Encodings that charset detection cannot tell from Windows-1252 on a short
-# text: it then names the first it tried (often cp1250, Central European, which
-# turns "à" into "ŕ").  Western European text is far more common in exports, so
-# Windows-1252 (a superset of Latin-1's letters) wins every near tie.
-_PREFERRED_ENCODING = "cp1252"
-_TIE = 1.0  # percentage points of "chaos" that count as a tie
+# Detection is unreliable on short texts: for a few accented letters many
+# single-byte code pages fit, and charset_normalizer then often names a Central
+# or Baltic European one (cp1250 turns "à" into "ŕ", cp1257 "é" into "é" but
+# "à" into "ą").  Western European text is far more common in news exports, so
+# Windows-1252 (a superset of Latin-1's letters) is taken whenever it reads as
+# Latin-script text; detection decides only when it does not.
+WESTERN = "cp1252"
+# In Latin-script text most letters are ASCII; in Cyrillic, Greek, Hebrew,
+# Arabic or CJK text read as cp1252, nearly all are not.
+_MAX_NON_ASCII_LETTERS = 0.3
+# Letters around a character that is not one: how Central European text reads
+# in cp1252 ("Rz¹d", "³ód¿"); typographic apostrophes and the Catalan middle
+# dot are at home between letters.
+_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])[^\x00-\x7f](?=[^\W\d_])")
+_AT_HOME_BETWEEN_LETTERS = frozenset("’‘·\u00ad")
 
 
 def _detect_encoding(data: bytes) -> str | None:
-    matches = list(charset_normalizer.from_bytes(data))
-    if not matches:
-        return None
-    least_chaos = min(m.percent_chaos for m in matches)
-    for match in matches:
-        if match.percent_chaos <= least_chaos + _TIE and _PREFERRED_ENCODING in match.could_be_from_charset:
-            return _PREFERRED_ENCODING
-    best = min(matches, key=lambda m: m.percent_chaos)
-    if best.encoding in ("utf_8", "ascii"):
+    if _reads_as_western(data):
+        return WESTERN
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None or best.encoding in ("utf_8", "ascii"):
         return None
     return codecs.lookup(best.encoding).name
+
+
+def _reads_as_western(data: bytes) -> bool:
+    try:
+        text = data.decode(WESTERN)
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined
+        return False
+    letters = [c for c in text if c.isalpha()]
+    foreign = sum(1 for c in letters if not c.isascii())
+    if not letters or foreign > _MAX_NON_ASCII_LETTERS * len(letters):
+        return False
+    return not any(
+        not c.isalpha() and c not in _AT_HOME_BETWEEN_LETTERS
+        for c in (m.group() for m in _BETWEEN_LETTERS.finditer(text))
+    )
 
 
 def _looks_binary(data: bytes) -> bool:
