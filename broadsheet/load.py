@@ -203,8 +203,9 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
             return _decode_lenient(data[len(bom) :], encoding)
     wide = _utf16_without_bom(data)
     if wide is not None:
-        text, note = _decode_lenient(data, wide)
-        return text, note or f"UTF-16 without a byte order mark; decoded as {wide.upper()}"
+        decoded = _decode_lenient(data, wide)
+        if decoded is not None:
+            return decoded[0], decoded[1] or f"UTF-16 without a byte order mark; decoded as {wide.upper()}"
     # Trailing NULs are padding (preallocated or truncated files), not content.
     if _looks_binary(data.rstrip(b"\x00")):
         return None
@@ -213,7 +214,7 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
     except UnicodeDecodeError:
         pass
     lenient = data.decode("utf-8", errors="replace")
-    damaged = lenient.count("\ufffd") - data.decode("utf-8", errors="ignore").count("\ufffd")
+    damaged = _replaced(data, lenient, "utf-8")
     intact = sum(1 for c in lenient if c > "\x7f" and c != "\ufffd")
     # Other encodings almost never form valid multi-byte UTF-8 sequences, so a
     # file that has them is UTF-8 with some damage, not another encoding.
@@ -234,11 +235,21 @@ _BOMS = (
 )
 
 
-def _decode_lenient(data: bytes, encoding: str) -> tuple[str, str | None]:
+def _decode_lenient(data: bytes, encoding: str) -> tuple[str, str | None] | None:
+    """`data` in a declared encoding, bad sequences replaced; None when so
+    much is bad that the file is not text in that encoding at all."""
     try:
         return data.decode(encoding), None
     except UnicodeDecodeError:
-        return data.decode(encoding, errors="replace"), f"invalid {encoding.upper()} byte sequences; replaced with U+FFFD"
+        text = data.decode(encoding, errors="replace")
+    if _replaced(data, text, encoding) > _MOSTLY_TEXT * len(text):
+        return None
+    return text, f"invalid {encoding.upper()} byte sequences; replaced with U+FFFD"
+
+
+def _replaced(data: bytes, text: str, encoding: str) -> int:
+    """How many U+FFFD in `text` stand for bad bytes (not for U+FFFD written in the file)."""
+    return text.count("\ufffd") - data.decode(encoding, errors="ignore").count("\ufffd")
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -297,20 +308,24 @@ def _reads_as_western(data: bytes) -> bool:
     )
 
 
+# Text has few control characters or bad sequences; past this share, a file is binary.
+_MOSTLY_TEXT = 0.1
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if not sample:
         return False
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return controls / len(sample) > 0.1
+    return controls > _MOSTLY_TEXT * len(sample)
 
 
 def _looks_binary_text(text: str) -> bool:
     sample = text[:8192].rstrip("\x00")
     if not sample:
         return False
-    odd = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
-    return odd / len(sample) > 0.1
+    controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\f")
+    return controls > _MOSTLY_TEXT * len(sample)
 
 
 def parse_date(raw: object) -> datetime.date | None:
