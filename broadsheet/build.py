@@ -68,6 +68,8 @@ def load_articles(config: Config, report: Callable[[Problem], None]) -> list[Art
             report(problem)
         if loaded.article is not None:
             articles.append(loaded.article)
+    if not articles and paths:
+        raise BuildError(f"none of the {len(paths)} article files in {config.source} could be used (see the warnings)")
     if not articles:
         raise BuildError(f"no articles found in {config.source} (looked for .txt and .md files)")
     return articles

@@ -334,7 +334,9 @@ def parse_date(raw: object) -> datetime.date | None:
         return raw.date()
     if isinstance(raw, datetime.date):
         return raw
-    match = _ISO_DATE.match(str(raw).strip())
+    if not isinstance(raw, str):
+        return None
+    match = _ISO_DATE.match(raw.strip())
     if not match:
         return None
     try:
@@ -415,7 +417,7 @@ def _inline_text(token) -> Iterator[str]:
 def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: list[Problem]) -> Article | None:
     try:
         post = frontmatter.loads(text, handler=_FRONT_MATTER)
-    except (yaml.YAMLError, ValueError, TypeError) as error:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         problems.append(Problem(rel, f"front matter is not valid YAML ({first}); skipped"))
         return None
@@ -425,7 +427,7 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
         return None
     date = parse_date(meta["date"])
     if date is None:
-        problems.append(Problem(rel, f"invalid date {str(meta['date'])[:40]!r} (expected YYYY-MM-DD); skipped"))
+        problems.append(Problem(rel, f"invalid date {_shown(meta['date'])} (expected YYYY-MM-DD); skipped"))
         return None
     plain = markdown_plain_text(post.content)
     if textlib.is_blank(plain):
@@ -442,7 +444,11 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
     tags_raw = meta.get("tags") or ()
     if isinstance(tags_raw, str):
         tags_raw = [t for t in (s.strip() for s in tags_raw.split(",")) if t]
-    tags = tuple(str(t) for t in tags_raw) if isinstance(tags_raw, (list, tuple)) else ()
+    if not isinstance(tags_raw, (list, tuple)):
+        tags_raw = [tags_raw]
+    tags = tuple(textlib.normalise_space(str(t)) for t in tags_raw if isinstance(t, _SCALARS))
+    if len(tags) != len(tags_raw):
+        problems.append(Problem(rel, "front matter 'tags' should be a list of words; the other entries ignored"))
     return _article(
         ident=ident, rel=rel, fmt="md", date=date, title=title, text=plain,
         paragraphs=(), markdown=post.content, language=lang or language,
@@ -451,11 +457,21 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
     )
 
 
+# YAML values that read as text.  Lists and maps are not: and shown whole, a
+# map built from aliases ("billion laughs") would grow without bound.
+_SCALARS = (str, int, float, datetime.date)
+
+
+def _shown(value: object) -> str:
+    """A front matter value for a warning: quoted text, or just its kind."""
+    return repr(str(value)[:40]) if isinstance(value, _SCALARS) else f"({type(value).__name__}, not text)"
+
+
 def _meta_text(meta: dict, key: str, rel: str, problems: list[Problem]) -> str | None:
     value = meta.get(key)
     if value is None:
         return None
-    if isinstance(value, (dict, list)):
+    if not isinstance(value, _SCALARS):
         problems.append(Problem(rel, f"front matter '{key}' should be text; ignored"))
         return None
     value = textlib.normalise_space(str(value))

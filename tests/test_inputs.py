@@ -110,6 +110,17 @@ def name_not_utf8(source: Path, tmp: Path, _: pytest.MonkeyPatch) -> None:
 
 
 LONG_SENTENCE = "word " * 1000 + "and on without a stop"
+# YAML aliases that grow nine-fold at each level ("billion laughs"): 9**8 entries if expanded.
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}' if prev else 'x'] * 9)}]\n"
+    for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g"], "abcdefgh")
+)
+
+
+def front_matter(*lines: str, body: str = "Body text.") -> str:
+    return "---\n" + "".join(f"{line}\n" for line in lines) + "---\n\n" + body + "\n"
+
+
 LATIN = "Le café à Paris était déjà fermé. Après la pluie, ça va."
 WINDOWS = "\u201cQuoted\u201d news \u2013 it\u2019s the caf\u00e9\u2019s \u20ac5 menu. Second sentence."
 
@@ -153,6 +164,15 @@ CASES = [
         f"Body {MARKUP}\n\n<javascript:alert(5)> [x](JAVASCRIPT:alert(6)) [y](java\tscript:alert(7))\n\n"
         "<iframe src=x></iframe> <a href=\"javascript:alert(8)\">raw</a>\n"
     )}, "markup-md.md", True, None, pages_contain=("{{ 7*7 }}", "{% if x %}")),
+    Case("alias-bomb-tags", {"bomb.md": front_matter(ALIAS_BOMB, "title: T", "date: 2023-11-11", "tags: *h")},
+         "bomb.md", True, "'tags' should be a list of words"),
+    Case("alias-bomb-date", {"bomb.md": front_matter(ALIAS_BOMB, "title: T", "date: *h")},
+         "bomb.md", False, "invalid date (list, not text)"),
+    Case("deeply-nested-yaml", {"deep.md": front_matter("title: " + "[" * 20_000 + "]" * 20_000, "date: 2023-11-11")},
+         "deep.md", False, "front matter is not valid YAML"),
+    Case("md-no-date", {"nodate.md": front_matter("title: T")}, "nodate.md", False, "front matter has no 'date'"),
+    Case("md-no-title", {"notitle.md": front_matter("date: 2023-11-11", body="First sentence. Second.")}, "notitle.md",
+         True, "no 'title'; derived from the body", title="First sentence"),
     Case("bad-lang-md", {"bad-lang.md": '---\ntitle: T\ndate: 2023-11-11\nlang: \'en" onclick="alert(1)\'\n---\nBody.\n'},
          "bad-lang.md", True, "is not a language code"),
     one("hebrew", txt("2023-11-11", "הממשלה הודיעה היום על צעדים חדשים. זה המשך."), True, None,
@@ -263,3 +283,14 @@ def test_a_5000_character_first_sentence_makes_a_short_title():
     assert len(title) <= textlib.TITLE_MAX and title.startswith("word word") and title.endswith("…")
     excerpt = textlib.derive_excerpt(LONG_SENTENCE)
     assert len(excerpt) <= textlib.EXCERPT_LENGTH
+
+
+def test_a_corpus_of_only_bad_files_is_one_error_after_the_warnings(tmp_path: Path):
+    source = write_corpus(tmp_path / "src", {"a.txt": "no header", "b.txt": PNG})
+    code, lines = build(source, tmp_path / "out")
+    assert code == 1 and not (tmp_path / "out").exists()
+    assert lines == [
+        "warning: a.txt: no 'date YYYY-MM-DD' header; skipped",
+        "warning: b.txt: not a text file (binary content); skipped",
+        f"error: none of the 2 article files in {source} could be used (see the warnings)",
+    ]
