@@ -37,13 +37,13 @@ _WORD_WINDOW = 64
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "fig", "p", "pp", "art", "para"})
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_WHITESPACE = re.compile(r"\s+")
 # Unicode categories that draw nothing: separators, controls, format characters.
 _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"})
 
 
 def normalise_space(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() and the regex \s agree on what whitespace is; split is faster.
+    return " ".join(text.split())
 
 
 def is_blank(text: str) -> bool:
@@ -79,10 +79,15 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     return not following.islower()
 
 
-def first_sentence(text: str) -> str:
-    """The first sentence of `text`'s first paragraph, with its closing punctuation."""
+def first_sentence(text: str, *, within: int | None = None) -> str:
+    """The first sentence of `text`'s first paragraph, with its closing punctuation.
+
+    With `within`, a sentence that does not end in the first `within`
+    characters is not looked for further: the whole paragraph is returned."""
     text = normalise_space(text.lstrip().split("\n\n", 1)[0])
     for match in _SENTENCE_END.finditer(text):
+        if within is not None and match.start() >= within:
+            break
         if _ends_sentence(text, match):
             return text[: match.end(2)].strip()
     return text
@@ -102,7 +107,9 @@ def shorten(text: str, limit: int) -> str:
 
 def derive_title(text: str) -> str:
     """A headline from the body: its first sentence, without a final full stop."""
-    sentence = first_sentence(text)
+    # A sentence that ends further on is cut to TITLE_CUT all the same, so its end
+    # need not be found (in a huge paragraph without one, that is a long search).
+    sentence = first_sentence(text, within=TITLE_MAX + 2)
     if sentence.endswith(".") and not sentence.endswith(".."):
         word = sentence[:-1].rsplit(None, 1)[-1] if " " in sentence else sentence[:-1]
         if not _INITIALISM.match(word + "."):

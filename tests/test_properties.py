@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from unittest import mock
 from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
@@ -107,3 +108,21 @@ def test_no_two_articles_share_a_permalink(names_and_dates):
     assert len(placed) == len(articles) and len(set(urls)) == len(urls)
     assert len({url.lower() for url in urls}) == len(urls)
     assert all(url.isascii() and "//" not in url for url in urls)
+
+
+SENTENCE_PARTS = st.lists(
+    st.sampled_from(["word", "Word", " ", " ", "\n", ".", "...", "!", "?", "U.S.", "e.g.", "Mr.", "No. 5", "3.5",
+                     "a.m.", "“quoted.”", "。", "x" * 60, "Lt. Gen.", "J.", "\n\n"]),
+    max_size=120,
+).map("".join)
+
+
+@PROPERTY_SETTINGS
+@given(SENTENCE_PARTS)
+def test_a_title_is_the_same_as_if_the_whole_first_sentence_were_read(text):
+    # derive_title stops looking for a sentence end after TITLE_MAX characters.
+    whole = textlib.first_sentence
+    with mock.patch.object(textlib, "first_sentence", lambda text, within=None: whole(text)):
+        expected = textlib.derive_title(text)
+    assert textlib.derive_title(text) == expected
+    assert len(expected) <= textlib.TITLE_MAX
