@@ -19,6 +19,7 @@ import pytest
 
 from broadsheet import text as textlib
 from broadsheet.cli import main
+from broadsheet.load import parse_bytes
 
 from .conftest import txt, write_corpus
 from .html_checks import page_text, unsafe_pages
@@ -294,3 +295,26 @@ def test_a_corpus_of_only_bad_files_is_one_error_after_the_warnings(tmp_path: Pa
         "warning: b.txt: not a text file (binary content); skipped",
         f"error: none of the 2 article files in {source} could be used (see the warnings)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ("Le café à Paris était déjà fermé. Après la pluie, ça va.", "latin-1"),
+        ("El niño comió piñas en la montaña. ¿Qué pasó?", "latin-1"),
+        ("Die Bürger müssen größere Straßen bauen.", "latin-1"),
+        ("A população não está satisfeita com a situação.", "latin-1"),
+        ("Þjóðin kaus í dag. Ríkisstjórnin féll.", "latin-1"),
+        ("“Quoted” news – it’s the café’s €5 menu… «really».", "cp1252"),
+        ("Rząd ogłosił nowe środki. Łódź i Kraków się zgadzają.", "cp1250"),
+        ("Правительство объявило новые меры поддержки экономики.", "cp1251"),
+        ("Η κυβέρνηση ανακοίνωσε νέα μέτρα στήριξης της οικονομίας.", "cp1253"),
+        ("政府は新しい経済対策を発表した。", "shift_jis"),
+    ],
+)
+def test_short_text_in_a_legacy_encoding_is_read_right(text, encoding):
+    # Detection alone names a Central European code page for most short Western
+    # texts; the text must come out as written, with the encoding named.
+    loaded = parse_bytes(f" date 2023-11-11 {text}\n".encode(encoding), "old.txt", fmt="txt", language="en")
+    assert loaded.article.paragraphs == (text,)
+    assert len(loaded.problems) == 1 and loaded.problems[0].message.startswith("not UTF-8; decoded as ")
