@@ -95,6 +95,9 @@ def build(config: Config, report: Callable[[Problem], None] | None = None) -> Bu
             return _build(config, report)
     except OutputError as error:
         raise BuildError(str(error)) from None
+    except OSError as error:
+        # A full disk, a folder made read-only meanwhile: the previous site stays.
+        raise BuildError(f"cannot write the site: {error}") from None
 
 
 def _build(config: Config, report: Callable[[Problem], None] | None) -> BuildResult:

@@ -282,3 +282,22 @@ def test_a_second_build_into_the_same_folder_waits_for_the_first(corpus, build_s
     # Had it not waited, it would have removed the first one's staging folder as a leftover.
     assert events == ["first build ends", "second build clears leftovers"]
     assert (tmp_path / "site/index.html").is_file() and leftovers(tmp_path) == []
+
+
+def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_of(10))
+    _, out = build_site(source)
+    before = snapshot(out)
+    real, calls = write.Staging.write_bytes, []
+
+    def write_bytes(self, relpath, data):
+        calls.append(relpath)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device", str(self.path / relpath))
+        return real(self, relpath, data)
+
+    monkeypatch.setattr(write.Staging, "write_bytes", write_bytes)
+    with pytest.raises(BuildError, match=r"^cannot write the site: \[Errno 28\] No space left on device"):
+        build_site(source)
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
