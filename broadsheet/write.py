@@ -106,18 +106,22 @@ def _first_foreign_entry(folder: Path) -> str | None:
     made = _inventory(folder)
     if made is None:
         return None
-    made_folders = {str(Path(name).parent.as_posix()) for name in made}
-    made_folders |= {p.as_posix() for name in made_folders for p in Path(name).parents}
+    made_folders = set()
+    for name in made:
+        while "/" in name:
+            name = name.rsplit("/", 1)[0]
+            if name in made_folders:
+                break
+            made_folders.add(name)
+    top = len(str(folder)) + 1
     for here, dirs, files in os.walk(folder):
-        rel_here = Path(here).relative_to(folder)
+        prefix = here[top:] + "/" if len(here) >= top else ""
         for name in sorted(dirs):
-            rel = (rel_here / name).as_posix()
-            if rel not in made_folders or (Path(here) / name).is_symlink():
-                return rel + "/"
+            if prefix + name not in made_folders or os.path.islink(os.path.join(here, name)):
+                return prefix + name + "/"
         for name in sorted(files):
-            rel = (rel_here / name).as_posix()
-            if rel != MARKER and rel not in made:
-                return rel
+            if prefix + name not in made and prefix + name != MARKER:
+                return prefix + name
     return None
 
 
