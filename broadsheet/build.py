@@ -14,7 +14,7 @@ from .config import PROJECT_ROOT, Config
 from .records import Article, Problem
 from .render import Rendered, Renderer, TemplateProblem
 from .site import Site, build_site
-from .write import OutputError, Staging, check_output, clear_leftovers
+from .write import OutputError, Staging, check_output, clear_leftovers, output_lock, recover_interrupted_swap
 
 ASSETS = "assets"
 
@@ -68,6 +68,8 @@ def load_articles(config: Config, report: Callable[[Problem], None]) -> list[Art
             report(problem)
         if loaded.article is not None:
             articles.append(loaded.article)
+    if not articles and paths:
+        raise BuildError(f"none of the {len(paths)} article files in {config.source} could be used (see the warnings)")
     if not articles:
         raise BuildError(f"no articles found in {config.source} (looked for .txt and .md files)")
     return articles
@@ -87,6 +89,18 @@ def _pages(renderer: Renderer, site: Site) -> Iterator[Rendered]:
 
 def build(config: Config, report: Callable[[Problem], None] | None = None) -> BuildResult:
     """Build the site described by `config`; problems go to `report` as they are met."""
+    try:
+        with output_lock(config.out):
+            recover_interrupted_swap(config.out)
+            return _build(config, report)
+    except OutputError as error:
+        raise BuildError(str(error)) from None
+    except OSError as error:
+        # A full disk, a folder made read-only meanwhile: the previous site stays.
+        raise BuildError(f"cannot write the site: {error}") from None
+
+
+def _build(config: Config, report: Callable[[Problem], None] | None) -> BuildResult:
     result = BuildResult(out=config.out)
 
     def note(problem: Problem) -> None:

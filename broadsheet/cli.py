@@ -78,6 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(link, file=sys.stderr)
     if not config.quiet:
         print(result.summary(), file=sys.stderr)
+    if result.broken_links:
+        # The site is written (with --strict it is not), but a check that found
+        # something fails, so that scripts and CI notice.
+        print(f"error: {len(result.broken_links)} broken link(s)", file=sys.stderr)
+        return 1
     if args.command == "serve":
         return serve(config.out, args.port)
     return 0

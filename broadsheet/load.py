@@ -10,6 +10,7 @@ import codecs
 import datetime
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,14 +25,26 @@ from . import text as textlib
 from .records import Article, Problem
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
+UNTITLED = "Untitled"
 MAX_BYTES = 64 * 1024 * 1024
 
 _EXPORT_NAME = re.compile(r"^\d+_([0-9A-Fa-f]{6,})$")
 _TXT_HEADER = re.compile(r"\A[\s\ufeff]*date[ \t]+(\S+)[ \t]*(?:\n|(?=\S)|\Z)", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0]*\n")
-# C0 controls other than tab and newline, and DEL: never meaningful in an article.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls other than tab and line ends, DEL, C1 controls and noncharacters:
+# never meaningful in an article, and not allowed in an HTML page.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+# Characters that make a file name unprintable on one line: controls, and the
+# surrogates that stand for bytes of a name that is not valid UTF-8.
+_UNPRINTABLE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Dates that exports write when the real date is missing: the first day of
+# spreadsheet calendars (1899-12-30/31, 1900-01-01, 1904-01-01) and of Unix time.
+PLACEHOLDER_DATES = frozenset(
+    datetime.date.fromisoformat(d) for d in ("1899-12-30", "1899-12-31", "1900-01-01", "1904-01-01", "1970-01-01")
+)
+# A language code like "en" or "pt-BR" (BCP 47, simplified).
+_LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -54,14 +67,21 @@ def discover(source: Path) -> tuple[list[Path], list[Problem]]:
     root = source.resolve()
     found: list[Path] = []
     problems: list[Problem] = []
-    for folder, dirs, files in os.walk(source, followlinks=False):
+
+    def unreadable(error: OSError) -> None:
+        where = _relative(Path(error.filename), source) if error.filename else "."
+        problems.append(Problem(display_path(where), f"folder cannot be read ({error.strerror or error}); its articles are skipped"))
+
+    for folder, dirs, files in os.walk(source, followlinks=False, onerror=unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         here = Path(folder)
         for d in list(dirs):
             if (here / d).is_symlink():
-                target = (here / d).resolve()
-                rel = _relative(here / d, source)
-                if not _is_within(target, root):
+                target = _resolve(here / d)
+                rel = display_path(_relative(here / d, source))
+                if target is None:
+                    problems.append(Problem(rel, "link to a folder that leads nowhere (a loop), not followed"))
+                elif not _is_within(target, root):
                     problems.append(Problem(rel, "link to a folder outside the source folder, not followed"))
                 else:
                     problems.append(Problem(rel, "link to a folder, not followed (its files are read where they are)"))
@@ -70,16 +90,39 @@ def discover(source: Path) -> tuple[list[Path], list[Problem]]:
             if name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES):
                 continue
             path = here / name
-            if path.is_symlink() and not _is_within(path.resolve(), root):
-                problems.append(Problem(_relative(path, source), "link to a file outside the source folder, not followed"))
-                continue
+            if path.is_symlink():
+                target = _resolve(path)
+                if target is None:
+                    problems.append(Problem(display_path(_relative(path, source)), "link that leads nowhere (a loop); skipped"))
+                    continue
+                if not _is_within(target, root):
+                    problems.append(Problem(display_path(_relative(path, source)), "link to a file outside the source folder, not followed"))
+                    continue
             found.append(path)
     found.sort(key=lambda p: _relative(p, source))
     return found, problems
 
 
+def _resolve(path: Path) -> Path | None:
+    """Where a link leads, or None for a loop."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return None
+
+
 def _is_within(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
+
+
+def display_path(rel: str) -> str:
+    """`rel` printable on one line: control characters and bytes that are not
+    UTF-8 (kept by the file system as surrogates) become \\x escapes."""
+    if not _UNPRINTABLE_NAME.search(rel):
+        return rel
+    raw = os.fsencode(rel)
+    text = raw.decode("utf-8", errors="backslashreplace")
+    return _UNPRINTABLE_NAME.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _relative(path: Path, source: Path) -> str:
@@ -89,14 +132,22 @@ def _relative(path: Path, source: Path) -> str:
 def load_file(path: Path, source: Path, *, language: str, today: datetime.date | None = None) -> Loaded:
     """Read one file into an Article, or explain why it could not be."""
     rel = _relative(path, source)
+    shown = display_path(rel)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return Loaded(None, (Problem(rel, f"file is {size // 1_048_576} MB, over the {MAX_BYTES // 1_048_576} MB limit; skipped"),))
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # A pipe or device would block or never end; only plain files are articles.
+            return Loaded(None, (Problem(shown, "not a regular file (a pipe or device); skipped"),))
+        if info.st_size > MAX_BYTES:
+            return Loaded(None, (Problem(shown, f"file is {info.st_size // 1_048_576} MB, over the {MAX_BYTES // 1_048_576} MB limit; skipped"),))
         data = path.read_bytes()
     except OSError as error:
-        return Loaded(None, (Problem(rel, f"cannot be read ({error.strerror or error}); skipped"),))
-    return parse_bytes(data, rel, fmt=_format_of(path), language=language, today=today, name=path)
+        return Loaded(None, (Problem(shown, f"cannot be read ({error.strerror or error}); skipped"),))
+    loaded = parse_bytes(data, shown, fmt=_format_of(path), language=language, today=today, name=Path(shown))
+    if shown != rel and loaded.article is not None:
+        name_problem = Problem(shown, "file name has characters that are not printable UTF-8; shown with \\x escapes")
+        return Loaded(loaded.article, (name_problem, *loaded.problems))
+    return loaded
 
 
 def _format_of(path: Path) -> str:
@@ -122,53 +173,142 @@ def parse_bytes(
     article = parse(text, rel, ident, language, problems)
     if article is not None and today is not None and article.date > today:
         problems.append(Problem(rel, f"date {article.date.isoformat()} is in the future; built as dated"))
+    if article is not None and article.date in PLACEHOLDER_DATES:
+        problems.append(Problem(rel, f"date {article.date.isoformat()} is a common placeholder for a missing date; built as dated"))
     return Loaded(article, tuple(problems))
 
 
 def decode(data: bytes, rel: str, problems: list[Problem]) -> str | None:
-    """Bytes → text with Unix line ends, or None for a file that is not text."""
-    if data.startswith(codecs.BOM_UTF8):
-        text, encoding = _decode_lenient(data[3:], "utf-8", rel, problems), None
-    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text, encoding = _decode_lenient(data, "utf-16", rel, problems), None
-    else:
-        try:
-            text, encoding = data.decode("utf-8"), None
-        except UnicodeDecodeError:
-            text, encoding = None, _detect_encoding(data)
-            if encoding is None:
-                if _looks_binary(data):
-                    problems.append(Problem(rel, "not a text file (binary content); skipped"))
-                    return None
-                problems.append(Problem(rel, "invalid UTF-8 and no other encoding fits; bad bytes replaced with U+FFFD"))
-                text = data.decode("utf-8", errors="replace")
-            else:
-                problems.append(Problem(rel, f"not UTF-8; decoded as {encoding}"))
-                text = data.decode(encoding, errors="replace")
-    if _looks_binary_text(text):
+    """Bytes → text with Unix line ends, or None for a file that is not text.
+
+    At most one problem is added: a binary file is only reported as binary."""
+    decoded = _decode(data)
+    if decoded is None or _looks_binary_text(decoded[0]):
         problems.append(Problem(rel, "not a text file (binary content); skipped"))
         return None
-    if _CONTROL.search(text):
+    text, note = decoded
+    if note:
+        problems.append(Problem(rel, note))
+    elif _CONTROL.search(text):
         problems.append(Problem(rel, "contains NUL or other control characters; removed"))
-        text = _CONTROL.sub("", text)
+    text = _CONTROL.sub("", text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _decode_lenient(data: bytes, encoding: str, rel: str, problems: list[Problem]) -> str:
+def _decode(data: bytes) -> tuple[str, str | None] | None:
+    """The text of `data` and a note on how it was read, or None for binary data."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode_lenient(data[len(bom) :], encoding)
+    wide = _utf16_without_bom(data)
+    if wide is not None:
+        decoded = _decode_lenient(data, wide)
+        if decoded is not None:
+            return decoded[0], decoded[1] or f"UTF-16 without a byte order mark; decoded as {wide.upper()}"
+    # Trailing NULs are padding (preallocated or truncated files), not content.
+    if _looks_binary(data.rstrip(b"\x00")):
+        return None
     try:
-        return data.decode(encoding)
+        return data.decode("utf-8"), None
     except UnicodeDecodeError:
-        problems.append(Problem(rel, f"invalid {encoding.upper()} byte sequences; replaced with U+FFFD"))
-        return data.decode(encoding, errors="replace")
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    damaged = _replaced(data, lenient, "utf-8")
+    intact = sum(1 for c in lenient if c > "\x7f" and c != "\ufffd")
+    # Other encodings almost never form valid multi-byte UTF-8 sequences, so a
+    # file that has them is UTF-8 with some damage, not another encoding.
+    if intact and damaged <= intact:
+        return lenient, "invalid UTF-8 byte sequences; replaced with U+FFFD"
+    encoding = _detect_encoding(data)
+    if encoding is None:
+        return None
+    return data.decode(encoding, errors="replace"), f"not UTF-8; decoded as {encoding} (detected)"
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16: its BOM starts the same way
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _decode_lenient(data: bytes, encoding: str) -> tuple[str, str | None] | None:
+    """`data` in a declared encoding, bad sequences replaced; None when so
+    much is bad that the file is not text in that encoding at all."""
+    try:
+        return data.decode(encoding), None
+    except UnicodeDecodeError:
+        text = data.decode(encoding, errors="replace")
+    if _replaced(data, text, encoding) > _MOSTLY_TEXT * len(text):
+        return None
+    return text, f"invalid {encoding.upper()} byte sequences; replaced with U+FFFD"
+
+
+def _replaced(data: bytes, text: str, encoding: str) -> int:
+    """How many U+FFFD in `text` stand for bad bytes (not for U+FFFD written in the file)."""
+    return text.count("\ufffd") - data.decode(encoding, errors="ignore").count("\ufffd")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for text that has every other byte NUL, as
+    UTF-16 has for Latin script; else None."""
+    sample = data[: min(len(data), 8192) // 2 * 2]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    half = len(sample) // 2
+    if odd.count(0) > 0.4 * half and even.count(0) < 0.05 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.4 * half and odd.count(0) < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+# Detection is unreliable on short texts: for a few accented letters many
+# single-byte code pages fit, and charset_normalizer then often names a Central
+# or Baltic European one (cp1250 turns "à" into "ŕ", cp1257 "é" into "é" but
+# "à" into "ą").  Western European text is far more common in news exports, so
+# Windows-1252 (a superset of Latin-1's letters) is taken whenever it reads as
+# Latin-script text; detection decides only when it does not.
+WESTERN = "cp1252"
+# In Latin-script text most letters are ASCII; in Cyrillic, Greek, Hebrew,
+# Arabic or CJK text read as cp1252, nearly all are not.
+_MAX_NON_ASCII_LETTERS = 0.3
+# Letters around a character that is not one: how Central European text reads
+# in cp1252 ("Rz¹d", "³ód¿"); typographic apostrophes and the Catalan middle
+# dot are at home between letters.
+_BETWEEN_LETTERS = re.compile(r"(?<=[^\W\d_])[^\x00-\x7f](?=[^\W\d_])")
+_AT_HOME_BETWEEN_LETTERS = frozenset("’‘·\u00ad")
 
 
 def _detect_encoding(data: bytes) -> str | None:
-    if _looks_binary(data):
-        return None
+    if _reads_as_western(data):
+        return WESTERN
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding in ("utf_8", "ascii"):
         return None
     return codecs.lookup(best.encoding).name
+
+
+def _reads_as_western(data: bytes) -> bool:
+    try:
+        text = data.decode(WESTERN)
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined
+        return False
+    letters = [c for c in text if c.isalpha()]
+    foreign = sum(1 for c in letters if not c.isascii())
+    if not letters or foreign > _MAX_NON_ASCII_LETTERS * len(letters):
+        return False
+    return not any(
+        not c.isalpha() and c not in _AT_HOME_BETWEEN_LETTERS
+        for c in (m.group() for m in _BETWEEN_LETTERS.finditer(text))
+    )
+
+
+# Text has few control characters or bad sequences; past this share, a file is binary.
+_MOSTLY_TEXT = 0.1
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -176,15 +316,15 @@ def _looks_binary(data: bytes) -> bool:
     if not sample:
         return False
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
-    return controls / len(sample) > 0.1
+    return controls > _MOSTLY_TEXT * len(sample)
 
 
 def _looks_binary_text(text: str) -> bool:
-    sample = text[:8192]
+    sample = text[:8192].rstrip("\x00")
     if not sample:
         return False
-    odd = sum(1 for c in sample if c == "\ufffd" or (c < " " and c not in "\t\n\r\f"))
-    return odd / len(sample) > 0.1
+    controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\f")
+    return controls > _MOSTLY_TEXT * len(sample)
 
 
 def parse_date(raw: object) -> datetime.date | None:
@@ -193,7 +333,9 @@ def parse_date(raw: object) -> datetime.date | None:
         return raw.date()
     if isinstance(raw, datetime.date):
         return raw
-    match = _ISO_DATE.match(str(raw).strip())
+    if not isinstance(raw, str):
+        return None
+    match = _ISO_DATE.match(raw.strip())
     if not match:
         return None
     try:
@@ -221,7 +363,7 @@ def _parse_txt(text: str, rel: str, ident: str, language: str, problems: list[Pr
         problems.append(Problem(rel, f"invalid date {header.group(1)[:40]!r} (expected YYYY-MM-DD); skipped"))
         return None
     paragraphs = split_paragraphs(text[header.end() :])
-    if not paragraphs:
+    if textlib.is_blank("".join(paragraphs)):
         problems.append(Problem(rel, "no body after the date header; skipped"))
         return None
     body = "\n\n".join(paragraphs)
@@ -274,7 +416,7 @@ def _inline_text(token) -> Iterator[str]:
 def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: list[Problem]) -> Article | None:
     try:
         post = frontmatter.loads(text, handler=_FRONT_MATTER)
-    except (yaml.YAMLError, ValueError, TypeError) as error:
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         problems.append(Problem(rel, f"front matter is not valid YAML ({first}); skipped"))
         return None
@@ -284,37 +426,55 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
         return None
     date = parse_date(meta["date"])
     if date is None:
-        problems.append(Problem(rel, f"invalid date {str(meta['date'])[:40]!r} (expected YYYY-MM-DD); skipped"))
+        problems.append(Problem(rel, f"invalid date {_shown(meta['date'])} (expected YYYY-MM-DD); skipped"))
         return None
     plain = markdown_plain_text(post.content)
-    if not plain.strip():
+    if textlib.is_blank(plain):
         problems.append(Problem(rel, "no body after the front matter; skipped"))
         return None
     title = _meta_text(meta, "title", rel, problems)
     if title is None:
         problems.append(Problem(rel, "front matter has no 'title'; derived from the body"))
     slug = _meta_text(meta, "slug", rel, problems)
+    lang = _meta_text(meta, "lang", rel, problems)
+    if lang is not None and not _LANGUAGE_CODE.match(lang):
+        problems.append(Problem(rel, f"front matter 'lang' {lang[:40]!r} is not a language code like 'en' or 'pt-BR'; using {language!r}"))
+        lang = None
     tags_raw = meta.get("tags") or ()
     if isinstance(tags_raw, str):
         tags_raw = [t for t in (s.strip() for s in tags_raw.split(",")) if t]
-    tags = tuple(str(t) for t in tags_raw) if isinstance(tags_raw, (list, tuple)) else ()
+    if not isinstance(tags_raw, (list, tuple)):
+        tags_raw = [tags_raw]
+    tags = tuple(textlib.normalise_space(str(t)) for t in tags_raw if isinstance(t, _SCALARS))
+    if len(tags) != len(tags_raw):
+        problems.append(Problem(rel, "front matter 'tags' should be a list of words; the other entries ignored"))
     return _article(
         ident=ident, rel=rel, fmt="md", date=date, title=title, text=plain,
-        paragraphs=(), markdown=post.content, language=_meta_text(meta, "lang", rel, problems) or language,
+        paragraphs=(), markdown=post.content, language=lang or language,
         summary=_meta_text(meta, "summary", rel, problems), slug=slug,
         author=_meta_text(meta, "author", rel, problems), tags=tags, guess_language=False,
     )
+
+
+# YAML values that read as text.  Lists and maps are not: and shown whole, a
+# map built from aliases ("billion laughs") would grow without bound.
+_SCALARS = (str, int, float, datetime.date)
+
+
+def _shown(value: object) -> str:
+    """A front matter value for a warning: quoted text, or just its kind."""
+    return repr(str(value)[:40]) if isinstance(value, _SCALARS) else f"({type(value).__name__}, not text)"
 
 
 def _meta_text(meta: dict, key: str, rel: str, problems: list[Problem]) -> str | None:
     value = meta.get(key)
     if value is None:
         return None
-    if isinstance(value, (dict, list)):
+    if not isinstance(value, _SCALARS):
         problems.append(Problem(rel, f"front matter '{key}' should be text; ignored"))
         return None
     value = textlib.normalise_space(str(value))
-    return value or None
+    return None if textlib.is_blank(value) else value
 
 
 def _article(
@@ -325,12 +485,14 @@ def _article(
 ) -> Article:
     words = textlib.count_words(text)
     derived_title = textlib.derive_title(text) if title is None else None
+    if derived_title is not None and textlib.is_blank(derived_title):
+        derived_title = None
     return Article(
         id=ident,
         source=rel,
         format=fmt,
         date=date,
-        title=title or derived_title or ident,
+        title=title or derived_title or (ident if not textlib.is_blank(ident) else UNTITLED),
         title_derived=title is None,
         text=text,
         paragraphs=paragraphs,

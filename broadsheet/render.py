@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -85,7 +86,7 @@ class Renderer:
         self.config = config
         self.site = site
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in config.template_dirs]),
+            loader=_Loader([str(d) for d in config.template_dirs]),
             autoescape=True,
             trim_blocks=True,
             lstrip_blocks=True,
@@ -117,6 +118,8 @@ class Renderer:
                 raise TemplateProblem(f"{error.filename or name}:{error.lineno}: {error.message}") from None
             except jinja2.TemplateNotFound:
                 raise TemplateProblem(f"template {name} not found in {', '.join(map(str, self.config.template_dirs))}") from None
+            except OSError as error:
+                raise TemplateProblem(f"{error.filename or name}: cannot be read ({error.strerror or error})") from None
         return self._templates[name]
 
     def render(self, name: str, url: str, output: str | None = None, **context: Any) -> Rendered:
@@ -124,8 +127,8 @@ class Renderer:
         canonical = self.config.base_url + url if self.config.base_url else None
         try:
             html = template.render(page_url=url, root=relative_prefix(url), canonical=canonical, **context)
-        except jinja2.TemplateError as error:
-            raise TemplateProblem(f"{_where(error, template)}: {error}") from None
+        except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
+            raise TemplateProblem(f"{_where(error, template)}: {_one_line(error)}") from None
         return Rendered(output or file_for(url), html)
 
     def article(self, entry: Entry) -> Rendered:
@@ -149,17 +152,45 @@ class Renderer:
 
 
 def _where(error: Exception, template: jinja2.Template) -> str:
-    """file:line of the template frame in which rendering failed."""
-    tb = error.__traceback__
+    """file:line in the templates where rendering failed."""
+    if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
+        # A template loaded while rendering (by extends or include).
+        return f"{error.filename}:{error.lineno}"
     where = template.filename or template.name or "template"
+    tb = error.__traceback__
     while tb is not None:
-        frame = tb.tb_frame
-        if frame.f_globals.get("__jinja_template__") is not None:
-            source = frame.f_globals["__jinja_template__"]
-            line = source.get_corresponding_lineno(tb.tb_lineno)
-            where = f"{source.filename}:{line}"
+        # Jinja rewrites the traceback so that each template frame carries the
+        # template's file name and line; the innermost one is where it failed.
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, jinja2.TemplateError):
+        message = error.message or type(error).__name__
+    else:
+        message = f"{type(error).__name__}: {error}"
+    return (message.strip().splitlines() or [type(error).__name__])[0]
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that reports a template that is not UTF-8 as a
+    syntax error at its file and line, not as a crash."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as error:
+            for folder in self.searchpath:
+                path = Path(folder, *jinja2.loaders.split_template_path(template))
+                if path.is_file():
+                    line = path.read_bytes()[: error.start].count(b"\n") + 1
+                    raise jinja2.TemplateSyntaxError(
+                        f"not valid UTF-8 (byte {error.start})", line, template, str(path)
+                    ) from None
+            raise
 
 
 @jinja2.pass_context

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pagefind_bin
 
+from . import search_stable
+
 INDEX_FOLDER = "pagefind"
 
 
@@ -32,6 +34,7 @@ def run_pagefind(site: Path, *, language: str) -> int:
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise SearchError(f"pagefind failed: {detail[-1] if detail else f'exit {result.returncode}'}")
+    search_stable.stabilise(site / INDEX_FOLDER)
     return indexed_pages(site / INDEX_FOLDER)
 
 

@@ -107,7 +107,21 @@ def assign_permalinks(articles: Iterable[Article]) -> tuple[list[tuple[Article, 
             url = f"{url[:-1]}-{n}/"
         taken.add(url)
         placed.append((article, url))
+    problems += _shared_ids(placed, warned={p.source for p in problems})
     return placed, problems
+
+
+def _shared_ids(placed: Sequence[tuple[Article, str]], warned: set[str]) -> list[Problem]:
+    """One warning for each article whose id an article sorting before it has
+    already (unless it was warned about its address): tools that look
+    articles up by id would find two."""
+    first: dict[str, Article] = {}
+    problems = []
+    for article, _ in sorted(placed, key=lambda pair: pair[0].source):
+        holder = first.setdefault(article.id, article)
+        if holder is not article and article.source not in warned:
+            problems.append(Problem(article.source, f"id {article.id!r} is also the id of {holder.source}; both are built"))
+    return problems
 
 
 def newest_first(placed: Iterable[tuple[Article, str]]) -> list[tuple[Article, str]]:

@@ -26,47 +26,68 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 
-# Full-width stops (CJK) end a sentence without a following space.
-_SENTENCE_END = re.compile(r"""([.!?…。！？]+)(["'”’»)\]」』]*)(\s+|$|(?<=[。！？」』]))""")
+# Full-width stops (CJK) end a sentence without a following space.  A match
+# starts only at the first stop of a run, so that a long run of stops is
+# scanned once, not once per stop (which would make long inputs quadratic).
+_SENTENCE_END = re.compile(r"""(?<![.!?…。！？])([.!?…。！？]+)(["'”’»)\]」』]*)(\s+|$|(?<=[。！？」』]))""")
+# How far back from a full stop to look for the word it ends: abbreviations
+# and initialisms are short, and a bounded look keeps each test O(1).
+_WORD_WINDOW = 64
 # Abbreviations that stand before a number: "No. 5", "Vol. 2".
 _NUMBER_ABBREVIATIONS = frozenset({"no", "nos", "vol", "fig", "p", "pp", "art", "para"})
 _INITIALISM = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]?$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-_WHITESPACE = re.compile(r"\s+")
+# Unicode categories that draw nothing: separators, controls, format characters.
+_INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"})
 
 
 def normalise_space(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    # str.split() and the regex \s agree on what whitespace is; split is faster.
+    return " ".join(text.split())
+
+
+def is_blank(text: str) -> bool:
+    """True when nothing in `text` would show: only spaces, controls and
+    invisible format characters (zero-width spaces, joiners, marks)."""
+    return all(unicodedata.category(c) in _INVISIBLE for c in text)
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     stops = match.group(1)
     if stops != ".":
         return True
-    before = text[: match.start(1)]
-    word = before.rsplit(None, 1)[-1] if before.strip() else ""
+    start = match.start(1)
+    before = text[max(0, start - _WORD_WINDOW) : start]
+    words = before.rsplit(None, 1)
+    word = words[-1] if words else ""
+    # A word that fills the whole window is far longer than any abbreviation.
+    long_word = start > _WORD_WINDOW and len(word) == len(before)
     word = word.lstrip("\"'“‘«([")
     if not word:
         return True
-    if word.lower() in ABBREVIATIONS:
-        return False
-    rest = text[match.end() :]
-    if word.lower() in _NUMBER_ABBREVIATIONS and rest[:1].isdigit():
-        return False
-    # U.S., U.K., J. (initials) and a.m are abbreviations, not sentence ends.
-    if _INITIALISM.match(word + ".") or (len(word) == 1 and word.isalpha()):
-        return False
+    following = text[match.end() : match.end() + 1]
+    if not long_word:
+        if word.lower() in ABBREVIATIONS:
+            return False
+        if word.lower() in _NUMBER_ABBREVIATIONS and following.isdigit():
+            return False
+        # U.S., U.K., J. (initials) and a.m are abbreviations, not sentence ends.
+        if _INITIALISM.match(word + ".") or (len(word) == 1 and word.isalpha()):
+            return False
     # A sentence starts with a capital, a digit or an opening quote; "e.g. the"
     # style continuations in lower case do not.
-    if rest and rest[0].islower():
-        return False
-    return True
+    return not following.islower()
 
 
-def first_sentence(text: str) -> str:
-    """The first sentence of `text`'s first paragraph, with its closing punctuation."""
+def first_sentence(text: str, *, within: int | None = None) -> str:
+    """The first sentence of `text`'s first paragraph, with its closing punctuation.
+
+    With `within`, a sentence that does not end in the first `within`
+    characters is not looked for further: the whole paragraph is returned."""
     text = normalise_space(text.lstrip().split("\n\n", 1)[0])
     for match in _SENTENCE_END.finditer(text):
+        if within is not None and match.start() >= within:
+            break
         if _ends_sentence(text, match):
             return text[: match.end(2)].strip()
     return text
@@ -86,7 +107,9 @@ def shorten(text: str, limit: int) -> str:
 
 def derive_title(text: str) -> str:
     """A headline from the body: its first sentence, without a final full stop."""
-    sentence = first_sentence(text)
+    # A sentence that ends further on is cut to TITLE_CUT all the same, so its end
+    # need not be found (in a huge paragraph without one, that is a long search).
+    sentence = first_sentence(text, within=TITLE_MAX + 2)
     if sentence.endswith(".") and not sentence.endswith(".."):
         word = sentence[:-1].rsplit(None, 1)[-1] if " " in sentence else sentence[:-1]
         if not _INITIALISM.match(word + "."):

@@ -1,0 +1,82 @@
+"""Checks that a built page holds no executable markup from its content."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+# The only scripts a page may load: the site's own, by a relative address.
+SITE_SCRIPTS = re.compile(r"^(\.\./)*assets/(search|highlight)\.js$")
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "srcset", "xlink:href", "cite", "background"}
+# Elements no template makes, and that content must never create.
+FOREIGN_ELEMENTS = {"img", "iframe", "object", "embed", "textarea", "svg", "math", "style", "frame", "video", "audio"}
+_INVISIBLE_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+
+
+class _Scan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.findings: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "script":
+            self._in_script = True
+            if not SITE_SCRIPTS.match(values.get("src", "")):
+                self.findings.append(f"script element {values}")
+        if tag in FOREIGN_ELEMENTS:
+            self.findings.append(f"<{tag}> element")
+        if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+            self.findings.append("meta refresh")
+        for name, value in values.items():
+            if name.startswith("on"):
+                self.findings.append(f"event handler attribute {name}={value!r} on <{tag}>")
+            if name in URL_ATTRIBUTES or name == "content" and tag == "meta" and "url=" in value.lower():
+                scheme = _INVISIBLE_IN_SCHEME.sub("", value).lower()
+                if scheme.startswith(("javascript:", "vbscript:", "data:text/html")):
+                    self.findings.append(f"script URL {name}={value!r} on <{tag}>")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag == "script":
+            self._in_script = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.findings.append(f"inline script {data[:60]!r}")
+        self.text.append(data)
+
+
+def executable_markup(html: str) -> list[str]:
+    """Everything in `html` that could run code: empty for a safe page."""
+    scan = _Scan()
+    scan.feed(html)
+    scan.close()
+    return scan.findings
+
+
+def page_text(html: str) -> str:
+    """The text of a page as a reader sees it (entities decoded)."""
+    scan = _Scan()
+    scan.feed(html)
+    scan.close()
+    return "".join(scan.text)
+
+
+def unsafe_pages(site: Path) -> dict[str, list[str]]:
+    """Pages of a built site with executable markup, and what was found."""
+    found = {}
+    for page in sorted(site.rglob("*.html")):
+        if "pagefind" in page.relative_to(site).parts:
+            continue
+        findings = executable_markup(page.read_text(encoding="utf-8"))
+        if findings:
+            found[page.relative_to(site).as_posix()] = findings
+    return found

@@ -1,0 +1,303 @@
+"""The output folder: the build deletes nothing it did not make, refuses folders
+it must not replace, and an interrupted build leaves the previous site whole."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from broadsheet import write
+from broadsheet.build import BuildError
+from broadsheet.cli import main
+from broadsheet.render import Renderer
+from broadsheet.write import MARKER
+
+from .conftest import PROJECT, txt, write_corpus
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file below `folder` and a digest of its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def leftovers(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(".broadsheet-"))
+
+
+def corpus_of(count: int, extra: str = "") -> dict[str, str]:
+    return {
+        f"{i:03d}_{0xC0000 + i:08x}.txt": txt(f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", f"Story {i} {extra}. More words.")
+        for i in range(count)
+    }
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(PROJECT / "build.py"), "--no-search", *args],
+        capture_output=True, text=True, timeout=300,
+    )
+
+
+# --- folders that are never replaced ------------------------------------------------
+
+
+def refused_folders(tmp_path: Path) -> dict[str, tuple[Path, Path, Path | None, str]]:
+    """name → (source, out, templates, expected message).  Each folder to be
+    refused carries a build marker, so that only the rule under test stands
+    between it and its replacement."""
+    def marked(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / MARKER).write_text("made by hand\n", encoding="utf-8")
+        (folder / "precious.txt").write_text("keep me\n", encoding="utf-8")
+        return folder
+
+    src = write_corpus(marked(tmp_path / "a" / "src"), {"a.txt": txt("2023-01-01", "Story.")})
+    parent = marked(tmp_path / "p")
+    nested = write_corpus(parent / "src", {"a.txt": txt("2023-01-01", "Story.")})
+    templates = marked(tmp_path / "tpl")
+    (templates / "article.html").write_text("{% extends 'base.html' %}", encoding="utf-8")
+    templates_parent = marked(tmp_path / "q")
+    nested_templates = templates_parent / "tpl"
+    nested_templates.mkdir()
+    home = marked(tmp_path / "home")
+    return {
+        "source": (src, src, None, "is the source folder"),
+        "parent-of-source": (nested, parent, None, "contains the source folder"),
+        "templates": (src, templates, templates, "is a templates folder"),
+        "parent-of-templates": (src, templates_parent, nested_templates, "contains the templates folder"),
+        "home": (src, home, None, "is the home folder"),
+        "project-root": (src, PROJECT, None, "is the project folder"),
+        "file-system-root": (src, Path("/"), None, "is the file system root"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["source", "parent-of-source", "templates", "parent-of-templates", "home", "project-root", "file-system-root"]
+)
+def test_folders_that_must_survive_are_refused_as_output(name, tmp_path, build_site, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    source, out, templates, message = refused_folders(tmp_path)[name]
+    before = snapshot(out) if out != Path("/") and out != PROJECT else None
+    settings = {"templates": templates} if templates else {}
+    with pytest.raises(BuildError, match=message):
+        build_site(source, out=out, **settings)
+    if before is not None:
+        assert snapshot(out) == before
+
+
+def test_an_output_folder_is_replaced_only_when_empty_or_an_earlier_build(corpus, build_site, tmp_path):
+    source = corpus(corpus_of(2))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    build_site(source, out=empty)
+    assert (empty / MARKER).is_file() and (empty / "index.html").is_file()
+    build_site(source, out=empty)  # an earlier build: replaced
+
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="is not empty and was not made by this tool"):
+        build_site(source, out=theirs)
+    assert snapshot(theirs) == {"notes.txt": hashlib.sha256(b"mine\n").hexdigest()}
+
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x", encoding="utf-8")
+    with pytest.raises(BuildError, match="exists and is not a folder"):
+        build_site(source, out=a_file)
+    assert a_file.read_text(encoding="utf-8") == "x"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("added", ["CNAME", "2023/notes.txt", "drafts/"])
+def test_files_added_to_an_earlier_build_are_never_deleted(added, corpus, build_site, tmp_path):
+    source = corpus(corpus_of(2))
+    _, out = build_site(source)
+    if added.endswith("/"):
+        (out / added).mkdir()
+    else:
+        (out / added).parent.mkdir(parents=True, exist_ok=True)
+        (out / added).write_text("someone else's\n", encoding="utf-8")
+    before = snapshot(out)
+    with pytest.raises(BuildError, match=f"holds {added}, which the last build did not make"):
+        build_site(source)
+    assert snapshot(out) == before and (out / added).exists()
+
+
+def test_the_marker_lists_every_file_the_build_made(corpus, build_site):
+    _, out = build_site(corpus(corpus_of(3)), search=True)
+    listed = (out / MARKER).read_text(encoding="utf-8").split(write.INVENTORY_HEADING, 1)[1].splitlines()
+    assert listed == sorted(set(snapshot(out)) - {MARKER})
+    assert any(name.startswith("pagefind/") for name in listed)
+
+
+# --- interrupted builds --------------------------------------------------------------
+
+
+def test_interrupt_during_rendering_leaves_the_previous_site(corpus, build_site, tmp_path, monkeypatch, capsys):
+    source = corpus(corpus_of(20))
+    _, out = build_site(source)
+    before = snapshot(out)
+    write_corpus(source, {"new.txt": txt("2024-01-01", "A new story.")})
+    real, calls = Renderer.article, []
+
+    def interrupted(self, entry):
+        calls.append(entry)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return real(self, entry)
+
+    monkeypatch.setattr(Renderer, "article", interrupted)
+    code = main(["--source", str(source), "--out", str(out), "--no-search"])
+    assert code == 130 and "interrupted" in capsys.readouterr().err
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_interrupt_between_the_two_renames_puts_the_old_site_back(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_of(5))
+    _, out = build_site(source)
+    before = snapshot(out)
+    real = os.rename
+
+    def rename(old, new):
+        if Path(old).name.startswith(write.STAGING_PREFIX):
+            raise KeyboardInterrupt
+        return real(old, new)
+
+    monkeypatch.setattr(write.os, "rename", rename)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(source)
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def wait_until_rendering(parent: Path, process: subprocess.Popen, first_page: str) -> Path | None:
+    """The staging folder of `process` once it holds `first_page`, and before it
+    holds 404.html (the last page rendered); None if the moment was missed."""
+    while process.poll() is None:
+        for staging in parent.glob(f"{write.STAGING_PREFIX}*"):
+            if (staging / first_page).is_file():
+                return staging if not (staging / "404.html").exists() else None
+        time.sleep(0.001)
+    return None
+
+
+def test_sigkill_during_rendering_leaves_the_previous_site(tmp_path):
+    source = write_corpus(tmp_path / "src", corpus_of(400))
+    out = tmp_path / "site"
+    assert cli("--source", str(source), "--out", str(out)).returncode == 0
+    before = snapshot(out)
+    # Pages are rendered in the manifest's order: the first one is written first.
+    first_page = json.loads((out / "articles.json").read_text(encoding="utf-8"))["articles"][0]["url"] + "index.html"
+    write_corpus(source, corpus_of(400, extra="changed"))
+    for _ in range(10):
+        process = subprocess.Popen(
+            [sys.executable, str(PROJECT / "build.py"), "--no-search", "--source", str(source), "--out", str(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        staging = wait_until_rendering(tmp_path, process, first_page)
+        if staging is not None:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            break
+        process.wait()
+    else:
+        pytest.fail("the build was never caught while rendering")
+    assert process.returncode == -signal.SIGKILL
+    assert snapshot(out) == before
+    assert leftovers(tmp_path)  # the killed build's staging folder is still there
+
+    done = cli("--source", str(source), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert leftovers(tmp_path) == []
+    assert "changed" in (out / first_page).read_text(encoding="utf-8")
+
+
+KILL_BETWEEN_RENAMES = """
+import os, signal, sys
+real = os.rename
+def rename(old, new):
+    if os.path.basename(os.fspath(old)).startswith(".broadsheet-staging-"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(old, new)
+os.rename = rename
+from broadsheet.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigkill_between_the_two_renames_is_recovered_by_the_next_build(tmp_path):
+    source = write_corpus(tmp_path / "src", corpus_of(30))
+    out = tmp_path / "site"
+    assert cli("--source", str(source), "--out", str(out)).returncode == 0
+    before = snapshot(out)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_BETWEEN_RENAMES, "--no-search", "--source", str(source), "--out", str(out)],
+        capture_output=True, text=True, timeout=300, cwd=PROJECT,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    assert not out.exists()  # the moment between the renames: the old site is set aside
+    assert any(name.startswith(write.RETIRED_PREFIX) for name in leftovers(tmp_path))
+
+    # A build that then fails still puts the previous site back first.
+    write_corpus(source, {"bad.txt": "no header"})
+    failed = cli("--source", str(source), "--out", str(out), "--strict")
+    assert failed.returncode == 1
+    assert snapshot(out) == before
+
+    (source / "bad.txt").unlink()
+    assert cli("--source", str(source), "--out", str(out)).returncode == 0
+    assert leftovers(tmp_path) == []
+
+
+def test_a_second_build_into_the_same_folder_waits_for_the_first(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_of(3))
+    events: list[str] = []
+    real = write.clear_leftovers
+
+    def clear_leftovers(out):
+        events.append("second build clears leftovers")
+        real(out)
+
+    monkeypatch.setattr("broadsheet.build.clear_leftovers", clear_leftovers)
+    with write.output_lock(tmp_path / "site"):  # the first build, still running
+        second = threading.Thread(target=build_site, args=(source,))
+        second.start()
+        time.sleep(0.3)  # time enough for a second build that does not wait to get going
+        events.append("first build ends")
+    second.join()
+    # Had it not waited, it would have removed the first one's staging folder as a leftover.
+    assert events == ["first build ends", "second build clears leftovers"]
+    assert (tmp_path / "site/index.html").is_file() and leftovers(tmp_path) == []
+
+
+def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_of(10))
+    _, out = build_site(source)
+    before = snapshot(out)
+    real, calls = write.Staging.write_bytes, []
+
+    def write_bytes(self, relpath, data):
+        calls.append(relpath)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device", str(self.path / relpath))
+        return real(self, relpath, data)
+
+    monkeypatch.setattr(write.Staging, "write_bytes", write_bytes)
+    with pytest.raises(BuildError, match=r"^cannot write the site: \[Errno 28\] No space left on device"):
+        build_site(source)
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []

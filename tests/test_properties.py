@@ -1,0 +1,129 @@
+"""Properties that hold for any input: loading never raises, titles are never
+empty, no word of a text is lost, no markup gets through, addresses are unique."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import replace
+from unittest import mock
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from broadsheet import text as textlib
+from broadsheet.load import parse_bytes
+from broadsheet.render import body_html
+from broadsheet.site import assign_permalinks
+
+from .html_checks import executable_markup, page_text
+
+PROPERTY_SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Anything a word may hold: no whitespace, no controls or noncharacters (which
+# the loader removes, with a warning), no lone surrogates (not encodable).
+WORD = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zs", "Zl", "Zp", "Co", "Cn")).filter(lambda c: not c.isspace()),
+    min_size=1, max_size=12,
+)
+SEPARATOR = st.sampled_from([" ", "  ", "\n", "\n\n", "\r\n", "\r\n\r\n", "\t", "\r", "\n \n"])
+SOME_TEXT = st.text(max_size=400)
+MARKDOWN_NOISE = st.lists(
+    st.sampled_from([
+        "<script>alert(1)</script>", "[x](javascript:alert(1))", "<javascript:alert(1)>", "![i](javascript:x)",
+        '"><img src=x onerror=alert(1)>', "{{ 7*7 }}", "{% raw %}", "`code`", "**b**", "\n\n", "\n", " ",
+        "[r]: javascript:alert(1)\n\n[r]", "<a href='javascript:x'>", "&lt;", "&#106;avascript:", "# h", "> q", "- l",
+    ]) | SOME_TEXT,
+    max_size=12,
+).map("".join)
+
+
+def load(data: bytes, fmt: str):
+    return parse_bytes(data, f"f.{fmt}", fmt=fmt, language="en", today=datetime.date(2030, 1, 1))
+
+
+def check_loaded(loaded) -> None:
+    assert loaded.article is not None or loaded.problems
+    if loaded.article is not None:
+        assert loaded.article.title and not textlib.is_blank(loaded.article.title)
+    for problem in loaded.problems:
+        assert "\n" not in str(problem)
+
+
+@PROPERTY_SETTINGS
+@given(SOME_TEXT, st.sampled_from(["txt", "md"]))
+def test_any_text_gives_an_article_or_a_warning(text, fmt):
+    check_loaded(load(text.encode("utf-8", errors="surrogatepass"), fmt))
+    check_loaded(load(f"date 2023-11-11 {text}".encode("utf-8", errors="surrogatepass"), fmt))
+    check_loaded(load(f"---\ntitle: {text[:40]!r}\ndate: 2023-11-11\n---\n{text}".encode("utf-8", errors="surrogatepass"), "md"))
+
+
+@PROPERTY_SETTINGS
+@given(st.binary(max_size=600), st.sampled_from(["txt", "md"]))
+def test_any_bytes_give_an_article_or_a_warning(data, fmt):
+    check_loaded(load(data, fmt))
+    check_loaded(load(b"date 2023-11-11 " + data, fmt))
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.tuples(WORD, SEPARATOR), min_size=1, max_size=40))
+def test_every_word_of_a_text_body_is_on_its_page(pieces):
+    body = "".join(word + separator for word, separator in pieces)
+    loaded = load(f"date 2023-11-11 {body}".encode(), "txt")
+    if loaded.article is None:  # a body of invisible characters only
+        assert loaded.problems and all(textlib.is_blank(word) for word, _ in pieces)
+        return
+    html = str(body_html(loaded.article))
+    assert executable_markup(html) == []
+    shown = page_text(html)
+    for word, _ in pieces:
+        assert word in shown
+
+
+@PROPERTY_SETTINGS
+@given(MARKDOWN_NOISE, st.lists(WORD, max_size=5).map(" ".join))
+def test_no_markdown_makes_executable_markup(markdown, title):
+    loaded = load(f"---\ntitle: x\ndate: 2023-11-11\n---\n{markdown}\n\n{title}".encode(), "md")
+    if loaded.article is None:
+        return
+    html = str(body_html(loaded.article))
+    assert executable_markup(html) == []
+    assert "49" not in html or "49" in markdown + title
+
+
+NAME = st.text(alphabet=st.sampled_from("aAbB_-. 0123456789éÉ日本/"), min_size=1, max_size=10)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.tuples(NAME, st.sampled_from(["2023-01-01", "2023-01-02"])), min_size=1, max_size=25))
+def test_no_two_articles_share_a_permalink(names_and_dates):
+    template = load(b"date 2023-01-01 Body.", "txt").article
+    articles = [
+        replace(template, id=re.sub(r"^\d+_", "", name.rsplit("/", 1)[-1]) or "x", source=f"{i}/{name}.txt",
+                date=datetime.date.fromisoformat(day))
+        for i, (name, day) in enumerate(names_and_dates)
+    ]
+    placed, problems = assign_permalinks(articles)
+    urls = [url for _, url in placed]
+    assert len(placed) == len(articles) and len(set(urls)) == len(urls)
+    assert len({url.lower() for url in urls}) == len(urls)
+    assert all(url.isascii() and "//" not in url for url in urls)
+
+
+SENTENCE_PARTS = st.lists(
+    st.sampled_from(["word", "Word", " ", " ", "\n", ".", "...", "!", "?", "U.S.", "e.g.", "Mr.", "No. 5", "3.5",
+                     "a.m.", "“quoted.”", "。", "x" * 60, "Lt. Gen.", "J.", "\n\n"]),
+    max_size=120,
+).map("".join)
+
+
+@PROPERTY_SETTINGS
+@given(st.integers(0, 220), st.sampled_from([".", "!", "…", "。", " e.g.", " U.S."]), SENTENCE_PARTS)
+def test_a_title_is_the_same_as_if_the_whole_first_sentence_were_read(length, stop, rest):
+    text = ("word " * 50)[:length].strip() + stop + " " + rest  # a first sentence near the longest title
+    # derive_title stops looking for a sentence end after TITLE_MAX characters.
+    whole = textlib.first_sentence
+    with mock.patch.object(textlib, "first_sentence", lambda text, within=None: whole(text)):
+        expected = textlib.derive_title(text)
+    assert textlib.derive_title(text) == expected
+    assert len(expected) <= textlib.TITLE_MAX
