@@ -72,7 +72,7 @@ def _stabilise_language(index: Path, language: str, meta_hash: str) -> str:
         data = _encode(content)
         new = _unique_name(language, data, FILTER_HASH_LENGTH, taken)
         stable.append((name, new, data))
-    for name, new, data in stable:
+    for _name, new, data in stable:
         (index / "filter" / f"{new}.pf_filter").write_bytes(data)
     _remove_replaced(old_files.values(), {index / "filter" / f"{new}.pf_filter" for _, new, _ in stable})
     meta[_META_FILTERS] = [[name, new] for name, new, _ in stable]

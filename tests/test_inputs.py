@@ -114,7 +114,7 @@ LONG_SENTENCE = "word " * 1000 + "and on without a stop"
 # YAML aliases that grow nine-fold at each level ("billion laughs"): 9**8 entries if expanded.
 ALIAS_BOMB = "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}' if prev else 'x'] * 9)}]\n"
-    for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g"], "abcdefgh")
+    for prev, name in zip(["", "a", "b", "c", "d", "e", "f", "g"], "abcdefgh", strict=True)
 )
 
 
