@@ -311,11 +311,15 @@ def _reads_as_western(data: bytes) -> bool:
 _MOSTLY_TEXT = 0.1
 
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:8192]
     if not sample:
         return False
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > _MOSTLY_TEXT * len(sample)
 
 
@@ -323,7 +327,7 @@ def _looks_binary_text(text: str) -> bool:
     sample = text[:8192].rstrip("\x00")
     if not sample:
         return False
-    controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\f")
+    controls = len(_CONTROL_CHARS.findall(sample))
     return controls > _MOSTLY_TEXT * len(sample)
 
 

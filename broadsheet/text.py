@@ -177,6 +177,8 @@ def guess_language(text: str, default: str) -> str:
     Plain-text articles carry no language; the script is a safe enough signal
     for the `lang` attribute (fonts, hyphenation, screen readers)."""
     sample = text[:400]
+    if sample.isascii():
+        return default
     letters = sum(1 for c in sample if c.isalpha())
     if not letters:
         return default
