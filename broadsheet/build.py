@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, load, search
+from . import check, load, parallel, search
 from .config import PROJECT_ROOT, Config
+from .progress import ProgressFactory, silent
 from .records import Article, Problem
-from .render import Rendered, Renderer, TemplateProblem
-from .site import Site, build_site
+from .render import Renderer, TemplateProblem
+from .site import build_site
 from .write import OutputError, Staging, check_output, clear_leftovers, output_lock, recover_interrupted_swap
 
 ASSETS = "assets"
@@ -54,20 +55,25 @@ def _stage(result: BuildResult, name: str) -> Iterator[None]:
         result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def load_articles(config: Config, report: Callable[[Problem], None]) -> list[Article]:
+def load_articles(config: Config, report: Callable[[Problem], None], progress: ProgressFactory) -> list[Article]:
     if not config.source.is_dir():
         raise BuildError(f"source folder {config.source} does not exist")
     paths, problems = load.discover(config.source)
     for problem in problems:
         report(problem)
-    today = datetime.date.today()
     articles = []
-    for path in paths:
-        loaded = load.load_file(path, config.source, language=config.language, today=today)
-        for problem in loaded.problems:
-            report(problem)
-        if loaded.article is not None:
-            articles.append(loaded.article)
+    bar = progress("load", len(paths))
+    try:
+        for loaded in parallel.load_all(
+            paths, config.source, language=config.language, today=datetime.date.today(),
+            jobs=_jobs(config), tick=bar.update,
+        ):
+            for problem in loaded.problems:
+                report(problem)
+            if loaded.article is not None:
+                articles.append(loaded.article)
+    finally:
+        bar.close()
     if not articles and paths:
         raise BuildError(f"none of the {len(paths)} article files in {config.source} could be used (see the warnings)")
     if not articles:
@@ -75,24 +81,18 @@ def load_articles(config: Config, report: Callable[[Problem], None]) -> list[Art
     return articles
 
 
-def _pages(renderer: Renderer, site: Site) -> Iterator[Rendered]:
-    for entry in site.entries:
-        yield renderer.article(entry)
-    for listing in site.listings:
-        yield renderer.listing(listing)
-    for year in site.years:
-        yield renderer.year(year)
-    yield renderer.archive_page()
-    yield renderer.search_page()
-    yield renderer.not_found_page()
+def _jobs(config: Config) -> int:
+    return config.jobs or parallel.default_jobs()
 
 
-def build(config: Config, report: Callable[[Problem], None] | None = None) -> BuildResult:
+def build(
+    config: Config, report: Callable[[Problem], None] | None = None, progress: ProgressFactory = silent
+) -> BuildResult:
     """Build the site described by `config`; problems go to `report` as they are met."""
     try:
         with output_lock(config.out):
             recover_interrupted_swap(config.out)
-            return _build(config, report)
+            return _build(config, report, progress)
     except OutputError as error:
         raise BuildError(str(error)) from None
     except OSError as error:
@@ -100,7 +100,7 @@ def build(config: Config, report: Callable[[Problem], None] | None = None) -> Bu
         raise BuildError(f"cannot write the site: {error}") from None
 
 
-def _build(config: Config, report: Callable[[Problem], None] | None) -> BuildResult:
+def _build(config: Config, report: Callable[[Problem], None] | None, progress: ProgressFactory) -> BuildResult:
     result = BuildResult(out=config.out)
 
     def note(problem: Problem) -> None:
@@ -113,7 +113,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None) -> BuildRes
     except OutputError as error:
         raise BuildError(str(error)) from None
     with _stage(result, "load"):
-        articles = load_articles(config, note)
+        articles = load_articles(config, note, progress)
     with _stage(result, "site"):
         site, problems = build_site(articles, per_page=config.per_page, site_title=config.site_title)
         for problem in problems:
@@ -127,10 +127,11 @@ def _build(config: Config, report: Callable[[Problem], None] | None) -> BuildRes
     try:
         renderer = Renderer(config, site)
         with _stage(result, "render"):
-            # Pages go to disk as they are rendered: memory stays flat at any corpus size.
-            for page in _pages(renderer, site):
-                staging.write_text(page.path, page.html)
-                result.pages += 1
+            bar = progress("render", len(parallel.page_keys(site)))
+            try:
+                result.pages = parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update)
+            finally:
+                bar.close()
         with _stage(result, "write"):
             for folder in reversed(config.template_dirs):
                 if (folder / ASSETS).is_dir():

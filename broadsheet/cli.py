@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .build import BuildError, build
 from .config import CONFIG_FILE_NAME, DEFAULT_TEMPLATES, Config, ConfigError, make_config, read_config_file
+from .progress import for_stream, silent
 from .records import Problem
 
 
@@ -39,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--check", action="store_const", const=True,
                         help="check every internal link and asset of the built site")
     parser.add_argument("--quiet", action="store_const", const=True, help="print warnings and errors only")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="processes for loading and rendering (default: one per core; 1: no extra processes)")
     parser.add_argument("--port", type=int, default=8000, help="port for serve (default: 8000)")
     return parser
 
@@ -54,7 +57,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         "source": args.source, "out": args.out, "templates": args.templates,
         "site_title": args.site_title, "base_url": args.base_url, "language": args.language,
         "per_page": args.per_page, "search": args.search, "strict": args.strict,
-        "check": args.check, "quiet": args.quiet,
+        "check": args.check, "quiet": args.quiet, "jobs": args.jobs,
     }
     return make_config(file_settings, overrides)
 
@@ -67,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         config = config_from_args(args)
-        result = build(config, report=_warn)
+        result = build(config, report=_warn, progress=silent if config.quiet else for_stream(sys.stderr))
     except (ConfigError, BuildError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

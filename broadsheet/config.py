@@ -31,6 +31,7 @@ class Config:
     strict: bool = False
     check: bool = False
     quiet: bool = False
+    jobs: int = 0  # processes for loading and rendering; 0 means one per core
     builtin_templates: Path = field(default=DEFAULT_TEMPLATES)
 
     @property
@@ -64,6 +65,8 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"language {config.language!r} is not a language code like 'en' or 'pt-BR'")
     if not 1 <= config.per_page <= 1000:
         raise ConfigError(f"per_page must be between 1 and 1000, not {config.per_page}")
+    if config.jobs < 0:
+        raise ConfigError(f"jobs must be 0 (one per core) or more, not {config.jobs}")
     if not config.site_title.strip():
         raise ConfigError("site title must not be empty")
     if config.templates is not None and not config.templates.is_dir():

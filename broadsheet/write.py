@@ -164,6 +164,13 @@ def clear_leftovers(out: Path) -> None:
                     pass
 
 
+def write_file(root: Path, relpath: str, data: bytes) -> Path:
+    target = root / relpath
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
 class Staging:
     """A new folder beside `out` that becomes `out` on commit()."""
 
@@ -172,18 +179,12 @@ class Staging:
         self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{self.out.name}-", dir=self.out.parent))
         # Marked first, so that a leftover of an interrupted build is known as ours.
         (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
-        self._made_dirs: set[Path] = {self.path}
 
     def write_text(self, relpath: str, text: str) -> Path:
         return self.write_bytes(relpath, text.encode("utf-8"))
 
     def write_bytes(self, relpath: str, data: bytes) -> Path:
-        target = self.path / relpath
-        if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(target.parent)
-        target.write_bytes(data)
-        return target
+        return write_file(self.path, relpath, data)
 
     def copy_tree(self, source: Path, relpath: str) -> None:
         shutil.copytree(source, self.path / relpath, dirs_exist_ok=True)

@@ -288,15 +288,15 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
     source = corpus(corpus_of(10))
     _, out = build_site(source)
     before = snapshot(out)
-    real, calls = write.Staging.write_bytes, []
+    real, calls = write.write_file, []
 
-    def write_bytes(self, relpath, data):
+    def write_file(root, relpath, data):
         calls.append(relpath)
         if len(calls) == 4:
-            raise OSError(28, "No space left on device", str(self.path / relpath))
-        return real(self, relpath, data)
+            raise OSError(28, "No space left on device", str(root / relpath))
+        return real(root, relpath, data)
 
-    monkeypatch.setattr(write.Staging, "write_bytes", write_bytes)
+    monkeypatch.setattr(write, "write_file", write_file)
     with pytest.raises(BuildError, match=r"^cannot write the site: \[Errno 28\] No space left on device"):
         build_site(source)
     assert snapshot(out) == before

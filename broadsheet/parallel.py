@@ -1,0 +1,127 @@
+"""Loading and rendering on every core, with the same output as one process.
+
+Work is cut into chunks in a fixed order and results are taken back in that
+order, so warnings come out in the same sequence and every page is the same
+bytes whatever the number of processes.  Workers are forked: they inherit the
+site model instead of receiving it pickled, which keeps start-up cheap at any
+corpus size.  Where fork is not available, the work runs in this process.
+"""
+
+from __future__ import annotations
+
+import datetime
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+
+from . import load, write
+from .render import Rendered, Renderer
+from .site import Site
+
+LOAD_CHUNK = 200
+RENDER_CHUNK = 100
+
+Tick = Callable[[int], None]
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@contextmanager
+def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
+    if jobs <= 1 or work <= chunk or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(total: int, size: int) -> list[tuple[int, int]]:
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def load_all(
+    paths: Sequence[Path], source: Path, *, language: str, today: datetime.date, jobs: int, tick: Tick
+) -> Iterator[load.Loaded]:
+    """Each file read into a Loaded, in the order of `paths`."""
+    read = partial(_load_range, list(paths), source, language, today)
+    with _pool(jobs, len(paths), LOAD_CHUNK) as pool:
+        ranges = _chunks(len(paths), LOAD_CHUNK)
+        results = pool.map(read, *zip(*ranges, strict=True)) if pool and ranges else (read(a, b) for a, b in ranges)
+        for loaded in results:
+            tick(len(loaded))
+            yield from loaded
+
+
+def _load_range(paths: list[Path], source: Path, language: str, today: datetime.date, start: int, stop: int) -> list[load.Loaded]:
+    return [load.load_file(path, source, language=language, today=today) for path in paths[start:stop]]
+
+
+# Pages are named by (kind, position) so that a worker can find them in the
+# site model it inherited; the order here is the order they are written in.
+PageKey = tuple[str, int]
+
+
+def page_keys(site: Site) -> list[PageKey]:
+    keys: list[PageKey] = [("article", i) for i in range(len(site.entries))]
+    keys += [("listing", i) for i in range(len(site.listings))]
+    keys += [("year", i) for i in range(len(site.years))]
+    keys += [("archive", 0), ("search", 0), ("404", 0)]
+    return keys
+
+
+def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
+    kind, i = key
+    if kind == "article":
+        return renderer.article(site.entries[i])
+    if kind == "listing":
+        return renderer.listing(site.listings[i])
+    if kind == "year":
+        return renderer.year(site.years[i])
+    if kind == "archive":
+        return renderer.archive_page()
+    if kind == "search":
+        return renderer.search_page()
+    return renderer.not_found_page()
+
+
+# What forked render workers inherit: set just before the pool is made.
+_job: tuple[Renderer, Site, list[PageKey], Path, int] | None = None
+
+
+def _render_range(start: int, stop: int) -> int:
+    assert _job is not None
+    renderer, site, keys, root, parent = _job
+    for key in keys[start:stop]:
+        if os.getpid() != parent and os.getppid() != parent:
+            # A worker whose build was killed: write nothing more into its staging folder.
+            os._exit(1)
+        page = render_page(renderer, site, key)
+        write.write_file(root, page.path, page.html.encode("utf-8"))
+    return stop - start
+
+
+def render_all(renderer: Renderer, site: Site, root: Path, *, jobs: int, tick: Tick) -> int:
+    """Render every page of `site` straight to files below `root`; returns the count.
+
+    Pages go to disk as they are rendered, so memory stays flat at any size."""
+    global _job
+    keys = page_keys(site)
+    _job = (renderer, site, keys, root, os.getpid())
+    try:
+        with _pool(jobs, len(keys), RENDER_CHUNK) as pool:
+            ranges = _chunks(len(keys), RENDER_CHUNK)
+            results = pool.map(_render_range, *zip(*ranges, strict=True)) if pool else (_render_range(a, b) for a, b in ranges)
+            for done in results:
+                tick(done)
+    finally:
+        _job = None
+    return len(keys)
