@@ -23,8 +23,8 @@ from broadsheet.build import build
 from broadsheet.check import check_links
 from broadsheet.config import Config, validate
 
-from .test_build import small_corpus
 from .conftest import write_corpus
+from .test_build import small_corpus
 
 SUB_PATH = "/news/"
 PAGEFIND_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind.js", "pagefind-highlight.js")
