@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, load, parallel, search
+from . import check, load, parallel, publish, search
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
 from .records import Article, Problem
@@ -32,6 +32,7 @@ class BuildResult:
     indexed: int | None = None
     problems: list[Problem] = field(default_factory=list)
     broken_links: list[check.BrokenLink] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one line each, for the user, not warnings
     timings: dict[str, float] = field(default_factory=dict)
 
     def summary(self) -> str:
@@ -137,6 +138,15 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 if (folder / ASSETS).is_dir():
                     staging.copy_tree(folder / ASSETS, ASSETS)
             staging.write_text(check.MANIFEST, check.manifest(site.entries))
+        with _stage(result, "publish"):
+            if config.base_url:
+                published = publish.publish_files(
+                    site, base_url=config.base_url, site_title=config.site_title, language=config.language
+                )
+                for path, text in published.items():
+                    staging.write_text(path, text)
+            else:
+                result.notes.append(publish.SKIPPED)
         if config.search:
             with _stage(result, "search"):
                 result.indexed = search.run_pagefind(staging.path, language=config.language)

@@ -80,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for link in result.broken_links:
         print(link, file=sys.stderr)
     if not config.quiet:
+        for note in result.notes:
+            print(note, file=sys.stderr)
         print(result.summary(), file=sys.stderr)
     if result.broken_links:
         # The site is written (with --strict it is not), but a check that found

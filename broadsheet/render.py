@@ -8,6 +8,7 @@ with raw HTML disabled.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ class Renderer:
         self.env.globals.update(site=self._site_globals(), month_name=_month_name)
         self.env.filters["rel"] = _rel
         self.env.filters["long_date"] = long_date
+        self.env.filters["og_locale"] = og_locale
         self._templates: dict[str, jinja2.Template] = {}
 
     def _site_globals(self) -> dict[str, Any]:
@@ -105,6 +107,7 @@ class Renderer:
             "base_url": self.config.base_url,
             "base_path": self.config.base_path,
             "search": self.config.search,
+            "feeds": self.config.base_url is not None,  # feeds need absolute addresses
             "years": self.site.years,
             "newest": self.site.entries[:10],
             "article_count": len(self.site.entries),
@@ -122,17 +125,23 @@ class Renderer:
                 raise TemplateProblem(f"{error.filename or name}: cannot be read ({error.strerror or error})") from None
         return self._templates[name]
 
-    def render(self, name: str, url: str, output: str | None = None, **context: Any) -> Rendered:
+    def absolute(self, url: str) -> str | None:
+        return self.config.base_url + url if self.config.base_url else None
+
+    def render(self, name: str, url: str, output: str | None = None, *, canonical: bool = True, **context: Any) -> Rendered:
         template = self.template(name)
-        canonical = self.config.base_url + url if self.config.base_url else None
+        canonical_url = self.absolute(url) if canonical else None
         try:
-            html = template.render(page_url=url, root=relative_prefix(url), canonical=canonical, **context)
+            html = template.render(page_url=url, root=relative_prefix(url), canonical=canonical_url, **context)
         except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
             raise TemplateProblem(f"{_where(error, template)}: {_one_line(error)}") from None
         return Rendered(output or file_for(url), html)
 
     def article(self, entry: Entry) -> Rendered:
-        return self.render("article.html", entry.url, entry=entry, article=entry.article, body=body_html(entry.article))
+        return self.render(
+            "article.html", entry.url, entry=entry, article=entry.article, body=body_html(entry.article),
+            json_ld=news_article_json_ld(entry.article, url=self.absolute(entry.url), publisher=self.config.site_title),
+        )
 
     def listing(self, listing: Listing) -> Rendered:
         return self.render("index.html", listing.url, listing=listing)
@@ -148,7 +157,8 @@ class Renderer:
 
     def not_found_page(self) -> Rendered:
         # Hosts serve 404.html at any depth, so its links are taken from the site root.
-        return self.render("404.html", "", output="404.html", not_found=True)
+        # It stands in for pages that do not exist, so it names no address of its own.
+        return self.render("404.html", "", output="404.html", canonical=False, not_found=True)
 
 
 def _where(error: Exception, template: jinja2.Template) -> str:
@@ -156,15 +166,24 @@ def _where(error: Exception, template: jinja2.Template) -> str:
     if isinstance(error, jinja2.TemplateSyntaxError) and error.filename:
         # A template loaded while rendering (by extends or include).
         return f"{error.filename}:{error.lineno}"
-    where = template.filename or template.name or "template"
+    frames: list[str] = []
     tb = error.__traceback__
     while tb is not None:
         # Jinja rewrites the traceback so that each template frame carries the
-        # template's file name and line; the innermost one is where it failed.
+        # template's file name and line.
         if "__jinja_exception__" in tb.tb_frame.f_globals:
-            where = f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}"
+            frames.append(f"{tb.tb_frame.f_code.co_filename}:{tb.tb_lineno}")
         tb = tb.tb_next
-    return where
+    if not frames:
+        return template.filename or template.name or "template"
+    if isinstance(error, RecursionError):
+        # An endless include or macro: the culprit is the line that enters the
+        # loop again (the frame just before the loop's first frame comes
+        # round once more), not wherever the stack happened to run out.
+        for i, frame in enumerate(frames):
+            if frame in frames[i + 1 :]:
+                return frames[frames.index(frame, i + 1) - 1]
+    return frames[-1]  # the innermost frame is where it failed
 
 
 def _one_line(error: Exception) -> str:
@@ -206,3 +225,39 @@ def long_date(day: datetime.date) -> str:
 
 def _month_name(month: int) -> str:
     return MONTH_NAMES[month - 1]
+
+
+def og_locale(language: str) -> str:
+    """OpenGraph writes locales as language_TERRITORY: 'pt-BR' → 'pt_BR'."""
+    return language.replace("-", "_")
+
+
+def script_json(data: Any) -> Markup:
+    """JSON to embed in a <script> element: <, > and & are escaped as \\u003c…,
+    so no text (a title holding "</script>" or "<!--") can end the element early."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def news_article_json_ld(article: Article, *, url: str | None, publisher: str) -> Markup:
+    """schema.org NewsArticle for search engines; addresses only when the base URL is known."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "description": article.excerpt,
+        "datePublished": article.date.isoformat(),
+        "inLanguage": article.language,
+        "wordCount": article.word_count,
+        "publisher": {"@type": "Organization", "name": publisher},
+        # Without an address this is a page with no @id: the page that holds this data.
+        "mainEntityOfPage": {"@type": "WebPage", **({"@id": url} if url else {})},
+    }
+    if url:
+        data["url"] = url
+    if article.author:
+        data["author"] = {"@type": "Person", "name": article.author}
+    if article.tags:
+        data["keywords"] = list(article.tags)
+    return script_json(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -20,10 +21,15 @@ class _Scan(HTMLParser):
         self.findings: list[str] = []
         self.text: list[str] = []
         self._in_script = False
+        self._data_block: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        if tag == "script":
+        if tag == "script" and values == {"type": "application/ld+json"}:
+            # A data block (JSON-LD), which browsers never run; it must hold
+            # nothing but JSON, or content has broken out of it.
+            self._data_block = []
+        elif tag == "script":
             self._in_script = True
             if not SITE_SCRIPTS.match(values.get("src", "")):
                 self.findings.append(f"script element {values}")
@@ -47,8 +53,17 @@ class _Scan(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._in_script = False
+            if self._data_block is not None:
+                try:
+                    json.loads("".join(self._data_block))
+                except ValueError:
+                    self.findings.append(f"data block that is not JSON {''.join(self._data_block)[:60]!r}")
+                self._data_block = None
 
     def handle_data(self, data: str) -> None:
+        if self._data_block is not None:
+            self._data_block.append(data)
+            return
         if self._in_script and data.strip():
             self.findings.append(f"inline script {data[:60]!r}")
         self.text.append(data)

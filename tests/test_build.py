@@ -93,10 +93,24 @@ def test_archives_list_every_article_once_in_its_month(corpus, build_site):
     manifest = json.loads((out / "articles.json").read_text())["articles"]
     seen = []
     for month_page in sorted((out / "archive").glob("*/*/index.html")):
-        seen += re.findall(r'<h2><a href="[./]*(\d{4}/\d\d/\d\d/[^"]+/)index.html"', month_page.read_text())
+        in_month = re.findall(r'<h2><a href="[./]*(\d{4}/\d\d/\d\d/[^"]+/)index.html"', month_page.read_text())
+        month = month_page.parent.relative_to(out / "archive").as_posix()
+        assert in_month and all(url.startswith(month + "/") for url in in_month), month
+        seen += in_month
     assert sorted(seen) == sorted(r["url"] for r in manifest)
     assert (out / "archive/2023/index.html").is_file() and (out / "archive/index.html").is_file()
     assert "archive/index.html" in read(out / "index.html").links
+
+
+def test_every_article_links_to_its_older_and_newer_neighbours(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(9)))
+    urls = [r["url"] for r in json.loads((out / "articles.json").read_text())["articles"]]  # newest first
+    for i, url in enumerate(urls):
+        page = read(out / url / "index.html")
+        older = [a["href"] for a in page.find("a", rel="prev")]
+        newer = [a["href"] for a in page.find("a", rel="next")]
+        assert older == ([f"../../../../{urls[i + 1]}index.html"] if i + 1 < len(urls) else []), url
+        assert newer == ([f"../../../../{urls[i - 1]}index.html"] if i > 0 else []), url
 
 
 def test_search_index_holds_one_entry_per_article(corpus, build_site):

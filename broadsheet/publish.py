@@ -1,0 +1,228 @@
+"""What a news site publishes besides its pages: feeds, a sitemap and robots.txt.
+
+Feeds and sitemaps must name pages by absolute address (Atom ids and sitemap
+locations are absolute IRIs; readers and crawlers fetch them out of any page's
+context), so these files exist only when the base URL is known.  Every
+function here is pure: the site and settings in, file text out.  Dates come from
+the articles, never from the clock, so a rebuild gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+from urllib.parse import quote
+from xml.sax.saxutils import escape
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+
+from .render import body_html
+from .site import Entry, Site
+
+ATOM_FEED = "feed.xml"
+JSON_FEED = "feed.json"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+FEED_SIZE = 50
+# The sitemaps protocol allows at most 50,000 addresses in one file.
+SITEMAP_LIMIT = 50_000
+SKIPPED = f"note: {ATOM_FEED}, {JSON_FEED}, {SITEMAP} and {ROBOTS} skipped: they need absolute addresses; pass --base-url"
+
+_XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
+# Characters XML 1.0 cannot carry at all: lxml refuses them, so they are dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def timestamp(day: datetime.date) -> datetime.datetime:
+    """Articles carry a day, not a time: midnight UTC stands for it in feeds."""
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.timezone.utc)
+
+
+def newest(site: Site, count: int = FEED_SIZE) -> tuple[Entry, ...]:
+    return site.entries[:count]
+
+
+class _EntryContext(BaseEntryExtension):
+    """xml:lang and xml:base on an Atom entry (feedgen has no setting for either).
+
+    xml:base makes the relative links of the body (the ¶ links to #p1…) resolve
+    to the article page, as they do on the page itself."""
+
+    def __init__(self) -> None:
+        self.language: str | None = None
+        self.base: str | None = None
+
+    def extend_atom(self, entry):  # type: ignore[no-untyped-def]
+        if self.language:
+            entry.set(f"{_XML_NAMESPACE}lang", self.language)
+        if self.base:
+            entry.set(f"{_XML_NAMESPACE}base", self.base)
+        return entry
+
+
+def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
+    """An Atom feed of the newest `count` articles, each with its full body.
+
+    Entry ids are the absolute permalinks: they never change as long as the
+    site keeps its address, which is the promise a permalink makes anyway."""
+    entries = newest(site, count)
+    feed = FeedGenerator()
+    feed.register_extension("context", BaseExtension, _EntryContext, atom=True, rss=False)
+    feed.id(base_url + ATOM_FEED)
+    feed.title(_xml_text(site_title))
+    feed.author({"name": _xml_text(site_title)})  # Atom needs a feed author when an entry has none
+    feed.link(href=base_url, rel="alternate", type="text/html")
+    feed.link(href=base_url + ATOM_FEED, rel="self", type="application/atom+xml")
+    feed.language(language)
+    feed.generator("broadsheet")
+    # feedgen defaults to the time of the build; the newest article keeps it reproducible.
+    feed.updated(timestamp(entries[0].article.date) if entries else timestamp(datetime.date(1970, 1, 1)))
+    for entry in entries:
+        article = entry.article
+        url = base_url + entry.url
+        item = feed.add_entry(order="append")
+        item.id(url)
+        item.title(_xml_text(article.title))
+        item.link(href=url, rel="alternate", type="text/html")
+        item.published(timestamp(article.date))
+        item.updated(timestamp(article.date))
+        if article.author:
+            item.author({"name": _xml_text(article.author)})
+        for tag in article.tags:
+            item.category(term=_xml_text(tag))
+        item.summary(_xml_text(article.excerpt))
+        item.content(_xml_text(str(body_html(article))), type="html")
+        item.context.language = article.language
+        item.context.base = url
+    return feed.atom_str(pretty=True, encoding="UTF-8").decode("utf-8")
+
+
+def json_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
+    """A JSON Feed 1.1 of the same articles as the Atom feed."""
+    items = []
+    for entry in newest(site, count):
+        article = entry.article
+        url = base_url + entry.url
+        item: dict[str, object] = {
+            "id": url,
+            "url": url,
+            "title": article.title,
+            "content_html": str(body_html(article)),
+            "summary": article.excerpt,
+            "date_published": timestamp(article.date).isoformat(),
+            "language": article.language,
+        }
+        if article.author:
+            item["authors"] = [{"name": article.author}]
+        if article.tags:
+            item["tags"] = list(article.tags)
+        items.append(item)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": site_title,
+        "home_page_url": base_url,
+        "feed_url": base_url + JSON_FEED,
+        "language": language,
+        "items": items,
+    }
+    return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
+
+
+@dataclass(frozen=True)
+class SitemapUrl:
+    url: str  # relative to the site root, as in Entry.url
+    lastmod: datetime.date
+
+
+def sitemap_urls(site: Site) -> list[SitemapUrl]:
+    """Every listing page and every article, each dated by the newest article it shows.
+
+    A new article moves every page of the list it joins, so a listing page is
+    as new as the newest article of its whole list, not of its own page."""
+    if not site.entries:
+        return []
+    newest_day = site.entries[0].article.date
+    newest_in_month: dict[tuple[int, int], datetime.date] = {}
+    for entry in site.entries:
+        day = entry.article.date
+        newest_in_month.setdefault((day.year, day.month), day)
+    urls = [SitemapUrl(listing.url, newest_day) for listing in site.listings if listing.kind == "index"]
+    urls.append(SitemapUrl("archive/", newest_day))
+    # Entries are newest first, so a year's first month holds its newest article.
+    urls += [SitemapUrl(year.url, newest_in_month[(year.year, year.months[0].month)]) for year in site.years]
+    urls += [
+        SitemapUrl(listing.url, newest_in_month[(listing.year, listing.month)])
+        for listing in site.listings
+        if listing.kind == "month" and listing.year is not None and listing.month is not None
+    ]
+    urls += [SitemapUrl(e.url, e.article.date) for e in site.entries]
+    return urls
+
+
+def _encoded(url: str) -> str:
+    """An address with anything outside ASCII percent-encoded, as crawlers want it."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+
+
+def _loc(url: str) -> str:
+    return escape(_encoded(url))
+
+
+def _xml_document(root: str, rows: Iterator[str]) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        + "".join(rows)
+        + f"</{root}>\n"
+    )
+
+
+def _urlset(urls: Sequence[SitemapUrl], base_url: str) -> str:
+    return _xml_document("urlset", (
+        f"<url><loc>{_loc(base_url + u.url)}</loc><lastmod>{u.lastmod.isoformat()}</lastmod></url>\n" for u in urls
+    ))
+
+
+def sitemaps(urls: Sequence[SitemapUrl], *, base_url: str, limit: int = SITEMAP_LIMIT) -> dict[str, str]:
+    """File name → text: sitemap.xml alone, or past `limit` addresses, sitemap.xml
+    as an index of sitemap-1.xml, sitemap-2.xml… of at most `limit` each."""
+    if limit < 1:
+        raise ValueError(f"sitemap limit must be at least 1, not {limit}")
+    if len(urls) <= limit:
+        return {SITEMAP: _urlset(urls, base_url)}
+    parts = [urls[i : i + limit] for i in range(0, len(urls), limit)]
+    files = {f"sitemap-{n}.xml": _urlset(part, base_url) for n, part in enumerate(parts, start=1)}
+    index = _xml_document("sitemapindex", (
+        f"<sitemap><loc>{_loc(base_url + name)}</loc><lastmod>{max(u.lastmod for u in part).isoformat()}</lastmod></sitemap>\n"
+        for name, part in zip(files, parts)
+    ))
+    return {SITEMAP: index, **files}
+
+
+def robots(base_url: str) -> str:
+    """Crawlers may read everything; the sitemap is named for them.
+
+    Crawlers read robots.txt only at the root of a host: under a sub-path this
+    file is a template for the host's own."""
+    return f"User-agent: *\nDisallow:\n\nSitemap: {_encoded(base_url + SITEMAP)}\n"
+
+
+def publish_files(
+    site: Site, *, base_url: str, site_title: str, language: str, sitemap_limit: int = SITEMAP_LIMIT,
+) -> dict[str, str]:
+    """Every file of this module for one site: path in the output → text."""
+    files = {
+        ATOM_FEED: atom_feed(site, base_url=base_url, site_title=site_title, language=language),
+        JSON_FEED: json_feed(site, base_url=base_url, site_title=site_title, language=language),
+    }
+    files.update(sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit))
+    files[ROBOTS] = robots(base_url)
+    return files

@@ -1,0 +1,252 @@
+"""Feeds, sitemap, robots.txt, and the metadata in each page's head."""
+
+import datetime
+import json
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import feedparser
+
+from broadsheet import publish
+from broadsheet.check import check_links
+from broadsheet.cli import main
+
+from .conftest import txt
+from .test_build import read, small_corpus
+
+BASE = "https://example.org/news/"
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def manifest(out: Path) -> list[dict]:
+    return json.loads((out / "articles.json").read_text(encoding="utf-8"))["articles"]
+
+
+def article_body(page: Path) -> str:
+    """The body HTML exactly as the article page shows it."""
+    match = re.search(r'<div class="article-body">\n(.*?)\n  </div>', page.read_text(encoding="utf-8"), re.S)
+    assert match, page
+    return match.group(1)
+
+
+def md(title: str, date: str, body: str, **front: str) -> str:
+    extra = "".join(f"{key}: {json.dumps(value)}\n" for key, value in front.items())
+    return f"---\ntitle: {json.dumps(title)}\ndate: {date}\n{extra}---\n\n{body}\n"
+
+
+def test_atom_feed_holds_the_newest_50_articles_in_full(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(55)), base_url=BASE)
+    records = manifest(out)  # newest first, as the site orders them
+    feed = feedparser.parse((out / "feed.xml").read_bytes(), resolve_relative_uris=False, sanitize_html=False)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert feed.feed.id == BASE + "feed.xml" and feed.feed.title == "News Archive"
+    assert {(link.rel, link.href) for link in feed.feed.links} == {("alternate", BASE), ("self", BASE + "feed.xml")}
+    assert feed.feed.language == "en" and feed.feed.author == "News Archive"
+    # The feed is as new as its newest article, not as the build.
+    assert feed.feed.updated == records[0]["date"] + "T00:00:00+00:00"
+    assert [e.id for e in feed.entries] == [BASE + r["url"] for r in records[:50]]
+    for entry, record in zip(feed.entries, records):
+        assert entry.link == entry.id and entry.title == record["title"]
+        assert entry.published == entry.updated == record["date"] + "T00:00:00+00:00"
+        assert entry.content[0].type == "text/html" and entry.content[0].base == entry.id
+        assert entry.content[0].value == article_body(out / record["url"] / "index.html")
+        assert entry.summary
+
+
+def test_atom_body_links_resolve_to_the_article_page(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(1)), base_url=BASE)
+    entry = feedparser.parse((out / "feed.xml").read_bytes()).entries[0]
+    assert f'href="{entry.id}#p1"' in entry.content[0].value
+
+
+def test_json_feed_has_the_same_articles_with_content_and_authors(corpus, build_site):
+    source = corpus({
+        **small_corpus(52),
+        "signed.md": md("A signed piece", "2024-03-02", "Signed *text*.", author="Ann Writer", tags=["x", "y"]),
+        "hebrew.txt": txt("2024-03-01", "שלום עולם. זה מאמר בעברית."),
+    })
+    _, out = build_site(source, base_url=BASE)
+    feed = json.loads((out / "feed.json").read_text(encoding="utf-8"))
+    atom = feedparser.parse((out / "feed.xml").read_bytes())
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["title"] == "News Archive" and feed["language"] == "en"
+    assert feed["home_page_url"] == BASE and feed["feed_url"] == BASE + "feed.json"
+    items = feed["items"]
+    assert [i["id"] for i in items] == [e.id for e in atom.entries] and len(items) == 50
+    for item in items:
+        assert item["url"] == item["id"] and item["title"] and item["summary"]
+        page = out / item["url"].removeprefix(BASE) / "index.html"
+        assert item["content_html"] == article_body(page)
+        assert datetime.datetime.fromisoformat(item["date_published"]).tzinfo is not None
+    signed, hebrew = items[0], items[1]
+    assert signed["authors"] == [{"name": "Ann Writer"}] and signed["tags"] == ["x", "y"]
+    assert "<em>text</em>" in signed["content_html"]
+    assert hebrew["language"] == "he" and "authors" not in hebrew
+    assert atom.entries[0].author == "Ann Writer" and [t.term for t in atom.entries[0].tags] == ["x", "y"]
+    assert atom.entries[1].content[0].language == "he"
+
+
+def test_feeds_and_sitemap_are_byte_identical_across_builds(corpus, build_site, tmp_path):
+    source = corpus(small_corpus(8))
+    _, first = build_site(source, base_url=BASE, out=tmp_path / "one")
+    _, second = build_site(source, base_url=BASE, out=tmp_path / "two")
+    for name in ("feed.xml", "feed.json", "sitemap.xml", "robots.txt"):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_every_page_announces_both_feeds(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(3)), base_url=BASE)
+    pages = sorted(out.rglob("*.html"))
+    assert len(pages) > 5
+    for path in pages:
+        alternates = {a["type"]: a["href"] for a in read(path).find("link", rel="alternate")}
+        assert set(alternates) == {"application/atom+xml", "application/feed+json"}, path
+    assert check_links(out) == []  # the relative hrefs of every page lead to the feeds
+
+
+def test_without_a_base_url_feeds_and_sitemap_are_skipped_with_one_line(corpus, tmp_path, capsys):
+    source = corpus(small_corpus(2))
+    assert main(["--source", str(source), "--out", str(tmp_path / "out"), "--no-search"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    notes = [line for line in lines if "feed.xml" in line]
+    assert notes == [publish.SKIPPED] and len(lines) == 2  # the note and the summary
+    out = tmp_path / "out"
+    assert not any((out / name).exists() for name in ("feed.xml", "feed.json", "sitemap.xml", "robots.txt"))
+    assert read(out / "index.html").find("link", rel="alternate") == []
+    assert check_links(out) == []
+
+
+def sitemap_locations(path: Path) -> dict[str, str]:
+    root = ET.parse(path).getroot()
+    return {u.findtext("s:loc", namespaces=SITEMAP_NS): u.findtext("s:lastmod", namespaces=SITEMAP_NS)
+            for u in root.findall("s:url", SITEMAP_NS)}
+
+
+def test_sitemap_lists_every_article_and_listing_page(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(30)), base_url=BASE, per_page=4)
+    locations = sitemap_locations(out / "sitemap.xml")
+    pages = {p.parent.relative_to(out).as_posix() + "/" for p in out.rglob("index.html")}
+    expected = {BASE + ("" if p == "./" else p) for p in pages if not p.startswith("search/")}
+    assert set(locations) == expected
+    assert BASE + "page/2/" in locations and BASE + "archive/2023/01/" in locations
+    newest = max(r["date"] for r in manifest(out))
+    for record in manifest(out):
+        assert locations[BASE + record["url"]] == record["date"]
+    assert locations[BASE] == locations[BASE + "archive/"] == newest
+    january = [r["date"] for r in manifest(out) if r["date"].startswith("2023-01")]
+    assert locations[BASE + "archive/2023/01/"] == max(january)
+    assert (out / "robots.txt").read_text().splitlines()[-1] == f"Sitemap: {BASE}sitemap.xml"
+
+
+def test_sitemap_becomes_an_index_past_the_limit():
+    urls = [publish.SitemapUrl(f"2023/01/{d:02d}/a/", datetime.date(2023, 1, d)) for d in range(7, 0, -1)]
+    assert list(publish.sitemaps(urls[:3], base_url=BASE, limit=3)) == ["sitemap.xml"]
+    files = publish.sitemaps(urls, base_url=BASE, limit=3)
+    assert list(files) == ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    listed = [(s.findtext("s:loc", namespaces=SITEMAP_NS), s.findtext("s:lastmod", namespaces=SITEMAP_NS))
+              for s in index.findall("s:sitemap", SITEMAP_NS)]
+    assert listed == [(BASE + "sitemap-1.xml", "2023-01-07"), (BASE + "sitemap-2.xml", "2023-01-04"),
+                      (BASE + "sitemap-3.xml", "2023-01-01")]
+    seen = []
+    for name in ("sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"):
+        locations = [u.findtext("s:loc", namespaces=SITEMAP_NS) for u in ET.fromstring(files[name]).findall("s:url", SITEMAP_NS)]
+        assert 1 <= len(locations) <= 3
+        seen += locations
+    assert seen == [BASE + u.url for u in urls]
+
+
+def meta(page, key: str) -> list[str]:
+    return [a["content"] for a in page.find("meta", property=key) + page.find("meta", name=key)]
+
+
+def test_article_pages_carry_open_graph_tags(corpus, build_site):
+    source = corpus({"story.md": md("Rates rise again", "2024-02-03", "The bank raised rates.", tags=["economy"])})
+    _, out = build_site(source, base_url=BASE)
+    page = read(out / "2024/02/03/story/index.html")
+    url = BASE + "2024/02/03/story/"
+    assert meta(page, "og:type") == ["article"] and meta(page, "og:title") == ["Rates rise again"]
+    assert meta(page, "og:url") == [url] and page.find("link", rel="canonical", href=url)
+    assert meta(page, "og:description") == meta(page, "description") == ["The bank raised rates."]
+    assert meta(page, "article:published_time") == ["2024-02-03"] and meta(page, "article:tag") == ["economy"]
+    assert meta(page, "og:site_name") == ["News Archive"] and meta(page, "og:locale") == ["en"]
+    _, plain = build_site(source, out=out.parent / "plain")
+    assert meta(read(plain / "2024/02/03/story/index.html"), "og:url") == []
+
+
+def test_listing_pages_have_a_description(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(6)), per_page=2, language="pt-BR")
+    for path in ["index.html", "page/2/index.html", "archive/index.html", "archive/2023/index.html",
+                 "archive/2023/01/index.html"]:
+        page = read(out / path)
+        (description,) = meta(page, "description")
+        assert "News Archive" in description, path
+        assert meta(page, "og:type") == ["website"] and meta(page, "og:locale") == ["pt_BR"]
+    assert "page 2 of 3" in meta(read(out / "page/2/index.html"), "description")[0]
+
+
+class Scripts(HTMLParser):
+    """Every script element of a page, with its type and text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.scripts: list[tuple[str, str]] = []
+        self._open: str | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self._open = dict(attrs).get("type") or ""
+            self.scripts.append((self._open, ""))
+
+    def handle_data(self, data):
+        if self._open is not None:
+            kind, text = self.scripts[-1]
+            self.scripts[-1] = (kind, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._open = None
+
+
+def json_ld(path: Path) -> dict:
+    scripts = Scripts(path.read_text(encoding="utf-8")).scripts
+    (data,) = [text for kind, text in scripts if kind == "application/ld+json"]
+    return json.loads(data)
+
+
+def test_article_pages_describe_a_news_article_in_json_ld(corpus, build_site):
+    source = corpus({"story.md": md("Rates rise again", "2024-02-03", "The bank raised rates today.",
+                                    author="Ann Writer", lang="fr")})
+    _, out = build_site(source, base_url=BASE, site_title="The Daily")
+    data = json_ld(out / "2024/02/03/story/index.html")
+    url = BASE + "2024/02/03/story/"
+    assert data["@context"] == "https://schema.org" and data["@type"] == "NewsArticle"
+    assert data["headline"] == "Rates rise again" and data["datePublished"] == "2024-02-03"
+    assert data["url"] == url and data["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
+    assert data["wordCount"] == 5 and data["inLanguage"] == "fr"
+    assert data["author"] == {"@type": "Person", "name": "Ann Writer"}
+    assert data["publisher"] == {"@type": "Organization", "name": "The Daily"}
+    assert data["description"] == "The bank raised rates today."
+    _, plain = build_site(source, out=out.parent / "plain")
+    data = json_ld(plain / "2024/02/03/story/index.html")
+    assert "url" not in data and "@id" not in data["mainEntityOfPage"]
+
+
+def test_hostile_text_cannot_break_out_of_json_ld_or_feeds(corpus, build_site):
+    title = 'Hi </script><script>alert(1)</script><!-- & "q" </SCRIPT >'
+    author = "<!--x--></script>"
+    source = corpus({"evil.md": md(title, "2024-02-03", "Body </script> text.", author=author, summary=title)})
+    _, out = build_site(source, base_url=BASE)
+    page = out / "2024/02/03/evil/index.html"
+    scripts = Scripts(page.read_text(encoding="utf-8")).scripts
+    assert [kind for kind, _ in scripts] == ["application/ld+json"]  # no script was smuggled in
+    data = json_ld(page)
+    assert data["headline"] == title and data["description"] == title and data["author"]["name"] == author
+    entry = feedparser.parse((out / "feed.xml").read_bytes()).entries[0]
+    assert entry.title == title and entry.author == author
+    assert json.loads((out / "feed.json").read_text())["items"][0]["title"] == title
