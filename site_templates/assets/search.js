@@ -12,7 +12,10 @@
   if (fallback) fallback.hidden = true;
   var bundle = new URL(box.getAttribute("data-bundle"), location.href);
   var root = new URL(box.getAttribute("data-root"), location.href);
-  var query = new URLSearchParams(location.search).get("q") || "";
+  var params = new URLSearchParams(location.search);
+  var query = params.get("q") || "";
+  var order = params.get("order") || "";
+  if (order !== "asc" && order !== "desc") order = "";
 
   var css = document.createElement("link");
   css.rel = "stylesheet";
@@ -25,9 +28,9 @@
     '<option value="desc">newest first</option><option value="asc">oldest first</option></select>';
   box.parentNode.insertBefore(sortLabel, box);
   var select = sortLabel.querySelector("select");
+  select.value = order;
 
-  var ui = null;
-  function start(order) {
+  function start() {
     var options = {
       element: "#search",
       bundlePath: bundle.pathname,
@@ -40,19 +43,24 @@
       translations: { placeholder: "Search the archive" }
     };
     if (order) options.sort = { date: order };
-    if (ui) ui.destroy();
-    ui = new window.PagefindUI(options);
+    var ui = new window.PagefindUI(options);
     if (query) ui.triggerSearch(query);
   }
+  // Another order is another page (?q=…&order=…), which can be linked to and gone
+  // back from. A second UI on this page would race the first one's shutdown of the
+  // index they share, and lose searches.
   select.addEventListener("change", function () {
     var input = box.querySelector("input");
-    if (input && input.value) query = input.value;
-    start(select.value);
+    var next = new URLSearchParams();
+    var words = input ? input.value : query;
+    if (words) next.set("q", words);
+    if (select.value) next.set("order", select.value);
+    location.search = next.toString();
   });
 
   var script = document.createElement("script");
   script.src = bundle.href + "pagefind-ui.js";
-  script.onload = function () { start(""); };
+  script.onload = start;
   script.onerror = function () {
     box.innerHTML = '<p class="notice">The search index could not be loaded. Browse the archive instead.</p>';
   };
