@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -149,6 +150,16 @@ class Renderer:
     def not_found_page(self) -> Rendered:
         # Hosts serve 404.html at any depth, so its links are taken from the site root.
         return self.render("404.html", "", output="404.html", not_found=True)
+
+    def redirect(self, url: str, target: str, article_title: str | None) -> Rendered:
+        """A page at an old address that sends the reader on to `target`."""
+        link = quote(relative_prefix(url) + file_for(target))
+        canonical = self.config.base_url + quote(target) if self.config.base_url else link
+        return self.render("redirect.html", url, target_link=link, target_canonical=canonical, article_title=article_title)
+
+    def gone(self, url: str, article_title: str | None) -> Rendered:
+        """A page at the address of an article that was removed."""
+        return self.render("gone.html", url, article_title=article_title)
 
 
 def _where(error: Exception, template: jinja2.Template) -> str:

@@ -185,6 +185,11 @@ class Staging:
         target.write_bytes(data)
         return target
 
+    def occupied(self, relpath: str) -> bool:
+        """True when a file is already at `relpath`, or where one of its folders would be."""
+        target = self.path / relpath
+        return target.exists() or any(folder.is_file() for folder in target.parents)
+
     def copy_tree(self, source: Path, relpath: str) -> None:
         shutil.copytree(source, self.path / relpath, dirs_exist_ok=True)
 
