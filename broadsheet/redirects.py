@@ -279,6 +279,7 @@ def plan(
             del manual[line.old]
 
     record = list(current)
+    newly_gone: list[Permalink] = []
     for url in sorted(earlier.keys() | manual.keys()):
         before = earlier.get(url, Permalink(url, MOVED))
         final = _follow(url, targets, is_page) if url in targets else None
@@ -287,10 +288,26 @@ def plan(
             continue
         record.append(Permalink(url, GONE, before.id, before.source, before.title))
         if before.status != GONE:
-            was = f" (it was {before.source})" if before.source else ""
-            problems.append(Problem(url, f"no article has this address any more{was}; a page there now says it was removed"))
+            newly_gone.append(before)
     record.sort(key=lambda p: p.url)
-    return Plan(tuple(record), tuple(problems))
+    return Plan(tuple(record), (*problems, *_removals(newly_gone)))
+
+
+def _removals(newly_gone: Iterable[Permalink]) -> list[Problem]:
+    """One warning for each article that is gone: at the address where it was
+    last, naming the older addresses that led there."""
+    by_article: dict[tuple[str | None, str | None], list[Permalink]] = {}
+    for p in newly_gone:
+        key = p.identity if p.identity != (None, None) else (None, p.url)
+        by_article.setdefault(key, []).append(p)
+    problems = []
+    for addresses in by_article.values():
+        last = next((p for p in addresses if p.status == PAGE), addresses[0])
+        was = f" (it was {last.source})" if last.source else ""
+        older = ", ".join(p.url for p in addresses if p is not last)
+        pages = f"pages there and at {older} now say" if older else "a page there now says"
+        problems.append(Problem(last.url, f"no article has this address any more{was}; {pages} it was removed"))
+    return sorted(problems, key=lambda p: p.source)
 
 
 def _automatic_moves(

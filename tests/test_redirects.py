@@ -134,6 +134,18 @@ def test_a_removed_article_is_gone_with_one_warning_and_stays_gone_quietly():
     assert again.record == first.record and again.problems == ()
 
 
+def test_an_article_removed_after_a_move_gives_one_warning_for_both_its_addresses():
+    previous = [
+        Permalink("2023/01/05/a/", MOVED, "a", "a.txt", "T", to="2023/01/09/a/"),
+        page("2023/01/09/a/", "a", "a.txt"),
+        Permalink("legacy/a.html", MOVED, to="2023/01/09/a/"),
+    ]
+    result = plan(previous, [page("2023/02/01/b/", "b", "b.txt")], [])
+    assert {p.status for p in result.record if p.url != "2023/02/01/b/"} == {GONE}
+    assert [p.source for p in result.problems] == ["2023/01/09/a/", "legacy/a.html"]
+    assert "pages there and at 2023/01/05/a/ now say" in result.problems[0].message
+
+
 def test_an_article_that_takes_an_old_address_again_wins_and_one_that_returns_is_followed():
     gone = Permalink("2023/01/05/a/", GONE, "a", "a.txt")
     moved = Permalink("2023/01/05/x/", MOVED, "x", "x.txt", to="2023/01/06/x/")
