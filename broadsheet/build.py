@@ -9,12 +9,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, load, parallel, publish, search
+from . import check, load, parallel, publish, redirects, search
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
 from .records import Article, Problem
-from .render import Renderer, TemplateProblem
-from .site import build_site
+from .render import Rendered, Renderer, TemplateProblem
+from .site import Site, build_site
 from .write import OutputError, Staging, check_output, clear_leftovers, output_lock, recover_interrupted_swap
 
 ASSETS = "assets"
@@ -30,6 +30,8 @@ class BuildResult:
     articles: int = 0
     pages: int = 0
     indexed: int | None = None
+    moved: int = 0  # redirect pages at old addresses
+    gone: int = 0  # pages at addresses of removed articles
     problems: list[Problem] = field(default_factory=list)
     broken_links: list[check.BrokenLink] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one line each, for the user, not warnings
@@ -39,6 +41,8 @@ class BuildResult:
         stages = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in self.timings.items())
         total = sum(self.timings.values())
         searched = f", {self.indexed} indexed for search" if self.indexed is not None else ", search off"
+        if self.moved or self.gone:
+            searched = f", {self.moved} redirected, {self.gone} gone" + searched
         noun = "article" if self.articles == 1 else "articles"
         return (
             f"built {self.articles} {noun} ({self.pages} pages{searched}) into {self.out} "
@@ -86,6 +90,45 @@ def _jobs(config: Config) -> int:
     return config.jobs or parallel.default_jobs()
 
 
+def plan_addresses(config: Config, site: Site, pages: set[str], report: Callable[[Problem], None]) -> redirects.Plan:
+    """What answers at every address ever published, from the previous build's
+    record in the output folder and the source folder's redirects file."""
+    record = config.out / redirects.RECORD
+    plan = redirects.plan_from_texts(
+        record=_read_if_any(record, str(record), report),
+        manifest=_read_if_any(config.out / check.MANIFEST, str(config.out / check.MANIFEST), report),
+        hand=_read_if_any(config.source / redirects.HAND_FILE, redirects.HAND_FILE, report),
+        current=[redirects.Permalink(e.url, redirects.PAGE, e.article.id, e.article.source, e.article.title) for e in site.entries],
+        pages=pages, record_name=str(record), base_url=config.base_url,
+    )
+    for problem in plan.problems:
+        report(problem)
+    return plan
+
+
+def _read_if_any(path: Path, name: str, report: Callable[[Problem], None]) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        report(Problem(name, f"cannot be read ({error}); ignored"))
+        return None
+
+
+def _address_pages(renderer: Renderer, site: Site, plan: redirects.Plan) -> Iterator[Rendered]:
+    titles = {e.url: e.article.title for e in site.entries}
+    for moved in plan.moved:
+        yield renderer.redirect(moved.url, moved.to or "", titles.get(moved.to or ""))
+    for gone in plan.gone:
+        yield renderer.gone(gone.url, gone.title)
+
+
+def _stop_if_strict(config: Config, result: BuildResult) -> None:
+    if config.strict and result.problems:
+        raise BuildError(f"{len(result.problems)} warning(s) with --strict; the site was not written")
+
+
 def build(
     config: Config, report: Callable[[Problem], None] | None = None, progress: ProgressFactory = silent
 ) -> BuildResult:
@@ -120,8 +163,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         for problem in problems:
             note(problem)
     result.articles = len(site.entries)
-    if config.strict and result.problems:
-        raise BuildError(f"{len(result.problems)} warning(s) with --strict; the site was not written")
+    _stop_if_strict(config, result)
 
     clear_leftovers(config.out)
     staging = Staging(config.out)
@@ -130,9 +172,10 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         with _stage(result, "render"):
             bar = progress("render", len(parallel.page_keys(site)))
             try:
-                result.pages = parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update)
+                written = set(parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update))
             finally:
                 bar.close()
+            result.pages = len(written)
         with _stage(result, "write"):
             for folder in reversed(config.template_dirs):
                 if (folder / ASSETS).is_dir():
@@ -147,6 +190,16 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                     staging.write_text(path, text)
             else:
                 result.notes.append(publish.SKIPPED)
+        with _stage(result, "redirects"):
+            plan = plan_addresses(config, site, written, note)
+            _stop_if_strict(config, result)
+            staging.write_text(redirects.RECORD, redirects.record_json(plan.record))
+            for page in _address_pages(renderer, site, plan):
+                if staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
+                    note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))
+                    continue
+                staging.write_text(page.path, page.html)
+            result.moved, result.gone = len(plan.moved), len(plan.gone)
         if config.search:
             with _stage(result, "search"):
                 result.indexed = search.run_pagefind(staging.path, language=config.language)

@@ -97,20 +97,22 @@ def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
 _job: tuple[Renderer, Site, list[PageKey], Path, int] | None = None
 
 
-def _render_range(start: int, stop: int) -> int:
+def _render_range(start: int, stop: int) -> list[str]:
     assert _job is not None
     renderer, site, keys, root, parent = _job
+    written = []
     for key in keys[start:stop]:
         if os.getpid() != parent and os.getppid() != parent:
             # A worker whose build was killed: write nothing more into its staging folder.
             os._exit(1)
         page = render_page(renderer, site, key)
         write.write_file(root, page.path, page.html.encode("utf-8"))
-    return stop - start
+        written.append(page.path)
+    return written
 
 
-def render_all(renderer: Renderer, site: Site, root: Path, *, jobs: int, tick: Tick) -> int:
-    """Render every page of `site` straight to files below `root`; returns the count.
+def render_all(renderer: Renderer, site: Site, root: Path, *, jobs: int, tick: Tick) -> list[str]:
+    """Render every page of `site` straight to files below `root`; returns their paths.
 
     Pages go to disk as they are rendered, so memory stays flat at any size."""
     global _job
@@ -120,8 +122,10 @@ def render_all(renderer: Renderer, site: Site, root: Path, *, jobs: int, tick: T
         with _pool(jobs, len(keys), RENDER_CHUNK) as pool:
             ranges = _chunks(len(keys), RENDER_CHUNK)
             results = pool.map(_render_range, *zip(*ranges, strict=True)) if pool else (_render_range(a, b) for a, b in ranges)
-            for done in results:
-                tick(done)
+            written: list[str] = []
+            for paths in results:
+                written += paths
+                tick(len(paths))
     finally:
         _job = None
-    return len(keys)
+    return written

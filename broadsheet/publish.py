@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 from urllib.parse import quote
 from xml.sax.saxutils import escape
 
@@ -43,7 +43,7 @@ def _xml_text(text: str) -> str:
 
 def timestamp(day: datetime.date) -> datetime.datetime:
     """Articles carry a day, not a time: midnight UTC stands for it in feeds."""
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.timezone.utc)
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
 
 
 def newest(site: Site, count: int = FEED_SIZE) -> tuple[Entry, ...]:
@@ -202,7 +202,7 @@ def sitemaps(urls: Sequence[SitemapUrl], *, base_url: str, limit: int = SITEMAP_
     files = {f"sitemap-{n}.xml": _urlset(part, base_url) for n, part in enumerate(parts, start=1)}
     index = _xml_document("sitemapindex", (
         f"<sitemap><loc>{_loc(base_url + name)}</loc><lastmod>{max(u.lastmod for u in part).isoformat()}</lastmod></sitemap>\n"
-        for name, part in zip(files, parts)
+        for name, part in zip(files, parts, strict=True)
     ))
     return {SITEMAP: index, **files}
 

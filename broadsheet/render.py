@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markdown_it import MarkdownIt
@@ -159,6 +160,16 @@ class Renderer:
         # Hosts serve 404.html at any depth, so its links are taken from the site root.
         # It stands in for pages that do not exist, so it names no address of its own.
         return self.render("404.html", "", output="404.html", canonical=False, not_found=True)
+
+    def redirect(self, url: str, target: str, article_title: str | None) -> Rendered:
+        """A page at an old address that sends the reader on to `target`."""
+        link = quote(relative_prefix(url) + file_for(target))
+        canonical = self.config.base_url + quote(target) if self.config.base_url else link
+        return self.render("redirect.html", url, target_link=link, target_canonical=canonical, article_title=article_title)
+
+    def gone(self, url: str, article_title: str | None) -> Rendered:
+        """A page at the address of an article that was removed."""
+        return self.render("gone.html", url, article_title=article_title)
 
 
 def _where(error: Exception, template: jinja2.Template) -> str:

@@ -186,6 +186,11 @@ class Staging:
     def write_bytes(self, relpath: str, data: bytes) -> Path:
         return write_file(self.path, relpath, data)
 
+    def occupied(self, relpath: str) -> bool:
+        """True when a file is already at `relpath`, or where one of its folders would be."""
+        target = self.path / relpath
+        return target.exists() or any(folder.is_file() for folder in target.parents)
+
     def copy_tree(self, source: Path, relpath: str) -> None:
         shutil.copytree(source, self.path / relpath, dirs_exist_ok=True)
 

@@ -11,9 +11,9 @@ import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections import deque
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import feedparser

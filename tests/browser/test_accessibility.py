@@ -3,7 +3,7 @@ in the light and in the dark colour scheme."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect

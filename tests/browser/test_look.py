@@ -4,7 +4,7 @@ typography: no sideways scrolling, readable sizes, a comfortable line length."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import expect

@@ -1,0 +1,396 @@
+"""Addresses that keep working: the record of every address the site has
+published, and what answers at one that no article holds any more.
+
+Everything here is pure.  The build hands in the record the previous build
+left in the output folder, the articles of this build and the lines of the
+source folder's `redirects` file; it gets back the new record, in which every
+address is a page, a move (to a page of this build) or gone, and the warnings.
+
+An address that was published keeps answering for good: its article's page;
+else a redirect to where that article is now (recognised by its id, else by its
+source path) or to where a line of `redirects` sends it; else a page that says
+the article was removed.  Targets are followed to the end, so A→B then B→C
+makes A lead to C directly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from .records import Problem
+from .render import file_for
+
+RECORD = "published.json"  # in the output folder: carried from build to build
+HAND_FILE = "redirects"  # in the source folder
+PAGE, MOVED, GONE = "page", "moved", "gone"
+# Folders of the site that hold files other than pages: never an address to redirect.
+RESERVED_FOLDERS = frozenset({"assets", "pagefind"})
+_RECORD_NOTE = (
+    "Every address this site has published. The next build reads it so that old links keep working: "
+    "keep it with the site. Add moves by hand in the source folder's redirects file, not here."
+)
+# Characters that have no place in a file name on some system, or in a page
+# address without escaping; U+FFFD stands for percent-escapes that were not UTF-8.
+_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f-\x9f"<>\\|*:?#%\ufffd]')
+
+
+class BadAddress(ValueError):
+    """An address that cannot be used; the message says why, for a warning."""
+
+
+@dataclass(frozen=True)
+class Permalink:
+    """One published address and what answers there."""
+
+    url: str  # relative to the site root: "2023/11/11/abc/", "old/page.html", "" for the home page
+    status: str  # PAGE, MOVED or GONE
+    id: str | None = None  # the article that had the address, when one did
+    source: str | None = None
+    title: str | None = None
+    to: str | None = None  # MOVED: the page it leads to
+
+    @property
+    def identity(self) -> tuple[str | None, str | None]:
+        return (self.id, self.source)
+
+
+@dataclass(frozen=True)
+class HandRedirect:
+    """A line of the `redirects` file."""
+
+    old: str
+    new: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    record: tuple[Permalink, ...]  # every address, sorted
+    problems: tuple[Problem, ...]
+
+    @property
+    def moved(self) -> tuple[Permalink, ...]:
+        return tuple(p for p in self.record if p.status == MOVED)
+
+    @property
+    def gone(self) -> tuple[Permalink, ...]:
+        return tuple(p for p in self.record if p.status == GONE)
+
+
+def normalise_address(raw: str, base_url: str | None = None) -> str:
+    """An address inside the site, relative to its root: "2023/11/11/abc/",
+    "old/page.html", or "" for the home page.  Raises BadAddress for anything
+    that could lead outside the site or outside the output folder."""
+    text = raw.strip()
+    if base_url and text.startswith(base_url):
+        text = text[len(base_url):]
+    if urlsplit(text).scheme or text.startswith("//"):
+        raise BadAddress("is the address of another site; redirects stay inside the site")
+    if "?" in text or "#" in text:
+        raise BadAddress("has a query or a fragment; give the address of a page")
+    if text.startswith("/"):
+        raise BadAddress("is an absolute path; write it from the site root, like 2023/11/11/some-id/")
+    try:
+        path = unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise BadAddress("has percent-escapes that are not UTF-8") from None
+    path = path.removeprefix("./")
+    if path in ("", ".", "index.html"):
+        return ""
+    folder = path.endswith("/")
+    segments = (path[:-1] if folder else path).split("/")
+    for segment in segments:
+        if segment in ("", ".", ".."):
+            raise BadAddress("has an empty, '.' or '..' part")
+        if segment.startswith("."):
+            raise BadAddress("has a hidden part (starting with '.')")
+        forbidden = _FORBIDDEN.search(segment)
+        if forbidden:
+            raise BadAddress(f"has a character that an address cannot hold ({forbidden.group()!r})")
+        if segment != segment.strip():
+            raise BadAddress("has a part that starts or ends with a space")
+        if len(segment.encode("utf-8")) > 255:
+            raise BadAddress("has a part longer than a file name can be")
+    if segments[0] in RESERVED_FOLDERS:
+        raise BadAddress(f"is inside {segments[0]}/, which holds the site's own files")
+    if folder:
+        return path
+    last = segments[-1]
+    if last == "index.html":
+        return path[: -len(last)]
+    if last.lower().endswith((".html", ".htm")):
+        return path
+    if "." in last:
+        raise BadAddress("is not a page: only folders (ending in /) and .html pages can redirect")
+    return path + "/"
+
+
+def parse_hand(text: str, name: str = HAND_FILE, base_url: str | None = None) -> tuple[tuple[HandRedirect, ...], list[Problem]]:
+    """The lines of a `redirects` file: `old/address/ new/address/` or
+    `old/address/ -> new/address/`; `#` starts a comment."""
+    redirects: list[HandRedirect] = []
+    problems: list[Problem] = []
+    for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
+        words = raw.split("#", 1)[0].split()
+        if not words:
+            continue
+        if len(words) == 3 and words[1] == "->":
+            words = [words[0], words[2]]
+        where = f"{name}:{number}"
+        if len(words) != 2:
+            problems.append(Problem(where, "expected an old and a new address, like: 2023/01/05/old-id/ 2023/01/06/new-id/; line ignored"))
+            continue
+        try:
+            old = normalise_address(words[0], base_url)
+        except BadAddress as error:
+            problems.append(Problem(where, f"old address {words[0]!r} {error}; line ignored"))
+            continue
+        try:
+            new = normalise_address(words[1], base_url)
+        except BadAddress as error:
+            problems.append(Problem(where, f"new address {words[1]!r} {error}; line ignored"))
+            continue
+        redirects.append(HandRedirect(old, new, number))
+    return tuple(redirects), problems
+
+
+def parse_record(text: str, name: str) -> tuple[tuple[Permalink, ...], list[Problem]]:
+    """The record a previous build left (published.json); an entry that is not
+    sound is left out with a warning, so that nothing is written from it."""
+    try:
+        data = json.loads(text)
+        entries = data["addresses"]
+        if not isinstance(entries, list):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return (), [Problem(name, "is not a record of published addresses; old addresses it held are not known to this build")]
+    record: list[Permalink] = []
+    problems: list[Problem] = []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            record.append(_permalink(entry))
+        except (BadAddress, KeyError, TypeError, ValueError) as error:
+            problems.append(Problem(name, f"entry {number} cannot be used ({error or type(error).__name__}); left out"))
+    return tuple(record), problems
+
+
+def _permalink(entry: object) -> Permalink:
+    if not isinstance(entry, dict):
+        raise TypeError("not an object")
+    fields = {key: entry.get(key) for key in ("id", "source", "title", "to")}
+    if not all(value is None or isinstance(value, str) for value in fields.values()):
+        raise TypeError("a value is not text")
+    if not isinstance(entry.get("url"), str):
+        raise TypeError("no address")
+    url = normalise_address(entry["url"])
+    if url != entry["url"]:
+        raise ValueError(f"address {entry['url']!r} is not in its plain form")
+    status = entry["status"]
+    if status not in (PAGE, MOVED, GONE):
+        raise ValueError(f"unknown status {status!r}")
+    if status == MOVED:
+        if fields["to"] is None or normalise_address(fields["to"]) != fields["to"]:
+            raise ValueError("a move without a plain address to go to")
+    else:
+        fields["to"] = None
+    return Permalink(url=url, status=status, **fields)
+
+
+def parse_manifest(text: str) -> tuple[Permalink, ...]:
+    """The articles of a previous build as pages, from its articles.json: the
+    record of a site built before published.json existed."""
+    try:
+        articles = json.loads(text)["articles"]
+        return tuple(
+            Permalink(normalise_address(a["url"]), PAGE, a.get("id"), a.get("source"), a.get("title"))
+            for a in articles
+            if isinstance(a, dict) and isinstance(a.get("url"), str)
+        )
+    except (ValueError, KeyError, TypeError):
+        return ()
+
+
+def merge_records(*records: Iterable[Permalink]) -> tuple[Permalink, ...]:
+    """One entry per address; the first record that has an address wins."""
+    merged: dict[str, Permalink] = {}
+    for record in records:
+        for permalink in record:
+            merged.setdefault(permalink.url, permalink)
+    return tuple(merged.values())
+
+
+def plan_from_texts(
+    *,
+    record: str | None,
+    manifest: str | None,
+    hand: str | None,
+    current: Iterable[Permalink],
+    pages: Iterable[str],
+    record_name: str = RECORD,
+    base_url: str | None = None,
+) -> Plan:
+    """The plan from the texts of the previous build's published.json and
+    articles.json (None when absent) and of the source's redirects file."""
+    previous, problems = parse_record(record, record_name) if record is not None else ((), [])
+    # articles.json too: a site built before published.json existed, or a record that was damaged.
+    previous = merge_records(previous, parse_manifest(manifest or ""))
+    lines, hand_problems = parse_hand(hand or "", HAND_FILE, base_url)
+    result = plan(previous, current, pages, lines)
+    return Plan(result.record, (*problems, *hand_problems, *result.problems))
+
+
+def plan(
+    previous: Iterable[Permalink],
+    current: Iterable[Permalink],
+    pages: Iterable[str],
+    hand: Iterable[HandRedirect] = (),
+    hand_name: str = HAND_FILE,
+) -> Plan:
+    """What answers at each address: `current` are this build's articles (as
+    PAGE entries), `pages` the files of every other page of this build."""
+    current = tuple(current)
+    page_files = {file_for(p.url) for p in current} | set(pages)
+    folded = {f.casefold(): f for f in page_files}
+    problems: list[Problem] = []
+
+    def is_page(url: str) -> bool:
+        return file_for(url) in page_files
+
+    # An address that a page of this build holds is that page: the real page wins.
+    previous = tuple(previous)
+    earlier = {p.url: p for p in previous if file_for(p.url).casefold() not in folded}
+    auto = _automatic_moves(earlier.values(), current, {p.identity for p in previous})
+    manual = _usable_hand_lines(hand, folded, hand_name, problems)
+    while True:
+        targets = {**auto, **{old: line.new for old, line in manual.items()}}
+        # Lines that lead nowhere first: dropping one may make another line's
+        # address fall back to its automatic move, which can mend a chain.
+        dead = [line for line in manual.values() if not (is_page(line.new) or line.new in targets)]
+        if not dead:
+            dead = [line for line in manual.values() if _follow(line.old, targets, is_page) is None]
+        if not dead:
+            break
+        for line in dead:
+            problems.append(Problem(f"{hand_name}:{line.line}", _dead_end(line, targets, is_page, earlier)))
+            del manual[line.old]
+
+    record = list(current)
+    newly_gone: list[Permalink] = []
+    for url in sorted(earlier.keys() | manual.keys()):
+        before = earlier.get(url, Permalink(url, MOVED))
+        final = _follow(url, targets, is_page) if url in targets else None
+        if final is not None:
+            record.append(Permalink(url, MOVED, before.id, before.source, before.title, to=final))
+            continue
+        record.append(Permalink(url, GONE, before.id, before.source, before.title))
+        if before.status != GONE:
+            newly_gone.append(before)
+    record.sort(key=lambda p: p.url)
+    return Plan(tuple(record), (*problems, *_removals(newly_gone)))
+
+
+def _removals(newly_gone: Iterable[Permalink]) -> list[Problem]:
+    """One warning for each article that is gone: at the address where it was
+    last, naming the older addresses that led there."""
+    by_article: dict[tuple[str | None, str | None], list[Permalink]] = {}
+    for p in newly_gone:
+        key = p.identity if p.identity != (None, None) else (None, p.url)
+        by_article.setdefault(key, []).append(p)
+    problems = []
+    for addresses in by_article.values():
+        last = next((p for p in addresses if p.status == PAGE), addresses[0])
+        was = f" (it was {last.source})" if last.source else ""
+        older = ", ".join(p.url for p in addresses if p is not last)
+        pages = f"pages there and at {older} now say" if older else "a page there now says"
+        problems.append(Problem(last.url, f"no article has this address any more{was}; {pages} it was removed"))
+    return sorted(problems, key=lambda p: p.source)
+
+
+def _automatic_moves(
+    earlier: Iterable[Permalink], current: tuple[Permalink, ...], published: set[tuple[str | None, str | None]]
+) -> dict[str, str]:
+    """Old address → where its article is now, or where the old record said it leads."""
+    by_identity = {p.identity: p for p in reversed(current)}
+    # An article that had an address before (same id and source) is that
+    # address's article: it is no candidate for another old address by id
+    # alone or source alone.
+    known = published & by_identity.keys()
+    by_id: dict[str, list[Permalink]] = {}
+    by_source: dict[str, list[Permalink]] = {}
+    for p in current:
+        if p.identity not in known:
+            by_id.setdefault(p.id or "", []).append(p)
+            by_source.setdefault(p.source or "", []).append(p)
+    moves: dict[str, str] = {}
+    for old in earlier:
+        found = by_identity.get(old.identity)
+        if found is None and old.id is not None and old.id in by_id:
+            found = by_id[old.id][0]
+        if found is None and old.source is not None and old.source in by_source:
+            found = by_source[old.source][0]
+        if found is not None:
+            moves[old.url] = found.url
+        elif old.status == MOVED and old.to is not None:
+            moves[old.url] = old.to
+    return moves
+
+
+def _usable_hand_lines(
+    hand: Iterable[HandRedirect], folded_pages: Mapping[str, str], name: str, problems: list[Problem]
+) -> dict[str, HandRedirect]:
+    """Hand-written moves that replace no page and repeat no earlier line."""
+    usable: dict[str, HandRedirect] = {}
+    first_line: dict[str, int] = {}
+    for line in hand:
+        key = file_for(line.old).casefold()
+        if key in folded_pages:
+            page = folded_pages[key]
+            same = "is" if page == file_for(line.old) else f"is, but for case, {page} which is"
+            problems.append(Problem(f"{name}:{line.line}", f"{line.old or 'index.html'} {same} a page of the site; a redirect never replaces a page; line ignored"))
+        elif key in first_line:
+            problems.append(Problem(f"{name}:{line.line}", f"{line.old} is already redirected on line {first_line[key]}; line ignored"))
+        else:
+            first_line[key] = line.line
+            usable[line.old] = line
+    return usable
+
+
+def _follow(url: str, targets: Mapping[str, str], is_page: Callable[[str], bool]) -> str | None:
+    """The page at the end of the moves from `url`, or None (a circle, or an
+    address that is neither a page nor a move)."""
+    seen = {url}
+    target = targets[url]
+    while not is_page(target):
+        if target in seen or target not in targets:
+            return None
+        seen.add(target)
+        target = targets[target]
+    return target
+
+
+def _dead_end(
+    line: HandRedirect, targets: Mapping[str, str], is_page: Callable[[str], bool], earlier: Mapping[str, Permalink]
+) -> str:
+    shown = line.new or "index.html"
+    if is_page(line.new) or line.new in targets:
+        return f"{line.old} → {shown} leads in a circle or to an address that is gone; line ignored"
+    if line.new in earlier:
+        return f"{shown} is gone: there is no page there to lead to; line ignored"
+    return f"{shown} is not a page of the site; line ignored"
+
+
+def record_json(record: Iterable[Permalink]) -> str:
+    """published.json: sorted, no timestamps, so the same history gives the
+    same file; one address a line, so that a change to the history reads as
+    a change of a few lines."""
+    lines = []
+    for p in sorted(record, key=lambda p: p.url):
+        entry = {"url": p.url, "status": p.status, "id": p.id, "source": p.source, "title": p.title}
+        if p.status == MOVED:
+            entry["to"] = p.to
+        lines.append(json.dumps(entry, ensure_ascii=False))
+    return f'{{"about": {json.dumps(_RECORD_NOTE)},\n "addresses": [\n' + ",\n".join(lines) + "\n]}\n"
