@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, load, search
+from . import check, load, offline_index, search
 from .config import PROJECT_ROOT, Config
 from .records import Article, Problem
 from .render import Rendered, Renderer, TemplateProblem
@@ -139,6 +139,10 @@ def _build(config: Config, report: Callable[[Problem], None] | None) -> BuildRes
         if config.search:
             with _stage(result, "search"):
                 result.indexed = search.run_pagefind(staging.path, language=config.language)
+            with _stage(result, "offline search"):
+                # Pagefind cannot run from disk (file://); this index of plain scripts can.
+                for path, text in offline_index.index_files(offline_index.documents(site.entries)).items():
+                    staging.write_text(path, text)
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)
