@@ -37,8 +37,9 @@
   function queryTerms(query) {
     var runs = words(query), typing = /[\p{L}\p{N}\p{M}]$/u.test(query), seen = {}, found = [];
     function add(term, prefix) {
-      if (!seen[term + prefix]) found.push({ term: term, prefix: prefix });
-      seen[term + prefix] = true;
+      var key = (prefix ? "*" : "=") + term;
+      if (!seen[key]) found.push({ term: term, prefix: prefix });
+      seen[key] = true;
     }
     runs.forEach(function (run, i) {
       var letters = Array.from(run);
