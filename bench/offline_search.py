@@ -43,14 +43,14 @@ RESULTS_SHOWN = 10
 MEASURE = """async (query) => {
   const api = window.__offlineSearch;
   const start = performance.now();
-  const first = await api.search(query, %d);
+  const first = await api.search(query, COUNT);
   const loadedAt = performance.now();
-  const again = await api.search(query, %d);
+  const again = await api.search(query, COUNT);
   const end = performance.now();
   return {loaded: api.loaded.slice(), total: first.ranked.hits.length,
           top: again.records.length ? again.records[0][2] : null,
           firstMs: loadedAt - start, cachedMs: end - loadedAt};
-}""" % (RESULTS_SHOWN, RESULTS_SHOWN)
+}""".replace("COUNT", str(RESULTS_SHOWN))
 
 
 def folder_size(folder: Path) -> tuple[int, int]:

@@ -291,12 +291,13 @@ def index_files(docs: Sequence[SearchDocument]) -> dict[str, str]:
     chunks = chunk_terms(encoded)
     files = {
         f"{FOLDER}index.js": _script("manifest", {
-            "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks), "maxTerm": MAX_TERM,
+            "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks),
         }),
     }
     for number, (key, members) in enumerate(chunks.items()):
         files[f"{FOLDER}terms/{number}.js"] = _script("terms", key, members)
     for first in range(0, len(docs), DOCS_PER_CHUNK):
-        records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in docs[first : first + DOCS_PER_CHUNK]]
+        shown = docs[first : first + DOCS_PER_CHUNK]
+        records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in shown]
         files[f"{FOLDER}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", first, records)
     return files

@@ -18,7 +18,9 @@ CALL = re.compile(r"^window\.__offlineSearch\.(manifest|terms|docs)\((.*)\);\n$"
 
 
 def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-01") -> oi.SearchDocument:
-    return oi.SearchDocument(title=title, date=date, url=url, excerpt=body[:80], language="en", direction="ltr", body=body)
+    return oi.SearchDocument(
+        title=title, date=date, url=url, excerpt=body[:80], language="en", direction="ltr", body=body,
+    )
 
 
 def call(text: str) -> tuple[str, list]:
@@ -95,7 +97,8 @@ def test_words_split_at_punctuation_and_keep_right_to_left_words_whole():
     assert oi.words("U.S.-led talks, 2023: O'Brien's") == ["u", "s", "led", "talks", "2023", "o", "brien", "s"]
     assert oi.words("הממשלה הודיעה היום") == ["הממשלה", "הודיעה", "היום"]
     assert oi.words("أعلنت الحكومة اليوم") == ["اعلنت", "الحكومة", "اليوم"]
-    assert oi.words("हिन्दी भाषा") == ["हिनदी", "भाषा"]  # spacing vowel signs keep Devanagari words whole
+    # Spacing vowel signs keep Devanagari words whole (the virama, a combining mark, goes).
+    assert oi.words("हिन्दी भाषा") == ["हिनदी", "भाषा"]
 
 
 def test_han_kana_and_hangul_are_indexed_as_pairs_plus_the_last_character():

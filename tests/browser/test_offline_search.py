@@ -6,8 +6,8 @@ skipped with the reason when either is missing."""
 from __future__ import annotations
 
 import functools
-import json
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -40,11 +40,17 @@ TITLES = {
     "japanese": "東京タワーの夜景",
 }
 CORPUS = {
-    "harbour.txt": txt("2023-05-01", TITLES["harbour"] + ".",
-                       "Dockers at the harbour walked out on Monday, and the strike left ships waiting outside the harbour."),
-    "budget.txt": txt("2023-06-02", TITLES["budget"] + ".",
-                      "The budget vote ended at midnight. Cleaners near the harbour had threatened a strike."),
-    "vaccine.txt": txt("2023-03-03", TITLES["vaccine"] + ".", "The vaccine trial at the city hospital enrolled volunteers."),
+    "harbour.txt": txt(
+        "2023-05-01", TITLES["harbour"] + ".",
+        "Dockers at the harbour walked out on Monday, and the strike left ships waiting outside the harbour.",
+    ),
+    "budget.txt": txt(
+        "2023-06-02", TITLES["budget"] + ".",
+        "The budget vote ended at midnight. Cleaners near the harbour had threatened a strike.",
+    ),
+    "vaccine.txt": txt(
+        "2023-03-03", TITLES["vaccine"] + ".", "The vaccine trial at the city hospital enrolled volunteers.",
+    ),
     "cafe.md": markdown(TITLES["cafe"], "2023-09-05", "The café scene in Zürich is lively, the council says."),
     "hebrew.md": markdown(TITLES["hebrew"], "2023-07-03", "העירייה של ירושלים הודיעה על תוכנית חדשה."),
     "arabic.md": markdown(TITLES["arabic"], "2023-07-04", "استضافت القاهرة جولة جديدة من المحادثات."),
@@ -61,7 +67,9 @@ CORPUS = {
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Chromium is not installed at /usr/bin/chromium (Debian package 'chromium')")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed (the test extra)")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright for Python is not installed (pip install -e '.[test]')"
+    )
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
         yield launched
