@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, load, parallel, publish, redirects, search
+from . import check, load, offline_index, parallel, publish, redirects, search
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
 from .records import Article, Problem
@@ -203,6 +203,10 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         if config.search:
             with _stage(result, "search"):
                 result.indexed = search.run_pagefind(staging.path, language=config.language)
+            with _stage(result, "offline search"):
+                # Pagefind cannot run from disk (file://); this index of plain scripts can.
+                for path, text in offline_index.index_files(offline_index.documents(site.entries)).items():
+                    staging.write_text(path, text)
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 # The only scripts a page may load: the site's own, by a relative address.
-SITE_SCRIPTS = re.compile(r"^(\.\./)*assets/(search|highlight)\.js$")
+SITE_SCRIPTS = re.compile(r"^(\.\./)*assets/(search|offline-search|highlight)\.js$")
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "srcset", "xlink:href", "cite", "background"}
 # Elements no template makes, and that content must never create.
 FOREIGN_ELEMENTS = {"img", "iframe", "object", "embed", "textarea", "svg", "math", "style", "frame", "video", "audio"}

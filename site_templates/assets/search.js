@@ -1,14 +1,12 @@
 // The search page: Pagefind's UI, loaded only here, only when served over http(s).
+// Opened from disk, offline-search.js searches instead.
 (function () {
   "use strict";
   var box = document.getElementById("search");
   if (!box) return;
   var fallback = document.querySelector(".search-fallback");
-  if (location.protocol === "file:") {
-    // Browsers refuse the index's modules and WebAssembly from disk.
-    document.getElementById("search-offline").hidden = false;
-    return;
-  }
+  // Browsers refuse Pagefind's modules and WebAssembly from disk.
+  if (location.protocol === "file:") return;
   if (fallback) fallback.hidden = true;
   var bundle = new URL(box.getAttribute("data-bundle"), location.href);
   var root = new URL(box.getAttribute("data-root"), location.href);

@@ -101,7 +101,7 @@ def test_the_order_select_sorts_by_date(tab: Tab, news: BuiltSite, news_url: str
 
     for choice, expected in (("desc", list(reversed(dates))), ("asc", dates)):
         order.select_option(choice)
-        page.wait_for_url(lambda url: parse_qs(urlsplit(url).query).get("order") == [choice])
+        page.wait_for_url(lambda url, choice=choice: parse_qs(urlsplit(url).query).get("order") == [choice])
         expect(result_dates(page)).to_have_text([f"Date: {d}" for d in expected])
         # The query and the order survive the change: the address holds both.
         expect(page.locator(QUERY_BOX)).to_have_value(HARBOUR)

@@ -1,0 +1,303 @@
+"""The offline search index: classic scripts that a page opened from disk can load.
+
+Browsers refuse Pagefind's modules and WebAssembly, and any fetch of JSON, to a
+page opened over file://, but they do run plain <script src> files.  So this
+index is a set of small scripts, each of which hands its data to a registration
+function defined by site_templates/assets/offline-search.js:
+
+    search/offline/index.js        __offlineSearch.manifest({...})  keys of the term chunks
+    search/offline/terms/N.js      __offlineSearch.terms(KEY, {term: postings})
+    search/offline/docs/N.js       __offlineSearch.docs(FIRST, [[title, date, url, excerpt, lang, dir]])
+
+A query loads the manifest, the one term chunk of each word, and the document
+chunks of the results it shows: never the whole index.
+
+Terms.  Text is normalised (NFKD, combining marks removed, NFC, lower case with
+ß as ss and ς as σ) and cut into runs of letters, marks and digits.  Han, kana
+and Hangul are written without spaces between words, so their runs are indexed
+as overlapping character pairs (bigrams), plus the run's last character alone;
+a query of two or more such characters asks for its pairs, a single character
+matches every pair that starts with it and the lone last characters.  Pairs
+rather than single characters: a common character is in nearly every document,
+so single characters make long lists that match scattered characters; a pair
+is nearly always a word or part of one, so its list is short and matches are
+meant.  The same rules are in offline-search.js; a browser test holds them
+together.
+
+Chunks.  A term lives in the chunk named by its first two characters (first
+one for Han, kana and Hangul).  A chunk larger than CHUNK_BYTES is split by one
+more character, as often as needed, so that a common first pair of letters does
+not make every query that starts with it load a large file.  The page finds a
+term's chunk as the longest chunk key that begins the term.
+
+Postings.  Each (term, document) pair gets a BM25 score with the title counted
+TITLE_WEIGHT times, quantised to 64 levels relative to the best score in the
+index: one character each.  The documents of a term are a bitmap when the term
+is common, else the gaps between document numbers, whichever is shorter.
+Documents are numbered in the site's order, newest first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import regex
+
+from .render import long_date
+from .site import Entry
+
+FOLDER = "search/offline/"
+REGISTER = "window.__offlineSearch"
+MAX_TERM = 40  # characters; longer runs are cut (hashes, run-together URLs)
+CHUNK_BYTES = 24_000
+MAX_KEY = 8  # characters: chunks stop splitting here
+DOCS_PER_CHUNK = 16
+TITLE_WEIGHT = 3.0
+BM25_K1 = 1.2
+BM25_B = 0.75
+LEVELS = 64
+
+# base64url: safe in JSON strings and in file names; one character is six bits.
+DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+# Combining marks, except the kana voicing marks: が and か are different letters.
+_MARKS = regex.compile(r"[^\P{Mn}\u3099\u309a]")
+_CJK = (
+    "\u1100-\u11ff\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+)
+_WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
+_CJK_RUN = re.compile(f"([{_CJK}]+)")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """What the index knows of one article: shown fields and searched text."""
+
+    title: str
+    date: str  # ISO 8601
+    url: str  # relative to the site root, ending in "/"
+    excerpt: str
+    language: str
+    direction: str  # "ltr" or "rtl"
+    body: str  # searched, never written out
+
+
+class Posting(NamedTuple):
+    """One term in one document.  A named tuple: an index holds millions."""
+
+    document: int
+    title_count: int
+    body_count: int
+
+
+# Text → terms
+
+
+def normalise(text: str) -> str:
+    """Text as it is compared: no accents or points, compatibility forms folded, lower case."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = _MARKS.sub("", decomposed)
+    # Lower case as JavaScript does it, plus the two foldings that differ from it.
+    return unicodedata.normalize("NFC", bare).lower().replace("ß", "ss").replace("ς", "σ")
+
+
+def is_cjk(character: str) -> bool:
+    # Every range starts at U+1100 or above: most text is decided by the first test.
+    return character >= "\u1100" and _CJK_CHAR.match(character) is not None
+
+
+def _runs(text: str) -> tuple[list[str], bool]:
+    normal = normalise(text)
+    runs = _WORD.findall(normal)
+    if _CJK_CHAR.search(normal) is None:  # most texts: decided once, not word by word
+        return runs, False
+    return [part for run in runs for part in _CJK_RUN.split(run) if part], True
+
+
+def words(text: str) -> list[str]:
+    """Normalised runs of letters, marks and digits; Han, kana and Hangul runs
+    are kept apart from the letters around them."""
+    return _runs(text)[0]
+
+
+def terms(text: str) -> list[str]:
+    """The terms that text is indexed under, in order, repeats kept."""
+    runs, any_cjk = _runs(text)
+    if not any_cjk:
+        return [word[:MAX_TERM] for word in runs]
+    found: list[str] = []
+    for word in runs:
+        if is_cjk(word[0]):
+            found += [word[i : i + 2] for i in range(len(word) - 1)]
+            found.append(word[-1])
+        else:
+            found.append(word[:MAX_TERM])
+    return found
+
+
+# Documents → postings → encoded strings
+
+
+def documents(entries: Iterable[Entry]) -> list[SearchDocument]:
+    """One document per article, in the site's order (newest first)."""
+    return [
+        SearchDocument(
+            title=entry.article.title,
+            date=entry.article.date.isoformat(),
+            url=entry.url,
+            excerpt=entry.article.excerpt,
+            language=entry.article.language,
+            direction=entry.article.direction,
+            # What an article page shows and Pagefind indexes: date, byline and tags too.
+            body="\n".join([
+                long_date(entry.article.date), entry.article.author or "", entry.article.text, *entry.article.tags,
+            ]),
+        )
+        for entry in entries
+    ]
+
+
+def postings(docs: Sequence[SearchDocument]) -> tuple[dict[str, list[Posting]], list[int]]:
+    """Each term's postings in document order, and each document's length in terms."""
+    index: dict[str, list[Posting]] = {}
+    lengths = []
+    for number, doc in enumerate(docs):
+        in_title = Counter(terms(doc.title))
+        in_body = Counter(terms(doc.body))
+        lengths.append(sum(in_body.values()) + sum(in_title.values()))
+        for term, count in in_body.items():
+            index.setdefault(term, []).append(Posting(number, in_title.get(term, 0), count))
+        for term, count in in_title.items():
+            if term not in in_body:
+                index.setdefault(term, []).append(Posting(number, count, 0))
+    return index, lengths
+
+
+def bm25(frequency: float, *, rarity: float, length_ratio: float) -> float:
+    """Okapi BM25 of one term in one document; `frequency` counts title words TITLE_WEIGHT times."""
+    return rarity * frequency * (BM25_K1 + 1) / (frequency + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
+
+
+def rarity(documents_with_term: int, total: int) -> float:
+    """BM25's inverse document frequency: near 0 for a term in every document."""
+    return math.log(1 + (total - documents_with_term + 0.5) / (documents_with_term + 0.5))
+
+
+def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> dict[str, list[int]]:
+    """Each posting's score as a level 0…63, relative to the best score in the index."""
+    total = len(lengths)
+    average = max(1.0, sum(lengths) / max(1, total))
+    ratios = [length / average for length in lengths]
+    scores = {}
+    for term, plist in index.items():
+        term_rarity = rarity(len(plist), total)
+        scores[term] = [
+            bm25(p.body_count + TITLE_WEIGHT * p.title_count, rarity=term_rarity, length_ratio=ratios[p.document])
+            for p in plist
+        ]
+    best = max((max(s) for s in scores.values()), default=1.0) or 1.0
+    scale = (LEVELS - 1) / best
+    return {term: [round(s * scale) for s in term_scores] for term, term_scores in scores.items()}
+
+
+def encode_number(value: int) -> str:
+    """Five bits a character, most significant first; characters 32…63 mean 'more follows'."""
+    digits = [DIGITS[value & 31]]
+    value >>= 5
+    while value:
+        digits.append(DIGITS[32 + (value & 31)])
+        value >>= 5
+    return "".join(reversed(digits))
+
+
+def encode_documents(numbers: Sequence[int]) -> str:
+    """Ascending document numbers as gaps, or as a bitmap ("*" then six documents
+    a character) when that is shorter."""
+    previous = -1
+    gaps = []
+    for number in numbers:
+        gaps.append(encode_number(number - previous - 1))
+        previous = number
+    as_gaps = "".join(gaps)
+    bits = [0] * (numbers[-1] // 6 + 1) if numbers else []
+    for number in numbers:
+        bits[number // 6] |= 1 << (number % 6)
+    as_bitmap = "*" + "".join(DIGITS[b] for b in bits)
+    return as_bitmap if len(as_bitmap) < len(as_gaps) else as_gaps
+
+
+def encode_postings(numbers: Sequence[int], levels: Sequence[int]) -> str:
+    """"LEVELS:DOCUMENTS": one level character per document, then the documents."""
+    return "".join(DIGITS[level] for level in levels) + ":" + encode_documents(numbers)
+
+
+# Chunks and files
+
+
+def base_key(term: str) -> str:
+    return term[:1] if is_cjk(term[0]) else term[:2]
+
+
+def _entry_size(term: str, value: str) -> int:
+    return len(term.encode("utf-8")) + len(value) + 6  # quotes, colon, comma
+
+
+def chunk_terms(encoded: dict[str, str], *, limit: int = CHUNK_BYTES) -> dict[str, dict[str, str]]:
+    """Terms grouped by key: their first characters, as many as keep a chunk under `limit`."""
+    groups: dict[str, dict[str, str]] = {}
+    for term in sorted(encoded):
+        groups.setdefault(base_key(term), {})[term] = encoded[term]
+    chunks: dict[str, dict[str, str]] = {}
+
+    def place(key: str, members: dict[str, str]) -> None:
+        size = sum(_entry_size(term, value) for term, value in members.items())
+        longer = {term: value for term, value in members.items() if len(term) > len(key)}
+        if size <= limit or not longer or len(key) >= MAX_KEY:
+            chunks[key] = members
+            return
+        own = {term: value for term, value in members.items() if len(term) <= len(key)}
+        if own:
+            chunks[key] = own
+        children: dict[str, dict[str, str]] = {}
+        for term, value in longer.items():
+            children.setdefault(term[: len(key) + 1], {})[term] = value
+        for child, child_members in children.items():
+            place(child, child_members)
+
+    for key, members in groups.items():
+        place(key, members)
+    return dict(sorted(chunks.items()))
+
+
+def _script(call: str, *arguments: object) -> str:
+    text = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for a in arguments)
+    return f"{REGISTER}.{call}({text});\n"
+
+
+def index_files(docs: Sequence[SearchDocument]) -> dict[str, str]:
+    """The offline index of `docs`: {path relative to the site root: script text}."""
+    index, lengths = postings(docs)
+    levels = impacts(index, lengths)
+    encoded = {term: encode_postings([p.document for p in plist], levels[term]) for term, plist in index.items()}
+    chunks = chunk_terms(encoded)
+    files = {
+        f"{FOLDER}index.js": _script("manifest", {
+            "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks),
+        }),
+    }
+    for number, (key, members) in enumerate(chunks.items()):
+        files[f"{FOLDER}terms/{number}.js"] = _script("terms", key, members)
+    for first in range(0, len(docs), DOCS_PER_CHUNK):
+        shown = docs[first : first + DOCS_PER_CHUNK]
+        records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in shown]
+        files[f"{FOLDER}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", first, records)
+    return files

@@ -1,0 +1,207 @@
+"""Search in a real browser: from disk (file://, the offline index) and served (Pagefind).
+
+Headless Chromium from the Debian package, driven by Playwright for Python;
+skipped with the reason when either is missing."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from broadsheet import offline_index
+from broadsheet.build import build
+from broadsheet.config import Config, validate
+
+from ..conftest import txt, write_corpus
+
+
+def markdown(title: str, date: str, body: str) -> str:
+    return f"---\ntitle: {title}\ndate: {date}\n---\n\n{body}\n"
+
+
+TITLES = {
+    "harbour": "Harbour strike closes the port of Valparaíso",
+    "budget": "Parliament passes the budget after a long vote",
+    "vaccine": "Hospital begins a vaccine trial",
+    "cafe": "Café culture in Zürich",
+    "hebrew": "ירושלים מתכוננת לחג",
+    "arabic": "القاهرة تستضيف محادثات",
+    "japanese": "東京タワーの夜景",
+}
+CORPUS = {
+    "harbour.txt": txt(
+        "2023-05-01", TITLES["harbour"] + ".",
+        "Dockers at the harbour walked out on Monday, and the strike left ships waiting outside the harbour.",
+    ),
+    "budget.txt": txt(
+        "2023-06-02", TITLES["budget"] + ".",
+        "The budget vote ended at midnight. Cleaners near the harbour had threatened a strike.",
+    ),
+    "vaccine.txt": txt(
+        "2023-03-03", TITLES["vaccine"] + ".", "The vaccine trial at the city hospital enrolled volunteers.",
+    ),
+    "cafe.md": markdown(TITLES["cafe"], "2023-09-05", "The café scene in Zürich is lively, the council says."),
+    "hebrew.md": markdown(TITLES["hebrew"], "2023-07-03", "העירייה של ירושלים הודיעה על תוכנית חדשה."),
+    "arabic.md": markdown(TITLES["arabic"], "2023-07-04", "استضافت القاهرة جولة جديدة من المحادثات."),
+    "japanese.md": markdown(TITLES["japanese"], "2023-08-04", "東京タワーは日本の電波塔です。"),
+    **{
+        f"council{i:02d}.txt": txt(f"2022-{1 + i % 12:02d}-10", f"Council meeting number {i} in the city.",
+                                    "The council discussed roads and parks.")
+        for i in range(12)
+    },
+}
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    """A fresh page in the session's Chromium (tests/browser/conftest.py); script errors on it fail the test."""
+    context = browser.new_context()
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    context.close()
+    assert errors == []
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("search-site")
+    source = write_corpus(folder / "corpus", CORPUS)
+    build(validate(Config(source=source, out=folder / "site", search=True, quiet=True)))
+    return folder / "site"
+
+
+@pytest.fixture(scope="module")
+def server(site) -> Iterator[str]:
+    """The site served on a free port of 127.0.0.1; yields its address."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - the name is the base class's
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
+
+
+def article_path(url: str, root: str) -> str:
+    """An article's address relative to the site root, as "YYYY/MM/DD/id/"."""
+    path = url.split("?")[0].split("#")[0]
+    assert path.startswith(root), (url, root)
+    return path[len(root):].removesuffix("index.html")
+
+
+def offline_results(page, site: Path, query: str) -> list[str]:
+    """Addresses of the results the search page finds from disk for `query`."""
+    page.goto((site / "search/index.html").as_uri() + "?q=" + quote(query))
+    page.wait_for_function("document.querySelector('.search-status').textContent !== ''")
+    links = page.eval_on_selector_all(".search-results h2 a", "links => links.map(a => a.href)")
+    return [article_path(link, site.as_uri() + "/") for link in links]
+
+
+def online_results(page, server: str, query: str) -> list[str]:
+    page.goto(server + "search/?q=" + quote(query))
+    page.wait_for_selector(".pagefind-ui__result-link")
+    links = page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(a => a.href)")
+    return [article_path(link, server) for link in links]
+
+
+def url_of(site: Path, title: str) -> str:
+    """An article's address, from the site's list of articles."""
+    listed = json.loads((site / "articles.json").read_text(encoding="utf-8"))["articles"]
+    return next(article["url"] for article in listed if article["title"] == title)
+
+
+def test_a_query_typed_on_a_page_opened_from_disk_finds_and_opens_the_article(page, site):
+    page.goto((site / "index.html").as_uri())
+    page.fill("#site-search", "harbour strike")
+    page.press("#site-search", "Enter")
+    first = page.locator(".search-results h2 a").first
+    first.wait_for()
+    assert first.inner_text() == TITLES["harbour"]
+    assert page.url.startswith((site / "search/index.html").as_uri())
+    first.click()
+    page.wait_for_load_state()
+    assert page.url == (site / url_of(site, TITLES["harbour"]) / "index.html").as_uri()
+    assert page.inner_text("h1") == TITLES["harbour"]
+
+
+def test_results_follow_the_words_as_they_are_typed(page, site):
+    page.goto((site / "search/index.html").as_uri())
+    page.locator("#search-query").press_sequentially("vacc", delay=20)
+    page.wait_for_function("document.querySelector('.search-status').textContent.includes('vacc')")
+    assert page.locator(".search-results h2 a").all_inner_texts() == [TITLES["vaccine"]]
+    assert page.locator(".search-results mark").first.inner_text() == "vaccine"
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("VALPARAISO", "harbour"),  # case and accents
+    ("zurich cafe", "cafe"),
+    ("ירושלים", "hebrew"),  # right to left
+    ("القَاهِرَة", "arabic"),  # vowel marks in the query
+    ("東京", "japanese"),  # a pair of Han characters
+    ("京", "japanese"),  # one character: the pairs it starts and the ends of runs
+    ("タワー", "japanese"),
+])
+def test_search_from_disk_ignores_case_and_accents_and_finds_every_script(page, site, query, expected):
+    assert offline_results(page, site, query)[:1] == [url_of(site, TITLES[expected])]
+
+
+@pytest.mark.parametrize("query", ["harbour strike", "budget vote", "vaccine hospital", "Zürich", "ירושלים", "東京"])
+def test_same_first_result_served_and_from_disk(page, site, server, query):
+    online = online_results(page, server, query)
+    offline = offline_results(page, site, query)
+    assert offline and online
+    assert offline[0] == online[0]
+
+
+def test_text_rules_in_the_browser_are_the_builds(page, site):
+    sample = ("Valparaíso ZÜRICH Straße ΟΔΟΣ ﬁnance ＡＢＣ ｶﾀｶﾅ が U.S.-led O'Brien "
+              "שָׁלוֹם مَرْحَبًا أحمد हिन्दी 東京タワーは日本の iPhone15発売 한국어 𠮷野家")
+    page.goto((site / "search/index.html").as_uri())
+    assert page.evaluate("text => window.__offlineSearch.words(text)", sample) == offline_index.words(sample)
+    # A finished query asks for the pairs of a Han or kana run, not the lone last character.
+    asked = page.evaluate("text => window.__offlineSearch.queryTerms(text)", "東京タワー harbour ")
+    assert asked == [{"term": t, "prefix": False} for t in offline_index.terms("東京タワー")[:-1] + ["harbour"]]
+
+
+def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
+    offline_results(page, site, "harbour strike")
+    loaded = page.evaluate("window.__offlineSearch.loaded")
+    terms = [path for path in loaded if path.startswith("terms/")]
+    assert loaded[0] == "index.js"
+    assert 2 <= len(terms) < len(list((site / offline_index.FOLDER / "terms").iterdir()))
+    assert all(path.startswith(("index.js", "terms/", "docs/")) for path in loaded)
+
+
+def test_more_results_and_newest_first(page, site):
+    offline_results(page, site, "council")
+    items = page.locator(".search-results > li")
+    assert items.count() == 10
+    page.click(".search-more")
+    page.wait_for_function("document.querySelectorAll('.search-results > li').length > 10")
+    assert items.count() == 13 and page.locator(".search-more").is_hidden()
+    page.select_option(".search-sort select", "desc")
+    page.wait_for_function("document.querySelector('.search-results time').dateTime === '2023-09-05'")
+    dates = page.eval_on_selector_all(".search-results time", "times => times.map(t => t.dateTime)")
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_served_over_http_the_search_page_loads_no_offline_index(page, server):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    assert online_results(page, server, "harbour")
+    assert any("/pagefind/" in url for url in requested)
+    assert not any("/search/offline/" in url for url in requested)

@@ -1,0 +1,263 @@
+"""The offline search index: text rules, postings, chunks, files, and the build that writes them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from broadsheet import offline_index as oi
+
+from .conftest import txt
+
+CALL = re.compile(r"^window\.__offlineSearch\.(manifest|terms|docs)\((.*)\);\n$", re.DOTALL)
+
+
+def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-01") -> oi.SearchDocument:
+    return oi.SearchDocument(
+        title=title, date=date, url=url, excerpt=body[:80], language="en", direction="ltr", body=body,
+    )
+
+
+def call(text: str) -> tuple[str, list]:
+    """The registration function a chunk script calls, and its arguments."""
+    match = CALL.match(text)
+    assert match, text[:80]
+    return match.group(1), json.loads("[" + match.group(2) + "]")
+
+
+def decode_documents(encoded: str) -> list[int]:
+    """Document numbers from gaps or a bitmap: the reading offline-search.js does."""
+    digits = [oi.DIGITS.index(c) for c in encoded.removeprefix("*")]
+    if encoded.startswith("*"):
+        return [i * 6 + bit for i, value in enumerate(digits) for bit in range(6) if value & (1 << bit)]
+    numbers, previous, gap = [], -1, 0
+    for digit in digits:
+        gap = gap * 32 + (digit & 31)
+        if digit < 32:
+            previous += gap + 1
+            numbers.append(previous)
+            gap = 0
+    return numbers
+
+
+def decode(postings: str) -> dict[int, int]:
+    levels, documents = postings.split(":")
+    return {number: oi.DIGITS.index(level) for number, level in zip(decode_documents(documents), levels, strict=True)}
+
+
+def chunks_of(files: dict[str, str]) -> tuple[dict, dict[str, dict[str, str]]]:
+    manifest = call(files[oi.FOLDER + "index.js"])[1][0]
+    chunks = {}
+    for number, key in enumerate(manifest["keys"]):
+        name, (chunk_key, members) = call(files[f"{oi.FOLDER}terms/{number}.js"])
+        assert name == "terms" and chunk_key == key
+        chunks[key] = members
+    return manifest, chunks
+
+
+def chunk_holding(keys: list[str], term: str) -> str | None:
+    """The lookup rule of offline-search.js: the longest key that begins the term."""
+    return next((term[:n] for n in range(len(term), 0, -1) if term[:n] in keys), None)
+
+
+# Text rules
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Valparaíso", "valparaiso"),
+    ("ZÜRICH Zürich", "zurich zurich"),
+    ("Straße STRASSE", "strasse strasse"),
+    ("ΟΔΟΣ οδος", "οδοσ οδοσ"),  # final sigma folds to sigma
+    ("ﬁnance", "finance"),  # compatibility ligature
+    ("ＡＢＣ１２３", "abc123"),  # full-width forms
+    ("ｶﾀｶﾅ", "カタカナ"),  # half-width kana
+    ("Ærø İstanbul", "ærø istanbul"),
+])
+def test_normalise_folds_case_accents_and_compatibility_forms(text, expected):
+    assert oi.normalise(text) == expected
+
+
+def test_points_and_vowel_marks_of_hebrew_and_arabic_are_ignored():
+    assert oi.words("שָׁלוֹם") == oi.words("שלום") == ["שלום"]
+    assert oi.words("مَرْحَبًا") == oi.words("مرحبا") == ["مرحبا"]
+    assert oi.words("أحمد إلى آخر") == ["احمد", "الى", "اخر"]  # the alef forms with hamza or madda
+
+
+def test_kana_voicing_marks_are_kept():
+    assert oi.normalise("が") == "が" != oi.normalise("か")
+    assert oi.normalise("パン") != oi.normalise("ハン")
+
+
+def test_words_split_at_punctuation_and_keep_right_to_left_words_whole():
+    assert oi.words("U.S.-led talks, 2023: O'Brien's") == ["u", "s", "led", "talks", "2023", "o", "brien", "s"]
+    assert oi.words("הממשלה הודיעה היום") == ["הממשלה", "הודיעה", "היום"]
+    assert oi.words("أعلنت الحكومة اليوم") == ["اعلنت", "الحكومة", "اليوم"]
+    # Spacing vowel signs keep Devanagari words whole (the virama, a combining mark, goes).
+    assert oi.words("हिन्दी भाषा") == ["हिनदी", "भाषा"]
+
+
+def test_han_kana_and_hangul_are_indexed_as_pairs_plus_the_last_character():
+    assert oi.terms("東京タワー") == ["東京", "京タ", "タワ", "ワー", "ー"]
+    assert oi.terms("政府。") == ["政府", "府"]
+    assert oi.terms("京") == ["京"]
+    assert oi.terms("iPhone15発売") == ["iphone15", "発売", "売"]  # apart from the letters around them
+    assert oi.terms("한국어 텍스트") == ["한국", "국어", "어", "텍스", "스트", "트"]
+
+
+def test_chunk_key_is_two_letters_or_one_han_kana_hangul_character():
+    assert oi.base_key("harbour") == "ha"
+    assert oi.base_key("a") == "a"
+    assert oi.base_key("東京") == "東"
+    assert oi.base_key("ירושלים") == "יר"
+
+
+def test_very_long_words_are_cut():
+    assert oi.terms("x" * 100) == ["x" * oi.MAX_TERM]
+
+
+# Postings and scores
+
+
+@given(st.sets(st.integers(min_value=0, max_value=5000), min_size=1))
+def test_document_numbers_survive_encoding(numbers):
+    ordered = sorted(numbers)
+    assert decode_documents(oi.encode_documents(ordered)) == ordered
+
+
+def test_common_terms_are_bitmaps_and_rare_ones_gaps():
+    assert oi.encode_documents(list(range(0, 600, 2))).startswith("*")
+    assert not oi.encode_documents([5, 900, 4000]).startswith("*")
+
+
+def test_title_words_and_rare_words_score_higher():
+    docs = [doc("Harbour strike", "The port is closed."), doc("Budget", "The harbour is busy.")] + [
+        doc(f"Filler {i}", "The council met.") for i in range(8)
+    ]
+    index, lengths = oi.postings(docs)
+    levels = oi.impacts(index, lengths)
+    harbour = dict(zip((p.document for p in index["harbour"]), levels["harbour"], strict=True))
+    assert harbour[0] > harbour[1]  # in the title beats in the body
+    the = dict(zip((p.document for p in index["the"]), levels["the"], strict=True))
+    assert harbour[1] > the[1]  # a rare word beats a word in every document
+    assert max(level for term_levels in levels.values() for level in term_levels) == oi.LEVELS - 1
+
+
+# Chunks and files
+
+
+def varied_docs(count: int) -> list[oi.SearchDocument]:
+    words = ["harbour", "harvest", "hardly", "hart", "the", "theatre", "therapy", "council", "東京", "ירושלים"]
+    return [
+        doc(f"Story {i} {words[i % len(words)]}", " ".join(words[(i * j) % len(words)] for j in range(40)),
+            url=f"2023/01/{1 + i % 28:02d}/s{i}/")
+        for i in range(count)
+    ]
+
+
+def test_each_term_is_in_the_chunk_of_the_longest_key_that_begins_it():
+    files = oi.index_files(varied_docs(300))
+    manifest, chunks = chunks_of(files)
+    index, _ = oi.postings(varied_docs(300))
+    assert sorted(t for members in chunks.values() for t in members) == sorted(index)
+    for key, members in chunks.items():
+        for term in members:
+            assert chunk_holding(manifest["keys"], term) == key
+
+
+def test_large_chunks_are_split_by_one_more_letter():
+    encoded = {f"th{c}{i}": "A" * 500 + ":A" for c in "aeiou" for i in range(10)} | {"th": "A:A"}
+    chunks = oi.chunk_terms(encoded, limit=8_000)
+    assert set(chunks) == {"th", "tha", "the", "thi", "tho", "thu"}
+    assert chunks["th"] == {"th": "A:A"}
+    assert oi.chunk_terms(encoded, limit=10**6).keys() == {"th"}
+
+
+def test_chunks_stay_under_the_size_limit_unless_one_term_fills_them():
+    files = oi.index_files(varied_docs(3000))
+    _, chunks = chunks_of(files)
+    for number, (key, members) in enumerate(chunks.items()):
+        size = len(files[f"{oi.FOLDER}terms/{number}.js"].encode("utf-8"))
+        assert size <= oi.CHUNK_BYTES + 200 or len(members) == 1 or len(key) == oi.MAX_KEY, key
+
+
+def test_documents_are_in_chunks_of_fixed_size_in_site_order():
+    docs = varied_docs(40)
+    files = oi.index_files(docs)
+    records = []
+    for number in range(3):
+        name, (first, chunk) = call(files[f"{oi.FOLDER}docs/{number}.js"])
+        assert name == "docs" and first == number * oi.DOCS_PER_CHUNK
+        assert len(chunk) == min(oi.DOCS_PER_CHUNK, 40 - first)
+        records += chunk
+    assert records == [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in docs]
+
+
+def test_postings_name_the_documents_that_hold_the_term():
+    docs = [doc("Harbour strike", "Dockers walked out."), doc("Budget", "Nothing here."), doc("Port", "A harbour.")]
+    _, chunks = chunks_of(oi.index_files(docs))
+    assert decode(chunks["ha"]["harbour"]).keys() == {0, 2}
+    assert decode(chunks["do"]["dockers"]).keys() == {0}
+
+
+def test_index_is_the_same_for_the_same_documents():
+    first = oi.index_files(varied_docs(200))
+    second = oi.index_files(list(varied_docs(200)))
+    assert first == second
+    assert list(first) == list(second)
+
+
+def test_each_file_is_one_registration_call_with_json_arguments():
+    files = oi.index_files([doc("ירושלים 東京 \u2028", "café \"quoted\" </script> \\")])
+    for text in files.values():
+        name, arguments = call(text)
+        assert name in {"manifest", "terms", "docs"} and arguments
+    _, (_, records) = call(files[oi.FOLDER + "docs/0.js"])
+    assert records[0][0] == "ירושלים 東京 \u2028" and records[0][3].startswith("café \"quoted\" </script> \\")
+
+
+# The build
+
+
+def test_build_writes_the_offline_index_for_articles_only(corpus, build_site):
+    source = corpus({
+        "a.txt": txt("2023-05-01", "Harbour strike closes the port.", "Dockers walked out."),
+        "b.txt": txt("2023-06-02", "Budget vote in parliament."),
+        "c.md": "---\ntitle: שלום עולם\ndate: 2023-07-03\ntags: [jerusalem]\n---\n\nכתבה בעברית.\n",
+    })
+    result, out = build_site(source, search=True)
+    files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / oi.FOLDER).rglob("*.js")}
+    manifest, chunks = chunks_of(files)
+    assert manifest["documents"] == result.articles == 3
+    _, (_, records) = call(files[oi.FOLDER + "docs/0.js"])
+    for title, _date, url, *_ in records:
+        assert (out / url / "index.html").is_file(), title
+    assert {"harbour", "budget", "שלום", "jerusalem", "may", "2023"} <= {t for m in chunks.values() for t in m}
+    assert "latest" not in {t for m in chunks.values() for t in m}  # page furniture is not indexed
+    assert "offline-search.js" in (out / "search/index.html").read_text(encoding="utf-8")
+    assert (out / "assets/offline-search.js").is_file()
+
+
+def test_no_search_build_writes_no_index(corpus, build_site):
+    _, out = build_site(corpus({"a.txt": txt("2023-05-01", "Harbour strike.")}), search=False)
+    assert not (out / "search/offline").exists() and not (out / "pagefind").exists()
+
+
+def test_offline_index_is_smaller_than_half_of_pagefind(corpus, build_site):
+    words = "harbour strike council budget vote port dockers minister talks hospital aid".split()
+    files = {
+        f"{i:03d}.txt": txt(f"202{i % 4}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                            " ".join(words[(i * 7 + j) % len(words)] for j in range(60)) + ".",
+                            f"Story {i} goes on with story number {i * 13}.")
+        for i in range(150)
+    }
+    _, out = build_site(corpus(files), search=True)
+
+    def size(folder: Path) -> int:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+    assert size(out / oi.FOLDER) * 2 <= size(out / "pagefind")
