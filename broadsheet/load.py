@@ -456,7 +456,8 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
         ident=ident, rel=rel, fmt="md", date=date, title=title, text=plain,
         paragraphs=(), markdown=post.content, language=lang or language,
         summary=_meta_text(meta, "summary", rel, problems), slug=slug,
-        author=_meta_text(meta, "author", rel, problems), tags=tags, guess_language=False,
+        author=_meta_text(meta, "author", rel, problems), tags=tags,
+        guess_language=lang is None,  # a declared language is taken as it is
     )
 
 

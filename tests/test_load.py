@@ -143,3 +143,9 @@ def test_discover_is_recursive_sorted_and_skips_hidden_and_other_files(tmp_path)
     found, problems = discover(tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in found] == ["a/b/d.markdown", "a/c.TXT", "a/z.md", "b.txt"]
     assert problems == []
+
+
+def test_markdown_without_lang_gets_the_language_of_its_script_and_a_declared_one_is_kept():
+    guessed = parse("---\ntitle: 東京タワーの夜景\ndate: 2023-08-04\n---\n\n東京タワーは日本の電波塔です。\n", "ja.md")
+    declared = parse("---\ntitle: T\ndate: 2023-08-04\nlang: zh-Hant\n---\n\n東京タワーは日本の電波塔です。\n", "zh.md")
+    assert (guessed.article.language, declared.article.language) == ("ja", "zh-Hant")

@@ -48,7 +48,7 @@ def test_atom_feed_holds_the_newest_50_articles_in_full(corpus, build_site):
     # The feed is as new as its newest article, not as the build.
     assert feed.feed.updated == records[0]["date"] + "T00:00:00+00:00"
     assert [e.id for e in feed.entries] == [BASE + r["url"] for r in records[:50]]
-    for entry, record in zip(feed.entries, records):
+    for entry, record in zip(feed.entries, records, strict=False):
         assert entry.link == entry.id and entry.title == record["title"]
         assert entry.published == entry.updated == record["date"] + "T00:00:00+00:00"
         assert entry.content[0].type == "text/html" and entry.content[0].base == entry.id
