@@ -131,20 +131,46 @@ def _relative(path: Path, source: Path) -> str:
 
 def load_file(path: Path, source: Path, *, language: str, today: datetime.date | None = None) -> Loaded:
     """Read one file into an Article, or explain why it could not be."""
+    return dated(parse_source(read_source(path, source), language=language), today)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The bytes of one corpus file, or the problem that kept them from being read."""
+
+    rel: str
+    shown: str  # rel, printable
+    fmt: str
+    data: bytes | None
+    problem: Problem | None = None
+
+
+def read_source(path: Path, source: Path) -> SourceFile:
     rel = _relative(path, source)
     shown = display_path(rel)
+    fmt = _format_of(path)
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
             # A pipe or device would block or never end; only plain files are articles.
-            return Loaded(None, (Problem(shown, "not a regular file (a pipe or device); skipped"),))
+            return SourceFile(rel, shown, fmt, None, Problem(shown, "not a regular file (a pipe or device); skipped"))
         if info.st_size > MAX_BYTES:
-            return Loaded(None, (Problem(shown, f"file is {info.st_size // 1_048_576} MB, over the {MAX_BYTES // 1_048_576} MB limit; skipped"),))
+            message = f"file is {info.st_size // 1_048_576} MB, over the {MAX_BYTES // 1_048_576} MB limit; skipped"
+            return SourceFile(rel, shown, fmt, None, Problem(shown, message))
         data = path.read_bytes()
     except OSError as error:
-        return Loaded(None, (Problem(shown, f"cannot be read ({error.strerror or error}); skipped"),))
-    loaded = parse_bytes(data, shown, fmt=_format_of(path), language=language, today=today, name=Path(shown))
-    if shown != rel and loaded.article is not None:
+        return SourceFile(rel, shown, fmt, None, Problem(shown, f"cannot be read ({error.strerror or error}); skipped"))
+    return SourceFile(rel, shown, fmt, data)
+
+
+def parse_source(source_file: SourceFile, *, language: str) -> Loaded:
+    """What a file gives whatever the day: a pure function of its path and bytes
+    (so that an incremental build may keep it); dated() adds the day's checks."""
+    shown = source_file.shown
+    if source_file.data is None:
+        return Loaded(None, (source_file.problem,) if source_file.problem else ())
+    loaded = _parse_undated(source_file.data, shown, fmt=source_file.fmt, language=language, name=Path(shown))
+    if shown != source_file.rel and loaded.article is not None:
         name_problem = Problem(shown, "file name has characters that are not printable UTF-8; shown with \\x escapes")
         return Loaded(loaded.article, (name_problem, *loaded.problems))
     return loaded
@@ -164,18 +190,30 @@ def parse_bytes(
     name: Path | None = None,
 ) -> Loaded:
     """Bytes of one file → an Article and its problems.  Pure: no file access."""
+    return dated(_parse_undated(data, rel, fmt=fmt, language=language, name=name), today)
+
+
+def _parse_undated(data: bytes, rel: str, *, fmt: str, language: str, name: Path | None) -> Loaded:
     problems: list[Problem] = []
     text = decode(data, rel, problems)
     if text is None:
         return Loaded(None, tuple(problems))
     ident = article_id(name or Path(rel))
     parse = _parse_txt if fmt == "txt" else _parse_markdown
-    article = parse(text, rel, ident, language, problems)
-    if article is not None and today is not None and article.date > today:
-        problems.append(Problem(rel, f"date {article.date.isoformat()} is in the future; built as dated"))
-    if article is not None and article.date in PLACEHOLDER_DATES:
-        problems.append(Problem(rel, f"date {article.date.isoformat()} is a common placeholder for a missing date; built as dated"))
-    return Loaded(article, tuple(problems))
+    return Loaded(parse(text, rel, ident, language, problems), tuple(problems))
+
+
+def dated(loaded: Loaded, today: datetime.date | None) -> Loaded:
+    """`loaded` with the problems of its date: in the future, or a placeholder."""
+    article = loaded.article
+    if article is None:
+        return loaded
+    problems = []
+    if today is not None and article.date > today:
+        problems.append(Problem(article.source, f"date {article.date.isoformat()} is in the future; built as dated"))
+    if article.date in PLACEHOLDER_DATES:
+        problems.append(Problem(article.source, f"date {article.date.isoformat()} is a common placeholder for a missing date; built as dated"))
+    return Loaded(article, loaded.problems + tuple(problems)) if problems else loaded
 
 
 def decode(data: bytes, rel: str, problems: list[Problem]) -> str | None:
@@ -311,7 +349,8 @@ def _reads_as_western(data: bytes) -> bool:
 _MOSTLY_TEXT = 0.1
 
 
-_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
+# Control bytes and characters other than tab, line ends and form feed.
+_CONTROL_BYTES = bytes(range(9)) + bytes(range(14, 32))
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 

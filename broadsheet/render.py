@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jinja2
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .config import Config
 from .records import Article
@@ -71,10 +71,11 @@ def body_html(article: Article) -> Markup:
     """The article body, each top-level paragraph with an id (p1, p2…) and a self-link."""
     if article.format == "md":
         return Markup(_MARKDOWN.render(article.markdown))
-    return Markup("\n").join(
-        Markup('<p id="p{n}">{text}{anchor}</p>').format(n=n, text=text, anchor=paragraph_anchor(n))
+    # An f-string over escape() gives the same bytes as Markup.format, many times faster.
+    return Markup("\n".join(
+        f'<p id="p{n}">{escape(text)}{paragraph_anchor(n)}</p>'
         for n, text in enumerate(article.paragraphs, start=1)
-    )
+    ))
 
 
 @dataclass(frozen=True)

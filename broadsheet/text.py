@@ -141,6 +141,8 @@ def derive_excerpt(text: str, *, skip_first_sentence: bool = False, limit: int =
 
 def count_words(text: str) -> int:
     """Words separated by spaces, plus each CJK character (those scripts use no spaces)."""
+    if text.isascii():
+        return len(text.split())
     cjk = len(_CJK.findall(text))
     spaced = len(_CJK.sub(" ", text).split())
     return spaced + cjk
@@ -178,7 +180,7 @@ def guess_language(text: str, default: str) -> str:
     for the `lang` attribute (fonts, hyphenation, screen readers)."""
     sample = text[:400]
     if sample.isascii():
-        return default
+        return default  # every script below is outside ASCII
     letters = sum(1 for c in sample if c.isalpha())
     if not letters:
         return default
