@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import datetime
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import cache as cache_module
 from . import check, load, offline_index, parallel, publish, redirects, search
+from .cache import ArticleRecord, Cache, Fingerprints, PageRecord
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
 from .records import Article, Problem
-from .render import Rendered, Renderer, TemplateProblem
+from .render import Rendered, Renderer, TemplateProblem, site_globals
 from .site import Site, build_site
-from .write import OutputError, Staging, check_output, clear_leftovers, output_lock, recover_interrupted_swap
+from .write import (
+    OutputError,
+    Staging,
+    check_output,
+    clear_leftovers,
+    made_files,
+    output_lock,
+    recover_interrupted_swap,
+)
 
 ASSETS = "assets"
 
@@ -29,7 +40,9 @@ class BuildResult:
     out: Path
     articles: int = 0
     pages: int = 0
+    rendered: int = 0  # pages rendered; the others were kept from the last build
     indexed: int | None = None
+    in_place: bool = False  # only what changed was written, into the site in place
     moved: int = 0  # redirect pages at old addresses
     gone: int = 0  # pages at addresses of removed articles
     problems: list[Problem] = field(default_factory=list)
@@ -44,6 +57,8 @@ class BuildResult:
         if self.moved or self.gone:
             searched = f", {self.moved} redirected, {self.gone} gone" + searched
         noun = "article" if self.articles == 1 else "articles"
+        if self.rendered < self.pages:
+            searched = f", {self.rendered} rendered again" + searched
         return (
             f"built {self.articles} {noun} ({self.pages} pages{searched}) into {self.out} "
             f"with {len(self.problems)} warning{'s' if len(self.problems) != 1 else ''} "
@@ -60,30 +75,72 @@ def _stage(result: BuildResult, name: str) -> Iterator[None]:
         result.timings[name] = result.timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def load_articles(config: Config, report: Callable[[Problem], None], progress: ProgressFactory) -> list[Article]:
+@dataclass
+class Corpus:
+    articles: list[Article]
+    records: dict[str, ArticleRecord]  # by source path, for the next build
+    read_started_ns: int
+    digests: dict[str, str] = field(default_factory=dict)  # by Article.source
+
+
+def load_articles(
+    config: Config, report: Callable[[Problem], None], progress: ProgressFactory, cache: Cache | None = None
+) -> Corpus:
+    """Every article of the source folder; a file unchanged since the build of
+    `cache` is not parsed again."""
     if not config.source.is_dir():
         raise BuildError(f"source folder {config.source} does not exist")
     paths, problems = load.discover(config.source)
     for problem in problems:
         report(problem)
-    articles = []
-    bar = progress("load", len(paths))
+    read_started_ns = time.time_ns()
+    results: list[ArticleRecord | parallel.Parsed | None] = [None] * len(paths)
+    todo: list[Path | load.SourceFile] = []
+    places: list[int] = []
+    statuses = [cache_module.file_status(path) for path in paths]
+    for i, path in enumerate(paths):
+        record = cache.trusts(_rel(path, config.source), statuses[i]) if cache is not None else None
+        if record is not None:
+            results[i] = record
+        else:
+            todo.append(path)  # read in the workers, side by side
+            places.append(i)
+    bar = progress("load", len(todo))
     try:
-        for loaded in parallel.load_all(
-            paths, config.source, language=config.language, today=datetime.date.today(),
-            jobs=_jobs(config), tick=bar.update,
-        ):
-            for problem in loaded.problems:
-                report(problem)
-            if loaded.article is not None:
-                articles.append(loaded.article)
+        parsed = parallel.parse_all(todo, config.source, language=config.language, jobs=_jobs(config), tick=bar.update)
+        for i, fresh in zip(places, parsed, strict=True):
+            results[i] = fresh
     finally:
         bar.close()
-    if not articles and paths:
+    today = datetime.date.today()
+    corpus = Corpus([], {}, read_started_ns)
+    for path, status, result in zip(paths, statuses, results, strict=True):
+        if isinstance(result, parallel.Parsed):
+            if result.digest is not None and status is not None:
+                # A file changed while it was read shows another status next time, and is read again.
+                result = ArticleRecord(result.digest, status, result.loaded)
+            else:
+                result = result.loaded
+        undated = result.loaded if isinstance(result, ArticleRecord) else result
+        assert isinstance(undated, load.Loaded)
+        loaded = load.dated(undated, today)
+        for problem in loaded.problems:
+            report(problem)
+        if isinstance(result, ArticleRecord):
+            corpus.records[_rel(path, config.source)] = result
+        if loaded.article is not None:
+            corpus.articles.append(loaded.article)
+            if isinstance(result, ArticleRecord):
+                corpus.digests[loaded.article.source] = result.digest
+    if not corpus.articles and paths:
         raise BuildError(f"none of the {len(paths)} article files in {config.source} could be used (see the warnings)")
-    if not articles:
+    if not corpus.articles:
         raise BuildError(f"no articles found in {config.source} (looked for .txt and .md files)")
-    return articles
+    return corpus
+
+
+def _rel(path: Path, source: Path) -> str:
+    return path.relative_to(source).as_posix()
 
 
 def _jobs(config: Config) -> int:
@@ -152,14 +209,24 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         if report is not None:
             report(problem)
 
+    with _stage(result, "cache"):
+        key = cache_module.build_key(config)
+        cache, trouble = cache_module.read_cache(config.out, key) if config.incremental else (None, None)
+        if trouble:
+            result.notes.append(trouble)
+    # With the cache of the site in place, only what changed is written, in
+    # place; else a new site is made beside it and swapped in whole.  A
+    # --check build is always made whole, so that --strict can refuse it.
+    made = made_files(config.out) if cache is not None and not config.check else None
+    result.in_place = made is not None
     try:
         check_output(config.out, source=config.source, templates=config.template_dirs, project_root=PROJECT_ROOT)
     except OutputError as error:
         raise BuildError(str(error)) from None
     with _stage(result, "load"):
-        articles = load_articles(config, note, progress)
+        corpus = load_articles(config, note, progress, cache)
     with _stage(result, "site"):
-        site, problems = build_site(articles, per_page=config.per_page, site_title=config.site_title)
+        site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title)
         for problem in problems:
             note(problem)
     result.articles = len(site.entries)
@@ -170,12 +237,12 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     try:
         renderer = Renderer(config, site)
         with _stage(result, "render"):
-            bar = progress("render", len(parallel.page_keys(site)))
-            try:
-                written = set(parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update))
-            finally:
-                bar.close()
-            result.pages = len(written)
+            pages = render_pages(config, site, renderer, staging, corpus.digests, cache, progress,
+                                 link_kept=not result.in_place)
+            written = set(pages)
+            kept = {path for path, record in pages.items() if record is None}
+            result.pages = len(pages)
+            result.rendered = sum(1 for record in pages.values() if record is not None)
         with _stage(result, "write"):
             for folder in reversed(config.template_dirs):
                 if (folder / ASSETS).is_dir():
@@ -195,14 +262,15 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             _stop_if_strict(config, result)
             staging.write_text(redirects.RECORD, redirects.record_json(plan.record))
             for page in _address_pages(renderer, site, plan):
-                if staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
+                if page.path in kept or staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
                     note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))
                     continue
                 staging.write_text(page.path, page.html)
             result.moved, result.gone = len(plan.moved), len(plan.gone)
         if config.search:
             with _stage(result, "search"):
-                result.indexed = search.run_pagefind(staging.path, language=config.language)
+                pages_folder = staging.path if not result.in_place else staging.view(config.out, kept, written - kept)
+                result.indexed = search.run_pagefind(pages_folder, language=config.language, output=staging.path)
             with _stage(result, "offline search"):
                 # Pagefind cannot run from disk (file://); this index of plain scripts can.
                 for path, text in offline_index.index_files(offline_index.documents(site.entries)).items():
@@ -212,7 +280,13 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 result.broken_links = check.check_links(staging.path)
             if result.broken_links and config.strict:
                 raise BuildError(f"{len(result.broken_links)} broken link(s) with --strict; the site was not written")
-        staging.commit()
+        if result.in_place:
+            assert made is not None
+            cache_module.forget_pages(config.out)
+            with _stage(result, "write"):
+                staging.update_in_place(kept=kept, made=made)
+        else:
+            staging.commit()
     except TemplateProblem as error:
         staging.discard()
         raise BuildError(f"template error: {error}") from None
@@ -222,4 +296,60 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     except BaseException:
         staging.discard()
         raise
+    with _stage(result, "cache"):
+        try:
+            cache_module.write_cache(config.out, _next_cache(config, key, corpus, pages, cache), last=cache)
+        except (OSError, sqlite3.Error) as error:
+            result.notes.append(f"the build cache could not be written ({error}); the next build renders every page")
     return result
+
+
+def render_pages(
+    config: Config, site: Site, renderer: Renderer, staging: Staging, digests: dict[str, str],
+    cache: Cache | None, progress: ProgressFactory, *, link_kept: bool,
+) -> dict[str, PageRecord | None]:
+    """Every page of the site into the staging folder, or kept where it is when
+    the cache shows that it would come out the same (and linked into the
+    staging folder with `link_kept`).  The record of each page by path (None
+    for a page that was kept, whose record stays as it was)."""
+    keys = parallel.page_keys(site)
+    paths = [parallel.page_path(site, key) for key in keys]
+    fingerprints = Fingerprints(site, site_globals(config, site), digests)
+    pages: dict[str, PageRecord | None] = {}
+    todo: list[parallel.PageKey] = []
+    kept = cache.pages if cache is not None else {}
+    for key, path in zip(keys, paths, strict=True):
+        record = kept.get(path)
+        if (
+            record is not None
+            and record.fingerprint == fingerprints.page(key, record.reads)
+            and cache_module.file_status(config.out / path) == record.status
+        ):
+            if link_kept:
+                staging.link_from(config.out, path)
+            pages[path] = None
+        else:
+            todo.append(key)
+    by_path = dict(zip(paths, keys, strict=True))
+    bar = progress("render", len(todo))
+    try:
+        for page in parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update, keys=todo):
+            pages[page.path] = PageRecord(fingerprints.page(by_path[page.path], page.reads), page.reads, (0, 0, 0))
+    finally:
+        bar.close()
+    return pages
+
+
+def _next_cache(
+    config: Config, key: str, corpus: Corpus, pages: dict[str, PageRecord | None], last: Cache | None
+) -> Cache:
+    """What this build leaves for the next one, with the status of each page's
+    file as it now is in the output folder."""
+    records: dict[str, PageRecord] = {}
+    for path, record in pages.items():
+        if record is None and last is not None:
+            record = last.pages.get(path)
+        status = cache_module.file_status(config.out / path)
+        if record is not None and status is not None:
+            records[path] = PageRecord(record.fingerprint, record.reads, status)
+    return Cache(key, corpus.records, records, read_started_ns=corpus.read_started_ns)

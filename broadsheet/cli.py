@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quiet", action="store_const", const=True, help="print warnings and errors only")
     parser.add_argument("--jobs", type=int, metavar="N",
                         help="processes for loading and rendering (default: one per core; 1: no extra processes)")
+    parser.add_argument("--full", dest="incremental", action="store_const", const=False,
+                        help="render every page and index every search bundle, keeping nothing of the last build")
     parser.add_argument("--port", type=int, default=8000, help="port for serve (default: 8000)")
     return parser
 
@@ -57,7 +59,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         "source": args.source, "out": args.out, "templates": args.templates,
         "site_title": args.site_title, "base_url": args.base_url, "language": args.language,
         "per_page": args.per_page, "search": args.search, "strict": args.strict,
-        "check": args.check, "quiet": args.quiet, "jobs": args.jobs,
+        "check": args.check, "quiet": args.quiet, "jobs": args.jobs, "incremental": args.incremental,
     }
     return make_config(file_settings, overrides)
 

@@ -32,6 +32,7 @@ class Config:
     check: bool = False
     quiet: bool = False
     jobs: int = 0  # processes for loading and rendering; 0 means one per core
+    incremental: bool = True  # keep what the last build made where nothing it depends on changed
     builtin_templates: Path = field(default=DEFAULT_TEMPLATES)
 
     @property

@@ -10,16 +10,17 @@ corpus size.  Where fork is not available, the work runs in this process.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from functools import partial
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import load, write
-from .render import Rendered, Renderer
+from .render import Rendered, Renderer, file_for
 from .site import Site
 
 LOAD_CHUNK = 200
@@ -52,17 +53,57 @@ def load_all(
     paths: Sequence[Path], source: Path, *, language: str, today: datetime.date, jobs: int, tick: Tick
 ) -> Iterator[load.Loaded]:
     """Each file read into a Loaded, in the order of `paths`."""
-    read = partial(_load_range, list(paths), source, language, today)
-    with _pool(jobs, len(paths), LOAD_CHUNK) as pool:
-        ranges = _chunks(len(paths), LOAD_CHUNK)
-        results = pool.map(read, *zip(*ranges, strict=True)) if pool and ranges else (read(a, b) for a, b in ranges)
-        for loaded in results:
-            tick(len(loaded))
-            yield from loaded
+    for parsed in parse_all(list(paths), source, language=language, jobs=jobs, tick=tick):
+        yield load.dated(parsed.loaded, today)
 
 
-def _load_range(paths: list[Path], source: Path, language: str, today: datetime.date, start: int, stop: int) -> list[load.Loaded]:
-    return [load.load_file(path, source, language=language, today=today) for path in paths[start:stop]]
+@dataclass(frozen=True)
+class Parsed:
+    """What loading one file gave before the day's checks, and the digest of
+    what was read (None when it could not be read)."""
+
+    loaded: load.Loaded
+    digest: str | None
+
+
+def source_digest(source_file: load.SourceFile) -> str | None:
+    if source_file.data is None:
+        return None
+    digest = hashlib.blake2b(source_file.rel.encode("utf-8", "surrogateescape"), digest_size=16)
+    digest.update(b"\0")
+    digest.update(source_file.data)
+    return digest.hexdigest()
+
+
+# What forked load workers inherit: files to read (Path) or already read (SourceFile).
+_reading: tuple[list[Path | load.SourceFile], Path, str] | None = None
+
+
+def _parse_range(start: int, stop: int) -> list[Parsed]:
+    assert _reading is not None
+    items, source, language = _reading
+    parsed = []
+    for item in items[start:stop]:
+        source_file = load.read_source(item, source) if isinstance(item, Path) else item
+        parsed.append(Parsed(load.parse_source(source_file, language=language), source_digest(source_file)))
+    return parsed
+
+
+def parse_all(
+    items: list[Path | load.SourceFile], source: Path, *, language: str, jobs: int, tick: Tick
+) -> Iterator[Parsed]:
+    """Each file (a path to read, or one read already) parsed, in order."""
+    global _reading
+    _reading = (items, source, language)
+    try:
+        with _pool(jobs, len(items), LOAD_CHUNK) as pool:
+            ranges = _chunks(len(items), LOAD_CHUNK)
+            results = pool.map(_parse_range, *zip(*ranges, strict=True)) if pool else (_parse_range(a, b) for a, b in ranges)
+            for parsed in results:
+                tick(len(parsed))
+                yield from parsed
+    finally:
+        _reading = None
 
 
 # Pages are named by (kind, position) so that a worker can find them in the
@@ -93,11 +134,29 @@ def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
     return renderer.not_found_page()
 
 
+def page_path(site: Site, key: PageKey) -> str:
+    """The file a page is written to, known without rendering it."""
+    kind, i = key
+    if kind == "article":
+        return file_for(site.entries[i].url)
+    if kind == "listing":
+        return file_for(site.listings[i].url)
+    if kind == "year":
+        return file_for(site.years[i].url)
+    return {"archive": "archive/index.html", "search": "search/index.html"}.get(kind, "404.html")
+
+
+@dataclass(frozen=True)
+class Written:
+    path: str
+    reads: frozenset[str]  # the keys of the templates' `site` the page read
+
+
 # What forked render workers inherit: set just before the pool is made.
 _job: tuple[Renderer, Site, list[PageKey], Path, int] | None = None
 
 
-def _render_range(start: int, stop: int) -> list[str]:
+def _render_range(start: int, stop: int) -> list[Written]:
     assert _job is not None
     renderer, site, keys, root, parent = _job
     written = []
@@ -107,25 +166,28 @@ def _render_range(start: int, stop: int) -> list[str]:
             os._exit(1)
         page = render_page(renderer, site, key)
         write.write_file(root, page.path, page.html.encode("utf-8"))
-        written.append(page.path)
+        written.append(Written(page.path, page.reads))
     return written
 
 
-def render_all(renderer: Renderer, site: Site, root: Path, *, jobs: int, tick: Tick) -> list[str]:
-    """Render every page of `site` straight to files below `root`; returns their paths.
+def render_all(
+    renderer: Renderer, site: Site, root: Path, *, jobs: int, tick: Tick, keys: list[PageKey] | None = None
+) -> list[Written]:
+    """Render the pages of `site` (or those of `keys`) straight to files below
+    `root`, in order; what each wrote and read.
 
     Pages go to disk as they are rendered, so memory stays flat at any size."""
     global _job
-    keys = page_keys(site)
+    keys = page_keys(site) if keys is None else keys
     _job = (renderer, site, keys, root, os.getpid())
     try:
         with _pool(jobs, len(keys), RENDER_CHUNK) as pool:
             ranges = _chunks(len(keys), RENDER_CHUNK)
             results = pool.map(_render_range, *zip(*ranges, strict=True)) if pool else (_render_range(a, b) for a, b in ranges)
-            written: list[str] = []
-            for paths in results:
-                written += paths
-                tick(len(paths))
+            written: list[Written] = []
+            for pages in results:
+                written += pages
+                tick(len(pages))
     finally:
         _job = None
     return written

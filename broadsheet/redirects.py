@@ -81,6 +81,9 @@ class Plan:
         return tuple(p for p in self.record if p.status == GONE)
 
 
+_PERMALINK = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[a-z0-9_-]{1,200}/\Z")
+
+
 def normalise_address(raw: str, base_url: str | None = None) -> str:
     """An address inside the site, relative to its root: "2023/11/11/abc/",
     "old/page.html", or "" for the home page.  Raises BadAddress for anything
@@ -88,6 +91,8 @@ def normalise_address(raw: str, base_url: str | None = None) -> str:
     text = raw.strip()
     if base_url and text.startswith(base_url):
         text = text[len(base_url):]
+    if _PERMALINK.match(text):
+        return text  # the shape of every permalink, which passes all the checks below
     if urlsplit(text).scheme or text.startswith("//"):
         raise BadAddress("is the address of another site; redirects stay inside the site")
     if "?" in text or "#" in text:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,51 @@ def body_html(article: Article) -> Markup:
 class Rendered:
     path: str  # relative to the output folder
     html: str
+    reads: frozenset[str] = frozenset()  # the keys of `site` the templates read ("*": all)
+
+
+def site_globals(config: Config, site: Site) -> dict[str, Any]:
+    """The `site` variable of every template."""
+    return {
+        "title": config.site_title,
+        "language": config.language,
+        "base_url": config.base_url,
+        "base_path": config.base_path,
+        "search": config.search,
+        "feeds": config.base_url is not None,  # feeds need absolute addresses
+        "years": site.years,
+        "newest": site.entries[:10],
+        "article_count": len(site.entries),
+    }
+
+
+class ReadsNoted(Mapping[str, Any]):
+    """A mapping that notes which keys are read, so that an incremental build
+    knows what a page depends on: one that shows only the site's title need
+    not be rendered again when an article is added."""
+
+    ALL = "*"
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self._values = values
+        self._reads: set[str] = set()
+
+    def __getitem__(self, key: str) -> Any:
+        self._reads.add(key)
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        self._reads.add(self.ALL)
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        self._reads.add(self.ALL)
+        return len(self._values)
+
+    def take_reads(self) -> frozenset[str]:
+        reads = frozenset(self._reads)
+        self._reads.clear()
+        return reads
 
 
 class Renderer:
@@ -96,24 +142,12 @@ class Renderer:
             keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined,
         )
-        self.env.globals.update(site=self._site_globals(), month_name=_month_name)
+        self._site = ReadsNoted(site_globals(config, site))
+        self.env.globals.update(site=self._site, month_name=_month_name)
         self.env.filters["rel"] = _rel
         self.env.filters["long_date"] = long_date
         self.env.filters["og_locale"] = og_locale
         self._templates: dict[str, jinja2.Template] = {}
-
-    def _site_globals(self) -> dict[str, Any]:
-        return {
-            "title": self.config.site_title,
-            "language": self.config.language,
-            "base_url": self.config.base_url,
-            "base_path": self.config.base_path,
-            "search": self.config.search,
-            "feeds": self.config.base_url is not None,  # feeds need absolute addresses
-            "years": self.site.years,
-            "newest": self.site.entries[:10],
-            "article_count": len(self.site.entries),
-        }
 
     def template(self, name: str) -> jinja2.Template:
         if name not in self._templates:
@@ -133,11 +167,12 @@ class Renderer:
     def render(self, name: str, url: str, output: str | None = None, *, canonical: bool = True, **context: Any) -> Rendered:
         template = self.template(name)
         canonical_url = self.absolute(url) if canonical else None
+        self._site.take_reads()  # forget those of a page that failed
         try:
             html = template.render(page_url=url, root=relative_prefix(url), canonical=canonical_url, **context)
         except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
             raise TemplateProblem(f"{_where(error, template)}: {_one_line(error)}") from None
-        return Rendered(output or file_for(url), html)
+        return Rendered(output or file_for(url), html, self._site.take_reads())
 
     def article(self, entry: Entry) -> Rendered:
         return self.render(

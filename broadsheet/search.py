@@ -17,15 +17,16 @@ class SearchError(Exception):
     """Pagefind failed; the message is one line for the user."""
 
 
-def run_pagefind(site: Path, *, language: str) -> int:
-    """Index the pages of `site` that mark a body to index; returns the page count.
+def run_pagefind(site: Path, *, language: str, output: Path | None = None) -> int:
+    """Index the pages of `site` that mark a body to index into `output` (by
+    default `site`); returns the page count.
 
     One language for the whole index: a search from any page then finds
     articles in every language (Pagefind otherwise splits indexes by `lang`)."""
     command = [
         str(pagefind_bin.get_executable()),
         "--site", str(site),
-        "--output-subdir", INDEX_FOLDER,
+        "--output-path", str((output or site) / INDEX_FOLDER),
         "--force-language", language.split("-")[0].lower(),
         "--keep-index-url",
         "--silent",
@@ -34,8 +35,8 @@ def run_pagefind(site: Path, *, language: str) -> int:
     if result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise SearchError(f"pagefind failed: {detail[-1] if detail else f'exit {result.returncode}'}")
-    search_stable.stabilise(site / INDEX_FOLDER)
-    return indexed_pages(site / INDEX_FOLDER)
+    search_stable.stabilise((output or site) / INDEX_FOLDER)
+    return indexed_pages((output or site) / INDEX_FOLDER)
 
 
 def indexed_pages(index: Path) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +27,7 @@ INVENTORY_HEADING = "Files the build made, one a line:\n"
 STAGING_PREFIX = ".broadsheet-staging-"
 RETIRED_PREFIX = ".broadsheet-old-"
 TRASH_PREFIX = ".broadsheet-trash-"
+VIEW = ".broadsheet-view"  # inside a staging folder: never part of the site
 
 
 class OutputError(Exception):
@@ -101,6 +102,15 @@ def _inventory(folder: Path) -> set[str] | None:
     return set(text.split(INVENTORY_HEADING, 1)[1].splitlines())
 
 
+def made_files(out: Path) -> set[str] | None:
+    """The files the last build into `out` listed as its own; None if unknown."""
+    return _inventory(out.resolve())
+
+
+def _inventory_text(names: Iterable[str]) -> str:
+    return MARKER_TEXT + INVENTORY_HEADING + "".join(f"{name}\n" for name in sorted(names))
+
+
 def _first_foreign_entry(folder: Path) -> str | None:
     """A file or folder inside an earlier build that the build did not make."""
     made = _inventory(folder)
@@ -113,15 +123,26 @@ def _first_foreign_entry(folder: Path) -> str | None:
             if name in made_folders:
                 break
             made_folders.add(name)
-    top = len(str(folder)) + 1
-    for here, dirs, files in os.walk(folder):
-        prefix = here[top:] + "/" if len(here) >= top else ""
-        for name in sorted(dirs):
-            if prefix + name not in made_folders or os.path.islink(os.path.join(here, name)):
-                return prefix + name + "/"
-        for name in sorted(files):
-            if prefix + name not in made and prefix + name != MARKER:
-                return prefix + name
+    # Folders in order, each one's folders before its files, as os.walk would;
+    # scandir's entries know links and folders without another system call.
+    pending = [("", str(folder))]
+    while pending:
+        prefix, here = pending.pop(0)
+        with os.scandir(here) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+        below = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if prefix + entry.name not in made_folders:
+                    return prefix + entry.name + "/"
+                below.append((prefix + entry.name + "/", entry.path))
+            elif entry.is_symlink() and entry.is_dir():
+                return prefix + entry.name + "/"
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False) and not (entry.is_symlink() and entry.is_dir()):
+                if prefix + entry.name not in made and prefix + entry.name != MARKER:
+                    return prefix + entry.name
+        pending[:0] = below
     return None
 
 
@@ -167,6 +188,9 @@ def clear_leftovers(out: Path) -> None:
 def write_file(root: Path, relpath: str, data: bytes) -> Path:
     target = root / relpath
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A file there may be a link to one of the site in place (Staging.link_from):
+    # a new file, not new bytes in the old one.
+    target.unlink(missing_ok=True)
     target.write_bytes(data)
     return target
 
@@ -191,6 +215,11 @@ class Staging:
         target = self.path / relpath
         return target.exists() or any(folder.is_file() for folder in target.parents)
 
+    def link_from(self, site: Path, relpath: str) -> None:
+        """Take a file of `site` (the site in place) as it is: linked, not
+        copied, where the file system allows."""
+        _link_or_copy(site / relpath, self.path / relpath)
+
     def copy_tree(self, source: Path, relpath: str) -> None:
         shutil.copytree(source, self.path / relpath, dirs_exist_ok=True)
 
@@ -201,14 +230,27 @@ class Staging:
     def write_inventory(self) -> None:
         """List every file of the site in its marker, so that the next build can
         tell them from files someone else put there."""
-        names = sorted(
-            (Path(here) / name).relative_to(self.path).as_posix()
-            for here, _, files in os.walk(self.path)
-            for name in files
-            if not (here == str(self.path) and name == MARKER)
-        )
-        text = MARKER_TEXT + INVENTORY_HEADING + "".join(f"{name}\n" for name in names)
-        (self.path / MARKER).write_text(text, encoding="utf-8")
+        (self.path / MARKER).write_text(_inventory_text(self.files()), encoding="utf-8")
+
+    def files(self) -> list[str]:
+        """The files written so far, relative to the staging folder, but its marker."""
+        names = []
+        for here, folders, files in os.walk(self.path):
+            if here == str(self.path):
+                folders[:] = [name for name in folders if name != VIEW]
+                files = [name for name in files if name != MARKER]
+            names += [(Path(here) / name).relative_to(self.path).as_posix() for name in files]
+        return names
+
+    def view(self, site: Path, kept: Iterable[str], written: Iterable[str]) -> Path:
+        """A folder that holds the pages of the site as this build makes them,
+        for tools that read the whole site: the `kept` ones of `site`, the
+        `written` ones of this folder, linked (not copied)."""
+        root = self.path / VIEW
+        for names, folder in ((kept, site), (written, self.path)):
+            for name in names:
+                _link_or_copy(folder / name, root / name)
+        return root
 
     def commit(self) -> None:
         """Swap the staging folder in; the old site is kept until the new one is in place.
@@ -239,5 +281,68 @@ class Staging:
             os.rename(retired, trash)
             shutil.rmtree(trash, ignore_errors=True)
 
+    def update_in_place(self, *, kept: set[str], made: set[str]) -> int:
+        """Bring the site in `out` up to date without replacing the folder (a
+        rebuild that changed little): each file written here that differs from
+        the one in place is moved over it by one rename, so that a reader sees
+        the old file or the new one, never part of either; the files of the last
+        build that are neither kept nor written again are removed, and the
+        folders they leave empty.  Files someone else put in `out` are left
+        alone, and never overwritten.  Returns how many files changed.
+
+        Index files come last (a search bundle's entry, the list of bundles), so
+        that no index names a file that is not there yet."""
+        written = sorted(self.files(), key=lambda name: (name.endswith(_INDEX_FILES), name))
+        for name in written:
+            if name not in made and (self.out / name).exists():
+                raise OutputError(f"output folder {self.out} holds {name}, which the last build did not make; "
+                                  "move it away or choose another --out")
+        marker = self.path / MARKER
+        # Until the end, the marker lists every file this build may have put in
+        # place: one cut short leaves none that a later build takes as a stranger's.
+        marker.write_text(_inventory_text(made | set(written)), encoding="utf-8")
+        os.replace(marker, self.out / MARKER)
+        changed = 0
+        for name in written:
+            target = self.out / name
+            if _same_bytes(self.path / name, target):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.path / name, target)
+            changed += 1
+        now = kept | set(written)
+        for name in sorted(made - now):
+            target = self.out / name
+            target.unlink(missing_ok=True)
+            changed += 1
+            folder = target.parent
+            while folder != self.out and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        marker.write_text(_inventory_text(now), encoding="utf-8")
+        os.replace(marker, self.out / MARKER)
+        self.discard()
+        return changed
+
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+_INDEX_FILES = ("pagefind-entry.json", "bundles.json")
+
+
+def _same_bytes(new: Path, old: Path) -> bool:
+    try:
+        if new.stat().st_size != old.stat().st_size:
+            return False
+        return new.read_bytes() == old.read_bytes()
+    except OSError:
+        return False

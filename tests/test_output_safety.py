@@ -160,7 +160,7 @@ def test_interrupt_during_rendering_leaves_the_previous_site(corpus, build_site,
         return real(self, entry)
 
     monkeypatch.setattr(Renderer, "article", interrupted)
-    code = main(["--source", str(source), "--out", str(out), "--no-search"])
+    code = main(["--source", str(source), "--out", str(out), "--no-search", "--full"])
     assert code == 130 and "interrupted" in capsys.readouterr().err
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
@@ -179,7 +179,7 @@ def test_interrupt_between_the_two_renames_puts_the_old_site_back(corpus, build_
 
     monkeypatch.setattr(write.os, "rename", rename)
     with pytest.raises(KeyboardInterrupt):
-        build_site(source)
+        build_site(source, incremental=False)  # made whole and swapped in
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
 
@@ -245,7 +245,7 @@ def test_sigkill_between_the_two_renames_is_recovered_by_the_next_build(tmp_path
     assert cli("--source", str(source), "--out", str(out)).returncode == 0
     before = snapshot(out)
     killed = subprocess.run(
-        [sys.executable, "-c", KILL_BETWEEN_RENAMES, "--no-search", "--source", str(source), "--out", str(out)],
+        [sys.executable, "-c", KILL_BETWEEN_RENAMES, "--no-search", "--full", "--source", str(source), "--out", str(out)],
         capture_output=True, text=True, timeout=300, cwd=PROJECT,
     )
     assert killed.returncode == -signal.SIGKILL
@@ -298,6 +298,6 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
 
     monkeypatch.setattr(write, "write_file", write_file)
     with pytest.raises(BuildError, match=r"^cannot write the site: \[Errno 28\] No space left on device"):
-        build_site(source)
+        build_site(source, incremental=False)
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []

@@ -1,0 +1,269 @@
+"""What a build may keep from the last one, so that a rebuild does only the work
+its changes need.
+
+The cache sits beside the output folder (`.dist.cache/` for `dist/`), never
+inside it, and is written only once a build has put its site in place.  It
+holds:
+
+- the build key: everything but the articles that shapes the output (this
+  package's code, the templates and their assets, the settings, the versions of
+  Python and of the libraries).  With another key nothing is kept.
+- for each source file, the digest of its path and bytes and what parsing them
+  gave (before load.dated's checks, which depend on the day): an unchanged file
+  is not parsed again.
+- for each page, its fingerprint (what its template was given, and the values
+  of the keys of `site` it read), those keys, and the status of its file in
+  the output folder.  A page whose fingerprint is unchanged, and whose file is
+  still as the build left it, is linked from the old site into the new one
+  instead of being rendered: rendering is deterministic, so it would come out
+  the same bytes.
+- the same for each search bundle, keyed by the fingerprints of its pages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import sqlite3
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Config
+from .load import Loaded
+from .render import ReadsNoted
+from .site import Entry, Site
+
+PACKAGE = Path(__file__).resolve().parent
+CACHE_FILE = "build-cache.sqlite"
+FORMAT = 1  # of the cache file; another one is not read
+# Settings that decide how a build runs or what it reports, never its files.
+_NOT_IN_OUTPUT = {"source", "out", "templates", "builtin_templates", "strict", "check", "quiet", "jobs", "incremental"}
+# Libraries whose output ends up in the site.
+_LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
+              "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")
+
+FileStatus = tuple[int, int, int]  # size, modification time (ns), inode
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    fingerprint: str
+    reads: frozenset[str]
+    status: FileStatus
+
+
+@dataclass(frozen=True)
+class BundleRecord:
+    """A search bundle: its fingerprint, page count, and its files with their status."""
+
+    fingerprint: str
+    pages: int
+    files: tuple[tuple[str, FileStatus], ...]
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """A source file as the last build read it: the digest of its path and
+    bytes, its status then, and what parsing it gave."""
+
+    digest: str
+    status: FileStatus
+    loaded: Loaded
+
+
+@dataclass
+class Cache:
+    key: str
+    articles: dict[str, ArticleRecord] = field(default_factory=dict)  # by source path
+    pages: dict[str, PageRecord] = field(default_factory=dict)  # by output path
+    bundles: dict[str, BundleRecord] = field(default_factory=dict)  # by search shard name
+    read_started_ns: int = 0  # when the build began to read the source files
+
+    def trusts(self, rel: str, status: FileStatus | None) -> ArticleRecord | None:
+        """The record of a source file that need not be read again: its status
+        is the same as when it was read, and it was not changed in the moments
+        before (a change within the file system's clock step would not show)."""
+        record = self.articles.get(rel)
+        if record is None or status is None or record.status != status:
+            return None
+        return record if status[1] < self.read_started_ns - _CLOCK_STEP_NS else None
+
+
+_CLOCK_STEP_NS = 2_000_000_000
+
+
+def folder_for(out: Path) -> Path:
+    """The cache folder of an output folder: beside it, hidden, never published."""
+    out = out.resolve()
+    return out.parent / f".{out.name}.cache"
+
+
+def _connect(out: Path, *, create: bool) -> sqlite3.Connection | None:
+    path = folder_for(out) / CACHE_FILE
+    if not create and not path.is_file():
+        return None
+    path.parent.mkdir(exist_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(
+        "create table if not exists meta (name text primary key, value blob);"
+        "create table if not exists articles (rel blob primary key, record blob);"  # rel: file system bytes
+    )
+    return db
+
+
+def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
+    """The cache of the last build into `out`, if it was made with `key`; else
+    None and, when a cache was there but cannot be used, why (one line)."""
+    try:
+        db = _connect(out, create=False)
+        if db is None:
+            return None, None
+        try:
+            meta = dict(db.execute("select name, value from meta"))
+            if meta.get("format") != FORMAT or meta.get("key") != key:
+                return None, None
+            cache = Cache(key, read_started_ns=int(meta.get("read_started_ns", 0)))
+            # Files of this tool's own, beside the output the user asked for.
+            cache.articles = {
+                os.fsdecode(rel): pickle.loads(record) for rel, record in db.execute("select rel, record from articles")
+            }  # noqa: S301
+            if "pages" in meta:
+                cache.pages, cache.bundles = pickle.loads(meta["pages"])  # noqa: S301
+            return cache, None
+        finally:
+            db.close()
+    except Exception as error:  # noqa: BLE001 - any damage means: build everything
+        return None, f"the build cache in {folder_for(out)} cannot be read ({type(error).__name__}); every page is built"
+
+
+def write_cache(out: Path, cache: Cache, *, last: Cache | None) -> None:
+    """Record `cache`, writing only the articles that differ from `last`'s."""
+    db = _connect(out, create=True)
+    assert db is not None
+    try:
+        with db:
+            if last is None or last.key != cache.key:
+                db.execute("delete from articles")
+                db.execute("delete from meta")
+                last = Cache(cache.key)
+            gone = last.articles.keys() - cache.articles.keys()
+            db.executemany("delete from articles where rel = ?", ((os.fsencode(rel),) for rel in sorted(gone)))
+            db.executemany(
+                "insert or replace into articles values (?, ?)",
+                ((os.fsencode(rel), pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+                 for rel, record in cache.articles.items() if last.articles.get(rel) != record),
+            )
+            meta = {
+                "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
+                "pages": pickle.dumps((cache.pages, cache.bundles), protocol=pickle.HIGHEST_PROTOCOL),
+            }
+            db.executemany("insert or replace into meta values (?, ?)", meta.items())
+    finally:
+        db.close()
+
+
+def forget_pages(out: Path) -> None:
+    """Called before the site in place is changed: until the new cache is
+    written, its pages are not known to be as recorded."""
+    db = _connect(out, create=False)
+    if db is None:
+        return
+    try:
+        with db:
+            db.execute("delete from meta where name = 'pages'")
+    finally:
+        db.close()
+
+
+def file_status(path: Path) -> FileStatus | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+def _hash(parts: Iterable[str | bytes]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def build_key(config: Config, *, package: Path = PACKAGE) -> str:
+    """Changes whenever something other than the articles could change the output."""
+    return _hash([
+        f"format {FORMAT}", __version__, sys.version,
+        *_files(package, "*.py"),
+        *(part for i, folder in enumerate(config.template_dirs) for part in (f"templates {i}", *_files(folder, "*"))),
+        *(f"{f.name}={getattr(config, f.name)!r}" for f in dataclasses.fields(config) if f.name not in _NOT_IN_OUTPUT),
+        *_library_versions(),
+    ])
+
+
+def _files(folder: Path, pattern: str) -> Iterable[str | bytes]:
+    for path in sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts):
+        yield path.relative_to(folder).as_posix()
+        yield path.read_bytes()
+
+
+def _library_versions() -> list[str]:
+    versions = []
+    for name in _LIBRARIES:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} absent")
+    return versions
+
+
+class Fingerprints:
+    """The fingerprints of a site's pages.  `digests` maps each article's source
+    path to the digest of its file, which stands for the whole article."""
+
+    def __init__(self, site: Site, site_globals: Mapping[str, Any], digests: Mapping[str, str]) -> None:
+        self.site = site
+        self.digests = digests
+        self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
+        self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
+
+    def page(self, key: tuple[str, int], reads: Iterable[str]) -> str:
+        """The fingerprint of the page `key` when its templates read `reads` of `site`."""
+        return _hash([self._given(key), *(f"{name}={self._globals.get(name, '-')}" for name in sorted(reads))])
+
+    def _given(self, key: tuple[str, int]) -> str:
+        kind, i = key
+        if kind == "article":
+            entry = self.site.entries[i]
+            return _hash(["article", self._entry(entry), self._entry(entry.newer), self._entry(entry.older)])
+        if kind == "listing":
+            listing = self.site.listings[i]
+            fields = (repr(getattr(listing, f.name)) for f in dataclasses.fields(listing) if f.name != "entries")
+            return _hash(["listing", *fields, *(self._entry(e) for e in listing.entries)])
+        if kind == "year":
+            return _hash(["year", repr(self.site.years[i])])
+        return kind
+
+    def _entry(self, entry: Entry | None) -> str:
+        # An entry's neighbours are not part of it: a page shows its own
+        # neighbours' addresses and titles, not theirs.
+        if entry is None:
+            return "-"
+        digest = self.digests.get(entry.article.source) or _hash([repr(entry.article)])
+        return f"{entry.url} {digest}"
+
+    def _text(self, value: Any) -> str:
+        if isinstance(value, Entry):
+            return self._entry(value)
+        if isinstance(value, tuple | list):
+            return "[" + ", ".join(self._text(item) for item in value) + "]"
+        return repr(value)
