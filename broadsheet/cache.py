@@ -145,6 +145,15 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
 
 def write_cache(out: Path, cache: Cache, *, last: Cache | None) -> None:
     """Record `cache`, writing only the articles that differ from `last`'s."""
+    try:
+        _write(out, cache, last)
+    except sqlite3.DatabaseError:
+        # Damaged: made anew.
+        (folder_for(out) / CACHE_FILE).unlink(missing_ok=True)
+        _write(out, cache, None)
+
+
+def _write(out: Path, cache: Cache, last: Cache | None) -> None:
     db = _connect(out, create=True)
     assert db is not None
     try:

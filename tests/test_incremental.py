@@ -1,0 +1,211 @@
+"""Incremental rebuilds: what a rebuild keeps, what it does again, and that its
+site is byte for byte the one a full build makes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from broadsheet import cache, load, write
+from broadsheet.build import BuildResult, build
+from broadsheet.cli import main
+from broadsheet.config import DEFAULT_TEMPLATES, Config, validate
+
+from .conftest import txt, write_corpus
+
+
+def files_of(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def page_of(out: Path, ident: str) -> Path:
+    (page,) = out.glob(f"*/*/*/{ident}/index.html")
+    return page
+
+
+def story(i: int, extra: str = "") -> str:
+    return txt(f"2023-{1 + i % 12:02d}-{1 + i % 27:02d}", f"Story number {i} about the harbour{extra}.", "A second paragraph.")
+
+
+@pytest.fixture
+def site(tmp_path: Path):
+    """A corpus of 40 articles over a year, and a function that builds it into
+    `out` (incrementally, unless told otherwise)."""
+    source = write_corpus(tmp_path / "corpus", {f"{i:03d}_{0xA0000 + i:08x}.txt": story(i) for i in range(40)})
+
+    def run(out: str = "site", **settings) -> tuple[BuildResult, Path]:
+        settings.setdefault("search", False)
+        settings.setdefault("per_page", 10)
+        config = validate(Config(source=source, out=tmp_path / out, **settings))
+        return build(config), tmp_path / out
+
+    run.source = source  # type: ignore[attr-defined]
+    return run
+
+
+def age(folder: Path, seconds: float = 60) -> None:
+    """Make the files look written a while ago, as files of a real corpus are."""
+    past = time.time() - seconds
+    for path in folder.rglob("*"):
+        os.utime(path, (past, past))
+
+
+def assert_same_as_full_build(site, out: Path) -> None:
+    full, fresh = site(out="full", incremental=False)
+    assert full.rendered == full.pages
+    assert files_of(out) == files_of(fresh)
+    shutil.rmtree(fresh)
+
+
+def test_a_rebuild_with_nothing_changed_renders_nothing(site):
+    first, out = site()
+    assert first.rendered == first.pages and not first.in_place
+    again, _ = site()
+    assert again.in_place and again.rendered == 0 and again.pages == first.pages
+    assert "0 rendered again" in again.summary()
+
+
+def test_a_changed_article_renders_only_the_pages_that_show_it(site):
+    _, out = site()
+    changed = site.source / "020_000a0014.txt"
+    changed.write_text(story(20, " and the new bridge"), encoding="utf-8")
+    result, _ = site()
+    # The article, its two neighbours, the home or listing page and the month page that list it.
+    assert 1 <= result.rendered <= 6, result.rendered
+    assert "the new bridge" in page_of(out, "000a0014").read_text(encoding="utf-8")
+    assert_same_as_full_build(site, out)
+
+
+def test_added_and_removed_articles_give_the_site_of_a_full_build(site):
+    _, out = site()
+    write_corpus(site.source, {"900_000b0001.txt": txt("2023-06-15", "A story added later about the harbour.")})
+    added, _ = site()
+    assert 0 < added.rendered < added.pages
+    assert_same_as_full_build(site, out)
+    # The addresses of removed articles are known from the site's own record, so
+    # the full build to compare with is one into a copy of the site.
+    shutil.copytree(out, out.parent / "full")
+    (site.source / "005_000a0005.txt").unlink()
+    removed, _ = site()
+    assert removed.gone == 1 and removed.rendered < removed.pages
+    assert_same_as_full_build(site, out)
+
+
+def test_unchanged_files_are_not_parsed_again(site, monkeypatch):
+    age(site.source)
+    site()
+    calls = []
+    real = load.parse_source
+
+    def counting(source_file, **kwargs):
+        calls.append(source_file)
+        return real(source_file, **kwargs)
+
+    monkeypatch.setattr(load, "parse_source", counting)
+    site(jobs=1)
+    assert calls == []
+    write_corpus(site.source, {"001_000a0001.txt": story(1, " and a ferry")})
+    site(jobs=1)
+    assert [c.rel for c in calls] == ["001_000a0001.txt"]
+
+
+def test_a_changed_template_renders_every_page_again(site, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    shutil.copy(DEFAULT_TEMPLATES / "article.html", templates / "article.html")
+    first, out = site(templates=templates)
+    assert site(templates=templates)[0].rendered == 0
+    text = (templates / "article.html").read_text(encoding="utf-8")
+    (templates / "article.html").write_text(text.replace("</article>", "<p>Printed edition</p></article>", 1), encoding="utf-8")
+    result, _ = site(templates=templates)
+    assert result.rendered == result.pages == first.pages
+    assert "Printed edition" in page_of(out, "000a0001").read_text(encoding="utf-8")
+
+
+def test_a_changed_setting_renders_every_page_again(site):
+    first, out = site()
+    result, _ = site(site_title="The Harbour Times")
+    assert result.rendered == result.pages
+    assert "The Harbour Times" in (out / "archive/index.html").read_text(encoding="utf-8")
+    assert_same_as_full_build_with(site, out, site_title="The Harbour Times")
+
+
+def assert_same_as_full_build_with(site, out: Path, **settings) -> None:
+    _, fresh = site(out="full", incremental=False, **settings)
+    assert files_of(out) == files_of(fresh)
+
+
+def test_the_build_key_changes_with_the_code_the_templates_and_the_settings(tmp_path):
+    config = validate(Config(source=tmp_path, out=tmp_path / "site"))
+    package = tmp_path / "package"
+    shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    key = cache.build_key(config, package=package)
+    assert cache.build_key(config, package=package) == key
+    (package / "render.py").write_text((package / "render.py").read_text() + "\n# another line\n")
+    assert cache.build_key(config, package=package) != key
+    assert cache.build_key(validate(Config(source=tmp_path, out=tmp_path / "site", per_page=20))) != cache.build_key(config)
+    # Settings that change how a build runs, not what it makes, keep the cache.
+    quiet = validate(Config(source=tmp_path, out=tmp_path / "site", quiet=True, jobs=1, strict=True))
+    assert cache.build_key(quiet) == cache.build_key(config)
+
+
+def test_a_page_edited_by_hand_is_rendered_again(site):
+    _, out = site()
+    page = page_of(out, "000a0003")
+    original = page.read_bytes()
+    page.write_text("edited", encoding="utf-8")
+    result, _ = site()
+    assert result.rendered == 1 and page.read_bytes() == original
+
+
+def test_a_damaged_cache_means_a_full_build(site):
+    first, out = site()
+    (cache.folder_for(out) / cache.CACHE_FILE).write_bytes(b"not a database at all" * 100)
+    result, _ = site()
+    assert result.rendered == result.pages
+    assert any("cache" in note for note in result.notes)
+    assert site()[0].rendered == 0  # and the cache is whole again
+
+
+def test_an_update_cut_short_is_repaired_by_the_next_build(site, monkeypatch):
+    _, out = site()
+    write_corpus(site.source, {f"{i:03d}_{0xA0000 + i:08x}.txt": story(i, " revised") for i in range(0, 40, 3)})
+    real, moves = os.replace, []
+
+    def replace(old, new):
+        moves.append(new)
+        if len(moves) == 4:
+            raise KeyboardInterrupt
+        return real(old, new)
+
+    monkeypatch.setattr(write.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        site()
+    monkeypatch.setattr(write.os, "replace", real)
+    result, _ = site()
+    assert result.in_place
+    assert_same_as_full_build(site, out)
+
+
+def test_full_on_the_command_line_renders_every_page(site, capsys):
+    _, out = site()
+    code = main(["--source", str(site.source), "--out", str(out), "--no-search", "--per-page", "10", "--full"])
+    assert code == 0
+    assert "rendered again" not in capsys.readouterr().err
+    code = main(["--source", str(site.source), "--out", str(out), "--no-search", "--per-page", "10"])
+    assert code == 0 and " 0 rendered again" in capsys.readouterr().err
+
+
+def test_one_process_and_several_make_the_same_site(site):
+    _, one = site(out="one", jobs=1, incremental=False)
+    _, two = site(out="two", jobs=2, incremental=False)
+    assert files_of(one) == files_of(two)
