@@ -347,9 +347,12 @@ def _next_cache(
     file as it now is in the output folder."""
     records: dict[str, PageRecord] = {}
     for path, record in pages.items():
-        if record is None and last is not None:
-            record = last.pages.get(path)
+        if record is None:
+            # Kept: its file was checked against its record, and left as it was.
+            if last is not None and path in last.pages:
+                records[path] = last.pages[path]
+            continue
         status = cache_module.file_status(config.out / path)
-        if record is not None and status is not None:
+        if status is not None:
             records[path] = PageRecord(record.fingerprint, record.reads, status)
     return Cache(key, corpus.records, records, read_started_ns=corpus.read_started_ns)
