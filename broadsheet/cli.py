@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import http.server
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve(folder: Path, port: int) -> int:
+    import http.server  # only here: not worth its start-up time in every build
+
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
     try:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)

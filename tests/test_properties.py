@@ -4,6 +4,7 @@ empty, no word of a text is lost, no markup gets through, addresses are unique."
 from __future__ import annotations
 
 import datetime
+import json
 import re
 from dataclasses import replace
 from unittest import mock
@@ -127,3 +128,36 @@ def test_a_title_is_the_same_as_if_the_whole_first_sentence_were_read(length, st
         expected = textlib.derive_title(text)
     assert textlib.derive_title(text) == expected
     assert len(expected) <= textlib.TITLE_MAX
+
+
+@given(titles=st.lists(st.text(max_size=40), max_size=5), ids=st.text(alphabet="abcdef0123456789_-", min_size=1, max_size=12))
+def test_the_manifest_is_the_json_of_its_records(titles, ids):
+    from broadsheet.check import manifest
+    from broadsheet.records import Article
+    from broadsheet.site import Entry
+
+    entries = tuple(
+        Entry(
+            Article(id=f"{ids}{i}", source=f"sub/{title}.txt", format="txt", date=datetime.date(2020, 1, 1 + i),
+                    title=title, title_derived=True, text="", paragraphs=(), markdown="", excerpt="", word_count=0,
+                    reading_minutes=1, language="en", direction="ltr"),
+            f"2020/01/{1 + i:02d}/{ids}{i}/",
+        )
+        for i, title in enumerate(titles)
+    )
+    records = [
+        {"id": e.article.id, "title": e.article.title, "date": e.article.date.isoformat(), "url": e.url, "source": e.article.source}
+        for e in entries
+    ]
+    assert manifest(entries) == json.dumps({"articles": records}, ensure_ascii=False, indent=1) + "\n"
+
+
+@given(raw=st.text(alphabet="abcdefxyz0189-_ ", min_size=1, max_size=90))
+def test_the_quick_slug_is_the_slug_slugify_gives(raw):
+    from slugify import slugify
+
+    from broadsheet.site import slug_of
+
+    article = mock.Mock(slug=raw, id="x")
+    expected = slugify(raw, max_length=80, word_boundary=True)
+    assert slug_of(article) == (expected or slug_of(article))
