@@ -283,7 +283,9 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 result.indexed = search.run_pagefind(pages_folder, language=config.language, output=staging.path)
             with _stage(result, "offline search"):
                 # Pagefind cannot run from disk (file://); this index of plain scripts can.
-                for path, text in offline_index.index_files(offline_index.documents(site.entries)).items():
+                documents = offline_index.documents(site.entries)
+                counted = parallel.count_terms(documents, jobs=_jobs(config))
+                for path, text in offline_index.index_files(documents, counted).items():
                     staging.write_text(path, text)
         if config.check:
             with _stage(result, "check"):

@@ -166,20 +166,28 @@ def documents(entries: Iterable[Entry]) -> list[SearchDocument]:
     ]
 
 
-def postings(docs: Sequence[SearchDocument]) -> tuple[dict[str, list[Posting]], list[int]]:
-    """Each term's postings in document order, and each document's length in terms."""
+def postings(
+    docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None
+) -> tuple[dict[str, list[Posting]], list[int]]:
+    """Each term's postings in document order, and each document's length in terms.
+    `counted`: the terms of each document's title and body, if counted already
+    (term_counts, perhaps in other processes)."""
     index: dict[str, list[Posting]] = {}
     lengths = []
-    for number, doc in enumerate(docs):
-        in_title = Counter(terms(doc.title))
-        in_body = Counter(terms(doc.body))
+    # Plain tuples in the shape of Posting: a named tuple's constructor is slow at millions.
+    for number, (in_title, in_body) in enumerate(counted if counted is not None else map(term_counts, docs)):
         lengths.append(sum(in_body.values()) + sum(in_title.values()))
         for term, count in in_body.items():
-            index.setdefault(term, []).append(Posting(number, in_title.get(term, 0), count))
+            index.setdefault(term, []).append((number, in_title.get(term, 0), count))  # type: ignore[arg-type]
         for term, count in in_title.items():
             if term not in in_body:
-                index.setdefault(term, []).append(Posting(number, count, 0))
+                index.setdefault(term, []).append((number, count, 0))  # type: ignore[arg-type]
     return index, lengths
+
+
+def term_counts(doc: SearchDocument) -> tuple[Counter[str], Counter[str]]:
+    """The terms of a document's title and of its body, counted."""
+    return Counter(terms(doc.title)), Counter(terms(doc.body))
 
 
 def bm25(frequency: float, *, rarity: float, length_ratio: float) -> float:
@@ -198,11 +206,14 @@ def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> dict[str
     average = max(1.0, sum(lengths) / max(1, total))
     ratios = [length / average for length in lengths]
     scores = {}
+    # bm25() written out, with its constants: it runs once per posting.
+    k1_plus_1, k1_b, k1_1_minus_b = BM25_K1 + 1, BM25_K1 * BM25_B, BM25_K1 * (1 - BM25_B)
     for term, plist in index.items():
         term_rarity = rarity(len(plist), total)
         scores[term] = [
-            bm25(p.body_count + TITLE_WEIGHT * p.title_count, rarity=term_rarity, length_ratio=ratios[p.document])
-            for p in plist
+            term_rarity * f * k1_plus_1 / (f + k1_1_minus_b + k1_b * ratios[document])
+            for document, title_count, body_count in plist
+            for f in (body_count + TITLE_WEIGHT * title_count,)
         ]
     best = max((max(s) for s in scores.values()), default=1.0) or 1.0
     scale = (LEVELS - 1) / best
@@ -219,20 +230,24 @@ def encode_number(value: int) -> str:
     return "".join(reversed(digits))
 
 
+_SMALL_NUMBERS = [encode_number(value) for value in range(1024)]
+
+
 def encode_documents(numbers: Sequence[int]) -> str:
     """Ascending document numbers as gaps, or as a bitmap ("*" then six documents
     a character) when that is shorter."""
-    previous = -1
-    gaps = []
-    for number in numbers:
-        gaps.append(encode_number(number - previous - 1))
-        previous = number
+    small = _SMALL_NUMBERS
+    gaps = [
+        small[gap] if gap < 1024 else encode_number(gap)
+        for gap in (number - previous - 1 for previous, number in zip([-1, *numbers], numbers, strict=False))
+    ]
     as_gaps = "".join(gaps)
-    bits = [0] * (numbers[-1] // 6 + 1) if numbers else []
+    if not numbers or 1 + numbers[-1] // 6 + 1 >= len(as_gaps):
+        return as_gaps
+    bits = [0] * (numbers[-1] // 6 + 1)
     for number in numbers:
         bits[number // 6] |= 1 << (number % 6)
-    as_bitmap = "*" + "".join(DIGITS[b] for b in bits)
-    return as_bitmap if len(as_bitmap) < len(as_gaps) else as_gaps
+    return "*" + "".join(DIGITS[b] for b in bits)
 
 
 def encode_postings(numbers: Sequence[int], levels: Sequence[int]) -> str:
@@ -283,11 +298,13 @@ def _script(call: str, *arguments: object) -> str:
     return f"{REGISTER}.{call}({text});\n"
 
 
-def index_files(docs: Sequence[SearchDocument]) -> dict[str, str]:
+def index_files(
+    docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None
+) -> dict[str, str]:
     """The offline index of `docs`: {path relative to the site root: script text}."""
-    index, lengths = postings(docs)
+    index, lengths = postings(docs, counted)
     levels = impacts(index, lengths)
-    encoded = {term: encode_postings([p.document for p in plist], levels[term]) for term, plist in index.items()}
+    encoded = {term: encode_postings([p[0] for p in plist], levels[term]) for term, plist in index.items()}
     chunks = chunk_terms(encoded)
     files = {
         f"{FOLDER}index.js": _script("manifest", {

@@ -13,13 +13,14 @@ import datetime
 import hashlib
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import load, write
+from . import load, offline_index, write
 from .render import Rendered, Renderer, file_for
 from .site import Site
 
@@ -191,3 +192,28 @@ def render_all(
     finally:
         _job = None
     return written
+
+
+# What forked workers that count search terms inherit.
+_documents: Sequence[offline_index.SearchDocument] | None = None
+
+
+def _count_range(start: int, stop: int) -> list[tuple[Counter[str], Counter[str]]]:
+    assert _documents is not None
+    return [offline_index.term_counts(doc) for doc in _documents[start:stop]]
+
+
+def count_terms(
+    docs: Sequence[offline_index.SearchDocument], *, jobs: int
+) -> Iterator[tuple[Counter[str], Counter[str]]]:
+    """The counted terms of each document's title and body, in order."""
+    global _documents
+    _documents = docs
+    try:
+        with _pool(jobs, len(docs), LOAD_CHUNK) as pool:
+            ranges = _chunks(len(docs), LOAD_CHUNK)
+            results = pool.map(_count_range, *zip(*ranges, strict=True)) if pool else (_count_range(a, b) for a, b in ranges)
+            for counted in results:
+                yield from counted
+    finally:
+        _documents = None
