@@ -46,7 +46,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import regex
 
@@ -91,12 +90,10 @@ class SearchDocument:
     body: str  # searched, never written out
 
 
-class Posting(NamedTuple):
-    """One term in one document.  A named tuple: an index holds millions."""
-
-    document: int
-    title_count: int
-    body_count: int
+# One term in one document: (document number, count in the title, count in the
+# body).  A plain tuple: an index holds millions, and a named tuple's
+# constructor is several times slower.
+Posting = tuple[int, int, int]
 
 
 # Text → terms
@@ -174,14 +171,13 @@ def postings(
     (term_counts, perhaps in other processes)."""
     index: dict[str, list[Posting]] = {}
     lengths = []
-    # Plain tuples in the shape of Posting: a named tuple's constructor is slow at millions.
     for number, (in_title, in_body) in enumerate(counted if counted is not None else map(term_counts, docs)):
         lengths.append(sum(in_body.values()) + sum(in_title.values()))
         for term, count in in_body.items():
-            index.setdefault(term, []).append((number, in_title.get(term, 0), count))  # type: ignore[arg-type]
+            index.setdefault(term, []).append((number, in_title.get(term, 0), count))
         for term, count in in_title.items():
             if term not in in_body:
-                index.setdefault(term, []).append((number, count, 0))  # type: ignore[arg-type]
+                index.setdefault(term, []).append((number, count, 0))
     return index, lengths
 
 

@@ -140,9 +140,9 @@ def test_title_words_and_rare_words_score_higher():
     ]
     index, lengths = oi.postings(docs)
     levels = oi.impacts(index, lengths)
-    harbour = dict(zip((p.document for p in index["harbour"]), levels["harbour"], strict=True))
+    harbour = dict(zip((p[0] for p in index["harbour"]), levels["harbour"], strict=True))
     assert harbour[0] > harbour[1]  # in the title beats in the body
-    the = dict(zip((p.document for p in index["the"]), levels["the"], strict=True))
+    the = dict(zip((p[0] for p in index["the"]), levels["the"], strict=True))
     assert harbour[1] > the[1]  # a rare word beats a word in every document
     assert max(level for term_levels in levels.values() for level in term_levels) == oi.LEVELS - 1
 
