@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import cache as cache_module
 from . import check, load, offline_index, parallel, publish, redirects, search
-from .cache import ArticleRecord, Cache, Fingerprints, PageRecord
+from .cache import ArticleRecord, BundleRecord, Cache, Fingerprints, PageRecord
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
 from .records import Article, Problem
@@ -44,6 +44,8 @@ class BuildResult:
     rendered: int = 0  # pages rendered; the others were kept from the last build
     indexed: int | None = None
     in_place: bool = False  # only what changed was written, into the site in place
+    bundles: int = 0  # search bundles
+    bundles_indexed: int = 0  # of them, indexed by this build (the others were kept)
     moved: int = 0  # redirect pages at old addresses
     gone: int = 0  # pages at addresses of removed articles
     problems: list[Problem] = field(default_factory=list)
@@ -58,6 +60,8 @@ class BuildResult:
         if self.moved or self.gone:
             searched = f", {self.moved} redirected, {self.gone} gone" + searched
         noun = "article" if self.articles == 1 else "articles"
+        if self.indexed is not None and self.bundles_indexed < self.bundles:
+            searched += f" ({self.bundles_indexed} of {self.bundles} search bundles indexed again)"
         if self.rendered < self.pages:
             searched = f", {self.rendered} rendered again" + searched
         return (
@@ -253,6 +257,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             kept = {path for path, record in pages.items() if record is None}
             result.pages = len(pages)
             result.rendered = sum(1 for record in pages.values() if record is not None)
+        bundles: dict[str, BundleRecord] = {}
         with _stage(result, "write"):
             for folder in reversed(config.template_dirs):
                 if (folder / ASSETS).is_dir():
@@ -279,8 +284,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             result.moved, result.gone = len(plan.moved), len(plan.gone)
         if config.search:
             with _stage(result, "search"):
-                pages_folder = staging.path if not result.in_place else staging.view(config.out, kept, written - kept)
-                result.indexed = search.run_pagefind(pages_folder, language=config.language, output=staging.path)
+                bundles = index_search(config, site, staging, pages, cache, result, kept, progress)
             with _stage(result, "offline search"):
                 # Pagefind cannot run from disk (file://); this index of plain scripts can.
                 documents = offline_index.documents(site.entries)
@@ -310,7 +314,10 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         raise
     with _stage(result, "cache"):
         try:
-            cache_module.write_cache(config.out, _next_cache(config, key, corpus, pages, cache), last=cache)
+            next_cache = _next_cache(config, key, corpus, pages, cache)
+            if config.search:
+                next_cache.bundles = _bundle_statuses(config.out, bundles)
+            cache_module.write_cache(config.out, next_cache, last=cache)
         except (OSError, sqlite3.Error) as error:
             result.notes.append(f"the build cache could not be written ({error}); the next build renders every page")
     return result
@@ -350,6 +357,66 @@ def render_pages(
     finally:
         bar.close()
     return pages
+
+
+def index_search(
+    config: Config, site: Site, staging: Staging, pages: dict[str, PageRecord | None], cache: Cache | None,
+    result: BuildResult, kept: set[str], progress: ProgressFactory,
+) -> dict[str, BundleRecord]:
+    """The search bundles, one per shard of the articles: indexed into the
+    staging folder, or (in place) kept where they are when none of their pages
+    changed; adds the files of kept bundles to `kept`.  The record of each."""
+    shards = search.plan_shards(site, limit=config.search_shard_pages)
+    last = cache.bundles if cache is not None and result.in_place else {}
+
+    def fingerprint(path: str) -> str:
+        record = pages[path] or (cache.pages[path] if cache is not None else None)
+        return record.fingerprint if record is not None else ""
+
+    keys = {s.name: cache_module.bundle_key(s, map(fingerprint, s.pages)) for s in shards}
+    records: dict[str, BundleRecord] = {}
+    todo = []
+    for shard in shards:
+        record = last.get(shard.name)
+        if record is not None and record.fingerprint == keys[shard.name] and all(
+            cache_module.file_status(config.out / name) == status for name, status in record.files
+        ):
+            records[shard.name] = record
+            kept.update(name for name, _ in record.files)
+        else:
+            todo.append(shard)
+    if result.in_place:
+        # Pagefind reads whole pages from one folder: those kept, and those just rendered.
+        wanted = {page for shard in todo for page in shard.pages}
+        folder = staging.view(config.out, wanted & kept, wanted - kept)
+    else:
+        folder = staging.path
+    bar = progress("search", len(todo))
+    try:
+        counts = search.index_shards(
+            [(shard, folder) for shard in todo], staging.path, language=config.language,
+            workers=search.parallel_runs(_jobs(config)), done=lambda shard, count: bar.update(1),
+        )
+    finally:
+        bar.close()
+    for shard in todo:
+        files = tuple((name, (0, 0, 0)) for name in search.bundle_files(staging.path, shard, shards))
+        records[shard.name] = BundleRecord(keys[shard.name], counts[shard.name], files)
+    staging.write_text(f"{search.INDEX_FOLDER}/{search.BUNDLES_FILE}",
+                       search.bundles_json(shards, {name: r.pages for name, r in records.items()}))
+    result.indexed = sum(r.pages for r in records.values())
+    result.bundles, result.bundles_indexed = len(shards), len(todo)
+    return records
+
+
+def _bundle_statuses(out: Path, bundles: dict[str, BundleRecord]) -> dict[str, BundleRecord]:
+    """The records of the bundles, with the status of each file as it now is."""
+    recorded = {}
+    for name, record in bundles.items():
+        files = tuple((file, cache_module.file_status(out / file)) for file, _ in record.files)
+        if all(status is not None for _, status in files):
+            recorded[name] = BundleRecord(record.fingerprint, record.pages, files)  # type: ignore[arg-type]
+    return recorded
 
 
 def _next_cache(

@@ -263,6 +263,11 @@ def _library_versions() -> list[str]:
     return versions
 
 
+def bundle_key(shard: Any, page_fingerprints: Iterable[str]) -> str:
+    """Changes when a search bundle would: its place, its pages, or theirs."""
+    return _hash([shard.name, shard.folder, shard.glob, str(shard.placeholder), *shard.pages, *page_fingerprints])
+
+
 class Fingerprints:
     """The fingerprints of a site's pages.  `digests` maps each article's source
     path to the digest of its file, which stands for the whole article."""

@@ -32,6 +32,7 @@ class Config:
     check: bool = False
     quiet: bool = False
     jobs: int = 0  # processes for loading and rendering; 0 means one per core
+    search_shard_pages: int = 5000  # articles at most in one search bundle (one Pagefind run)
     incremental: bool = True  # keep what the last build made where nothing it depends on changed
     builtin_templates: Path = field(default=DEFAULT_TEMPLATES)
 
@@ -66,6 +67,8 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"language {config.language!r} is not a language code like 'en' or 'pt-BR'")
     if not 1 <= config.per_page <= 1000:
         raise ConfigError(f"per_page must be between 1 and 1000, not {config.per_page}")
+    if not 1 <= config.search_shard_pages <= 1_000_000:
+        raise ConfigError(f"search_shard_pages must be between 1 and 1000000, not {config.search_shard_pages}")
     if config.jobs < 0:
         raise ConfigError(f"jobs must be 0 (one per core) or more, not {config.jobs}")
     if not config.site_title.strip():

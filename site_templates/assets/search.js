@@ -28,7 +28,24 @@
   var select = sortLabel.querySelector("select");
   select.value = order;
 
+  // The index comes in bundles, oldest first, listed in pagefind/bundles.json;
+  // the first is pagefind/ itself, the others are merged into it.  Sorted by
+  // date, Pagefind scores each bundle's results by their place in that bundle
+  // (1, 2, 3…: a placeholder record takes 0), and ranks merged results by score
+  // times the bundle's weight: each newer bundle weighs more than all the
+  // results of the older ones, so the order holds across bundles both ways.
+  var bundles = [{ path: "", pages: 0 }];
+  function merged() {
+    var weight = 1;
+    return bundles.map(function (b) {
+      var options = { bundlePath: new URL(b.path, bundle).pathname, baseUrl: root.pathname, indexWeight: order ? weight : 1 };
+      weight *= b.pages + 1;
+      return options;
+    });
+  }
+
   function start() {
+    var weighed = merged();
     var options = {
       element: "#search",
       bundlePath: bundle.pathname,
@@ -38,7 +55,9 @@
       autofocus: !query,
       highlightParam: "highlight",
       openFilters: ["year"],
-      translations: { placeholder: "Search the archive" }
+      translations: { placeholder: "Search the archive" },
+      indexWeight: weighed[0].indexWeight,
+      mergeIndex: weighed.slice(1)
     };
     if (order) options.sort = { date: order };
     var ui = new window.PagefindUI(options);
@@ -58,7 +77,13 @@
 
   var script = document.createElement("script");
   script.src = bundle.href + "pagefind-ui.js";
-  script.onload = start;
+  script.onload = function () {
+    fetch(bundle.href + "bundles.json").then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (list) {
+      if (list && list.bundles && list.bundles.length) bundles = list.bundles;
+    }).catch(function () {}).then(start);
+  };
   script.onerror = function () {
     box.innerHTML = '<p class="notice">The search index could not be loaded. Browse the archive instead.</p>';
   };

@@ -42,6 +42,9 @@ SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
 AXE_CACHE = PROJECT / ".cache" / "axe-core"
 AXE_SCRIPT = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
 PER_PAGE = 5
+# Search bundles of at most four articles: the search page merges several, as it
+# does for a large archive, and every search test goes through the merge.
+SHARD_PAGES = 4
 SUB_PATH = "news/"
 
 
@@ -136,7 +139,7 @@ def www(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def news(www: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     source = write_corpus(tmp_path_factory.mktemp("corpus"), corpus_files())
     return _build(
-        source, www / SUB_PATH.rstrip("/"), per_page=PER_PAGE, search=True,
+        source, www / SUB_PATH.rstrip("/"), per_page=PER_PAGE, search=True, search_shard_pages=SHARD_PAGES,
         site_title="The Test Gazette", base_url="https://example.org/" + SUB_PATH,
     )
 

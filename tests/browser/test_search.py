@@ -3,6 +3,7 @@ the year filter, the sort order, and the highlight on the article opened."""
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -107,3 +108,10 @@ def test_the_order_select_sorts_by_date(tab: Tab, news: BuiltSite, news_url: str
         expect(page.locator(QUERY_BOX)).to_have_value(HARBOUR)
         expect(order).to_have_value(choice)
     assert tab.errors == []
+
+
+def test_the_test_site_is_searched_through_several_bundles(news: BuiltSite):
+    # Every test above goes through Pagefind's merge of bundles, as on a large archive.
+    listed = json.loads((news.folder / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert len(listed) == 4 and sum(b["pages"] for b in listed) == len(STORIES)
+    assert all((news.folder / "pagefind" / b["path"] / "pagefind-entry.json").is_file() for b in listed)

@@ -1,0 +1,116 @@
+"""The search index in bundles: how articles are cut into shards, what a build
+writes, and what a rebuild indexes again."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from broadsheet import search
+from broadsheet.build import build
+from broadsheet.config import Config, validate
+from broadsheet.records import Article
+from broadsheet.site import build_site
+
+from .conftest import txt, write_corpus
+
+
+def article(ident: str, date: str) -> Article:
+    return Article(
+        id=ident, source=f"{ident}.txt", format="txt", date=datetime.date.fromisoformat(date), title=ident,
+        title_derived=True, text="", paragraphs=(), markdown="", excerpt="", word_count=0, reading_minutes=1,
+        language="en", direction="ltr",
+    )
+
+
+def shards_of(dates: list[str], limit: int) -> list[search.Shard]:
+    site, _ = build_site([article(f"a{i:03d}", d) for i, d in enumerate(dates)], per_page=10, site_title="t")
+    return search.plan_shards(site, limit=limit)
+
+
+def test_whole_years_are_packed_oldest_first_while_they_fit():
+    shards = shards_of(["2020-05-01", "2021-01-01", "2021-02-01", "2022-03-01", "2023-01-01"], limit=3)
+    assert [s.name for s in shards] == ["2020", "2022"]
+    assert [len(s.pages) for s in shards] == [3, 2]
+    assert shards[0].folder == "pagefind/" and shards[1].folder == "pagefind/2022/"
+    assert shards[0].glob == "{2020,2021}/**/*.html"
+    assert all(s.placeholder for s in shards)
+
+
+def test_a_year_too_big_is_cut_into_whole_months():
+    dates = ["2021-01-03", "2021-01-09", "2021-02-01", "2021-03-01", "2021-03-02", "2021-03-03", "2022-01-01"]
+    shards = shards_of(dates, limit=3)
+    assert [s.name for s in shards] == ["2021-01", "2021-03", "2022"]
+    assert [len(s.pages) for s in shards] == [3, 3, 1]
+    assert shards[0].glob == "2021/{01,02}/**/*.html"
+    # Every article in exactly one shard.
+    pages = [p for s in shards for p in s.pages]
+    assert len(pages) == len(set(pages)) == len(dates)
+
+
+def test_one_shard_has_no_placeholder():
+    (shard,) = shards_of(["2020-01-01", "2024-01-01"], limit=5000)
+    assert shard.folder == "pagefind/" and not shard.placeholder
+
+
+def files_of(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "corpus", {
+        f"{i:02d}.txt": txt(f"{2019 + i % 4}-{1 + i % 12:02d}-10", f"Story {i} about the word{i} and the harbour.")
+        for i in range(14)
+    })
+
+
+def run(corpus: Path, out: Path, **settings):
+    settings.setdefault("search_shard_pages", 4)
+    return build(validate(Config(source=corpus, out=out, search=True, **settings)))
+
+
+def test_a_build_writes_one_bundle_per_shard_and_lists_them(corpus, tmp_path):
+    result = run(corpus, tmp_path / "site")
+    listed = json.loads((tmp_path / "site/pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert result.bundles == len(listed) == 4 and result.indexed == 14
+    assert [b["pages"] for b in listed] == [4, 4, 3, 3]
+    for bundle in listed:
+        entry = json.loads((tmp_path / "site/pagefind" / bundle["path"] / "pagefind-entry.json").read_text())
+        # Each bundle also holds its placeholder record.
+        assert entry["languages"]["en"]["page_count"] == bundle["pages"] + 1
+    run(corpus, tmp_path / "again", incremental=False)
+    assert files_of(tmp_path / "site") == files_of(tmp_path / "again")
+
+
+def test_a_rebuild_indexes_again_only_the_bundle_of_a_changed_article(corpus, tmp_path):
+    out = tmp_path / "site"
+    run(corpus, out)
+    unchanged = run(corpus, out)
+    assert unchanged.in_place and unchanged.bundles_indexed == 0 and unchanged.indexed == 14
+    (corpus / "05.txt").write_text(txt("2020-06-10", "Story 5 rewritten about the lighthouse."), encoding="utf-8")
+    changed = run(corpus, out)
+    assert changed.bundles_indexed == 1 and changed.indexed == 14
+    assert "(1 of 4 search bundles indexed again)" in changed.summary()
+    shutil.rmtree(tmp_path / "full", ignore_errors=True)
+    run(corpus, tmp_path / "full", incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+
+
+def test_a_bundle_file_changed_by_hand_is_indexed_again(corpus, tmp_path):
+    out = tmp_path / "site"
+    run(corpus, out)
+    entry = out / "pagefind/2021/pagefind-entry.json"
+    original = entry.read_bytes()
+    entry.write_text("{}", encoding="utf-8")
+    result = run(corpus, out)
+    assert result.bundles_indexed == 1 and entry.read_bytes() == original
