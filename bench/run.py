@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""Benchmark: full and incremental builds at several sizes, against Hugo and Pagefind alone.
+
+    python bench/run.py [--sizes 1000,10000,100000] [--repeat N] [--work DIR] [--no-hugo]
+
+For each size it makes a synthetic corpus (../shared/bench/make_corpus.py, as
+txt for this tool and as Markdown for Hugo), then times, each in a process of
+its own, with the peak memory of the whole process tree (the build's workers
+and Pagefind runs included, summed while they run side by side):
+
+- a full build into an empty folder, with search and without (--no-search);
+- rebuilds of that site: with nothing changed, after one article is changed,
+  and after one is added, with search and without;
+- Pagefind alone, run once over a copy of the built site (the whole index in one run);
+- Hugo, when it is installed, building a minimal site over the same articles.
+
+It prints a Markdown table (medians of --repeat runs), the seconds of each
+stage of the full build, and the ratios the project aims at; all figures go to
+WORK/results.json too.  Everything is written below WORK (default bench/out/,
+which git ignores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+MAKE_CORPUS = PROJECT.parent / "shared" / "bench" / "make_corpus.py"
+SUMMARY = re.compile(r"^built \d+ articles? .* in [\d.]+s: (?P<stages>.*)$", re.MULTILINE)
+STAGE = re.compile(r"(?P<name>[a-z][a-z ]*?) (?P<seconds>[\d.]+)s")
+RENDERED = re.compile(r"(\d+) rendered again")
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    stages: dict[str, float] = field(default_factory=dict)
+    rendered: int | None = None
+
+
+@dataclass
+class Row:
+    size: int
+    what: str
+    seconds: float
+    peak_mb: float
+    output_mb: float | None = None
+    index_mb: float | None = None
+    rendered: int | None = None
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def tree_rss(root: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    total, pending, page = 0, [root], os.sysconf("SC_PAGE_SIZE")
+    while pending:
+        pid = pending.pop()
+        try:
+            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+                total += int(statm.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+        pending += children.get(pid, [])
+    return total
+
+
+def measure(command: list[str], cwd: Path = PROJECT) -> tuple[float, float, str]:
+    """Wall seconds, peak MB of the process tree, and stderr of `command`."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(process.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = process.communicate()
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if process.returncode != 0:
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}\n{err[-2000:]}")
+    return seconds, peak / 1e6, err
+
+
+def build(source: Path, out: Path, *extra: str) -> Run:
+    seconds, peak, err = measure([sys.executable, "build.py", "--source", str(source), "--out", str(out), *extra])
+    found = SUMMARY.search(err)
+    stages = {m["name"].strip(): float(m["seconds"]) for m in STAGE.finditer(found["stages"])} if found else {}
+    rendered = RENDERED.search(err)
+    return Run(seconds, peak, stages, int(rendered.group(1)) if rendered else None)
+
+
+def size_mb(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def corpus(work: Path, count: int, fmt: str) -> Path:
+    folder = work / f"corpus-{count}-{fmt}"
+    if not folder.is_dir():
+        subprocess.run([sys.executable, str(MAKE_CORPUS), str(folder), "--count", str(count), "--format", fmt],
+                       check=True, stdout=subprocess.DEVNULL)
+    return folder
+
+
+def median_run(runs: list[Run]) -> Run:
+    names = runs[0].stages
+    return Run(
+        statistics.median(r.seconds for r in runs),
+        max(r.peak_mb for r in runs),
+        {name: statistics.median(r.stages.get(name, 0.0) for r in runs) for name in names},
+        runs[-1].rendered,
+    )
+
+
+def fresh(work: Path, name: str) -> Path:
+    """An empty parent folder: no site and no build cache beside it."""
+    parent = work / "runs" / name
+    shutil.rmtree(parent, ignore_errors=True)
+    parent.mkdir(parents=True)
+    return parent / "site"
+
+
+def change_one(source: Path, nth: int) -> None:
+    files = sorted(source.glob("*.txt"))
+    target = files[len(files) // 2]
+    with target.open("a", encoding="utf-8") as file:
+        file.write(f"\n\nA sentence added to the article, revision {nth}.\n")
+
+
+def add_one(source: Path, nth: int) -> None:
+    files = sorted(source.glob("*.txt"))
+    newest = max(files, key=lambda p: p.read_text(encoding="utf-8")[:20])
+    text = newest.read_text(encoding="utf-8")
+    (source / f"999{nth:03d}_{nth:016x}.txt").write_text(text + f"\n\nA new article, number {nth}.\n", encoding="utf-8")
+
+
+def our_builds(work: Path, count: int, repeat: int) -> list[Row]:
+    source = corpus(work, count, "txt")
+    rows = []
+    for search, flags in ((True, []), (False, ["--no-search"])):
+        label = "" if search else " --no-search"
+        runs, out = [], None
+        for _ in range(repeat):
+            out = fresh(work, f"full-{count}-{search}")
+            runs.append(build(source, out, *flags))
+        full = median_run(runs)
+        assert out is not None
+        index = (size_mb(out / "pagefind") + size_mb(out / "search/offline")) if search else None
+        rows.append(Row(count, f"full build{label}", full.seconds, full.peak_mb, size_mb(out), index,
+                        full.rendered, full.stages))
+        # Rebuilds, on a copy of the corpus that changes.
+        copy = work / "runs" / f"corpus-{count}-{search}"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(source, copy)
+        past = time.time() - 3600  # files of a real corpus were written a while ago
+        for path in copy.iterdir():
+            os.utime(path, (past, past))
+        build(copy, out, *flags)  # the cache now describes this corpus
+        for what, change in (("no change", None), ("one changed", change_one), ("one added", add_one)):
+            runs = []
+            for nth in range(repeat):
+                if change is not None:
+                    change(copy, nth)
+                    for path in copy.iterdir():
+                        os.utime(path, (past, past))
+                runs.append(build(copy, out, *flags))
+            again = median_run(runs)
+            rows.append(Row(count, f"rebuild, {what}{label}", again.seconds, again.peak_mb, None, None,
+                            again.rendered, again.stages))
+    return rows
+
+
+def pagefind_alone(work: Path, count: int) -> Row:
+    import pagefind_bin
+
+    site = work / "runs" / f"full-{count}-True" / "site"
+    copy = work / "runs" / f"pagefind-{count}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pagefind", "offline"))
+    seconds, peak, _ = measure([str(pagefind_bin.get_executable()), "--site", str(copy),
+                                "--output-subdir", "pagefind_alone", "--silent"])
+    return Row(count, "Pagefind alone, one run", seconds, peak, None, size_mb(copy / "pagefind_alone"))
+
+
+HUGO_CONFIG = """baseURL = "https://example.org/"
+title = "Bench"
+disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
+[pagination]
+  pagerSize = 50
+"""
+HUGO_SINGLE = """<!doctype html><html><head><title>{{ .Title }}</title></head><body>
+<h1>{{ .Title }}</h1><time>{{ .Date.Format "2006-01-02" }}</time>{{ .Content }}</body></html>
+"""
+HUGO_LIST = """<!doctype html><html><head><title>{{ .Title }}</title></head><body><ul>
+{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Date.Format "2006-01-02" }}</li>{{ end }}
+</ul></body></html>
+"""
+
+
+def hugo(work: Path, count: int, repeat: int) -> Row | None:
+    binary = shutil.which("hugo")
+    if binary is None:
+        return None
+    site = work / "runs" / f"hugo-{count}"
+    shutil.rmtree(site, ignore_errors=True)
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
+    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST, encoding="utf-8")
+    (site / "layouts" / "index.html").write_text(HUGO_LIST, encoding="utf-8")
+    shutil.copytree(corpus(work, count, "md"), site / "content" / "posts")
+    runs = []
+    for _ in range(repeat):
+        shutil.rmtree(site / "public", ignore_errors=True)
+        seconds, peak, _ = measure([binary, "--quiet", "--destination", "public"], cwd=site)
+        runs.append(Run(seconds, peak))
+    best = median_run(runs)
+    return Row(count, "Hugo, minimal site", best.seconds, best.peak_mb, size_mb(site / "public"))
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        memory = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                          if line.startswith("MemTotal")).split()[1]) / 1e6
+    except (OSError, StopIteration):
+        memory = 0.0
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    hugo_version = ""
+    if shutil.which("hugo"):
+        hugo_version = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+    return (f"{cpu}, {cores} cores, {memory:.0f} GB RAM, Python {platform.python_version()}, "
+            f"{platform.system()} {platform.release()}" + (f", Hugo {hugo_version}" if hugo_version else ""))
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| articles | build | seconds | articles/s | peak MB | output MB | index MB | pages rendered |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        def cell(value: float | None, form: str = "{:.0f}") -> str:
+            return "" if value is None else form.format(value)
+        lines.append(f"| {r.size:,} | {r.what} | {r.seconds:.2f} | {r.size / r.seconds:,.0f} | {r.peak_mb:,.0f} "
+                     f"| {cell(r.output_mb)} | {cell(r.index_mb)} | {cell(r.rendered)} |")
+    return "\n".join(lines)
+
+
+def ratios(rows: list[Row]) -> list[str]:
+    lines = []
+    for size in sorted({r.size for r in rows}):
+        of = {r.what: r for r in rows if r.size == size}
+        full, alone, hugo_row = of.get("full build"), of.get("Pagefind alone, one run"), of.get("Hugo, minimal site")
+        if full is None:
+            continue
+        searching = full.stages.get("search", 0.0) + full.stages.get("offline search", 0.0)
+        lines.append(f"- {size:,}: stages of the full build: " + ", ".join(f"{k} {v:.2f}s" for k, v in full.stages.items()))
+        if alone:
+            lines.append(f"- {size:,}: full build ÷ Pagefind alone = {full.seconds / alone.seconds:.2f} (target ≤ 1.25)")
+        if hugo_row:
+            rest = full.seconds - searching
+            lines.append(f"- {size:,}: full build without its search stages ({rest:.2f}s) ÷ Hugo = "
+                         f"{rest / hugo_row.seconds:.2f} (target ≤ 1)")
+        changed = of.get("rebuild, one changed --no-search")
+        if changed:
+            lines.append(f"- {size:,}: rebuild after one change, no search: {changed.seconds:.2f}s (target < 1 s)")
+        lines.append(f"- {size:,}: peak memory of the full build: {full.peak_mb:,.0f} MB (target < 4,096 MB at 100,000)")
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default: 3 up to 10,000, else 1)")
+    parser.add_argument("--work", type=Path, default=PROJECT / "bench" / "out")
+    parser.add_argument("--no-hugo", action="store_true")
+    args = parser.parse_args()
+    if not MAKE_CORPUS.is_file():
+        print(f"error: {MAKE_CORPUS} not found", file=sys.stderr)
+        return 1
+    args.work.mkdir(parents=True, exist_ok=True)
+    rows: list[Row] = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        repeat = args.repeat or (3 if size <= 10_000 else 1)
+        print(f"… {size:,} articles, {repeat} run(s) each", file=sys.stderr, flush=True)
+        rows += our_builds(args.work, size, repeat)
+        rows.append(pagefind_alone(args.work, size))
+        if not args.no_hugo:
+            hugo_row = hugo(args.work, size, repeat)
+            if hugo_row:
+                rows.append(hugo_row)
+    header = f"{datetime.date.today().isoformat()}, {machine()}"
+    report = "\n".join([header, "", table(rows), "", *ratios(rows)])
+    print(report)
+    (args.work / "results.json").write_text(
+        json.dumps({"machine": header, "rows": [asdict(r) for r in rows]}, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
