@@ -286,11 +286,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             with _stage(result, "search"):
                 bundles = index_search(config, site, staging, pages, cache, result, kept, progress)
             with _stage(result, "offline search"):
-                # Pagefind cannot run from disk (file://); this index of plain scripts can.
-                documents = offline_index.documents(site.entries)
-                counted = parallel.count_terms(documents, jobs=_jobs(config))
-                for path, text in offline_index.index_files(documents, counted).items():
-                    staging.write_text(path, text)
+                bundles[OFFLINE] = offline_search(config, site, staging, corpus, cache if result.in_place else None, kept)
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)
@@ -378,9 +374,7 @@ def index_search(
     todo = []
     for shard in shards:
         record = last.get(shard.name)
-        if record is not None and record.fingerprint == keys[shard.name] and all(
-            cache_module.file_status(config.out / name) == status for name, status in record.files
-        ):
+        if record is not None and record.fingerprint == keys[shard.name] and _in_place(config.out, record):
             records[shard.name] = record
             kept.update(name for name, _ in record.files)
         else:
@@ -407,6 +401,32 @@ def index_search(
     result.indexed = sum(r.pages for r in records.values())
     result.bundles, result.bundles_indexed = len(shards), len(todo)
     return records
+
+
+OFFLINE = "offline search"  # the name of its record among the search bundles
+
+
+def offline_search(
+    config: Config, site: Site, staging: Staging, corpus: Corpus, cache: Cache | None, kept: set[str]
+) -> BundleRecord:
+    """The index that search from disk (file://) uses, where Pagefind cannot run:
+    written into the staging folder, or kept in place when no article changed."""
+    key = cache_module.entries_key(site.entries, corpus.digests)
+    last = cache.bundles.get(OFFLINE) if cache is not None else None
+    if last is not None and last.fingerprint == key and _in_place(config.out, last):
+        kept.update(name for name, _ in last.files)
+        return last
+    documents = offline_index.documents(site.entries)
+    counted = parallel.count_terms(documents, jobs=_jobs(config))
+    files = offline_index.index_files(documents, counted)
+    for path, text in files.items():
+        staging.write_text(path, text)
+    return BundleRecord(key, len(documents), tuple((path, (0, 0, 0)) for path in sorted(files)))
+
+
+def _in_place(out: Path, record: BundleRecord) -> bool:
+    """True when every file of `record` is in `out` as the last build left it."""
+    return all(cache_module.file_status(out / name) == status for name, status in record.files)
 
 
 def _bundle_statuses(out: Path, bundles: dict[str, BundleRecord]) -> dict[str, BundleRecord]:

@@ -263,6 +263,11 @@ def _library_versions() -> list[str]:
     return versions
 
 
+def entries_key(entries: Iterable[Entry], digests: Mapping[str, str]) -> str:
+    """Changes when any article, or its address or place, does."""
+    return _hash(f"{e.url} {digests.get(e.article.source) or _hash([repr(e.article)])}" for e in entries)
+
+
 def bundle_key(shard: Any, page_fingerprints: Iterable[str]) -> str:
     """Changes when a search bundle would: its place, its pages, or theirs."""
     return _hash([shard.name, shard.folder, shard.glob, str(shard.placeholder), *shard.pages, *page_fingerprints])

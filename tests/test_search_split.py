@@ -114,3 +114,19 @@ def test_a_bundle_file_changed_by_hand_is_indexed_again(corpus, tmp_path):
     entry.write_text("{}", encoding="utf-8")
     result = run(corpus, out)
     assert result.bundles_indexed == 1 and entry.read_bytes() == original
+
+
+def test_the_offline_index_is_made_again_only_when_an_article_changed(corpus, tmp_path, monkeypatch):
+    from broadsheet import offline_index
+
+    out = tmp_path / "site"
+    run(corpus, out)
+    made = []
+    real = offline_index.index_files
+    monkeypatch.setattr(offline_index, "index_files", lambda *args: made.append(1) or real(*args))
+    run(corpus, out)
+    assert made == [] and (out / "search/offline/index.js").is_file()
+    (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
+    run(corpus, out)
+    assert made == [1]
+    assert "ferry" in "".join(p.read_text(encoding="utf-8") for p in (out / "search/offline/terms").iterdir())
