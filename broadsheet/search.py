@@ -12,7 +12,7 @@ Sorted by date, Pagefind ranks the results of each bundle by their position in
 that bundle, from 0 up; the search page weighs newer bundles so that all their
 results rank above older ones.  For that, when there are several bundles, each
 holds one placeholder record dated before every article, which takes position 0
-and matches no search (its only word is a letter no one types).
+and matches no search.
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ from .site import Entry, Site
 INDEX_FOLDER = "pagefind"
 BUNDLES_FILE = "bundles.json"
 SHARD_PAGES = 5000
-PLACEHOLDER_WORD = "\ua66e"  # CYRILLIC LETTER MULTIOCULAR O: a letter, in no query
+# A combining mark alone: Pagefind indexes it as the empty word, which no query
+# reaches (search.js drops marks that follow no letter).
+PLACEHOLDER_WORD = "\u0345"
 PLACEHOLDER_DATE = "0000-00-00"
 # Pagefind's memory for one shard at most, to decide how many run side by side.
 _MEMORY_PER_RUN = SHARD_PAGES * 250_000

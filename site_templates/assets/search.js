@@ -44,6 +44,13 @@
     });
   }
 
+  // A combining mark with no letter before it leaves an empty word in Pagefind's
+  // query once accents are folded, and an empty word matches every page (the
+  // placeholder records of the bundles too): such marks are dropped.
+  function withoutLoneMarks(term) {
+    return term.replace(/(^|\s)\p{M}+/gu, "$1");
+  }
+
   function start() {
     var weighed = merged();
     var options = {
@@ -56,6 +63,7 @@
       highlightParam: "highlight",
       openFilters: ["year"],
       translations: { placeholder: "Search the archive" },
+      processTerm: withoutLoneMarks,
       indexWeight: weighed[0].indexWeight,
       mergeIndex: weighed.slice(1)
     };

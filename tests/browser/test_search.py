@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
@@ -115,3 +116,45 @@ def test_the_test_site_is_searched_through_several_bundles(news: BuiltSite):
     listed = json.loads((news.folder / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert len(listed) == 4 and sum(b["pages"] for b in listed) == len(STORIES)
     assert all((news.folder / "pagefind" / b["path"] / "pagefind-entry.json").is_file() for b in listed)
+
+
+def test_no_search_finds_the_placeholder_that_leads_a_bundle(tab: Tab, news: BuiltSite, news_url: str):
+    """Each bundle holds a placeholder record, first in date order; searched with
+    Pagefind's own API over all bundles, no word and no prefix reaches it."""
+    page = tab.page
+    page.goto(news_url)
+    listed = json.loads((news.folder / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    terms = [*string.ascii_lowercase, *string.digits, "\u0345", "a\u0345", "the", "council", HARBOUR]
+    found = page.evaluate(
+        """async ([bundle, others, terms]) => {
+            const pagefind = await import(bundle + "pagefind.js");
+            await pagefind.options({ baseUrl: "/" });
+            for (const other of others) await pagefind.mergeIndex(bundle + other, { baseUrl: "/" });
+            const urls = [];
+            for (const term of terms) {
+                for (const sort of [{}, { date: "asc" }, { date: "desc" }]) {
+                    const search = await pagefind.search(term, { sort });
+                    for (const result of search.results) urls.push((await result.data()).url);
+                }
+            }
+            return urls;
+        }""",
+        [f"/{SUB_PATH}pagefind/", [b["path"] for b in listed[1:]], terms],
+    )
+    article_urls = {f"/{a.url}index.html" for a in news.articles}
+    assert found and set(found) <= article_urls
+    assert tab.errors == []
+
+
+def test_a_lone_accent_in_the_query_does_not_match_every_page(tab: Tab, news_url: str):
+    """Pagefind folds accents after it splits the query: "word ́" would leave an
+    empty word, which matches every page, placeholders included."""
+    page = tab.page
+    page.goto(news_url + "search/")
+    for words in ("zzzz \u0301", "\u0301 \u0301"):
+        search(page, words)
+        expect(page.locator(".pagefind-ui__message")).to_contain_text("No results")
+        expect(page.locator(RESULT)).to_have_count(0)
+    search(page, f"{HARBOUR} \u0301")
+    expect(page.locator(RESULT)).to_have_count(len(HARBOUR_STORIES))
+    assert tab.errors == []
