@@ -388,15 +388,15 @@ def index_search(
     bar = progress("search", len(todo))
     try:
         counts = search.index_shards(
-            [(shard, folder) for shard in todo], staging.path, language=config.language,
-            workers=search.parallel_runs(_jobs(config)), done=lambda shard, count: bar.update(1),
+            folder, todo, language=config.language, jobs=_jobs(config),
+            done=lambda shard, count: bar.update(1), output=staging.path,
         )
     finally:
         bar.close()
     for shard in todo:
         files = tuple((name, (0, 0, 0)) for name in search.bundle_files(staging.path, shard, shards))
         records[shard.name] = BundleRecord(keys[shard.name], counts[shard.name], files)
-    staging.write_text(f"{search.INDEX_FOLDER}/{search.BUNDLES_FILE}",
+    staging.write_text(f"{search.INDEX_FOLDER}/{search.BUNDLES}",
                        search.bundles_json(shards, {name: r.pages for name, r in records.items()}))
     result.indexed = sum(r.pages for r in records.values())
     result.bundles, result.bundles_indexed = len(shards), len(todo)

@@ -270,7 +270,7 @@ def entries_key(entries: Iterable[Entry], digests: Mapping[str, str]) -> str:
 
 def bundle_key(shard: Any, page_fingerprints: Iterable[str]) -> str:
     """Changes when a search bundle would: its place, its pages, or theirs."""
-    return _hash([shard.name, shard.folder, shard.glob, str(shard.placeholder), *shard.pages, *page_fingerprints])
+    return _hash([shard.name, shard.folder, *shard.pages, *page_fingerprints])
 
 
 class Fingerprints:

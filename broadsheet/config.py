@@ -67,7 +67,8 @@ def validate(config: Config) -> Config:
         raise ConfigError(f"language {config.language!r} is not a language code like 'en' or 'pt-BR'")
     if not 1 <= config.per_page <= 1000:
         raise ConfigError(f"per_page must be between 1 and 1000, not {config.per_page}")
-    if not 1 <= config.search_shard_pages <= 1_000_000:
+    shard_pages = config.search_shard_pages
+    if isinstance(shard_pages, bool) or not isinstance(shard_pages, int) or not 1 <= shard_pages <= 1_000_000:
         raise ConfigError(f"search_shard_pages must be between 1 and 1000000, not {config.search_shard_pages}")
     if config.jobs < 0:
         raise ConfigError(f"jobs must be 0 (one per core) or more, not {config.jobs}")

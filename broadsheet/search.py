@@ -1,46 +1,62 @@
-"""The search index: Pagefind (the pagefind-bin package, no network), run over the rendered pages.
+"""The search index: Pagefind, run over the rendered pages (no network), in shards.
 
-A large archive is indexed in shards of at most SHARD_PAGES articles, one
-Pagefind run each, so that no run holds the whole corpus in memory (Pagefind
-needs about 0.2 MB per page) and runs can go side by side.  A shard is a run
-of whole years, oldest first, or of whole months when a year is too big.  Each
-shard is a complete Pagefind bundle: the oldest one at `pagefind/` (the main
-bundle, which the search page loads), the others at `pagefind/<name>/`, listed
-in `pagefind/bundles.json`; the search page merges them (Pagefind's mergeIndex).
+One Pagefind run holds every page it indexes in memory (about 0.2 MB a page),
+so a large archive is indexed in shards: whole years, oldest first, packed
+together while they fit in a number of pages, and a year too big for one shard
+cut into whole months.  Each shard is a Pagefind bundle of its own, and the
+search page merges them all in the browser (PagefindUI's mergeIndex), so that
+any page finds any article.
 
-Sorted by date, Pagefind ranks the results of each bundle by their position in
-that bundle, from 0 up; the search page weighs newer bundles so that all their
-results rank above older ones.  For that, when there are several bundles, each
-holds one placeholder record dated before every article, which takes position 0
-and matches no search.
+Bundles: the first (oldest) shard's bundle is `pagefind/`, where it has always
+been; every other shard's is `pagefind/<name>/`.  `pagefind/bundles.json` lists
+them, oldest first, with their page counts.
+
+Orders across bundles: with a sort, Pagefind scores a result by its position in
+its own bundle's sorted list of pages (0 for the oldest page; negated for oldest
+first) and the browser sorts the results of all bundles by score × indexWeight.
+The bundles hold consecutive stretches of time, so each bundle's weight is made
+larger than every score of the bundles before it: the product of their record
+counts.  A position of 0 would score 0 whatever the weight, so every bundle but
+the first starts with a placeholder record, dated before any article, whose only
+word is empty (a lone combining mark): no search term reaches it, and the real
+pages of the bundle take positions 1 and up.  The first bundle needs none, and
+so a site of one shard gets exactly the index of a single run.  The weights are
+exact while they stay below 10^308 (about 80 bundles of 5000 articles).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import subprocess
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-from pagefind.index import IndexConfig, PagefindIndex
+import pagefind_bin
 
 from . import search_stable
-from .render import file_for
-from .site import Entry, Site
+from .site import Site
 
 INDEX_FOLDER = "pagefind"
-BUNDLES_FILE = "bundles.json"
+BUNDLES = "bundles.json"  # in INDEX_FOLDER
 SHARD_PAGES = 5000
-# A combining mark alone: Pagefind indexes it as the empty word, which no query
-# reaches (search.js drops marks that follow no letter).
-PLACEHOLDER_WORD = "\u0345"
-PLACEHOLDER_DATE = "0000-00-00"
-# Pagefind's memory for one shard at most, to decide how many run side by side.
-_MEMORY_PER_RUN = SHARD_PAGES * 250_000
+# The placeholder page that leads every bundle but the first, while they are indexed.
+PLACEHOLDER = f"{INDEX_FOLDER}/start/index.html"
+PLACEHOLDER_DATE = "0000-00-00"  # sorts before every date of an article
+# U+0345, a combining mark that counts as a letter: Pagefind indexes it, and its
+# diacritic folding leaves the empty word, which no search term can match.
+PLACEHOLDER_HTML = (
+    '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"></head>'
+    f'<body><div data-pagefind-body><span data-pagefind-sort="date:{PLACEHOLDER_DATE}">\u0345</span></div>'
+    "</body></html>\n"
+)
+# Memory of one Pagefind run, for running several side by side.
+RUN_BYTES = 64 * 2**20
+PAGE_BYTES = 200 * 2**10
 
 
 class SearchError(Exception):
@@ -49,146 +65,247 @@ class SearchError(Exception):
 
 @dataclass(frozen=True)
 class Shard:
-    name: str  # "2019": years from 2019; "2019-05": months of 2019 from May
-    folder: str  # its bundle, relative to the site root: "pagefind/" or "pagefind/2021/"
-    glob: str  # its article pages, for Pagefind
-    pages: tuple[str, ...]  # the same pages, as paths relative to the site root
-    placeholder: bool  # with the placeholder record (when there are several bundles)
+    name: str  # "2019" (years from 2019) or "2019-05" (months of a too-big year, from May)
+    folder: str  # its bundle, relative to the site root: "pagefind/" for the first, "pagefind/<name>/" for others
+    pages: tuple[str, ...]  # its article pages as file paths relative to the site root, sorted
 
 
-@dataclass(frozen=True)
-class _Period:
-    year: int
-    month: int | None  # None: the whole year
-    entries: tuple[Entry, ...]
-
-    @property
-    def name(self) -> str:
-        return f"{self.year:04d}" if self.month is None else f"{self.year:04d}-{self.month:02d}"
+def article_path(url: str) -> str:
+    """The file of an article page, from its address ("2019/05/03/abc/")."""
+    return url + "index.html"
 
 
 def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
-    """The shards of the site's articles, oldest first.
-
-    Years follow one another in a shard while it has room; a year bigger than
-    `limit` is cut into shards of whole months (a month is never cut)."""
-    periods: list[_Period] = []
-    oldest_first = reversed(site.entries)
+    """The shards of the site's articles, oldest first: whole years packed while
+    they fit in `limit` pages; a bigger year cut into whole months, packed the
+    same way (a month is never cut, however big)."""
+    if limit < 1:
+        raise ValueError(f"limit must be 1 or more, not {limit}")
+    # Runs of parts that may share a shard: consecutive years that each fit, or
+    # the months of one year that does not.
+    runs: list[list[tuple[str, list[str]]]] = [[]]
+    oldest_first = sorted(site.entries, key=lambda e: (e.article.date.year, e.article.date.month))
     for year, in_year in groupby(oldest_first, key=lambda e: e.article.date.year):
-        entries = tuple(in_year)
-        if len(entries) <= limit:
-            periods.append(_Period(year, None, entries))
+        months = [
+            (f"{year:04d}-{month:02d}", [article_path(e.url) for e in in_month])
+            for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)
+        ]
+        if sum(len(pages) for _, pages in months) <= limit:
+            runs[-1].append((f"{year:04d}", [page for _, pages in months for page in pages]))
         else:
-            periods += [_Period(year, month, tuple(group)) for month, group in groupby(entries, key=lambda e: e.article.date.month)]
-    packs: list[list[_Period]] = []
-    for period in periods:
-        last = packs[-1] if packs else []
-        fits = sum(len(p.entries) for p in last) + len(period.entries) <= limit
-        alike = bool(last) and (last[0].month is None) == (period.month is None) and (
-            period.month is None or last[0].year == period.year
-        )
-        if fits and alike:
-            last.append(period)
-        else:
-            packs.append([period])
-    several = len(packs) > 1
+            runs += [months, []]
+    groups: list[tuple[str, list[str]]] = []
+    for run in runs:
+        current: tuple[str, list[str]] | None = None
+        for part, pages in run:
+            if current is not None and len(current[1]) + len(pages) <= limit:
+                current[1].extend(pages)
+            else:
+                current = (part, list(pages))
+                groups.append(current)
     return [
-        Shard(
-            name=pack[0].name,
-            folder=f"{INDEX_FOLDER}/" if i == 0 else f"{INDEX_FOLDER}/{pack[0].name}/",
-            glob=_glob(pack),
-            pages=tuple(sorted(file_for(e.url) for p in pack for e in p.entries)),
-            placeholder=several,
-        )
-        for i, pack in enumerate(packs)
+        Shard(name, f"{INDEX_FOLDER}/" if i == 0 else f"{INDEX_FOLDER}/{name}/", tuple(sorted(pages)))
+        for i, (name, pages) in enumerate(groups)
     ]
 
 
-def _glob(pack: Sequence[_Period]) -> str:
-    if pack[0].month is None:
-        return f"{_alternatives([f'{p.year:04d}' for p in pack])}/**/*.html"
-    return f"{pack[0].year:04d}/{_alternatives([f'{p.month:02d}' for p in pack])}/**/*.html"
+def is_first(shard: Shard) -> bool:
+    return shard.folder == f"{INDEX_FOLDER}/"
 
 
-def _alternatives(names: Sequence[str]) -> str:
+def shard_glob(shard: Shard) -> str:
+    """The Pagefind glob of the shard's pages: its year folders, or its months'
+    folders of one year; only articles mark a body, so only they are indexed."""
+    splits = [page.split("/") for page in shard.pages]
+    if "-" in shard.name:
+        years = {parts[0] for parts in splits}
+        if len(years) != 1:
+            raise ValueError(f"shard {shard.name} holds months of several years")
+        folders = f"{years.pop()}/{_alternatives(parts[1] for parts in splits)}"
+    else:
+        folders = _alternatives(parts[0] for parts in splits)
+    pattern = f"{folders}/**/*.html"
+    if not is_first(shard):
+        pattern = "{" + pattern + "," + PLACEHOLDER + "}"
+    return pattern
+
+
+def _alternatives(names) -> str:
+    names = sorted(set(names))
+    for name in names:
+        if not name or any(c in name for c in "{}[]*?,/\\!<>:"):
+            raise ValueError(f"folder {name!r} cannot be put in a glob")
     return names[0] if len(names) == 1 else "{" + ",".join(names) + "}"
 
 
-def bundles_json(shards: Sequence[Shard], counts: dict[str, int]) -> str:
-    """pagefind/bundles.json: the bundles, oldest first, with their page counts,
-    for the search page to merge and weigh."""
-    main = f"{INDEX_FOLDER}/"
-    bundles = [{"path": s.folder.removeprefix(main), "pages": counts[s.name]} for s in shards]
-    return json.dumps({"bundles": bundles}, indent=1) + "\n"
+def _command(site_root: Path, shard: Shard, language: str, output: Path) -> list[str]:
+    return [
+        str(pagefind_bin.get_executable()),
+        "--site", str(site_root),
+        "--glob", shard_glob(shard),
+        "--output-path", str(output / shard.folder),
+        "--force-language", language.split("-")[0].lower(),
+        "--keep-index-url",
+        "--silent",
+    ]
 
 
-def parallel_runs(workers: int) -> int:
-    """How many Pagefind runs go side by side: one per worker, as memory allows."""
+def available_memory() -> int | None:
+    """MemAvailable from /proc/meminfo, in bytes; None where it cannot be read."""
     try:
         with open("/proc/meminfo", encoding="ascii") as meminfo:
-            fields = dict(line.split(":", 1) for line in meminfo)
-        available = int(fields["MemAvailable"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        return max(1, min(workers, 2))
-    return max(1, min(workers, available // _MEMORY_PER_RUN))
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def run_bytes(shard: Shard) -> int:
+    """What one Pagefind run over the shard is expected to take."""
+    return RUN_BYTES + PAGE_BYTES * (len(shard.pages) + 1)
 
 
 def index_shards(
-    work: Sequence[tuple[Shard, Path]], output: Path, *, language: str, workers: int,
+    site_root: Path,
+    shards: Sequence[Shard],
+    *,
+    language: str,
+    jobs: int,
     done: Callable[[Shard, int], None] | None = None,
+    output: Path | None = None,
 ) -> dict[str, int]:
-    """Index each shard's pages, found below the folder given with it, into its
-    bundle below `output`; the number of pages of each shard, by name.
-
-    One language for the whole index: a search from any page then finds
-    articles in every language (Pagefind otherwise splits indexes by `lang`)."""
-    language = language.split("-")[0].lower()
-
-    def one(shard: Shard, pages: Path) -> int:
-        # Each run on a thread of its own with an event loop of its own: the
-        # caller may be running one (a notebook, a test driving a browser).
-        asyncio.run(_index(shard, pages, output / shard.folder, language))
-        search_stable.stabilise(output / shard.folder)
-        count = indexed_pages(output / shard.folder) - (1 if shard.placeholder else 0)
-        if done is not None:
-            done(shard, count)
-        return count
-
-    if not work:
-        return {}
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {shard.name: pool.submit(one, shard, pages) for shard, pages in work}
-        return {name: future.result() for name, future in futures.items()}
-
-
-async def _index(shard: Shard, pages: Path, bundle: Path, language: str) -> None:
-    config = IndexConfig(force_language=language, keep_index_url=True, output_path=str(bundle))
+    """Index each shard into its bundle (site_root / shard.folder), at most `jobs`
+    Pagefind runs side by side and no more than the available memory holds (one
+    always runs); each bundle is stabilised.  Returns the article pages indexed by
+    shard name; `done` hears of each shard as it is finished.  With `output`, the
+    bundles go below it instead of below `site_root`."""
+    site_root = Path(site_root)
+    bundles_root = Path(output) if output is not None else site_root
+    waiting = list(shards)
+    budget = available_memory()
+    running: dict[str, tuple[subprocess.Popen[str], int]] = {}
+    finished: queue.Queue[tuple[Shard, int, str]] = queue.Queue()
+    counts: dict[str, int] = {}
+    placeholder = site_root / PLACEHOLDER
+    made_placeholder = False
     try:
-        async with PagefindIndex(config=config) as index:
-            await index.add_directory(str(pages), glob=shard.glob)
-            if shard.placeholder:
-                await index.add_custom_record(
-                    url="search/", content=PLACEHOLDER_WORD, language=language, sort={"date": PLACEHOLDER_DATE},
-                )
-    except Exception as error:  # noqa: BLE001 - the service's errors have no common type
-        detail = str(error).strip().splitlines()
-        raise SearchError(f"pagefind failed on {shard.glob}: {detail[-1] if detail else type(error).__name__}") from None
+        if any(not is_first(shard) for shard in shards):
+            placeholder.parent.mkdir(parents=True, exist_ok=True)
+            placeholder.write_text(PLACEHOLDER_HTML, encoding="utf-8")
+            made_placeholder = True
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):
+                need = run_bytes(waiting[0])
+                in_use = sum(expected for _, expected in running.values())
+                if running and budget is not None and in_use + need > budget:
+                    break
+                shard = waiting.pop(0)
+                running[shard.name] = (_start(site_root, shard, language, bundles_root, finished), need)
+            shard, code, output = finished.get()
+            running.pop(shard.name)
+            if code != 0:
+                raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(output, code)}")
+            counts[shard.name] = _finish(bundles_root, shard)
+            if done is not None:
+                done(shard, counts[shard.name])
+    finally:
+        for process, _ in running.values():
+            process.kill()
+        for process, _ in running.values():
+            process.wait()
+        if made_placeholder:
+            placeholder.unlink(missing_ok=True)
+            try:
+                placeholder.parent.rmdir()
+            except OSError:
+                pass
+    return counts
 
 
-def indexed_pages(bundle: Path) -> int:
-    """The pages (and records) a written bundle holds."""
-    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+def _start(
+    site_root: Path, shard: Shard, language: str, output: Path, finished: queue.Queue
+) -> subprocess.Popen[str]:
+    try:
+        command = _command(site_root, shard, language, output)
+    except ValueError as error:
+        raise SearchError(f"the {shard.name} shard cannot be indexed: {error}") from None
+    try:
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            text=True, errors="replace",
+        )
+    except OSError as error:
+        raise SearchError(f"pagefind cannot be run: {error}") from None
+
+    def wait() -> None:
+        out, err = process.communicate()
+        finished.put((shard, process.returncode, err or out))
+
+    threading.Thread(target=wait, name=f"pagefind {shard.name}", daemon=True).start()
+    return process
+
+
+def _error_line(output: str, code: int) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    return (errors or lines or [f"exit {code}"])[0 if errors else -1]
+
+
+def _finish(site_root: Path, shard: Shard) -> int:
+    bundle = site_root / shard.folder
+    search_stable.stabilise(bundle)
+    try:
+        indexed = indexed_pages(bundle) - (0 if is_first(shard) else 1)
+    except (OSError, ValueError, LookupError, TypeError) as error:
+        raise SearchError(f"pagefind wrote no readable index for the {shard.name} shard: {error}") from None
+    if indexed != len(shard.pages):
+        raise SearchError(
+            f"pagefind indexed {indexed} pages for the {shard.name} shard, which has {len(shard.pages)} articles"
+        )
+    return indexed
+
+
+def indexed_pages(index: Path) -> int:
+    entry = json.loads((index / "pagefind-entry.json").read_text(encoding="utf-8"))
     return sum(language["page_count"] for language in entry["languages"].values())
 
 
-def bundle_files(site: Path, shard: Shard, shards: Sequence[Shard]) -> list[str]:
-    """The files of a shard's bundle, relative to the site root (the main
-    bundle's folder also holds the other bundles, which are not its files)."""
-    root = site / shard.folder
-    nested = {s.folder for s in shards if s.folder != shard.folder}
+def bundle_files(site_root: Path, shard: Shard, shards: Sequence[Shard]) -> list[str]:
+    """The files of the shard's bundle, relative to the site root: the first
+    bundle's folder holds the other bundles' folders and the list of bundles,
+    which are not its files."""
+    site_root = Path(site_root)
+    others = {other.folder for other in shards if other.folder != shard.folder}
+    skip = f"{INDEX_FOLDER}/{BUNDLES}"
     files = []
-    for here, dirs, names in os.walk(root):
-        rel_here = Path(here).relative_to(site).as_posix() + "/"
-        dirs[:] = sorted(d for d in dirs if f"{rel_here}{d}/" not in nested)
-        files += [f"{rel_here}{name}" for name in names if f"{rel_here}{name}" != f"{INDEX_FOLDER}/{BUNDLES_FILE}"]
+    for path, dirs, names in os.walk(site_root / shard.folder):
+        here = Path(path).relative_to(site_root).as_posix()
+        dirs[:] = [d for d in dirs if f"{here}/{d}/" not in others]
+        files += [f"{here}/{name}" for name in names if f"{here}/{name}" != skip]
     return sorted(files)
+
+
+def bundles_json(shards: Sequence[Shard], counts: Mapping[str, int]) -> str:
+    """The text of pagefind/bundles.json: the bundles oldest first, each with its
+    folder relative to pagefind/, its article pages, and its records in the date
+    order (the pages, and the placeholder that leads every bundle but the first)."""
+    bundles = []
+    for shard in shards:
+        path = shard.folder.removeprefix(f"{INDEX_FOLDER}/")
+        pages = counts[shard.name]
+        bundles.append({"name": shard.name, "path": path, "pages": pages, "records": pages + (0 if is_first(shard) else 1)})
+    lines = ",\n".join("  " + json.dumps(bundle, ensure_ascii=False) for bundle in bundles)
+    return '{"bundles": [\n' + lines + "\n]}\n"
+
+
+def run_search(site_root: Path, site: Site, *, language: str, jobs: int, limit: int = SHARD_PAGES) -> int:
+    """Plan the shards, index them all, write the list of bundles; returns the pages indexed."""
+    shards = plan_shards(site, limit=limit)
+    if not shards:
+        return 0
+    counts = index_shards(site_root, shards, language=language, jobs=jobs)
+    (Path(site_root) / INDEX_FOLDER / BUNDLES).write_text(bundles_json(shards, counts), encoding="utf-8")
+    return sum(counts.values())

@@ -1,9 +1,8 @@
-"""The search index in bundles: how articles are cut into shards, what a build
-writes, and what a rebuild indexes again."""
+"""The search index in bundles, in whole builds: what a build writes, and what
+a rebuild indexes again (the shards themselves: test_search_shards.py)."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import shutil
@@ -11,51 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet import search
 from broadsheet.build import build
 from broadsheet.config import Config, validate
-from broadsheet.records import Article
-from broadsheet.site import build_site
 
 from .conftest import txt, write_corpus
-
-
-def article(ident: str, date: str) -> Article:
-    return Article(
-        id=ident, source=f"{ident}.txt", format="txt", date=datetime.date.fromisoformat(date), title=ident,
-        title_derived=True, text="", paragraphs=(), markdown="", excerpt="", word_count=0, reading_minutes=1,
-        language="en", direction="ltr",
-    )
-
-
-def shards_of(dates: list[str], limit: int) -> list[search.Shard]:
-    site, _ = build_site([article(f"a{i:03d}", d) for i, d in enumerate(dates)], per_page=10, site_title="t")
-    return search.plan_shards(site, limit=limit)
-
-
-def test_whole_years_are_packed_oldest_first_while_they_fit():
-    shards = shards_of(["2020-05-01", "2021-01-01", "2021-02-01", "2022-03-01", "2023-01-01"], limit=3)
-    assert [s.name for s in shards] == ["2020", "2022"]
-    assert [len(s.pages) for s in shards] == [3, 2]
-    assert shards[0].folder == "pagefind/" and shards[1].folder == "pagefind/2022/"
-    assert shards[0].glob == "{2020,2021}/**/*.html"
-    assert all(s.placeholder for s in shards)
-
-
-def test_a_year_too_big_is_cut_into_whole_months():
-    dates = ["2021-01-03", "2021-01-09", "2021-02-01", "2021-03-01", "2021-03-02", "2021-03-03", "2022-01-01"]
-    shards = shards_of(dates, limit=3)
-    assert [s.name for s in shards] == ["2021-01", "2021-03", "2022"]
-    assert [len(s.pages) for s in shards] == [3, 3, 1]
-    assert shards[0].glob == "2021/{01,02}/**/*.html"
-    # Every article in exactly one shard.
-    pages = [p for s in shards for p in s.pages]
-    assert len(pages) == len(set(pages)) == len(dates)
-
-
-def test_one_shard_has_no_placeholder():
-    (shard,) = shards_of(["2020-01-01", "2024-01-01"], limit=5000)
-    assert shard.folder == "pagefind/" and not shard.placeholder
 
 
 def files_of(folder: Path) -> dict[str, str]:
@@ -84,10 +42,10 @@ def test_a_build_writes_one_bundle_per_shard_and_lists_them(corpus, tmp_path):
     listed = json.loads((tmp_path / "site/pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert result.bundles == len(listed) == 4 and result.indexed == 14
     assert [b["pages"] for b in listed] == [4, 4, 3, 3]
-    for bundle in listed:
+    for i, bundle in enumerate(listed):
         entry = json.loads((tmp_path / "site/pagefind" / bundle["path"] / "pagefind-entry.json").read_text())
-        # Each bundle also holds its placeholder record.
-        assert entry["languages"]["en"]["page_count"] == bundle["pages"] + 1
+        # Every bundle but the first also holds its placeholder record.
+        assert entry["languages"]["en"]["page_count"] == bundle["records"] == bundle["pages"] + (i > 0)
     run(corpus, tmp_path / "again", incremental=False)
     assert files_of(tmp_path / "site") == files_of(tmp_path / "again")
 

@@ -28,31 +28,46 @@
   var select = sortLabel.querySelector("select");
   select.value = order;
 
-  // The index comes in bundles, oldest first, listed in pagefind/bundles.json;
-  // the first is pagefind/ itself, the others are merged into it.  Sorted by
-  // date, Pagefind scores each bundle's results by their place in that bundle
-  // (1, 2, 3…: a placeholder record takes 0), and ranks merged results by score
-  // times the bundle's weight: each newer bundle weighs more than all the
-  // results of the older ones, so the order holds across bundles both ways.
-  var bundles = [{ path: "", pages: 0 }];
-  function merged() {
+  // The index is split in bundles, oldest first (pagefind/bundles.json): the first
+  // is this one, the others are merged into it. With a date order, Pagefind scores
+  // a result by its place in its own bundle, so each bundle weighs more than all
+  // the places of the bundles before it (their records, multiplied).
+  function merged(list) {
+    var others = [];
     var weight = 1;
-    return bundles.map(function (b) {
-      var options = { bundlePath: new URL(b.path, bundle).pathname, baseUrl: root.pathname, indexWeight: order ? weight : 1 };
-      weight *= b.pages + 1;
-      return options;
-    });
+    for (var i = 0; i < list.length; i++) {
+      if (i > 0) {
+        var other = { bundlePath: new URL(list[i].path, bundle).pathname, baseUrl: root.pathname };
+        if (order) other.indexWeight = weight;
+        others.push(other);
+      }
+      weight *= list[i].records;
+    }
+    return others;
   }
+
+  function bundleList(data) {
+    var list = data && data.bundles;
+    if (!Array.isArray(list)) return [];
+    for (var i = 0; i < list.length; i++) {
+      var item = list[i];
+      if (!item || typeof item.path !== "string" || typeof item.records !== "number" || !(item.records >= 1)) return [];
+    }
+    return list;
+  }
+
+  var bundles = fetch(bundle.href + "bundles.json")
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(bundleList, function () { return []; });
 
   // A combining mark with no letter before it leaves an empty word in Pagefind's
   // query once accents are folded, and an empty word matches every page (the
-  // placeholder records of the bundles too): such marks are dropped.
+  // records that lead the bundles too): such marks are dropped.
   function withoutLoneMarks(term) {
     return term.replace(/(^|\s)\p{M}+/gu, "$1");
   }
 
-  function start() {
-    var weighed = merged();
+  function start(list) {
     var options = {
       element: "#search",
       bundlePath: bundle.pathname,
@@ -63,11 +78,11 @@
       highlightParam: "highlight",
       openFilters: ["year"],
       translations: { placeholder: "Search the archive" },
-      processTerm: withoutLoneMarks,
-      indexWeight: weighed[0].indexWeight,
-      mergeIndex: weighed.slice(1)
+      processTerm: withoutLoneMarks
     };
     if (order) options.sort = { date: order };
+    var others = merged(list);
+    if (others.length) options.mergeIndex = others;
     var ui = new window.PagefindUI(options);
     if (query) ui.triggerSearch(query);
   }
@@ -85,13 +100,7 @@
 
   var script = document.createElement("script");
   script.src = bundle.href + "pagefind-ui.js";
-  script.onload = function () {
-    fetch(bundle.href + "bundles.json").then(function (response) {
-      return response.ok ? response.json() : null;
-    }).then(function (list) {
-      if (list && list.bundles && list.bundles.length) bundles = list.bundles;
-    }).catch(function () {}).then(start);
-  };
+  script.onload = function () { bundles.then(start); };
   script.onerror = function () {
     box.innerHTML = '<p class="notice">The search index could not be loaded. Browse the archive instead.</p>';
   };

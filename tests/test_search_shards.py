@@ -1,0 +1,249 @@
+"""The search index in shards: the plan, the bundles Pagefind writes, their list."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pagefind_bin
+import pytest
+
+from broadsheet import search, search_stable
+from broadsheet.build import build
+from broadsheet.config import Config, ConfigError, make_config, read_config_file, validate
+from broadsheet.load import discover, load_file, parse_bytes
+from broadsheet.search import INDEX_FOLDER, SearchError, Shard, bundle_files, bundles_json, index_shards, plan_shards
+from broadsheet.site import build_site as site_of
+
+from .conftest import txt, write_corpus
+
+
+def article(name: str, date: str):
+    return parse_bytes(f"date {date} Story {name} here.".encode(), name, fmt="txt", language="en").article
+
+
+def site_with(dates: list[str]):
+    site, problems = site_of([article(f"a{i:03d}.txt", d) for i, d in enumerate(dates)], per_page=10, site_title="T")
+    assert problems == []
+    return site
+
+
+def shape(shards: list[Shard]) -> list[tuple[str, str, int]]:
+    return [(s.name, s.folder, len(s.pages)) for s in shards]
+
+
+def test_whole_years_are_packed_oldest_first_while_they_fit():
+    site = site_with(["2022-06-01"] + ["2019-01-01", "2019-02-01"] + ["2020-03-03"] * 2 + ["2021-01-01"] * 3)
+    assert shape(plan_shards(site, limit=4)) == [
+        ("2019", "pagefind/", 4),  # 2019 and 2020
+        ("2021", "pagefind/2021/", 4),  # 2021 and 2022
+    ]
+    assert shape(plan_shards(site, limit=3)) == [
+        ("2019", "pagefind/", 2), ("2020", "pagefind/2020/", 2), ("2021", "pagefind/2021/", 3), ("2022", "pagefind/2022/", 1),
+    ]
+    assert shape(plan_shards(site, limit=100)) == [("2019", "pagefind/", 8)]
+
+
+def test_a_year_bigger_than_the_limit_is_cut_into_whole_months():
+    dates = (
+        ["2019-12-31"]
+        + ["2020-01-05", "2020-01-06", "2020-02-01", "2020-03-01", "2020-03-02", "2020-03-03", "2020-04-04"]
+        + ["2021-01-01"]
+    )
+    shards = plan_shards(site_with(dates), limit=4)
+    assert shape(shards) == [
+        ("2019", "pagefind/", 1),
+        ("2020-01", "pagefind/2020-01/", 3),  # January and February; March would not fit
+        ("2020-03", "pagefind/2020-03/", 4),  # March and April
+        ("2021", "pagefind/2021/", 1),  # the months of a cut year are not packed with other years
+    ]
+    assert all(page.startswith("2020/03/") or page.startswith("2020/04/") for page in shards[2].pages)
+
+
+def test_a_month_is_never_cut_however_big():
+    shards = plan_shards(site_with(["2020-05-01"] * 6 + ["2020-06-01"]), limit=4)
+    assert shape(shards) == [("2020-05", "pagefind/", 6), ("2020-06", "pagefind/2020-06/", 1)]
+
+
+def test_pages_are_the_article_files_sorted_each_in_exactly_one_shard():
+    site = site_with([f"20{19 + i % 4}-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(40)])
+    shards = plan_shards(site, limit=7)
+    assert [s.name for s in shards] == sorted(s.name for s in shards)  # oldest first
+    assert shards[0].folder == "pagefind/" and all(s.folder == f"pagefind/{s.name}/" for s in shards[1:])
+    everything = [page for s in shards for page in s.pages]
+    assert sorted(everything) == sorted(e.url + "index.html" for e in site.entries)
+    assert len(set(everything)) == len(everything)
+    assert all(list(s.pages) == sorted(s.pages) and 0 < len(s.pages) for s in shards)
+    assert shards[0].pages[0].count("/") == 4 and shards[0].pages[0].endswith("/index.html")
+    assert plan_shards(site, limit=7) == shards  # pure
+
+
+def test_a_shard_glob_takes_its_year_or_month_folders():
+    assert search.shard_glob(Shard("2019", "pagefind/", ("2019/01/01/a/index.html", "2020/01/01/b/index.html"))) == (
+        "{2019,2020}/**/*.html"
+    )
+    assert search.shard_glob(Shard("2019", "pagefind/", ("2019/01/01/a/index.html",))) == "2019/**/*.html"
+    assert search.shard_glob(Shard("2019-05", "pagefind/2019-05/", ("2019/05/01/a/index.html", "2019/06/01/b/index.html"))) == (
+        "{2019/{05,06}/**/*.html,pagefind/start/index.html}"
+    )
+
+
+def test_bundles_json_lists_the_bundles_oldest_first_with_their_counts():
+    shards = [Shard("2019", "pagefind/", ("x",) * 3), Shard("2021-05", "pagefind/2021-05/", ("y",) * 2)]
+    text = bundles_json(shards, {"2021-05": 2, "2019": 3})
+    assert json.loads(text) == {"bundles": [
+        {"name": "2019", "path": "", "pages": 3, "records": 3},
+        {"name": "2021-05", "path": "2021-05/", "pages": 2, "records": 3},
+    ]}
+    assert text == bundles_json(shards, {"2019": 3, "2021-05": 2}) and text.endswith("\n")
+
+
+def test_search_shard_pages_is_a_setting_of_one_or_more(tmp_path):
+    assert Config().search_shard_pages == search.SHARD_PAGES == 5000
+    (tmp_path / "broadsheet.toml").write_text("search_shard_pages = 3\n", encoding="utf-8")
+    assert make_config(read_config_file(tmp_path / "broadsheet.toml"), {}).search_shard_pages == 3
+    for wrong in (0, -1, "5"):
+        with pytest.raises(ConfigError, match="search_shard_pages"):
+            validate(Config(search_shard_pages=wrong))
+
+
+# Articles over four years, two months each, with a word of their own.
+def corpus_files() -> dict[str, str]:
+    files = {}
+    for i in range(16):
+        year, month = 2019 + i // 4, 3 + 6 * (i % 2)
+        files[f"{year}/s{i:02d}.txt"] = txt(f"{year}-{month:02d}-{10 + i}", f"Story {i} of the harbour.", f"Word uniq{i}x here.")
+    return files
+
+
+def fragments(bundle: Path) -> list[str]:
+    """The page addresses of a bundle's fragments."""
+    urls = []
+    for file in sorted((bundle / "fragment").iterdir()):
+        data = gzip.decompress(file.read_bytes())
+        assert data.startswith(b"pagefind_dcd")
+        urls.append(json.loads(data[len(b"pagefind_dcd") :])["url"])
+    return urls
+
+
+def files_of(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def build_split(source: Path, out: Path, shard_pages: int = 3):
+    return build(validate(Config(source=source, out=out, search=True, search_shard_pages=shard_pages)))
+
+
+def test_a_small_shard_size_gives_several_bundles_each_article_in_one(tmp_path):
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    result = build_split(source, tmp_path / "site")
+    out = tmp_path / "site"
+    assert result.indexed == 16
+    listed = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    # Each year (4 articles) is more than 3: cut into its two months of 2.
+    assert [b["name"] for b in listed] == [f"{y}-{m}" for y in range(2019, 2023) for m in ("03", "09")]
+    assert [b["path"] for b in listed] == [""] + [f"{b['name']}/" for b in listed[1:]]
+    assert [b["pages"] for b in listed] == [2] * 8
+    assert [b["records"] for b in listed] == [2] + [3] * 7
+
+    manifest = json.loads((out / "articles.json").read_text(encoding="utf-8"))["articles"]
+    wanted = Counter(f"/{a['url']}index.html" for a in manifest)
+    found: Counter[str] = Counter()
+    for i, bundle in enumerate(listed):
+        folder = out / INDEX_FOLDER / bundle["path"]
+        entry = json.loads((folder / "pagefind-entry.json").read_text(encoding="utf-8"))
+        assert entry["languages"]["en"]["page_count"] == bundle["records"]
+        urls = fragments(folder)
+        if i > 0:
+            urls.remove("/" + search.PLACEHOLDER)  # the record that leads the date order
+        assert len(urls) == bundle["pages"]
+        found.update(urls)
+        assert (folder / "pagefind.js").is_file() and (folder / "pagefind-ui.js").is_file()
+    assert found == wanted
+    assert not (out / search.PLACEHOLDER).exists() and not (out / search.PLACEHOLDER).parent.exists()
+
+    # The files of each bundle, together, are every file under pagefind/ but the list.
+    shards = plan_shards(_site_of_build(source), limit=3)
+    every = [f for shard in shards for f in bundle_files(out, shard, shards)]
+    assert len(every) == len(set(every))
+    assert sorted(every + ["pagefind/bundles.json"]) == sorted(
+        p.relative_to(out).as_posix() for p in (out / INDEX_FOLDER).rglob("*") if p.is_file()
+    )
+    assert "pagefind/pagefind-entry.json" in bundle_files(out, shards[0], shards)
+    assert "pagefind/2019-09/pagefind-entry.json" not in bundle_files(out, shards[0], shards)
+
+
+def _site_of_build(source: Path):
+    paths, _ = discover(source)
+    articles = [load_file(p, source, language="en").article for p in paths]
+    return site_of([a for a in articles if a is not None], per_page=50, site_title="News Archive")[0]
+
+
+def test_two_split_builds_are_byte_identical(tmp_path):
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    build_split(source, tmp_path / "one")
+    build_split(source, tmp_path / "two")
+    first, second = files_of(tmp_path / "one"), files_of(tmp_path / "two")
+    assert sorted(first) == sorted(second)
+    assert [name for name in first if first[name] != second[name]] == []
+    assert sum(name.endswith("pagefind-entry.json") for name in first) == 8
+
+
+def test_one_shard_gives_the_index_of_a_single_pagefind_run(tmp_path):
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    build(validate(Config(source=source, out=tmp_path / "site", search=True)))
+    split = files_of(tmp_path / "site" / INDEX_FOLDER)
+    assert json.loads(split.pop("bundles.json")) == {"bundles": [{"name": "2019", "path": "", "pages": 16, "records": 16}]}
+
+    # The index as one run over the whole site makes it.
+    single = tmp_path / "single"
+    shutil.copytree(tmp_path / "site", single)
+    shutil.rmtree(single / INDEX_FOLDER)
+    subprocess.run(
+        [str(pagefind_bin.get_executable()), "--site", str(single), "--output-subdir", INDEX_FOLDER,
+         "--force-language", "en", "--keep-index-url", "--silent"],
+        check=True, capture_output=True,
+    )
+    assert search_stable.stabilise(single / INDEX_FOLDER)
+    assert split == files_of(single / INDEX_FOLDER)
+
+
+def test_a_failed_run_is_one_line(tmp_path):
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    build(validate(Config(source=source, out=tmp_path / "site", search=False)))
+    missing = Shard("1990", "pagefind/", ("1990/01/01/gone/index.html",))
+    with pytest.raises(SearchError) as caught:
+        index_shards(tmp_path / "site", [missing], language="en", jobs=2)
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith("pagefind failed on the 1990 shard: Error: Pagefind was not able to build an index")
+
+
+def test_shards_run_side_by_side_within_the_memory_there_is(tmp_path, monkeypatch):
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    build(validate(Config(source=source, out=tmp_path / "site", search=False)))
+    shards = plan_shards(_site_of_build(source), limit=4)
+    assert len(shards) == 4
+    events: list[str] = []
+    real_start = search._start
+
+    def start(site_root, shard, language, output, finished):
+        events.append("start")
+        return real_start(site_root, shard, language, output, finished)
+
+    monkeypatch.setattr(search, "_start", start)
+
+    def run(memory: int | None) -> dict[str, int]:
+        events.clear()
+        monkeypatch.setattr(search, "available_memory", lambda: memory)
+        return index_shards(tmp_path / "site", shards, language="en", jobs=3, done=lambda s, n: events.append("done"))
+
+    # Memory for one run only: one at a time, and all done.
+    assert run(search.RUN_BYTES) == {s.name: 4 for s in shards}
+    assert events == ["start", "done"] * 4
+    # Memory enough: as many as the jobs.
+    assert run(None) == {s.name: 4 for s in shards}
+    assert events[:4] == ["start"] * 3 + ["done"] and events.count("start") == 4
