@@ -11,7 +11,8 @@ and Pagefind runs included, summed while they run side by side):
 - a full build into an empty folder, with search and without (--no-search);
 - rebuilds of that site: with nothing changed, after one article is changed,
   and after one is added, with search and without;
-- Pagefind alone, run once over a copy of the built site (the whole index in one run);
+- Pagefind alone, run once over a copy of the built site (the whole index in one
+  run; up to --alone-up-to articles);
 - Hugo, when it is installed, building a minimal site over the same articles.
 
 It prints a Markdown table (medians of --repeat runs), the seconds of each
@@ -306,6 +307,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default: 3 up to 10,000, else 1)")
     parser.add_argument("--work", type=Path, default=PROJECT / "bench" / "out")
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--alone-up-to", type=int, default=20_000, metavar="N",
+                        help="run Pagefind alone only up to N articles: one run over 100,000 pages needs "
+                             "most of the memory of a small machine (default: 20000)")
     args = parser.parse_args()
     if not MAKE_CORPUS.is_file():
         print(f"error: {MAKE_CORPUS} not found", file=sys.stderr)
@@ -316,7 +320,8 @@ def main() -> int:
         repeat = args.repeat or (3 if size <= 10_000 else 1)
         print(f"… {size:,} articles, {repeat} run(s) each", file=sys.stderr, flush=True)
         rows += our_builds(args.work, size, repeat)
-        rows.append(pagefind_alone(args.work, size))
+        if size <= args.alone_up_to:
+            rows.append(pagefind_alone(args.work, size))
         if not args.no_hugo:
             hugo_row = hugo(args.work, size, repeat)
             if hugo_row:
