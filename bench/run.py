@@ -6,7 +6,8 @@
 For each size it makes a synthetic corpus (../shared/bench/make_corpus.py, as
 txt for this tool and as Markdown for Hugo), then times, each in a process of
 its own, with the peak memory of the whole process tree (the build's workers
-and Pagefind runs included, summed while they run side by side):
+and Pagefind runs included, summed while they run side by side; proportional
+set sizes, so that pages forked workers share with the build count once):
 
 - a full build into an empty folder, with search and without (--no-search);
 - rebuilds of that site: with nothing changed, after one article is changed,
@@ -65,8 +66,10 @@ class Row:
     stages: dict[str, float] = field(default_factory=dict)
 
 
-def tree_rss(root: int) -> int:
-    """Resident bytes of a process and all its descendants."""
+def tree_memory(root: int) -> int:
+    """Memory of a process and all its descendants: their proportional set sizes
+    (a page shared by n processes, as forked workers share the parent's, counts
+    1/n in each), or resident sizes where the kernel gives no PSS."""
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -81,10 +84,14 @@ def tree_rss(root: int) -> int:
     while pending:
         pid = pending.pop()
         try:
-            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
-                total += int(statm.read().split()[1]) * page
-        except (OSError, IndexError, ValueError):
-            pass
+            with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+                total += next(int(line.split()[1]) * 1024 for line in rollup if line.startswith("Pss:"))
+        except (OSError, StopIteration, ValueError):
+            try:
+                with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+                    total += int(statm.read().split()[1]) * page
+            except (OSError, IndexError, ValueError):
+                pass
         pending += children.get(pid, [])
     return total
 
@@ -99,7 +106,7 @@ def measure(command: list[str], cwd: Path = PROJECT) -> tuple[float, float, str]
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(process.pid))
+            peak = max(peak, tree_memory(process.pid))
             done.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
