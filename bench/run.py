@@ -120,8 +120,13 @@ def measure(command: list[str], cwd: Path = PROJECT) -> tuple[float, float, str]
     return seconds, peak / 1e6, err
 
 
+BASE_URL = "https://example.org/news/"
+
+
 def build(source: Path, out: Path, *extra: str) -> Run:
-    seconds, peak, err = measure([sys.executable, "build.py", "--source", str(source), "--out", str(out), *extra])
+    # With a base address, as a site that is published: feeds, sitemap and robots.txt too.
+    seconds, peak, err = measure([sys.executable, "build.py", "--source", str(source), "--out", str(out),
+                                  "--base-url", BASE_URL, *extra])
     found = SUMMARY.search(err)
     stages = {m["name"].strip(): float(m["seconds"]) for m in STAGE.finditer(found["stages"])} if found else {}
     rendered = RENDERED.search(err)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import sqlite3
 import time
@@ -95,21 +96,21 @@ def load_articles(
     `cache` is not parsed again."""
     if not config.source.is_dir():
         raise BuildError(f"source folder {config.source} does not exist")
-    paths, problems = load.discover(config.source)
+    rels, problems = load.discover(config.source)
     for problem in problems:
         report(problem)
     read_started_ns = time.time_ns()
-    results: list[ArticleRecord | parallel.Parsed | None] = [None] * len(paths)
+    results: list[ArticleRecord | parallel.Parsed | None] = [None] * len(rels)
     todo: list[Path | load.SourceFile] = []
     places: list[int] = []
-    statuses = [cache_module.file_status(path) for path in paths]
-    rels = _relative_paths(paths, config.source)
-    for i, path in enumerate(paths):
-        record = cache.trusts(rels[i], statuses[i]) if cache is not None else None
+    source = os.path.join(str(config.source), "")  # joined as strings: a hundred thousand files
+    statuses = [cache_module.file_status(source + rel) for rel in rels]
+    for i, rel in enumerate(rels):
+        record = cache.trusts(rel, statuses[i]) if cache is not None else None
         if record is not None:
             results[i] = record
         else:
-            todo.append(path)  # read in the workers, side by side
+            todo.append(config.source / rel)  # read in the workers, side by side
             places.append(i)
     bar = progress("load", len(todo))
     try:
@@ -138,23 +139,11 @@ def load_articles(
             corpus.articles.append(loaded.article)
             if isinstance(result, ArticleRecord):
                 corpus.digests[loaded.article.source] = result.digest
-    if not corpus.articles and paths:
-        raise BuildError(f"none of the {len(paths)} article files in {config.source} could be used (see the warnings)")
+    if not corpus.articles and rels:
+        raise BuildError(f"none of the {len(rels)} article files in {config.source} could be used (see the warnings)")
     if not corpus.articles:
         raise BuildError(f"no articles found in {config.source} (looked for .txt and .md files)")
     return corpus
-
-
-def _relative_paths(paths: list[Path], source: Path) -> list[str]:
-    """`paths` relative to `source`, with forward slashes; by plain string
-    slicing where they start with it (they do, from load.discover), which
-    counts at a hundred thousand files."""
-    prefix = os.path.join(str(source), "")
-    return [
-        (text[len(prefix):] if text.startswith(prefix) else path.relative_to(source).as_posix()).replace(os.sep, "/")
-        for path in paths
-        for text in (str(path),)
-    ]
 
 
 def _jobs(config: Config) -> int:
@@ -204,6 +193,12 @@ def build(
     config: Config, report: Callable[[Problem], None] | None = None, progress: ProgressFactory = silent
 ) -> BuildResult:
     """Build the site described by `config`; problems go to `report` as they are met."""
+    # The records of a large archive are millions of objects that live for the
+    # whole build, and the garbage a build makes is freed by reference counts:
+    # the cycle collector would only scan them again and again (a tenth of a
+    # rebuild).  Worker processes, which render templates, turn it back on.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with output_lock(config.out):
             recover_interrupted_swap(config.out)
@@ -213,6 +208,9 @@ def build(
     except OSError as error:
         # A full disk, a folder made read-only meanwhile: the previous site stays.
         raise BuildError(f"cannot write the site: {error}") from None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _build(config: Config, report: Callable[[Problem], None] | None, progress: ProgressFactory) -> BuildResult:
@@ -333,12 +331,13 @@ def render_pages(
     pages: dict[str, PageRecord | None] = {}
     todo: list[parallel.PageKey] = []
     kept = cache.pages if cache is not None else {}
+    out = os.path.join(str(config.out), "")  # joined as strings: one page at a time, a hundred thousand times
     for key, path in zip(keys, paths, strict=True):
         record = kept.get(path)
         if (
             record is not None
             and record.fingerprint == fingerprints.page(key, record.reads)
-            and cache_module.file_status(config.out / path) == record.status
+            and cache_module.file_status(out + path) == record.status
         ):
             if link_kept:
                 staging.link_from(config.out, path)
@@ -445,13 +444,14 @@ def _next_cache(
     """What this build leaves for the next one, with the status of each page's
     file as it now is in the output folder."""
     records: dict[str, PageRecord] = {}
+    out = os.path.join(str(config.out), "")
     for path, record in pages.items():
         if record is None:
             # Kept: its file was checked against its record, and left as it was.
             if last is not None and path in last.pages:
                 records[path] = last.pages[path]
             continue
-        status = cache_module.file_status(config.out / path)
+        status = cache_module.file_status(out + path)
         if status is not None:
             records[path] = PageRecord(record.fingerprint, record.reads, status)
     return Cache(key, corpus.records, records, read_started_ns=corpus.read_started_ns)

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import functools
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import charset_normalizer
-import frontmatter
-import yaml
-from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 
 from . import text as textlib
@@ -59,48 +57,64 @@ def article_id(path: Path) -> str:
     return match.group(1).lower() if match else path.stem
 
 
-def discover(source: Path) -> tuple[list[Path], list[Problem]]:
-    """Article files below `source`, in a stable order, with problems met on the way.
+def discover(source: Path) -> tuple[list[str], list[Problem]]:
+    """Article files below `source`, as paths relative to it with forward
+    slashes, in a stable order, with problems met on the way.
 
     Hidden files and folders are skipped; links that lead outside the source
     folder are never followed."""
     root = source.resolve()
-    found: list[Path] = []
+    found: list[str] = []
     problems: list[Problem] = []
-
-    def unreadable(error: OSError) -> None:
-        where = _relative(Path(error.filename), source) if error.filename else "."
-        problems.append(Problem(display_path(where), f"folder cannot be read ({error.strerror or error}); its articles are skipped"))
-
-    for folder, dirs, files in os.walk(source, followlinks=False, onerror=unreadable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        here = Path(folder)
-        for d in list(dirs):
-            if (here / d).is_symlink():
-                target = _resolve(here / d)
-                rel = display_path(_relative(here / d, source))
-                if target is None:
-                    problems.append(Problem(rel, "link to a folder that leads nowhere (a loop), not followed"))
-                elif not _is_within(target, root):
-                    problems.append(Problem(rel, "link to a folder outside the source folder, not followed"))
-                else:
-                    problems.append(Problem(rel, "link to a folder, not followed (its files are read where they are)"))
-                dirs.remove(d)
-        for name in sorted(files):
-            if name.startswith(".") or not name.lower().endswith(ARTICLE_SUFFIXES):
+    # scandir's entries know hidden names, folders and links without a system
+    # call each, which counts at a hundred thousand files.
+    pending = [("", os.fspath(source))]
+    while pending:
+        prefix, here = pending.pop()
+        try:
+            with os.scandir(here) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError as error:
+            where = display_path(prefix.rstrip("/") or ".")
+            problems.append(Problem(where, f"folder cannot be read ({error.strerror or error}); its articles are skipped"))
+            continue
+        below = []
+        for entry in entries:
+            if entry.name.startswith("."):
                 continue
-            path = here / name
-            if path.is_symlink():
-                target = _resolve(path)
-                if target is None:
-                    problems.append(Problem(display_path(_relative(path, source)), "link that leads nowhere (a loop); skipped"))
-                    continue
-                if not _is_within(target, root):
-                    problems.append(Problem(display_path(_relative(path, source)), "link to a file outside the source folder, not followed"))
-                    continue
-            found.append(path)
-    found.sort(key=lambda p: _relative(p, source))
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                below.append((rel + "/", entry.path))
+            elif entry.is_symlink() and _leads_to_folder(entry):
+                problems.append(Problem(display_path(rel), _folder_link_problem(_resolve(Path(entry.path)), root)))
+            elif entry.name.lower().endswith(ARTICLE_SUFFIXES):
+                if entry.is_symlink():
+                    target = _resolve(Path(entry.path))
+                    if target is None:
+                        problems.append(Problem(display_path(rel), "link that leads nowhere (a loop); skipped"))
+                        continue
+                    if not _is_within(target, root):
+                        problems.append(Problem(display_path(rel), "link to a file outside the source folder, not followed"))
+                        continue
+                found.append(rel)
+        pending.extend(reversed(below))  # in order of name, as the problems are reported
+    found.sort()
     return found, problems
+
+
+def _leads_to_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a loop: the file's check names it
+        return False
+
+
+def _folder_link_problem(target: Path | None, root: Path) -> str:
+    if target is None:
+        return "link to a folder that leads nowhere (a loop), not followed"
+    if not _is_within(target, root):
+        return "link to a folder outside the source folder, not followed"
+    return "link to a folder, not followed (its files are read where they are)"
 
 
 def _resolve(path: Path) -> Path | None:
@@ -324,6 +338,8 @@ _AT_HOME_BETWEEN_LETTERS = frozenset("’‘·\u00ad")
 def _detect_encoding(data: bytes) -> str | None:
     if _reads_as_western(data):
         return WESTERN
+    import charset_normalizer  # on first use: most corpora are UTF-8
+
     best = charset_normalizer.from_bytes(data).best()
     if best is None or best.encoding in ("utf_8", "ascii"):
         return None
@@ -419,22 +435,28 @@ def _parse_txt(text: str, rel: str, ident: str, language: str, problems: list[Pr
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
-class _PlainYAMLLoader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so that a bad date is reported as one."""
+@functools.cache
+def _front_matter() -> tuple[Callable[[str], Any], tuple[type[Exception], ...]]:
+    """python-frontmatter's reader, with a YAML loader that leaves dates as
+    text (so that a bad date is reported as one), and the errors it raises.
+    Imported on first use: most corpora are plain text, and every build starts
+    faster without YAML."""
+    import frontmatter
+    import yaml
+    from frontmatter.default_handlers import YAMLHandler
 
+    class PlainYAMLLoader(yaml.SafeLoader):
+        yaml_implicit_resolvers = {
+            first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+            for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+        }
 
-_PlainYAMLLoader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    class FrontMatterHandler(YAMLHandler):
+        def load(self, fm: str, **kwargs: object) -> object:
+            return yaml.load(fm, Loader=PlainYAMLLoader)  # noqa: S506 - a SafeLoader subclass
 
-
-class _FrontMatterHandler(YAMLHandler):
-    def load(self, fm: str, **kwargs: object) -> object:
-        return yaml.load(fm, Loader=_PlainYAMLLoader)  # noqa: S506 - a SafeLoader subclass
-
-
-_FRONT_MATTER = _FrontMatterHandler()
+    handler = FrontMatterHandler()
+    return (lambda text: frontmatter.loads(text, handler=handler)), (yaml.YAMLError, ValueError, TypeError, RecursionError)
 
 
 def markdown_plain_text(markdown: str) -> str:
@@ -457,9 +479,10 @@ def _inline_text(token) -> Iterator[str]:
 
 
 def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: list[Problem]) -> Article | None:
+    read_front_matter, errors = _front_matter()
     try:
-        post = frontmatter.loads(text, handler=_FRONT_MATTER)
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
+        post = read_front_matter(text)
+    except errors as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         problems.append(Problem(rel, f"front matter is not valid YAML ({first}); skipped"))
         return None

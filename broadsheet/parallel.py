@@ -10,6 +10,7 @@ corpus size.  Where fork is not available, the work runs in this process.
 from __future__ import annotations
 
 import datetime
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -39,7 +40,7 @@ def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
     if jobs <= 1 or work <= chunk or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable)
     try:
         yield pool
     finally:

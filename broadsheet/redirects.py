@@ -241,8 +241,11 @@ def plan_from_texts(
     """The plan from the texts of the previous build's published.json and
     articles.json (None when absent) and of the source's redirects file."""
     previous, problems = parse_record(record, record_name) if record is not None else ((), [])
-    # articles.json too: a site built before published.json existed, or a record that was damaged.
-    previous = merge_records(previous, parse_manifest(manifest or ""))
+    if record is None or problems:
+        # articles.json too: a site built before published.json existed, or a
+        # record that was damaged.  A sound record holds every page of the build
+        # that wrote it, which are all that its articles.json lists.
+        previous = merge_records(previous, parse_manifest(manifest or ""))
     lines, hand_problems = parse_hand(hand or "", HAND_FILE, base_url)
     result = plan(previous, current, pages, lines)
     return Plan(result.record, (*problems, *hand_problems, *result.problems))

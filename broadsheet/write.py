@@ -123,27 +123,26 @@ def _first_foreign_entry(folder: Path) -> str | None:
             if name in made_folders:
                 break
             made_folders.add(name)
-    # Folders in order, each one's folders before its files, as os.walk would;
-    # scandir's entries know links and folders without another system call.
+    # scandir's entries know links and folders without another system call;
+    # the folders are read in any order, and the first stranger by name is
+    # the one reported, so that the message is always the same.
+    strangers = []
     pending = [("", str(folder))]
     while pending:
-        prefix, here = pending.pop(0)
+        prefix, here = pending.pop()
         with os.scandir(here) as scan:
-            entries = sorted(scan, key=lambda entry: entry.name)
-        below = []
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                if prefix + entry.name not in made_folders:
-                    return prefix + entry.name + "/"
-                below.append((prefix + entry.name + "/", entry.path))
-            elif entry.is_symlink() and entry.is_dir():
-                return prefix + entry.name + "/"
-        for entry in entries:
-            if not entry.is_dir(follow_symlinks=False) and not (entry.is_symlink() and entry.is_dir()):
-                if prefix + entry.name not in made and prefix + entry.name != MARKER:
-                    return prefix + entry.name
-        pending[:0] = below
-    return None
+            for entry in scan:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if name in made_folders:
+                        pending.append((name + "/", entry.path))
+                    else:
+                        strangers.append(name + "/")
+                elif entry.is_symlink() and entry.is_dir():
+                    strangers.append(name + "/")
+                elif name not in made and name != MARKER:
+                    strangers.append(name)
+    return min(strangers) if strangers else None
 
 
 def recover_interrupted_swap(out: Path) -> bool:

@@ -179,7 +179,7 @@ def test_a_small_shard_size_gives_several_bundles_each_article_in_one(tmp_path):
 
 def _site_of_build(source: Path):
     paths, _ = discover(source)
-    articles = [load_file(p, source, language="en").article for p in paths]
+    articles = [load_file(source / p, source, language="en").article for p in paths]
     return site_of([a for a in articles if a is not None], per_page=50, site_title="News Archive")[0]
 
 
