@@ -40,11 +40,16 @@ def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
     if jobs <= 1 or work <= chunk or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
+    # The build turns the cycle collector off (see build.build); the workers
+    # collect their own garbage, but never scan the records they inherit,
+    # which would copy every page of memory they sit in.
+    gc.freeze()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable)
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        gc.unfreeze()
 
 
 def _chunks(total: int, size: int) -> list[tuple[int, int]]:
