@@ -9,7 +9,8 @@ its own, with the peak memory of the whole process tree (the build's workers
 and Pagefind runs included, summed while they run side by side; proportional
 set sizes, so that pages forked workers share with the build count once):
 
-- a full build into an empty folder, with search and without (--no-search);
+- a full build into an empty folder, with search and without (--no-search),
+  with a base address, as a published site (feeds, sitemap, robots.txt);
 - rebuilds of that site: with nothing changed, after one article is changed,
   and after one is added, with search and without;
 - Pagefind alone, run once over a copy of the built site (the whole index in one
