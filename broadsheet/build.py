@@ -273,7 +273,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         with _stage(result, "redirects"):
             plan = plan_addresses(config, site, written, note)
             _stop_if_strict(config, result)
-            staging.write_text(redirects.RECORD, redirects.record_json(plan.record))
+            staging.write_text(redirects.RECORD, plan.record_text())
             for page in _address_pages(renderer, site, plan):
                 if page.path in kept or staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
                     note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))

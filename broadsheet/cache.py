@@ -283,6 +283,7 @@ class Fingerprints:
     def __init__(self, site: Site, site_globals: Mapping[str, Any], digests: Mapping[str, str]) -> None:
         self.site = site
         self.digests = digests
+        self._entries: dict[int, str] = {}  # by id(entry): each is shown on about five pages
         self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
 
@@ -312,8 +313,11 @@ class Fingerprints:
         # neighbours' addresses and titles, not theirs.
         if entry is None:
             return "-"
-        digest = self.digests.get(entry.article.source) or _hash([repr(entry.article)])
-        return f"{entry.url} {digest}"
+        text = self._entries.get(id(entry))
+        if text is None:
+            digest = self.digests.get(entry.article.source) or _hash([repr(entry.article)])
+            text = self._entries[id(entry)] = f"{entry.url} {digest}"
+        return text
 
     def _text(self, value: Any) -> str:
         if isinstance(value, Entry):

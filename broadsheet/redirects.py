@@ -71,6 +71,11 @@ class HandRedirect:
 class Plan:
     record: tuple[Permalink, ...]  # every address, sorted
     problems: tuple[Problem, ...]
+    unchanged_text: str | None = None  # the previous record's text, when the record is the same
+
+    def record_text(self) -> str:
+        """published.json for this plan."""
+        return self.unchanged_text if self.unchanged_text is not None else record_json(self.record)
 
     @property
     def moved(self) -> tuple[Permalink, ...]:
@@ -248,7 +253,10 @@ def plan_from_texts(
         previous = merge_records(previous, parse_manifest(manifest or ""))
     lines, hand_problems = parse_hand(hand or "", HAND_FILE, base_url)
     result = plan(previous, current, pages, lines)
-    return Plan(result.record, (*problems, *hand_problems, *result.problems))
+    # Most builds change no address: the record read is then written as it was
+    # read, which saves writing a line per article of a large archive again.
+    unchanged = record if record is not None and not problems and result.record == previous else None
+    return Plan(result.record, (*problems, *hand_problems, *result.problems), unchanged)
 
 
 def plan(
