@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import gc
-import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +24,6 @@ from .write import (
     Staging,
     check_output,
     clear_leftovers,
-    made_files,
     output_lock,
     recover_interrupted_swap,
 )
@@ -103,8 +101,7 @@ def load_articles(
     results: list[ArticleRecord | parallel.Parsed | None] = [None] * len(rels)
     todo: list[Path | load.SourceFile] = []
     places: list[int] = []
-    source = os.path.join(str(config.source), "")  # joined as strings: a hundred thousand files
-    statuses = [cache_module.file_status(source + rel) for rel in rels]
+    statuses = list(map(cache_module.status_reader(config.source), rels))
     for i, rel in enumerate(rels):
         record = cache.trusts(rel, statuses[i]) if cache is not None else None
         if record is not None:
@@ -226,15 +223,14 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         cache, trouble = cache_module.read_cache(config.out, key) if config.incremental else (None, None)
         if trouble:
             result.notes.append(trouble)
+    try:
+        made = check_output(config.out, source=config.source, templates=config.template_dirs, project_root=PROJECT_ROOT)
+    except OutputError as error:
+        raise BuildError(str(error)) from None
     # With the cache of the site in place, only what changed is written, in
     # place; else a new site is made beside it and swapped in whole.  A
     # --check build is always made whole, so that --strict can refuse it.
-    made = made_files(config.out) if cache is not None and not config.check else None
-    result.in_place = made is not None
-    try:
-        check_output(config.out, source=config.source, templates=config.template_dirs, project_root=PROJECT_ROOT)
-    except OutputError as error:
-        raise BuildError(str(error)) from None
+    result.in_place = made is not None and cache is not None and not config.check
     with _stage(result, "load"):
         corpus = load_articles(config, note, progress, cache)
     with _stage(result, "site"):
@@ -331,13 +327,13 @@ def render_pages(
     pages: dict[str, PageRecord | None] = {}
     todo: list[parallel.PageKey] = []
     kept = cache.pages if cache is not None else {}
-    out = os.path.join(str(config.out), "")  # joined as strings: one page at a time, a hundred thousand times
+    status_in_site = cache_module.status_reader(config.out)
     for key, path in zip(keys, paths, strict=True):
         record = kept.get(path)
         if (
             record is not None
             and record.fingerprint == fingerprints.page(key, record.reads)
-            and cache_module.file_status(out + path) == record.status
+            and status_in_site(path) == record.status
         ):
             if link_kept:
                 staging.link_from(config.out, path)
@@ -425,14 +421,16 @@ def offline_search(
 
 def _in_place(out: Path, record: BundleRecord) -> bool:
     """True when every file of `record` is in `out` as the last build left it."""
-    return all(cache_module.file_status(out / name) == status for name, status in record.files)
+    status_in_site = cache_module.status_reader(out)
+    return all(status_in_site(name) == status for name, status in record.files)
 
 
 def _bundle_statuses(out: Path, bundles: dict[str, BundleRecord]) -> dict[str, BundleRecord]:
     """The records of the bundles, with the status of each file as it now is."""
     recorded = {}
+    status_in_site = cache_module.status_reader(out)
     for name, record in bundles.items():
-        files = tuple((file, cache_module.file_status(out / file)) for file, _ in record.files)
+        files = tuple((file, status_in_site(file)) for file, _ in record.files)
         if all(status is not None for _, status in files):
             recorded[name] = BundleRecord(record.fingerprint, record.pages, files)  # type: ignore[arg-type]
     return recorded
@@ -444,14 +442,14 @@ def _next_cache(
     """What this build leaves for the next one, with the status of each page's
     file as it now is in the output folder."""
     records: dict[str, PageRecord] = {}
-    out = os.path.join(str(config.out), "")
+    status_in_site = cache_module.status_reader(config.out)
     for path, record in pages.items():
         if record is None:
             # Kept: its file was checked against its record, and left as it was.
             if last is not None and path in last.pages:
                 records[path] = last.pages[path]
             continue
-        status = cache_module.file_status(out + path)
+        status = status_in_site(path)
         if status is not None:
             records[path] = PageRecord(record.fingerprint, record.reads, status)
     return Cache(key, corpus.records, records, read_started_ns=corpus.read_started_ns)

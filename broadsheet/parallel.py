@@ -9,7 +9,6 @@ corpus size.  Where fork is not available, the work runs in this process.
 
 from __future__ import annotations
 
-import datetime
 import gc
 import hashlib
 import multiprocessing
@@ -20,6 +19,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from . import load, offline_index, write
 from .render import Rendered, Renderer, file_for
@@ -29,6 +29,7 @@ LOAD_CHUNK = 200
 RENDER_CHUNK = 100
 
 Tick = Callable[[int], None]
+T = TypeVar("T")
 
 
 def default_jobs() -> int:
@@ -52,16 +53,15 @@ def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
         gc.unfreeze()
 
 
-def _chunks(total: int, size: int) -> list[tuple[int, int]]:
-    return [(start, min(start + size, total)) for start in range(0, total, size)]
-
-
-def load_all(
-    paths: Sequence[Path], source: Path, *, language: str, today: datetime.date, jobs: int, tick: Tick
-) -> Iterator[load.Loaded]:
-    """Each file read into a Loaded, in the order of `paths`."""
-    for parsed in parse_all(list(paths), source, language=language, jobs=jobs, tick=tick):
-        yield load.dated(parsed.loaded, today)
+def _in_ranges(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int) -> Iterator[list[T]]:
+    """`run` over consecutive ranges of `total` items, in their order: in forked
+    workers when there are enough of them, else in this process."""
+    ranges = [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
+    with _pool(jobs, total, chunk) as pool:
+        if pool is None:
+            yield from (run(start, stop) for start, stop in ranges)
+        else:
+            yield from pool.map(run, *zip(*ranges, strict=True))
 
 
 @dataclass(frozen=True)
@@ -103,12 +103,9 @@ def parse_all(
     global _reading
     _reading = (items, source, language)
     try:
-        with _pool(jobs, len(items), LOAD_CHUNK) as pool:
-            ranges = _chunks(len(items), LOAD_CHUNK)
-            results = pool.map(_parse_range, *zip(*ranges, strict=True)) if pool else (_parse_range(a, b) for a, b in ranges)
-            for parsed in results:
-                tick(len(parsed))
-                yield from parsed
+        for parsed in _in_ranges(_parse_range, len(items), chunk=LOAD_CHUNK, jobs=jobs):
+            tick(len(parsed))
+            yield from parsed
     finally:
         _reading = None
 
@@ -188,13 +185,10 @@ def render_all(
     keys = page_keys(site) if keys is None else keys
     _job = (renderer, site, keys, root, os.getpid())
     try:
-        with _pool(jobs, len(keys), RENDER_CHUNK) as pool:
-            ranges = _chunks(len(keys), RENDER_CHUNK)
-            results = pool.map(_render_range, *zip(*ranges, strict=True)) if pool else (_render_range(a, b) for a, b in ranges)
-            written: list[Written] = []
-            for pages in results:
-                written += pages
-                tick(len(pages))
+        written: list[Written] = []
+        for pages in _in_ranges(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs):
+            written += pages
+            tick(len(pages))
     finally:
         _job = None
     return written
@@ -216,10 +210,7 @@ def count_terms(
     global _documents
     _documents = docs
     try:
-        with _pool(jobs, len(docs), LOAD_CHUNK) as pool:
-            ranges = _chunks(len(docs), LOAD_CHUNK)
-            results = pool.map(_count_range, *zip(*ranges, strict=True)) if pool else (_count_range(a, b) for a, b in ranges)
-            for counted in results:
-                yield from counted
+        for counted in _in_ranges(_count_range, len(docs), chunk=LOAD_CHUNK, jobs=jobs):
+            yield from counted
     finally:
         _documents = None

@@ -53,8 +53,9 @@ def output_lock(out: Path) -> Iterator[None]:
         os.close(descriptor)  # closing releases the lock
 
 
-def check_output(out: Path, *, source: Path, templates: tuple[Path, ...], project_root: Path) -> None:
-    """Refuse an output folder whose replacement would destroy something else."""
+def check_output(out: Path, *, source: Path, templates: tuple[Path, ...], project_root: Path) -> set[str] | None:
+    """Refuse an output folder whose replacement would destroy something else.
+    The files that the last build into it listed as its own; None if unknown."""
     target = out.resolve()
     forbidden = {
         Path("/"): "the file system root",
@@ -75,16 +76,20 @@ def check_output(out: Path, *, source: Path, templates: tuple[Path, ...], projec
             raise OutputError(f"output {out} exists and is not a folder")
         if not _is_ours(target) and any(target.iterdir()):
             raise OutputError(f"output folder {out} is not empty and was not made by this tool; choose another --out or empty it")
-        stranger = _first_foreign_entry(target)
+        made = _inventory(target)
+        stranger = _first_foreign_entry(target, made) if made is not None else None
         if stranger is not None:
             raise OutputError(
                 f"output folder {out} holds {stranger}, which the last build did not make; "
                 "move it away or choose another --out"
             )
+    else:
+        made = None
     if not target.parent.is_dir():
         raise OutputError(f"the folder {target.parent} for the output does not exist")
     if not os.access(target.parent, os.W_OK):
         raise OutputError(f"the folder {target.parent} is not writable")
+    return made
 
 
 def _is_ours(folder: Path) -> bool:
@@ -102,20 +107,12 @@ def _inventory(folder: Path) -> set[str] | None:
     return set(text.split(INVENTORY_HEADING, 1)[1].splitlines())
 
 
-def made_files(out: Path) -> set[str] | None:
-    """The files the last build into `out` listed as its own; None if unknown."""
-    return _inventory(out.resolve())
-
-
 def _inventory_text(names: Iterable[str]) -> str:
     return MARKER_TEXT + INVENTORY_HEADING + "".join(f"{name}\n" for name in sorted(names))
 
 
-def _first_foreign_entry(folder: Path) -> str | None:
+def _first_foreign_entry(folder: Path, made: set[str]) -> str | None:
     """A file or folder inside an earlier build that the build did not make."""
-    made = _inventory(folder)
-    if made is None:
-        return None
     made_folders = set()
     for name in made:
         while "/" in name:
@@ -234,11 +231,15 @@ class Staging:
     def files(self) -> list[str]:
         """The files written so far, relative to the staging folder, but its marker."""
         names = []
-        for here, folders, files in os.walk(self.path):
-            if here == str(self.path):
+        top = str(self.path)
+        for here, folders, files in os.walk(top):
+            if here == top:
                 folders[:] = [name for name in folders if name != VIEW]
                 files = [name for name in files if name != MARKER]
-            names += [(Path(here) / name).relative_to(self.path).as_posix() for name in files]
+                prefix = ""
+            else:
+                prefix = here[len(top) + 1:].replace(os.sep, "/") + "/"
+            names += [prefix + name for name in files]
         return names
 
     def view(self, site: Path, kept: Iterable[str], written: Iterable[str]) -> Path:
