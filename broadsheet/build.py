@@ -223,14 +223,16 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         cache, trouble = cache_module.read_cache(config.out, key) if config.incremental else (None, None)
         if trouble:
             result.notes.append(trouble)
-    try:
-        made = check_output(config.out, source=config.source, templates=config.template_dirs, project_root=PROJECT_ROOT)
-    except OutputError as error:
-        raise BuildError(str(error)) from None
     # With the cache of the site in place, only what changed is written, in
     # place; else a new site is made beside it and swapped in whole.  A
     # --check build is always made whole, so that --strict can refuse it.
-    result.in_place = made is not None and cache is not None and not config.check
+    in_place = cache is not None and not config.check
+    try:
+        made = check_output(config.out, source=config.source, templates=config.template_dirs,
+                            project_root=PROJECT_ROOT, replacing=not in_place)
+    except OutputError as error:
+        raise BuildError(str(error)) from None
+    result.in_place = made is not None and in_place
     with _stage(result, "load"):
         corpus = load_articles(config, note, progress, cache)
     with _stage(result, "site"):

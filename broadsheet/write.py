@@ -53,9 +53,16 @@ def output_lock(out: Path) -> Iterator[None]:
         os.close(descriptor)  # closing releases the lock
 
 
-def check_output(out: Path, *, source: Path, templates: tuple[Path, ...], project_root: Path) -> set[str] | None:
+def check_output(
+    out: Path, *, source: Path, templates: tuple[Path, ...], project_root: Path, replacing: bool = True
+) -> set[str] | None:
     """Refuse an output folder whose replacement would destroy something else.
-    The files that the last build into it listed as its own; None if unknown."""
+    The files that the last build into it listed as its own; None if unknown.
+
+    With `replacing` False the folder is to be updated in place, which never
+    deletes or overwrites a file the last build did not make
+    (Staging.update_in_place): its files are not walked for strangers, a
+    hundred thousand entries at every rebuild of a large archive."""
     target = out.resolve()
     forbidden = {
         Path("/"): "the file system root",
@@ -77,7 +84,7 @@ def check_output(out: Path, *, source: Path, templates: tuple[Path, ...], projec
         if not _is_ours(target) and any(target.iterdir()):
             raise OutputError(f"output folder {out} is not empty and was not made by this tool; choose another --out or empty it")
         made = _inventory(target)
-        stranger = _first_foreign_entry(target, made) if made is not None else None
+        stranger = _first_foreign_entry(target, made) if made is not None and replacing else None
         if stranger is not None:
             raise OutputError(
                 f"output folder {out} holds {stranger}, which the last build did not make; "

@@ -131,9 +131,30 @@ def test_files_added_to_an_earlier_build_are_never_deleted(added, corpus, build_
         (out / added).parent.mkdir(parents=True, exist_ok=True)
         (out / added).write_text("someone else's\n", encoding="utf-8")
     before = snapshot(out)
+    # Replacing the folder whole would take it along: refused.
     with pytest.raises(BuildError, match=f"holds {added}, which the last build did not make"):
-        build_site(source)
+        build_site(source, incremental=False)
     assert snapshot(out) == before and (out / added).exists()
+    # Updating it in place leaves it where it is.
+    write_corpus(source, {"new.txt": txt("2024-01-01", "A new story.")})
+    result, _ = build_site(source)
+    assert result.in_place and (out / added).exists()
+    if not added.endswith("/"):
+        assert (out / added).read_text(encoding="utf-8") == "someone else's\n"
+    assert added.rstrip("/") not in (out / MARKER).read_text(encoding="utf-8").splitlines()
+
+
+def test_an_update_in_place_never_overwrites_a_file_the_last_build_did_not_make(corpus, build_site):
+    source = corpus(corpus_of(2))
+    _, out = build_site(source)
+    write_corpus(source, {"new.txt": txt("2024-01-01", "A new story.")})
+    # Where the new article's page will go, put there by someone else.
+    page = out / "2024/01/01/new/index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("theirs\n", encoding="utf-8")
+    with pytest.raises(BuildError, match="holds 2024/01/01/new/index.html, which the last build did not make"):
+        build_site(source)
+    assert page.read_text(encoding="utf-8") == "theirs\n"
 
 
 def test_the_marker_lists_every_file_the_build_made(corpus, build_site):
