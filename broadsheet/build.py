@@ -29,6 +29,7 @@ from .write import (
 )
 
 ASSETS = "assets"
+_UNKNOWN = (0, 0, 0)  # the status of a file not yet in place
 
 
 class BuildError(Exception):
@@ -253,7 +254,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             kept = {path for path, record in pages.items() if record is None}
             result.pages = len(pages)
             result.rendered = sum(1 for record in pages.values() if record is not None)
-        bundles: dict[str, BundleRecord] = {}
+        bundles: dict[str, BundleRecord] = {}  # files made in sets, kept as sets: search bundles, feeds
         with _stage(result, "write"):
             for folder in reversed(config.template_dirs):
                 if (folder / ASSETS).is_dir():
@@ -261,8 +262,12 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             staging.write_text(check.MANIFEST, check.manifest(site.entries))
         with _stage(result, "publish"):
             if config.base_url:
+                bundles[FEEDS], keep_feeds = feeds_record(config, site, corpus, cache if result.in_place else None)
+                if keep_feeds:
+                    kept.update(name for name, _ in bundles[FEEDS].files)
                 published = publish.publish_files(
-                    site, base_url=config.base_url, site_title=config.site_title, language=config.language
+                    site, base_url=config.base_url, site_title=config.site_title, language=config.language,
+                    feeds=not keep_feeds,
                 )
                 for path, text in published.items():
                     staging.write_text(path, text)
@@ -307,8 +312,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     with _stage(result, "cache"):
         try:
             next_cache = _next_cache(config, key, corpus, pages, cache)
-            if config.search:
-                next_cache.bundles = _bundle_statuses(config.out, bundles)
+            next_cache.bundles = _bundle_statuses(config.out, bundles)
             cache_module.write_cache(config.out, next_cache, last=cache)
         except (OSError, sqlite3.Error) as error:
             result.notes.append(f"the build cache could not be written ({error}); the next build renders every page")
@@ -346,7 +350,7 @@ def render_pages(
     bar = progress("render", len(todo))
     try:
         for page in parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update, keys=todo):
-            pages[page.path] = PageRecord(fingerprints.page(by_path[page.path], page.reads), page.reads, (0, 0, 0))
+            pages[page.path] = PageRecord(fingerprints.page(by_path[page.path], page.reads), page.reads, _UNKNOWN)
     finally:
         bar.close()
     return pages
@@ -391,7 +395,7 @@ def index_search(
     finally:
         bar.close()
     for shard in todo:
-        files = tuple((name, (0, 0, 0)) for name in search.bundle_files(staging.path, shard, shards))
+        files = tuple((name, _UNKNOWN) for name in search.bundle_files(staging.path, shard, shards))
         records[shard.name] = BundleRecord(keys[shard.name], counts[shard.name], files)
     staging.write_text(f"{search.INDEX_FOLDER}/{search.BUNDLES}",
                        search.bundles_json(shards, {name: r.pages for name, r in records.items()}))
@@ -401,6 +405,19 @@ def index_search(
 
 
 OFFLINE = "offline search"  # the name of its record among the search bundles
+FEEDS = "feeds"  # and of the feeds'
+
+
+def feeds_record(config: Config, site: Site, corpus: Corpus, cache: Cache | None) -> tuple[BundleRecord, bool]:
+    """The record of the feeds, and whether the feeds in place can be kept:
+    none of the newest articles changed, and their files are as the last build
+    left them (most rebuilds: feedgen is then not even imported)."""
+    newest = publish.newest(site)
+    key = cache_module.entries_key(newest, corpus.digests)
+    last = cache.bundles.get(FEEDS) if cache is not None else None
+    if last is not None and last.fingerprint == key and _in_place(config.out, last):
+        return last, True
+    return BundleRecord(key, len(newest), ((publish.ATOM_FEED, _UNKNOWN), (publish.JSON_FEED, _UNKNOWN))), False
 
 
 def offline_search(
@@ -418,7 +435,7 @@ def offline_search(
     files = offline_index.index_files(documents, counted)
     for path, text in files.items():
         staging.write_text(path, text)
-    return BundleRecord(key, len(documents), tuple((path, (0, 0, 0)) for path in sorted(files)))
+    return BundleRecord(key, len(documents), tuple((path, _UNKNOWN) for path in sorted(files)))
 
 
 def _in_place(out: Path, record: BundleRecord) -> bool:

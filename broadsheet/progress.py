@@ -6,8 +6,6 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from tqdm import tqdm
-
 
 class Progress:
     """Counts work done in one stage; close() ends the line or bar."""
@@ -28,6 +26,8 @@ def silent(label: str, total: int) -> Progress:
 
 class _Bar(Progress):
     def __init__(self, label: str, total: int, stream: TextIO) -> None:
+        from tqdm import tqdm  # here: only a terminal shows a bar
+
         self._bar = tqdm(total=total, desc=label, unit=" items", file=stream, leave=False, dynamic_ncols=True)
 
     def update(self, done: int) -> None:

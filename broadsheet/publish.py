@@ -10,15 +10,13 @@ the articles, never from the clock, so a rebuild gives the same bytes.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 from xml.sax.saxutils import escape
-
-from feedgen.ext.base import BaseEntryExtension, BaseExtension
-from feedgen.feed import FeedGenerator
 
 from .render import body_html
 from .site import Entry, Site
@@ -50,22 +48,28 @@ def newest(site: Site, count: int = FEED_SIZE) -> tuple[Entry, ...]:
     return site.entries[:count]
 
 
-class _EntryContext(BaseEntryExtension):
-    """xml:lang and xml:base on an Atom entry (feedgen has no setting for either).
+@functools.cache
+def _entry_context() -> type:
+    """The feedgen extension that puts xml:lang and xml:base on an Atom entry
+    (feedgen has no setting for either).  xml:base makes the relative links of
+    the body (the ¶ links to #p1…) resolve to the article page, as they do on
+    the page itself.  Made on first use: feedgen and lxml take a while to import,
+    and most rebuilds leave the feed as it was."""
+    from feedgen.ext.base import BaseEntryExtension
 
-    xml:base makes the relative links of the body (the ¶ links to #p1…) resolve
-    to the article page, as they do on the page itself."""
+    class EntryContext(BaseEntryExtension):
+        def __init__(self) -> None:
+            self.language: str | None = None
+            self.base: str | None = None
 
-    def __init__(self) -> None:
-        self.language: str | None = None
-        self.base: str | None = None
+        def extend_atom(self, entry):  # type: ignore[no-untyped-def]
+            if self.language:
+                entry.set(f"{_XML_NAMESPACE}lang", self.language)
+            if self.base:
+                entry.set(f"{_XML_NAMESPACE}base", self.base)
+            return entry
 
-    def extend_atom(self, entry):  # type: ignore[no-untyped-def]
-        if self.language:
-            entry.set(f"{_XML_NAMESPACE}lang", self.language)
-        if self.base:
-            entry.set(f"{_XML_NAMESPACE}base", self.base)
-        return entry
+    return EntryContext
 
 
 def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
@@ -73,9 +77,12 @@ def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
 
     Entry ids are the absolute permalinks: they never change as long as the
     site keeps its address, which is the promise a permalink makes anyway."""
+    from feedgen.ext.base import BaseExtension
+    from feedgen.feed import FeedGenerator
+
     entries = newest(site, count)
     feed = FeedGenerator()
-    feed.register_extension("context", BaseExtension, _EntryContext, atom=True, rss=False)
+    feed.register_extension("context", BaseExtension, _entry_context(), atom=True, rss=False)
     feed.id(base_url + ATOM_FEED)
     feed.title(_xml_text(site_title))
     feed.author({"name": _xml_text(site_title)})  # Atom needs a feed author when an entry has none
@@ -217,12 +224,14 @@ def robots(base_url: str) -> str:
 
 def publish_files(
     site: Site, *, base_url: str, site_title: str, language: str, sitemap_limit: int = SITEMAP_LIMIT,
+    feeds: bool = True,
 ) -> dict[str, str]:
-    """Every file of this module for one site: path in the output → text."""
-    files = {
-        ATOM_FEED: atom_feed(site, base_url=base_url, site_title=site_title, language=language),
-        JSON_FEED: json_feed(site, base_url=base_url, site_title=site_title, language=language),
-    }
+    """Every file of this module for one site (but the feeds without `feeds`):
+    path in the output → text."""
+    files = {}
+    if feeds:
+        files[ATOM_FEED] = atom_feed(site, base_url=base_url, site_title=site_title, language=language)
+        files[JSON_FEED] = json_feed(site, base_url=base_url, site_title=site_title, language=language)
     files.update(sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit))
     files[ROBOTS] = robots(base_url)
     return files

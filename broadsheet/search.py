@@ -36,8 +36,6 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-import pagefind_bin
-
 from . import search_stable
 from .site import Site
 
@@ -139,6 +137,8 @@ def _alternatives(names) -> str:
 
 
 def _command(site_root: Path, shard: Shard, language: str, output: Path) -> list[str]:
+    import pagefind_bin  # here: a rebuild that indexes nothing does without it
+
     return [
         str(pagefind_bin.get_executable()),
         "--site", str(site_root),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet import cache, load, write
+from broadsheet import cache, load, publish, write
 from broadsheet.build import BuildResult, build
 from broadsheet.cli import main
 from broadsheet.config import DEFAULT_TEMPLATES, Config, validate
@@ -209,3 +209,33 @@ def test_one_process_and_several_make_the_same_site(site):
     _, one = site(out="one", jobs=1, incremental=False)
     _, two = site(out="two", jobs=2, incremental=False)
     assert files_of(one) == files_of(two)
+
+
+def test_feeds_are_kept_until_one_of_the_newest_articles_changes(tmp_path, monkeypatch):
+    # 55 articles: the feeds show the newest 50, so the oldest is in none of them.
+    source = write_corpus(tmp_path / "corpus", {f"{i:03d}_{0xC0000 + i:08x}.txt": story(i) for i in range(55)})
+
+    def run(out: str = "site", **settings) -> tuple[BuildResult, Path]:
+        config = validate(Config(source=source, out=tmp_path / out, search=False, base_url="https://example.org/news/",
+                                 **settings))
+        return build(config), tmp_path / out
+
+    def feeds(out: Path) -> dict[str, tuple[bytes, int]]:
+        return {name: ((out / name).read_bytes(), (out / name).stat().st_ino) for name in ("feed.xml", "feed.json")}
+
+    made = []
+    real = publish.atom_feed
+    monkeypatch.setattr(publish, "atom_feed", lambda *a, **k: made.append(1) or real(*a, **k))
+    _, out = run()
+    before = feeds(out)
+    (source / "000_000c0000.txt").write_text(story(0, " and the old mill"), encoding="utf-8")  # the oldest
+    run()
+    assert feeds(out) == before and len(made) == 1  # not made again
+    (source / "023_000c0017.txt").write_text(story(23, " and the new bridge"), encoding="utf-8")  # the newest
+    run()
+    assert "the new bridge" in (out / "feed.xml").read_text(encoding="utf-8") and len(made) == 2
+    assert "the new bridge" in (out / "feed.json").read_text(encoding="utf-8")
+    (out / "feed.xml").write_text("edited", encoding="utf-8")
+    run()
+    full, fresh = run(out="full", incremental=False)
+    assert files_of(out) == files_of(fresh)
