@@ -265,6 +265,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 bundles[FEEDS], keep_feeds = feeds_record(config, site, corpus, cache if result.in_place else None)
                 if keep_feeds:
                     kept.update(name for name, _ in bundles[FEEDS].files)
+                elif cache is not None and cache.bodies is not None:
+                    cache.bodies.fetch(e.article for e in publish.newest(site))
                 published = publish.publish_files(
                     site, base_url=config.base_url, site_title=config.site_title, language=config.language,
                     feeds=not keep_feeds,
@@ -287,7 +289,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             with _stage(result, "search"):
                 bundles = index_search(config, site, staging, pages, cache, result, kept, progress)
             with _stage(result, "offline search"):
-                bundles[OFFLINE] = offline_search(config, site, staging, corpus, cache if result.in_place else None, kept)
+                bundles[OFFLINE] = offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
+                                                  bodies=cache.bodies if cache is not None else None)
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)
@@ -309,6 +312,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     except BaseException:
         staging.discard()
         raise
+    if cache is not None and cache.bodies is not None:
+        cache.bodies.close()
     with _stage(result, "cache"):
         try:
             next_cache = _next_cache(config, key, corpus, pages, cache)
@@ -347,6 +352,9 @@ def render_pages(
         else:
             todo.append(key)
     by_path = dict(zip(paths, keys, strict=True))
+    if cache is not None and cache.bodies is not None:
+        # Read in a few queries here rather than one at a time in the workers.
+        cache.bodies.fetch(site.entries[i].article for kind, i in todo if kind == "article")
     bar = progress("render", len(todo))
     try:
         for page in parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update, keys=todo):
@@ -421,7 +429,8 @@ def feeds_record(config: Config, site: Site, corpus: Corpus, cache: Cache | None
 
 
 def offline_search(
-    config: Config, site: Site, staging: Staging, corpus: Corpus, cache: Cache | None, kept: set[str]
+    config: Config, site: Site, staging: Staging, corpus: Corpus, cache: Cache | None, kept: set[str],
+    bodies: cache_module.BodyReader | None = None,
 ) -> BundleRecord:
     """The index that search from disk (file://) uses, where Pagefind cannot run:
     written into the staging folder, or kept in place when no article changed."""
@@ -430,6 +439,8 @@ def offline_search(
     if last is not None and last.fingerprint == key and _in_place(config.out, last):
         kept.update(name for name, _ in last.files)
         return last
+    if bodies is not None:
+        bodies.fetch(e.article for e in site.entries)
     documents = offline_index.documents(site.entries)
     counted = parallel.count_terms(documents, jobs=_jobs(config))
     files = offline_index.index_files(documents, counted)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import importlib.metadata
 import marshal
@@ -39,13 +40,13 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .load import Loaded
-from .records import Article, Problem
+from .records import BODY_FETCHER, BODY_FIELDS, Article, Problem, has_body
 from .render import ReadsNoted
 from .site import Entry, Site
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
-FORMAT = 2  # of the cache file; another one is not read
+FORMAT = 3  # of the cache file; another one is not read
 # Settings that decide how a build runs or what it reports, never its files.
 _NOT_IN_OUTPUT = {"source", "out", "templates", "builtin_templates", "strict", "check", "quiet", "jobs", "incremental"}
 # Libraries whose output ends up in the site.
@@ -88,6 +89,7 @@ class Cache:
     pages: dict[str, PageRecord] = field(default_factory=dict)  # by output path
     bundles: dict[str, BundleRecord] = field(default_factory=dict)  # by search shard name
     read_started_ns: int = 0  # when the build began to read the source files
+    bodies: BodyReader | None = None  # of the articles, which are read without them
 
     def trusts(self, rel: str, status: FileStatus | None) -> ArticleRecord | None:
         """The record of a source file that need not be read again: its status
@@ -116,7 +118,8 @@ def _connect(out: Path, *, create: bool) -> sqlite3.Connection | None:
     db = sqlite3.connect(path)
     db.executescript(
         "create table if not exists meta (name text primary key, value blob);"
-        "create table if not exists articles (rel blob primary key, record blob);"  # rel: file system bytes
+        # rel: file system bytes; record: all but the body, which is read only when used.
+        "create table if not exists articles (rel blob primary key, record blob, body blob);"
     )
     return db
 
@@ -132,11 +135,13 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
             meta = dict(db.execute("select name, value from meta"))
             if meta.get("format") != FORMAT or meta.get("key") != key:
                 return None, None
-            cache = Cache(key, read_started_ns=int(meta.get("read_started_ns", 0)))
+            bodies = BodyReader(folder_for(out) / CACHE_FILE)
+            cache = Cache(key, read_started_ns=int(meta.get("read_started_ns", 0)), bodies=bodies)
             # Files of this tool's own, beside the output the user asked for.
             cache.articles = {
-                os.fsdecode(rel): unpack(record) for rel, record in db.execute("select rel, record from articles")
-            }  # noqa: S301
+                os.fsdecode(rel): unpack(record, functools.partial(bodies, rel))
+                for rel, record in db.execute("select rel, record from articles")
+            }
             if "pages" in meta:
                 cache.pages, cache.bundles = pickle.loads(meta["pages"])  # noqa: S301
             return cache, None
@@ -151,9 +156,11 @@ def write_cache(out: Path, cache: Cache, *, last: Cache | None) -> None:
     try:
         _write(out, cache, last)
     except sqlite3.DatabaseError:
-        # Damaged: made anew.
+        # Damaged: made anew, with the articles whose bodies this build holds
+        # (the others are parsed again next time).
         (folder_for(out) / CACHE_FILE).unlink(missing_ok=True)
-        _write(out, cache, None)
+        whole = {rel: r for rel, r in cache.articles.items() if r.loaded.article is None or has_body(r.loaded.article)}
+        _write(out, dataclasses.replace(cache, articles=whole), None)
 
 
 def _write(out: Path, cache: Cache, last: Cache | None) -> None:
@@ -168,9 +175,9 @@ def _write(out: Path, cache: Cache, last: Cache | None) -> None:
             gone = last.articles.keys() - cache.articles.keys()
             db.executemany("delete from articles where rel = ?", ((os.fsencode(rel),) for rel in sorted(gone)))
             db.executemany(
-                "insert or replace into articles values (?, ?)",
-                ((os.fsencode(rel), pack(record))
-                 for rel, record in cache.articles.items() if last.articles.get(rel) != record),
+                "insert or replace into articles values (?, ?, ?)",
+                ((os.fsencode(rel), *pack(record))
+                 for rel, record in cache.articles.items() if last.articles.get(rel) is not record),
             )
             meta = {
                 "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
@@ -183,30 +190,86 @@ def _write(out: Path, cache: Cache, last: Cache | None) -> None:
 
 # Records as plain values: marshal reads them back several times faster than
 # pickle reads dataclasses, which counts at every rebuild of a large archive.
-_ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
+_HEAD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
 
 
-def pack(record: ArticleRecord) -> bytes:
+def pack(record: ArticleRecord) -> tuple[bytes, bytes | None]:
+    """The record without the article's body, and the body."""
     article = record.loaded.article
-    values = None
+    values = body = None
     if article is not None:
-        values = tuple(getattr(article, name) for name in _ARTICLE_FIELDS)
+        values = tuple(getattr(article, name) for name in _HEAD_FIELDS)
         values = tuple(v.toordinal() if isinstance(v, datetime.date) else v for v in values)
+        body = marshal.dumps(tuple(getattr(article, name) for name in BODY_FIELDS))
     problems = tuple((p.source, p.message) for p in record.loaded.problems)
-    return marshal.dumps((record.digest, record.status, values, problems))
+    return marshal.dumps((record.digest, record.status, values, problems)), body
 
 
-def unpack(data: bytes) -> ArticleRecord:
+def unpack(data: bytes, fetch_body: Callable[[], tuple[Any, ...]]) -> ArticleRecord:
+    """A record written by pack(); its article, if any, gets its body from `fetch_body` when first used."""
     digest, status, values, problems = marshal.loads(data)  # noqa: S302 - plain values written by pack()
     article = None
     if values is not None:
-        fields = dict(zip(_ARTICLE_FIELDS, values, strict=True))
+        fields = dict(zip(_HEAD_FIELDS, values, strict=True))
         fields["date"] = datetime.date.fromordinal(fields["date"])
+        fields[BODY_FETCHER] = fetch_body
         # The values were an Article's when they were packed: set as they are,
         # without the frozen dataclass's __init__, several times slower.
         article = object.__new__(Article)
         article.__dict__.update(fields)
     return ArticleRecord(digest, tuple(status), Loaded(article, tuple(Problem(*p) for p in problems)))
+
+
+class BodyReader:
+    """Reads the bodies of articles from the cache file: one at a time when an
+    article's body is first used, or those of many articles at once (fetch)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def _connection(self) -> sqlite3.Connection:
+        # A connection is never used across a fork: worker processes open their own.
+        if self._db is None or self._pid != os.getpid():
+            self._db, self._pid = sqlite3.connect(self.path), os.getpid()
+        return self._db
+
+    def __call__(self, rel: bytes) -> tuple[Any, ...]:
+        # fetchall: a statement left open would keep the file locked against the cache's writer.
+        rows = self._connection().execute("select body from articles where rel = ?", (rel,)).fetchall()
+        row = rows[0] if rows else None
+        if row is None or row[0] is None:
+            raise RuntimeError(f"the build cache in {self.path.parent} lost the body of {os.fsdecode(rel)}")
+        return _body(row[0])
+
+    def fetch(self, articles: Iterable[Article]) -> None:
+        """Give each of `articles` that has none its body, in a few reads."""
+        wanting = {}
+        for article in articles:
+            fetch = article.__dict__.get(BODY_FETCHER)
+            if isinstance(fetch, functools.partial) and fetch.func is self:
+                wanting[fetch.args[0]] = article
+        rels = list(wanting)
+        db = self._connection()
+        for start in range(0, len(rels), 500):
+            part = rels[start : start + 500]
+            query = f"select rel, body from articles where rel in ({','.join('?' * len(part))})"  # noqa: S608
+            for rel, body in db.execute(query, part).fetchall():
+                if body is not None:
+                    article = wanting[rel]
+                    article.__dict__.update(zip(BODY_FIELDS, _body(body), strict=True))
+                    del article.__dict__[BODY_FETCHER]
+
+    def close(self) -> None:
+        if self._db is not None and self._pid == os.getpid():
+            self._db.close()
+        self._db = None
+
+
+def _body(data: bytes) -> tuple[Any, ...]:
+    text, paragraphs, markdown = marshal.loads(data)  # noqa: S302 - plain values written by pack()
+    return text, tuple(paragraphs), markdown
 
 
 def forget_pages(out: Path) -> None:

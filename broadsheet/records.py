@@ -38,3 +38,22 @@ class Article:
     slug: str | None = None
     author: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def __getattr__(self, name: str) -> object:
+        # Called only for an attribute that is not set: the body of an article
+        # that the build cache made without it (most of a large archive's
+        # articles are never shown by a rebuild), fetched on first use.
+        fetch = self.__dict__.get(BODY_FETCHER)
+        if name not in BODY_FIELDS or fetch is None:
+            raise AttributeError(name)
+        self.__dict__.update(zip(BODY_FIELDS, fetch(), strict=True))
+        del self.__dict__[BODY_FETCHER]
+        return self.__dict__[name]
+
+
+BODY_FIELDS = ("text", "paragraphs", "markdown")
+BODY_FETCHER = "_fetch_body"  # in an Article's __dict__: a function that returns its body fields
+
+
+def has_body(article: Article) -> bool:
+    return BODY_FETCHER not in article.__dict__

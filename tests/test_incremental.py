@@ -15,6 +15,7 @@ from broadsheet import cache, load, publish, write
 from broadsheet.build import BuildResult, build
 from broadsheet.cli import main
 from broadsheet.config import DEFAULT_TEMPLATES, Config, validate
+from broadsheet.records import has_body
 
 from .conftest import txt, write_corpus
 
@@ -116,6 +117,20 @@ def test_unchanged_files_are_not_parsed_again(site, monkeypatch):
     write_corpus(site.source, {"001_000a0001.txt": story(1, " and a ferry")})
     site(jobs=1)
     assert [c.rel for c in calls] == ["001_000a0001.txt"]
+
+
+def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site):
+    _, out = site()
+    config = validate(Config(source=site.source, out=out, search=False, per_page=10))
+    cached, _ = cache.read_cache(out, cache.build_key(config))
+    assert cached is not None and cached.bodies is not None
+    one, two, three = (cached.articles[f"{i:03d}_{0xA0000 + i:08x}.txt"].loaded.article for i in (1, 2, 3))
+    assert not any(map(has_body, (one, two, three)))
+    assert one.title.startswith("Story number 1 ") and not has_body(one)  # the head is there
+    assert one.paragraphs == ("Story number 1 about the harbour.", "A second paragraph.") and has_body(one)
+    cached.bodies.fetch([two, three])
+    assert has_body(two) and has_body(three) and three.text.startswith("Story number 3 about")
+    cached.bodies.close()
 
 
 def test_a_changed_template_renders_every_page_again(site, tmp_path):
