@@ -286,11 +286,22 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 staging.write_text(page.path, page.html)
             result.moved, result.gone = len(plan.moved), len(plan.gone)
         if config.search:
+            offline = offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
+                                     bodies=cache.bodies if cache is not None else None)
             with _stage(result, "search"):
-                bundles = index_search(config, site, staging, pages, cache, result, kept, progress)
+                # A site whose Pagefind runs all go at once makes its offline
+                # index beside them, in a process of its own: a large one makes
+                # it after them, so that their memory and its never add up.
+                beside = callable(offline) and len(site.entries) <= config.search_shard_pages * _jobs(config)
+                making = parallel.Beside(lambda: offline(jobs=1)) if beside else None
+                try:
+                    bundles = index_search(config, site, staging, pages, cache, result, kept, progress)
+                except BaseException:
+                    if making is not None:
+                        making.stop()
+                    raise
             with _stage(result, "offline search"):
-                bundles[OFFLINE] = offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
-                                                  bodies=cache.bodies if cache is not None else None)
+                bundles[OFFLINE] = making.join() if making is not None else offline() if callable(offline) else offline
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)
@@ -431,9 +442,11 @@ def feeds_record(config: Config, site: Site, corpus: Corpus, cache: Cache | None
 def offline_search(
     config: Config, site: Site, staging: Staging, corpus: Corpus, cache: Cache | None, kept: set[str],
     bodies: cache_module.BodyReader | None = None,
-) -> BundleRecord:
+) -> BundleRecord | Callable[..., BundleRecord]:
     """The index that search from disk (file://) uses, where Pagefind cannot run:
-    written into the staging folder, or kept in place when no article changed."""
+    the record of the last one, kept in place when no article changed (its
+    files are added to `kept`), or the work that writes a new one into the
+    staging folder and returns its record."""
     key = cache_module.entries_key(site.entries, corpus.digests)
     last = cache.bundles.get(OFFLINE) if cache is not None else None
     if last is not None and last.fingerprint == key and _in_place(config.out, last):
@@ -441,12 +454,16 @@ def offline_search(
         return last
     if bodies is not None:
         bodies.fetch(e.article for e in site.entries)
-    documents = offline_index.documents(site.entries)
-    counted = parallel.count_terms(documents, jobs=_jobs(config))
-    files = offline_index.index_files(documents, counted)
-    for path, text in files.items():
-        staging.write_text(path, text)
-    return BundleRecord(key, len(documents), tuple((path, _UNKNOWN) for path in sorted(files)))
+
+    def make(jobs: int | None = None) -> BundleRecord:
+        documents = offline_index.documents(site.entries)
+        counted = parallel.count_terms(documents, jobs=jobs or _jobs(config))
+        files = offline_index.index_files(documents, counted)
+        for path, text in files.items():
+            staging.write_text(path, text)
+        return BundleRecord(key, len(documents), tuple((path, _UNKNOWN) for path in sorted(files)))
+
+    return make
 
 
 def _in_place(out: Path, record: BundleRecord) -> bool:

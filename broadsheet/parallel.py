@@ -13,13 +13,15 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from . import load, offline_index, write
 from .render import Rendered, Renderer, file_for
@@ -214,3 +216,55 @@ def count_terms(
             yield from counted
     finally:
         _documents = None
+
+
+class Beside(Generic[T]):
+    """Work that runs in a forked process beside this one while this one does
+    something else (Pagefind's runs, which wait on processes of their own);
+    join() gives its result, or raises its exception.  Where fork is not
+    available, the work runs in this process when joined."""
+
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._work = work
+        self._process: multiprocessing.process.BaseProcess | None = None
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        self._results, sending = context.Pipe(duplex=False)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # else the child would write what this process has buffered again
+        # Not a daemon: the work may fork workers of its own.
+        self._process = context.Process(target=_run_beside, args=(work, sending), name="beside")
+        self._process.start()
+        sending.close()
+
+    def join(self) -> T:
+        if self._process is None:
+            return self._work()
+        try:
+            ok, value = self._results.recv()
+        except EOFError:
+            ok, value = False, RuntimeError(f"a worker process ended with exit code {self._process.exitcode}")
+        finally:
+            self._process.join()
+            self._results.close()
+        if not ok:
+            raise value
+        return value
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+
+def _run_beside(work: Callable[[], T], sending: Connection) -> None:
+    try:
+        result: tuple[bool, object] = (True, work())
+    except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it
+        result = (False, error)
+    try:
+        sending.send(result)
+    except Exception as error:  # noqa: BLE001 - an exception that cannot be pickled
+        sending.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+    sending.close()

@@ -88,3 +88,12 @@ def test_the_offline_index_is_made_again_only_when_an_article_changed(corpus, tm
     run(corpus, out)
     assert made == [1]
     assert "ferry" in "".join(p.read_text(encoding="utf-8") for p in (out / "search/offline/terms").iterdir())
+
+
+def test_the_offline_index_made_beside_pagefind_is_the_one_made_after_it(corpus, tmp_path):
+    # 14 articles: made beside the Pagefind runs when they all go at once (shards
+    # of 20 pages), after them when they do not (shards of 4, one run at a time).
+    run(corpus, tmp_path / "beside", search_shard_pages=20, jobs=2)
+    run(corpus, tmp_path / "after", search_shard_pages=4, jobs=1)
+    beside, after = files_of(tmp_path / "beside" / "search/offline"), files_of(tmp_path / "after" / "search/offline")
+    assert beside == after and len(beside) > 3
