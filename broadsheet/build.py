@@ -18,7 +18,7 @@ from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
 from .records import Article, Problem
 from .render import Rendered, Renderer, TemplateProblem, site_globals
-from .site import Site, build_site
+from .site import Entry, Site, build_site
 from .write import (
     OutputError,
     Staging,
@@ -286,14 +286,14 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 staging.write_text(page.path, page.html)
             result.moved, result.gone = len(plan.moved), len(plan.gone)
         if config.search:
-            offline = offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
-                                     bodies=cache.bodies if cache is not None else None)
+            offline = plan_offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
+                                          bodies=cache.bodies if cache is not None else None)
             with _stage(result, "search"):
                 # A site whose Pagefind runs all go at once makes its offline
                 # index beside them, in a process of its own: a large one makes
                 # it after them, so that their memory and its never add up.
-                beside = callable(offline) and len(site.entries) <= config.search_shard_pages * _jobs(config)
-                making = parallel.Beside(lambda: offline(jobs=1)) if beside else None
+                beside = offline.todo and len(site.entries) <= config.search_shard_pages * _jobs(config)
+                making = parallel.Beside(lambda: offline.make(jobs=1)) if beside else None
                 try:
                     bundles = index_search(config, site, staging, pages, cache, result, kept, progress)
                 except BaseException:
@@ -301,7 +301,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                         making.stop()
                     raise
             with _stage(result, "offline search"):
-                bundles[OFFLINE] = making.join() if making is not None else offline() if callable(offline) else offline
+                bundles.update(offline.kept)
+                bundles.update(making.join() if making is not None else offline.make(jobs=_jobs(config)))
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)
@@ -423,7 +424,6 @@ def index_search(
     return records
 
 
-OFFLINE = "offline search"  # the name of its record among the search bundles
 FEEDS = "feeds"  # and of the feeds'
 
 
@@ -439,31 +439,66 @@ def feeds_record(config: Config, site: Site, corpus: Corpus, cache: Cache | None
     return BundleRecord(key, len(newest), ((publish.ATOM_FEED, _UNKNOWN), (publish.JSON_FEED, _UNKNOWN))), False
 
 
-def offline_search(
+@dataclass
+class OfflinePlan:
+    """The offline search index of a build: the records of the shards kept as
+    they are, and the work that makes the others (see make)."""
+
+    kept: dict[str, BundleRecord]  # by record name
+    todo: list[tuple[str, str, list[Entry]]]  # record name, key, entries of each shard to make
+    staging: Staging
+
+    def make(self, *, jobs: int) -> dict[str, BundleRecord]:
+        """Write the shards to make into the staging folder: one shard's terms
+        counted by `jobs` processes, or several shards side by side, one each."""
+        if len(self.todo) == 1 or jobs <= 1:
+            return dict(self._make(i, jobs) for i in range(len(self.todo)))
+        return dict(parallel.each(lambda i: self._make(i, 1), len(self.todo), jobs=jobs))
+
+    def _make(self, i: int, jobs: int) -> tuple[str, BundleRecord]:
+        name, key, entries = self.todo[i]
+        documents = offline_index.documents(entries)
+        counted = parallel.count_terms(documents, jobs=jobs)
+        files = offline_index.index_files(documents, counted, shard=name.removeprefix(OFFLINE_PREFIX))
+        for path, text in files.items():
+            self.staging.write_text(path, text)
+        return name, BundleRecord(key, len(documents), tuple((path, _UNKNOWN) for path in sorted(files)))
+
+
+OFFLINE_PREFIX = "offline search "  # the names of its shards' records among the search bundles
+
+
+def plan_offline_search(
     config: Config, site: Site, staging: Staging, corpus: Corpus, cache: Cache | None, kept: set[str],
     bodies: cache_module.BodyReader | None = None,
-) -> BundleRecord | Callable[..., BundleRecord]:
-    """The index that search from disk (file://) uses, where Pagefind cannot run:
-    the record of the last one, kept in place when no article changed (its
-    files are added to `kept`), or the work that writes a new one into the
-    staging folder and returns its record."""
-    key = cache_module.entries_key(site.entries, corpus.digests)
-    last = cache.bundles.get(OFFLINE) if cache is not None else None
-    if last is not None and last.fingerprint == key and _in_place(config.out, last):
-        kept.update(name for name, _ in last.files)
-        return last
+) -> OfflinePlan:
+    """The index that search from disk (file://) uses, where Pagefind cannot
+    run, in the shards of the Pagefind index.  A shard none of whose articles
+    changed is kept in place (its files are added to `kept`); the list of
+    shards is written into the staging folder now, the shards to make by
+    OfflinePlan.make."""
+    shard_of = {}
+    for shard in search.plan_shards(site, limit=config.search_shard_pages):
+        shard_of.update(dict.fromkeys(shard.pages, shard))
+    entries_of: dict[str, list[Entry]] = {}  # by shard name, newest first
+    shards = {}
+    for entry in site.entries:
+        shard = shard_of[search.article_path(entry.url)]
+        entries_of.setdefault(shard.name, []).append(entry)
+        shards[shard.name] = shard
+    plan = OfflinePlan({}, [], staging)
+    for name, entries in entries_of.items():
+        key = cache_module.bundle_key(shards[name], [cache_module.entries_key(entries, corpus.digests)])
+        last = cache.bundles.get(OFFLINE_PREFIX + name) if cache is not None else None
+        if last is not None and last.fingerprint == key and _in_place(config.out, last):
+            plan.kept[OFFLINE_PREFIX + name] = last
+            kept.update(file for file, _ in last.files)
+        else:
+            plan.todo.append((OFFLINE_PREFIX + name, key, entries))
     if bodies is not None:
-        bodies.fetch(e.article for e in site.entries)
-
-    def make(jobs: int | None = None) -> BundleRecord:
-        documents = offline_index.documents(site.entries)
-        counted = parallel.count_terms(documents, jobs=jobs or _jobs(config))
-        files = offline_index.index_files(documents, counted)
-        for path, text in files.items():
-            staging.write_text(path, text)
-        return BundleRecord(key, len(documents), tuple((path, _UNKNOWN) for path in sorted(files)))
-
-    return make
+        bodies.fetch(e.article for _, _, entries in plan.todo for e in entries)
+    staging.write_text(*offline_index.shards_file([(name, len(entries)) for name, entries in entries_of.items()]))
+    return plan
 
 
 def _in_place(out: Path, record: BundleRecord) -> bool:

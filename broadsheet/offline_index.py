@@ -5,12 +5,23 @@ page opened over file://, but they do run plain <script src> files.  So this
 index is a set of small scripts, each of which hands its data to a registration
 function defined by site_templates/assets/offline-search.js:
 
-    search/offline/index.js        __offlineSearch.manifest({...})  keys of the term chunks
-    search/offline/terms/N.js      __offlineSearch.terms(KEY, {term: postings})
-    search/offline/docs/N.js       __offlineSearch.docs(FIRST, [[title, date, url, excerpt, lang, dir]])
+    search/offline/index.js              __offlineSearch.shards([{path, documents, first}])
+    search/offline/SHARD/index.js        __offlineSearch.manifest(SHARD, {...})  keys of its term chunks
+    search/offline/SHARD/terms/N.js      __offlineSearch.terms(SHARD, KEY, {term: postings})
+    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, [[title, date, url, excerpt, lang, dir]])
 
-A query loads the manifest, the one term chunk of each word, and the document
-chunks of the results it shows: never the whole index.
+A query loads the list of shards and their manifests, the one term chunk of
+each word in each shard, and the document chunks of the results it shows:
+never the whole index.
+
+Shards.  The articles are indexed in the shards of the Pagefind index (whole
+years or months, see search.py), each an index of its own, newest first: a
+change to one article makes one shard again, not the whole index.  A shard's
+documents are numbered from 0 in the site's order; the list of shards gives the
+number of its first document in the whole site ("first"), so that the page can
+order results from all shards by date.  Scores are each shard's BM25 (its own
+document frequencies and lengths), put back on one scale by the shard's
+"scale": level × scale is the score.
 
 Terms.  Text is normalised (NFKD, combining marks removed, NFC, lower case with
 ß as ss and ς as σ) and cut into runs of letters, marks and digits.  Han, kana
@@ -196,8 +207,9 @@ def rarity(documents_with_term: int, total: int) -> float:
     return math.log(1 + (total - documents_with_term + 0.5) / (documents_with_term + 0.5))
 
 
-def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> dict[str, list[int]]:
-    """Each posting's score as a level 0…63, relative to the best score in the index."""
+def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> tuple[dict[str, list[int]], float]:
+    """Each posting's score as a level 0…63, relative to the best score in the
+    index; and the score of one level."""
     total = len(lengths)
     average = max(1.0, sum(lengths) / max(1, total))
     ratios = [length / average for length in lengths]
@@ -213,7 +225,7 @@ def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> dict[str
         ]
     best = max((max(s) for s in scores.values()), default=1.0) or 1.0
     scale = (LEVELS - 1) / best
-    return {term: [round(s * scale) for s in term_scores] for term, term_scores in scores.items()}
+    return {term: [round(s * scale) for s in term_scores] for term, term_scores in scores.items()}, best / (LEVELS - 1)
 
 
 def encode_number(value: int) -> str:
@@ -295,22 +307,42 @@ def _script(call: str, *arguments: object) -> str:
 
 
 def index_files(
-    docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None
+    docs: Sequence[SearchDocument],
+    counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None,
+    *,
+    shard: str = "all",
 ) -> dict[str, str]:
-    """The offline index of `docs`: {path relative to the site root: script text}."""
+    """The offline index of the documents of one shard: {path relative to the
+    site root: script text}."""
     index, lengths = postings(docs, counted)
-    levels = impacts(index, lengths)
+    levels, scale = impacts(index, lengths)
     encoded = {term: encode_postings([p[0] for p in plist], levels[term]) for term, plist in index.items()}
     chunks = chunk_terms(encoded)
+    folder = shard_folder(shard)
+    path = f"{shard}/"
     files = {
-        f"{FOLDER}index.js": _script("manifest", {
-            "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks),
+        f"{folder}index.js": _script("manifest", path, {
+            "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks), "scale": scale,
         }),
     }
     for number, (key, members) in enumerate(chunks.items()):
-        files[f"{FOLDER}terms/{number}.js"] = _script("terms", key, members)
+        files[f"{folder}terms/{number}.js"] = _script("terms", path, key, members)
     for first in range(0, len(docs), DOCS_PER_CHUNK):
         shown = docs[first : first + DOCS_PER_CHUNK]
         records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in shown]
-        files[f"{FOLDER}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", first, records)
+        files[f"{folder}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", path, first, records)
     return files
+
+
+def shard_folder(shard: str) -> str:
+    """Where the files of a shard are, relative to the site root."""
+    return f"{FOLDER}{shard}/"
+
+
+def shards_file(shards: Sequence[tuple[str, int]]) -> tuple[str, str]:
+    """The list of shards, from (name, documents) newest first: its path and text."""
+    listed, first = [], 0
+    for name, count in shards:
+        listed.append({"path": f"{name}/", "documents": count, "first": first})
+        first += count
+    return f"{FOLDER}index.js", _script("shards", listed)

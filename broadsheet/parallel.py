@@ -218,6 +218,27 @@ def count_terms(
         _documents = None
 
 
+# What forked workers of each() inherit: the work to do for each number.
+_each_work: Callable[[int], object] | None = None
+
+
+def _each_range(start: int, stop: int) -> list[object]:
+    assert _each_work is not None
+    return [_each_work(i) for i in range(start, stop)]
+
+
+def each(work: Callable[[int], T], count: int, *, jobs: int) -> list[T]:
+    """work(0) … work(count - 1), one at a time in each of `jobs` forked
+    workers (for work that is large and uneven: a shard of an index); the
+    results in order."""
+    global _each_work
+    _each_work = work
+    try:
+        return [result for results in _in_ranges(_each_range, count, chunk=1, jobs=jobs) for result in results]  # type: ignore[misc]
+    finally:
+        _each_work = None
+
+
 class Beside(Generic[T]):
     """Work that runs in a forked process beside this one while this one does
     something else (Pagefind's runs, which wait on processes of their own);

@@ -14,7 +14,8 @@ from broadsheet import offline_index as oi
 
 from .conftest import txt
 
-CALL = re.compile(r"^window\.__offlineSearch\.(manifest|terms|docs)\((.*)\);\n$", re.DOTALL)
+CALL = re.compile(r"^window\.__offlineSearch\.(shards|manifest|terms|docs)\((.*)\);\n$", re.DOTALL)
+SHARD = oi.shard_folder("all")  # index_files's default shard
 
 
 def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-01") -> oi.SearchDocument:
@@ -24,10 +25,12 @@ def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-
 
 
 def call(text: str) -> tuple[str, list]:
-    """The registration function a chunk script calls, and its arguments."""
+    """The registration function a chunk script calls, and its arguments (but
+    the shard that the files of a shard name first)."""
     match = CALL.match(text)
     assert match, text[:80]
-    return match.group(1), json.loads("[" + match.group(2) + "]")
+    name, arguments = match.group(1), json.loads("[" + match.group(2) + "]")
+    return name, arguments if name == "shards" else arguments[1:]
 
 
 def decode_documents(encoded: str) -> list[int]:
@@ -50,11 +53,11 @@ def decode(postings: str) -> dict[int, int]:
     return {number: oi.DIGITS.index(level) for number, level in zip(decode_documents(documents), levels, strict=True)}
 
 
-def chunks_of(files: dict[str, str]) -> tuple[dict, dict[str, dict[str, str]]]:
-    manifest = call(files[oi.FOLDER + "index.js"])[1][0]
+def chunks_of(files: dict[str, str], folder: str = SHARD) -> tuple[dict, dict[str, dict[str, str]]]:
+    manifest = call(files[folder + "index.js"])[1][0]
     chunks = {}
     for number, key in enumerate(manifest["keys"]):
-        name, (chunk_key, members) = call(files[f"{oi.FOLDER}terms/{number}.js"])
+        name, (chunk_key, members) = call(files[f"{folder}terms/{number}.js"])
         assert name == "terms" and chunk_key == key
         chunks[key] = members
     return manifest, chunks
@@ -139,12 +142,13 @@ def test_title_words_and_rare_words_score_higher():
         doc(f"Filler {i}", "The council met.") for i in range(8)
     ]
     index, lengths = oi.postings(docs)
-    levels = oi.impacts(index, lengths)
+    levels, scale = oi.impacts(index, lengths)
     harbour = dict(zip((p[0] for p in index["harbour"]), levels["harbour"], strict=True))
     assert harbour[0] > harbour[1]  # in the title beats in the body
     the = dict(zip((p[0] for p in index["the"]), levels["the"], strict=True))
     assert harbour[1] > the[1]  # a rare word beats a word in every document
     assert max(level for term_levels in levels.values() for level in term_levels) == oi.LEVELS - 1
+    assert scale > 0
 
 
 # Chunks and files
@@ -181,7 +185,7 @@ def test_chunks_stay_under_the_size_limit_unless_one_term_fills_them():
     files = oi.index_files(varied_docs(3000))
     _, chunks = chunks_of(files)
     for number, (key, members) in enumerate(chunks.items()):
-        size = len(files[f"{oi.FOLDER}terms/{number}.js"].encode("utf-8"))
+        size = len(files[f"{SHARD}terms/{number}.js"].encode("utf-8"))
         assert size <= oi.CHUNK_BYTES + 200 or len(members) == 1 or len(key) == oi.MAX_KEY, key
 
 
@@ -190,7 +194,7 @@ def test_documents_are_in_chunks_of_fixed_size_in_site_order():
     files = oi.index_files(docs)
     records = []
     for number in range(3):
-        name, (first, chunk) = call(files[f"{oi.FOLDER}docs/{number}.js"])
+        name, (first, chunk) = call(files[f"{SHARD}docs/{number}.js"])
         assert name == "docs" and first == number * oi.DOCS_PER_CHUNK
         assert len(chunk) == min(oi.DOCS_PER_CHUNK, 40 - first)
         records += chunk
@@ -213,10 +217,12 @@ def test_index_is_the_same_for_the_same_documents():
 
 def test_each_file_is_one_registration_call_with_json_arguments():
     files = oi.index_files([doc("ירושלים 東京 \u2028", "café \"quoted\" </script> \\")])
-    for text in files.values():
+    for path, text in files.items():
+        assert path.startswith(SHARD)
         name, arguments = call(text)
         assert name in {"manifest", "terms", "docs"} and arguments
-    _, (_, records) = call(files[oi.FOLDER + "docs/0.js"])
+        assert json.loads("[" + CALL.match(text).group(2) + "]")[0] == "all/"  # the shard first
+    _, (_, records) = call(files[SHARD + "docs/0.js"])
     assert records[0][0] == "ירושלים 東京 \u2028" and records[0][3].startswith("café \"quoted\" </script> \\")
 
 
@@ -231,9 +237,11 @@ def test_build_writes_the_offline_index_for_articles_only(corpus, build_site):
     })
     result, out = build_site(source, search=True)
     files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / oi.FOLDER).rglob("*.js")}
-    manifest, chunks = chunks_of(files)
+    _, (shards,) = call(files[oi.FOLDER + "index.js"])
+    assert shards == [{"path": "2023/", "documents": 3, "first": 0}]
+    manifest, chunks = chunks_of(files, oi.shard_folder("2023"))
     assert manifest["documents"] == result.articles == 3
-    _, (_, records) = call(files[oi.FOLDER + "docs/0.js"])
+    _, (_, records) = call(files[oi.shard_folder("2023") + "docs/0.js"])
     for title, _date, url, *_ in records:
         assert (out / url / "index.html").is_file(), title
     assert {"harbour", "budget", "שלום", "jerusalem", "may", "2023"} <= {t for m in chunks.values() for t in m}

@@ -74,26 +74,47 @@ def test_a_bundle_file_changed_by_hand_is_indexed_again(corpus, tmp_path):
     assert result.bundles_indexed == 1 and entry.read_bytes() == original
 
 
-def test_the_offline_index_is_made_again_only_when_an_article_changed(corpus, tmp_path, monkeypatch):
+def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(corpus, tmp_path, monkeypatch):
     from broadsheet import offline_index
 
     out = tmp_path / "site"
-    run(corpus, out)
+    run(corpus, out, jobs=1)
+    before = files_of(out / "search/offline")
     made = []
     real = offline_index.index_files
-    monkeypatch.setattr(offline_index, "index_files", lambda *args: made.append(1) or real(*args))
-    run(corpus, out)
-    assert made == [] and (out / "search/offline/index.js").is_file()
+    monkeypatch.setattr(offline_index, "index_files", lambda *args, **kwargs: made.append(kwargs["shard"]) or real(*args, **kwargs))
+    run(corpus, out, jobs=1)
+    assert made == [] and files_of(out / "search/offline") == before
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
-    run(corpus, out)
-    assert made == [1]
-    assert "ferry" in "".join(p.read_text(encoding="utf-8") for p in (out / "search/offline/terms").iterdir())
+    run(corpus, out, jobs=1)
+    assert made == ["2022"]
+    after = files_of(out / "search/offline")
+    changed = {name.split("/")[0] for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    assert changed == {"2022"}
+    assert "ferry" in "".join(p.read_text(encoding="utf-8") for p in (out / "search/offline/2022/terms").iterdir())
+    full = tmp_path / "full"
+    run(corpus, full, jobs=1)
+    assert files_of(full / "search/offline") == after
 
 
 def test_the_offline_index_made_beside_pagefind_is_the_one_made_after_it(corpus, tmp_path):
-    # 14 articles: made beside the Pagefind runs when they all go at once (shards
-    # of 20 pages), after them when they do not (shards of 4, one run at a time).
-    run(corpus, tmp_path / "beside", search_shard_pages=20, jobs=2)
-    run(corpus, tmp_path / "after", search_shard_pages=4, jobs=1)
+    # 14 articles in shards of 4: made beside the Pagefind runs when they all go
+    # at once (4 at a time), after them when they do not (one at a time).
+    run(corpus, tmp_path / "beside", jobs=4)
+    run(corpus, tmp_path / "after", jobs=1)
     beside, after = files_of(tmp_path / "beside" / "search/offline"), files_of(tmp_path / "after" / "search/offline")
     assert beside == after and len(beside) > 3
+
+
+def test_the_offline_index_is_split_like_pagefind_and_lists_its_shards_newest_first(corpus, tmp_path):
+    out = tmp_path / "site"
+    run(corpus, out)
+    text = (out / "search/offline/index.js").read_text(encoding="utf-8")
+    listed = json.loads(text.removeprefix("window.__offlineSearch.shards(").removesuffix(");\n"))
+    bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert [s["path"] for s in listed] == [f"{b['name']}/" for b in reversed(bundles)]
+    assert [s["documents"] for s in listed] == [b["pages"] for b in reversed(bundles)]
+    assert [s["first"] for s in listed] == [sum(s["documents"] for s in listed[:i]) for i in range(len(listed))]
+    for shard in listed:
+        manifest = (out / "search/offline" / shard["path"] / "index.js").read_text(encoding="utf-8")
+        assert manifest.startswith(f'window.__offlineSearch.manifest("{shard["path"]}",')

@@ -56,10 +56,12 @@
   // ---- Loading the index's scripts, each once ----
 
   var base = "", received = {}, pending = {}, loaded = [];
+  // Each script names its shard ("2019/") first; the list of shards names none.
   var api = window.__offlineSearch = {
-    manifest: function (data) { received.manifest = data; },
-    terms: function (key, postings) { received["terms:" + key] = postings; },
-    docs: function (first, records) { received["docs:" + first] = records; },
+    shards: function (list) { received.shards = list; },
+    manifest: function (shard, data) { received["manifest:" + shard] = data; },
+    terms: function (shard, key, postings) { received["terms:" + shard + key] = postings; },
+    docs: function (shard, first, records) { received["docs:" + shard + first] = records; },
     loaded: loaded // the files loaded so far, in order: read by the tests and the benchmark
   };
 
@@ -80,7 +82,21 @@
     return pending[name];
   }
 
-  function manifest() { return load("index.js", "manifest"); }
+  // The manifests of every shard, newest first, each with its place in the site.
+  function shards() {
+    return load("index.js", "shards").then(function (list) {
+      return Promise.all(list.map(function (shard) {
+        return load(shard.path + "index.js", "manifest:" + shard.path).then(function (index) {
+          if (!index.position) {
+            index.position = new Map(index.keys.map(function (key, i) { return [key, i]; }));
+            index.path = shard.path;
+            index.first = shard.first;
+          }
+          return index;
+        });
+      }));
+    });
+  }
 
   // ---- Postings and ranking ----
 
@@ -102,7 +118,7 @@
       });
     }
     return Promise.all(keys.map(function (key) {
-      return load("terms/" + index.position.get(key) + ".js", "terms:" + key);
+      return load(index.path + "terms/" + index.position.get(key) + ".js", "terms:" + index.path + key);
     }));
   }
 
@@ -146,45 +162,51 @@
     return scores;
   }
 
+  // The documents of one shard that hold every term, numbered in the whole site,
+  // with their scores on the scale of every shard.
+  function rankShard(index, queries) {
+    return Promise.all(queries.map(function (q) {
+      return chunksFor(index, q).then(function (chunks) { return scoresFor(index, q, chunks); });
+    })).then(function (lists) {
+      var hits = [];
+      for (var doc = 0; lists.length && doc < index.documents; doc++) {
+        var total = 0;
+        for (var t = 0; t < lists.length && total >= 0; t++) total = lists[t][doc] ? total + lists[t][doc] : -1;
+        if (total > 0) hits.push({ doc: index.first + doc, local: doc, index: index, score: total * index.scale });
+      }
+      return hits;
+    });
+  }
+
   // Documents that hold every term, best first (or by date: numbers are newest first).
   function rank(query, order) {
-    return manifest().then(function (index) {
-      if (!index.position) index.position = new Map(index.keys.map(function (key, i) { return [key, i]; }));
+    return shards().then(function (indexes) {
       var queries = queryTerms(query);
-      return Promise.all(queries.map(function (q) {
-        return chunksFor(index, q).then(function (chunks) { return scoresFor(index, q, chunks); });
-      })).then(function (lists) {
-        var hits = [];
-        for (var doc = 0; lists.length && doc < index.documents; doc++) {
-          var total = 0;
-          for (var t = 0; t < lists.length && total >= 0; t++) total = lists[t][doc] ? total + lists[t][doc] : -1;
-          if (total > 0) hits.push({ doc: doc, score: total });
-        }
+      return Promise.all(indexes.map(function (index) { return rankShard(index, queries); })).then(function (lists) {
+        var hits = [].concat.apply([], lists);
         hits.sort(function (a, b) {
           if (order === "desc") return a.doc - b.doc;
           if (order === "asc") return b.doc - a.doc;
           return b.score - a.score || a.doc - b.doc;
         });
-        return { hits: hits, terms: queries, perChunk: index.perChunk };
+        return { hits: hits, terms: queries };
       });
     });
   }
 
-  // [title, date, url, excerpt, language, direction] of each document.
-  function records(docs, perChunk) {
-    return Promise.all(docs.map(function (doc) {
-      var first = doc - doc % perChunk;
-      return load("docs/" + first / perChunk + ".js", "docs:" + first).then(function (list) {
-        return list[doc - first];
-      });
+  // [title, date, url, excerpt, language, direction] of each hit's document.
+  function records(hits) {
+    return Promise.all(hits.map(function (hit) {
+      var index = hit.index, first = hit.local - hit.local % index.perChunk;
+      var name = index.path + "docs/" + first / index.perChunk + ".js";
+      return load(name, "docs:" + index.path + first).then(function (list) { return list[hit.local - first]; });
     }));
   }
 
   // The first `count` results of a query, with their records.
   api.search = function (query, count, order) {
     return rank(query, order).then(function (ranked) {
-      var top = ranked.hits.slice(0, count);
-      return records(top.map(function (hit) { return hit.doc; }), ranked.perChunk).then(function (shown) {
+      return records(ranked.hits.slice(0, count)).then(function (shown) {
         return { ranked: ranked, records: shown };
       });
     });
