@@ -124,12 +124,13 @@ def derive_excerpt(text: str, *, skip_first_sentence: bool = False, limit: int =
 
     When the title is the first sentence, the excerpt starts after it so that a
     listing does not say the same thing twice."""
+    opening = first_sentence(text) if skip_first_sentence else ""
+    flat = _normalised_start(text, len(opening) + limit + 3)
     if skip_first_sentence:
-        opening = first_sentence(text)
-        flat = normalise_space(text)
         text = flat[len(opening) :].strip() if flat.startswith(opening) else flat
         text = text or flat
-    text = normalise_space(text)
+    else:
+        text = flat
     if len(text) <= limit:
         return text
     window = text[: limit + 1]
@@ -137,6 +138,19 @@ def derive_excerpt(text: str, *, skip_first_sentence: bool = False, limit: int =
     if ends and ends[-1] >= limit * 0.6:
         return window[: ends[-1]].strip()
     return shorten(text, limit)
+
+
+def _normalised_start(text: str, length: int) -> str:
+    """normalise_space(text), or a start of it at least `length` characters long:
+    an excerpt needs only the start of a long article."""
+    # Spaces only ever shrink, so the start of the text gives a start of its
+    # normalised form: the whole of it unless the cut fell inside a word.
+    raw = 4 * length + 64
+    if len(text) > raw:
+        start = normalise_space(text[:raw])
+        if len(start) >= length:
+            return start
+    return normalise_space(text)
 
 
 def count_words(text: str) -> int:

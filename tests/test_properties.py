@@ -161,3 +161,30 @@ def test_the_quick_slug_is_the_slug_slugify_gives(raw):
     article = mock.Mock(slug=raw, id="x")
     expected = slugify(raw, max_length=80, word_boundary=True)
     assert slug_of(article) == (expected or slug_of(article))
+
+
+def _excerpt_from_the_whole_text(text: str, skip_first_sentence: bool, limit: int) -> str:
+    """derive_excerpt as it reads when it normalises the whole text: what it must give."""
+    if skip_first_sentence:
+        opening = textlib.first_sentence(text)
+        flat = textlib.normalise_space(text)
+        text = flat[len(opening):].strip() if flat.startswith(opening) else flat
+        text = text or flat
+    text = textlib.normalise_space(text)
+    if len(text) <= limit:
+        return text
+    window = text[: limit + 1]
+    ends = [m.end(2) for m in textlib._SENTENCE_END.finditer(window) if textlib._ends_sentence(window, m)]
+    if ends and ends[-1] >= limit * 0.6:
+        return window[: ends[-1]].strip()
+    return textlib.shorten(text, limit)
+
+
+@given(
+    st.lists(st.sampled_from(["word", "Dr.", "U.S.", "end.", "Next", "  ", "\n", "\n\n", "\t", " ", "é", "東京", "x" * 30]),
+             max_size=400).map("".join),
+    st.booleans(),
+    st.integers(min_value=5, max_value=120),
+)
+def test_the_excerpt_reads_only_the_start_of_a_long_text_and_is_the_same(text, skip, limit):
+    assert textlib.derive_excerpt(text, skip_first_sentence=skip, limit=limit) == _excerpt_from_the_whole_text(text, skip, limit)
