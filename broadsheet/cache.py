@@ -46,7 +46,7 @@ from .site import Entry, Site
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
-FORMAT = 3  # of the cache file; another one is not read
+FORMAT = 4  # of the cache file; another one is not read
 # Settings that decide how a build runs or what it reports, never its files.
 _NOT_IN_OUTPUT = {"source", "out", "templates", "builtin_templates", "strict", "check", "quiet", "jobs", "incremental"}
 # Libraries whose output ends up in the site.
@@ -200,7 +200,9 @@ def pack(record: ArticleRecord) -> tuple[bytes, bytes | None]:
     if article is not None:
         values = tuple(getattr(article, name) for name in _HEAD_FIELDS)
         values = tuple(v.toordinal() if isinstance(v, datetime.date) else v for v in values)
-        body = marshal.dumps(tuple(getattr(article, name) for name in BODY_FIELDS))
+        # A text article's text is its paragraphs joined: not stored twice.
+        text = None if article.text == "\n\n".join(article.paragraphs) else article.text
+        body = marshal.dumps((text, article.paragraphs, article.markdown))
     problems = tuple((p.source, p.message) for p in record.loaded.problems)
     return marshal.dumps((record.digest, record.status, values, problems)), body
 
@@ -269,7 +271,7 @@ class BodyReader:
 
 def _body(data: bytes) -> tuple[Any, ...]:
     text, paragraphs, markdown = marshal.loads(data)  # noqa: S302 - plain values written by pack()
-    return text, tuple(paragraphs), markdown
+    return "\n\n".join(paragraphs) if text is None else text, tuple(paragraphs), markdown
 
 
 def forget_pages(out: Path) -> None:
