@@ -364,13 +364,16 @@ class Fingerprints:
         self._entries: dict[int, str] = {}  # by id(entry): each is shown on about five pages
         self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
+        self._read: dict[frozenset[str], str] = {}  # what pages read of `site`: most read the same
 
-    def page(self, key: tuple[str, int], reads: Iterable[str]) -> str:
+    def page(self, key: tuple[str, int], reads: frozenset[str]) -> str:
         """The fingerprint of the page `key` when its templates read `reads` of `site`."""
-        # The repr of a tuple of strings tells its parts apart: one part to
-        # hash, for one page of many.
-        globals_read = tuple(f"{name}={self._globals.get(name, '-')}" for name in sorted(reads))
-        return _hash([repr((self._given(key), globals_read))])
+        globals_read = self._read.get(reads)
+        if globals_read is None:
+            globals_read = self._read[reads] = repr(tuple(f"{name}={self._globals.get(name, '-')}" for name in sorted(reads)))
+        # The repr of a tuple of strings tells its parts apart, and ends where
+        # it ends: one part to hash, for one page of many.
+        return _hash([repr(self._given(key)) + globals_read])
 
     def _given(self, key: tuple[str, int]) -> tuple[str, ...]:
         kind, i = key
