@@ -148,7 +148,9 @@ def _jobs(config: Config) -> int:
     return config.jobs or parallel.default_jobs()
 
 
-def plan_addresses(config: Config, site: Site, pages: set[str], report: Callable[[Problem], None]) -> redirects.Plan:
+def plan_addresses(
+    config: Config, site: Site, pages: set[str], report: Callable[[Problem], None], written_digest: str | None = None,
+) -> redirects.Plan:
     """What answers at every address ever published, from the previous build's
     record in the output folder and the source folder's redirects file."""
     record = config.out / redirects.RECORD
@@ -157,7 +159,7 @@ def plan_addresses(config: Config, site: Site, pages: set[str], report: Callable
         manifest=_read_if_any(config.out / check.MANIFEST, str(config.out / check.MANIFEST), report),
         hand=_read_if_any(config.source / redirects.HAND_FILE, redirects.HAND_FILE, report),
         current=[redirects.Permalink(e.url, redirects.PAGE, e.article.id, e.article.source, e.article.title) for e in site.entries],
-        pages=pages, record_name=str(record), base_url=config.base_url,
+        pages=pages, record_name=str(record), base_url=config.base_url, written_digest=written_digest,
     )
     for problem in plan.problems:
         report(problem)
@@ -276,9 +278,10 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             else:
                 result.notes.append(publish.SKIPPED)
         with _stage(result, "redirects"):
-            plan = plan_addresses(config, site, written, note)
+            plan = plan_addresses(config, site, written, note, cache.record_digest if cache is not None else None)
             _stop_if_strict(config, result)
-            staging.write_text(redirects.RECORD, plan.record_text())
+            record_text = plan.record_text()
+            staging.write_text(redirects.RECORD, record_text)
             for page in _address_pages(renderer, site, plan):
                 if page.path in kept or staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
                     note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))
@@ -329,6 +332,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     with _stage(result, "cache"):
         try:
             next_cache = _next_cache(config, key, corpus, pages, cache)
+            next_cache.record_digest = redirects.record_digest(record_text)
             next_cache.bundles = _bundle_statuses(config.out, bundles)
             cache_module.write_cache(config.out, next_cache, last=cache)
         except (OSError, sqlite3.Error) as error:

@@ -89,6 +89,7 @@ class Cache:
     pages: dict[str, PageRecord] = field(default_factory=dict)  # by output path
     bundles: dict[str, BundleRecord] = field(default_factory=dict)  # by search shard name
     read_started_ns: int = 0  # when the build began to read the source files
+    record_digest: str | None = None  # of the record of addresses it wrote (redirects.record_digest)
     bodies: BodyReader | None = None  # of the articles, which are read without them
 
     def trusts(self, rel: str, status: FileStatus | None) -> ArticleRecord | None:
@@ -136,7 +137,8 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
             if meta.get("format") != FORMAT or meta.get("key") != key:
                 return None, None
             bodies = BodyReader(folder_for(out) / CACHE_FILE)
-            cache = Cache(key, read_started_ns=int(meta.get("read_started_ns", 0)), bodies=bodies)
+            cache = Cache(key, read_started_ns=int(meta.get("read_started_ns", 0)), bodies=bodies,
+                          record_digest=meta.get("record_digest"))
             # Files of this tool's own, beside the output the user asked for.
             cache.articles = {
                 os.fsdecode(rel): unpack(record, functools.partial(bodies, rel))
@@ -181,6 +183,7 @@ def _write(out: Path, cache: Cache, last: Cache | None) -> None:
             )
             meta = {
                 "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
+                "record_digest": cache.record_digest,
                 "pages": pickle.dumps((cache.pages, cache.bundles), protocol=pickle.HIGHEST_PROTOCOL),
             }
             db.executemany("insert or replace into meta values (?, ?)", meta.items())
