@@ -289,8 +289,9 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 staging.write_text(page.path, page.html)
             result.moved, result.gone = len(plan.moved), len(plan.gone)
         if config.search:
-            offline = plan_offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
-                                          bodies=cache.bodies if cache is not None else None)
+            with _stage(result, "offline search"):
+                offline = plan_offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
+                                              bodies=cache.bodies if cache is not None else None)
             with _stage(result, "search"):
                 # A site whose Pagefind runs all go at once makes its offline
                 # index beside them, in a process of its own: a large one makes
@@ -428,7 +429,7 @@ def index_search(
     return records
 
 
-FEEDS = "feeds"  # and of the feeds'
+FEEDS = "feeds"  # the name of the feeds' record among those of the search bundles
 
 
 def feeds_record(config: Config, site: Site, corpus: Corpus, cache: Cache | None) -> tuple[BundleRecord, bool]:
