@@ -28,6 +28,8 @@ class _Bar(Progress):
     def __init__(self, label: str, total: int, stream: TextIO) -> None:
         from tqdm import tqdm  # here: only a terminal shows a bar
 
+        # No monitor thread: the build forks workers, and a fork copies no thread.
+        tqdm.monitor_interval = 0
         self._bar = tqdm(total=total, desc=label, unit=" items", file=stream, leave=False, dynamic_ncols=True)
 
     def update(self, done: int) -> None:
