@@ -17,9 +17,12 @@ set sizes, so that pages forked workers share with the build count once):
   to --alone-up-to articles);
 - Hugo, when it is installed, building a minimal site over the same articles.
 
-Before each timed command, pending writes are flushed to disk (sync).  It
-prints a Markdown table (medians of --repeat runs), the seconds of each
-stage of the full build, and the ratios the project aims at; all figures go to
+The full builds, Pagefind alone and Hugo take turns, once per repeat, and each
+ratio is the median of the ratios of runs made one after the other: this
+machine's speed drifts over minutes (its disk is virtual).  Before each timed
+command, pending writes are flushed to disk (sync).  It prints a Markdown table
+(medians of --repeat runs), the seconds of each stage of the full build, and
+the ratios the project aims at; all figures go to
 WORK/results.json too.  Everything is written below WORK (default bench/out/,
 which git ignores).
 """
@@ -183,21 +186,101 @@ def add_one(source: Path, nth: int) -> None:
     (source / f"999{nth:03d}_{nth:016x}.txt").write_text(text + f"\n\nA new article, number {nth}.\n", encoding="utf-8")
 
 
-def our_builds(work: Path, count: int, repeat: int) -> list[Row]:
+@dataclass
+class Hugo:
+    binary: str
+    site: Path
+
+    @classmethod
+    def prepare(cls, work: Path, count: int) -> Hugo | None:
+        binary = shutil.which("hugo")
+        if binary is None:
+            return None
+        site = work / "runs" / f"hugo-{count}"
+        shutil.rmtree(site, ignore_errors=True)
+        (site / "layouts" / "_default").mkdir(parents=True)
+        (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+        (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
+        (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST, encoding="utf-8")
+        (site / "layouts" / "index.html").write_text(HUGO_LIST, encoding="utf-8")
+        shutil.copytree(corpus(work, count, "md"), site / "content" / "posts")
+        return cls(binary, site)
+
+    def run(self) -> Run:
+        shutil.rmtree(self.site / "public", ignore_errors=True)
+        seconds, peak, _ = measure([self.binary, "--quiet", "--destination", "public"], cwd=self.site)
+        return Run(seconds, peak)
+
+
+def pagefind_alone(work: Path, site: Path, count: int) -> Run:
+    """Pagefind over a copy of the pages of `site`, in one run."""
+    import pagefind_bin
+
+    copy = work / "runs" / f"pagefind-{count}"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pagefind", "offline"))
+    seconds, peak, _ = measure([str(pagefind_bin.get_executable()), "--site", str(copy),
+                                "--output-subdir", "pagefind_alone", "--silent"])
+    return Run(seconds, peak)
+
+
+@dataclass
+class Compared:
+    """The full builds, and Pagefind alone and Hugo run between them: on a
+    machine whose speed drifts (a virtual disk), a ratio is taken between runs
+    made one after the other, and the ratios' medians are reported."""
+
+    rows: list[Row]
+    ratios: dict[str, float]
+
+
+def full_builds(work: Path, count: int, repeat: int, *, alone: bool, with_hugo: bool) -> Compared:
+    source = corpus(work, count, "txt")
+    hugo = Hugo.prepare(work, count) if with_hugo else None
+    runs: dict[str, list[Run]] = {}
+    ratios: dict[str, list[float]] = {}
+    out = {search: work / "runs" / f"full-{count}-{search}" / "site" for search in (True, False)}
+    for _ in range(repeat):
+        this = {"full build": build(source, fresh(work, f"full-{count}-True")),
+                "full build --no-search": build(source, fresh(work, f"full-{count}-False"), "--no-search")}
+        if alone:
+            this["Pagefind alone, one run"] = pagefind_alone(work, out[True], count)
+        if hugo is not None:
+            this["Hugo, minimal site"] = hugo.run()
+        for what, run in this.items():
+            runs.setdefault(what, []).append(run)
+        full = this["full build"]
+        if alone:
+            ratios.setdefault("full ÷ Pagefind", []).append(full.seconds / this["Pagefind alone, one run"].seconds)
+        if hugo is not None:
+            rest = full.seconds - full.stages.get("search", 0.0) - full.stages.get("offline search", 0.0)
+            ratios.setdefault("rest ÷ Hugo", []).append(rest / this["Hugo, minimal site"].seconds)
+            ratios.setdefault("no-search ÷ Hugo", []).append(
+                this["full build --no-search"].seconds / this["Hugo, minimal site"].seconds)
+    rows = []
+    for what, made in runs.items():
+        best = median_run(made)
+        output = index = None
+        if what.startswith("full build"):
+            search = what == "full build"
+            output = size_mb(out[search])
+            index = (size_mb(out[True] / "pagefind") + size_mb(out[True] / "search/offline")) if search else None
+        elif what.startswith("Pagefind"):
+            index = size_mb(work / "runs" / f"pagefind-{count}" / "pagefind_alone")
+        else:
+            assert hugo is not None
+            output = size_mb(hugo.site / "public")
+        rows.append(Row(count, what, best.seconds, best.peak_mb, output, index, best.rendered, best.stages))
+    return Compared(rows, {name: statistics.median(values) for name, values in ratios.items()})
+
+
+def rebuilds(work: Path, count: int, repeat: int) -> list[Row]:
+    """Rebuilds of the sites of full_builds, on a copy of the corpus that changes."""
     source = corpus(work, count, "txt")
     rows = []
     for search, flags in ((True, []), (False, ["--no-search"])):
         label = "" if search else " --no-search"
-        runs, out = [], None
-        for _ in range(repeat):
-            out = fresh(work, f"full-{count}-{search}")
-            runs.append(build(source, out, *flags))
-        full = median_run(runs)
-        assert out is not None
-        index = (size_mb(out / "pagefind") + size_mb(out / "search/offline")) if search else None
-        rows.append(Row(count, f"full build{label}", full.seconds, full.peak_mb, size_mb(out), index,
-                        full.rendered, full.stages))
-        # Rebuilds, on a copy of the corpus that changes.
+        out = work / "runs" / f"full-{count}-{search}" / "site"
         copy = work / "runs" / f"corpus-{count}-{search}"
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(source, copy)
@@ -219,23 +302,6 @@ def our_builds(work: Path, count: int, repeat: int) -> list[Row]:
     return rows
 
 
-def pagefind_alone(work: Path, count: int, repeat: int) -> Row:
-    import pagefind_bin
-
-    site = work / "runs" / f"full-{count}-True" / "site"
-    copy = work / "runs" / f"pagefind-{count}"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pagefind", "offline"))
-    runs = []
-    for _ in range(repeat):
-        shutil.rmtree(copy / "pagefind_alone", ignore_errors=True)
-        seconds, peak, _ = measure([str(pagefind_bin.get_executable()), "--site", str(copy),
-                                    "--output-subdir", "pagefind_alone", "--silent"])
-        runs.append(Run(seconds, peak))
-    best = median_run(runs)
-    return Row(count, "Pagefind alone, one run", best.seconds, best.peak_mb, None, size_mb(copy / "pagefind_alone"))
-
-
 HUGO_CONFIG = """baseURL = "https://example.org/"
 title = "Bench"
 disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]
@@ -249,27 +315,6 @@ HUGO_LIST = """<!doctype html><html><head><title>{{ .Title }}</title></head><bod
 {{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Date.Format "2006-01-02" }}</li>{{ end }}
 </ul></body></html>
 """
-
-
-def hugo(work: Path, count: int, repeat: int) -> Row | None:
-    binary = shutil.which("hugo")
-    if binary is None:
-        return None
-    site = work / "runs" / f"hugo-{count}"
-    shutil.rmtree(site, ignore_errors=True)
-    (site / "layouts" / "_default").mkdir(parents=True)
-    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
-    (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
-    (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST, encoding="utf-8")
-    (site / "layouts" / "index.html").write_text(HUGO_LIST, encoding="utf-8")
-    shutil.copytree(corpus(work, count, "md"), site / "content" / "posts")
-    runs = []
-    for _ in range(repeat):
-        shutil.rmtree(site / "public", ignore_errors=True)
-        seconds, peak, _ = measure([binary, "--quiet", "--destination", "public"], cwd=site)
-        runs.append(Run(seconds, peak))
-    best = median_run(runs)
-    return Row(count, "Hugo, minimal site", best.seconds, best.peak_mb, size_mb(site / "public"))
 
 
 def machine() -> str:
@@ -302,21 +347,19 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def ratios(rows: list[Row]) -> list[str]:
+def ratios(rows: list[Row], paired: dict[int, dict[str, float]]) -> list[str]:
     lines = []
     for size in sorted({r.size for r in rows}):
         of = {r.what: r for r in rows if r.size == size}
-        full, alone, hugo_row = of.get("full build"), of.get("Pagefind alone, one run"), of.get("Hugo, minimal site")
+        full, these = of.get("full build"), paired.get(size, {})
         if full is None:
             continue
-        searching = full.stages.get("search", 0.0) + full.stages.get("offline search", 0.0)
         lines.append(f"- {size:,}: stages of the full build: " + ", ".join(f"{k} {v:.2f}s" for k, v in full.stages.items()))
-        if alone:
-            lines.append(f"- {size:,}: full build ÷ Pagefind alone = {full.seconds / alone.seconds:.2f} (target ≤ 1.25)")
-        if hugo_row:
-            rest = full.seconds - searching
-            lines.append(f"- {size:,}: full build without its search stages ({rest:.2f}s) ÷ Hugo = "
-                         f"{rest / hugo_row.seconds:.2f} (target ≤ 1)")
+        if "full ÷ Pagefind" in these:
+            lines.append(f"- {size:,}: full build ÷ Pagefind alone = {these['full ÷ Pagefind']:.2f} (target ≤ 1.25)")
+        if "rest ÷ Hugo" in these:
+            lines.append(f"- {size:,}: full build without its search stages ÷ Hugo = {these['rest ÷ Hugo']:.2f}; "
+                         f"full build --no-search ÷ Hugo = {these['no-search ÷ Hugo']:.2f} (target ≤ 1)")
         changed = of.get("rebuild, one changed --no-search")
         if changed:
             lines.append(f"- {size:,}: rebuild after one change, no search: {changed.seconds:.2f}s (target < 1 s)")
@@ -327,7 +370,7 @@ def ratios(rows: list[Row]) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
-    parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default: 3 up to 10,000, else 1)")
+    parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default: 5 up to 10,000, else 1)")
     parser.add_argument("--work", type=Path, default=PROJECT / "bench" / "out")
     parser.add_argument("--no-hugo", action="store_true")
     parser.add_argument("--alone-up-to", type=int, default=20_000, metavar="N",
@@ -339,21 +382,19 @@ def main() -> int:
         return 1
     args.work.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
+    paired: dict[int, dict[str, float]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
-        repeat = args.repeat or (3 if size <= 10_000 else 1)
+        repeat = args.repeat or (5 if size <= 10_000 else 1)
         print(f"… {size:,} articles, {repeat} run(s) each", file=sys.stderr, flush=True)
-        rows += our_builds(args.work, size, repeat)
-        if size <= args.alone_up_to:
-            rows.append(pagefind_alone(args.work, size, repeat))
-        if not args.no_hugo:
-            hugo_row = hugo(args.work, size, repeat)
-            if hugo_row:
-                rows.append(hugo_row)
+        compared = full_builds(args.work, size, repeat, alone=size <= args.alone_up_to, with_hugo=not args.no_hugo)
+        rows += compared.rows + rebuilds(args.work, size, repeat)
+        paired[size] = compared.ratios
     header = f"{datetime.date.today().isoformat()}, {machine()}"
-    report = "\n".join([header, "", table(rows), "", *ratios(rows)])
+    report = "\n".join([header, "", table(rows), "", *ratios(rows, paired)])
     print(report)
     (args.work / "results.json").write_text(
-        json.dumps({"machine": header, "rows": [asdict(r) for r in rows]}, indent=1) + "\n", encoding="utf-8")
+        json.dumps({"machine": header, "rows": [asdict(r) for r in rows], "ratios": paired}, indent=1) + "\n",
+        encoding="utf-8")
     return 0
 
 
