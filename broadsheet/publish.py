@@ -112,6 +112,15 @@ def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
     return feed.atom_str(pretty=True, encoding="UTF-8").decode("utf-8")
 
 
+def _fragments_at(url: str, html: str) -> str:
+    """`html` with its links within the page (the ¶ links to #p1…, a Markdown
+    link to #p3) pointing into the page at `url`.  JSON Feed has no xml:base,
+    and readers resolve a bare "#p1" against the feed, or not at all.  Text is
+    escaped and raw HTML is off, so ' href="#' comes only from links made by
+    the renderer."""
+    return html.replace(' href="#', f' href="{url}#')
+
+
 def json_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
     """A JSON Feed 1.1 of the same articles as the Atom feed."""
     items = []
@@ -122,7 +131,7 @@ def json_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
             "id": url,
             "url": url,
             "title": article.title,
-            "content_html": str(body_html(article)),
+            "content_html": _fragments_at(url, str(body_html(article))),
             "summary": article.excerpt,
             "date_published": timestamp(article.date).isoformat(),
             "language": article.language,

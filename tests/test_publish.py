@@ -62,6 +62,21 @@ def test_atom_body_links_resolve_to_the_article_page(corpus, build_site):
     assert f'href="{entry.id}#p1"' in entry.content[0].value
 
 
+def test_json_feed_body_links_point_into_the_article_page(corpus, build_site):
+    source = corpus({
+        "linked.md": md("Linked", "2024-03-02", "First.\n\nSee [the first paragraph](#p1) and [the site](https://example.com/)."),
+        "quoted.txt": txt("2024-03-01", 'Text that says href="#p9" in quotes.\n\nSecond paragraph.'),
+    })
+    _, out = build_site(source, base_url=BASE)
+    linked, quoted = json.loads((out / "feed.json").read_text(encoding="utf-8"))["items"]
+    assert ' href="#' not in linked["content_html"] + quoted["content_html"]
+    assert f'<a href="{linked["url"]}#p1">the first paragraph</a>' in linked["content_html"]
+    assert f'href="{linked["url"]}#p2"' in linked["content_html"]  # the ¶ link of the second paragraph
+    assert '<a href="https://example.com/">' in linked["content_html"]
+    # An article's own text stays text, escaped, and is not taken for a link.
+    assert "href=&#34;#p9&#34;" in quoted["content_html"] and f'href="{quoted["url"]}#p2"' in quoted["content_html"]
+
+
 def test_json_feed_has_the_same_articles_with_content_and_authors(corpus, build_site):
     source = corpus({
         **small_corpus(52),
@@ -79,7 +94,8 @@ def test_json_feed_has_the_same_articles_with_content_and_authors(corpus, build_
     for item in items:
         assert item["url"] == item["id"] and item["title"] and item["summary"]
         page = out / item["url"].removeprefix(BASE) / "index.html"
-        assert item["content_html"] == article_body(page)
+        # The page's body, its links within the page made absolute (JSON Feed has no base address).
+        assert item["content_html"] == article_body(page).replace(' href="#', f' href="{item["url"]}#')
         assert datetime.datetime.fromisoformat(item["date_published"]).tzinfo is not None
     signed, hebrew = items[0], items[1]
     assert signed["authors"] == [{"name": "Ann Writer"}] and signed["tags"] == ["x", "y"]
