@@ -3,12 +3,15 @@ the year filter, the sort order, and the highlight on the article opened."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import string
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
+
+from broadsheet.render import long_date
 
 from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, SUB_PATH, BuiltSite, Tab
 
@@ -29,6 +32,11 @@ def result_dates(page: Page) -> Locator:
     return page.locator(f"{RESULT} [data-pagefind-ui-meta='date']")
 
 
+def shown_date(iso: str) -> str:
+    """A date as the article pages show it ("11 November 2023")."""
+    return long_date(datetime.date.fromisoformat(iso))
+
+
 def test_a_word_of_one_article_finds_it_with_title_date_and_excerpt(tab: Tab, news: BuiltSite, news_url: str):
     page = tab.page
     story = STORIES[2]
@@ -38,7 +46,7 @@ def test_a_word_of_one_article_finds_it_with_title_date_and_excerpt(tab: Tab, ne
     results = page.locator(RESULT)
     expect(results).to_have_count(1)
     expect(results.locator(".pagefind-ui__result-link")).to_have_text(article.title)
-    expect(result_dates(page)).to_contain_text(article.date)
+    expect(result_dates(page)).to_have_text(f"Date: {shown_date(article.date)}")
     excerpt = results.locator(".pagefind-ui__result-excerpt")
     expect(excerpt.locator("mark").first).to_have_text(the_word(story.word))
 
@@ -90,7 +98,7 @@ def test_the_year_filter_narrows_the_results(tab: Tab, news: BuiltSite, news_url
     page.get_by_role("checkbox", name="2023").check()
     expect(page.locator(RESULT)).to_have_count(len(in_2023))
     shown = sorted(text.removeprefix("Date:").strip() for text in result_dates(page).all_inner_texts())
-    assert shown == in_2023
+    assert shown == sorted(map(shown_date, in_2023))
     assert tab.errors == []
 
 
@@ -104,7 +112,7 @@ def test_the_order_select_sorts_by_date(tab: Tab, news: BuiltSite, news_url: str
     for choice, expected in (("desc", list(reversed(dates))), ("asc", dates)):
         order.select_option(choice)
         page.wait_for_url(lambda url, choice=choice: parse_qs(urlsplit(url).query).get("order") == [choice])
-        expect(result_dates(page)).to_have_text([f"Date: {d}" for d in expected])
+        expect(result_dates(page)).to_have_text([f"Date: {shown_date(d)}" for d in expected])
         # The query and the order survive the change: the address holds both.
         expect(page.locator(QUERY_BOX)).to_have_value(HARBOUR)
         expect(order).to_have_value(choice)
