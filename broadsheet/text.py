@@ -187,11 +187,31 @@ _SCRIPTS = {
 }
 
 
+# The languages other than the one the script is named after that are written
+# in it, as far as a guess from the script can tell: a Persian or Urdu site
+# keeps its language for text in Arabic script, a Yiddish one for Hebrew script,
+# a Japanese or Korean one for Chinese characters (kanji, hanja).
+_WRITTEN_LIKE = {
+    "he": {"yi", "lad"},
+    "ar": {"fa", "ur", "ps", "ckb", "sd", "ug", "ku"},
+    "zh": {"ja", "ko", "yue"},
+}
+
+
 def guess_language(text: str, default: str) -> str:
     """A language code from the script of the text's opening, else `default`.
 
     Plain-text articles carry no language; the script is a safe enough signal
-    for the `lang` attribute (fonts, hyphenation, screen readers)."""
+    for the `lang` attribute (fonts, hyphenation, screen readers).  Text in the
+    script of `default` keeps `default` ("pt-BR", "zh-TW", "fa")."""
+    guessed = _language_of_script(text, default)
+    primary = default.split("-")[0].lower()
+    if guessed == primary or primary in _WRITTEN_LIKE.get(guessed, ()):
+        return default
+    return guessed
+
+
+def _language_of_script(text: str, default: str) -> str:
     sample = text[:400]
     if sample.isascii():
         return default  # every script below is outside ASCII

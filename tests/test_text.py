@@ -83,3 +83,23 @@ def test_counts_and_reading_time():
 def test_direction_and_language_from_script(text, direction, language):
     assert text_direction(text) == direction
     assert guess_language(text, "en") == language
+
+
+@pytest.mark.parametrize(
+    ("text", "site", "language"),
+    [
+        ("این یک مقاله است", "fa", "fa"),  # Persian, in Arabic script
+        ("دا یو مقاله ده", "ps", "ps"),
+        ("مرحبا بالعالم", "ar-EG", "ar-EG"),
+        ("מיר האָבן געזען", "yi", "yi"),  # Yiddish, in Hebrew script
+        ("东京举行了会议", "zh-TW", "zh-TW"),
+        ("東京會議", "ja", "ja"),  # kanji alone
+        ("韓國 政府", "ko", "ko"),  # hanja alone
+        ("שלום עולם", "fa", "he"),  # another script than the site's: guessed
+        ("مرحبا بالعالم", "yi", "ar"),
+        ("東京で会議", "zh", "ja"),
+        ("Hello world", "fa", "fa"),
+    ],
+)
+def test_text_in_the_script_of_the_site_language_keeps_it(text, site, language):
+    assert guess_language(text, site) == language
