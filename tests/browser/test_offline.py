@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 from playwright.sync_api import Page, expect
 
 from .conftest import HARBOUR, HARBOUR_STORIES, PER_PAGE, BuiltSite, Tab
+from .test_search import shown_date
 
 
 def missing_targets(page: Page) -> list[str]:
@@ -76,5 +77,12 @@ def test_the_search_page_from_disk_searches_the_offline_index(tab: Tab, news: Bu
     results = page.locator(".search-results h2 a")
     results.first.wait_for()
     assert results.count() == len(HARBOUR_STORIES)
+    # Each result's date is written as the article pages write it.
+    dates = {a.title: shown_date(a.date) for a in news.articles if a.id in HARBOUR_STORIES}
+    teasers = page.locator(".search-results .teaser").all()
+    assert len(teasers) == len(HARBOUR_STORIES)
+    for teaser in teasers:
+        title = teaser.locator("h2 a").inner_text()
+        expect(teaser.locator("time")).to_have_text(dates[title])
     assert missing_targets(page) == []
     assert tab.errors == []
