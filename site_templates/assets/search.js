@@ -67,16 +67,6 @@
     return term.replace(/(^|\s)\p{M}+/gu, "$1");
   }
 
-  // Pagefind shows each metadata value as stored: the date, kept as 2023-11-11
-  // for the filters and the order, is shown as the article pages show it.
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December"];
-  function readableDate(result) {
-    var day = /^(\d{4})-(\d{2})-(\d{2})$/.exec((result.meta && result.meta.date) || "");
-    if (day) result.meta.date = Number(day[3]) + " " + MONTHS[Number(day[2]) - 1] + " " + day[1];
-    return result;
-  }
-
   function start(list) {
     var options = {
       element: "#search",
@@ -88,8 +78,7 @@
       highlightParam: "highlight",
       openFilters: ["year"],
       translations: { placeholder: "Search the archive" },
-      processTerm: withoutLoneMarks,
-      processResult: readableDate
+      processTerm: withoutLoneMarks
     };
     if (order) options.sort = { date: order };
     var others = merged(list);
