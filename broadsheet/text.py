@@ -204,20 +204,21 @@ def guess_language(text: str, default: str) -> str:
     Plain-text articles carry no language; the script is a safe enough signal
     for the `lang` attribute (fonts, hyphenation, screen readers).  Text in the
     script of `default` keeps `default` ("pt-BR", "zh-TW", "fa")."""
-    guessed = _language_of_script(text, default)
+    guessed = _language_of_script(text)
     primary = default.split("-")[0].lower()
-    if guessed == primary or primary in _WRITTEN_LIKE.get(guessed, ()):
+    if guessed is None or guessed == primary or primary in _WRITTEN_LIKE.get(guessed, ()):
         return default
     return guessed
 
 
-def _language_of_script(text: str, default: str) -> str:
+def _language_of_script(text: str) -> str | None:
+    """The language a script is named after, when most of the text's opening is in it."""
     sample = text[:400]
     if sample.isascii():
-        return default  # every script below is outside ASCII
+        return None  # every script below is outside ASCII
     letters = sum(1 for c in sample if c.isalpha())
     if not letters:
-        return default
+        return None
     share = {name: len(pattern.findall(sample)) for name, pattern in _SCRIPTS.items()}
     cjk = share["kana"] + share["hangul"] + share["han"]
     if cjk * 2 > letters:
@@ -227,4 +228,4 @@ def _language_of_script(text: str, default: str) -> str:
     for name in ("he", "ar", "el"):
         if share[name] * 2 > letters:
             return name
-    return default
+    return None
