@@ -257,20 +257,18 @@ def full_builds(work: Path, count: int, repeat: int, *, alone: bool, with_hugo: 
             ratios.setdefault("rest ÷ Hugo", []).append(rest / this["Hugo, minimal site"].seconds)
             ratios.setdefault("no-search ÷ Hugo", []).append(
                 this["full build --no-search"].seconds / this["Hugo, minimal site"].seconds)
+    folders = {  # the output and the search index of each
+        "full build": (out[True], (out[True] / "pagefind", out[True] / "search/offline")),
+        "full build --no-search": (out[False], ()),
+        "Pagefind alone, one run": (None, (work / "runs" / f"pagefind-{count}" / "pagefind_alone",)),
+        "Hugo, minimal site": (hugo.site / "public" if hugo is not None else None, ()),
+    }
     rows = []
     for what, made in runs.items():
         best = median_run(made)
-        output = index = None
-        if what.startswith("full build"):
-            search = what == "full build"
-            output = size_mb(out[search])
-            index = (size_mb(out[True] / "pagefind") + size_mb(out[True] / "search/offline")) if search else None
-        elif what.startswith("Pagefind"):
-            index = size_mb(work / "runs" / f"pagefind-{count}" / "pagefind_alone")
-        else:
-            assert hugo is not None
-            output = size_mb(hugo.site / "public")
-        rows.append(Row(count, what, best.seconds, best.peak_mb, output, index, best.rendered, best.stages))
+        output, index = folders[what]
+        rows.append(Row(count, what, best.seconds, best.peak_mb, size_mb(output) if output else None,
+                        sum(map(size_mb, index)) if index else None, best.rendered, best.stages))
     return Compared(rows, {name: statistics.median(values) for name, values in ratios.items()})
 
 
