@@ -50,6 +50,7 @@ Documents are numbered in the site's order, newest first.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -123,7 +124,39 @@ def is_cjk(character: str) -> bool:
     return character >= "\u1100" and _CJK_CHAR.match(character) is not None
 
 
+# ASCII letters folded to lower case, digits kept, every other byte a space.
+_ASCII_FOLD = bytes(
+    byte + 32 if 65 <= byte <= 90 else byte if 48 <= byte <= 57 or 97 <= byte <= 122 else 32 for byte in range(256)
+)
+
+
+@functools.cache
+def _separates(character: str) -> bool:
+    """True for a character that parts words, whatever surrounds it: something
+    of it is left once normalised (a mark alone vanishes, joining its
+    neighbours), and no letter, mark or digit."""
+    normal = normalise(character)
+    return normal != "" and _WORD.search(normal) is None
+
+
+def _plain_runs(text: str) -> list[str] | None:
+    """The runs of a text of ASCII and characters that separate words (curly
+    quotes, dashes, no-break spaces), found bytewise: most news in English, in
+    a fifth of the time that the Unicode rules take.  None for any other text."""
+    if not text.isascii() and not all(_separates(c) for c in set(text) if c > "\x7f"):
+        return None
+    # Each separating character becomes "?", which the table makes a space.
+    return text.encode("ascii", "replace").translate(_ASCII_FOLD).decode("ascii").split()
+
+
 def _runs(text: str) -> tuple[list[str], bool]:
+    plain = _plain_runs(text)
+    if plain is not None:
+        return plain, False
+    return _unicode_runs(text)
+
+
+def _unicode_runs(text: str) -> tuple[list[str], bool]:
     normal = normalise(text)
     runs = _WORD.findall(normal)
     if _CJK_CHAR.search(normal) is None:  # most texts: decided once, not word by word

@@ -269,3 +269,33 @@ def test_offline_index_is_smaller_than_half_of_pagefind(corpus, build_site):
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
     assert size(out / oi.FOLDER) * 2 <= size(out / "pagefind")
+
+
+# Bytewise runs: the same words as the Unicode rules, for the texts they take.
+SEPARATORS_AND_NOT = "’‘“”—–…\u00a0\u2028·«»€™№½éßﬁ´゛Ａא中\u0301"
+
+
+@given(st.text(alphabet=st.sampled_from(" \n\t.,'-_?!/AZaz09" + SEPARATORS_AND_NOT)))
+def test_bytewise_runs_are_the_unicode_runs(text):
+    plain = oi._plain_runs(text)
+    if plain is not None:
+        assert plain == oi._unicode_runs(text)[0]
+
+
+@given(st.text())
+def test_bytewise_runs_are_the_unicode_runs_for_any_text(text):
+    plain = oi._plain_runs(text)
+    if plain is not None:
+        assert plain == oi._unicode_runs(text)[0]
+
+
+@pytest.mark.parametrize(("text", "bytewise"), [
+    ("The U.S.-led talks, 2023", True),
+    ("Officials’ “talks” — in Geneva… 10\u00a0km", True),  # punctuation of English news
+    ("Café talks", False),  # a letter outside ASCII
+    ("Brand™ names", False),  # a symbol whose compatibility form is letters
+    ("ﬁnance", False),
+])
+def test_which_texts_are_cut_bytewise(text, bytewise):
+    assert (oi._plain_runs(text) is not None) is bytewise
+    assert oi.words(text) == oi._unicode_runs(text)[0]
