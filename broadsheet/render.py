@@ -8,21 +8,24 @@ with raw HTML disabled.
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import jinja2
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup, escape
 
 from .config import Config
 from .records import Article
 from .site import MONTH_NAMES, Entry, Listing, Site, YearArchive
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 
 class TemplateProblem(Exception):
@@ -46,7 +49,12 @@ def paragraph_anchor(number: int) -> Markup:
     )
 
 
+@functools.cache
 def _markdown() -> MarkdownIt:
+    """The Markdown renderer, made on first use: most corpora are plain text."""
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
 
     def number_paragraphs(state: Any) -> None:
@@ -65,13 +73,10 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-_MARKDOWN = _markdown()
-
-
 def body_html(article: Article) -> Markup:
     """The article body, each top-level paragraph with an id (p1, p2…) and a self-link."""
     if article.format == "md":
-        return Markup(_MARKDOWN.render(article.markdown))
+        return Markup(_markdown().render(article.markdown))
     # An f-string over escape() gives the same bytes as Markup.format, many times faster.
     return Markup("\n".join(
         f'<p id="p{n}">{escape(text)}{paragraph_anchor(n)}</p>'
@@ -131,16 +136,16 @@ class ReadsNoted(Mapping[str, Any]):
 
 
 class Renderer:
-    def __init__(self, config: Config, site: Site) -> None:
+    def __init__(self, config: Config, site: Site, *, compiled: Path | None = None) -> None:
+        """`compiled`: a folder where compiled templates are kept from one build
+        to the next (each under the digest of its source), if it can be made."""
         self.config = config
         self.site = site
         self.env = jinja2.Environment(
             loader=_Loader([str(d) for d in config.template_dirs]),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
             undefined=jinja2.StrictUndefined,
+            bytecode_cache=_bytecode_cache(compiled),
+            **_OPTIONS,
         )
         self._site = ReadsNoted(site_globals(config, site))
         self.env.globals.update(site=self._site, month_name=_month_name)
@@ -239,6 +244,22 @@ def _one_line(error: Exception) -> str:
     else:
         message = f"{type(error).__name__}: {error}"
     return (message.strip().splitlines() or [type(error).__name__])[0]
+
+
+_OPTIONS = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    # Jinja checks a compiled template against its source only: the options and
+    # the version of Jinja that compiled it name the folder.
+    folder /= hashlib.sha256(repr((jinja2.__version__, sorted(_OPTIONS.items()))).encode()).hexdigest()[:16]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # templates are compiled every build, as without it
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 class _Loader(jinja2.FileSystemLoader):

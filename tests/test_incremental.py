@@ -139,11 +139,20 @@ def test_a_changed_template_renders_every_page_again(site, tmp_path):
     shutil.copy(DEFAULT_TEMPLATES / "article.html", templates / "article.html")
     first, out = site(templates=templates)
     assert site(templates=templates)[0].rendered == 0
+    assert list((cache.folder_for(out) / "templates").rglob("*.cache")), "compiled templates are kept"
     text = (templates / "article.html").read_text(encoding="utf-8")
     (templates / "article.html").write_text(text.replace("</article>", "<p>Printed edition</p></article>", 1), encoding="utf-8")
     result, _ = site(templates=templates)
     assert result.rendered == result.pages == first.pages
     assert "Printed edition" in page_of(out, "000a0001").read_text(encoding="utf-8")
+
+
+def test_a_folder_for_compiled_templates_that_cannot_be_made_is_done_without(site, tmp_path):
+    cache.folder_for(tmp_path / "site").mkdir()
+    (cache.folder_for(tmp_path / "site") / "templates").write_text("not a folder", encoding="utf-8")
+    first, out = site()
+    assert first.pages > 40 and first.problems == []
+    assert_same_as_full_build(site, out)
 
 
 def test_a_changed_setting_renders_every_page_again(site):
@@ -171,6 +180,22 @@ def test_the_build_key_changes_with_the_code_the_templates_and_the_settings(tmp_
     # Settings that change how a build runs, not what it makes, keep the cache.
     quiet = validate(Config(source=tmp_path, out=tmp_path / "site", quiet=True, jobs=1, strict=True))
     assert cache.build_key(quiet) == cache.build_key(config)
+
+
+def test_the_build_key_has_each_library_s_installed_version(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    expected = []
+    for name in cache._LIBRARIES:
+        try:
+            expected.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            expected.append(f"{name} absent")
+    assert cache._library_versions() == expected
+    # A library installed otherwise than as a wheel is still found.
+    monkeypatch.setattr(cache.sys, "path", [str(tmp_path)])
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: f"{name}-asked")
+    assert cache._library_versions() == [f"{name} {name}-asked" for name in cache._LIBRARIES]
 
 
 def test_a_page_edited_by_hand_is_rendered_again(site):
