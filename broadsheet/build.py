@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
-from . import check, load, offline_index, parallel, publish, redirects, search
+from . import check, load, parallel, publish, redirects, search
 from .cache import ArticleRecord, BundleRecord, Cache, Fingerprints, PageRecord
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
@@ -248,7 +248,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     clear_leftovers(config.out)
     staging = Staging(config.out)
     try:
-        renderer = Renderer(config, site)
+        renderer = Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates")
         with _stage(result, "render"):
             pages = render_pages(config, site, renderer, staging, corpus.digests, cache, progress,
                                  link_kept=not result.in_place)
@@ -461,6 +461,8 @@ class OfflinePlan:
         return dict(parallel.each(lambda i: self._make(i, 1), len(self.todo), jobs=jobs))
 
     def _make(self, i: int, jobs: int) -> tuple[str, BundleRecord]:
+        from . import offline_index
+
         name, key, entries = self.todo[i]
         documents = offline_index.documents(entries)
         counted = parallel.count_terms(documents, jobs=jobs)
@@ -502,6 +504,8 @@ def plan_offline_search(
             plan.todo.append((OFFLINE_PREFIX + name, key, entries))
     if bodies is not None:
         bodies.fetch(e.article for _, _, entries in plan.todo for e in entries)
+    from . import offline_index  # here: a build without search does without it
+
     staging.write_text(*offline_index.shards_file([(name, len(entries)) for name, entries in entries_of.items()]))
     return plan
 

@@ -15,12 +15,13 @@ import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING, Any
 
 from . import text as textlib
 from .records import Article, Problem
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".markdown")
 UNTITLED = "Untitled"
@@ -432,7 +433,12 @@ def _parse_txt(text: str, rel: str, ident: str, language: str, problems: list[Pr
     )
 
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The Markdown parser, made on first use: most corpora are plain text."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False})
 
 
 @functools.cache
@@ -462,7 +468,7 @@ def _front_matter() -> tuple[Callable[[str], Any], tuple[type[Exception], ...]]:
 def markdown_plain_text(markdown: str) -> str:
     """The readable text of a Markdown body, blocks separated by blank lines."""
     blocks: list[str] = []
-    for token in _MARKDOWN.parse(markdown):
+    for token in _markdown().parse(markdown):
         if token.type == "inline":
             blocks.append(textlib.normalise_space("".join(_inline_text(token))))
         elif token.type in ("fence", "code_block"):

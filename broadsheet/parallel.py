@@ -11,21 +11,25 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from . import load, offline_index, write
+from . import load, write
 from .render import Rendered, Renderer, file_for
 from .site import Site
+
+if TYPE_CHECKING:
+    import multiprocessing.process
+    from concurrent.futures import Executor
+    from multiprocessing.connection import Connection
+
+    from .offline_index import SearchDocument
 
 LOAD_CHUNK = 200
 RENDER_CHUNK = 100
@@ -40,6 +44,10 @@ def default_jobs() -> int:
 
 @contextmanager
 def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
+    # Imported here: a rebuild that changes a few pages does without them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     if jobs <= 1 or work <= chunk or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
@@ -197,16 +205,18 @@ def render_all(
 
 
 # What forked workers that count search terms inherit.
-_documents: Sequence[offline_index.SearchDocument] | None = None
+_documents: Sequence[SearchDocument] | None = None
 
 
 def _count_range(start: int, stop: int) -> list[tuple[Counter[str], Counter[str]]]:
+    from .offline_index import term_counts
+
     assert _documents is not None
-    return [offline_index.term_counts(doc) for doc in _documents[start:stop]]
+    return [term_counts(doc) for doc in _documents[start:stop]]
 
 
 def count_terms(
-    docs: Sequence[offline_index.SearchDocument], *, jobs: int
+    docs: Sequence[SearchDocument], *, jobs: int
 ) -> Iterator[tuple[Counter[str], Counter[str]]]:
     """The counted terms of each document's title and body, in order."""
     global _documents
@@ -246,6 +256,8 @@ class Beside(Generic[T]):
     available, the work runs in this process when joined."""
 
     def __init__(self, work: Callable[[], T]) -> None:
+        import multiprocessing
+
         self._work = work
         self._process: multiprocessing.process.BaseProcess | None = None
         if "fork" not in multiprocessing.get_all_start_methods():

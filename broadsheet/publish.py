@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
-from xml.sax.saxutils import escape
 
 from .render import body_html
 from .site import Entry, Site
@@ -189,7 +188,8 @@ def _encoded(url: str) -> str:
 
 
 def _loc(url: str) -> str:
-    return escape(_encoded(url))
+    # xml.sax.saxutils.escape, without the import of urllib.request that it brings
+    return _encoded(url).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _xml_document(root: str, rows: Iterator[str]) -> str:
