@@ -20,9 +20,16 @@ set sizes, so that pages forked workers share with the build count once):
 The full builds, Pagefind alone and Hugo take turns, once per repeat, and each
 ratio is the median of the ratios of runs made one after the other: this
 machine's speed drifts over minutes (its disk is virtual).  Before each timed
-command, pending writes are flushed to disk (sync).  It prints a Markdown table
-(medians of --repeat runs), the seconds of each stage of the full build, and
-the ratios the project aims at; all figures go to
+command, pending writes are flushed to disk (sync).  Nothing is deleted while
+the figures are taken: the folders of earlier runs are moved into WORK/trash/,
+which is emptied at the end.  On an ext4 file system without a journal, as this
+machine's is, the kernel will not reuse an inode freed in the last minute (six
+minutes while its table block is not yet written), and looks past each such
+inode every time a file is created: a build right after a big folder was
+removed spends most of its time there, whichever program it is.
+
+It prints a Markdown table (medians of --repeat runs), the seconds of each
+stage of the full build, and the ratios the project aims at; all figures go to
 WORK/results.json too.  Everything is written below WORK (default bench/out/,
 which git ignores).
 """
@@ -132,6 +139,25 @@ def measure(command: list[str], cwd: Path = PROJECT) -> tuple[float, float, str]
 BASE_URL = "https://example.org/news/"
 
 
+def discard(work: Path, folder: Path) -> None:
+    """Moves `folder` out of the way, into WORK/trash/ (see the module's notes)."""
+    if folder.exists():
+        trash = work / "trash"
+        trash.mkdir(exist_ok=True)
+        folder.rename(trash / f"{len(os.listdir(trash))}-{folder.name}")
+
+
+def empty_trash(work: Path, *, then_wait: bool) -> None:
+    trash = work / "trash"
+    if not trash.exists():
+        return
+    shutil.rmtree(trash)
+    if then_wait:  # until the freed inodes are reusable: one minute once written
+        print("… waiting a minute after removing the folders of an earlier run", file=sys.stderr, flush=True)
+        os.sync()
+        time.sleep(65)
+
+
 def build(source: Path, out: Path, *extra: str) -> Run:
     # With a base address, as a site that is published: feeds, sitemap and robots.txt too.
     seconds, peak, err = measure([sys.executable, "build.py", "--source", str(source), "--out", str(out),
@@ -167,7 +193,7 @@ def median_run(runs: list[Run]) -> Run:
 def fresh(work: Path, name: str) -> Path:
     """An empty parent folder: no site and no build cache beside it."""
     parent = work / "runs" / name
-    shutil.rmtree(parent, ignore_errors=True)
+    discard(work, parent)
     parent.mkdir(parents=True)
     return parent / "site"
 
@@ -190,6 +216,7 @@ def add_one(source: Path, nth: int) -> None:
 class Hugo:
     binary: str
     site: Path
+    work: Path
 
     @classmethod
     def prepare(cls, work: Path, count: int) -> Hugo | None:
@@ -197,17 +224,17 @@ class Hugo:
         if binary is None:
             return None
         site = work / "runs" / f"hugo-{count}"
-        shutil.rmtree(site, ignore_errors=True)
+        discard(work, site)
         (site / "layouts" / "_default").mkdir(parents=True)
         (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
         (site / "layouts" / "_default" / "single.html").write_text(HUGO_SINGLE, encoding="utf-8")
         (site / "layouts" / "_default" / "list.html").write_text(HUGO_LIST, encoding="utf-8")
         (site / "layouts" / "index.html").write_text(HUGO_LIST, encoding="utf-8")
         shutil.copytree(corpus(work, count, "md"), site / "content" / "posts")
-        return cls(binary, site)
+        return cls(binary, site, work)
 
     def run(self) -> Run:
-        shutil.rmtree(self.site / "public", ignore_errors=True)
+        discard(self.work, self.site / "public")
         seconds, peak, _ = measure([self.binary, "--quiet", "--destination", "public"], cwd=self.site)
         return Run(seconds, peak)
 
@@ -217,7 +244,7 @@ def pagefind_alone(work: Path, site: Path, count: int) -> Run:
     import pagefind_bin
 
     copy = work / "runs" / f"pagefind-{count}"
-    shutil.rmtree(copy, ignore_errors=True)
+    discard(work, copy)
     shutil.copytree(site, copy, ignore=shutil.ignore_patterns("pagefind", "offline"))
     seconds, peak, _ = measure([str(pagefind_bin.get_executable()), "--site", str(copy),
                                 "--output-subdir", "pagefind_alone", "--silent"])
@@ -280,7 +307,7 @@ def rebuilds(work: Path, count: int, repeat: int) -> list[Row]:
         label = "" if search else " --no-search"
         out = work / "runs" / f"full-{count}-{search}" / "site"
         copy = work / "runs" / f"corpus-{count}-{search}"
-        shutil.rmtree(copy, ignore_errors=True)
+        discard(work, copy)
         shutil.copytree(source, copy)
         past = time.time() - 3600  # files of a real corpus were written a while ago
         for path in copy.iterdir():
@@ -379,6 +406,11 @@ def main() -> int:
         print(f"error: {MAKE_CORPUS} not found", file=sys.stderr)
         return 1
     args.work.mkdir(parents=True, exist_ok=True)
+    # As pip does when it installs a package: each build then reads the package's
+    # compiled modules, even where Python is told not to write them
+    # (PYTHONDONTWRITEBYTECODE), instead of compiling them again every run.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(PROJECT / "broadsheet")], check=True)
+    empty_trash(args.work, then_wait=True)  # left by a run that was stopped
     rows: list[Row] = []
     paired: dict[int, dict[str, float]] = {}
     for size in (int(s) for s in args.sizes.split(",")):
@@ -393,6 +425,7 @@ def main() -> int:
     (args.work / "results.json").write_text(
         json.dumps({"machine": header, "rows": [asdict(r) for r in rows], "ratios": paired}, indent=1) + "\n",
         encoding="utf-8")
+    empty_trash(args.work, then_wait=False)
     return 0
 
 
