@@ -55,12 +55,34 @@ def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
     # collect their own garbage, but never scan the records they inherit,
     # which would copy every page of memory they sit in.
     gc.freeze()
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_start_worker, initargs=(os.getpid(),))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         gc.unfreeze()
+
+
+def _start_worker(parent: int) -> None:
+    gc.enable()
+    die_with(parent)
+
+
+def die_with(parent: int) -> None:
+    """Have this forked process killed when `parent`, the build, dies: else a
+    build killed by the user or by the out-of-memory killer leaves its workers
+    waiting forever for work (Linux; elsewhere they stay until their work is
+    done or they find the build gone)."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the build died before that was set
+        os._exit(1)
 
 
 def _in_ranges(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int) -> Iterator[list[T]]:
@@ -267,7 +289,7 @@ class Beside(Generic[T]):
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # else the child would write what this process has buffered again
         # Not a daemon: the work may fork workers of its own.
-        self._process = context.Process(target=_run_beside, args=(work, sending), name="beside")
+        self._process = context.Process(target=_run_beside, args=(work, sending, os.getpid()), name="beside")
         self._process.start()
         sending.close()
 
@@ -291,7 +313,8 @@ class Beside(Generic[T]):
             self._process.join()
 
 
-def _run_beside(work: Callable[[], T], sending: Connection) -> None:
+def _run_beside(work: Callable[[], T], sending: Connection, parent: int) -> None:
+    die_with(parent)
     try:
         result: tuple[bool, object] = (True, work())
     except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it

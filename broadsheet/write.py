@@ -46,11 +46,32 @@ def output_lock(out: Path) -> Iterator[None]:
         yield
         return
     descriptor = os.open(parent, os.O_RDONLY)
+    _locks_held.add(descriptor)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
     finally:
+        _locks_held.discard(descriptor)
         os.close(descriptor)  # closing releases the lock
+
+
+# A forked worker gets a copy of each descriptor, and the lock is released only
+# once every copy is closed: a worker that outlived its build would hold the
+# lock, and the next build would wait for it forever.  Workers close theirs.
+_locks_held: set[int] = set()
+
+
+def _close_locks_in_child() -> None:
+    for descriptor in _locks_held:
+        try:
+            os.close(descriptor)
+        except OSError:
+            pass
+    _locks_held.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_locks_in_child)
 
 
 def check_output(

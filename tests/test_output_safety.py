@@ -205,6 +205,70 @@ def test_interrupt_between_the_two_renames_puts_the_old_site_back(corpus, build_
     assert leftovers(tmp_path) == []
 
 
+def processes_naming(folder: Path) -> list[int]:
+    """The processes whose command line names `folder` (a build and its forked workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(folder).encode() in (entry / "cmdline").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_process_forked_while_the_output_is_locked_does_not_hold_the_lock(tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "site"
+    reading, writing = os.pipe()
+    with write.output_lock(out):
+        child = os.fork()
+        if child == 0:  # a worker that outlives its build
+            os.write(writing, b"forked")
+            time.sleep(5)
+            os._exit(0)
+        os.read(reading, 6)
+    os.close(reading)
+    os.close(writing)
+    try:
+        other = os.open(tmp_path, os.O_RDONLY)
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises BlockingIOError if still held
+        finally:
+            os.close(other)
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+
+
+SLOW_WORKERS = """
+import sys, time
+from broadsheet import parallel
+def slow(start, stop):
+    time.sleep(60)
+    return []
+list(parallel._in_ranges(slow, 4, chunk=1, jobs=2))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are tied to their build on Linux")
+def test_the_workers_of_a_killed_build_die_with_it(tmp_path):
+    marker = str(tmp_path / "marker")  # names the build and its forked workers
+    build = subprocess.Popen([sys.executable, "-c", SLOW_WORKERS, marker], cwd=PROJECT)
+    try:
+        deadline = time.monotonic() + 30
+        while len(processes_naming(Path(marker))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(processes_naming(Path(marker))) == 3  # the build and two workers
+    finally:
+        build.kill()
+        build.wait()
+    deadline = time.monotonic() + 10
+    while processes_naming(Path(marker)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_naming(Path(marker)) == []
+
+
 def wait_until_rendering(parent: Path, process: subprocess.Popen, first_page: str) -> Path | None:
     """The staging folder of `process` once it holds `first_page`, and before it
     holds 404.html (the last page rendered); None if the moment was missed."""
