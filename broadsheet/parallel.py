@@ -72,8 +72,7 @@ def _start_worker(parent: int) -> None:
 def die_with(parent: int) -> None:
     """Have this forked process killed when `parent`, the build, dies: else a
     build killed by the user or by the out-of-memory killer leaves its workers
-    waiting forever for work (Linux; elsewhere they stay until their work is
-    done or they find the build gone)."""
+    waiting forever for work (Linux only; elsewhere they may be left waiting)."""
     if sys.platform != "linux":
         return
     import ctypes
