@@ -41,13 +41,18 @@ class Listing:
     url: str
     title: str
     entries: tuple[Entry, ...]
-    number: int
+    number: int  # counted from the oldest page: the first page, the newest, is number `count`
     count: int  # how many pages the list has
     first_url: str
-    previous_url: str | None
-    next_url: str | None
+    previous_url: str | None  # the page of newer articles
+    next_url: str | None  # the page of older articles
     year: int | None = None
     month: int | None = None
+
+    @property
+    def is_first(self) -> bool:
+        """The list's first page, at first_url: its newest articles."""
+        return self.url == self.first_url
 
 
 @dataclass(frozen=True)
@@ -152,24 +157,39 @@ def paginate(
     entries: Sequence[Entry], *, kind: str, base_url: str, title: str, per_page: int,
     year: int | None = None, month: int | None = None,
 ) -> list[Listing]:
-    """Pages of at most `per_page` entries: base_url, then base_url + "page/N/"."""
-    count = max(1, -(-len(entries) // per_page))
-    urls = [base_url] + [f"{base_url}page/{n}/" for n in range(2, count + 1)]
-    return [
-        Listing(
+    """The pages of a list of entries (newest first), numbered from the oldest
+    so that a page keeps its articles however the list grows: page N, at
+    base_url + "page/N/", holds the Nth `per_page` articles counted from the
+    oldest.  The first page, at base_url, holds the newest: the newest full
+    page and the articles that fill no page yet, so between `per_page` and
+    2 × `per_page` − 1 of them (or all, in a shorter list).  An article added
+    at the top changes the first page only, and once in `per_page` additions
+    gives a page of its own to what the first page held.  Newest first."""
+    total = len(entries)
+    numbered = max(0, total // per_page - 1)  # the pages with an address of their own
+    count = numbered + 1
+    first = total - numbered * per_page
+    urls = {number: f"{base_url}page/{number}/" for number in range(1, numbered + 1)}
+    urls[count] = base_url
+
+    def page(number: int, start: int, stop: int) -> Listing:
+        return Listing(
             kind=kind,
-            url=urls[i],
+            url=urls[number],
             title=title,
-            entries=tuple(entries[i * per_page : (i + 1) * per_page]),
-            number=i + 1,
+            entries=tuple(entries[start:stop]),
+            number=number,
             count=count,
             first_url=base_url,
-            previous_url=urls[i - 1] if i > 0 else None,
-            next_url=urls[i + 1] if i + 1 < count else None,
+            previous_url=urls.get(number + 1),
+            next_url=urls.get(number - 1),
             year=year,
             month=month,
         )
-        for i in range(count)
+
+    # Page N holds entries [total - N × per_page, total - (N - 1) × per_page) of the newest-first list.
+    return [page(count, 0, first)] + [
+        page(number, total - number * per_page, total - (number - 1) * per_page) for number in range(numbered, 0, -1)
     ]
 
 

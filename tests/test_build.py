@@ -74,18 +74,22 @@ def test_every_article_gets_a_page_with_cited_paragraphs(corpus, build_site):
     assert (out / MARKER).is_file()
 
 
-def test_index_is_newest_first_and_paginated(corpus, build_site):
-    result, out = build_site(corpus(small_corpus(12)), per_page=5)
-    pages = [out / "index.html", out / "page/2/index.html", out / "page/3/index.html"]
-    assert all(p.is_file() for p in pages) and not (out / "page/4").exists()
+def test_index_is_newest_first_and_paginated_from_the_oldest(corpus, build_site):
+    result, out = build_site(corpus(small_corpus(17)), per_page=5)
+    # Pages 1 to 2 hold the oldest ten; the first page the newest seven (page 3 and two more).
+    pages = [out / "index.html", out / "page/2/index.html", out / "page/1/index.html"]
+    assert all(p.is_file() for p in pages) and not (out / "page/3").exists()
     dates = []
     for p in pages:
-        dates += re.findall(r'<li>\s*<article class="teaser".*?<time datetime="([\d-]+)"', p.read_text(), re.S)
-    assert len(dates) == 12 and dates == sorted(dates, reverse=True)
+        shown = re.findall(r'<li>\s*<article class="teaser".*?<time datetime="([\d-]+)"', p.read_text(), re.S)
+        assert len(shown) == (7 if p == pages[0] else 5)
+        dates += shown
+    assert len(dates) == 17 and dates == sorted(dates, reverse=True)
     first = read(pages[0])
     assert "page/2/index.html" in first.links
     middle = read(pages[1])
-    assert "../../index.html" in middle.links and "../../page/3/index.html" in middle.links
+    assert "../../index.html" in middle.links and "../../page/1/index.html" in middle.links
+    assert "Articles, page 2 of 3" in "".join(middle.text)
 
 
 def test_archives_list_every_article_once_in_its_month(corpus, build_site):

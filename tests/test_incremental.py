@@ -86,6 +86,22 @@ def test_a_changed_article_renders_only_the_pages_that_show_it(site):
     assert_same_as_full_build(site, out)
 
 
+def test_a_newest_article_renders_the_first_listing_page_again_not_the_older_ones(site):
+    _, out = site()
+    numbered = sorted(out.glob("page/*/index.html"))
+    assert len(numbered) == 3  # 40 articles, 10 a page: pages 1 to 3, and the first page
+    before = {path: path.stat().st_ino for path in numbered}
+    home = (out / "index.html").read_text(encoding="utf-8")
+    write_corpus(site.source, {"900_000b0001.txt": txt("2023-12-30", "The newest story about the harbour.")})
+    result, _ = site()
+    # The article, its older neighbour, the first pages of the home and of its
+    # month, the year and archive pages that count it: not pages 1 to 3.
+    assert result.rendered <= 7, result.rendered
+    assert {path: path.stat().st_ino for path in numbered} == before  # not written again
+    assert (out / "index.html").read_text(encoding="utf-8") != home
+    assert_same_as_full_build(site, out)
+
+
 def test_added_and_removed_articles_give_the_site_of_a_full_build(site):
     _, out = site()
     write_corpus(site.source, {"900_000b0001.txt": txt("2023-06-15", "A story added later about the harbour.")})

@@ -2,8 +2,11 @@
 
 from dataclasses import replace
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from broadsheet.load import load_file, parse_bytes
-from broadsheet.site import assign_permalinks, build_site, permalink
+from broadsheet.site import assign_permalinks, build_site, paginate, permalink
 
 from .conftest import SEED_FILE, SEEDS
 
@@ -45,11 +48,35 @@ def test_listing_pages_newest_first_with_neighbours_and_archives():
     assert dates == sorted(dates, reverse=True)
     assert site.entries[0].newer is None and site.entries[0].older.url == site.entries[1].url
     index = [page for page in site.listings if page.kind == "index"]
-    assert [page.url for page in index] == ["", "page/2/", "page/3/"]
-    assert [len(page.entries) for page in index] == [3, 3, 1]
-    assert index[1].previous_url == "" and index[1].next_url == "page/3/"
+    assert [page.url for page in index] == ["", "page/1/"]
+    assert [len(page.entries) for page in index] == [4, 3]
+    assert index[1].previous_url == "" and index[1].next_url is None
     months = [page for page in site.listings if page.kind == "month"]
     assert sorted(page.url for page in months) == ["archive/2023/01/", "archive/2023/02/", "archive/2023/03/"]
     in_months = [e.url for page in months for e in page.entries]
     assert sorted(in_months) == sorted(e.url for e in site.entries)  # each article once in its month
     assert [y.year for y in site.years] == [2023] and site.years[0].count == 7
+
+
+@given(total=st.integers(0, 60), per_page=st.integers(1, 7), added=st.integers(1, 20))
+def test_pages_numbered_from_the_oldest_keep_their_articles_as_the_list_grows(total, per_page, added):
+    def pages(count: int) -> list:
+        return paginate(list(range(count, 0, -1)), kind="index", base_url="", title="T", per_page=per_page)
+
+    before, after = pages(total), pages(total + added)
+    for listing in (before, after):
+        shown = [entry for page in listing for entry in page.entries]
+        assert shown == sorted(shown, reverse=True) and len(set(shown)) == len(shown)  # newest first, each once
+        first, *numbered = listing
+        assert first.url == "" and first.is_first and first.number == first.count == len(listing)
+        assert per_page <= len(first.entries) < 2 * per_page or not numbered
+        for page in numbered:
+            assert page.url == f"page/{page.number}/" and len(page.entries) == per_page
+            oldest = page.entries[-1]
+            assert oldest == (page.number - 1) * per_page + 1  # the Nth per_page, counted from the oldest
+        newer_older = [(page.previous_url, page.url, page.next_url) for page in listing]
+        assert [n for n, _, _ in newer_older] == [None] + [u for _, u, _ in newer_older[:-1]]
+        assert [o for _, _, o in newer_older] == [u for _, u, _ in newer_older[1:]] + [None]
+    # A numbered page of the shorter list holds the same articles in the longer one.
+    kept = {page.url: page.entries for page in after}
+    assert all(kept[page.url] == page.entries for page in before if not page.is_first)
