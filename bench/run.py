@@ -194,12 +194,16 @@ def median_run(runs: list[Run]) -> Run:
     )
 
 
-def fresh(work: Path, name: str) -> Path:
-    """An empty parent folder: no site and no build cache beside it."""
-    parent = work / "runs" / name
-    discard(work, parent)
-    parent.mkdir(parents=True)
-    return parent / "site"
+def full_site(work: Path, count: int, search: bool) -> Path:
+    """Where the full build of `count` articles, with search or without, goes."""
+    return work / "runs" / f"full-{count}-{search}" / "site"
+
+
+def fresh(work: Path, site: Path) -> Path:
+    """`site`, in an empty parent folder: no site and no build cache beside it."""
+    discard(work, site.parent)
+    site.parent.mkdir(parents=True)
+    return site
 
 
 def change_one(source: Path, nth: int) -> None:
@@ -270,10 +274,10 @@ def full_builds(work: Path, count: int, repeat: int, *, alone: bool, with_hugo: 
     hugo = Hugo.prepare(work, count) if with_hugo else None
     runs: dict[str, list[Run]] = {}
     ratios: dict[str, list[float]] = {}
-    out = {search: work / "runs" / f"full-{count}-{search}" / "site" for search in (True, False)}
+    out = {search: full_site(work, count, search) for search in (True, False)}
     for _ in range(repeat):
-        this = {"full build": build(source, fresh(work, f"full-{count}-True")),
-                "full build --no-search": build(source, fresh(work, f"full-{count}-False"), "--no-search")}
+        this = {"full build": build(source, fresh(work, out[True])),
+                "full build --no-search": build(source, fresh(work, out[False]), "--no-search")}
         if alone:
             this["Pagefind alone, one run"] = pagefind_alone(work, out[True], count)
         if hugo is not None:
@@ -309,7 +313,7 @@ def rebuilds(work: Path, count: int, repeat: int) -> list[Row]:
     rows = []
     for search, flags in ((True, []), (False, ["--no-search"])):
         label = "" if search else " --no-search"
-        out = work / "runs" / f"full-{count}-{search}" / "site"
+        out = full_site(work, count, search)
         copy = work / "runs" / f"corpus-{count}-{search}"
         discard(work, copy)
         shutil.copytree(source, copy)

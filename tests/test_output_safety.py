@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -205,16 +206,22 @@ def test_interrupt_between_the_two_renames_puts_the_old_site_back(corpus, build_
     assert leftovers(tmp_path) == []
 
 
-def processes_naming(folder: Path) -> list[int]:
-    """The processes whose command line names `folder` (a build and its forked workers)."""
+def processes_naming(word: str) -> list[int]:
+    """The processes that have `word` in their command line (a build and its forked workers)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and str(folder).encode() in (entry / "cmdline").read_bytes().split(b"\0"):
+            if entry.name.isdigit() and word.encode() in (entry / "cmdline").read_bytes().split(b"\0"):
                 found.append(int(entry.name))
         except OSError:
             continue
     return found
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def test_a_process_forked_while_the_output_is_locked_does_not_hold_the_lock(tmp_path):
@@ -256,17 +263,13 @@ def test_the_workers_of_a_killed_build_die_with_it(tmp_path):
     marker = str(tmp_path / "marker")  # names the build and its forked workers
     build = subprocess.Popen([sys.executable, "-c", SLOW_WORKERS, marker], cwd=PROJECT)
     try:
-        deadline = time.monotonic() + 30
-        while len(processes_naming(Path(marker))) < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(processes_naming(Path(marker))) == 3  # the build and two workers
+        wait_for(lambda: len(processes_naming(marker)) >= 3, 30)
+        assert len(processes_naming(marker)) == 3  # the build and two workers
     finally:
         build.kill()
         build.wait()
-    deadline = time.monotonic() + 10
-    while processes_naming(Path(marker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert processes_naming(Path(marker)) == []
+    wait_for(lambda: not processes_naming(marker), 10)
+    assert processes_naming(marker) == []
 
 
 def wait_until_rendering(parent: Path, process: subprocess.Popen, first_page: str) -> Path | None:
