@@ -306,7 +306,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                     raise
             with _stage(result, "offline search"):
                 bundles.update(offline.kept)
-                bundles.update(making.join() if making is not None else offline.make(jobs=_jobs(config)))
+                bundles.update(offline.added(making.join() if making is not None else offline.make(jobs=_jobs(config))))
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)
@@ -318,7 +318,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             with _stage(result, "write"):
                 staging.update_in_place(kept=kept, made=made)
         else:
-            staging.commit()
+            with _stage(result, "write"):
+                staging.commit()
     except TemplateProblem as error:
         staging.discard()
         raise BuildError(f"template error: {error}") from None
@@ -378,6 +379,7 @@ def render_pages(
             pages[page.path] = PageRecord(fingerprints.page(by_path[page.path], page.reads), page.reads, _UNKNOWN)
     finally:
         bar.close()
+        staging.add(path for path, record in pages.items() if record is not None)
     return pages
 
 
@@ -421,6 +423,7 @@ def index_search(
         bar.close()
     for shard in todo:
         files = tuple((name, _UNKNOWN) for name in search.bundle_files(staging.path, shard, shards))
+        staging.add(name for name, _ in files)
         records[shard.name] = BundleRecord(keys[shard.name], counts[shard.name], files)
     staging.write_text(f"{search.INDEX_FOLDER}/{search.BUNDLES}",
                        search.bundles_json(shards, {name: r.pages for name, r in records.items()}))
@@ -455,10 +458,17 @@ class OfflinePlan:
 
     def make(self, *, jobs: int) -> dict[str, BundleRecord]:
         """Write the shards to make into the staging folder: one shard's terms
-        counted by `jobs` processes, or several shards side by side, one each."""
+        counted by `jobs` processes, or several shards side by side, one each.
+        The staging folder hears of their files in added(), in the build's process."""
         if len(self.todo) == 1 or jobs <= 1:
             return dict(self._make(i, jobs) for i in range(len(self.todo)))
         return dict(parallel.each(lambda i: self._make(i, 1), len(self.todo), jobs=jobs))
+
+    def added(self, made: dict[str, BundleRecord]) -> dict[str, BundleRecord]:
+        """`made`, the shards make() wrote (perhaps in another process), noted in the staging folder."""
+        for record in made.values():
+            self.staging.add(name for name, _ in record.files)
+        return made
 
     def _make(self, i: int, jobs: int) -> tuple[str, BundleRecord]:
         from . import offline_index

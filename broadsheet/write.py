@@ -227,12 +227,20 @@ class Staging:
         self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{self.out.name}-", dir=self.out.parent))
         # Marked first, so that a leftover of an interrupted build is known as ours.
         (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        # What the folder holds, noted as it is written: walking the tree of a
+        # large site to find out costs more than a tenth of its build.
+        self._files: set[str] = set()
 
     def write_text(self, relpath: str, text: str) -> Path:
         return self.write_bytes(relpath, text.encode("utf-8"))
 
     def write_bytes(self, relpath: str, data: bytes) -> Path:
+        self._files.add(relpath)
         return write_file(self.path, relpath, data)
+
+    def add(self, relpaths: Iterable[str]) -> None:
+        """Note files written into the folder by others: worker processes, Pagefind."""
+        self._files.update(relpaths)
 
     def occupied(self, relpath: str) -> bool:
         """True when a file is already at `relpath`, or where one of its folders would be."""
@@ -243,9 +251,11 @@ class Staging:
         """Take a file of `site` (the site in place) as it is: linked, not
         copied, where the file system allows."""
         _link_or_copy(site / relpath, self.path / relpath)
+        self._files.add(relpath)
 
     def copy_tree(self, source: Path, relpath: str) -> None:
         shutil.copytree(source, self.path / relpath, dirs_exist_ok=True)
+        self._files.update(f"{relpath}/{name}" for name in walk_files(source))
 
     def _sibling(self, prefix: str) -> Path:
         suffix = self.path.name.removeprefix(f"{STAGING_PREFIX}{self.out.name}-")
@@ -258,17 +268,7 @@ class Staging:
 
     def files(self) -> list[str]:
         """The files written so far, relative to the staging folder, but its marker."""
-        names = []
-        top = str(self.path)
-        for here, folders, files in os.walk(top):
-            if here == top:
-                folders[:] = [name for name in folders if name != VIEW]
-                files = [name for name in files if name != MARKER]
-                prefix = ""
-            else:
-                prefix = here[len(top) + 1:].replace(os.sep, "/") + "/"
-            names += [prefix + name for name in files]
-        return names
+        return sorted(self._files)
 
     def view(self, site: Path, kept: Iterable[str], written: Iterable[str]) -> Path:
         """A folder that holds the pages of the site as this build makes them,
@@ -354,6 +354,15 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def walk_files(top: Path) -> list[str]:
+    """The files below `top`, as paths relative to it with "/" between parts."""
+    names = []
+    for here, _, files in os.walk(top):
+        prefix = os.path.relpath(here, top).replace(os.sep, "/")
+        names += [name if prefix == "." else f"{prefix}/{name}" for name in files]
+    return names
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

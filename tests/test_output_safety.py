@@ -165,6 +165,18 @@ def test_the_marker_lists_every_file_the_build_made(corpus, build_site):
     assert any(name.startswith("pagefind/") for name in listed)
 
 
+def test_the_marker_lists_every_file_after_an_update_in_place(corpus, build_site):
+    source = corpus(corpus_of(6))
+    build_site(source, search=True, search_shard_pages=2)
+    write_corpus(source, {"000_000c0000.txt": txt("2023-01-01", "Story 0 changed. More words."),
+                          "new.txt": txt("2021-06-01", "A new story, in a bundle of its own.")})
+    result, out = build_site(source, search=True, search_shard_pages=2)
+    assert result.in_place and 0 < result.bundles_indexed < result.bundles
+    listed = (out / MARKER).read_text(encoding="utf-8").split(write.INVENTORY_HEADING, 1)[1].splitlines()
+    assert listed == sorted(set(snapshot(out)) - {MARKER})
+    assert "2021/06/01/new/index.html" in listed
+
+
 # --- interrupted builds --------------------------------------------------------------
 
 
