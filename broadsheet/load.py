@@ -236,15 +236,21 @@ def decode(data: bytes, rel: str, problems: list[Problem]) -> str | None:
 
     At most one problem is added: a binary file is only reported as binary."""
     decoded = _decode(data)
-    if decoded is None or _looks_binary_text(decoded[0]):
+    if decoded is None:
         problems.append(Problem(rel, "not a text file (binary content); skipped"))
         return None
     text, note = decoded
+    # Most files have no control character: one search tells, and the text is
+    # scanned no further.
+    if _CONTROL.search(text) is not None:
+        if _looks_binary_text(text):
+            problems.append(Problem(rel, "not a text file (binary content); skipped"))
+            return None
+        if not note:
+            problems.append(Problem(rel, "contains NUL or other control characters; removed"))
+        text = _CONTROL.sub("", text)
     if note:
         problems.append(Problem(rel, note))
-    elif _CONTROL.search(text):
-        problems.append(Problem(rel, "contains NUL or other control characters; removed"))
-    text = _CONTROL.sub("", text)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 

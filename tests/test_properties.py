@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from unittest import mock
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from broadsheet import text as textlib
@@ -188,3 +188,26 @@ def _excerpt_from_the_whole_text(text: str, skip_first_sentence: bool, limit: in
 )
 def test_the_excerpt_reads_only_the_start_of_a_long_text_and_is_the_same(text, skip, limit):
     assert textlib.derive_excerpt(text, skip_first_sentence=skip, limit=limit) == _excerpt_from_the_whole_text(text, skip, limit)
+
+
+_WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp")), max_size=4)
+_SPACES = st.sampled_from(["", " ", "  ", "\t", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
+
+
+@PROPERTY_SETTINGS
+@given(
+    st.lists(st.tuples(st.sampled_from(["", " ", "  "]), _WORDS)) | st.lists(st.tuples(_SPACES, _WORDS | st.text())),
+    st.sampled_from(["", " "]),
+)
+@example([("", "a"), ("  ", "b")], "")
+@example([("", "a")], " ")
+@example([(" ", "a")], "")
+@example([("", "a"), ("\xa0", "b")], "")
+def test_normalise_space_joins_the_words_with_single_spaces(parts, end):
+    text = "".join(space + word for space, word in parts) + end
+    assert textlib.normalise_space(text) == " ".join(text.split())
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable():
+    # What normalise_space's shortcut for text already normal rests on.
+    assert [hex(c) for c in range(0x110000) if chr(c).isspace() and chr(c).isprintable() and chr(c) != " "] == []
