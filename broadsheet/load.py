@@ -242,7 +242,7 @@ def decode(data: bytes, rel: str, problems: list[Problem]) -> str | None:
     text, note = decoded
     # Most files have no control character: one search tells, and the text is
     # scanned no further.
-    if _CONTROL.search(text) is not None:
+    if _has_control(text):
         if _looks_binary_text(text):
             problems.append(Problem(rel, "not a text file (binary content); skipped"))
             return None
@@ -314,7 +314,7 @@ def _utf16_without_bom(data: bytes) -> str | None:
     """'utf-16-le' or 'utf-16-be' for text that has every other byte NUL, as
     UTF-16 has for Latin script; else None."""
     sample = data[: min(len(data), 8192) // 2 * 2]
-    if len(sample) < 8:
+    if len(sample) < 8 or b"\x00" not in sample:
         return None
     even, odd = sample[0::2], sample[1::2]
     half = len(sample) // 2
@@ -375,6 +375,15 @@ _MOSTLY_TEXT = 0.1
 # Control bytes and characters other than tab, line ends and form feed.
 _CONTROL_BYTES = bytes(range(9)) + bytes(range(14, 32))
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
+_ASCII_CONTROLS = bytes(c for c in range(128) if _CONTROL.match(chr(c)))
+
+
+def _has_control(text: str) -> bool:
+    if text.isascii():  # the bytes' way is faster than the pattern's
+        return len(text.encode("ascii").translate(None, _ASCII_CONTROLS)) != len(text)
+    return _CONTROL.search(text) is not None
 
 
 def _looks_binary(data: bytes) -> bool:

@@ -42,13 +42,18 @@ _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"})
 
 
 def normalise_space(text: str) -> str:
-    # Every whitespace character but the space is unprintable: text that is
-    # printable, with no space at either end or next to another, is already
-    # normal, and telling so is several times faster than splitting it.
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+    if _is_normal(text):
         return text
     # str.split() and the regex \s agree on what whitespace is; split is faster.
     return " ".join(text.split())
+
+
+def _is_normal(text: str) -> bool:
+    """True when the only whitespace in `text` is single spaces between words.
+
+    Every whitespace character but the space is unprintable, and telling so is
+    several times faster than splitting the text."""
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
 def is_blank(text: str) -> bool:
@@ -160,10 +165,13 @@ def _normalised_start(text: str, length: int) -> str:
 
 def count_words(text: str) -> int:
     """Words separated by spaces, plus each CJK character (those scripts use no spaces)."""
-    if text.isascii():
-        return len(text.split())
-    cjk = len(_CJK.findall(text))
-    spaced = len(_CJK.sub(" ", text).split())
+    cjk = 0 if text.isascii() else len(_CJK.findall(text))
+    if cjk:
+        text = _CJK.sub(" ", text)
+    # An article's text is normal paragraphs between blank lines: counted
+    # without making a string of each word.
+    flat = text.replace("\n\n", " ")
+    spaced = (flat.count(" ") + 1 if flat else 0) if _is_normal(flat) else len(text.split())
     return spaced + cjk
 
 

@@ -12,6 +12,7 @@ from unittest import mock
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from broadsheet import load as load_module
 from broadsheet import text as textlib
 from broadsheet.load import parse_bytes
 from broadsheet.render import body_html
@@ -211,3 +212,26 @@ def test_normalise_space_joins_the_words_with_single_spaces(parts, end):
 def test_every_whitespace_character_but_the_space_is_unprintable():
     # What normalise_space's shortcut for text already normal rests on.
     assert [hex(c) for c in range(0x110000) if chr(c).isspace() and chr(c).isprintable() and chr(c) != " "] == []
+
+
+def _words_counted_one_by_one(text: str) -> int:
+    cjk = textlib._CJK.findall(text)
+    return len(textlib._CJK.sub(" ", text).split()) + len(cjk)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.tuples(st.sampled_from(["", " ", "  ", "\n", "\n\n", "\n\n\n", "\t", "\xa0"]), _WORDS | st.text())),
+       st.sampled_from(["", " ", "\n\n"]))
+@example([("", "a"), ("\n\n", "b")], "")
+@example([("", "東京"), (" ", "in"), ("\n\n", "Japan")], "")
+@example([("", "a")], "\n\n")
+def test_count_words_counts_each_word_once(parts, end):
+    text = "".join(space + word for space, word in parts) + end
+    assert textlib.count_words(text) == _words_counted_one_by_one(text)
+
+
+@given(st.text(st.characters(max_codepoint=0x7f)) | st.text())
+@example("a\x7fb")
+@example("a\x0cb")
+def test_control_characters_are_found_in_ascii_and_other_text(text):
+    assert load_module._has_control(text) == (load_module._CONTROL.search(text) is not None)
