@@ -209,14 +209,28 @@ def clear_leftovers(out: Path) -> None:
                     pass
 
 
-def write_file(root: Path, relpath: str, data: bytes) -> Path:
-    target = root / relpath
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # A file there may be a link to one of the site in place (Staging.link_from):
-    # a new file, not new bytes in the old one.
-    target.unlink(missing_ok=True)
-    target.write_bytes(data)
-    return target
+def write_file(root: Path, relpath: str, data: bytes) -> None:
+    target = os.path.join(root, relpath)
+    # Always a new file: one already there may be a link to a file of the site
+    # in place (Staging.link_from), whose bytes must not change.  Most pages
+    # go into a folder not yet made, at no file: one call when all is well.
+    try:
+        fd = os.open(target, _NEW_FILE, 0o666)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        fd = os.open(target, _NEW_FILE, 0o666)
+    except FileExistsError:
+        os.unlink(target)
+        fd = os.open(target, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
 
 class Staging:
@@ -231,12 +245,12 @@ class Staging:
         # large site to find out costs more than a tenth of its build.
         self._files: set[str] = set()
 
-    def write_text(self, relpath: str, text: str) -> Path:
-        return self.write_bytes(relpath, text.encode("utf-8"))
+    def write_text(self, relpath: str, text: str) -> None:
+        self.write_bytes(relpath, text.encode("utf-8"))
 
-    def write_bytes(self, relpath: str, data: bytes) -> Path:
+    def write_bytes(self, relpath: str, data: bytes) -> None:
         self._files.add(relpath)
-        return write_file(self.path, relpath, data)
+        write_file(self.path, relpath, data)
 
     def add(self, relpaths: Iterable[str]) -> None:
         """Note files written into the folder by others: worker processes, Pagefind."""

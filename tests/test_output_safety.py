@@ -401,3 +401,16 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
         build_site(source, incremental=False)
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
+
+
+def test_a_file_written_where_a_link_is_leaves_the_linked_file_alone(tmp_path):
+    site, staging = tmp_path / "site", tmp_path / "staging"
+    site.mkdir()
+    staging.mkdir()
+    (site / "page.html").write_text("as published\n", encoding="utf-8")
+    os.link(site / "page.html", staging / "page.html")
+    write.write_file(staging, "page.html", b"rendered again\n")
+    write.write_file(staging, "new/folder/page.html", b"new\n")
+    assert (site / "page.html").read_text(encoding="utf-8") == "as published\n"
+    assert (staging / "page.html").read_bytes() == b"rendered again\n"
+    assert (staging / "new/folder/page.html").read_bytes() == b"new\n"
