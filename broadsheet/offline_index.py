@@ -174,6 +174,9 @@ def terms(text: str) -> list[str]:
     """The terms that text is indexed under, in order, repeats kept."""
     runs, any_cjk = _runs(text)
     if not any_cjk:
+        # Words longer than a term are rare: cut only when there is one.
+        if max(map(len, runs), default=0) <= MAX_TERM:
+            return runs
         return [word[:MAX_TERM] for word in runs]
     found: list[str] = []
     for word in runs:
