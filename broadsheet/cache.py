@@ -27,6 +27,7 @@ import datetime
 import functools
 import hashlib
 import marshal
+import operator
 import os
 import pickle
 import re
@@ -194,6 +195,8 @@ def _write(out: Path, cache: Cache, last: Cache | None) -> None:
 # Records as plain values: marshal reads them back several times faster than
 # pickle reads dataclasses, which counts at every rebuild of a large archive.
 _HEAD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
+_HEAD = operator.attrgetter(*_HEAD_FIELDS)
+_DATE = _HEAD_FIELDS.index("date")  # the one field that is not a plain value
 
 
 def pack(record: ArticleRecord) -> tuple[bytes, bytes | None]:
@@ -201,8 +204,9 @@ def pack(record: ArticleRecord) -> tuple[bytes, bytes | None]:
     article = record.loaded.article
     values = body = None
     if article is not None:
-        values = tuple(getattr(article, name) for name in _HEAD_FIELDS)
-        values = tuple(v.toordinal() if isinstance(v, datetime.date) else v for v in values)
+        head = list(_HEAD(article))
+        head[_DATE] = head[_DATE].toordinal()
+        values = tuple(head)
         # A text article's text is its paragraphs joined: not stored twice.
         text = None if article.text == "\n\n".join(article.paragraphs) else article.text
         body = marshal.dumps((text, article.paragraphs, article.markdown))
@@ -215,13 +219,13 @@ def unpack(data: bytes, fetch_body: Callable[[], tuple[Any, ...]]) -> ArticleRec
     digest, status, values, problems = marshal.loads(data)  # noqa: S302 - plain values written by pack()
     article = None
     if values is not None:
-        fields = dict(zip(_HEAD_FIELDS, values, strict=True))
-        fields["date"] = datetime.date.fromordinal(fields["date"])
-        fields[BODY_FETCHER] = fetch_body
         # The values were an Article's when they were packed: set as they are,
         # without the frozen dataclass's __init__, several times slower.
         article = object.__new__(Article)
-        article.__dict__.update(fields)
+        fields = article.__dict__
+        fields.update(zip(_HEAD_FIELDS, values, strict=True))
+        fields["date"] = datetime.date.fromordinal(values[_DATE])
+        fields[BODY_FETCHER] = fetch_body
     return ArticleRecord(digest, tuple(status), Loaded(article, tuple(Problem(*p) for p in problems)))
 
 
