@@ -119,6 +119,9 @@ def _connect(out: Path, *, create: bool) -> sqlite3.Connection | None:
     path.parent.mkdir(exist_ok=True)
     db = sqlite3.connect(path)
     db.executescript(
+        # For a new file: an article's row (about 4 kB with its body) then fits
+        # in one page, which halves the time of writing or reading them all.
+        "pragma page_size = 65536;"
         "create table if not exists meta (name text primary key, value blob);"
         # rel: file system bytes; record: all but the body, which is read only when used.
         "create table if not exists articles (rel blob primary key, record blob, body blob);"
@@ -157,6 +160,9 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
 def write_cache(out: Path, cache: Cache, *, last: Cache | None) -> None:
     """Record `cache`, writing only the articles that differ from `last`'s."""
     try:
+        if last is None:
+            # Every article is written: into a new file, faster than emptying the old one.
+            (folder_for(out) / CACHE_FILE).unlink(missing_ok=True)
         _write(out, cache, last)
     except sqlite3.DatabaseError:
         # Damaged: made anew, with the articles whose bodies this build holds

@@ -149,6 +149,21 @@ def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site)
     cached.bodies.close()
 
 
+def test_a_full_build_leaves_a_cache_of_the_articles_there_are_now(site):
+    _, out = site()
+    (site.source / "007_000a0007.txt").unlink()
+    write_corpus(site.source, {"new.txt": story(99)})
+    site(incremental=False)  # --full: the cache is written whole, into a new file
+    config = validate(Config(source=site.source, out=out, search=False, per_page=10))
+    cached, _ = cache.read_cache(out, cache.build_key(config))
+    assert cached is not None and cached.bodies is not None
+    assert "007_000a0007.txt" not in cached.articles and "new.txt" in cached.articles
+    assert len(cached.articles) == 40
+    new = cached.articles["new.txt"].loaded.article
+    assert new.paragraphs == ("Story number 99 about the harbour.", "A second paragraph.")
+    cached.bodies.close()
+
+
 def test_a_changed_template_renders_every_page_again(site, tmp_path):
     templates = tmp_path / "templates"
     templates.mkdir()
