@@ -212,8 +212,8 @@ def clear_leftovers(out: Path) -> None:
 def write_file(root: Path, relpath: str, data: bytes) -> None:
     target = os.path.join(root, relpath)
     # Always a new file: one already there may be a link to a file of the site
-    # in place (Staging.link_from), whose bytes must not change.  Most pages
-    # go into a folder not yet made, at no file: one call when all is well.
+    # in place (Staging.link_from), whose bytes must not change.  The folder is
+    # made, or the old file unlinked, only when the first call says so.
     try:
         fd = os.open(target, _NEW_FILE, 0o666)
     except FileNotFoundError:
