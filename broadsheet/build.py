@@ -306,7 +306,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                     raise
             with _stage(result, "offline search"):
                 bundles.update(offline.kept)
-                bundles.update(offline.added(making.join() if making is not None else offline.make(jobs=_jobs(config))))
+                shards_made = making.join() if making is not None else offline.make(jobs=_jobs(config))
+                bundles.update(offline.added(shards_made))
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)

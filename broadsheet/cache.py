@@ -159,6 +159,8 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
 
 def write_cache(out: Path, cache: Cache, *, last: Cache | None) -> None:
     """Record `cache`, writing only the articles that differ from `last`'s."""
+    if last is not None and last.key != cache.key:
+        last = None
     try:
         if last is None:
             # Every article is written: into a new file, faster than emptying the old one.
@@ -173,14 +175,12 @@ def write_cache(out: Path, cache: Cache, *, last: Cache | None) -> None:
 
 
 def _write(out: Path, cache: Cache, last: Cache | None) -> None:
+    """Write what differs from `last` into its file; without `last`, write a new file whole."""
     db = _connect(out, create=True)
     assert db is not None
+    last = last or Cache(cache.key)
     try:
         with db:
-            if last is None or last.key != cache.key:
-                db.execute("delete from articles")
-                db.execute("delete from meta")
-                last = Cache(cache.key)
             gone = last.articles.keys() - cache.articles.keys()
             db.executemany("delete from articles where rel = ?", ((os.fsencode(rel),) for rel in sorted(gone)))
             db.executemany(
