@@ -188,19 +188,19 @@ class Written:
 
 
 # What forked render workers inherit: set just before the pool is made.
-_job: tuple[Renderer, Site, list[PageKey], Path, int] | None = None
+_job: tuple[Renderer, Site, list[PageKey], Path, int, set[str]] | None = None
 
 
 def _render_range(start: int, stop: int) -> list[Written]:
     assert _job is not None
-    renderer, site, keys, root, parent = _job
+    renderer, site, keys, root, parent, folders = _job
     written = []
     for key in keys[start:stop]:
         if os.getpid() != parent and os.getppid() != parent:
             # A worker whose build was killed: write nothing more into its staging folder.
             os._exit(1)
         page = render_page(renderer, site, key)
-        write.write_file(root, page.path, page.html.encode("utf-8"))
+        write.write_file(root, page.path, page.html.encode("utf-8"), folders)
         written.append(Written(page.path, page.reads))
     return written
 
@@ -214,7 +214,8 @@ def render_all(
     Pages go to disk as they are rendered, so memory stays flat at any size."""
     global _job
     keys = page_keys(site) if keys is None else keys
-    _job = (renderer, site, keys, root, os.getpid())
+    # Each worker notes the folders it made in its own copy of the set.
+    _job = (renderer, site, keys, root, os.getpid(), set())
     try:
         written: list[Written] = []
         for pages in _in_ranges(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs):

@@ -209,8 +209,22 @@ def clear_leftovers(out: Path) -> None:
                     pass
 
 
-def write_file(root: Path, relpath: str, data: bytes) -> None:
+def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None = None) -> None:
+    """`data` as the file `relpath` below `root`.  `folders`: those known to
+    exist, kept up to date here; with it, a file in a folder of its own (as
+    most pages of a site are) costs one mkdir and one open, not a failed open,
+    a stat, a mkdir and an open."""
     target = os.path.join(root, relpath)
+    if folders is not None:
+        folder = os.path.dirname(target)
+        if folder not in folders:
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
     # Always a new file: one already there may be a link to a file of the site
     # in place (Staging.link_from), whose bytes must not change.  The folder is
     # made, or the old file unlinked, only when the first call says so.

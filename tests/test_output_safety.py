@@ -390,11 +390,11 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
     before = snapshot(out)
     real, calls = write.write_file, []
 
-    def write_file(root, relpath, data):
+    def write_file(root, relpath, data, folders=None):
         calls.append(relpath)
         if len(calls) == 4:
             raise OSError(28, "No space left on device", str(root / relpath))
-        return real(root, relpath, data)
+        return real(root, relpath, data, folders)
 
     monkeypatch.setattr(write, "write_file", write_file)
     with pytest.raises(BuildError, match=r"^cannot write the site: \[Errno 28\] No space left on device"):
@@ -403,14 +403,21 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
     assert leftovers(tmp_path) == []
 
 
-def test_a_file_written_where_a_link_is_leaves_the_linked_file_alone(tmp_path):
+@pytest.mark.parametrize("folders", [None, set()], ids=["no folders noted", "folders noted"])
+def test_a_file_written_where_a_link_is_leaves_the_linked_file_alone(tmp_path, folders):
     site, staging = tmp_path / "site", tmp_path / "staging"
     site.mkdir()
     staging.mkdir()
     (site / "page.html").write_text("as published\n", encoding="utf-8")
     os.link(site / "page.html", staging / "page.html")
-    write.write_file(staging, "page.html", b"rendered again\n")
-    write.write_file(staging, "new/folder/page.html", b"new\n")
+    write.write_file(staging, "page.html", b"rendered again\n", folders)
+    write.write_file(staging, "new/folder/page.html", b"new\n", folders)
+    write.write_file(staging, "new/folder/other.html", b"other\n", folders)
+    write.write_file(staging, "new/second/page.html", b"second\n", folders)
     assert (site / "page.html").read_text(encoding="utf-8") == "as published\n"
     assert (staging / "page.html").read_bytes() == b"rendered again\n"
     assert (staging / "new/folder/page.html").read_bytes() == b"new\n"
+    assert (staging / "new/folder/other.html").read_bytes() == b"other\n"
+    assert (staging / "new/second/page.html").read_bytes() == b"second\n"
+    if folders is not None:
+        assert folders == {str(staging), str(staging / "new/folder"), str(staging / "new/second")}

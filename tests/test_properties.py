@@ -235,3 +235,21 @@ def test_count_words_counts_each_word_once(parts, end):
 @example("a\x0cb")
 def test_control_characters_are_found_in_ascii_and_other_text(text):
     assert load_module._has_control(text) == (load_module._CONTROL.search(text) is not None)
+
+
+def _body_html_formatted(paragraphs: tuple[str, ...]) -> str:
+    """The body of a text article as Markup.format writes it, one paragraph at a time."""
+    from markupsafe import Markup
+
+    from broadsheet.render import paragraph_anchor
+
+    return "\n".join(Markup('<p id="p{}">{}{}</p>').format(n, text, paragraph_anchor(n)) for n, text in enumerate(paragraphs, 1))
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.text(min_size=1, max_size=30), max_size=150))
+@example(["a"] * 3)
+@example(["<b>&'\""] * 140)
+def test_a_text_body_is_the_same_as_formatted_one_paragraph_at_a_time(paragraphs):
+    article = mock.Mock(format="txt", paragraphs=tuple(paragraphs))
+    assert body_html(article) == _body_html_formatted(tuple(paragraphs))
