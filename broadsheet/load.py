@@ -572,7 +572,7 @@ def _article(
     guess_language: bool = True,
 ) -> Article:
     words = textlib.count_words(text)
-    derived_title = textlib.derive_title(text) if title is None else None
+    derived_title, opening = textlib.derive_title_and_opening(text) if title is None else (None, None)
     if derived_title is not None and textlib.is_blank(derived_title):
         derived_title = None
     return Article(
@@ -586,7 +586,8 @@ def _article(
         paragraphs=paragraphs,
         markdown=markdown,
         excerpt=summary
-        or textlib.derive_excerpt(text, skip_first_sentence=derived_title is not None and not derived_title.endswith("…")),
+        or textlib.derive_excerpt(text, skip_first_sentence=derived_title is not None and not derived_title.endswith("…"),
+                                  opening=opening),
         word_count=words,
         reading_minutes=textlib.reading_minutes(words),
         language=textlib.guess_language(text, language) if guess_language else language,

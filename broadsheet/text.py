@@ -94,13 +94,18 @@ def first_sentence(text: str, *, within: int | None = None) -> str:
 
     With `within`, a sentence that does not end in the first `within`
     characters is not looked for further: the whole paragraph is returned."""
+    return _first_sentence(text, within)[0]
+
+
+def _first_sentence(text: str, within: int | None) -> tuple[str, bool]:
+    """first_sentence(), and whether it is the one a search without `within` gives."""
     text = normalise_space(text.lstrip().split("\n\n", 1)[0])
     for match in _SENTENCE_END.finditer(text):
         if within is not None and match.start() >= within:
-            break
+            return text, False
         if _ends_sentence(text, match):
-            return text[: match.end(2)].strip()
-    return text
+            return text[: match.end(2)].strip(), True
+    return text, True
 
 
 def shorten(text: str, limit: int) -> str:
@@ -117,24 +122,37 @@ def shorten(text: str, limit: int) -> str:
 
 def derive_title(text: str) -> str:
     """A headline from the body: its first sentence, without a final full stop."""
+    return derive_title_and_opening(text)[0]
+
+
+def derive_title_and_opening(text: str) -> tuple[str, str | None]:
+    """derive_title(), and the first sentence it was made from when that was
+    read whole (for derive_excerpt, which would look for it again)."""
     # A sentence that ends further on is cut to TITLE_CUT all the same, so its end
     # need not be found (in a huge paragraph without one, that is a long search).
-    sentence = first_sentence(text, within=TITLE_MAX + 2)
+    sentence, whole = _first_sentence(text, TITLE_MAX + 2)
+    opening = sentence if whole else None
     if sentence.endswith(".") and not sentence.endswith(".."):
         word = sentence[:-1].rsplit(None, 1)[-1] if " " in sentence else sentence[:-1]
         if not _INITIALISM.match(word + "."):
             sentence = sentence[:-1]
     if len(sentence) > TITLE_MAX:
         sentence = shorten(sentence, TITLE_CUT)
-    return sentence.strip()
+    return sentence.strip(), opening
 
 
-def derive_excerpt(text: str, *, skip_first_sentence: bool = False, limit: int = EXCERPT_LENGTH) -> str:
+def derive_excerpt(
+    text: str, *, skip_first_sentence: bool = False, limit: int = EXCERPT_LENGTH, opening: str | None = None
+) -> str:
     """A teaser of about `limit` characters, ending at a sentence end where one is near.
 
     When the title is the first sentence, the excerpt starts after it so that a
-    listing does not say the same thing twice."""
-    opening = first_sentence(text) if skip_first_sentence else ""
+    listing does not say the same thing twice.  `opening`: that sentence, if
+    known (from derive_title_and_opening)."""
+    if not skip_first_sentence:
+        opening = ""
+    elif opening is None:
+        opening = first_sentence(text)
     flat = _normalised_start(text, len(opening) + limit + 3)
     if skip_first_sentence:
         text = flat[len(opening) :].strip() if flat.startswith(opening) else flat
@@ -144,9 +162,13 @@ def derive_excerpt(text: str, *, skip_first_sentence: bool = False, limit: int =
     if len(text) <= limit:
         return text
     window = text[: limit + 1]
-    ends = [m.end(2) for m in _SENTENCE_END.finditer(window) if _ends_sentence(window, m)]
-    if ends and ends[-1] >= limit * 0.6:
-        return window[: ends[-1]].strip()
+    # The last sentence end in the window, if it is not too early: looked for
+    # from the end, as telling a stop that ends a sentence costs most.
+    for match in reversed(list(_SENTENCE_END.finditer(window))):
+        if match.end(2) < limit * 0.6:
+            break
+        if _ends_sentence(window, match):
+            return window[: match.end(2)].strip()
     return shorten(text, limit)
 
 

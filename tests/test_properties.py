@@ -187,8 +187,24 @@ def _excerpt_from_the_whole_text(text: str, skip_first_sentence: bool, limit: in
     st.booleans(),
     st.integers(min_value=5, max_value=120),
 )
+@example("Short one. " + "Word " * 40, False, 100)  # a sentence end too early in the window: cut at a word
+@example("word " * 14 + "end. Next " + "word " * 20, False, 100)  # one late enough: cut there
 def test_the_excerpt_reads_only_the_start_of_a_long_text_and_is_the_same(text, skip, limit):
     assert textlib.derive_excerpt(text, skip_first_sentence=skip, limit=limit) == _excerpt_from_the_whole_text(text, skip, limit)
+
+
+@PROPERTY_SETTINGS
+@given(st.integers(0, 220), st.sampled_from([".", "!", "…", "。", " e.g.", " U.S.", ""]), SENTENCE_PARTS)
+@example(0, "", "x" * 200 + ". Next one.")
+@example(150, ".", " Next one. And more.")
+def test_the_title_s_opening_sentence_gives_the_excerpt_that_looking_for_it_again_gives(length, stop, rest):
+    text = ("word " * 50)[:length].strip() + stop + " " + rest
+    title, opening = textlib.derive_title_and_opening(text)
+    assert title == textlib.derive_title(text)
+    if opening is not None:
+        assert opening == textlib.first_sentence(text)
+    assert (textlib.derive_excerpt(text, skip_first_sentence=True, opening=opening)
+            == textlib.derive_excerpt(text, skip_first_sentence=True))
 
 
 _WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp")), max_size=4)
