@@ -7,7 +7,7 @@ import gc
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -249,45 +249,49 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     staging = Staging(config.out)
     try:
         renderer = Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates")
-        with _stage(result, "render"):
-            pages = render_pages(config, site, renderer, staging, corpus.digests, cache, progress,
-                                 link_kept=not result.in_place)
-            written = set(pages)
-            kept = {path for path, record in pages.items() if record is None}
-            result.pages = len(pages)
-            result.rendered = sum(1 for record in pages.values() if record is not None)
-        bundles: dict[str, BundleRecord] = {}  # files made in sets, kept as sets: search bundles, feeds
-        with _stage(result, "write"):
-            for folder in reversed(config.template_dirs):
-                if (folder / ASSETS).is_dir():
-                    staging.copy_tree(folder / ASSETS, ASSETS)
-            staging.write_text(check.MANIFEST, check.manifest(site.entries))
-        with _stage(result, "publish"):
-            if config.base_url:
-                bundles[FEEDS], keep_feeds = feeds_record(config, site, corpus, cache if result.in_place else None)
-                if keep_feeds:
-                    kept.update(name for name, _ in bundles[FEEDS].files)
-                elif cache is not None and cache.bodies is not None:
-                    cache.bodies.fetch(e.article for e in publish.newest(site))
-                published = publish.publish_files(
-                    site, base_url=config.base_url, site_title=config.site_title, language=config.language,
-                    feeds=not keep_feeds,
-                )
-                for path, text in published.items():
-                    staging.write_text(path, text)
-            else:
-                result.notes.append(publish.SKIPPED)
-        with _stage(result, "redirects"):
-            plan = plan_addresses(config, site, written, note, cache.record_digest if cache is not None else None)
-            _stop_if_strict(config, result)
-            record_text = plan.record_text()
-            staging.write_text(redirects.RECORD, record_text)
-            for page in _address_pages(renderer, site, plan):
-                if page.path in kept or staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
-                    note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))
-                    continue
-                staging.write_text(page.path, page.html)
-            result.moved, result.gone = len(plan.moved), len(plan.gone)
+        with ExitStack() as rendering:
+            with _stage(result, "render"):
+                page_plan = plan_pages(config, site, staging, corpus.digests, cache, link_kept=not result.in_place)
+                written, kept = set(page_plan.by_path), page_plan.kept
+                chunks = rendering.enter_context(parallel.rendering(
+                    renderer, site, staging.path, jobs=_jobs(config), keys=page_plan.todo))
+            # The pages render in worker processes while this one makes the rest of the site.
+            bundles: dict[str, BundleRecord] = {}  # files made in sets, kept as sets: search bundles, feeds
+            with _stage(result, "write"):
+                for folder in reversed(config.template_dirs):
+                    if (folder / ASSETS).is_dir():
+                        staging.copy_tree(folder / ASSETS, ASSETS)
+                staging.write_text(check.MANIFEST, check.manifest(site.entries))
+            with _stage(result, "publish"):
+                if config.base_url:
+                    bundles[FEEDS], keep_feeds = feeds_record(config, site, corpus, cache if result.in_place else None)
+                    if keep_feeds:
+                        kept.update(name for name, _ in bundles[FEEDS].files)
+                    elif cache is not None and cache.bodies is not None:
+                        cache.bodies.fetch(e.article for e in publish.newest(site))
+                    published = publish.publish_files(
+                        site, base_url=config.base_url, site_title=config.site_title, language=config.language,
+                        feeds=not keep_feeds,
+                    )
+                    for path, text in published.items():
+                        staging.write_text(path, text)
+                else:
+                    result.notes.append(publish.SKIPPED)
+            with _stage(result, "redirects"):
+                plan = plan_addresses(config, site, written, note, cache.record_digest if cache is not None else None)
+                _stop_if_strict(config, result)
+                record_text = plan.record_text()
+                staging.write_text(redirects.RECORD, record_text)
+                for page in _address_pages(renderer, site, plan):
+                    if page.path in kept or staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
+                        note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))
+                        continue
+                    staging.write_text(page.path, page.html)
+                result.moved, result.gone = len(plan.moved), len(plan.gone)
+            with _stage(result, "render"):
+                pages = take_pages(page_plan, chunks, staging, progress)
+                result.pages = len(pages)
+                result.rendered = len(page_plan.todo)
         if config.search:
             with _stage(result, "offline search"):
                 offline = plan_offline_search(config, site, staging, corpus, cache if result.in_place else None, kept,
@@ -343,19 +347,31 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     return result
 
 
-def render_pages(
-    config: Config, site: Site, renderer: Renderer, staging: Staging, digests: dict[str, str],
-    cache: Cache | None, progress: ProgressFactory, *, link_kept: bool,
-) -> dict[str, PageRecord | None]:
-    """Every page of the site into the staging folder, or kept where it is when
-    the cache shows that it would come out the same (and linked into the
-    staging folder with `link_kept`).  The record of each page by path (None
-    for a page that was kept, whose record stays as it was)."""
+@dataclass
+class PagePlan:
+    """Every page of the site by path: the record of each rendered so far, None
+    for one kept from the last build (whose record stays as it was)."""
+
+    pages: dict[str, PageRecord | None]
+    todo: list[parallel.PageKey]  # the pages to render
+    by_path: dict[str, parallel.PageKey]
+    fingerprints: Fingerprints
+
+    @property
+    def kept(self) -> set[str]:
+        return {path for path, record in self.pages.items() if record is None}
+
+
+def plan_pages(
+    config: Config, site: Site, staging: Staging, digests: dict[str, str], cache: Cache | None, *, link_kept: bool,
+) -> PagePlan:
+    """Which pages are to be rendered: all but those the cache shows would come
+    out the same as the file in place, which are kept where they are (and
+    linked into the staging folder with `link_kept`)."""
     keys = parallel.page_keys(site)
     paths = [parallel.page_path(site, key) for key in keys]
     fingerprints = Fingerprints(site, site_globals(config, site), digests)
-    pages: dict[str, PageRecord | None] = {}
-    todo: list[parallel.PageKey] = []
+    plan = PagePlan({}, [], dict(zip(paths, keys, strict=True)), fingerprints)
     kept = cache.pages if cache is not None else {}
     status_in_site = cache_module.status_reader(config.out)
     for key, path in zip(keys, paths, strict=True):
@@ -367,17 +383,26 @@ def render_pages(
         ):
             if link_kept:
                 staging.link_from(config.out, path)
-            pages[path] = None
+            plan.pages[path] = None
         else:
-            todo.append(key)
-    by_path = dict(zip(paths, keys, strict=True))
+            plan.todo.append(key)
     if cache is not None and cache.bodies is not None:
         # Read in a few queries here rather than one at a time in the workers.
-        cache.bodies.fetch(site.entries[i].article for kind, i in todo if kind == "article")
-    bar = progress("render", len(todo))
+        cache.bodies.fetch(site.entries[i].article for kind, i in plan.todo if kind == "article")
+    return plan
+
+
+def take_pages(
+    plan: PagePlan, chunks: Iterator[list[parallel.Written]], staging: Staging, progress: ProgressFactory
+) -> dict[str, PageRecord | None]:
+    """The record of every page, once the pages of `plan.todo` are rendered."""
+    pages = plan.pages
+    bar = progress("render", len(plan.todo))
     try:
-        for page in parallel.render_all(renderer, site, staging.path, jobs=_jobs(config), tick=bar.update, keys=todo):
-            pages[page.path] = PageRecord(fingerprints.page(by_path[page.path], page.reads), page.reads, _UNKNOWN)
+        for chunk in chunks:
+            for page in chunk:
+                pages[page.path] = PageRecord(plan.fingerprints.page(plan.by_path[page.path], page.reads), page.reads, _UNKNOWN)
+            bar.update(len(chunk))
     finally:
         bar.close()
         staging.add(path for path, record in pages.items() if record is not None)

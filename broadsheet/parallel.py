@@ -84,15 +84,23 @@ def die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _in_ranges(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int) -> Iterator[list[T]]:
-    """`run` over consecutive ranges of `total` items, in their order: in forked
-    workers when there are enough of them, else in this process."""
+@contextmanager
+def _started(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int) -> Iterator[Iterator[list[T]]]:
+    """`run` over consecutive ranges of `total` items, results in their order:
+    in forked workers when there are enough of them, given all the work on
+    entry (this process is free meanwhile), else in this process as the
+    results are taken.  On exit, work not begun is dropped and the workers end."""
     ranges = [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
     with _pool(jobs, total, chunk) as pool:
         if pool is None:
-            yield from (run(start, stop) for start, stop in ranges)
+            yield (run(start, stop) for start, stop in ranges)
         else:
-            yield from pool.map(run, *zip(*ranges, strict=True))
+            yield pool.map(run, *zip(*ranges, strict=True))
+
+
+def _in_ranges(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int) -> Iterator[list[T]]:
+    with _started(run, total, chunk=chunk, jobs=jobs) as results:
+        yield from results
 
 
 @dataclass(frozen=True)
@@ -205,11 +213,14 @@ def _render_range(start: int, stop: int) -> list[Written]:
     return written
 
 
-def render_all(
-    renderer: Renderer, site: Site, root: Path, *, jobs: int, tick: Tick, keys: list[PageKey] | None = None
-) -> list[Written]:
+@contextmanager
+def rendering(
+    renderer: Renderer, site: Site, root: Path, *, jobs: int, keys: list[PageKey] | None = None
+) -> Iterator[Iterator[list[Written]]]:
     """Render the pages of `site` (or those of `keys`) straight to files below
-    `root`, in order; what each wrote and read.
+    `root`: in worker processes from the start, while this process does other
+    work inside the `with`.  Gives what each page wrote and read, in order,
+    chunk by chunk; leaving the `with` early stops the workers.
 
     Pages go to disk as they are rendered, so memory stays flat at any size."""
     global _job
@@ -217,13 +228,10 @@ def render_all(
     # Each worker notes the folders it made in its own copy of the set.
     _job = (renderer, site, keys, root, os.getpid(), set())
     try:
-        written: list[Written] = []
-        for pages in _in_ranges(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs):
-            written += pages
-            tick(len(pages))
+        with _started(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs) as chunks:
+            yield chunks
     finally:
         _job = None
-    return written
 
 
 # What forked workers that count search terms inherit.
