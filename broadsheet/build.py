@@ -100,15 +100,16 @@ def load_articles(
         report(problem)
     read_started_ns = time.time_ns()
     results: list[ArticleRecord | parallel.Parsed | None] = [None] * len(rels)
-    todo: list[Path | load.SourceFile] = []
+    todo: list[str] = []
     places: list[int] = []
-    statuses = list(map(cache_module.status_reader(config.source), rels))
+    # Without a cache, the status of each file is taken as it is read, in the workers.
+    statuses = list(map(cache_module.status_reader(config.source), rels)) if cache is not None else [None] * len(rels)
     for i, rel in enumerate(rels):
         record = cache.trusts(rel, statuses[i]) if cache is not None else None
         if record is not None:
             results[i] = record
         else:
-            todo.append(config.source / rel)  # read in the workers, side by side
+            todo.append(rel)  # read in the workers, side by side
             places.append(i)
     bar = progress("load", len(todo))
     try:
@@ -119,11 +120,11 @@ def load_articles(
         bar.close()
     today = datetime.date.today()
     corpus = Corpus([], {}, read_started_ns)
-    for rel, status, result in zip(rels, statuses, results, strict=True):
+    for rel, result in zip(rels, results, strict=True):
         if isinstance(result, parallel.Parsed):
-            if result.digest is not None and status is not None:
+            if result.digest is not None and result.status is not None:
                 # A file changed while it was read shows another status next time, and is read again.
-                result = ArticleRecord(result.digest, status, result.loaded)
+                result = ArticleRecord(result.digest, result.status, result.loaded)
             else:
                 result = result.loaded
         undated = result.loaded if isinstance(result, ArticleRecord) else result

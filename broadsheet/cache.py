@@ -41,7 +41,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .load import Loaded
-from .records import BODY_FETCHER, BODY_FIELDS, Article, Problem, has_body
+from .records import BODY_FETCHER, BODY_FIELDS, Article, FileStatus, Problem, has_body
 from .render import ReadsNoted
 from .site import Entry, Site
 
@@ -54,7 +54,6 @@ _NOT_IN_OUTPUT = {"source", "out", "templates", "builtin_templates", "strict", "
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
               "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")
 
-FileStatus = tuple[int, int, int]  # size, modification time (ns), inode
 
 
 @dataclass(frozen=True)

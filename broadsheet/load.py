@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import text as textlib
-from .records import Article, Problem
+from .records import Article, FileStatus, Problem
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -158,24 +158,31 @@ class SourceFile:
     fmt: str
     data: bytes | None
     problem: Problem | None = None
+    status: FileStatus | None = None  # as found before reading
 
 
 def read_source(path: Path, source: Path) -> SourceFile:
-    rel = _relative(path, source)
+    return read_relative(os.fspath(source), _relative(path, source))
+
+
+def read_relative(source: str, rel: str) -> SourceFile:
+    """The file `rel` (with forward slashes) of the folder `source`."""
+    # Plain strings and os calls: pathlib's joins and splits cost as much as reading the file.
     shown = display_path(rel)
-    fmt = _format_of(path)
+    fmt = _format_of(rel)
+    path = os.path.join(source, rel)
     try:
-        info = path.stat()
+        info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             # A pipe or device would block or never end; only plain files are articles.
             return SourceFile(rel, shown, fmt, None, Problem(shown, "not a regular file (a pipe or device); skipped"))
         if info.st_size > MAX_BYTES:
             message = f"file is {info.st_size // 1_048_576} MB, over the {MAX_BYTES // 1_048_576} MB limit; skipped"
             return SourceFile(rel, shown, fmt, None, Problem(shown, message))
-        data = path.read_bytes()
+        data = _read_bytes(path)
     except OSError as error:
         return SourceFile(rel, shown, fmt, None, Problem(shown, f"cannot be read ({error.strerror or error}); skipped"))
-    return SourceFile(rel, shown, fmt, data)
+    return SourceFile(rel, shown, fmt, data, status=(info.st_size, info.st_mtime_ns, info.st_ino))
 
 
 def parse_source(source_file: SourceFile, *, language: str) -> Loaded:
@@ -191,8 +198,13 @@ def parse_source(source_file: SourceFile, *, language: str) -> Loaded:
     return loaded
 
 
-def _format_of(path: Path) -> str:
-    return "txt" if path.suffix.lower() == ".txt" else "md"
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
+
+
+def _format_of(rel: str) -> str:
+    return "txt" if os.path.splitext(rel)[1].lower() == ".txt" else "md"
 
 
 def parse_bytes(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from . import load, write
+from .records import FileStatus
 from .render import Rendered, Renderer, file_for
 from .site import Site
 
@@ -105,11 +106,12 @@ def _in_ranges(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jo
 
 @dataclass(frozen=True)
 class Parsed:
-    """What loading one file gave before the day's checks, and the digest of
-    what was read (None when it could not be read)."""
+    """What loading one file gave before the day's checks, the digest of what
+    was read and the file's status (both None when it could not be read)."""
 
     loaded: load.Loaded
     digest: str | None
+    status: FileStatus | None
 
 
 def source_digest(source_file: load.SourceFile) -> str | None:
@@ -121,28 +123,27 @@ def source_digest(source_file: load.SourceFile) -> str | None:
     return digest.hexdigest()
 
 
-# What forked load workers inherit: files to read (Path) or already read (SourceFile).
-_reading: tuple[list[Path | load.SourceFile], Path, str] | None = None
+# What forked load workers inherit: the files to read, relative to the source folder.
+_reading: tuple[list[str], str, str] | None = None
 
 
 def _parse_range(start: int, stop: int) -> list[Parsed]:
     assert _reading is not None
-    items, source, language = _reading
+    rels, source, language = _reading
     parsed = []
-    for item in items[start:stop]:
-        source_file = load.read_source(item, source) if isinstance(item, Path) else item
-        parsed.append(Parsed(load.parse_source(source_file, language=language), source_digest(source_file)))
+    for rel in rels[start:stop]:
+        source_file = load.read_relative(source, rel)
+        loaded = load.parse_source(source_file, language=language)
+        parsed.append(Parsed(loaded, source_digest(source_file), source_file.status))
     return parsed
 
 
-def parse_all(
-    items: list[Path | load.SourceFile], source: Path, *, language: str, jobs: int, tick: Tick
-) -> Iterator[Parsed]:
-    """Each file (a path to read, or one read already) parsed, in order."""
+def parse_all(rels: list[str], source: Path, *, language: str, jobs: int, tick: Tick) -> Iterator[Parsed]:
+    """Each file of `source` (by path relative to it) read and parsed, in order."""
     global _reading
-    _reading = (items, source, language)
+    _reading = (rels, os.fspath(source), language)
     try:
-        for parsed in _in_ranges(_parse_range, len(items), chunk=LOAD_CHUNK, jobs=jobs):
+        for parsed in _in_ranges(_parse_range, len(rels), chunk=LOAD_CHUNK, jobs=jobs):
             tick(len(parsed))
             yield from parsed
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+FileStatus = tuple[int, int, int]  # size, modification time (ns), inode
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -9,7 +9,6 @@ import contextlib
 import io
 import json
 import os
-import pathlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from broadsheet import load
 from broadsheet import text as textlib
 from broadsheet.cli import main
 from broadsheet.load import parse_bytes
@@ -80,14 +80,14 @@ def unreadable_file(source: Path, tmp: Path, monkeypatch: pytest.MonkeyPatch) ->
         target.chmod(0)
         return
     # chmod does not stop root from reading: the refusal the kernel would give is simulated.
-    real = pathlib.Path.read_bytes
+    real = load._read_bytes
 
-    def refuse(self: Path) -> bytes:
-        if self.name == "locked.txt":
-            raise PermissionError(13, "Permission denied", str(self))
-        return real(self)
+    def refuse(path: str) -> bytes:
+        if os.path.basename(path) == "locked.txt":
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
 
-    monkeypatch.setattr(pathlib.Path, "read_bytes", refuse)
+    monkeypatch.setattr(load, "_read_bytes", refuse)
 
 
 def unreadable_folder(source: Path, tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
