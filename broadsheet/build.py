@@ -339,7 +339,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         cache.bodies.close()
     with _stage(result, "cache"):
         try:
-            next_cache = _next_cache(config, key, corpus, pages, cache)
+            next_cache = _next_cache(config, key, corpus, pages, cache, in_place=result.in_place)
             next_cache.record_digest = redirects.record_digest(record_text)
             next_cache.bundles = _bundle_statuses(config.out, bundles)
             cache_module.write_cache(config.out, next_cache, last=cache)
@@ -402,7 +402,7 @@ def take_pages(
     try:
         for chunk in chunks:
             for page in chunk:
-                pages[page.path] = PageRecord(plan.fingerprints.page(plan.by_path[page.path], page.reads), page.reads, _UNKNOWN)
+                pages[page.path] = PageRecord(plan.fingerprints.page(plan.by_path[page.path], page.reads), page.reads, page.status)
             bar.update(len(chunk))
     finally:
         bar.close()
@@ -565,7 +565,8 @@ def _bundle_statuses(out: Path, bundles: dict[str, BundleRecord]) -> dict[str, B
 
 
 def _next_cache(
-    config: Config, key: str, corpus: Corpus, pages: dict[str, PageRecord | None], last: Cache | None
+    config: Config, key: str, corpus: Corpus, pages: dict[str, PageRecord | None], last: Cache | None,
+    *, in_place: bool,
 ) -> Cache:
     """What this build leaves for the next one, with the status of each page's
     file as it now is in the output folder."""
@@ -577,6 +578,11 @@ def _next_cache(
             if last is not None and path in last.pages:
                 records[path] = last.pages[path]
             continue
+        if not in_place:
+            # The staging folder became the site by one rename: each file is as it was written.
+            records[path] = record
+            continue
+        # In place, a page that came out the same was not moved over the file there.
         status = status_in_site(path)
         if status is not None:
             records[path] = PageRecord(record.fingerprint, record.reads, status)

@@ -194,6 +194,7 @@ def page_path(site: Site, key: PageKey) -> str:
 class Written:
     path: str
     reads: frozenset[str]  # the keys of the templates' `site` the page read
+    status: FileStatus  # of the file as written
 
 
 # What forked render workers inherit: set just before the pool is made.
@@ -209,8 +210,8 @@ def _render_range(start: int, stop: int) -> list[Written]:
             # A worker whose build was killed: write nothing more into its staging folder.
             os._exit(1)
         page = render_page(renderer, site, key)
-        write.write_file(root, page.path, page.html.encode("utf-8"), folders)
-        written.append(Written(page.path, page.reads))
+        info = write.write_file(root, page.path, page.html.encode("utf-8"), folders)
+        written.append(Written(page.path, page.reads, (info.st_size, info.st_mtime_ns, info.st_ino)))
     return written
 
 

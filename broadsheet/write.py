@@ -209,11 +209,11 @@ def clear_leftovers(out: Path) -> None:
                     pass
 
 
-def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None = None) -> None:
-    """`data` as the file `relpath` below `root`.  `folders`: those known to
-    exist, kept up to date here; with it, a file in a folder of its own (as
-    most pages of a site are) costs one mkdir and one open, not a failed open,
-    a stat, a mkdir and an open."""
+def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None = None) -> os.stat_result:
+    """`data` as the file `relpath` below `root`; the new file's status.
+    `folders`: those known to exist, kept up to date here; with it, a file in
+    a folder of its own (as most pages of a site are) costs one mkdir and one
+    open, not a failed open, a stat, a mkdir and an open."""
     target = os.path.join(root, relpath)
     if folders is not None:
         folder = os.path.dirname(target)
@@ -240,6 +240,7 @@ def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None =
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        return os.fstat(fd)
     finally:
         os.close(fd)
 

@@ -86,6 +86,17 @@ def test_a_changed_article_renders_only_the_pages_that_show_it(site):
     assert_same_as_full_build(site, out)
 
 
+def test_pages_rendered_again_the_same_are_kept_by_the_next_build(site):
+    _, out = site()
+    changed = site.source / "020_000a0014.txt"
+    # The second paragraph: the neighbours, which show only the title, come out the same.
+    changed.write_text(story(20).replace("A second paragraph.", "Another second paragraph."), encoding="utf-8")
+    second, _ = site()
+    assert second.rendered >= 3, second.rendered
+    third, _ = site()
+    assert third.in_place and third.rendered == 0, third.rendered
+
+
 def test_a_newest_article_renders_the_first_listing_page_again_not_the_older_ones(site):
     _, out = site()
     numbered = sorted(out.glob("page/*/index.html"))
