@@ -404,6 +404,36 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
 
 
 @pytest.mark.parametrize("folders", [None, set()], ids=["no folders noted", "folders noted"])
+def _children() -> list[str]:
+    return [pid for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+            for pid in (task / "children").read_text(encoding="ascii").split()]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="counts worker processes in /proc")
+def test_a_build_that_fails_while_its_workers_render_stops_them_and_leaves_the_site(
+    corpus, build_site, tmp_path, monkeypatch
+):
+    from broadsheet import parallel, publish
+
+    source = corpus(corpus_of(30))
+    _, out = build_site(source, base_url="https://example.org/")
+    before = snapshot(out)
+    monkeypatch.setattr(parallel, "RENDER_CHUNK", 2)  # workers for a small site
+    started = []
+
+    def fail(*args, **kwargs):
+        started.extend(_children())  # the workers, rendering meanwhile
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publish, "publish_files", fail)
+    with pytest.raises(BuildError, match="No space left on device"):
+        build_site(source, base_url="https://example.org/", incremental=False, jobs=2)
+    assert len(started) == 2
+    assert _children() == []
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+
+
 def test_a_file_written_where_a_link_is_leaves_the_linked_file_alone(tmp_path, folders):
     site, staging = tmp_path / "site", tmp_path / "staging"
     site.mkdir()
