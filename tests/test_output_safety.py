@@ -403,7 +403,6 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
     assert leftovers(tmp_path) == []
 
 
-@pytest.mark.parametrize("folders", [None, set()], ids=["no folders noted", "folders noted"])
 def _children() -> list[str]:
     return [pid for task in Path(f"/proc/{os.getpid()}/task").iterdir()
             for pid in (task / "children").read_text(encoding="ascii").split()]
@@ -434,6 +433,7 @@ def test_a_build_that_fails_while_its_workers_render_stops_them_and_leaves_the_s
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("folders", [None, set()], ids=["no folders noted", "folders noted"])
 def test_a_file_written_where_a_link_is_leaves_the_linked_file_alone(tmp_path, folders):
     site, staging = tmp_path / "site", tmp_path / "staging"
     site.mkdir()
