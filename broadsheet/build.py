@@ -248,6 +248,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
 
     clear_leftovers(config.out)
     staging = Staging(config.out)
+    whole: cache_module.WholeCache | None = None  # a cache written anew, from its articles on
     try:
         renderer = Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates")
         with ExitStack() as rendering:
@@ -289,6 +290,9 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                         continue
                     staging.write_text(page.path, page.html)
                 result.moved, result.gone = len(plan.moved), len(plan.gone)
+            if cache is None:
+                with _stage(result, "cache"):
+                    whole = _start_whole_cache(config, corpus)
             with _stage(result, "render"):
                 pages = take_pages(page_plan, chunks, staging, progress)
                 result.pages = len(pages)
@@ -326,14 +330,14 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         else:
             with _stage(result, "write"):
                 staging.commit()
-    except TemplateProblem as error:
+    except BaseException as error:
         staging.discard()
-        raise BuildError(f"template error: {error}") from None
-    except search.SearchError as error:
-        staging.discard()
-        raise BuildError(str(error)) from None
-    except BaseException:
-        staging.discard()
+        if whole is not None:
+            whole.abandon()
+        if isinstance(error, TemplateProblem):
+            raise BuildError(f"template error: {error}") from None
+        if isinstance(error, search.SearchError):
+            raise BuildError(str(error)) from None
         raise
     if cache is not None and cache.bodies is not None:
         cache.bodies.close()
@@ -342,10 +346,21 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             next_cache = _next_cache(config, key, corpus, pages, cache, in_place=result.in_place)
             next_cache.record_digest = redirects.record_digest(record_text)
             next_cache.bundles = _bundle_statuses(config.out, bundles)
-            cache_module.write_cache(config.out, next_cache, last=cache)
+            cache_module.write_cache(config.out, next_cache, last=cache, whole=whole)
         except (OSError, sqlite3.Error) as error:
+            if whole is not None:
+                whole.abandon()
             result.notes.append(f"the build cache could not be written ({error}); the next build renders every page")
     return result
+
+
+def _start_whole_cache(config: Config, corpus: Corpus) -> cache_module.WholeCache | None:
+    """A new cache with its articles written now, while the pages render; None
+    if that fails (the cache is then written at the end, or the failure noted)."""
+    try:
+        return cache_module.WholeCache(config.out, corpus.records)
+    except (OSError, sqlite3.Error):
+        return None
 
 
 @dataclass

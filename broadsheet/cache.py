@@ -2,8 +2,8 @@
 its changes need.
 
 The cache sits beside the output folder (`.dist.cache/` for `dist/`), never
-inside it, and is written only once a build has put its site in place.  It
-holds:
+inside it, and is written only once a build has put its site in place (a cache
+written whole is made beside it meanwhile, and replaces it then).  It holds:
 
 - the build key: everything but the articles that shapes the output (this
   package's code, the templates and their assets, the settings, the versions of
@@ -115,6 +115,10 @@ def _connect(out: Path, *, create: bool) -> sqlite3.Connection | None:
     path = folder_for(out) / CACHE_FILE
     if not create and not path.is_file():
         return None
+    return _open(path)
+
+
+def _open(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(exist_ok=True)
     db = sqlite3.connect(path)
     db.executescript(
@@ -156,21 +160,62 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
         return None, f"the build cache in {folder_for(out)} cannot be read ({type(error).__name__}); every page is built"
 
 
-def write_cache(out: Path, cache: Cache, *, last: Cache | None) -> None:
-    """Record `cache`, writing only the articles that differ from `last`'s."""
+def write_cache(out: Path, cache: Cache, *, last: Cache | None, whole: WholeCache | None = None) -> None:
+    """Record `cache`, writing only the articles that differ from `last`'s;
+    with no `last`, into the file `whole` if its articles are `cache`'s."""
     if last is not None and last.key != cache.key:
         last = None
     try:
+        if last is None and whole is not None and whole.articles is cache.articles:
+            whole.finish(cache)
+            return
         if last is None:
             # Every article is written: into a new file, faster than emptying the old one.
             (folder_for(out) / CACHE_FILE).unlink(missing_ok=True)
         _write(out, cache, last)
     except sqlite3.DatabaseError:
+        if whole is not None:
+            whole.abandon()
         # Damaged: made anew, with the articles whose bodies this build holds
         # (the others are parsed again next time).
         (folder_for(out) / CACHE_FILE).unlink(missing_ok=True)
-        whole = {rel: r for rel, r in cache.articles.items() if r.loaded.article is None or has_body(r.loaded.article)}
-        _write(out, dataclasses.replace(cache, articles=whole), None)
+        kept = {rel: r for rel, r in cache.articles.items() if r.loaded.article is None or has_body(r.loaded.article)}
+        _write(out, dataclasses.replace(cache, articles=kept), None)
+
+
+class WholeCache:
+    """A cache written whole into a new file beside the one in place: its
+    articles while the build does other work (its pages render), the rest by
+    finish(), once the site is in place, when it replaces the old file.  A
+    build cut short leaves the old one."""
+
+    def __init__(self, out: Path, articles: dict[str, ArticleRecord]) -> None:
+        self.path = folder_for(out) / (CACHE_FILE + ".new")
+        self.target = folder_for(out) / CACHE_FILE
+        self.articles = articles
+        self.path.unlink(missing_ok=True)  # left by a build that was killed
+        try:
+            db = _open(self.path)
+            try:
+                with db:
+                    _insert_articles(db, articles.items())
+            finally:
+                db.close()
+        except BaseException:
+            self.abandon()
+            raise
+
+    def finish(self, cache: Cache) -> None:
+        db = _open(self.path)
+        try:
+            with db:
+                _insert_meta(db, cache)
+        finally:
+            db.close()
+        os.replace(self.path, self.target)
+
+    def abandon(self) -> None:
+        self.path.unlink(missing_ok=True)
 
 
 def _write(out: Path, cache: Cache, last: Cache | None) -> None:
@@ -182,19 +227,24 @@ def _write(out: Path, cache: Cache, last: Cache | None) -> None:
         with db:
             gone = last.articles.keys() - cache.articles.keys()
             db.executemany("delete from articles where rel = ?", ((os.fsencode(rel),) for rel in sorted(gone)))
-            db.executemany(
-                "insert or replace into articles values (?, ?, ?)",
-                ((os.fsencode(rel), *pack(record))
-                 for rel, record in cache.articles.items() if last.articles.get(rel) is not record),
-            )
-            meta = {
-                "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
-                "record_digest": cache.record_digest,
-                "pages": pickle.dumps((cache.pages, cache.bundles), protocol=pickle.HIGHEST_PROTOCOL),
-            }
-            db.executemany("insert or replace into meta values (?, ?)", meta.items())
+            _insert_articles(db, ((rel, r) for rel, r in cache.articles.items() if last.articles.get(rel) is not r))
+            _insert_meta(db, cache)
     finally:
         db.close()
+
+
+def _insert_articles(db: sqlite3.Connection, records: Iterable[tuple[str, ArticleRecord]]) -> None:
+    db.executemany("insert or replace into articles values (?, ?, ?)",
+                   ((os.fsencode(rel), *pack(record)) for rel, record in records))
+
+
+def _insert_meta(db: sqlite3.Connection, cache: Cache) -> None:
+    meta = {
+        "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
+        "record_digest": cache.record_digest,
+        "pages": pickle.dumps((cache.pages, cache.bundles), protocol=pickle.HIGHEST_PROTOCOL),
+    }
+    db.executemany("insert or replace into meta values (?, ?)", meta.items())
 
 
 # Records as plain values: marshal reads them back several times faster than

@@ -173,6 +173,42 @@ def test_a_full_build_leaves_a_cache_of_the_articles_there_are_now(site):
     new = cached.articles["new.txt"].loaded.article
     assert new.paragraphs == ("Story number 99 about the harbour.", "A second paragraph.")
     cached.bodies.close()
+    assert sorted(p.name for p in cache.folder_for(out).iterdir()) == [cache.CACHE_FILE, "templates"]
+
+
+def test_a_full_build_cut_short_leaves_the_last_cache_as_it_was(site, monkeypatch):
+    from broadsheet import build as build_module
+
+    _, out = site()
+    cache_file = cache.folder_for(out) / cache.CACHE_FILE
+    before = cache_file.read_bytes()
+
+    def fail(*args, **kwargs):
+        assert (cache.folder_for(out) / (cache.CACHE_FILE + ".new")).is_file()  # the new cache, begun
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build_module, "take_pages", fail)
+    with pytest.raises(build_module.BuildError, match="No space left on device"):
+        site(incremental=False)
+    assert cache_file.read_bytes() == before
+    assert sorted(p.name for p in cache.folder_for(out).iterdir()) == [cache.CACHE_FILE, "templates"]
+    monkeypatch.undo()
+    again, _ = site()
+    assert again.in_place and again.rendered == 0
+
+
+def test_a_new_cache_that_cannot_be_begun_early_is_written_at_the_end(site, monkeypatch):
+    import sqlite3
+
+    def refuse(self, out, articles):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(cache.WholeCache, "__init__", refuse)
+    first, out = site()
+    assert not any("cache" in note for note in first.notes), first.notes
+    monkeypatch.undo()
+    again, _ = site()
+    assert again.in_place and again.rendered == 0
 
 
 def test_a_changed_template_renders_every_page_again(site, tmp_path):
