@@ -89,17 +89,19 @@ class Corpus:
 
 
 def load_articles(
-    config: Config, report: Callable[[Problem], None], progress: ProgressFactory, cache: Cache | None = None
+    config: Config, report: Callable[[Problem], None], progress: ProgressFactory, cache: Cache | None = None,
+    whole: cache_module.WholeCache | None = None,
 ) -> Corpus:
     """Every article of the source folder; a file unchanged since the build of
-    `cache` is not parsed again."""
+    `cache` is not parsed again.  The record of each goes into `whole` as it
+    comes, while the workers parse the next ones."""
     if not config.source.is_dir():
         raise BuildError(f"source folder {config.source} does not exist")
     rels, problems = load.discover(config.source)
     for problem in problems:
         report(problem)
     read_started_ns = time.time_ns()
-    results: list[ArticleRecord | parallel.Parsed | None] = [None] * len(rels)
+    results: list[ArticleRecord | load.Loaded | None] = [None] * len(rels)
     todo: list[str] = []
     places: list[int] = []
     # Without a cache, the status of each file is taken as it is read, in the workers.
@@ -112,21 +114,28 @@ def load_articles(
             todo.append(rel)  # read in the workers, side by side
             places.append(i)
     bar = progress("load", len(todo))
+    batch: list[tuple[str, ArticleRecord]] = []
     try:
         parsed = parallel.parse_all(todo, config.source, language=config.language, jobs=_jobs(config), tick=bar.update)
         for i, fresh in zip(places, parsed, strict=True):
-            results[i] = fresh
+            if fresh.digest is None or fresh.status is None:
+                results[i] = fresh.loaded
+                continue
+            # A file changed while it was read shows another status next time, and is read again.
+            results[i] = record = ArticleRecord(fresh.digest, fresh.status, fresh.loaded)
+            if whole is not None:
+                batch.append((rels[i], record))
+                if len(batch) == parallel.LOAD_CHUNK:
+                    whole.add(batch)
+                    batch = []
     finally:
         bar.close()
+    if whole is not None:
+        whole.add(batch)
+        whole.close()
     today = datetime.date.today()
     corpus = Corpus([], {}, read_started_ns)
     for rel, result in zip(rels, results, strict=True):
-        if isinstance(result, parallel.Parsed):
-            if result.digest is not None and result.status is not None:
-                # A file changed while it was read shows another status next time, and is read again.
-                result = ArticleRecord(result.digest, result.status, result.loaded)
-            else:
-                result = result.loaded
         undated = result.loaded if isinstance(result, ArticleRecord) else result
         assert isinstance(undated, load.Loaded)
         loaded = load.dated(undated, today)
@@ -237,18 +246,23 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     except OutputError as error:
         raise BuildError(str(error)) from None
     result.in_place = made is not None and in_place
-    with _stage(result, "load"):
-        corpus = load_articles(config, note, progress, cache)
-    with _stage(result, "site"):
-        site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title)
-        for problem in problems:
-            note(problem)
-    result.articles = len(site.entries)
-    _stop_if_strict(config, result)
-
-    clear_leftovers(config.out)
-    staging = Staging(config.out)
-    whole: cache_module.WholeCache | None = None  # a cache written anew, from its articles on
+    # Without a cache to keep from, a new one is written as the articles are loaded.
+    whole = cache_module.WholeCache(config.out) if cache is None else None
+    try:
+        with _stage(result, "load"):
+            corpus = load_articles(config, note, progress, cache, whole)
+        with _stage(result, "site"):
+            site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title)
+            for problem in problems:
+                note(problem)
+        result.articles = len(site.entries)
+        _stop_if_strict(config, result)
+        clear_leftovers(config.out)
+        staging = Staging(config.out)
+    except BaseException:
+        if whole is not None:
+            whole.abandon()
+        raise
     try:
         renderer = Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates")
         with ExitStack() as rendering:
@@ -290,9 +304,6 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                         continue
                     staging.write_text(page.path, page.html)
                 result.moved, result.gone = len(plan.moved), len(plan.gone)
-            if cache is None:
-                with _stage(result, "cache"):
-                    whole = _start_whole_cache(config, corpus)
             with _stage(result, "render"):
                 pages = take_pages(page_plan, chunks, staging, progress)
                 result.pages = len(pages)
@@ -352,15 +363,6 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 whole.abandon()
             result.notes.append(f"the build cache could not be written ({error}); the next build renders every page")
     return result
-
-
-def _start_whole_cache(config: Config, corpus: Corpus) -> cache_module.WholeCache | None:
-    """A new cache with its articles written now, while the pages render; None
-    if that fails (the cache is then written at the end, or the failure noted)."""
-    try:
-        return cache_module.WholeCache(config.out, corpus.records)
-    except (OSError, sqlite3.Error):
-        return None
 
 
 @dataclass

@@ -3,7 +3,8 @@ its changes need.
 
 The cache sits beside the output folder (`.dist.cache/` for `dist/`), never
 inside it, and is written only once a build has put its site in place (a cache
-written whole is made beside it meanwhile, and replaces it then).  It holds:
+written whole is made beside it as the articles are loaded, and replaces it
+then).  It holds:
 
 - the build key: everything but the articles that shapes the output (this
   package's code, the templates and their assets, the settings, the versions of
@@ -162,13 +163,15 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
 
 def write_cache(out: Path, cache: Cache, *, last: Cache | None, whole: WholeCache | None = None) -> None:
     """Record `cache`, writing only the articles that differ from `last`'s;
-    with no `last`, into the file `whole` if its articles are `cache`'s."""
+    with no `last`, into the file `whole` if it holds `cache`'s articles."""
     if last is not None and last.key != cache.key:
         last = None
     try:
-        if last is None and whole is not None and whole.articles is cache.articles:
+        if last is None and whole is not None and whole.holds(cache.articles):
             whole.finish(cache)
             return
+        if whole is not None:
+            whole.abandon()  # another cache's articles, or not all of them
         if last is None:
             # Every article is written: into a new file, faster than emptying the old one.
             (folder_for(out) / CACHE_FILE).unlink(missing_ok=True)
@@ -185,25 +188,52 @@ def write_cache(out: Path, cache: Cache, *, last: Cache | None, whole: WholeCach
 
 class WholeCache:
     """A cache written whole into a new file beside the one in place: its
-    articles while the build does other work (its pages render), the rest by
-    finish(), once the site is in place, when it replaces the old file.  A
-    build cut short leaves the old one."""
+    articles as they are loaded (add), the rest by finish(), once the site is
+    in place, when it replaces the old file.  A build cut short leaves the old
+    one; if this file cannot be written, the cache is written at the end as
+    without it."""
 
-    def __init__(self, out: Path, articles: dict[str, ArticleRecord]) -> None:
+    def __init__(self, out: Path) -> None:
         self.path = folder_for(out) / (CACHE_FILE + ".new")
         self.target = folder_for(out) / CACHE_FILE
-        self.articles = articles
-        self.path.unlink(missing_ok=True)  # left by a build that was killed
+        self.articles: dict[str, ArticleRecord] = {}
+        self.failed = False
+        self._db: sqlite3.Connection | None = None
         try:
-            db = _open(self.path)
-            try:
-                with db:
-                    _insert_articles(db, articles.items())
-            finally:
-                db.close()
-        except BaseException:
+            self.path.unlink(missing_ok=True)  # left by a build that was killed
+        except OSError:
+            self.failed = True
+
+    def add(self, records: list[tuple[str, ArticleRecord]]) -> None:
+        if self.failed:
+            return
+        try:
+            if self._db is None:
+                # Opened at the first records, after the workers that load were forked:
+                # a connection must never be carried into another process.
+                self._db = _open(self.path)
+            _insert_articles(self._db, records)  # one transaction for all, until close()
+        except (OSError, sqlite3.Error):
             self.abandon()
-            raise
+            return
+        self.articles.update(records)
+
+    def close(self) -> None:
+        """Commit what was added: before any worker that renders is forked."""
+        if self._db is None:
+            return
+        try:
+            self._db.commit()
+        except sqlite3.Error:
+            self.abandon()
+            return
+        self._db.close()
+        self._db = None
+
+    def holds(self, articles: dict[str, ArticleRecord]) -> bool:
+        """True when the articles written are `articles`, each as it is there."""
+        return (not self.failed and self._db is None and self.articles.keys() == articles.keys()
+                and all(articles[rel] is record for rel, record in self.articles.items()))
 
     def finish(self, cache: Cache) -> None:
         db = _open(self.path)
@@ -215,6 +245,10 @@ class WholeCache:
         os.replace(self.path, self.target)
 
     def abandon(self) -> None:
+        if self._db is not None:
+            self._db.close()  # what was not committed is dropped
+            self._db = None
+        self.failed = True
         self.path.unlink(missing_ok=True)
 
 

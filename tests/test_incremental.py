@@ -160,11 +160,17 @@ def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site)
     cached.bodies.close()
 
 
-def test_a_full_build_leaves_a_cache_of_the_articles_there_are_now(site):
+def test_a_full_build_leaves_a_cache_of_the_articles_there_are_now(site, monkeypatch):
     _, out = site()
     (site.source / "007_000a0007.txt").unlink()
     write_corpus(site.source, {"new.txt": story(99)})
-    site(incremental=False)  # --full: the cache is written whole, into a new file
+
+    def unused(*args):
+        raise AssertionError("the articles were written as they were loaded: nothing is left to write")
+
+    monkeypatch.setattr(cache, "_write", unused)
+    result, _ = site(incremental=False)  # --full: the cache is written whole, into a new file
+    assert not any("cache" in note for note in result.notes), result.notes
     config = validate(Config(source=site.source, out=out, search=False, per_page=10))
     cached, _ = cache.read_cache(out, cache.build_key(config))
     assert cached is not None and cached.bodies is not None
@@ -200,10 +206,14 @@ def test_a_full_build_cut_short_leaves_the_last_cache_as_it_was(site, monkeypatc
 def test_a_new_cache_that_cannot_be_begun_early_is_written_at_the_end(site, monkeypatch):
     import sqlite3
 
-    def refuse(self, out, articles):
-        raise sqlite3.OperationalError("disk I/O error")
+    real = cache._open
 
-    monkeypatch.setattr(cache.WholeCache, "__init__", refuse)
+    def refuse(path):
+        if path.name.endswith(".new"):
+            raise sqlite3.OperationalError("disk I/O error")
+        return real(path)
+
+    monkeypatch.setattr(cache, "_open", refuse)
     first, out = site()
     assert not any("cache" in note for note in first.notes), first.notes
     monkeypatch.undo()
