@@ -248,6 +248,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     result.in_place = made is not None and in_place
     # Without a cache to keep from, a new one is written as the articles are loaded.
     whole = cache_module.WholeCache(config.out) if cache is None else None
+    staging: Staging | None = None
     try:
         with _stage(result, "load"):
             corpus = load_articles(config, note, progress, cache, whole)
@@ -259,11 +260,6 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         _stop_if_strict(config, result)
         clear_leftovers(config.out)
         staging = Staging(config.out)
-    except BaseException:
-        if whole is not None:
-            whole.abandon()
-        raise
-    try:
         renderer = Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates")
         with ExitStack() as rendering:
             with _stage(result, "render"):
@@ -342,7 +338,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             with _stage(result, "write"):
                 staging.commit()
     except BaseException as error:
-        staging.discard()
+        if staging is not None:
+            staging.discard()
         if whole is not None:
             whole.abandon()
         if isinstance(error, TemplateProblem):

@@ -42,7 +42,7 @@ from typing import Any
 from . import __version__
 from .config import Config
 from .load import Loaded
-from .records import BODY_FETCHER, BODY_FIELDS, Article, FileStatus, Problem, has_body
+from .records import BODY_FETCHER, BODY_FIELDS, Article, FileStatus, Problem, has_body, status_of
 from .render import ReadsNoted
 from .site import Entry, Site
 
@@ -388,7 +388,7 @@ def file_status(path: Path | str) -> FileStatus | None:
         info = os.stat(path)
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    return status_of(info)
 
 
 def status_reader(folder: Path) -> Callable[[str], FileStatus | None]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import text as textlib
-from .records import Article, FileStatus, Problem
+from .records import Article, FileStatus, Problem, status_of
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -182,7 +182,7 @@ def read_relative(source: str, rel: str) -> SourceFile:
         data = _read_bytes(path)
     except OSError as error:
         return SourceFile(rel, shown, fmt, None, Problem(shown, f"cannot be read ({error.strerror or error}); skipped"))
-    return SourceFile(rel, shown, fmt, data, status=(info.st_size, info.st_mtime_ns, info.st_ino))
+    return SourceFile(rel, shown, fmt, data, status=status_of(info))
 
 
 def parse_source(source_file: SourceFile, *, language: str) -> Loaded:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from . import load, write
-from .records import FileStatus
+from .records import FileStatus, status_of
 from .render import Rendered, Renderer, file_for
 from .site import Site
 
@@ -211,7 +211,7 @@ def _render_range(start: int, stop: int) -> list[Written]:
             os._exit(1)
         page = render_page(renderer, site, key)
         info = write.write_file(root, page.path, page.html.encode("utf-8"), folders)
-        written.append(Written(page.path, page.reads, (info.st_size, info.st_mtime_ns, info.st_ino)))
+        written.append(Written(page.path, page.reads, status_of(info)))
     return written
 
 

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, field
 
 FileStatus = tuple[int, int, int]  # size, modification time (ns), inode
+
+
+def status_of(info: os.stat_result) -> FileStatus:
+    """What tells a file apart from the one a build left: a change of bytes, of time or of file."""
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
 @dataclass(frozen=True)
