@@ -583,7 +583,8 @@ def _article(
     slug: str | None = None, author: str | None = None, tags: tuple[str, ...] = (),
     guess_language: bool = True,
 ) -> Article:
-    words = textlib.count_words(text)
+    # A text article's paragraphs are normal (split_paragraphs), and counted as they are.
+    words = textlib.count_paragraph_words(paragraphs) if paragraphs else textlib.count_words(text)
     derived_title, opening = textlib.derive_title_and_opening(text) if title is None else (None, None)
     if derived_title is not None and textlib.is_blank(derived_title):
         derived_title = None

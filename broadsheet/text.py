@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
+from itertools import repeat
 
 # Headlines of news sites rarely pass 100 characters; a derived title longer
 # than TITLE_MAX is cut back to TITLE_CUT at a word boundary.
@@ -44,6 +46,12 @@ _INVISIBLE = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs"})
 def normalise_space(text: str) -> str:
     if _is_normal(text):
         return text
+    if "\n\n" in text:
+        # Normal paragraphs between blank lines (an article's text): the blank
+        # lines become the spaces, and the text is not cut into words.
+        flat = text.replace("\n\n", " ")
+        if _is_normal(flat):
+            return flat
     # str.split() and the regex \s agree on what whitespace is; split is faster.
     return " ".join(text.split())
 
@@ -195,6 +203,15 @@ def count_words(text: str) -> int:
     flat = text.replace("\n\n", " ")
     spaced = (flat.count(" ") + 1 if flat else 0) if _is_normal(flat) else len(text.split())
     return spaced + cjk
+
+
+def count_paragraph_words(paragraphs: Sequence[str]) -> int:
+    """count_words of paragraphs joined by blank lines, for paragraphs that
+    normalise_space has made (not empty): without checking them again, which
+    costs more than counting."""
+    if all(map(str.isascii, paragraphs)):  # no CJK; str.isascii reads a flag
+        return sum(map(str.count, paragraphs, repeat(" "))) + len(paragraphs)
+    return count_words("\n\n".join(paragraphs))
 
 
 def reading_minutes(word_count: int) -> int:

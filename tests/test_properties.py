@@ -208,7 +208,7 @@ def test_the_title_s_opening_sentence_gives_the_excerpt_that_looking_for_it_agai
 
 
 _WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp")), max_size=4)
-_SPACES = st.sampled_from(["", " ", "  ", "\t", "\r\n", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
+_SPACES = st.sampled_from(["", " ", "  ", "\t", "\r\n", "\n\n", "\x0b", "\x0c", "\x1c", "\x85", "\xa0", "\u2028", "\u3000"])
 
 
 @PROPERTY_SETTINGS
@@ -220,6 +220,9 @@ _SPACES = st.sampled_from(["", " ", "  ", "\t", "\r\n", "\x0b", "\x0c", "\x1c", 
 @example([("", "a")], " ")
 @example([(" ", "a")], "")
 @example([("", "a"), ("\xa0", "b")], "")
+@example([("", "a"), ("\n\n", "b")], "")
+@example([("", "a"), ("\n\n", "b"), ("  ", "c")], "")
+@example([("", "a"), ("\n\n\n", "b")], "")
 def test_normalise_space_joins_the_words_with_single_spaces(parts, end):
     text = "".join(space + word for space, word in parts) + end
     assert textlib.normalise_space(text) == " ".join(text.split())
@@ -244,6 +247,15 @@ def _words_counted_one_by_one(text: str) -> int:
 def test_count_words_counts_each_word_once(parts, end):
     text = "".join(space + word for space, word in parts) + end
     assert textlib.count_words(text) == _words_counted_one_by_one(text)
+
+
+@PROPERTY_SETTINGS
+@given(st.lists(st.text(st.sampled_from("ab .\n\t東京\xa0")) | _WORDS, min_size=1))
+@example(["a b", "東京 c"])
+@example(["a  b", "c"])
+def test_paragraphs_made_normal_count_the_words_of_their_text(raw):
+    paragraphs = [p for p in map(textlib.normalise_space, raw) if p]
+    assert textlib.count_paragraph_words(paragraphs) == textlib.count_words("\n\n".join(paragraphs))
 
 
 @given(st.text(st.characters(max_codepoint=0x7f)) | st.text())
