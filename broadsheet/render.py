@@ -94,7 +94,15 @@ def body_html(article: Article) -> Markup:
     if len(paragraphs) > len(_OPENINGS):
         _number_paragraphs_up_to(len(paragraphs))
     # The lists run longer than most articles: zip stops at the last paragraph.
-    return Markup("\n".join(map("".join, zip(_OPENINGS, map(escape, paragraphs), _CLOSINGS, strict=False))))
+    return Markup("\n".join(map("".join, zip(_OPENINGS, map(_escaped, paragraphs), _CLOSINGS, strict=False))))
+
+
+def _escaped(text: str) -> str:
+    """escape(text), for text that is not markup: five searches tell that most
+    paragraphs have nothing to escape in a third of the time escape() takes."""
+    if "&" in text or "<" in text or ">" in text or '"' in text or "'" in text:
+        return escape(text)
+    return text
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,7 @@ def _body_html_formatted(paragraphs: tuple[str, ...]) -> str:
 @given(st.lists(st.text(min_size=1, max_size=30), max_size=150))
 @example(["a"] * 3)
 @example(["<b>&'\""] * 140)
+@example(["a&b", "c<d", "e>f", 'g"h', "i'j", "plain"])
 def test_a_text_body_is_the_same_as_formatted_one_paragraph_at_a_time(paragraphs):
     article = mock.Mock(format="txt", paragraphs=tuple(paragraphs))
     assert body_html(article) == _body_html_formatted(tuple(paragraphs))
