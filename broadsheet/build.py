@@ -114,17 +114,17 @@ def load_articles(
             todo.append(rel)  # read in the workers, side by side
             places.append(i)
     bar = progress("load", len(todo))
-    batch: list[tuple[str, ArticleRecord]] = []
+    batch: list[tuple[str, ArticleRecord, cache_module.Packed]] = []
     try:
         parsed = parallel.parse_all(todo, config.source, language=config.language, jobs=_jobs(config), tick=bar.update)
         for i, fresh in zip(places, parsed, strict=True):
-            if fresh.digest is None or fresh.status is None:
-                results[i] = fresh.loaded
+            if isinstance(fresh, load.Loaded):
+                results[i] = fresh
                 continue
             # A file changed while it was read shows another status next time, and is read again.
-            results[i] = record = ArticleRecord(fresh.digest, fresh.status, fresh.loaded)
+            results[i] = record = cache_module.unpack(fresh[0], body=fresh[1])
             if whole is not None:
-                batch.append((rels[i], record))
+                batch.append((rels[i], record, fresh))
                 if len(batch) == parallel.LOAD_CHUNK:
                     whole.add(batch)
                     batch = []

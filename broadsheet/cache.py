@@ -204,7 +204,8 @@ class WholeCache:
         except OSError:
             self.failed = True
 
-    def add(self, records: list[tuple[str, ArticleRecord]]) -> None:
+    def add(self, records: list[tuple[str, ArticleRecord, Packed]]) -> None:
+        """Each record by its source path, with what pack() gave for it."""
         if self.failed:
             return
         try:
@@ -212,11 +213,11 @@ class WholeCache:
                 # Opened at the first records, after the workers that load were forked:
                 # a connection must never be carried into another process.
                 self._db = _open(self.path)
-            _insert_articles(self._db, records)  # one transaction for all, until close()
+            _insert_packed(self._db, ((rel, packed) for rel, _, packed in records))  # one transaction for all, until close()
         except (OSError, sqlite3.Error):
             self.abandon()
             return
-        self.articles.update(records)
+        self.articles.update((rel, record) for rel, record, _ in records)
 
     def close(self) -> None:
         """Commit what was added: before any worker that renders is forked."""
@@ -268,8 +269,11 @@ def _write(out: Path, cache: Cache, last: Cache | None) -> None:
 
 
 def _insert_articles(db: sqlite3.Connection, records: Iterable[tuple[str, ArticleRecord]]) -> None:
-    db.executemany("insert or replace into articles values (?, ?, ?)",
-                   ((os.fsencode(rel), *pack(record)) for rel, record in records))
+    _insert_packed(db, ((rel, pack(record)) for rel, record in records))
+
+
+def _insert_packed(db: sqlite3.Connection, rows: Iterable[tuple[str, Packed]]) -> None:
+    db.executemany("insert or replace into articles values (?, ?, ?)", ((os.fsencode(rel), *packed) for rel, packed in rows))
 
 
 def _insert_meta(db: sqlite3.Connection, cache: Cache) -> None:
@@ -288,7 +292,10 @@ _HEAD = operator.attrgetter(*_HEAD_FIELDS)
 _DATE = _HEAD_FIELDS.index("date")  # the one field that is not a plain value
 
 
-def pack(record: ArticleRecord) -> tuple[bytes, bytes | None]:
+Packed = tuple[bytes, bytes | None]
+
+
+def pack(record: ArticleRecord) -> Packed:
     """The record without the article's body, and the body."""
     article = record.loaded.article
     values = body = None
@@ -303,8 +310,9 @@ def pack(record: ArticleRecord) -> tuple[bytes, bytes | None]:
     return marshal.dumps((record.digest, record.status, values, problems)), body
 
 
-def unpack(data: bytes, fetch_body: Callable[[], tuple[Any, ...]]) -> ArticleRecord:
-    """A record written by pack(); its article, if any, gets its body from `fetch_body` when first used."""
+def unpack(data: bytes, fetch_body: Callable[[], tuple[Any, ...]] | None = None, *, body: bytes | None = None) -> ArticleRecord:
+    """A record written by pack(): its article, if any, with `body` (the
+    body pack() gave), or getting its body from `fetch_body` when first used."""
     digest, status, values, problems = marshal.loads(data)  # noqa: S302 - plain values written by pack()
     article = None
     if values is not None:
@@ -314,7 +322,10 @@ def unpack(data: bytes, fetch_body: Callable[[], tuple[Any, ...]]) -> ArticleRec
         fields = article.__dict__
         fields.update(zip(_HEAD_FIELDS, values, strict=True))
         fields["date"] = datetime.date.fromordinal(values[_DATE])
-        fields[BODY_FETCHER] = fetch_body
+        if body is not None:
+            fields.update(zip(BODY_FIELDS, _body(body), strict=True))
+        else:
+            fields[BODY_FETCHER] = fetch_body
     return ArticleRecord(digest, tuple(status), Loaded(article, tuple(Problem(*p) for p in problems)))
 
 

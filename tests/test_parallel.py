@@ -37,3 +37,27 @@ def test_work_beside_can_be_stopped():
     beside.stop()
     with pytest.raises(RuntimeError, match="exit code -15"):  # ended by SIGTERM
         beside.join()
+
+
+def test_files_loaded_in_workers_come_back_as_parsing_them_here_gives(tmp_path):
+    from broadsheet import cache, load
+
+    texts = {
+        "a.txt": "date 2024-01-02\n\nFirst paragraph. With 'quotes' & more.\n\nSecond one.\n",
+        "b.md": "---\ntitle: B\ndate: 2024-01-03\nauthor: Ann\ntags: [x, y]\nslug: bee\n---\nSome *text*.\n\nMore.\n",
+        "c.txt": "date 2024-01-04\n\nOdd   spacing\nand a soft break.\n\n\n\nEnd.",
+        "d.txt": "no header at all\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    rels = sorted(texts)
+    # More files than one range, so that they are loaded in workers.
+    rels = rels * (parallel.LOAD_CHUNK // len(rels) + 1)
+    loaded = list(parallel.parse_all(rels, tmp_path, language="en", jobs=2, tick=lambda n: None))
+    assert len(loaded) == len(rels)
+    for rel, fresh in zip(rels, loaded, strict=True):
+        assert not isinstance(fresh, load.Loaded)  # every file could be read
+        record = cache.unpack(*fresh[:1], body=fresh[1])
+        here = load.parse_source(load.read_relative(str(tmp_path), rel), language="en")
+        assert record.loaded == here
+        assert record.status == cache.file_status(tmp_path / rel)
