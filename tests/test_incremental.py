@@ -367,3 +367,18 @@ def test_feeds_are_kept_until_one_of_the_newest_articles_changes(tmp_path, monke
     run()
     full, fresh = run(out="full", incremental=False)
     assert files_of(out) == files_of(fresh)
+
+
+def test_the_site_values_a_page_reads_are_noted_however_they_are_read():
+    from broadsheet.render import ReadsNoted
+
+    site = ReadsNoted({"title": "T", "years": (2024,), "keys": "k", "_hidden": 1})
+    assert site.title == "T" and site["years"] == (2024,)
+    assert site.take_reads() == {"title", "years"}
+    assert site.take_reads() == frozenset()
+    # A key that is a method of a mapping, or private, is read as an item only.
+    assert callable(site.keys) and site["keys"] == "k" and not hasattr(site, "_hidden")
+    assert site.take_reads() == {"keys"}
+    with pytest.raises(AttributeError):
+        site.missing  # noqa: B018
+    assert dict(site) and ReadsNoted.ALL in site.take_reads()
