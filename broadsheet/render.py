@@ -189,6 +189,9 @@ class Renderer:
             loader=_Loader([str(d) for d in config.template_dirs]),
             undefined=jinja2.StrictUndefined,
             bytecode_cache=_bytecode_cache(compiled),
+            # Templates do not change during a build: else every page's
+            # `extends` and `include` would stat their files again.
+            auto_reload=False,
             **_OPTIONS,
         )
         self._site = ReadsNoted(site_globals(config, site))

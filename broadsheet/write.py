@@ -218,13 +218,7 @@ def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None =
     if folders is not None:
         folder = os.path.dirname(target)
         if folder not in folders:
-            try:
-                os.mkdir(folder)
-            except FileExistsError:
-                pass
-            except FileNotFoundError:
-                os.makedirs(folder, exist_ok=True)
-            folders.add(folder)
+            _make_folder(folder, folders, os.fspath(root))
     # Always a new file: one already there may be a link to a file of the site
     # in place (Staging.link_from), whose bytes must not change.  The folder is
     # made, or the old file unlinked, only when the first call says so.
@@ -243,6 +237,21 @@ def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None =
         return os.fstat(fd)
     finally:
         os.close(fd)
+
+
+def _make_folder(folder: str, folders: set[str], root: str) -> None:
+    """`folder` and those above it up to `root`, noted in `folders`: a page in
+    a new day's folder costs two mkdir, not a failed one and a makedirs."""
+    parent = os.path.dirname(folder)
+    if parent not in folders and parent != root and len(parent) > len(root):
+        _make_folder(parent, folders, root)
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:  # above `root`
+        os.makedirs(folder, exist_ok=True)
+    folders.add(folder)
 
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

@@ -451,4 +451,26 @@ def test_a_file_written_where_a_link_is_leaves_the_linked_file_alone(tmp_path, f
     assert (staging / "new/folder/other.html").read_bytes() == b"other\n"
     assert (staging / "new/second/page.html").read_bytes() == b"second\n"
     if folders is not None:
-        assert folders == {str(staging), str(staging / "new/folder"), str(staging / "new/second")}
+        assert folders == {str(staging), str(staging / "new"), str(staging / "new/folder"), str(staging / "new/second")}
+
+
+def test_noted_folders_are_made_from_the_top_without_failed_calls(tmp_path, monkeypatch):
+    made, real_mkdir = [], os.mkdir
+
+    def mkdir(path, *args, **kwargs):
+        try:
+            real_mkdir(path, *args, **kwargs)
+        except OSError as error:
+            made.append((os.path.relpath(path, tmp_path), type(error).__name__))
+            raise
+        made.append((os.path.relpath(path, tmp_path), "made"))
+
+    monkeypatch.setattr(os, "mkdir", mkdir)
+    folders: set[str] = set()
+    for page in ["2024/01/02/a/index.html", "2024/01/02/b/index.html", "2024/01/03/c/index.html", "index.html"]:
+        write.write_file(tmp_path, page, b"x", folders)
+    assert made == [
+        ("2024", "made"), ("2024/01", "made"), ("2024/01/02", "made"), ("2024/01/02/a", "made"),
+        ("2024/01/02/b", "made"), ("2024/01/03", "made"), ("2024/01/03/c", "made"), (".", "FileExistsError"),
+    ]
+    assert (tmp_path / "2024/01/03/c/index.html").read_bytes() == b"x"
