@@ -52,10 +52,19 @@ class Loaded:
     problems: tuple[Problem, ...]
 
 
-def article_id(path: Path) -> str:
-    """The file name without its extension; for export names `NNN_<hex>`, the hex part."""
-    match = _EXPORT_NAME.match(path.stem)
-    return match.group(1).lower() if match else path.stem
+def article_id(path: Path | str) -> str:
+    """The file name without its extension; for export names `NNN_<hex>`, the hex part.
+    `path` as a string has forward slashes."""
+    stem = _stem(path) if isinstance(path, str) else path.stem
+    match = _EXPORT_NAME.match(stem)
+    return match.group(1).lower() if match else stem
+
+
+def _stem(path: str) -> str:
+    """PurePosixPath(path).stem, without making a path (a tenth of reading a file)."""
+    name = path.rstrip("/").rpartition("/")[2]
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def discover(source: Path) -> tuple[list[str], list[Problem]]:
@@ -191,7 +200,7 @@ def parse_source(source_file: SourceFile, *, language: str) -> Loaded:
     shown = source_file.shown
     if source_file.data is None:
         return Loaded(None, (source_file.problem,) if source_file.problem else ())
-    loaded = _parse_undated(source_file.data, shown, fmt=source_file.fmt, language=language, name=Path(shown))
+    loaded = _parse_undated(source_file.data, shown, fmt=source_file.fmt, language=language, name=shown)
     if shown != source_file.rel and loaded.article is not None:
         name_problem = Problem(shown, "file name has characters that are not printable UTF-8; shown with \\x escapes")
         return Loaded(loaded.article, (name_problem, *loaded.problems))
@@ -220,12 +229,12 @@ def parse_bytes(
     return dated(_parse_undated(data, rel, fmt=fmt, language=language, name=name), today)
 
 
-def _parse_undated(data: bytes, rel: str, *, fmt: str, language: str, name: Path | None) -> Loaded:
+def _parse_undated(data: bytes, rel: str, *, fmt: str, language: str, name: Path | str | None) -> Loaded:
     problems: list[Problem] = []
     text = decode(data, rel, problems)
     if text is None:
         return Loaded(None, tuple(problems))
-    ident = article_id(name or Path(rel))
+    ident = article_id(name or rel)
     parse = _parse_txt if fmt == "txt" else _parse_markdown
     return Loaded(parse(text, rel, ident, language, problems), tuple(problems))
 

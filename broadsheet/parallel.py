@@ -107,7 +107,7 @@ def _in_ranges(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jo
 # What loading one file gives: its record packed as the build cache writes it
 # (cache.pack), read back several times faster than a pickled one and written
 # to the cache as it is; or, for a file that could not be read, what that gave.
-Parsed = tuple[bytes, bytes | None] | load.Loaded
+Parsed = cache.Packed | load.Loaded
 
 
 def source_digest(source_file: load.SourceFile) -> str | None:

@@ -1,9 +1,11 @@
 """Reading corpus files into Article records."""
 
 import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
 
 from broadsheet.load import article_id, discover, load_file, parse_bytes, split_paragraphs
 
@@ -45,6 +47,17 @@ def test_seed_article_parses_to_its_date_title_and_paragraphs():
 )
 def test_article_id_drops_the_export_index(name, expected):
     assert article_id(Path(name)) == expected
+    assert article_id(f"2023/{name}") == expected
+
+
+@given(st.lists(st.text(st.sampled_from("ab.-_ é"), max_size=6), min_size=1, max_size=3))
+@example(["a."])
+@example([".hidden"])
+@example(["dir.d", "x.tar.gz"])
+def test_the_id_from_a_path_as_text_is_the_id_from_the_path(parts):
+    rel = "/".join(parts)
+    assume(PurePosixPath(rel).name and "." not in parts)  # discovered paths have no "." folder
+    assert article_id(rel) == article_id(PurePosixPath(rel))
 
 
 @pytest.mark.parametrize(
