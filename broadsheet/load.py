@@ -272,7 +272,8 @@ def decode(data: bytes, rel: str, problems: list[Problem]) -> str | None:
         text = _CONTROL.sub("", text)
     if note:
         problems.append(Problem(rel, note))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # Most files have Unix line ends: one search, instead of two replaces that copy the text.
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _decode(data: bytes) -> tuple[str, str | None] | None:
