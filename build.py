@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
 """Build the site: `python build.py --help` lists the options."""
 
-import sys
-
-from broadsheet.cli import main
+from broadsheet.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -1,6 +1,7 @@
 """The command line: exit codes, one-line warnings and errors, settings."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,21 @@ def test_serve_builds_then_serves_on_loopback(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_the_package_runs_as_a_program_and_says_all_before_it_ends(tmp_path):
+    source = write_corpus(tmp_path / "src", {"good.txt": txt("2023-01-01", "A good story.")})
+    # Output to a file, buffered: what is not flushed at the end is lost.
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    with open(tmp_path / "said.txt", "w", encoding="utf-8") as said:
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; sys.argv[0] = 'broadsheet'; print('before', end=''); "
+             "sys.stderr = sys.stdout; import runpy; runpy.run_module('broadsheet', run_name='__main__')",
+             "--source", str(source), "--out", str(tmp_path / "out"), "--no-search"],
+            cwd=PROJECT, stdout=said, stderr=subprocess.STDOUT, timeout=120, env=buffered,
+        )
+    text = (tmp_path / "said.txt").read_text(encoding="utf-8")
+    assert done.returncode == 0, text
+    assert text.startswith("before") and text.rstrip().splitlines()[-1].startswith("built 1 article")
+    bad = run("--source", str(tmp_path / "missing"), "--out", str(tmp_path / "out2"))
+    assert bad.returncode == 1 and bad.stderr.startswith("error:")
