@@ -266,7 +266,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 page_plan = plan_pages(config, site, staging, corpus.digests, cache, link_kept=not result.in_place)
                 written, kept = set(page_plan.by_path), page_plan.kept
                 chunks = rendering.enter_context(parallel.rendering(
-                    renderer, site, staging.path, jobs=_jobs(config), keys=page_plan.todo))
+                    renderer, site, staging.path, jobs=_jobs(config), keys=page_plan.todo,
+                    fingerprint=page_plan.fingerprints.page))
             # The pages render in worker processes while this one makes the rest of the site.
             bundles: dict[str, BundleRecord] = {}  # files made in sets, kept as sets: search bundles, feeds
             with _stage(result, "write"):
@@ -416,7 +417,7 @@ def take_pages(
     try:
         for chunk in chunks:
             for page in chunk:
-                pages[page.path] = PageRecord(plan.fingerprints.page(plan.by_path[page.path], page.reads), page.reads, page.status)
+                pages[page.path] = PageRecord(page.fingerprint, page.reads, page.status)
             bar.update(len(chunk))
     finally:
         bar.close()

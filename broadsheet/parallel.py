@@ -196,15 +196,19 @@ class Written:
     path: str
     reads: frozenset[str]  # the keys of the templates' `site` the page read
     status: FileStatus  # of the file as written
+    fingerprint: str  # of what the page was made from (see rendering)
 
+
+# The fingerprint of a page, from its key and the keys of `site` it read.
+Fingerprint = Callable[[PageKey, frozenset[str]], str]
 
 # What forked render workers inherit: set just before the pool is made.
-_job: tuple[Renderer, Site, list[PageKey], Path, int, set[str]] | None = None
+_job: tuple[Renderer, Site, list[PageKey], Path, int, set[str], Fingerprint] | None = None
 
 
 def _render_range(start: int, stop: int) -> list[Written]:
     assert _job is not None
-    renderer, site, keys, root, parent, folders = _job
+    renderer, site, keys, root, parent, folders, fingerprint = _job
     written = []
     for key in keys[start:stop]:
         if os.getpid() != parent and os.getppid() != parent:
@@ -212,24 +216,26 @@ def _render_range(start: int, stop: int) -> list[Written]:
             os._exit(1)
         page = render_page(renderer, site, key)
         info = write.write_file(root, page.path, page.html.encode("utf-8"), folders)
-        written.append(Written(page.path, page.reads, status_of(info)))
+        written.append(Written(page.path, page.reads, status_of(info), fingerprint(key, page.reads)))
     return written
 
 
 @contextmanager
 def rendering(
-    renderer: Renderer, site: Site, root: Path, *, jobs: int, keys: list[PageKey] | None = None
+    renderer: Renderer, site: Site, root: Path, *, jobs: int, fingerprint: Fingerprint,
+    keys: list[PageKey] | None = None,
 ) -> Iterator[Iterator[list[Written]]]:
     """Render the pages of `site` (or those of `keys`) straight to files below
     `root`: in worker processes from the start, while this process does other
-    work inside the `with`.  Gives what each page wrote and read, in order,
-    chunk by chunk; leaving the `with` early stops the workers.
+    work inside the `with`.  Gives what each page wrote and read, and its
+    `fingerprint` (taken in the workers too), in order, chunk by chunk;
+    leaving the `with` early stops the workers.
 
     Pages go to disk as they are rendered, so memory stays flat at any size."""
     global _job
     keys = page_keys(site) if keys is None else keys
     # Each worker notes the folders it made in its own copy of the set.
-    _job = (renderer, site, keys, root, os.getpid(), set())
+    _job = (renderer, site, keys, root, os.getpid(), set(), fingerprint)
     try:
         with _started(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs) as chunks:
             yield chunks
