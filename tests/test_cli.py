@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from broadsheet.cli import main
 
 from .conftest import PROJECT, txt, write_corpus
@@ -133,3 +135,17 @@ def test_the_package_runs_as_a_program_and_says_all_before_it_ends(tmp_path):
     assert text.startswith("before") and text.rstrip().splitlines()[-1].startswith("built 1 article")
     bad = run("--source", str(tmp_path / "missing"), "--out", str(tmp_path / "out2"))
     assert bad.returncode == 1 and bad.stderr.startswith("error:")
+
+
+def test_the_program_ends_as_programs_do_under_a_profiler(monkeypatch):
+    # Else cProfile or coverage would lose what they found: they write it on the way out.
+    from broadsheet import cli
+
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    sys.setprofile(lambda *args: None)
+    try:
+        with pytest.raises(SystemExit) as ended:
+            cli.run()
+    finally:
+        sys.setprofile(None)
+    assert ended.value.code == 3
