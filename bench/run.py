@@ -400,6 +400,19 @@ def ratios(rows: list[Row], paired: dict[int, dict[str, float]]) -> list[str]:
     return lines
 
 
+def _lock(work: Path) -> int | None:
+    """A lock on WORK held until this process ends, or None if another holds it."""
+    import fcntl
+
+    fd = os.open(work / "bench.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -410,10 +423,15 @@ def main() -> int:
                         help="run Pagefind alone only up to N articles: one run over 100,000 pages needs "
                              "most of the memory of a small machine (default: 20000)")
     args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    lock = _lock(args.work)
+    if lock is None:
+        print(f"error: another run of the benchmark is using {args.work}: each would time the other's "
+              "disk work, and remove its folders", file=sys.stderr)
+        return 1
     if not MAKE_CORPUS.is_file():
         print(f"error: {MAKE_CORPUS} not found", file=sys.stderr)
         return 1
-    args.work.mkdir(parents=True, exist_ok=True)
     # As pip does when it installs a package: each build then reads the package's
     # compiled modules, even where Python is told not to write them
     # (PYTHONDONTWRITEBYTECODE), instead of compiling them again every run.
