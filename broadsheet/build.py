@@ -264,7 +264,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         with ExitStack() as rendering:
             with _stage(result, "render"):
                 page_plan = plan_pages(config, site, staging, corpus.digests, cache, link_kept=not result.in_place)
-                written, kept = set(page_plan.by_path), page_plan.kept
+                written, kept = page_plan.paths, page_plan.kept
                 chunks = rendering.enter_context(parallel.rendering(
                     renderer, site, staging.path, jobs=_jobs(config), keys=page_plan.todo,
                     fingerprint=page_plan.fingerprints.page))
@@ -370,7 +370,7 @@ class PagePlan:
 
     pages: dict[str, PageRecord | None]
     todo: list[parallel.PageKey]  # the pages to render
-    by_path: dict[str, parallel.PageKey]
+    paths: set[str]  # of every page
     fingerprints: Fingerprints
 
     @property
@@ -387,7 +387,7 @@ def plan_pages(
     keys = parallel.page_keys(site)
     paths = [parallel.page_path(site, key) for key in keys]
     fingerprints = Fingerprints(site, site_globals(config, site), digests)
-    plan = PagePlan({}, [], dict(zip(paths, keys, strict=True)), fingerprints)
+    plan = PagePlan({}, [], set(paths), fingerprints)
     kept = cache.pages if cache is not None else {}
     status_in_site = cache_module.status_reader(config.out)
     for key, path in zip(keys, paths, strict=True):

@@ -56,7 +56,6 @@ _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bi
               "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")
 
 
-
 @dataclass(frozen=True)
 class PageRecord:
     fingerprint: str

@@ -243,7 +243,7 @@ def _make_folder(folder: str, folders: set[str], root: str) -> None:
     """`folder` and those above it up to `root`, noted in `folders`: a page in
     a new day's folder costs two mkdir, not a failed one and a makedirs."""
     parent = os.path.dirname(folder)
-    if parent not in folders and parent != root and len(parent) > len(root):
+    if parent not in folders and len(parent) > len(root):
         _make_folder(parent, folders, root)
     try:
         os.mkdir(folder)
