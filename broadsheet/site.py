@@ -98,7 +98,10 @@ def slug_of(article: Article) -> str:
 
 def permalink(article: Article) -> str:
     """The permanent address: from the date and the id or slug only, never the title."""
-    return f"{article.date:%Y/%m/%d}/{slug_of(article)}/"
+    # Not strftime's %Y, which writes a year before 1000 in fewer digits on
+    # some systems only (and is three times slower).
+    date = article.date
+    return f"{date.year:04d}/{date.month:02d}/{date.day:02d}/{slug_of(article)}/"
 
 
 def assign_permalinks(articles: Iterable[Article]) -> tuple[list[tuple[Article, str]], list[Problem]]:

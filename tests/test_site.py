@@ -1,12 +1,13 @@
 """The site model: permalinks, collisions, order, pagination, archives."""
 
+import datetime
 from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from broadsheet.load import load_file, parse_bytes
-from broadsheet.site import assign_permalinks, build_site, paginate, permalink
+from broadsheet.site import assign_permalinks, build_site, paginate, permalink, year_url
 
 from .conftest import SEED_FILE, SEEDS
 
@@ -24,6 +25,13 @@ def test_permalink_ignores_the_title_and_uses_the_slug_when_given():
     a = article("000_abcdef12.txt")
     assert permalink(replace(a, title="Another title")) == permalink(a) == "2023/11/11/abcdef12/"
     assert permalink(replace(a, slug="Élan Vital! 2")) == "2023/11/11/elan-vital-2/"
+
+
+def test_permalink_writes_every_year_in_four_digits_like_the_archive():
+    # A YAML date may be any year; the address must not depend on the system's strftime.
+    early = replace(article("000_abcdef12.txt"), date=datetime.date(99, 1, 2))
+    assert permalink(early) == "0099/01/02/abcdef12/"
+    assert permalink(early).startswith(year_url(99).removeprefix("archive/"))
 
 
 def test_permalink_is_url_safe_for_any_file_name():
