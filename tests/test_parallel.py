@@ -61,3 +61,37 @@ def test_files_loaded_in_workers_come_back_as_parsing_them_here_gives(tmp_path):
         here = load.parse_source(load.read_relative(str(tmp_path), rel), language="en")
         assert record.loaded == here
         assert record.status == cache.file_status(tmp_path / rel)
+
+
+def test_a_range_of_pages_is_rendered_whole_before_its_files_are_written(tmp_path, monkeypatch):
+    # File system calls between templates cost each other their processor caches.
+    from broadsheet import write
+    from broadsheet.build import build
+    from broadsheet.config import Config, validate
+
+    from .conftest import txt, write_corpus
+
+    count = parallel.RENDER_CHUNK + 30  # two ranges
+    source = write_corpus(tmp_path / "corpus", {
+        f"{i:03d}_{0xB0000 + i:08x}.txt": txt(f"2023-{1 + i % 12:02d}-{1 + i % 27:02d}", f"Story {i}.") for i in range(count)
+    })
+    events: list[tuple[str, str]] = []
+    render_page, write_file = parallel.render_page, write.write_file
+
+    def rendering(*args, **kwargs):
+        page = render_page(*args, **kwargs)
+        events.append(("render", page.path))
+        return page
+
+    def writing(root, relpath, *args, **kwargs):
+        events.append(("write", relpath))
+        return write_file(root, relpath, *args, **kwargs)
+
+    monkeypatch.setattr(parallel, "render_page", rendering)
+    monkeypatch.setattr(write, "write_file", writing)
+    build(validate(Config(source=source, out=tmp_path / "site", search=False, jobs=1)))
+    rendered = [path for event, path in events if event == "render"]
+    assert len(rendered) > parallel.RENDER_CHUNK
+    first = rendered[:parallel.RENDER_CHUNK]
+    of_pages = [event for event in events if event[1] in set(rendered)]
+    assert of_pages[:2 * len(first)] == [("render", path) for path in first] + [("write", path) for path in first]
