@@ -105,6 +105,27 @@ def _escaped(text: str) -> str:
     return text
 
 
+def _escape_output(value: Any) -> str:
+    """What a template writes for {{ value }}: escape(value), without making a
+    Markup of a plain string that has nothing to escape (most of them)."""
+    if type(value) is str:
+        return _escaped(value)
+    return escape(value)
+
+
+class _Template(jinja2.Template):
+    """A template whose output goes through _escape_output: a page writes some
+    forty values, a listing page hundreds (a third of a listing's time)."""
+
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: Any, globals: Any, uptodate: Any = None) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        # The compiled code calls `escape` from its module's namespace, whose
+        # value is only ever written out or joined, never kept as Markup.
+        template.root_render_func.__globals__["escape"] = _escape_output
+        return template
+
+
 @dataclass(frozen=True)
 class Rendered:
     path: str  # relative to the output folder
@@ -194,6 +215,7 @@ class Renderer:
             auto_reload=False,
             **_OPTIONS,
         )
+        self.env.template_class = _Template
         self._site = ReadsNoted(site_globals(config, site))
         self.env.globals.update(site=self._site, month_name=_month_name)
         self.env.filters["rel"] = _rel

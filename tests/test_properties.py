@@ -7,10 +7,12 @@ import datetime
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 from unittest import mock
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from broadsheet import load as load_module
 from broadsheet import text as textlib
@@ -282,3 +284,24 @@ def _body_html_formatted(paragraphs: tuple[str, ...]) -> str:
 def test_a_text_body_is_the_same_as_formatted_one_paragraph_at_a_time(paragraphs):
     article = mock.Mock(format="txt", paragraphs=tuple(paragraphs))
     assert body_html(article) == _body_html_formatted(tuple(paragraphs))
+
+
+_WRITES = "{{ v }}|{% set b %}<{{ v }}>{% endset %}{{ b }}|{% macro m() %}{{ v }}{% endmacro %}{{ m() }}|{{ [v]|first }}"
+
+
+@PROPERTY_SETTINGS
+@given(st.text(max_size=30) | st.integers() | st.text(max_size=30).map(Markup) | st.none())
+@example("a&b<c>d\"e'f")
+@example("plain")
+def test_templates_write_each_value_as_markupsafe_escapes_it(value):
+    import jinja2
+
+    from broadsheet import render
+    from broadsheet.config import Config, validate
+    from broadsheet.site import build_site
+
+    site, _ = build_site([], per_page=10, site_title="T")
+    env = render.Renderer(validate(Config(source=Path("."), out=Path("site"))), site).env
+    template = env.from_string(_WRITES)
+    assert template.root_render_func.__globals__["escape"] is render._escape_output  # the quick path is taken
+    assert template.render(v=value) == jinja2.Environment(**render._OPTIONS).from_string(_WRITES).render(v=value)
