@@ -187,7 +187,7 @@ def _read_if_any(path: Path, name: str, report: Callable[[Problem], None]) -> st
 
 
 def _address_pages(renderer: Renderer, site: Site, plan: redirects.Plan) -> Iterator[Rendered]:
-    titles = {e.url: e.article.title for e in site.entries}
+    titles = {e.url: e.article.title for e in site.entries} if plan.moved else {}
     for moved in plan.moved:
         yield renderer.redirect(moved.url, moved.to or "", titles.get(moved.to or ""))
     for gone in plan.gone:

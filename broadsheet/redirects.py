@@ -20,6 +20,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from urllib.parse import unquote, urlsplit
 
 from .records import Problem
@@ -422,19 +423,21 @@ def _dead_end(
     return f"{shown} is not a page of the site; line ignored"
 
 
-# json.dumps(entry, ensure_ascii=False) without making an encoder for each of
-# a hundred thousand lines: half the time.
-_ENCODE_LINE = json.JSONEncoder(ensure_ascii=False).encode
+def _json_value(text: str | None) -> str:
+    return "null" if text is None else encode_basestring(text)
+
+
+def _record_line(p: Permalink) -> str:
+    """json.dumps of the address's fields, ensure_ascii=False, put together from
+    its values: a hundred thousand dicts through the encoder take twice as long."""
+    to = f', "to": {_json_value(p.to)}' if p.status == MOVED else ""
+    return (f'{{"url": {_json_value(p.url)}, "status": {_json_value(p.status)}, "id": {_json_value(p.id)}, '
+            f'"source": {_json_value(p.source)}, "title": {_json_value(p.title)}{to}}}')
 
 
 def record_json(record: Iterable[Permalink]) -> str:
     """published.json: sorted, no timestamps, so the same history gives the
     same file; one address a line, so that a change to the history reads as
     a change of a few lines."""
-    lines = []
-    for p in sorted(record, key=lambda p: p.url):
-        entry = {"url": p.url, "status": p.status, "id": p.id, "source": p.source, "title": p.title}
-        if p.status == MOVED:
-            entry["to"] = p.to
-        lines.append(_ENCODE_LINE(entry))
+    lines = [_record_line(p) for p in sorted(record, key=lambda p: p.url)]
     return f'{{"about": {json.dumps(_RECORD_NOTE)},\n "addresses": [\n' + ",\n".join(lines) + "\n]}\n"

@@ -175,6 +175,24 @@ def test_the_record_is_sorted_and_reads_back_the_same():
     assert parse_record(text, RECORD, trusted=True) == parse_record(text, RECORD)
 
 
+_OPTIONAL_TEXT = st.none() | st.text(max_size=12)
+
+
+@given(st.lists(st.builds(
+    Permalink, url=st.text(max_size=12), status=st.sampled_from([PAGE, MOVED, GONE]),
+    id=_OPTIONAL_TEXT, source=_OPTIONAL_TEXT, title=_OPTIONAL_TEXT, to=_OPTIONAL_TEXT,
+), min_size=1, max_size=6))
+def test_each_line_of_the_record_is_the_json_of_its_address(record):
+    lines = record_json(record).split("\n")[2:-2]
+    expected = []
+    for p in sorted(record, key=lambda p: p.url):
+        entry = {"url": p.url, "status": p.status, "id": p.id, "source": p.source, "title": p.title}
+        if p.status == MOVED:
+            entry["to"] = p.to
+        expected.append(json.dumps(entry, ensure_ascii=False))
+    assert [line.removesuffix(",") for line in lines] == expected
+
+
 def test_a_damaged_record_is_used_only_where_it_is_sound():
     text = json.dumps({"addresses": [
         {"url": "../../outside/", "status": "gone"},
