@@ -215,15 +215,20 @@ def _render_range(start: int, stop: int) -> list[Written]:
     # the processor's caches.
     pages = []
     for key in keys[start:stop]:
+        _stop_if_orphaned(parent)
         page = render_page(renderer, site, key)
         pages.append((key, page.path, page.reads, page.html.encode("utf-8")))
+    written = []
+    for key, path, reads, data in pages:
+        _stop_if_orphaned(parent)
+        written.append(Written(path, reads, status_of(write.write_file(root, path, data, folders)), fingerprint(key, reads)))
+    return written
+
+
+def _stop_if_orphaned(parent: int) -> None:
     if os.getpid() != parent and os.getppid() != parent:
         # A worker whose build was killed: write nothing more into its staging folder.
         os._exit(1)
-    return [
-        Written(path, reads, status_of(write.write_file(root, path, data, folders)), fingerprint(key, reads))
-        for key, path, reads, data in pages
-    ]
 
 
 @contextmanager
@@ -237,7 +242,7 @@ def rendering(
     `fingerprint` (taken in the workers too), in order, chunk by chunk;
     leaving the `with` early stops the workers.
 
-    Pages go to disk as they are rendered, so memory stays flat at any size."""
+    Pages go to disk a range at a time, so memory stays flat at any size."""
     global _job
     keys = page_keys(site) if keys is None else keys
     # Each worker notes the folders it made in its own copy of the set.

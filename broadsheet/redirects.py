@@ -15,6 +15,7 @@ makes A lead to C directly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -79,11 +80,11 @@ class Plan:
         """published.json for this plan."""
         return self.unchanged_text if self.unchanged_text is not None else record_json(self.record)
 
-    @property
+    @functools.cached_property
     def moved(self) -> tuple[Permalink, ...]:
         return tuple(p for p in self.record if p.status == MOVED)
 
-    @property
+    @functools.cached_property
     def gone(self) -> tuple[Permalink, ...]:
         return tuple(p for p in self.record if p.status == GONE)
 
@@ -423,8 +424,11 @@ def _dead_end(
     return f"{shown} is not a page of the site; line ignored"
 
 
-def _json_value(text: str | None) -> str:
-    return "null" if text is None else encode_basestring(text)
+def _json_value(value: object) -> str:
+    if type(value) is str:
+        return encode_basestring(value)
+    # None, or whatever an articles.json written by another tool had there.
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _record_line(p: Permalink) -> str:
