@@ -52,10 +52,10 @@ class Loaded:
     problems: tuple[Problem, ...]
 
 
-def article_id(path: Path | str) -> str:
+def article_id(rel: str) -> str:
     """The file name without its extension; for export names `NNN_<hex>`, the hex part.
-    `path` as a string has forward slashes."""
-    stem = _stem(path) if isinstance(path, str) else path.stem
+    `rel` has forward slashes."""
+    stem = _stem(rel)
     match = _EXPORT_NAME.match(stem)
     return match.group(1).lower() if match else stem
 
@@ -200,7 +200,7 @@ def parse_source(source_file: SourceFile, *, language: str) -> Loaded:
     shown = source_file.shown
     if source_file.data is None:
         return Loaded(None, (source_file.problem,) if source_file.problem else ())
-    loaded = _parse_undated(source_file.data, shown, fmt=source_file.fmt, language=language, name=shown)
+    loaded = _parse_undated(source_file.data, shown, fmt=source_file.fmt, language=language)
     if shown != source_file.rel and loaded.article is not None:
         name_problem = Problem(shown, "file name has characters that are not printable UTF-8; shown with \\x escapes")
         return Loaded(loaded.article, (name_problem, *loaded.problems))
@@ -223,18 +223,17 @@ def parse_bytes(
     fmt: str,
     language: str,
     today: datetime.date | None = None,
-    name: Path | None = None,
 ) -> Loaded:
     """Bytes of one file → an Article and its problems.  Pure: no file access."""
-    return dated(_parse_undated(data, rel, fmt=fmt, language=language, name=name), today)
+    return dated(_parse_undated(data, rel, fmt=fmt, language=language), today)
 
 
-def _parse_undated(data: bytes, rel: str, *, fmt: str, language: str, name: Path | str | None) -> Loaded:
+def _parse_undated(data: bytes, rel: str, *, fmt: str, language: str) -> Loaded:
     problems: list[Problem] = []
     text = decode(data, rel, problems)
     if text is None:
         return Loaded(None, tuple(problems))
-    ident = article_id(name or rel)
+    ident = article_id(rel)
     parse = _parse_txt if fmt == "txt" else _parse_markdown
     return Loaded(parse(text, rel, ident, language, problems), tuple(problems))
 
