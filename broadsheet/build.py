@@ -17,7 +17,7 @@ from .cache import ArticleRecord, BundleRecord, Cache, Fingerprints, PageRecord
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
 from .records import Article, Problem
-from .render import Rendered, Renderer, TemplateProblem, site_globals
+from .render import Rendered, Renderer, TemplateProblem, file_for, site_globals
 from .site import Entry, Site, build_site
 from .write import (
     OutputError,
@@ -26,6 +26,7 @@ from .write import (
     clear_leftovers,
     output_lock,
     recover_interrupted_swap,
+    replace_file,
 )
 
 ASSETS = "assets"
@@ -158,19 +159,51 @@ def _jobs(config: Config) -> int:
     return config.jobs or parallel.default_jobs()
 
 
+@dataclass(frozen=True)
+class PreviousRecord:
+    """The record of addresses a build starts from."""
+
+    text: str | None
+    name: str  # for messages
+    own: bool  # the project's file, used whole or not at all
+
+
+def previous_record(config: Config, report: Callable[[Problem], None], notes: list[str]) -> PreviousRecord:
+    """The project's record of addresses; for a project that has none yet,
+    the copy that the last build published in the output folder, taken up."""
+    in_site = config.out / redirects.RECORD
+    if config.record is not None:
+        try:
+            return PreviousRecord(config.record.read_text(encoding="utf-8"), str(config.record), own=True)
+        except FileNotFoundError:
+            pass
+        except (OSError, UnicodeDecodeError) as error:
+            raise BuildError(f"{config.record}: the record of addresses cannot be read ({error}); nothing was written") from None
+    text = _read_if_any(in_site, str(in_site), report)
+    if text is not None and config.record is not None:
+        notes.append(f"note: the record of addresses in {in_site} was taken up: from now on it is kept in "
+                     f"{config.record}, to be committed with the articles")
+    return PreviousRecord(text, str(in_site), own=False)
+
+
 def plan_addresses(
-    config: Config, site: Site, pages: set[str], report: Callable[[Problem], None], written_digest: str | None = None,
+    config: Config, site: Site, pages: set[str], previous: PreviousRecord, report: Callable[[Problem], None],
+    written_digest: str | None = None,
 ) -> redirects.Plan:
-    """What answers at every address ever published, from the previous build's
-    record in the output folder and the source folder's redirects file."""
-    record = config.out / redirects.RECORD
-    plan = redirects.plan_from_texts(
-        record=_read_if_any(record, str(record), report),
-        manifest=_read_if_any(config.out / check.MANIFEST, str(config.out / check.MANIFEST), report),
-        hand=_read_if_any(config.source / redirects.HAND_FILE, redirects.HAND_FILE, report),
-        current=[redirects.Permalink(e.url, redirects.PAGE, e.article.id, e.article.source, e.article.title) for e in site.entries],
-        pages=pages, record_name=str(record), base_url=config.base_url, written_digest=written_digest,
-    )
+    """What answers at every address ever published, from the record of
+    addresses and the source folder's redirects file."""
+    try:
+        plan = redirects.plan_from_texts(
+            record=previous.text,
+            manifest=_read_if_any(config.out / check.MANIFEST, str(config.out / check.MANIFEST), report),
+            hand=_read_if_any(config.source / redirects.HAND_FILE, redirects.HAND_FILE, report),
+            current=[redirects.Permalink(e.url, redirects.PAGE, e.article.id, e.article.source, e.article.title)
+                     for e in site.entries],
+            pages=pages, record_name=previous.name, base_url=config.base_url, written_digest=written_digest,
+            strict_record=previous.own,
+        )
+    except redirects.RecordError as error:
+        raise BuildError(f"{error}; nothing was written") from None
     for problem in plan.problems:
         report(problem)
     return plan
@@ -186,12 +219,24 @@ def _read_if_any(path: Path, name: str, report: Callable[[Problem], None]) -> st
         return None
 
 
-def _address_pages(renderer: Renderer, site: Site, plan: redirects.Plan) -> Iterator[Rendered]:
+def _address_pages(
+    renderer: Renderer, site: Site, plan: redirects.Plan, folders: tuple[redirects.Permalink, ...]
+) -> Iterator[Rendered]:
     titles = {e.url: e.article.title for e in site.entries} if plan.moved else {}
     for moved in plan.moved:
         yield renderer.redirect(moved.url, moved.to or "", titles.get(moved.to or ""))
     for gone in plan.gone:
         yield renderer.gone(gone.url, gone.title)
+    for folder in folders:
+        yield renderer.redirect(folder.url, folder.to or "", None)
+
+
+def _keep_record(path: Path, text: str) -> None:
+    try:
+        replace_file(path, text.encode("utf-8"))
+    except OSError as error:
+        raise BuildError(f"{path}: the record of addresses cannot be written ({error.strerror or error}); "
+                         "nothing was written") from None
 
 
 def _stop_if_strict(config: Config, result: BuildResult) -> None:
@@ -291,11 +336,14 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 else:
                     result.notes.append(publish.SKIPPED)
             with _stage(result, "redirects"):
-                plan = plan_addresses(config, site, written, note, cache.record_digest if cache is not None else None)
+                previous = previous_record(config, note, result.notes)
+                plan = plan_addresses(config, site, written, previous, note,
+                                      cache.record_digest if cache is not None else None)
                 _stop_if_strict(config, result)
                 record_text = plan.record_text()
                 staging.write_text(redirects.RECORD, record_text)
-                for page in _address_pages(renderer, site, plan):
+                folders = redirects.folder_moves(written | {file_for(p.url) for p in (*plan.moved, *plan.gone)})
+                for page in _address_pages(renderer, site, plan, folders):
                     if page.path in kept or staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
                         note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))
                         continue
@@ -330,6 +378,9 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 result.broken_links = check.check_links(staging.path)
             if result.broken_links and config.strict:
                 raise BuildError(f"{len(result.broken_links)} broken link(s) with --strict; the site was not written")
+        if config.record is not None and (record_text != previous.text or not previous.own):
+            # Before the site: the site never shows an address that the record lacks.
+            _keep_record(config.record, record_text)
         if result.in_place:
             assert made is not None
             cache_module.forget_pages(config.out)

@@ -50,7 +50,9 @@ PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
 FORMAT = 4  # of the cache file; another one is not read
 # Settings that decide how a build runs or what it reports, never its files.
-_NOT_IN_OUTPUT = {"source", "out", "templates", "builtin_templates", "strict", "check", "quiet", "jobs", "incremental"}
+_NOT_IN_OUTPUT = {
+    "source", "out", "templates", "builtin_templates", "strict", "check", "quiet", "jobs", "incremental", "record",
+}
 # Libraries whose output ends up in the site.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
               "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import NoReturn
 
 from .build import BuildError, build
-from .config import CONFIG_FILE_NAME, DEFAULT_TEMPLATES, Config, ConfigError, make_config, read_config_file
+from .config import (
+    CONFIG_FILE_NAME,
+    DEFAULT_TEMPLATES,
+    RECORD_FILE_NAME,
+    Config,
+    ConfigError,
+    make_config,
+    read_config_file,
+)
 from .progress import for_stream, silent
 from .records import Problem
 
@@ -30,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: dist)")
     parser.add_argument("--templates", type=Path, metavar="DIR",
                         help=f"folder of templates that override the built-in ones ({DEFAULT_TEMPLATES.name}/)")
+    parser.add_argument("--record", type=Path, metavar="FILE",
+                        help="the record of every address the site has published, a file to commit with the "
+                        f"articles (default: {RECORD_FILE_NAME} beside the settings file, or in the current folder)")
     parser.add_argument("--site-title", metavar="TEXT", help="the site's name, shown in every page")
     parser.add_argument("--base-url", metavar="URL",
                         help="absolute address where the site will live, e.g. https://example.org/news/")
@@ -56,11 +67,15 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"config file {config_file} does not exist")
     file_settings = read_config_file(config_file) if config_file else {}
+    # The record of addresses lives with the project, so that a build from a
+    # fresh checkout still knows every address published before.
+    file_settings.setdefault("record", (config_file.parent if config_file else Path()) / RECORD_FILE_NAME)
     overrides = {
         "source": args.source, "out": args.out, "templates": args.templates,
         "site_title": args.site_title, "base_url": args.base_url, "language": args.language,
         "per_page": args.per_page, "search": args.search, "strict": args.strict,
         "check": args.check, "quiet": args.quiet, "jobs": args.jobs, "incremental": args.incremental,
+        "record": args.record,
     }
     return make_config(file_settings, overrides)
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATES = PROJECT_ROOT / "site_templates"
 CONFIG_FILE_NAME = "broadsheet.toml"
+RECORD_FILE_NAME = "published.json"
 
 
 class ConfigError(Exception):
@@ -34,6 +35,10 @@ class Config:
     jobs: int = 0  # processes for loading and rendering; 0 means one per core
     search_shard_pages: int = 5000  # articles at most in one search bundle (one Pagefind run)
     incremental: bool = True  # keep what the last build made where nothing it depends on changed
+    # The record of every address the site has published, a file of the project
+    # (the command line puts it beside the settings file); None keeps it only
+    # in the output folder, where a deploy from a fresh checkout loses it.
+    record: Path | None = None
     builtin_templates: Path = field(default=DEFAULT_TEMPLATES)
 
     @property
@@ -76,11 +81,18 @@ def validate(config: Config) -> Config:
         raise ConfigError("site title must not be empty")
     if config.templates is not None and not config.templates.is_dir():
         raise ConfigError(f"templates folder {config.templates} does not exist")
+    if config.record is not None:
+        record, out = config.record.resolve(), config.out.resolve()
+        if record == out or out in record.parents:
+            raise ConfigError(f"record {config.record} must not be inside the output folder {config.out}, "
+                              "which each build replaces")
+        if record.is_dir():
+            raise ConfigError(f"record {config.record} is a folder; give the path of a file such as published.json")
     return replace(config, **changes)
 
 
 _FILE_KEYS = {f.name for f in fields(Config)} - {"builtin_templates"}
-_PATH_KEYS = {"source", "out", "templates"}
+_PATH_KEYS = {"source", "out", "templates", "record"}
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -107,7 +119,7 @@ def make_config(file_settings: dict[str, Any], overrides: dict[str, Any]) -> Con
         config = Config(**settings)
     except TypeError as error:
         raise ConfigError(str(error)) from None
-    for name in ("source", "out", "templates"):
+    for name in _PATH_KEYS:
         value = getattr(config, name)
         if value is not None and not isinstance(value, Path):
             config = replace(config, **{name: Path(value)})

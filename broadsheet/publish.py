@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from .render import body_html
-from .site import Entry, Site
+from .site import ARCHIVE_URL, Entry, Site
 
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
@@ -170,7 +170,7 @@ def sitemap_urls(site: Site) -> list[SitemapUrl]:
         day = entry.article.date
         newest_in_month.setdefault((day.year, day.month), day)
     urls = [SitemapUrl(listing.url, newest_day) for listing in site.listings if listing.kind == "index"]
-    urls.append(SitemapUrl("archive/", newest_day))
+    urls.append(SitemapUrl(ARCHIVE_URL, newest_day))
     # Entries are newest first, so a year's first month holds its newest article.
     urls += [SitemapUrl(year.url, newest_in_month[(year.year, year.months[0].month)]) for year in site.years]
     urls += [

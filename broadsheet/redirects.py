@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from .records import Problem
 from .render import file_for
+from .site import ARCHIVE_URL, month_url, year_url
 
 RECORD = "published.json"  # in the output folder: carried from build to build
 HAND_FILE = "redirects"  # in the source folder
@@ -33,8 +34,8 @@ PAGE, MOVED, GONE = "page", "moved", "gone"
 # Folders of the site that hold files other than pages: never an address to redirect.
 RESERVED_FOLDERS = frozenset({"assets", "pagefind"})
 _RECORD_NOTE = (
-    "Every address this site has published. The next build reads it so that old links keep working: "
-    "keep it with the site. Add moves by hand in the source folder's redirects file, not here."
+    "Every address this site has published. Each build reads it so that old links keep working, and writes it "
+    "back: commit it with the articles. Add moves by hand in the source folder's redirects file, not here."
 )
 # Characters that have no place in a file name on some system, or in a page
 # address without escaping; U+FFFD stands for percent-escapes that were not UTF-8.
@@ -75,10 +76,11 @@ class Plan:
     record: tuple[Permalink, ...]  # every address, sorted
     problems: tuple[Problem, ...]
     unchanged_text: str | None = None  # the previous record's text, when the record is the same
+    base_url: str | None = None  # of the build, noted in the record
 
     def record_text(self) -> str:
         """published.json for this plan."""
-        return self.unchanged_text if self.unchanged_text is not None else record_json(self.record)
+        return self.unchanged_text if self.unchanged_text is not None else record_json(self.record, self.base_url)
 
     @functools.cached_property
     def moved(self) -> tuple[Permalink, ...]:
@@ -177,27 +179,74 @@ def record_digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
-def parse_record(text: str, name: str, *, trusted: bool = False) -> tuple[tuple[Permalink, ...], list[Problem]]:
+class RecordError(ValueError):
+    """A record of addresses that cannot be read; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class ReadRecord:
+    """What a record of addresses holds."""
+
+    permalinks: tuple[Permalink, ...]
+    problems: list[Problem]
+    base_url: str | None = None  # the base URL of the build that wrote it
+
+
+def parse_record(text: str, name: str, *, trusted: bool = False, strict: bool = False) -> ReadRecord:
     """The record a previous build left (published.json); an entry that is not
     sound is left out with a warning, so that nothing is written from it.
-    A `trusted` record, one that a build wrote as it is, is not checked again."""
+    A `strict` record, the project's own, is used whole or not at all: the
+    first entry that is not sound raises RecordError.  A `trusted` record, one
+    that a build wrote as it is, is not checked again."""
     try:
         data = json.loads(text)
         entries = data["addresses"]
         if not isinstance(entries, list):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
-        return (), [Problem(name, "is not a record of published addresses; old addresses it held are not known to this build")]
+    except ValueError as error:
+        if strict:
+            line = error.lineno if isinstance(error, json.JSONDecodeError) else 1
+            raise RecordError(f"{name}:{line}: is not valid JSON ({getattr(error, 'msg', error)})") from None
+        return ReadRecord((), [Problem(name, _NOT_A_RECORD)])
+    except (KeyError, TypeError):
+        if strict:
+            raise RecordError(f"{name}:1: is not a record of published addresses (no list of \"addresses\")") from None
+        return ReadRecord((), [Problem(name, _NOT_A_RECORD)])
+    base_url = data.get("base_url") if isinstance(data.get("base_url"), str) else None
     if trusted:
-        return tuple(map(_written_permalink, entries)), []
+        return ReadRecord(tuple(map(_written_permalink, entries)), [], base_url)
     record: list[Permalink] = []
     problems: list[Problem] = []
     for number, entry in enumerate(entries, start=1):
         try:
             record.append(_permalink(entry))
         except (BadAddress, KeyError, TypeError, ValueError) as error:
-            problems.append(Problem(name, f"entry {number} cannot be used ({error or type(error).__name__}); left out"))
-    return tuple(record), problems
+            why = error or type(error).__name__
+            if strict:
+                found = _line_of_entry(text, number)
+                where = f"{name}:{found}" if found is not None else f"{name}: entry {number}"
+                raise RecordError(f"{where}: this address cannot be used ({why})") from None
+            problems.append(Problem(name, f"entry {number} cannot be used ({why}); left out"))
+    return ReadRecord(tuple(record), problems, base_url)
+
+
+_NOT_A_RECORD = "is not a record of published addresses; old addresses it held are not known to this build"
+
+
+def _line_of_entry(text: str, number: int) -> int | None:
+    """The line on which entry `number` (from 1) of a record starts, when the
+    record is laid out one address a line, as record_json writes it."""
+    start = text.find('"addresses"')
+    if start < 0:
+        return None
+    line = text.count("\n", 0, start) + 1
+    for row in text[start:].splitlines()[1:]:
+        line += 1
+        if row.lstrip().startswith("{"):
+            number -= 1
+            if number == 0:
+                return line
+    return None
 
 
 def _permalink(entry: object) -> Permalink:
@@ -265,23 +314,36 @@ def plan_from_texts(
     record_name: str = RECORD,
     base_url: str | None = None,
     written_digest: str | None = None,
+    strict_record: bool = False,
 ) -> Plan:
     """The plan from the texts of the previous build's published.json and
     articles.json (None when absent) and of the source's redirects file.
-    `written_digest`: the record_digest of the record the last build wrote."""
+    `written_digest`: the record_digest of the record the last build wrote.
+    A `strict_record` (the project's own) that cannot be used whole raises
+    RecordError."""
     trusted = record is not None and written_digest is not None and record_digest(record) == written_digest
-    previous, problems = parse_record(record, record_name, trusted=trusted) if record is not None else ((), [])
+    read = (parse_record(record, record_name, trusted=trusted, strict=strict_record) if record is not None
+            else ReadRecord((), []))
+    previous, problems = read.permalinks, list(read.problems)
     if record is None or problems:
         # articles.json too: a site built before published.json existed, or a
         # record that was damaged.  A sound record holds every page of the build
         # that wrote it, which are all that its articles.json lists.
         previous = merge_records(previous, parse_manifest(manifest or ""))
+    if read.base_url is not None and read.base_url != base_url:
+        problems.append(Problem(record_name, f"was made for the base URL {read.base_url}, not "
+                                f"{base_url or 'none'}: its addresses now answer under the new one; "
+                                "links to the old one are not redirected by this site"))
     lines, hand_problems = parse_hand(hand or "", HAND_FILE, base_url)
     result = plan(previous, current, pages, lines)
     # Most builds change no address: the record read is then written as it was
     # read, which saves writing a line per article of a large archive again.
-    unchanged = record if record is not None and not problems and result.record == previous else None
-    return Plan(result.record, (*problems, *hand_problems, *result.problems), unchanged)
+    same = record is not None and not problems and result.record == previous and read.base_url == base_url
+    unchanged = record if same else None
+    answered = {p.url for p in result.record} if not same else set()
+    dropped = [p.url for p in previous if p.url not in answered] if not same else []
+    dropped_problems = [Problem(url, f"was published ({record_name}) and no longer answers") for url in dropped]
+    return Plan(result.record, (*problems, *hand_problems, *result.problems, *dropped_problems), unchanged, base_url)
 
 
 def plan(
@@ -439,9 +501,51 @@ def _record_line(p: Permalink) -> str:
             f'"source": {_json_value(p.source)}, "title": {_json_value(p.title)}{to}}}')
 
 
-def record_json(record: Iterable[Permalink]) -> str:
+def record_json(record: Iterable[Permalink], base_url: str | None = None) -> str:
     """published.json: sorted, no timestamps, so the same history gives the
     same file; one address a line, so that a change to the history reads as
-    a change of a few lines."""
+    a change of a few lines.  The base URL is noted so that a build for
+    another one can say so."""
     lines = [_record_line(p) for p in sorted(record, key=lambda p: p.url)]
-    return f'{{"about": {json.dumps(_RECORD_NOTE)},\n "addresses": [\n' + ",\n".join(lines) + "\n]}\n"
+    return (f'{{"about": {json.dumps(_RECORD_NOTE)},\n "base_url": {json.dumps(base_url)},\n "addresses": [\n'
+            + ",\n".join(lines) + "\n]}\n")
+
+
+_DATE_FOLDER = re.compile(r"([0-9]{4})/(?:([0-9]{2})/(?:[0-9]{2}/)?)?\Z")
+
+
+def folder_moves(page_files: Iterable[str]) -> tuple[Permalink, ...]:
+    """A move for every folder a reader reaches by shortening the address of
+    a page (`2023/11/11/`, `2023/`, `page/`) that holds no page of its own, so
+    that no such address answers 403 or 404: a date leads to the archive of its
+    month or year, any other folder to the nearest folder above it that is a
+    page.  Derived from the pages of each build, so not recorded."""
+    files = set(page_files)
+    folders_with_page = {f[: -len("index.html")] for f in files if f == "index.html" or f.endswith("/index.html")}
+    folders: set[str] = set()
+    for parent in {f.rpartition("/")[0] for f in files}:
+        while parent and parent not in folders:
+            folders.add(parent)
+            parent = parent.rpartition("/")[0]
+    moves = []
+    for folder in sorted(f + "/" for f in folders):
+        if folder not in folders_with_page and folder.split("/", 1)[0] not in RESERVED_FOLDERS:
+            moves.append(Permalink(folder, MOVED, to=_folder_target(folder, folders_with_page)))
+    return tuple(moves)
+
+
+def _folder_target(folder: str, pages: set[str]) -> str:
+    date = _DATE_FOLDER.match(folder)
+    if date:
+        year, month = date.groups()
+        archives = [month_url(int(year), int(month))] if month else []
+        for archive in [*archives, year_url(int(year)), ARCHIVE_URL]:
+            if archive in pages:
+                return archive
+    parts = folder.rstrip("/").split("/")
+    while parts:
+        parts.pop()
+        above = "/".join(parts) + "/" if parts else ""
+        if above in pages:
+            return above
+    return ""

@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 
 from .config import Config
 from .records import Article
-from .site import MONTH_NAMES, Entry, Listing, Site, YearArchive
+from .site import ARCHIVE_URL, MONTH_NAMES, Entry, Listing, Site, YearArchive
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -261,7 +261,7 @@ class Renderer:
         return self.render("year.html", year.url, year=year)
 
     def archive_page(self) -> Rendered:
-        return self.render("archive.html", "archive/")
+        return self.render("archive.html", ARCHIVE_URL)
 
     def search_page(self) -> Rendered:
         return self.render("search.html", "search/")

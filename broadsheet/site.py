@@ -196,12 +196,15 @@ def paginate(
     ]
 
 
+ARCHIVE_URL = "archive/"  # the list of every year and month
+
+
 def year_url(year: int) -> str:
-    return f"archive/{year:04d}/"
+    return f"{ARCHIVE_URL}{year:04d}/"
 
 
 def month_url(year: int, month: int) -> str:
-    return f"archive/{year:04d}/{month:02d}/"
+    return f"{ARCHIVE_URL}{year:04d}/{month:02d}/"
 
 
 def build_site(articles: Iterable[Article], *, per_page: int, site_title: str) -> tuple[Site, list[Problem]]:

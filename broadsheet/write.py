@@ -239,6 +239,18 @@ def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None =
         os.close(fd)
 
 
+def replace_file(path: Path, data: bytes) -> None:
+    """`data` as the file at `path`, by one rename: whoever reads it, or a
+    build stopped meanwhile, finds the old file or the new one, never half."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    try:
+        write_file(path.parent, temporary.name, data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def _make_folder(folder: str, folders: set[str], root: str) -> None:
     """`folder` and those above it up to `root`, noted in `folders`: a page in
     a new day's folder costs two mkdir, not a failed one and a makedirs."""

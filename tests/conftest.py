@@ -33,6 +33,13 @@ def txt(date: str, *paragraphs: str) -> str:
     return f" date {date} " + "\n\n".join(paragraphs) + "\n"
 
 
+@pytest.fixture(autouse=True)
+def _in_a_folder_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own folder: the command line keeps the record of
+    addresses in the current folder, which must not be the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Callable[[dict[str, str | bytes]], Path]:
     def make(files: dict[str, str | bytes]) -> Path:

@@ -36,7 +36,10 @@ class _Scan(HTMLParser):
         if tag in FOREIGN_ELEMENTS:
             self.findings.append(f"<{tag}> element")
         if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
-            self.findings.append("meta refresh")
+            # The site's own redirect pages lead to a page of the site, by a relative address.
+            target = values.get("content", "").partition("url=")[2]
+            if not target or re.match(r"[a-z][a-z0-9+.-]*:|//", _INVISIBLE_IN_SCHEME.sub("", target).lower()):
+                self.findings.append(f"meta refresh {values.get('content')!r}")
         for name, value in values.items():
             if name.startswith("on"):
                 self.findings.append(f"event handler attribute {name}={value!r} on <{tag}>")
@@ -95,3 +98,9 @@ def unsafe_pages(site: Path) -> dict[str, list[str]]:
         if findings:
             found[page.relative_to(site).as_posix()] = findings
     return found
+
+
+def is_redirect_page(page: Path) -> bool:
+    """A page that only sends the reader on: at an old address, or at a folder
+    that holds no page of its own (such as 2023/11/11/)."""
+    return 'http-equiv="refresh"' in page.read_text(encoding="utf-8")

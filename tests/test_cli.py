@@ -13,7 +13,7 @@ from broadsheet.cli import main
 from .conftest import PROJECT, txt, write_corpus
 
 
-def run(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, str(PROJECT / "build.py"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
     )
@@ -128,7 +128,7 @@ def test_the_package_runs_as_a_program_and_says_all_before_it_ends(tmp_path):
             [sys.executable, "-c", "import sys; sys.argv[0] = 'broadsheet'; print('before', end=''); "
              "sys.stderr = sys.stdout; import runpy; runpy.run_module('broadsheet', run_name='__main__')",
              "--source", str(source), "--out", str(tmp_path / "out"), "--no-search"],
-            cwd=PROJECT, stdout=said, stderr=subprocess.STDOUT, timeout=120, env=buffered,
+            cwd=tmp_path, stdout=said, stderr=subprocess.STDOUT, timeout=120, env=buffered,
         )
     text = (tmp_path / "said.txt").read_text(encoding="utf-8")
     assert done.returncode == 0, text

@@ -346,7 +346,7 @@ def test_sigkill_between_the_two_renames_is_recovered_by_the_next_build(tmp_path
     before = snapshot(out)
     killed = subprocess.run(
         [sys.executable, "-c", KILL_BETWEEN_RENAMES, "--no-search", "--full", "--source", str(source), "--out", str(out)],
-        capture_output=True, text=True, timeout=300, cwd=PROJECT,
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert killed.returncode == -signal.SIGKILL
     assert not out.exists()  # the moment between the renames: the old site is set aside

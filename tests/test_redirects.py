@@ -24,6 +24,7 @@ from broadsheet.redirects import (
     BadAddress,
     HandRedirect,
     Permalink,
+    ReadRecord,
     normalise_address,
     parse_hand,
     parse_record,
@@ -170,7 +171,7 @@ def test_the_record_is_sorted_and_reads_back_the_same():
     random.Random(1).shuffle(shuffled)
     text = record_json(record)
     assert record_json(shuffled) == text and "Bé" in text
-    assert parse_record(text, RECORD) == (tuple(sorted(record, key=lambda p: p.url)), [])
+    assert parse_record(text, RECORD) == ReadRecord(tuple(sorted(record, key=lambda p: p.url)), [])
     # A record the last build wrote is read back without its checks, to the same.
     assert parse_record(text, RECORD, trusted=True) == parse_record(text, RECORD)
 
@@ -184,7 +185,7 @@ _OPTIONAL_TEXT = st.none() | st.text(max_size=12) | st.integers()
     id=_OPTIONAL_TEXT, source=_OPTIONAL_TEXT, title=_OPTIONAL_TEXT, to=_OPTIONAL_TEXT,
 ), min_size=1, max_size=6))
 def test_each_line_of_the_record_is_the_json_of_its_address(record):
-    lines = record_json(record).split("\n")[2:-2]
+    lines = record_json(record).split("\n")[3:-2]
     expected = []
     for p in sorted(record, key=lambda p: p.url):
         entry = {"url": p.url, "status": p.status, "id": p.id, "source": p.source, "title": p.title}
@@ -202,10 +203,10 @@ def test_a_damaged_record_is_used_only_where_it_is_sound():
         {"url": "2023/01/05/c/", "status": "page", "id": "c", "source": "c.txt", "title": None},
         "not an object",
     ]})
-    record, problems = parse_record(text, "site/published.json")
-    assert [p.url for p in record] == ["2023/01/05/c/"]
-    assert [p.message.split(" ")[1] for p in problems] == ["1", "2", "3", "5"]
-    assert parse_record("{not json", "site/published.json")[1][0].source == "site/published.json"
+    read = parse_record(text, "site/published.json")
+    assert [p.url for p in read.permalinks] == ["2023/01/05/c/"]
+    assert [p.message.split(" ")[1] for p in read.problems] == ["1", "2", "3", "5"]
+    assert parse_record("{not json", "site/published.json").problems[0].source == "site/published.json"
 
 
 # --- hand-written redirects -------------------------------------------------------------
@@ -319,7 +320,7 @@ def test_moved_articles_redirect_and_a_removed_one_says_so_build_after_build(cor
     assert_redirects(out, "2023/01/09/redated/", "2023/01/12/redated/")
     assert (out / "2023/02/05/removed/index.html").is_file() and result.problems == []
     assert check_links(out) == []
-    record = {p.url: p for p in parse_record((out / RECORD).read_text(encoding="utf-8"), RECORD)[0]}
+    record = {p.url: p for p in parse_record((out / RECORD).read_text(encoding="utf-8"), RECORD).permalinks}
     assert record["2023/01/05/redated/"].to == "2023/01/12/redated/" and record["2023/02/05/removed/"].status == GONE
 
 
