@@ -142,7 +142,7 @@ def _apache_path(pattern: str) -> str:
 
 addresses = st.builds(
     lambda text, folder: text + "/" if folder else text,
-    st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12),
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=12),
     st.booleans(),
 )
 

@@ -71,7 +71,7 @@ def site(request: pytest.FixtureRequest, world_readable: Path) -> Site:
     name = "news" if request.param == "/news/" else "root"
     served = Site(world_readable / name, request.param)
     served.root.mkdir()
-    source = write_corpus(world_readable / f"corpus-{name}", FIRST)
+    source = write_corpus(world_readable / f"corpus-{name}", dict(FIRST))
     base_url = "https://example.org/news/" if served.base == "/news/" else None
     config = validate(Config(source=source, out=served.out, search=False, base_url=base_url))
     build(config)
