@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
-from . import check, load, parallel, publish, redirects, search
+from . import check, hosts, load, parallel, publish, redirects, search
 from .cache import ArticleRecord, BundleRecord, Cache, Fingerprints, PageRecord
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
@@ -239,6 +239,16 @@ def _keep_record(path: Path, text: str) -> None:
                          "nothing was written") from None
 
 
+def _host_files(
+    config: Config, plan: redirects.Plan, folders: tuple[redirects.Permalink, ...], skipped: set[str]
+) -> dict[str, str]:
+    """The redirect files of web hosts, for the addresses whose pages were
+    written (a file that another tool put at an address is left to answer)."""
+    moves = [(p.url, p.to or "") for p in (*plan.moved, *folders) if file_for(p.url) not in skipped]
+    gone = [p.url for p in plan.gone if file_for(p.url) not in skipped]
+    return hosts.host_files(moves, gone, config.base_path)
+
+
 def _stop_if_strict(config: Config, result: BuildResult) -> None:
     if config.strict and result.problems:
         raise BuildError(f"{len(result.problems)} warning(s) with --strict; the site was not written")
@@ -343,12 +353,16 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 record_text = plan.record_text()
                 staging.write_text(redirects.RECORD, record_text)
                 folders = redirects.folder_moves(written | {file_for(p.url) for p in (*plan.moved, *plan.gone)})
+                skipped: set[str] = set()
                 for page in _address_pages(renderer, site, plan, folders):
                     if page.path in kept or staging.occupied(page.path):  # a file the pure plan cannot know of, such as another tool's
                         note(Problem(page.path, "another file of the site is there; no redirect or gone page written"))
+                        skipped.add(page.path)
                         continue
                     staging.write_text(page.path, page.html)
                 result.moved, result.gone = len(plan.moved), len(plan.gone)
+                for name, text in _host_files(config, plan, folders, skipped).items():
+                    staging.write_text(name, text)
             with _stage(result, "render"):
                 pages = take_pages(page_plan, chunks, staging, progress)
                 result.pages = len(pages)
