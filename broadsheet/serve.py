@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from .cache import folder_for
 from .config import Config
@@ -242,10 +242,6 @@ class Host:
         self._rules = RulesFile()
         self.reloads = Reloads()
 
-    @property
-    def site(self) -> Site:
-        return self._site
-
     def publish(self, site: Site) -> None:
         """A build finished: serve `site` from now on and reload open pages."""
         self._site = site
@@ -280,7 +276,8 @@ class Host:
         return _not_found(root, site)
 
     def _follow(self, root: Path, site: Site, rule: Rule, splat: str, query: str) -> Answer:
-        target = rule.target.replace(":splat", splat)
+        # Escaped again: what the "*" matched goes into a header.
+        target = rule.target.replace(":splat", quote(splat, safe="/!$&'()*+,;=:@~", errors="surrogateescape"))
         if rule.status in REDIRECT_STATUSES:
             if query and "?" not in target:
                 target += "?" + query

@@ -345,6 +345,10 @@ def test_a_splat_fills_the_location(news):
     reply = fetch(port, "/news/old/a/b.html")
     assert reply.status == 308
     assert reply.headers["Location"] == "/news/new/a/b.html"
+    escaped = fetch(port, "/news/old/caf%C3%A9%0D%0ASet-Cookie:%20taken=1")
+    assert escaped.status == 308
+    assert escaped.headers["Location"] == "/news/new/caf%C3%A9%0D%0ASet-Cookie:%20taken=1"
+    assert escaped.headers["Set-Cookie"] is None
 
 
 # ---------------------------------------------------------------------------
