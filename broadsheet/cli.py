@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import sys
 from collections.abc import Sequence
@@ -56,14 +55,21 @@ def _parser() -> argparse.ArgumentParser:
                         help="processes for loading and rendering (default: one per core; 1: no extra processes)")
     parser.add_argument("--full", dest="incremental", action="store_const", const=False,
                         help="render every page and index every search bundle, keeping nothing of the last build")
-    parser.add_argument("--port", type=int, default=8000, help="port for serve (default: 8000)")
+    parser.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                        help="address for serve to listen on (default: 127.0.0.1, this machine only)")
+    parser.add_argument("--port", type=int, default=8000, help="port for serve (default: 8000; 0: any free port)")
     return parser
 
 
-def config_from_args(args: argparse.Namespace) -> Config:
-    config_file = args.config
+def settings_file(args: argparse.Namespace) -> Path | None:
+    config_file: Path | None = args.config
     if config_file is None and Path(CONFIG_FILE_NAME).is_file():
         config_file = Path(CONFIG_FILE_NAME)
+    return config_file
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    config_file = settings_file(args)
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"config file {config_file} does not exist")
     file_settings = read_config_file(config_file) if config_file else {}
@@ -86,15 +92,27 @@ def _warn(problem: Problem) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    code, config = build_and_report(args)
+    if args.command != "serve" or code != 0 or config is None:
+        return code
+    from .serve import serve  # only here: a build does without its imports
+
+    return serve(config, lambda: build_and_report(args)[1], host=args.host, port=args.port,
+                 settings=settings_file(args))
+
+
+def build_and_report(args: argparse.Namespace) -> tuple[int, Config | None]:
+    """Build as `args` say and print what happened: the exit code, and the
+    settings built with (None when no site was written)."""
     try:
         config = config_from_args(args)
         result = build(config, report=_warn, progress=silent if config.quiet else for_stream(sys.stderr))
     except (ConfigError, BuildError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1, None
     except KeyboardInterrupt:
         print("error: interrupted; the previous site is untouched", file=sys.stderr)
-        return 130
+        return 130, None
     for link in result.broken_links:
         print(link, file=sys.stderr)
     if not config.quiet:
@@ -105,10 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The site is written (with --strict it is not), but a check that found
         # something fails, so that scripts and CI notice.
         print(f"error: {len(result.broken_links)} broken link(s)", file=sys.stderr)
-        return 1
-    if args.command == "serve":
-        return serve(config.out, args.port)
-    return 0
+        return 1, config
+    return 0, config
 
 
 def run() -> NoReturn:
@@ -128,21 +144,3 @@ def run() -> NoReturn:
         os._exit(code)
     sys.exit(code)
 
-
-def serve(folder: Path, port: int) -> int:
-    import http.server  # only here: not worth its start-up time in every build
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    try:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    except OSError as error:
-        print(f"error: cannot serve on 127.0.0.1:{port}: {error.strerror}", file=sys.stderr)
-        return 1
-    print(f"serving {folder} at http://127.0.0.1:{server.server_port}/ (Ctrl-C to stop)", file=sys.stderr)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-    return 0
