@@ -195,10 +195,11 @@ class Site:
 
     root: Path
     base_path: str  # "/" or "/news/"
+    record: Path | None = None  # the record of addresses, which each build may write back
 
     @classmethod
     def of(cls, config: Config) -> Site:
-        return cls(config.out, config.base_path)
+        return cls(config.out, config.base_path, config.record)
 
 
 @dataclass(frozen=True)
@@ -248,7 +249,12 @@ class Host:
         self.reloads.announce()
 
     def is_output(self, path: Path) -> bool:
-        """Whether `path` is written by the build: the site, its cache, its staging folders."""
+        """Whether `path` is written by the build: the site, its cache, its
+        staging folders, the record of addresses (and its file on the way)."""
+        record = self._site.record
+        if record is not None and path.parent.resolve() == record.parent.resolve():
+            if path.name == record.name or path.name.startswith(f".{record.name}."):
+                return True
         out = self._site.root.resolve()
         try:
             first = path.relative_to(out.parent).parts[0]

@@ -302,8 +302,11 @@ def test_listening_pages_are_told_of_each_finished_build(news):
 def test_the_output_and_what_the_build_keeps_beside_it_are_not_inputs(tmp_path):
     out = tmp_path / "dist"
     out.mkdir()
-    host = Host(Site(out, "/"))
+    host = Host(Site(out, "/", record=tmp_path / "seeds" / "published.json"))
     assert host.is_output(out / "index.html")
+    # The record of addresses, kept here with the articles, is written back by each build.
+    assert host.is_output(tmp_path / "seeds" / "published.json")
+    assert host.is_output(tmp_path / "seeds" / ".published.json.123.new")
     assert host.is_output(tmp_path / ".dist.cache" / "cache.sqlite")
     assert host.is_output(tmp_path / ".broadsheet-staging-dist-abc" / "a" / "index.html")
     assert not host.is_output(tmp_path / "seeds" / "a.txt")
