@@ -25,6 +25,7 @@ import pytest
 from broadsheet.serve import RELOAD_SCRIPT, Host, Site, make_server, read_rules
 
 from .conftest import PROJECT, txt, write_corpus
+from .test_redirects import FIRST, second_corpus
 
 REDIRECTS = """\
 # written by the build
@@ -489,3 +490,19 @@ def test_serve_listens_where_host_says_and_reports_a_port_in_use(tmp_path):
         assert f"error: cannot serve on 127.0.0.2:{port}" in taken.stderr
     finally:
         assert first.stop() == 0
+
+
+def test_a_built_site_answers_its_moves_its_removals_and_its_folders(corpus, build_site):
+    source = corpus(FIRST)
+    build_site(source, base_url="https://example.org/news/")
+    second_corpus(source)
+    _, out = build_site(source, base_url="https://example.org/news/")
+    with hosting(out, "/news/") as (port, _):
+        for old, new in [("2023/01/05/redated/", "2023/01/09/redated/"), ("2023/01/", "archive/2023/01/"),
+                         ("2023/01/09/", "archive/2023/01/"), ("2023/", "archive/2023/")]:
+            moved = fetch(port, "/news/" + old)
+            assert (moved.status, moved.headers["Location"]) == (301, "/news/" + new), old
+        gone = fetch(port, "/news/2023/02/05/removed/")
+        assert gone.status == 410 and b"removed" in gone.body
+        missing = fetch(port, "/news/2023/02/05/never/")
+        assert missing.status == 404 and missing.body.startswith((out / "404.html").read_bytes()[:40])
