@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
-from . import check, hosts, load, parallel, publish, redirects, search
+from . import check, favicon, hosts, load, parallel, publish, redirects, search
 from .cache import ArticleRecord, BundleRecord, Cache, Fingerprints, PageRecord
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
@@ -249,6 +249,19 @@ def _host_files(
     return hosts.host_files(moves, gone, config.base_path)
 
 
+def _write_favicon(config: Config, staging: Staging, note: Callable[[Problem], None]) -> None:
+    """favicon.ico at the root, from the PNG icon of the templates that give one."""
+    source = next((d / favicon.SOURCE for d in config.template_dirs if (d / favicon.SOURCE).is_file()), None)
+    if source is None:
+        return
+    try:
+        staging.write_bytes(favicon.ICO, favicon.ico_from_png(source.read_bytes()))
+    except favicon.NotAPng as error:
+        note(Problem(str(source), f"{error}; no {favicon.ICO} written"))
+    except OSError as error:
+        note(Problem(str(source), f"cannot be read ({error.strerror or error}); no {favicon.ICO} written"))
+
+
 def _stop_if_strict(config: Config, result: BuildResult) -> None:
     if config.strict and result.problems:
         raise BuildError(f"{len(result.problems)} warning(s) with --strict; the site was not written")
@@ -329,6 +342,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 for folder in reversed(config.template_dirs):
                     if (folder / ASSETS).is_dir():
                         staging.copy_tree(folder / ASSETS, ASSETS)
+                _write_favicon(config, staging, note)
                 staging.write_text(check.MANIFEST, check.manifest(site.entries))
             with _stage(result, "publish"):
                 if config.base_url:

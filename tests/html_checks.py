@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from html.parser import HTMLParser
@@ -9,10 +10,25 @@ from pathlib import Path
 
 # The only scripts a page may load: the site's own, by a relative address.
 SITE_SCRIPTS = re.compile(r"^(\.\./)*assets/(search|offline-search|highlight)\.js$")
+THEME = Path(__file__).resolve().parent.parent / "site_templates"
+# The only scripts a page may hold: the theme's own.  A redirect page's names
+# the new address, which quote() has made letters, digits and -._~/% only.
+REDIRECT_SCRIPT = re.compile(r'location\.replace\("[A-Za-z0-9._~/%-]*" \+ location\.hash\);')
+
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "srcset", "xlink:href", "cite", "background"}
 # Elements no template makes, and that content must never create.
 FOREIGN_ELEMENTS = {"img", "iframe", "object", "embed", "textarea", "svg", "math", "style", "frame", "video", "audio"}
 _INVISIBLE_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+
+
+@functools.cache
+def _inline_scripts(template: str) -> frozenset[str]:
+    """The inline scripts of a theme template that has no expression in them."""
+    return frozenset(re.findall(r"<script>(.*?)</script>", (THEME / template).read_text(encoding="utf-8"), re.DOTALL))
+
+
+def _theme_script(text: str) -> bool:
+    return text in _inline_scripts("404.html") or REDIRECT_SCRIPT.fullmatch(text) is not None
 
 
 class _Scan(HTMLParser):
@@ -21,6 +37,7 @@ class _Scan(HTMLParser):
         self.findings: list[str] = []
         self.text: list[str] = []
         self._in_script = False
+        self._script: list[str] | None = None  # the text of an inline script
         self._data_block: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -29,6 +46,8 @@ class _Scan(HTMLParser):
             # A data block (JSON-LD), which browsers never run; it must hold
             # nothing but JSON, or content has broken out of it.
             self._data_block = []
+        elif tag == "script" and not values:
+            self._script = []
         elif tag == "script":
             self._in_script = True
             if not SITE_SCRIPTS.match(values.get("src", "")):
@@ -52,10 +71,16 @@ class _Scan(HTMLParser):
         self.handle_starttag(tag, attrs)
         if tag == "script":
             self._in_script = False
+            self._script = None
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script":
             self._in_script = False
+            if self._script is not None:
+                text = "".join(self._script)
+                if not _theme_script(text):
+                    self.findings.append(f"inline script {text[:60]!r}")
+                self._script = None
             if self._data_block is not None:
                 try:
                     json.loads("".join(self._data_block))
@@ -64,6 +89,9 @@ class _Scan(HTMLParser):
                 self._data_block = None
 
     def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._script.append(data)
+            return
         if self._data_block is not None:
             self._data_block.append(data)
             return

@@ -8,6 +8,7 @@ beside it (`/seed/`).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -149,7 +150,37 @@ def seed(www: Path) -> BuiltSite:
     return _build(SEEDS, www / "seed", search=True)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+class _Host(http.server.SimpleHTTPRequestHandler):
+    """Serves files, and for a missing address the nearest 404.html above it, as
+    static hosts do; notes every request and its status in `served`."""
+
+    served: list[tuple[str, int]]
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = self._not_found_page() if code == 404 else None
+        if page is None:
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _not_found_page(self) -> Path | None:
+        root = Path(self.directory)
+        folder = Path(self.translate_path(self.path))
+        while folder != root and root in folder.parents:
+            folder = folder.parent
+            if (folder / "404.html").is_file():
+                return folder / "404.html"
+        return None
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        self.served.append((self.path, code if isinstance(code, int) else 0))
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -160,16 +191,31 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 @pytest.fixture(scope="session")
-def server(www: Path, news: BuiltSite, seed: BuiltSite) -> Iterator[str]:
-    """http://127.0.0.1:<free port>/ serving `www`, in a thread."""
-    handler = functools.partial(_QuietHandler, directory=str(www))
+def served() -> list[tuple[str, int]]:
+    """The requests the server answered, in order: (path, status)."""
+    return []
+
+
+@contextlib.contextmanager
+def serving(folder: Path, served: list[tuple[str, int]]) -> Iterator[str]:
+    """http://127.0.0.1:<free port>/ serving `folder` as a host does, in a thread."""
+    handler = functools.partial(type("Host", (_Host,), {"served": served}), directory=str(folder))
     httpd = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}/"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def server(www: Path, news: BuiltSite, seed: BuiltSite, served: list[tuple[str, int]]) -> Iterator[str]:
+    """The local server of `www`."""
+    with serving(www, served) as address:
+        yield address
 
 
 @pytest.fixture(scope="session")
@@ -200,10 +246,8 @@ class Tab:
     errors: list[str] = field(default_factory=list)
 
     def note(self, message: ConsoleMessage) -> None:
-        where = message.location.get("url", "")
-        # The browser asks every host for /favicon.ico on its own; the site has none to give.
-        if message.type == "error" and not where.endswith("/favicon.ico"):
-            self.errors.append(f"{message.text} ({where})")
+        if message.type == "error":
+            self.errors.append(f"{message.text} ({message.location.get('url', '')})")
 
 
 @pytest.fixture
