@@ -150,7 +150,7 @@ def test_a_redirect_page_sends_the_fragment_on_before_its_refresh(tmp_path, buil
     script = '<script>location.replace("../../2023/02/01/kept/index.html" + location.hash);</script>'
     assert script in html
     assert html.index(script) < html.index('<meta http-equiv="refresh" content="0; url=../../2023/02/01/kept/index.html">')
-    assert executable_markup(html) == ["meta refresh"]
+    assert executable_markup(html) == []  # a refresh to a page of the site, by a relative address
 
 
 def test_the_markup_check_knows_the_theme_s_scripts_from_others():
