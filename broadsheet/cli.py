@@ -120,6 +120,21 @@ def main(argv: Sequence[str] | None = None, prog: str = "broadsheet") -> int:
     return 0
 
 
+def init(folder: Path, prog: str) -> int:
+    """Write a starter project, then say how to build it."""
+    try:
+        written = starter.write_project(folder)
+    except starter.StarterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    # From a checkout, the program is build.py, which is not in the new folder.
+    command = "broadsheet" if prog.endswith(".py") else prog
+    print(f"next:\n  cd {shlex.quote(str(folder))}\n  {command}")
+    return 0
+
+
 def run(prog: str = "broadsheet") -> NoReturn:
     """main() as a program.  It ends without taking the build's records apart
     one object at a time, as the interpreter would on its way out (a twentieth
@@ -136,21 +151,6 @@ def run(prog: str = "broadsheet") -> NoReturn:
     if sys.getprofile() is None and sys.gettrace() is None:
         os._exit(code)
     sys.exit(code)
-
-
-def init(folder: Path, prog: str) -> int:
-    """Write a starter project, then say how to build it."""
-    try:
-        written = starter.write_project(folder)
-    except starter.StarterError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    for path in written:
-        print(f"wrote {path}")
-    # From a checkout, the program is build.py, which is not in the new folder.
-    command = "broadsheet" if prog.endswith(".py") else prog
-    print(f"next:\n  cd {shlex.quote(str(folder))}\n  {command}")
-    return 0
 
 
 def serve(folder: Path, port: int) -> int:
