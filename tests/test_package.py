@@ -72,9 +72,8 @@ def test_the_installed_package_is_the_wheel_with_its_theme(installed, tmp_path):
     done = _run([_python(installed), "-c", "import broadsheet, broadsheet.config as c; "
                  "print(broadsheet.__file__); print(c.DEFAULT_TEMPLATES)"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    module, theme = map(Path, done.stdout.splitlines())
-    assert module.is_relative_to(installed) and theme.is_relative_to(installed)
-    assert theme == module.parent / "site_templates"
+    module, theme = (Path(line).resolve() for line in done.stdout.splitlines())
+    assert module.is_relative_to(installed.resolve()) and theme == module.parent / "site_templates"
     assert sorted(p.name for p in theme.glob("*.html")) == sorted(p.name for p in (PROJECT / "site_templates").glob("*.html"))
 
 
