@@ -4,4 +4,4 @@
 from broadsheet.cli import run
 
 if __name__ == "__main__":
-    run()
+    run(prog="build.py")

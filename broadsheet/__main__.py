@@ -1,3 +1,3 @@
 from .cli import run
 
-run()
+run(prog="python -m broadsheet")

@@ -4,39 +4,53 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from . import starter
 from .build import BuildError, build
-from .config import (
-    CONFIG_FILE_NAME,
-    DEFAULT_TEMPLATES,
-    RECORD_FILE_NAME,
-    Config,
-    ConfigError,
-    make_config,
-    read_config_file,
-)
+from .config import CONFIG_FILE_NAME, RECORD_FILE_NAME, Config, ConfigError, make_config, read_config_file
 from .progress import for_stream, silent
 from .records import Problem
 
+COMMANDS = {
+    "build": "build the site (the default)",
+    "serve": "build the site, then serve it on 127.0.0.1",
+}
 
-def _parser() -> argparse.ArgumentParser:
+
+def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py",
+        prog=prog,
         description="Build a static news archive: one page per article at a permanent address, "
         "an index, archives and a search index.",
     )
-    parser.add_argument("command", nargs="?", choices=("build", "serve"), default="build",
-                        help="build (the default), or build then serve the site on 127.0.0.1")
+    _add_build_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="[COMMAND]", title="commands")
+    parser.set_defaults(command="build", host="127.0.0.1", port=8000)
+    for name, summary in COMMANDS.items():
+        # SUPPRESS: an option left out after the command keeps the value given
+        # before it, since a command's values are copied over the main ones.
+        _add_build_options(commands.add_parser(name, help=summary, description=summary,
+                                               argument_default=argparse.SUPPRESS))
+    init = commands.add_parser("init", help="write a starter project into FOLDER",
+                               description="Write a starter project into FOLDER, made if missing: a sample "
+                               f"article in {starter.ARTICLES}/, {CONFIG_FILE_NAME} and .gitignore.  "
+                               "No file there is replaced.")
+    init.add_argument("folder", type=Path, metavar="FOLDER", help="the project's folder")
+    return parser
+
+
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help=f"settings file (TOML); default: {CONFIG_FILE_NAME} in the current folder if present")
     parser.add_argument("--source", type=Path, metavar="DIR", help="folder of articles (default: seeds)")
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: dist)")
     parser.add_argument("--templates", type=Path, metavar="DIR",
-                        help=f"folder of templates that override the built-in ones ({DEFAULT_TEMPLATES.name}/)")
+                        help="folder of templates that override the built-in ones")
     parser.add_argument("--record", type=Path, metavar="FILE",
                         help="the record of every address the site has published, a file to commit with the "
                         f"articles (default: {RECORD_FILE_NAME} beside the settings file, or in the current folder)")
@@ -55,10 +69,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="processes for loading and rendering (default: one per core; 1: no extra processes)")
     parser.add_argument("--full", dest="incremental", action="store_const", const=False,
                         help="render every page and index every search bundle, keeping nothing of the last build")
-    parser.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+    parser.add_argument("--host", metavar="ADDRESS",
                         help="address for serve to listen on (default: 127.0.0.1, this machine only)")
-    parser.add_argument("--port", type=int, default=8000, help="port for serve (default: 8000; 0: any free port)")
-    return parser
+    parser.add_argument("--port", type=int, help="port for serve (default: 8000; 0: any free port)")
 
 
 def settings_file(args: argparse.Namespace) -> Path | None:
@@ -90,8 +103,11 @@ def _warn(problem: Problem) -> None:
     print(problem, file=sys.stderr, flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: Sequence[str] | None = None, prog: str = "broadsheet") -> int:
+    """Run the command line; `prog` is the program's name in usage and help."""
+    args = _parser(prog).parse_args(argv)
+    if args.command == "init":
+        return init(args.folder, prog)
     code, config = build_and_report(args)
     if args.command != "serve" or code != 0 or config is None:
         return code
@@ -127,14 +143,29 @@ def build_and_report(args: argparse.Namespace) -> tuple[int, Config | None]:
     return 0, config
 
 
-def run() -> NoReturn:
+def init(folder: Path, prog: str) -> int:
+    """Write a starter project, then say how to build it."""
+    try:
+        written = starter.write_project(folder)
+    except starter.StarterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    # From a checkout, the program is build.py, which is not in the new folder.
+    command = "broadsheet" if prog.endswith(".py") else prog
+    print(f"next:\n  cd {shlex.quote(str(folder))}\n  {command}")
+    return 0
+
+
+def run(prog: str = "broadsheet") -> NoReturn:
     """main() as a program.  It ends without taking the build's records apart
     one object at a time, as the interpreter would on its way out (a twentieth
     of a second at 10,000 articles): every file is closed by then, the workers
     have ended, and what is printed is flushed here.  Under a profiler or a
     tracer (cProfile, coverage), which write their findings on the way out, it
     ends as programs do."""
-    code = main()
+    code = main(prog=prog)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+# The folder that holds the package: the repository in a checkout, the
+# environment's site-packages when installed.  A build never replaces it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_TEMPLATES = PROJECT_ROOT / "site_templates"
+THEME_PACKAGE = "broadsheet.site_templates"
 CONFIG_FILE_NAME = "broadsheet.toml"
 RECORD_FILE_NAME = "published.json"
+
+# Copies of the theme made for the length of the program (see _builtin_templates).
+_theme_copies = contextlib.ExitStack()
+atexit.register(_theme_copies.close)
+
+
+def _builtin_templates() -> Path:
+    """The folder of the built-in theme, which an install puts inside the
+    package (pyproject.toml maps the repository's site_templates/ there)."""
+    try:
+        theme = resources.files(THEME_PACKAGE)
+    except ModuleNotFoundError:
+        # A checkout that was never installed (python build.py with the
+        # libraries installed on their own): the theme is the folder itself.
+        return PROJECT_ROOT / "site_templates"
+    if isinstance(theme, Path):
+        return theme.resolve()
+    # Installed where files are not files (a zip archive): Jinja2 and the
+    # copying of assets need a real folder.
+    return _theme_copies.enter_context(resources.as_file(theme))
+
+
+DEFAULT_TEMPLATES = _builtin_templates()
 
 
 class ConfigError(Exception):

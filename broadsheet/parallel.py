@@ -327,6 +327,8 @@ class Beside(Generic[T]):
         try:
             ok, value = self._results.recv()
         except EOFError:
+            # The pipe closes as the process dies, a moment before its exit code is known.
+            self._process.join()
             ok, value = False, RuntimeError(f"a worker process ended with exit code {self._process.exitcode}")
         finally:
             self._process.join()

@@ -141,7 +141,7 @@ def test_the_program_ends_as_programs_do_under_a_profiler(monkeypatch):
     # Else cProfile or coverage would lose what they found: they write it on the way out.
     from broadsheet import cli
 
-    monkeypatch.setattr(cli, "main", lambda: 3)
+    monkeypatch.setattr(cli, "main", lambda prog: 3)
     sys.setprofile(lambda *args: None)
     try:
         with pytest.raises(SystemExit) as ended:
@@ -149,3 +149,22 @@ def test_the_program_ends_as_programs_do_under_a_profiler(monkeypatch):
     finally:
         sys.setprofile(None)
     assert ended.value.code == 3
+
+
+def test_the_program_names_itself_as_it_was_called(tmp_path):
+    as_module = subprocess.run([sys.executable, "-m", "broadsheet", "--help"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=60)
+    assert as_module.returncode == 0, as_module.stderr
+    assert as_module.stdout.startswith("usage: python -m broadsheet ")
+    assert "init" in as_module.stdout and "serve" in as_module.stdout
+    as_script = run("--help", cwd=tmp_path)
+    assert as_script.returncode == 0 and as_script.stdout.startswith("usage: build.py ")
+
+
+def test_options_before_or_after_the_command_mean_the_same(tmp_path):
+    source = write_corpus(tmp_path / "src", {"a.txt": txt("2023-01-01", "A story.")})
+    before = main(["--source", str(source), "--out", str(tmp_path / "before"), "--no-search", "--quiet", "build"])
+    after = main(["build", "--source", str(source), "--out", str(tmp_path / "after"), "--no-search", "--quiet"])
+    assert before == after == 0
+    assert (tmp_path / "before" / "2023/01/01/a/index.html").is_file()
+    assert (tmp_path / "after" / "2023/01/01/a/index.html").is_file()
