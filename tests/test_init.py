@@ -104,7 +104,9 @@ def test_a_new_project_builds_in_its_folder_and_git_ignores_what_the_build_makes
     def is_ignored(name: str) -> bool:
         return any(fnmatch.fnmatch(f"/{name}/", rule if rule.endswith("/") else rule + "/") for rule in ignored)
 
-    made = {p.name for p in project.iterdir()} - {"articles", "broadsheet.toml", ".gitignore"}
+    # The record of addresses is the project's own, to be committed: not ignored.
+    assert (project / "published.json").is_file()
+    made = {p.name for p in project.iterdir()} - {"articles", "broadsheet.toml", ".gitignore", "published.json"}
     assert folder_for(project / "site").name in made
     assert all(is_ignored(name) for name in made), made
     # The folders of a build that is under way or was interrupted.
