@@ -280,13 +280,14 @@ class Staging:
         # What the folder holds, noted as it is written: walking the tree of a
         # large site to find out costs more than a tenth of its build.
         self._files: set[str] = set()
+        self._folders: set[str] = set()  # made by write_bytes (workers make others)
 
     def write_text(self, relpath: str, text: str) -> None:
         self.write_bytes(relpath, text.encode("utf-8"))
 
     def write_bytes(self, relpath: str, data: bytes) -> None:
         self._files.add(relpath)
-        write_file(self.path, relpath, data)
+        write_file(self.path, relpath, data, self._folders)
 
     def add(self, relpaths: Iterable[str]) -> None:
         """Note files written into the folder by others: worker processes, Pagefind."""
@@ -294,8 +295,14 @@ class Staging:
 
     def occupied(self, relpath: str) -> bool:
         """True when a file is already at `relpath`, or where one of its folders would be."""
-        target = self.path / relpath
-        return target.exists() or any(folder.is_file() for folder in target.parents)
+        if os.path.lexists(os.path.join(self.path, relpath)):
+            return True
+        folder = os.path.dirname(relpath)
+        while folder:  # only inside the folder: a file above it is no file of the site
+            if os.path.isfile(os.path.join(self.path, folder)):
+                return True
+            folder = os.path.dirname(folder)
+        return False
 
     def link_from(self, site: Path, relpath: str) -> None:
         """Take a file of `site` (the site in place) as it is: linked, not
