@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import Config
+from .config import Config, output_settings
 from .load import Loaded
 from .records import BODY_FETCHER, BODY_FIELDS, Article, FileStatus, Problem, has_body, status_of
 from .render import ReadsNoted
@@ -49,10 +49,6 @@ from .site import Entry, Site
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
 FORMAT = 4  # of the cache file; another one is not read
-# Settings that decide how a build runs or what it reports, never its files.
-_NOT_IN_OUTPUT = {
-    "source", "out", "templates", "builtin_templates", "strict", "check", "quiet", "jobs", "incremental", "record",
-}
 # Libraries whose output ends up in the site.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
               "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")
@@ -425,7 +421,7 @@ def build_key(config: Config, *, package: Path = PACKAGE) -> str:
         f"format {FORMAT}", __version__, sys.version,
         *_files(package, "*.py"),
         *(part for i, folder in enumerate(config.template_dirs) for part in (f"templates {i}", *_files(folder, "*"))),
-        *(f"{f.name}={getattr(config, f.name)!r}" for f in dataclasses.fields(config) if f.name not in _NOT_IN_OUTPUT),
+        *(f"{name}={value!r}" for name, value in output_settings(config)),
         *_library_versions(),
     ])
 

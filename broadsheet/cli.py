@@ -12,7 +12,17 @@ from typing import NoReturn
 
 from . import starter
 from .build import BuildError, build
-from .config import CONFIG_FILE_NAME, RECORD_FILE_NAME, Config, ConfigError, make_config, read_config_file
+from .config import (
+    CONFIG_FILE_NAME,
+    RECORD_FILE_NAME,
+    SETTINGS,
+    Config,
+    ConfigError,
+    Setting,
+    from_options,
+    make_config,
+    read_config_file,
+)
 from .progress import for_stream, silent
 from .records import Problem
 
@@ -47,31 +57,28 @@ def _parser(prog: str) -> argparse.ArgumentParser:
 def _add_build_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help=f"settings file (TOML); default: {CONFIG_FILE_NAME} in the current folder if present")
-    parser.add_argument("--source", type=Path, metavar="DIR", help="folder of articles (default: seeds)")
-    parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: dist)")
-    parser.add_argument("--templates", type=Path, metavar="DIR",
-                        help="folder of templates that override the built-in ones")
-    parser.add_argument("--record", type=Path, metavar="FILE",
-                        help="the record of every address the site has published, a file to commit with the "
-                        f"articles (default: {RECORD_FILE_NAME} beside the settings file, or in the current folder)")
-    parser.add_argument("--site-title", metavar="TEXT", help="the site's name, shown in every page")
-    parser.add_argument("--base-url", metavar="URL",
-                        help="absolute address where the site will live, e.g. https://example.org/news/")
-    parser.add_argument("--language", metavar="CODE", help="language of the site and its articles (default: en)")
-    parser.add_argument("--per-page", type=int, metavar="N", help="articles per listing page (default: 50)")
-    parser.add_argument("--no-search", dest="search", action="store_const", const=False,
-                        help="do not build the search index")
-    parser.add_argument("--strict", action="store_const", const=True, help="treat any warning as a failure")
-    parser.add_argument("--check", action="store_const", const=True,
-                        help="check every internal link and asset of the built site")
-    parser.add_argument("--quiet", action="store_const", const=True, help="print warnings and errors only")
-    parser.add_argument("--jobs", type=int, metavar="N",
-                        help="processes for loading and rendering (default: one per core; 1: no extra processes)")
-    parser.add_argument("--full", dest="incremental", action="store_const", const=False,
-                        help="render every page and index every search bundle, keeping nothing of the last build")
+    for declared in SETTINGS:
+        _add_setting(parser, declared)
     parser.add_argument("--host", metavar="ADDRESS",
                         help="address for serve to listen on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, help="port for serve (default: 8000; 0: any free port)")
+
+
+def _add_setting(parser: argparse.ArgumentParser, declared: Setting) -> None:
+    """The option of a setting that has one.  No default is given here: a
+    setting not given on the command line is None, and the file's or the
+    default value is used."""
+    if declared.option is None:
+        return
+    if declared.kind is bool:
+        # A flag sets the value that is not the default: --strict, --no-search.
+        parser.add_argument(declared.option, dest=declared.name, action="store_const", const=not declared.default,
+                            help=declared.flag_help or declared.help)
+        return
+    default = declared.default_shown()
+    parser.add_argument(declared.option, dest=declared.name, type=Path if declared.is_path else declared.kind,
+                        metavar=declared.metavar,
+                        help=declared.help + (f" (default: {default})" if default is not None else ""))
 
 
 def settings_file(args: argparse.Namespace) -> Path | None:
@@ -89,13 +96,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     # The record of addresses lives with the project, so that a build from a
     # fresh checkout still knows every address published before.
     file_settings.setdefault("record", (config_file.parent if config_file else Path()) / RECORD_FILE_NAME)
-    overrides = {
-        "source": args.source, "out": args.out, "templates": args.templates,
-        "site_title": args.site_title, "base_url": args.base_url, "language": args.language,
-        "per_page": args.per_page, "search": args.search, "strict": args.strict,
-        "check": args.check, "quiet": args.quiet, "jobs": args.jobs, "incremental": args.incremental,
-        "record": args.record,
-    }
+    overrides = from_options({s.name: getattr(args, s.name, None) for s in SETTINGS if s.option is not None})
     return make_config(file_settings, overrides)
 
 
