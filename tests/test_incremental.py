@@ -382,3 +382,17 @@ def test_the_site_values_a_page_reads_are_noted_however_they_are_read():
     with pytest.raises(AttributeError):
         site.missing  # noqa: B018
     assert dict(site) and ReadsNoted.ALL in site.take_reads()
+
+
+def test_a_rebuild_with_search_keeps_the_feeds_that_did_not_change(site, monkeypatch):
+    first, out = site(search=True, base_url="https://example.org/news/")
+    assert first.indexed == 40
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the feeds were made again, though no article changed")
+
+    monkeypatch.setattr(publish, "atom_feed", refuse)
+    monkeypatch.setattr(publish, "json_feed", refuse)
+    again, _ = site(search=True, base_url="https://example.org/news/")
+    assert again.in_place and again.rendered == 0 and again.bundles_indexed == 0
+    assert (out / publish.ATOM_FEED).is_file() and (out / publish.JSON_FEED).is_file()
