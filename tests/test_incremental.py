@@ -184,6 +184,7 @@ def test_a_full_build_leaves_a_cache_of_the_articles_there_are_now(site, monkeyp
 
 def test_a_full_build_cut_short_leaves_the_last_cache_as_it_was(site, monkeypatch):
     from broadsheet import build as build_module
+    from broadsheet.outputs import pages as pages_module
 
     _, out = site()
     cache_file = cache.folder_for(out) / cache.CACHE_FILE
@@ -193,7 +194,7 @@ def test_a_full_build_cut_short_leaves_the_last_cache_as_it_was(site, monkeypatc
         assert (cache.folder_for(out) / (cache.CACHE_FILE + ".new")).is_file()  # the new cache, begun
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build_module, "take_pages", fail)
+    monkeypatch.setattr(pages_module, "take_pages", fail)
     with pytest.raises(build_module.BuildError, match="No space left on device"):
         site(incremental=False)
     assert cache_file.read_bytes() == before
