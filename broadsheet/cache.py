@@ -12,13 +12,13 @@ then).  It holds:
 - for each source file, the digest of its path and bytes and what parsing them
   gave (before load.dated's checks, which depend on the day): an unchanged file
   is not parsed again.
-- for each page, its fingerprint (what its template was given, and the values
-  of the keys of `site` it read), those keys, and the status of its file in
-  the output folder.  A page whose fingerprint is unchanged, and whose file is
-  still as the build left it, is linked from the old site into the new one
-  instead of being rendered: rendering is deterministic, so it would come out
-  the same bytes.
-- the same for each search bundle, keyed by the fingerprints of its pages.
+- for each unit of each output (a page, the feeds, a search bundle: see
+  broadsheet/outputs), by kind and unit, its fingerprint (what it was made
+  from), and its files with their status in the output folder; a page's record
+  also names the keys of `site` its templates read.  A unit whose fingerprint
+  is unchanged, and whose files are still as the build left them, is kept
+  instead of being made again: making is deterministic, so it would come out
+  the same bytes.  The cache knows no kind: each kind says what its units are.
 """
 
 from __future__ import annotations
@@ -48,26 +48,26 @@ from .site import Entry, Site
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
-FORMAT = 4  # of the cache file; another one is not read
+FORMAT = 5  # of the cache file; another one is not read
 # Libraries whose output ends up in the site.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
               "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")
 
 
 @dataclass(frozen=True)
-class PageRecord:
-    fingerprint: str
-    reads: frozenset[str]
-    status: FileStatus
-
-
-@dataclass(frozen=True)
-class BundleRecord:
-    """A search bundle: its fingerprint, page count, and its files with their status."""
+class OutputRecord:
+    """One unit of an output as a build made it: its fingerprint, its files
+    with their status, the keys of `site` its templates read (a page's), and
+    a number its kind keeps with it (the pages a search bundle indexed)."""
 
     fingerprint: str
-    pages: int
     files: tuple[tuple[str, FileStatus], ...]
+    reads: frozenset[str] = frozenset()
+    count: int = 0
+
+
+# The records of a build's outputs: by kind, then by unit.
+OutputRecords = dict[str, dict[str, OutputRecord]]
 
 
 @dataclass(frozen=True)
@@ -84,8 +84,7 @@ class ArticleRecord:
 class Cache:
     key: str
     articles: dict[str, ArticleRecord] = field(default_factory=dict)  # by source path
-    pages: dict[str, PageRecord] = field(default_factory=dict)  # by output path
-    bundles: dict[str, BundleRecord] = field(default_factory=dict)  # by search shard name
+    outputs: OutputRecords = field(default_factory=dict)
     read_started_ns: int = 0  # when the build began to read the source files
     record_digest: str | None = None  # of the record of addresses it wrote (redirects.record_digest)
     bodies: BodyReader | None = None  # of the articles, which are read without them
@@ -149,8 +148,8 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
                 os.fsdecode(rel): unpack(record, functools.partial(bodies, rel))
                 for rel, record in db.execute("select rel, record from articles")
             }
-            if "pages" in meta:
-                cache.pages, cache.bundles = pickle.loads(meta["pages"])  # noqa: S301
+            if "outputs" in meta:
+                cache.outputs = pickle.loads(meta["outputs"])  # noqa: S301
             return cache, None
         finally:
             db.close()
@@ -277,7 +276,7 @@ def _insert_meta(db: sqlite3.Connection, cache: Cache) -> None:
     meta = {
         "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
         "record_digest": cache.record_digest,
-        "pages": pickle.dumps((cache.pages, cache.bundles), protocol=pickle.HIGHEST_PROTOCOL),
+        "outputs": pickle.dumps(cache.outputs, protocol=pickle.HIGHEST_PROTOCOL),
     }
     db.executemany("insert or replace into meta values (?, ?)", meta.items())
 
@@ -378,15 +377,15 @@ def _body(data: bytes) -> tuple[Any, ...]:
     return "\n\n".join(paragraphs) if text is None else text, tuple(paragraphs), markdown
 
 
-def forget_pages(out: Path) -> None:
+def forget_outputs(out: Path) -> None:
     """Called before the site in place is changed: until the new cache is
-    written, its pages are not known to be as recorded."""
+    written, its outputs are not known to be as recorded."""
     db = _connect(out, create=False)
     if db is None:
         return
     try:
         with db:
-            db.execute("delete from meta where name = 'pages'")
+            db.execute("delete from meta where name = 'outputs'")
     finally:
         db.close()
 

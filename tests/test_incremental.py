@@ -184,6 +184,7 @@ def test_a_full_build_leaves_a_cache_of_the_articles_there_are_now(site, monkeyp
 
 def test_a_full_build_cut_short_leaves_the_last_cache_as_it_was(site, monkeypatch):
     from broadsheet import build as build_module
+    from broadsheet.outputs import pages as pages_module
 
     _, out = site()
     cache_file = cache.folder_for(out) / cache.CACHE_FILE
@@ -193,7 +194,7 @@ def test_a_full_build_cut_short_leaves_the_last_cache_as_it_was(site, monkeypatc
         assert (cache.folder_for(out) / (cache.CACHE_FILE + ".new")).is_file()  # the new cache, begun
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(build_module, "take_pages", fail)
+    monkeypatch.setattr(pages_module, "take_pages", fail)
     with pytest.raises(build_module.BuildError, match="No space left on device"):
         site(incremental=False)
     assert cache_file.read_bytes() == before
@@ -382,3 +383,17 @@ def test_the_site_values_a_page_reads_are_noted_however_they_are_read():
     with pytest.raises(AttributeError):
         site.missing  # noqa: B018
     assert dict(site) and ReadsNoted.ALL in site.take_reads()
+
+
+def test_a_rebuild_with_search_keeps_the_feeds_that_did_not_change(site, monkeypatch):
+    first, out = site(search=True, base_url="https://example.org/news/")
+    assert first.indexed == 40
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the feeds were made again, though no article changed")
+
+    monkeypatch.setattr(publish, "atom_feed", refuse)
+    monkeypatch.setattr(publish, "json_feed", refuse)
+    again, _ = site(search=True, base_url="https://example.org/news/")
+    assert again.in_place and again.rendered == 0 and again.bundles_indexed == 0
+    assert (out / publish.ATOM_FEED).is_file() and (out / publish.JSON_FEED).is_file()

@@ -1,0 +1,242 @@
+"""The outputs of a build, and the one driver that plans, keeps, makes and
+records them all.
+
+Every file of the site belongs to a unit of one output kind: a page, the
+feeds, a search bundle, a shard of the offline index, a host's redirect file.
+A kind (a subclass of Output, in a module of this package that registers it)
+answers which units the site has, what each depends on (its fingerprint), and
+how to make them.  The driver keeps a unit whose fingerprint is the one the
+cache recorded and whose files are in the output folder as the last build left
+them, has the kind make the others, and gives the cache their records: the
+cache stores `(kind, unit) → record` and knows no kind.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import ClassVar
+
+from .. import redirects
+from ..cache import BodyReader, Cache, OutputRecord, OutputRecords, status_reader
+from ..config import Config
+from ..progress import ProgressFactory
+from ..records import FileStatus, Problem
+from ..render import Renderer
+from ..site import Site
+from ..write import Staging
+
+ALWAYS = ""  # the fingerprint of a unit made by every build: never kept, never recorded
+UNKNOWN: FileStatus = (0, 0, 0)  # the status of a file its kind did not take: read once the site is in place
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """What answers at the addresses the site no longer has pages at."""
+
+    plan: redirects.Plan
+    folders: tuple[redirects.Permalink, ...]  # folders of pages, which redirect to a page
+
+
+@dataclass
+class Job:
+    """What every kind may use: the site, and where and how it is made."""
+
+    config: Config
+    site: Site
+    digests: Mapping[str, str]  # of each article's file, by its source path
+    staging: Staging
+    renderer: Renderer
+    bodies: BodyReader | None  # the cache's bodies of articles, for those about to be used
+    note: Callable[[Problem], None]  # a warning
+    notes: list[str]  # a line for the user, not a warning
+    progress: ProgressFactory
+    jobs: int  # processes
+    in_place: bool  # the site in place is updated, not replaced
+    # The plan of addresses, given the files of every page: made when first asked for.
+    addresses: Callable[[set[str]], Addresses]
+
+
+class Work(ABC):
+    """The making of a kind's units, begun by Output.start."""
+
+    @abstractmethod
+    def finish(self) -> dict[str, OutputRecord]:
+        """Wait for the work to end; the record of each unit made."""
+
+    def stop(self) -> None:
+        """End work still under way (the build failed)."""
+
+
+class Done(Work):
+    """Work done as it was begun."""
+
+    def __init__(self, records: dict[str, OutputRecord]) -> None:
+        self.records = records
+
+    def finish(self) -> dict[str, OutputRecord]:
+        return self.records
+
+
+class Output(ABC):
+    """One kind of output.  Kinds are planned and begun in the order of
+    `order`, and finished in that order once all are begun: a kind's Work may
+    go on (in other processes) while the next kinds are made."""
+
+    kind: ClassVar[str]  # its name in the cache
+    stage: ClassVar[str]  # its name in the build's timings
+    order: ClassVar[int]
+    after: ClassVar[tuple[str, ...]] = ()  # kinds to finish before this one is planned
+    # Whether a unit kept can be linked into a site made whole, beside the one
+    # in place; else units are kept only by a site updated in place.
+    linked: ClassVar[bool] = False
+
+    def __init__(self, job: Job, outputs: Outputs) -> None:
+        self.job = job
+        self.outputs = outputs
+
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        """Whether a site built with `config` has this output."""
+        return True
+
+    @abstractmethod
+    def units(self) -> Sequence[str]:
+        """The units of the site, in the order of work."""
+
+    def fingerprint(self, unit: str, last: OutputRecord) -> str:
+        """What `unit` depends on, given its record from the last build; ALWAYS
+        for a unit that is made by every build."""
+        return ALWAYS
+
+    @abstractmethod
+    def start(self, todo: list[str]) -> Work:
+        """Begin to make the units of `todo` into the staging folder."""
+
+
+_KINDS: list[type[Output]] = []
+
+
+def register(kind: type[Output]) -> type[Output]:
+    """Make `kind` one of the outputs of every build that wants it."""
+    _KINDS.append(kind)
+    return kind
+
+
+def kinds() -> list[type[Output]]:
+    """Every kind, in its order: the modules of this package register theirs as they are imported."""
+    if not _KINDS:
+        for module in pkgutil.iter_modules(__path__):
+            importlib.import_module(f"{__name__}.{module.name}")
+    return sorted(_KINDS, key=lambda kind: kind.order)
+
+
+@dataclass(frozen=True)
+class Tally:
+    units: int  # recorded (not made every build)
+    made: int  # of them, made by this build
+    count: int  # the sum of their records' counts
+
+
+class Outputs:
+    """The driver: every output of one build, planned, kept or made, and recorded."""
+
+    def __init__(self, job: Job, last: Cache | None, timed: Callable[[str], AbstractContextManager[None]]) -> None:
+        self.job = job
+        self.last = last.outputs if last is not None else {}
+        self.timed = timed
+        self.kept_files: set[str] = set()  # in the site in place, or linked from it
+        self._units: dict[str, Sequence[str]] = {}
+        self._kept: dict[str, dict[str, OutputRecord]] = {}
+        self._made: dict[str, dict[str, OutputRecord]] = {}
+        self._work: dict[str, Work] = {}
+        self._stages: dict[str, str] = {}
+
+    def make(self) -> None:
+        """Plan every kind, keep what can be kept, and make the rest."""
+        wanted = [kind(self.job, self) for kind in kinds() if kind.wanted(self.job.config)]
+        try:
+            for output in wanted:
+                for kind in output.after:
+                    self._finish(kind)
+                with self.timed(output.stage):
+                    self._work[output.kind] = output.start(self._plan(output))
+                self._stages[output.kind] = output.stage
+            for output in wanted:
+                self._finish(output.kind)
+        except BaseException:
+            for work in self._work.values():
+                work.stop()
+            raise
+
+    def _plan(self, output: Output) -> list[str]:
+        """The units of `output` to make; the others are kept."""
+        units = self._units[output.kind] = output.units()
+        usable = self.job.in_place or output.linked
+        last = self.last.get(output.kind, {}) if usable else {}
+        status_in_site = status_reader(self.job.config.out)
+        kept = self._kept[output.kind] = {}
+        todo = []
+        for unit in units:
+            record = last.get(unit)
+            if (
+                record is not None
+                and record.fingerprint == output.fingerprint(unit, record)
+                and all(status_in_site(name) == status for name, status in record.files)
+            ):
+                kept[unit] = record
+                for name, _ in record.files:
+                    if not self.job.in_place:
+                        self.job.staging.link_from(self.job.config.out, name)
+                    self.kept_files.add(name)
+            else:
+                todo.append(unit)
+        return todo
+
+    def _finish(self, kind: str) -> None:
+        work = self._work.pop(kind, None)
+        if work is None:
+            return
+        with self.timed(self._stages[kind]):
+            made = self._made[kind] = work.finish()
+        # Files written by others (worker processes, Pagefind) are noted here.
+        self.job.staging.add(name for record in made.values() for name, _ in record.files)
+
+    def units(self, kind: str) -> Sequence[str]:
+        return self._units.get(kind, ())
+
+    def record(self, kind: str, unit: str) -> OutputRecord | None:
+        """The record of a unit kept or made so far."""
+        return self._made.get(kind, {}).get(unit) or self._kept.get(kind, {}).get(unit)
+
+    def files_made(self, kind: str) -> set[str]:
+        return {name for record in self._made.get(kind, {}).values() for name, _ in record.files}
+
+    def tally(self, kind: str) -> Tally:
+        made = [r for r in self._made.get(kind, {}).values() if r.fingerprint != ALWAYS]
+        kept = list(self._kept.get(kind, {}).values())
+        return Tally(len(made) + len(kept), len(made), sum(r.count for r in (*made, *kept)))
+
+    def records(self, *, in_place: bool) -> OutputRecords:
+        """What the next build may keep, with the status of each file as it
+        now is in the output folder (a unit with a file missing is not kept)."""
+        status_in_site = status_reader(self.job.config.out)
+        recorded: OutputRecords = {}
+        for kind in self._units:
+            records = recorded[kind] = dict(self._kept.get(kind, {}))
+            for unit, record in self._made.get(kind, {}).items():
+                if record.fingerprint == ALWAYS:
+                    continue
+                if not in_place and all(status != UNKNOWN for _, status in record.files):
+                    # The staging folder became the site by one rename: each file is as it was written.
+                    records[unit] = record
+                    continue
+                # In place, a file that came out the same was not moved over the one there.
+                files = tuple((name, status_in_site(name)) for name, _ in record.files)
+                if all(status is not None for _, status in files):
+                    records[unit] = OutputRecord(record.fingerprint, files, record.reads, record.count)  # type: ignore[arg-type]
+        return recorded

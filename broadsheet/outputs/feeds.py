@@ -1,0 +1,50 @@
+"""The feeds, the sitemap and robots.txt, which need the site's absolute
+address.  The feeds are kept while none of the newest articles changed (most
+rebuilds: feedgen is then not even imported); the rest is written every build."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import publish
+from ..cache import OutputRecord, entries_key
+from . import ALWAYS, UNKNOWN, Done, Output, Work, register
+
+FEEDS = "feeds"
+SITEMAP = "sitemap"  # and robots.txt
+
+
+@register
+class Feeds(Output):
+    kind = "feeds"
+    stage = "publish"
+    order = 30
+
+    def units(self) -> Sequence[str]:
+        return [FEEDS, SITEMAP] if self.job.config.base_url else []
+
+    def fingerprint(self, unit: str, last: OutputRecord) -> str:
+        return entries_key(publish.newest(self.job.site), self.job.digests) if unit == FEEDS else ALWAYS
+
+    def start(self, todo: list[str]) -> Work:
+        config, site = self.job.config, self.job.site
+        if not config.base_url:
+            self.job.notes.append(publish.SKIPPED)
+            return Done({})
+        feeds = FEEDS in todo
+        if feeds and self.job.bodies is not None:
+            self.job.bodies.fetch(e.article for e in publish.newest(site))
+        published = publish.publish_files(
+            site, base_url=config.base_url, site_title=config.site_title, language=config.language, feeds=feeds,
+        )
+        for path, text in published.items():
+            self.job.staging.write_text(path, text)
+        made = {SITEMAP: OutputRecord(ALWAYS, tuple((path, UNKNOWN) for path in published if path not in _FEED_FILES))}
+        if feeds:
+            newest = publish.newest(site)
+            made[FEEDS] = OutputRecord(entries_key(newest, self.job.digests), tuple((path, UNKNOWN) for path in _FEED_FILES),
+                                       count=len(newest))
+        return Done(made)
+
+
+_FEED_FILES = (publish.ATOM_FEED, publish.JSON_FEED)

@@ -1,0 +1,71 @@
+"""The search bundles of Pagefind, one per shard of the articles (see
+broadsheet/search.py), indexed from the rendered pages, several runs side by
+side; a bundle none of whose pages changed is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import search
+from ..cache import OutputRecord, bundle_key
+from ..config import Config
+from . import ALWAYS, UNKNOWN, Done, Output, Work, register
+from .pages import KIND as PAGES
+
+BUNDLES = f"{search.INDEX_FOLDER}/{search.BUNDLES}"  # the unit of the list of bundles
+
+
+@register
+class SearchBundles(Output):
+    kind = "search bundles"
+    stage = "search"
+    order = 70
+    after = (PAGES,)  # Pagefind reads the rendered pages
+
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        return config.search
+
+    def units(self) -> Sequence[str]:
+        self.shards = {s.name: s for s in search.plan_shards(self.job.site, limit=self.job.config.search_shard_pages)}
+        return [*self.shards, BUNDLES]
+
+    def fingerprint(self, unit: str, last: OutputRecord) -> str:
+        shard = self.shards.get(unit)
+        if shard is None:
+            return ALWAYS
+        return bundle_key(shard, map(self._page_fingerprint, shard.pages))
+
+    def _page_fingerprint(self, path: str) -> str:
+        record = self.outputs.record(PAGES, path)
+        return record.fingerprint if record is not None else ""
+
+    def start(self, todo: list[str]) -> Work:
+        job, staging = self.job, self.job.staging
+        shards = [self.shards[name] for name in todo if name in self.shards]
+        if job.in_place:
+            # Pagefind reads whole pages from one folder: those kept, and those just rendered.
+            kept = self.outputs.kept_files
+            wanted = {page for shard in shards for page in shard.pages}
+            folder = staging.view(job.config.out, wanted & kept, wanted - kept)
+        else:
+            folder = staging.path
+        bar = job.progress("search", len(shards))
+        try:
+            counts = search.index_shards(
+                folder, shards, language=job.config.language, jobs=job.jobs,
+                done=lambda shard, count: bar.update(1), output=staging.path,
+            )
+        finally:
+            bar.close()
+        every = list(self.shards.values())
+        made = {}
+        for shard in shards:
+            files = tuple((name, UNKNOWN) for name in search.bundle_files(staging.path, shard, every))
+            made[shard.name] = OutputRecord(self.fingerprint(shard.name, OutputRecord(ALWAYS, ())), files,
+                                            count=counts[shard.name])
+        pages = {name: (made.get(name) or self.outputs.record(self.kind, name) or OutputRecord(ALWAYS, ())).count
+                 for name in self.shards}
+        staging.write_text(BUNDLES, search.bundles_json(every, pages))
+        made[BUNDLES] = OutputRecord(ALWAYS, ((BUNDLES, UNKNOWN),))
+        return Done(made)
