@@ -149,15 +149,6 @@ def display_path(rel: str) -> str:
     return _UNPRINTABLE_NAME.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def _relative(path: Path, source: Path) -> str:
-    return path.relative_to(source).as_posix()
-
-
-def load_file(path: Path, source: Path, *, language: str, today: datetime.date | None = None) -> Loaded:
-    """Read one file into an Article, or explain why it could not be."""
-    return dated(parse_source(read_source(path, source), language=language), today)
-
-
 @dataclass(frozen=True)
 class SourceFile:
     """The bytes of one corpus file, or the problem that kept them from being read."""
@@ -168,10 +159,6 @@ class SourceFile:
     data: bytes | None
     problem: Problem | None = None
     status: FileStatus | None = None  # as found before reading
-
-
-def read_source(path: Path, source: Path) -> SourceFile:
-    return read_relative(os.fspath(source), _relative(path, source))
 
 
 def read_relative(source: str, rel: str) -> SourceFile:
@@ -214,18 +201,6 @@ def _read_bytes(path: str) -> bytes:
 
 def _format_of(rel: str) -> str:
     return "txt" if os.path.splitext(rel)[1].lower() == ".txt" else "md"
-
-
-def parse_bytes(
-    data: bytes,
-    rel: str,
-    *,
-    fmt: str,
-    language: str,
-    today: datetime.date | None = None,
-) -> Loaded:
-    """Bytes of one file → an Article and its problems.  Pure: no file access."""
-    return dated(_parse_undated(data, rel, fmt=fmt, language=language), today)
 
 
 def _parse_undated(data: bytes, rel: str, *, fmt: str, language: str) -> Loaded:

@@ -300,12 +300,3 @@ def bundles_json(shards: Sequence[Shard], counts: Mapping[str, int]) -> str:
     lines = ",\n".join("  " + json.dumps(bundle, ensure_ascii=False) for bundle in bundles)
     return '{"bundles": [\n' + lines + "\n]}\n"
 
-
-def run_search(site_root: Path, site: Site, *, language: str, jobs: int, limit: int = SHARD_PAGES) -> int:
-    """Plan the shards, index them all, write the list of bundles; returns the pages indexed."""
-    shards = plan_shards(site, limit=limit)
-    if not shards:
-        return 0
-    counts = index_shards(site_root, shards, language=language, jobs=jobs)
-    (Path(site_root) / INDEX_FOLDER / BUNDLES).write_text(bundles_json(shards, counts), encoding="utf-8")
-    return sum(counts.values())

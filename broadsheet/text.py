@@ -128,14 +128,10 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:–—-") + "…"
 
 
-def derive_title(text: str) -> str:
-    """A headline from the body: its first sentence, without a final full stop."""
-    return derive_title_and_opening(text)[0]
-
-
 def derive_title_and_opening(text: str) -> tuple[str, str | None]:
-    """derive_title(), and the first sentence it was made from when that was
-    read whole (for derive_excerpt, which would look for it again)."""
+    """A headline from the body (its first sentence, without a final full stop),
+    and that sentence when it was read whole (for derive_excerpt, which would
+    look for it again)."""
     # A sentence that ends further on is cut to TITLE_CUT all the same, so its end
     # need not be found (in a huge paragraph without one, that is a long search).
     sentence, whole = _first_sentence(text, TITLE_MAX + 2)
