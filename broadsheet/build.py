@@ -621,7 +621,7 @@ def plan_offline_search(
     entries_of: dict[str, list[Entry]] = {}  # by shard name, newest first
     shards = {}
     for entry in site.entries:
-        shard = shard_of[search.article_path(entry.url)]
+        shard = shard_of[file_for(entry.url)]
         entries_of.setdefault(shard.name, []).append(entry)
         shards[shard.name] = shard
     plan = OfflinePlan({}, [], staging)

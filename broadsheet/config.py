@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from .text import LANGUAGE_CODE
 
 # The folder that holds the package: the repository in a checkout, the
 # environment's site-packages when installed.  A build never replaces it.
@@ -82,7 +83,7 @@ class Config:
         return tuple(dirs)
 
 
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_LANGUAGE = LANGUAGE_CODE
 
 
 def validate(config: Config) -> Config:

@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from .render import body_html
 from .site import ARCHIVE_URL, Entry, Site
+from .text import C0_CONTROLS
 
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
@@ -31,7 +32,7 @@ SKIPPED = f"note: {ATOM_FEED}, {JSON_FEED}, {SITEMAP} and {ROBOTS} skipped: they
 
 _XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
 # Characters XML 1.0 cannot carry at all: lxml refuses them, so they are dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile(rf"[{C0_CONTROLS}\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:

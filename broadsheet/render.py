@@ -21,6 +21,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .config import Config
+from .load import markdown_parser
 from .records import Article
 from .site import ARCHIVE_URL, MONTH_NAMES, Entry, Listing, Site, YearArchive
 
@@ -64,10 +65,9 @@ def _number_paragraphs_up_to(count: int) -> None:
 @functools.cache
 def _markdown() -> MarkdownIt:
     """The Markdown renderer, made on first use: most corpora are plain text."""
-    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md = markdown_parser()
 
     def number_paragraphs(state: Any) -> None:
         count = 0

@@ -37,6 +37,7 @@ from itertools import groupby
 from pathlib import Path
 
 from . import search_stable
+from .render import file_for
 from .site import Site
 
 INDEX_FOLDER = "pagefind"
@@ -68,11 +69,6 @@ class Shard:
     pages: tuple[str, ...]  # its article pages as file paths relative to the site root, sorted
 
 
-def article_path(url: str) -> str:
-    """The file of an article page, from its address ("2019/05/03/abc/")."""
-    return url + "index.html"
-
-
 def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     """The shards of the site's articles, oldest first: whole years packed while
     they fit in `limit` pages; a bigger year cut into whole months, packed the
@@ -85,7 +81,7 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     oldest_first = sorted(site.entries, key=lambda e: (e.article.date.year, e.article.date.month))
     for year, in_year in groupby(oldest_first, key=lambda e: e.article.date.year):
         months = [
-            (f"{year:04d}-{month:02d}", [article_path(e.url) for e in in_month])
+            (f"{year:04d}-{month:02d}", [file_for(e.url) for e in in_month])
             for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)
         ]
         if sum(len(pages) for _, pages in months) <= limit:

@@ -15,6 +15,12 @@ TITLE_CUT = 120
 EXCERPT_LENGTH = 280
 WORDS_PER_MINUTE = 230
 
+# A language code like "en" or "pt-BR" (BCP 47, simplified).
+LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# C0 control characters other than tab and line ends, as the inside of a
+# character class: never meaningful in an article, and not allowed in XML 1.0.
+C0_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+
 # Words that end in a full stop without ending a sentence.  Compared in lower
 # case without the stop.
 ABBREVIATIONS = frozenset(
