@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import html
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -189,8 +190,7 @@ def _encoded(url: str) -> str:
 
 
 def _loc(url: str) -> str:
-    # xml.sax.saxutils.escape, without the import of urllib.request that it brings
-    return _encoded(url).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(_encoded(url), quote=False)
 
 
 def _xml_document(root: str, rows: Iterator[str]) -> str:

@@ -9,6 +9,7 @@ the build.
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import tempfile
@@ -435,8 +436,6 @@ _INDEX_FILES = ("pagefind-entry.json", "bundles.json")
 
 def _same_bytes(new: Path, old: Path) -> bool:
     try:
-        if new.stat().st_size != old.stat().st_size:
-            return False
-        return new.read_bytes() == old.read_bytes()
+        return filecmp.cmp(new, old, shallow=False)
     except OSError:
         return False
