@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -397,8 +398,32 @@ def test_a_full_disk_is_one_error_and_the_previous_site_stays(corpus, build_site
         return real(root, relpath, data, folders)
 
     monkeypatch.setattr(write, "write_file", write_file)
-    with pytest.raises(BuildError, match=r"^cannot write the site: \[Errno 28\] No space left on device"):
+    with pytest.raises(BuildError) as raised:
         build_site(source, incremental=False)
+    # Named as the file of the site: the staging folder is gone by then.
+    assert str(raised.value) == f"cannot write the site: {out / calls[3]}: No space left on device"
+    assert snapshot(out) == before
+    assert leftovers(tmp_path) == []
+
+
+def test_a_disk_that_fills_while_the_theme_s_files_are_copied_is_one_error_naming_the_file(
+    corpus, build_site, tmp_path, monkeypatch
+):
+    source = corpus(corpus_of(3))
+    _, out = build_site(source)
+    before = snapshot(out)
+    real = shutil.copy2
+
+    def copy2(source_file, target, **options):
+        if str(target).endswith("offline-search.js"):
+            # As the kernel's copy reports it: both files named, the source first.
+            raise OSError(28, "No space left on device", str(source_file), None, str(target))
+        return real(source_file, target, **options)
+
+    monkeypatch.setattr(shutil, "copy2", copy2)
+    with pytest.raises(BuildError) as raised:
+        build_site(source, incremental=False)
+    assert str(raised.value) == f"cannot write the site: {out}/assets/offline-search.js: No space left on device"
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
 
