@@ -151,5 +151,6 @@ def make_config(file_settings: dict[str, Any], overrides: dict[str, Any]) -> Con
     for name in _PATH_KEYS:
         value = getattr(config, name)
         if value is not None and not isinstance(value, Path):
-            config = replace(config, **{name: Path(value)})
+            as_path: dict[str, Any] = {name: Path(value)}
+            config = replace(config, **as_path)
     return validate(config)

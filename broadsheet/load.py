@@ -272,10 +272,10 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
     # file that has them is UTF-8 with some damage, not another encoding.
     if intact and damaged <= intact:
         return lenient, "invalid UTF-8 byte sequences; replaced with U+FFFD"
-    encoding = _detect_encoding(data)
-    if encoding is None:
+    detected = _detect_encoding(data)
+    if detected is None:
         return None
-    return data.decode(encoding, errors="replace"), f"not UTF-8; decoded as {encoding} (detected)"
+    return data.decode(detected, errors="replace"), f"not UTF-8; decoded as {detected} (detected)"
 
 
 _BOMS = (
@@ -474,7 +474,7 @@ def _front_matter() -> tuple[Callable[[str], Any], tuple[type[Exception], ...]]:
         }
 
     class FrontMatterHandler(YAMLHandler):
-        def load(self, fm: str, **kwargs: object) -> object:
+        def load(self, fm: str, **kwargs: object) -> Any:
             return yaml.load(fm, Loader=PlainYAMLLoader)  # noqa: S506 - a SafeLoader subclass
 
     handler = FrontMatterHandler()

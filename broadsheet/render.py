@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
 
 import jinja2
@@ -315,7 +315,16 @@ def _one_line(error: Exception) -> str:
     return (message.strip().splitlines() or [type(error).__name__])[0]
 
 
-_OPTIONS = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+class _Options(TypedDict):
+    """The options of the template environment that shape compiled templates."""
+
+    autoescape: bool
+    trim_blocks: bool
+    lstrip_blocks: bool
+    keep_trailing_newline: bool
+
+
+_OPTIONS: _Options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:

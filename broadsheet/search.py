@@ -199,10 +199,10 @@ def index_shards(
                     break
                 shard = waiting.pop(0)
                 running[shard.name] = (_start(site_root, shard, language, bundles_root, finished), need)
-            shard, code, output = finished.get()
+            shard, code, said = finished.get()
             running.pop(shard.name)
             if code != 0:
-                raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(output, code)}")
+                raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(said, code)}")
             counts[shard.name] = _finish(bundles_root, shard)
             if done is not None:
                 done(shard, counts[shard.name])
