@@ -296,6 +296,7 @@ def wait_until_rendering(parent: Path, process: subprocess.Popen, first_page: st
     return None
 
 
+@pytest.mark.slow
 def test_sigkill_during_rendering_leaves_the_previous_site(tmp_path):
     source = write_corpus(tmp_path / "src", corpus_of(400))
     out = tmp_path / "site"
