@@ -25,6 +25,7 @@ from .write import (
     Staging,
     check_output,
     clear_leftovers,
+    describe,
     output_lock,
     recover_interrupted_swap,
     replace_file,
@@ -248,7 +249,7 @@ def build(
         raise BuildError(str(error)) from None
     except OSError as error:
         # A full disk, a folder made read-only meanwhile: the previous site stays.
-        raise BuildError(f"cannot write the site: {error}") from None
+        raise BuildError(f"cannot write the site: {describe(error, config.out)}") from None
     finally:
         if collecting:
             gc.enable()

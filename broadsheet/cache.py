@@ -27,11 +27,11 @@ import dataclasses
 import datetime
 import functools
 import hashlib
+import importlib.metadata
 import marshal
 import operator
 import os
 import pickle
-import re
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -432,31 +432,11 @@ def _files(folder: Path, pattern: str) -> Iterable[str | bytes]:
 
 
 def _library_versions() -> list[str]:
-    """The version of each library, from the folder names of installed wheels
-    (NAME-VERSION.dist-info) on the import path, which is where
-    importlib.metadata finds them too, without the 25 ms of its imports; any
-    library installed otherwise is asked of importlib.metadata."""
-    installed: dict[str, str] = {}
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        for name in names:
-            if name.endswith(".dist-info"):
-                project, _, version = name.removesuffix(".dist-info").partition("-")
-                installed.setdefault(_project_key(project), version)
-    return [f"{name} {installed.get(_project_key(name)) or _version_asked(name)}" for name in _LIBRARIES]
+    """The version of each library the output depends on."""
+    return [f"{name} {_version(name)}" for name in _LIBRARIES]
 
 
-def _project_key(name: str) -> str:
-    """A project's name as wheels write it in their folder names (PEP 503, then - as _)."""
-    return re.sub(r"[-_.]+", "_", name).lower()
-
-
-def _version_asked(name: str) -> str:
-    import importlib.metadata
-
+def _version(name: str) -> str:
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:

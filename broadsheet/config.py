@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import re
 import tomllib
 import typing
 from collections.abc import Callable, Mapping
@@ -20,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from .text import LANGUAGE_CODE
 
 # The folder that holds the package: the repository in a checkout, the
 # environment's site-packages when installed.  A build never replaces it.
@@ -151,11 +152,8 @@ def toml_value(value: object) -> str:
     return shown(value)
 
 
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-
-
 def _is_language(value: str) -> bool:
-    return _LANGUAGE.match(value) is not None
+    return LANGUAGE_CODE.match(value) is not None
 
 
 def _is_site_url(value: str) -> bool:

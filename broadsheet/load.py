@@ -33,7 +33,7 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0]*\n")
 # C0 controls other than tab and line ends, DEL, C1 controls and noncharacters:
 # never meaningful in an article, and not allowed in an HTML page.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+_CONTROL = re.compile(rf"[{textlib.C0_CONTROLS}\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
 # Characters that make a file name unprintable on one line: controls, and the
 # surrogates that stand for bytes of a name that is not valid UTF-8.
 _UNPRINTABLE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -42,8 +42,6 @@ _UNPRINTABLE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 PLACEHOLDER_DATES = frozenset(
     datetime.date.fromisoformat(d) for d in ("1899-12-30", "1899-12-31", "1900-01-01", "1904-01-01", "1970-01-01")
 )
-# A language code like "en" or "pt-BR" (BCP 47, simplified).
-_LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -149,15 +147,6 @@ def display_path(rel: str) -> str:
     return _UNPRINTABLE_NAME.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
-def _relative(path: Path, source: Path) -> str:
-    return path.relative_to(source).as_posix()
-
-
-def load_file(path: Path, source: Path, *, language: str, today: datetime.date | None = None) -> Loaded:
-    """Read one file into an Article, or explain why it could not be."""
-    return dated(parse_source(read_source(path, source), language=language), today)
-
-
 @dataclass(frozen=True)
 class SourceFile:
     """The bytes of one corpus file, or the problem that kept them from being read."""
@@ -168,10 +157,6 @@ class SourceFile:
     data: bytes | None
     problem: Problem | None = None
     status: FileStatus | None = None  # as found before reading
-
-
-def read_source(path: Path, source: Path) -> SourceFile:
-    return read_relative(os.fspath(source), _relative(path, source))
 
 
 def read_relative(source: str, rel: str) -> SourceFile:
@@ -214,18 +199,6 @@ def _read_bytes(path: str) -> bytes:
 
 def _format_of(rel: str) -> str:
     return "txt" if os.path.splitext(rel)[1].lower() == ".txt" else "md"
-
-
-def parse_bytes(
-    data: bytes,
-    rel: str,
-    *,
-    fmt: str,
-    language: str,
-    today: datetime.date | None = None,
-) -> Loaded:
-    """Bytes of one file → an Article and its problems.  Pure: no file access."""
-    return dated(_parse_undated(data, rel, fmt=fmt, language=language), today)
 
 
 def _parse_undated(data: bytes, rel: str, *, fmt: str, language: str) -> Loaded:
@@ -299,10 +272,10 @@ def _decode(data: bytes) -> tuple[str, str | None] | None:
     # file that has them is UTF-8 with some damage, not another encoding.
     if intact and damaged <= intact:
         return lenient, "invalid UTF-8 byte sequences; replaced with U+FFFD"
-    encoding = _detect_encoding(data)
-    if encoding is None:
+    detected = _detect_encoding(data)
+    if detected is None:
         return None
-    return data.decode(encoding, errors="replace"), f"not UTF-8; decoded as {encoding} (detected)"
+    return data.decode(detected, errors="replace"), f"not UTF-8; decoded as {detected} (detected)"
 
 
 _BOMS = (
@@ -393,9 +366,10 @@ def _reads_as_western(data: bytes) -> bool:
 _MOSTLY_TEXT = 0.1
 
 
-# Control bytes and characters other than tab, line ends and form feed.
-_CONTROL_BYTES = bytes(range(9)) + bytes(range(14, 32))
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+# Control characters and bytes that text seldom has: C0 controls other than
+# tab, line ends and form feed (a page break in old text files).
+_CONTROL_CHARS = re.compile(rf"(?!\x0c)[{textlib.C0_CONTROLS}]")
+_CONTROL_BYTES = bytes(c for c in range(128) if _CONTROL_CHARS.match(chr(c)))
 
 
 _ASCII_CONTROLS = bytes(c for c in range(128) if _CONTROL.match(chr(c)))
@@ -469,12 +443,18 @@ def _parse_txt(text: str, rel: str, ident: str, language: str, problems: list[Pr
     )
 
 
+def markdown_parser() -> MarkdownIt:
+    """A parser of the Markdown of articles: CommonMark, with raw HTML kept as
+    text so that no article can bring markup of its own into a page."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "typographer": False})
+
+
 @functools.cache
 def _markdown() -> MarkdownIt:
     """The Markdown parser, made on first use: most corpora are plain text."""
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": False})
+    return markdown_parser()
 
 
 @functools.cache
@@ -494,7 +474,7 @@ def _front_matter() -> tuple[Callable[[str], Any], tuple[type[Exception], ...]]:
         }
 
     class FrontMatterHandler(YAMLHandler):
-        def load(self, fm: str, **kwargs: object) -> object:
+        def load(self, fm: str, **kwargs: object) -> Any:
             return yaml.load(fm, Loader=PlainYAMLLoader)  # noqa: S506 - a SafeLoader subclass
 
     handler = FrontMatterHandler()
@@ -545,7 +525,7 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
         problems.append(Problem(rel, "front matter has no 'title'; derived from the body"))
     slug = _meta_text(meta, "slug", rel, problems)
     lang = _meta_text(meta, "lang", rel, problems)
-    if lang is not None and not _LANGUAGE_CODE.match(lang):
+    if lang is not None and not textlib.LANGUAGE_CODE.match(lang):
         problems.append(Problem(rel, f"front matter 'lang' {lang[:40]!r} is not a language code like 'en' or 'pt-BR'; using {language!r}"))
         lang = None
     tags_raw = meta.get("tags") or ()

@@ -233,11 +233,6 @@ def term_counts(doc: SearchDocument) -> tuple[Counter[str], Counter[str]]:
     return Counter(terms(doc.title)), Counter(terms(doc.body))
 
 
-def bm25(frequency: float, *, rarity: float, length_ratio: float) -> float:
-    """Okapi BM25 of one term in one document; `frequency` counts title words TITLE_WEIGHT times."""
-    return rarity * frequency * (BM25_K1 + 1) / (frequency + BM25_K1 * (1 - BM25_B + BM25_B * length_ratio))
-
-
 def rarity(documents_with_term: int, total: int) -> float:
     """BM25's inverse document frequency: near 0 for a term in every document."""
     return math.log(1 + (total - documents_with_term + 0.5) / (documents_with_term + 0.5))
@@ -250,7 +245,8 @@ def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> tuple[di
     average = max(1.0, sum(lengths) / max(1, total))
     ratios = [length / average for length in lengths]
     scores = {}
-    # bm25() written out, with its constants: it runs once per posting.
+    # Okapi BM25, the title's words counted TITLE_WEIGHT times; the constant
+    # parts are worked out once, as the sum runs once per posting.
     k1_plus_1, k1_b, k1_1_minus_b = BM25_K1 + 1, BM25_K1 * BM25_B, BM25_K1 * (1 - BM25_B)
     for term, plist in index.items():
         term_rarity = rarity(len(plist), total)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import html
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ from urllib.parse import quote
 
 from .render import body_html
 from .site import ARCHIVE_URL, Entry, Site
+from .text import C0_CONTROLS
 
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
@@ -31,7 +33,7 @@ SKIPPED = f"note: {ATOM_FEED}, {JSON_FEED}, {SITEMAP} and {ROBOTS} skipped: they
 
 _XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
 # Characters XML 1.0 cannot carry at all: lxml refuses them, so they are dropped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_NOT_XML = re.compile(rf"[{C0_CONTROLS}\ufffe\uffff]")
 
 
 def _xml_text(text: str) -> str:
@@ -188,8 +190,7 @@ def _encoded(url: str) -> str:
 
 
 def _loc(url: str) -> str:
-    # xml.sax.saxutils.escape, without the import of urllib.request that it brings
-    return _encoded(url).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.escape(_encoded(url), quote=False)
 
 
 def _xml_document(root: str, rows: Iterator[str]) -> str:

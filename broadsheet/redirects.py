@@ -495,7 +495,8 @@ def _json_value(value: object) -> str:
 
 def _record_line(p: Permalink) -> str:
     """json.dumps of the address's fields, ensure_ascii=False, put together from
-    its values: a hundred thousand dicts through the encoder take twice as long."""
+    its values: a hundred thousand dicts through the encoder take three times as
+    long (0.47 s against 0.14 s), on every build that changes the record."""
     to = f', "to": {_json_value(p.to)}' if p.status == MOVED else ""
     return (f'{{"url": {_json_value(p.url)}, "status": {_json_value(p.status)}, "id": {_json_value(p.id)}, '
             f'"source": {_json_value(p.source)}, "title": {_json_value(p.title)}{to}}}')

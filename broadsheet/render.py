@@ -14,13 +14,14 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
 
 from .config import Config
+from .load import markdown_parser
 from .records import Article
 from .site import ARCHIVE_URL, MONTH_NAMES, Entry, Listing, Site, YearArchive
 
@@ -64,10 +65,9 @@ def _number_paragraphs_up_to(count: int) -> None:
 @functools.cache
 def _markdown() -> MarkdownIt:
     """The Markdown renderer, made on first use: most corpora are plain text."""
-    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md = markdown_parser()
 
     def number_paragraphs(state: Any) -> None:
         count = 0
@@ -315,7 +315,16 @@ def _one_line(error: Exception) -> str:
     return (message.strip().splitlines() or [type(error).__name__])[0]
 
 
-_OPTIONS = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+class _Options(TypedDict):
+    """The options of the template environment that shape compiled templates."""
+
+    autoescape: bool
+    trim_blocks: bool
+    lstrip_blocks: bool
+    keep_trailing_newline: bool
+
+
+_OPTIONS: _Options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:

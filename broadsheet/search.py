@@ -37,6 +37,7 @@ from itertools import groupby
 from pathlib import Path
 
 from . import search_stable
+from .render import file_for
 from .site import Site
 
 INDEX_FOLDER = "pagefind"
@@ -68,11 +69,6 @@ class Shard:
     pages: tuple[str, ...]  # its article pages as file paths relative to the site root, sorted
 
 
-def article_path(url: str) -> str:
-    """The file of an article page, from its address ("2019/05/03/abc/")."""
-    return url + "index.html"
-
-
 def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     """The shards of the site's articles, oldest first: whole years packed while
     they fit in `limit` pages; a bigger year cut into whole months, packed the
@@ -85,7 +81,7 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     oldest_first = sorted(site.entries, key=lambda e: (e.article.date.year, e.article.date.month))
     for year, in_year in groupby(oldest_first, key=lambda e: e.article.date.year):
         months = [
-            (f"{year:04d}-{month:02d}", [article_path(e.url) for e in in_month])
+            (f"{year:04d}-{month:02d}", [file_for(e.url) for e in in_month])
             for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)
         ]
         if sum(len(pages) for _, pages in months) <= limit:
@@ -203,10 +199,10 @@ def index_shards(
                     break
                 shard = waiting.pop(0)
                 running[shard.name] = (_start(site_root, shard, language, bundles_root, finished), need)
-            shard, code, output = finished.get()
+            shard, code, said = finished.get()
             running.pop(shard.name)
             if code != 0:
-                raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(output, code)}")
+                raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(said, code)}")
             counts[shard.name] = _finish(bundles_root, shard)
             if done is not None:
                 done(shard, counts[shard.name])
@@ -300,12 +296,3 @@ def bundles_json(shards: Sequence[Shard], counts: Mapping[str, int]) -> str:
     lines = ",\n".join("  " + json.dumps(bundle, ensure_ascii=False) for bundle in bundles)
     return '{"bundles": [\n' + lines + "\n]}\n"
 
-
-def run_search(site_root: Path, site: Site, *, language: str, jobs: int, limit: int = SHARD_PAGES) -> int:
-    """Plan the shards, index them all, write the list of bundles; returns the pages indexed."""
-    shards = plan_shards(site, limit=limit)
-    if not shards:
-        return 0
-    counts = index_shards(site_root, shards, language=language, jobs=jobs)
-    (Path(site_root) / INDEX_FOLDER / BUNDLES).write_text(bundles_json(shards, counts), encoding="utf-8")
-    return sum(counts.values())

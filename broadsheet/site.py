@@ -212,11 +212,11 @@ def build_site(articles: Iterable[Article], *, per_page: int, site_title: str) -
     entries = link_neighbours(newest_first(placed))
     listings = paginate(entries, kind="index", base_url="", title=site_title, per_page=per_page)
     years: list[YearArchive] = []
-    for year, in_year in groupby(entries, key=lambda e: e.article.date.year):
-        in_year = list(in_year)
+    for year, year_group in groupby(entries, key=lambda e: e.article.date.year):
+        in_year = list(year_group)
         months = []
-        for month, in_month in groupby(in_year, key=lambda e: e.article.date.month):
-            in_month = list(in_month)
+        for month, month_group in groupby(in_year, key=lambda e: e.article.date.month):
+            in_month = list(month_group)
             name = f"{MONTH_NAMES[month - 1]} {year}"
             listings += paginate(
                 in_month, kind="month", base_url=month_url(year, month), title=name,

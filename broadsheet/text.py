@@ -15,6 +15,12 @@ TITLE_CUT = 120
 EXCERPT_LENGTH = 280
 WORDS_PER_MINUTE = 230
 
+# A language code like "en" or "pt-BR" (BCP 47, simplified).
+LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# C0 control characters other than tab and line ends, as the inside of a
+# character class: never meaningful in an article, and not allowed in XML 1.0.
+C0_CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f"
+
 # Words that end in a full stop without ending a sentence.  Compared in lower
 # case without the stop.
 ABBREVIATIONS = frozenset(
@@ -128,14 +134,10 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,;:–—-") + "…"
 
 
-def derive_title(text: str) -> str:
-    """A headline from the body: its first sentence, without a final full stop."""
-    return derive_title_and_opening(text)[0]
-
-
 def derive_title_and_opening(text: str) -> tuple[str, str | None]:
-    """derive_title(), and the first sentence it was made from when that was
-    read whole (for derive_excerpt, which would look for it again)."""
+    """A headline from the body (its first sentence, without a final full stop),
+    and that sentence when it was read whole (for derive_excerpt, which would
+    look for it again)."""
     # A sentence that ends further on is cut to TITLE_CUT all the same, so its end
     # need not be found (in a huge paragraph without one, that is a long search).
     sentence, whole = _first_sentence(text, TITLE_MAX + 2)

@@ -9,6 +9,7 @@ the build.
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import tempfile
@@ -311,7 +312,14 @@ class Staging:
         self._files.add(relpath)
 
     def copy_tree(self, source: Path, relpath: str) -> None:
-        shutil.copytree(source, self.path / relpath, dirs_exist_ok=True)
+        try:
+            shutil.copytree(source, self.path / relpath, dirs_exist_ok=True, copy_function=_copy_file)
+        except _CopyFailed as failed:
+            raise failed.error from None
+        except shutil.Error as error:
+            # What copytree gathers besides the files' errors: those of its folders.
+            _, target, why = error.args[0][0]
+            raise OSError(f"{target}: {why}") from None
         self._files.update(f"{relpath}/{name}" for name in walk_files(source))
 
     def _sibling(self, prefix: str) -> Path:
@@ -433,10 +441,40 @@ def _link_or_copy(source: Path, target: Path) -> None:
 _INDEX_FILES = ("pagefind-entry.json", "bundles.json")
 
 
+class _CopyFailed(Exception):
+    """Not an OSError, so that copytree stops at once instead of trying every
+    other file and gathering the errors (on a full disk, each file fails)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _copy_file(source: str, target: str) -> None:
+    try:
+        shutil.copy2(source, target)
+    except OSError as error:
+        # Named by the file being written: the source is fine.
+        raise _CopyFailed(OSError(error.errno, error.strerror, target)) from None
+
+
+def describe(error: OSError, out: Path) -> str:
+    """An error met while writing the site `out`, as one line: the file (named
+    as it would be in the site, not in the staging folder, which is removed)
+    and what went wrong."""
+    if not error.strerror:
+        return str(error)
+    if error.filename is None:
+        return error.strerror
+    path = os.fsdecode(error.filename)
+    staging = os.path.join(os.fspath(out.parent), f"{STAGING_PREFIX}{out.name}-")
+    if path.startswith(staging):
+        path = os.path.join(os.fspath(out), path[len(staging):].partition(os.sep)[2])
+    return f"{path}: {error.strerror}"
+
+
 def _same_bytes(new: Path, old: Path) -> bool:
     try:
-        if new.stat().st_size != old.stat().st_size:
-            return False
-        return new.read_bytes() == old.read_bytes()
+        return filecmp.cmp(new, old, shallow=False)
     except OSError:
         return False

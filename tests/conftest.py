@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from broadsheet import load
 from broadsheet.build import BuildResult, build
 from broadsheet.config import Config, validate
 
@@ -27,6 +30,20 @@ def write_corpus(folder: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(content, encoding="utf-8")
     return folder
+
+
+def load_file(path: Path, source: Path, *, language: str, today: datetime.date | None = None) -> load.Loaded:
+    """One corpus file read the way a build reads it."""
+    source_file = load.read_relative(os.fspath(source), path.relative_to(source).as_posix())
+    return load.dated(load.parse_source(source_file, language=language), today)
+
+
+def parse_bytes(
+    data: bytes, rel: str, *, fmt: str, language: str, today: datetime.date | None = None
+) -> load.Loaded:
+    """The bytes of a file named `rel` parsed the way a build parses a file it read."""
+    source_file = load.SourceFile(rel, load.display_path(rel), fmt, data)
+    return load.dated(load.parse_source(source_file, language=language), today)
 
 
 def txt(date: str, *paragraphs: str) -> str:

@@ -271,20 +271,25 @@ def test_the_build_key_changes_with_the_code_the_templates_and_the_settings(tmp_
     assert cache.build_key(quiet) == cache.build_key(config)
 
 
-def test_the_build_key_has_each_library_s_installed_version(tmp_path, monkeypatch):
+def test_another_version_of_a_library_makes_another_build_key(tmp_path, monkeypatch):
     import importlib.metadata
 
-    expected = []
-    for name in cache._LIBRARIES:
-        try:
-            expected.append(f"{name} {importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            expected.append(f"{name} absent")
-    assert cache._library_versions() == expected
-    # A library installed otherwise than as a wheel is still found.
-    monkeypatch.setattr(cache.sys, "path", [str(tmp_path)])
-    monkeypatch.setattr(importlib.metadata, "version", lambda name: f"{name}-asked")
-    assert cache._library_versions() == [f"{name} {name}-asked" for name in cache._LIBRARIES]
+    config = validate(Config(source=tmp_path, out=tmp_path / "site"))
+    key = cache.build_key(config)
+    installed = importlib.metadata.version
+
+    def upgraded(name: str) -> str:
+        return "99.0" if name == "jinja2" else installed(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", upgraded)
+    upgraded_key = cache.build_key(config)
+    assert upgraded_key != key
+
+    def missing(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert cache.build_key(config) not in (key, upgraded_key)
 
 
 def test_a_page_edited_by_hand_is_rendered_again(site):

@@ -19,9 +19,8 @@ import pytest
 from broadsheet import load
 from broadsheet import text as textlib
 from broadsheet.cli import main
-from broadsheet.load import parse_bytes
 
-from .conftest import txt, write_corpus
+from .conftest import parse_bytes, txt, write_corpus
 from .html_checks import page_text, unsafe_pages
 
 ANCHOR = "zz-anchor.txt"  # a good article beside each case, so that every build has one
@@ -278,9 +277,9 @@ def test_a_20_mb_article_is_built(tmp_path: Path):
 
 
 def test_a_5000_character_first_sentence_makes_a_short_title():
-    title = textlib.derive_title("x" * 5000)
+    title = textlib.derive_title_and_opening("x" * 5000)[0]
     assert len(title) <= textlib.TITLE_MAX and title.endswith("…")
-    title = textlib.derive_title(LONG_SENTENCE + ". Next sentence.")
+    title = textlib.derive_title_and_opening(LONG_SENTENCE + ". Next sentence.")[0]
     assert len(title) <= textlib.TITLE_MAX and title.startswith("word word") and title.endswith("…")
     excerpt = textlib.derive_excerpt(LONG_SENTENCE)
     assert len(excerpt) <= textlib.EXCERPT_LENGTH

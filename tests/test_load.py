@@ -7,9 +7,9 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from broadsheet.load import _stem, article_id, discover, load_file, parse_bytes, split_paragraphs
+from broadsheet.load import _stem, article_id, discover, split_paragraphs
 
-from .conftest import SEED_FILE, SEEDS
+from .conftest import SEED_FILE, SEEDS, load_file, parse_bytes
 
 
 def parse(text: str | bytes, name: str = "a.txt"):

@@ -14,6 +14,9 @@ import pytest
 
 from .conftest import PROJECT, txt, write_corpus
 
+# Each builds a wheel and installs it in a new virtual environment.
+pytestmark = pytest.mark.slow
+
 # What a build of the package reads: copied, so that the build's own folders
 # (build/, *.egg-info) are made in the copy and not in the checkout.
 SOURCES = ["pyproject.toml", "README.md", "broadsheet", "site_templates"]

@@ -423,6 +423,7 @@ def test_the_same_history_gives_the_same_files(corpus, build_site, tmp_path):
     assert files_of(out) == first
 
 
+@pytest.mark.slow
 def test_redirect_and_gone_pages_are_valid_html_and_not_searched(corpus, build_site):
     source = corpus(FIRST)
     build_site(source)

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .conftest import PROJECT, SEED_FILE, txt, write_corpus
 
 
@@ -48,6 +50,7 @@ def files_of(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_two_builds_in_different_places_are_byte_identical(tmp_path):
     first = files_of(build_in(tmp_path / "one", hash_seed="1"))
     second = files_of(build_in(tmp_path / "elsewhere" / "two", hash_seed="2"))
@@ -57,6 +60,7 @@ def test_two_builds_in_different_places_are_byte_identical(tmp_path):
     assert not any(str(tmp_path).encode() in data for data in first.values())
 
 
+@pytest.mark.slow
 def test_a_rebuild_in_place_is_byte_identical(tmp_path):
     out = build_in(tmp_path, hash_seed="3")
     before = files_of(out)

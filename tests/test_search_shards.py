@@ -15,11 +15,11 @@ import pytest
 from broadsheet import search, search_stable
 from broadsheet.build import build
 from broadsheet.config import Config, ConfigError, make_config, read_config_file, validate
-from broadsheet.load import discover, load_file, parse_bytes
+from broadsheet.load import discover
 from broadsheet.search import INDEX_FOLDER, SearchError, Shard, bundle_files, bundles_json, index_shards, plan_shards
 from broadsheet.site import build_site as site_of
 
-from .conftest import txt, write_corpus
+from .conftest import load_file, parse_bytes, txt, write_corpus
 
 
 def article(name: str, date: str):

@@ -6,10 +6,9 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from broadsheet.load import load_file, parse_bytes
 from broadsheet.site import assign_permalinks, build_site, paginate, permalink, year_url
 
-from .conftest import SEED_FILE, SEEDS
+from .conftest import SEED_FILE, SEEDS, load_file, parse_bytes
 
 
 def article(name="a.txt", date="2023-11-11", body="Body text here."):

@@ -38,6 +38,7 @@ def small_site_corpus() -> dict[str, str | bytes]:
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="the HTML validator (vnu.jar) needs Java: apt-get install default-jre-headless")
+@pytest.mark.slow
 def test_every_kind_of_page_is_valid_html(corpus, build_site):
     _, out = build_site(corpus(small_site_corpus()), per_page=4, search=True)
     pages = [p for p in sorted(out.rglob("*.html")) if "pagefind" not in p.relative_to(out).parts]

@@ -6,7 +6,7 @@ from broadsheet.text import (
     TITLE_MAX,
     count_words,
     derive_excerpt,
-    derive_title,
+    derive_title_and_opening,
     first_sentence,
     guess_language,
     reading_minutes,
@@ -35,20 +35,20 @@ def test_first_sentence_knows_abbreviations_and_decimals(text, sentence):
 
 
 def test_title_drops_final_full_stop_but_keeps_other_marks():
-    assert derive_title("Prices rose. Then fell.") == "Prices rose"
-    assert derive_title("Will prices rise? Maybe.") == "Will prices rise?"
+    assert derive_title_and_opening("Prices rose. Then fell.")[0] == "Prices rose"
+    assert derive_title_and_opening("Will prices rise? Maybe.")[0] == "Will prices rise?"
 
 
 def test_long_title_is_cut_at_a_word_boundary():
     sentence = " ".join(["word"] * 60) + "."
-    title = derive_title(sentence)
+    title = derive_title_and_opening(sentence)[0]
     assert len(title) <= TITLE_MAX
     assert title.endswith("…")
     assert title[:-1].split() == ["word"] * len(title[:-1].split())
 
 
 def test_five_thousand_characters_without_a_stop_gives_a_short_title():
-    title = derive_title("a" * 5000)
+    title = derive_title_and_opening("a" * 5000)[0]
     assert 0 < len(title) <= TITLE_MAX
 
 

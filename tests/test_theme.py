@@ -37,6 +37,7 @@ def png_parts(data: bytes) -> tuple[bytes, bytes]:
     return chunks[b"IHDR"], zlib.decompress(chunks[b"IDAT"])
 
 
+@pytest.mark.slow
 def test_the_icons_are_what_the_drawing_script_makes(tmp_path):
     subprocess.run([sys.executable, str(PROJECT / "tests" / "draw_favicon.py"), str(tmp_path)], check=True, timeout=120)
     assert (tmp_path / "favicon.svg").read_bytes() == (ASSETS / "favicon.svg").read_bytes()

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from .. import parallel, search
 from ..cache import OutputRecord, bundle_key, entries_key
 from ..config import Config
+from ..render import file_for
 from ..site import Entry
 from . import ALWAYS, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
@@ -34,7 +35,7 @@ class OfflineSearch(Output):
         self.entries: dict[str, list[Entry]] = {}  # by shard name, newest first
         self.shards = {}
         for entry in self.job.site.entries:
-            shard = shard_of[search.article_path(entry.url)]
+            shard = shard_of[file_for(entry.url)]
             self.entries.setdefault(shard.name, []).append(entry)
             self.shards[shard.name] = shard
         return [*self.entries, SHARDS]

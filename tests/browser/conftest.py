@@ -38,6 +38,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this folder is marked `browser`, so that `-m "not browser"` leaves them out."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
 SCREENSHOTS = PROJECT / "test-artifacts" / "screenshots"
 # axe-core comes from the npm registry into this git-ignored folder (see .ci/run).
 AXE_CACHE = PROJECT / ".cache" / "axe-core"
