@@ -449,6 +449,11 @@ def entry_text(entry: Entry, digests: Mapping[str, str]) -> str:
     return f"{entry.url} {digests.get(entry.article.source) or _hash([repr(entry.article)])}"
 
 
+def text_key(text: str) -> str:
+    """Stands for `text`, which says all that a unit depends on."""
+    return _hash([text])
+
+
 def entries_key(entries: Iterable[Entry], digests: Mapping[str, str]) -> str:
     """Changes when any article, or its address or place, does."""
     return _hash(entry_text(e, digests) for e in entries)
@@ -473,12 +478,16 @@ class Fingerprints:
 
     def page(self, key: tuple[str, int], reads: frozenset[str]) -> str:
         """The fingerprint of the page `key` when its templates read `reads` of `site`."""
+        return self.of(self._given(key), reads)
+
+    def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
+        """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""
         globals_read = self._read.get(reads)
         if globals_read is None:
             globals_read = self._read[reads] = repr(tuple(f"{name}={self._globals.get(name, '-')}" for name in sorted(reads)))
         # The repr of a tuple of strings tells its parts apart, and ends where
         # it ends: one part to hash, for one page of many.
-        return _hash([repr(self._given(key)) + globals_read])
+        return _hash([repr(given) + globals_read])
 
     def _given(self, key: tuple[str, int]) -> tuple[str, ...]:
         kind, i = key

@@ -11,11 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from broadsheet import hosts as hosts_module
 from broadsheet.build import BuildError
 from broadsheet.hosts import APACHE, FILES, NETLIFY, NGINX, host_files
 from broadsheet.redirects import GONE, MOVED, PAGE, RECORD, folder_moves, parse_record
+from broadsheet.render import Renderer
 from broadsheet.write import MARKER
 
+from .conftest import txt
 from .html_checks import is_redirect_page
 from .test_redirects import FIRST, second_corpus
 from .test_reproducible import files_of
@@ -243,3 +246,33 @@ def test_the_host_files_leave_no_trace_of_the_build_folder(corpus, build_site, t
     _, out = build_site(source)
     for name in FILES:
         assert str(tmp_path) not in (out / name).read_text(encoding="utf-8")
+
+
+def test_a_rebuild_keeps_address_pages_and_host_files_that_did_not_change(corpus, build_site, monkeypatch):
+    source = corpus(FIRST)
+    build_site(source)
+    second_corpus(source)
+    _, out = build_site(source)
+    files = ["2023/01/05/redated/index.html", "2023/02/05/removed/index.html", "2023/01/09/index.html", NETLIFY]
+
+    def status() -> dict[str, tuple[int, int]]:
+        return {name: ((out / name).stat().st_ino, (out / name).stat().st_mtime_ns) for name in files}
+
+    before = status()
+    with monkeypatch.context() as patched:
+        def never(*args: object) -> None:
+            raise AssertionError("made again")
+
+        patched.setattr(Renderer, "redirect", never)
+        patched.setattr(Renderer, "gone", never)
+        patched.setattr(hosts_module, "host_files", never)
+        result, _ = build_site(source)
+    assert result.in_place and status() == before
+
+    (source / "redated.txt").write_text(txt("2023-01-12", "A story that will be re-dated. More."), encoding="utf-8")
+    build_site(source)
+    after = status()
+    assert after["2023/01/05/redated/index.html"] != before["2023/01/05/redated/index.html"]
+    assert "2023/01/12/redated/" in (out / "2023/01/05/redated/index.html").read_text(encoding="utf-8")
+    assert after[NETLIFY] != before[NETLIFY] and "/2023/01/12/redated/" in (out / NETLIFY).read_text(encoding="utf-8")
+    assert after["2023/02/05/removed/index.html"] == before["2023/02/05/removed/index.html"]

@@ -216,6 +216,10 @@ class Outputs:
     def files_made(self, kind: str) -> set[str]:
         return {name for record in self._made.get(kind, {}).values() for name, _ in record.files}
 
+    def files_of(self, kind: str) -> set[str]:
+        """The files of the units of `kind` made or kept so far."""
+        return self.files_made(kind) | {name for record in self._kept.get(kind, {}).values() for name, _ in record.files}
+
     def tally(self, kind: str) -> Tally:
         made = [r for r in self._made.get(kind, {}).values() if r.fingerprint != ALWAYS]
         kept = list(self._kept.get(kind, {}).values())
