@@ -6,7 +6,10 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+import pytest
 
 from .conftest import PROJECT, SEED_FILE, txt, write_corpus
 
@@ -62,3 +65,22 @@ def test_a_rebuild_in_place_is_byte_identical(tmp_path):
     before = files_of(out)
     shutil.rmtree(tmp_path / "corpus")
     assert files_of(build_in(tmp_path, hash_seed="4")) == before
+
+
+TMPFS = Path("/dev/shm")
+
+
+def test_builds_on_tmpfs_and_on_disk_are_byte_identical(tmp_path):
+    """A file system lists a folder in its own order (tmpfs newest first, ext4
+    by hash): nothing in the output may follow it."""
+    if not TMPFS.is_dir():
+        pytest.skip("no tmpfs at /dev/shm on this machine")
+    on_disk = files_of(build_in(tmp_path / "disk", hash_seed="5"))
+    in_memory = Path(tempfile.mkdtemp(prefix="broadsheet-", dir=TMPFS))
+    try:
+        on_tmpfs = files_of(build_in(in_memory, hash_seed="5"))
+    finally:
+        shutil.rmtree(in_memory)
+    assert sorted(on_disk) == sorted(on_tmpfs)
+    assert [name for name in on_disk if on_disk[name] != on_tmpfs[name]] == []
+    assert any(name.startswith("pagefind/filter/") for name in on_disk)
