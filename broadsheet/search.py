@@ -191,9 +191,8 @@ def _index_shard(service: _Service, site_root: Path, shard: Shard, language: str
         try:
             for page, html in pages:
                 # The address the command line gives a file at `page` below the site root.
-                sent.put(service.send(
-                    {"type": "AddFile", "index_id": index_id, "file_path": None, "url": "/" + page, "file_contents": html}
-                ))
+                request = {"type": "AddFile", "index_id": index_id, "file_path": None, "url": "/" + page}
+                sent.put(service.send({**request, "file_contents": html}))
         except SearchError:
             pass  # the reader hears of it as the end of the replies
         finally:
