@@ -15,8 +15,8 @@ from .conftest import PROJECT, SEED_FILE, txt, write_corpus
 
 
 def varied_corpus() -> dict[str, str | bytes]:
-    """Several years and months (many values for each search filter), Markdown
-    with tags, scripts of several directions, and a Latin-1 file."""
+    """Several years and months (many values for each search filter), articles
+    of one day, Markdown with tags, scripts of several directions, and a Latin-1 file."""
     files: dict[str, str | bytes] = {
         f"{i:03d}_{0xE0000 + i:08x}.txt": txt(
             f"{2019 + i % 5}-{1 + i % 12:02d}-{1 + i % 27:02d}",
@@ -24,6 +24,8 @@ def varied_corpus() -> dict[str, str | bytes]:
         )
         for i in range(120)
     }
+    # Articles of one day: their order by date must not be the order Pagefind finds them in.
+    files.update({f"day/{i:02d}.txt": txt("2024-06-15", f"Bulletin {i} of the day.") for i in range(12)})
     files.update({
         "seed.txt": SEED_FILE.read_text(encoding="utf-8"),
         "md/tagged.md": "---\ntitle: Tagged\ndate: 2022-03-04\ntags: [budget, council]\nauthor: A. Writer\n---\n\nTagged *story*.\n",
