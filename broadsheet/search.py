@@ -26,18 +26,15 @@ exact while they stay below 10^308 (about 80 bundles of 5000 articles).
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import queue
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
-from pathlib import Path, PurePosixPath
-from typing import IO
+from pathlib import Path
 
 from . import search_stable
 from .site import Site
@@ -62,10 +59,6 @@ PAGE_BYTES = 200 * 2**10
 
 class SearchError(Exception):
     """Pagefind failed; the message is one line for the user."""
-
-
-class _Stopped(SearchError):
-    """The Pagefind service ended before it replied."""
 
 
 @dataclass(frozen=True)
@@ -118,112 +111,43 @@ def is_first(shard: Shard) -> bool:
     return shard.folder == f"{INDEX_FOLDER}/"
 
 
-class _Service:
-    """One `pagefind --service` process, spoken to in its own protocol (the one
-    Pagefind's Python and Node packages speak): requests and replies are JSON,
-    base64-encoded, each followed by a comma.  The service handles one request
-    after another, in the order they come, so pages added in sorted order are
-    numbered in sorted order.  (Pagefind's command line numbers them in the order
-    its walk of the folders finds them, which is the order the file system lists
-    them in: tmpfs and ext4 differ, and so would the index.  The `pagefind`
-    package's own client waits 0.1 s for every reply, 500 s for 5000 pages.)"""
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
-        self._last_id = 0
-        self._unread = b""
-
-    def ask(self, payload: dict[str, object]) -> dict[str, object]:
-        """Send one request and wait for its reply; SearchError if it is an error."""
-        return self.reply(self.send(payload))
-
-    def send(self, payload: dict[str, object]) -> int:
-        """Send one request; its number, for its reply."""
-        assert self.process.stdin is not None
-        self._last_id += 1
-        request = json.dumps({"message_id": self._last_id, "payload": payload}).encode("utf-8")
-        try:
-            self.process.stdin.write(base64.b64encode(request) + b",")
-            self.process.stdin.flush()
-        except OSError:
-            raise _Stopped("the service stopped") from None
-        return self._last_id
-
-    def reply(self, message_id: int) -> dict[str, object]:
-        """The next reply, which must be to request `message_id`; SearchError if it is an error."""
-        assert self.process.stdout is not None
-        # A reply may be tens of megabytes (the files of the index): its pieces
-        # are gathered in a list and joined once.
-        pieces = [self._unread]
-        while b"," not in pieces[-1]:
-            more = os.read(self.process.stdout.fileno(), 1 << 20)
-            if not more:
-                raise _Stopped("the service stopped")
-            pieces.append(more)
-        message, _, self._unread = b"".join(pieces).partition(b",")
-        reply = json.loads(base64.b64decode(message))
-        answer: dict[str, object] = reply.get("payload") or {}
-        if answer.get("type") == "Error":
-            raise SearchError(str(answer.get("message") or "error"))
-        if reply.get("message_id") != message_id:
-            raise SearchError(f"a reply out of turn: {str(answer)[:200]}")
-        return answer
+def shard_glob(shard: Shard) -> str:
+    """The Pagefind glob of the shard's pages: its year folders, or its months'
+    folders of one year; only articles mark a body, so only they are indexed."""
+    splits = [page.split("/") for page in shard.pages]
+    if "-" in shard.name:
+        years = {parts[0] for parts in splits}
+        if len(years) != 1:
+            raise ValueError(f"shard {shard.name} holds months of several years")
+        folders = f"{years.pop()}/{_alternatives(parts[1] for parts in splits)}"
+    else:
+        folders = _alternatives(parts[0] for parts in splits)
+    pattern = f"{folders}/**/*.html"
+    if not is_first(shard):
+        pattern = "{" + pattern + "," + PLACEHOLDER + "}"
+    return pattern
 
 
-def _index_shard(service: _Service, site_root: Path, shard: Shard, language: str, output: Path) -> None:
-    """Index the shard's pages, in sorted order (the placeholder first), into its bundle."""
-    # The settings of `pagefind --force-language L --keep-index-url` over the site root.
-    config = {"force_language": language.split("-")[0].lower(), "keep_index_url": True}
-    index_id = service.ask({"type": "NewIndex", "config": config})["index_id"]
-    pages = [] if is_first(shard) else [(PLACEHOLDER, PLACEHOLDER_HTML)]
-    for page in shard.pages:
-        try:
-            html = (site_root / page).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise SearchError(f"{page} cannot be read: {getattr(error, 'strerror', None) or error}") from None
-        pages.append((page, html))
-
-    # The pages are sent from a thread of their own while the replies are read
-    # here, so that the service parses one page while the next is on its way.
-    sent: queue.Queue[int | None] = queue.Queue()
-
-    def send_all() -> None:
-        try:
-            for page, html in pages:
-                # The address the command line gives a file at `page` below the site root.
-                request = {"type": "AddFile", "index_id": index_id, "file_path": None, "url": "/" + page}
-                sent.put(service.send({**request, "file_contents": html}))
-        except SearchError:
-            pass  # the reader hears of it as the end of the replies
-        finally:
-            sent.put(None)
-
-    sender = threading.Thread(target=send_all, name="pagefind pages", daemon=True)
-    sender.start()
-    try:
-        while (message_id := sent.get()) is not None:
-            service.reply(message_id)
-    finally:
-        if sender.is_alive():
-            service.process.kill()  # the sender may be stuck writing to a service nobody reads
-        sender.join()
-    # The files come back in the reply and are written here: the service writes
-    # its own files without waiting for them to reach the disk, and stops as soon
-    # as its input ends, so that files it wrote itself could be cut short.
-    files = service.ask({"type": "GetFiles", "index_id": index_id})["files"]
-    _write_bundle(output / shard.folder, files)
+def _alternatives(names) -> str:
+    names = sorted(set(names))
+    for name in names:
+        if not name or any(c in name for c in "{}[]*?,/\\!<>:"):
+            raise ValueError(f"folder {name!r} cannot be put in a glob")
+    return names[0] if len(names) == 1 else "{" + ",".join(names) + "}"
 
 
-def _write_bundle(bundle: Path, files: object) -> None:
-    if not isinstance(files, list):
-        raise SearchError("the service sent no files")
-    for file in files:
-        name = PurePosixPath(file["path"])
-        if name.is_absolute() or ".." in name.parts or not name.parts:
-            raise SearchError(f"the service sent a file outside the bundle: {file['path']}")
-        path = bundle.joinpath(*name.parts)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(file["content"]))
+def _command(site_root: Path, shard: Shard, language: str, output: Path) -> list[str]:
+    import pagefind_bin  # here: a rebuild that indexes nothing does without it
+
+    return [
+        str(pagefind_bin.get_executable()),
+        "--site", str(site_root),
+        "--glob", shard_glob(shard),
+        "--output-path", str(output / shard.folder),
+        "--force-language", language.split("-")[0].lower(),
+        "--keep-index-url",
+        "--silent",
+    ]
 
 
 def available_memory() -> int | None:
@@ -261,10 +185,16 @@ def index_shards(
     bundles_root = Path(output) if output is not None else site_root
     waiting = list(shards)
     budget = available_memory()
-    running: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    running: dict[str, tuple[subprocess.Popen[str], int]] = {}
     finished: queue.Queue[tuple[Shard, int, str]] = queue.Queue()
     counts: dict[str, int] = {}
+    placeholder = site_root / PLACEHOLDER
+    made_placeholder = False
     try:
+        if any(not is_first(shard) for shard in shards):
+            placeholder.parent.mkdir(parents=True, exist_ok=True)
+            placeholder.write_text(PLACEHOLDER_HTML, encoding="utf-8")
+            made_placeholder = True
         while waiting or running:
             while waiting and len(running) < max(1, jobs):
                 need = run_bytes(waiting[0])
@@ -273,10 +203,10 @@ def index_shards(
                     break
                 shard = waiting.pop(0)
                 running[shard.name] = (_start(site_root, shard, language, bundles_root, finished), need)
-            shard, code, message = finished.get()
+            shard, code, said = finished.get()
             running.pop(shard.name)
             if code != 0:
-                raise SearchError(f"pagefind failed on the {shard.name} shard: {message}")
+                raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(said, code)}")
             counts[shard.name] = _finish(bundles_root, shard)
             if done is not None:
                 done(shard, counts[shard.name])
@@ -285,57 +215,43 @@ def index_shards(
             process.kill()
         for process, _ in running.values():
             process.wait()
+        if made_placeholder:
+            placeholder.unlink(missing_ok=True)
+            try:
+                placeholder.parent.rmdir()
+            except OSError:
+                pass
     return counts
 
 
 def _start(
-    site_root: Path, shard: Shard, language: str, output: Path, finished: queue.Queue[tuple[Shard, int, str]]
-) -> subprocess.Popen[bytes]:
-    import pagefind_bin  # here: a rebuild that indexes nothing does without it
-
-    # What the service says besides its replies goes to a file, read only for
-    # the line of an error: a pipe nobody reads could fill up and stop it.
-    log = tempfile.TemporaryFile()
+    site_root: Path, shard: Shard, language: str, output: Path, finished: queue.Queue
+) -> subprocess.Popen[str]:
+    try:
+        command = _command(site_root, shard, language, output)
+    except ValueError as error:
+        raise SearchError(f"the {shard.name} shard cannot be indexed: {error}") from None
     try:
         process = subprocess.Popen(
-            [str(pagefind_bin.get_executable()), "--service"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=site_root,
+            command,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            text=True, errors="replace",
         )
     except OSError as error:
-        log.close()
         raise SearchError(f"pagefind cannot be run: {error}") from None
 
-    def run() -> None:
-        message = ""
-        try:
-            _index_shard(_Service(process), site_root, shard, language, output)
-        except Exception as error:  # whatever it is, the shard has failed and must say so
-            message = _first_line(str(error)) or type(error).__name__
-            if isinstance(error, _Stopped):
-                message += _said(log)
-        finally:
-            if process.stdin is not None:
-                try:
-                    process.stdin.close()  # the service stops at the end of its input
-                except OSError:
-                    pass
-            process.wait()
-            log.close()
-        finished.put((shard, 1 if message else 0, message))
+    def wait() -> None:
+        out, err = process.communicate()
+        finished.put((shard, process.returncode, err or out))
 
-    threading.Thread(target=run, name=f"pagefind {shard.name}", daemon=True).start()
+    threading.Thread(target=wait, name=f"pagefind {shard.name}", daemon=True).start()
     return process
 
 
-def _first_line(text: str) -> str:
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
-
-
-def _said(log: IO[bytes]) -> str:
-    """The last line the service wrote besides its replies, if any: why it stopped."""
-    log.seek(0)
-    lines = [line.strip() for line in log.read().decode("utf-8", "replace").splitlines() if line.strip()]
-    return f" ({lines[-1]})" if lines else ""
+def _error_line(output: str, code: int) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    return (errors or lines or [f"exit {code}"])[0 if errors else -1]
 
 
 def _finish(site_root: Path, shard: Shard) -> int:
