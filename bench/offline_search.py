@@ -30,9 +30,10 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from broadsheet import offline_index  # noqa: E402
+from broadsheet import load, offline_index  # noqa: E402
 from broadsheet.build import build  # noqa: E402
 from broadsheet.config import Config, validate  # noqa: E402
+from broadsheet.site import build_site  # noqa: E402
 
 MAKE_CORPUS = [PROJECT.parent / "shared/bench/make_corpus.py", Path("/work/shared/bench/make_corpus.py")]
 CHROMIUM = "/usr/bin/chromium"
@@ -63,6 +64,15 @@ def make_corpus(folder: Path, count: int) -> None:
     if script is None:
         sys.exit("make_corpus.py not found in shared/bench/")
     subprocess.run([sys.executable, str(script), str(folder), "--count", str(count)], check=True)
+
+
+def corpus_documents(corpus: Path, language: str = "en") -> list[offline_index.SearchDocument]:
+    """The search documents of the corpus's articles, read with the loader's
+    public functions (not the build's own pipeline, which may change shape)."""
+    rels, _ = load.discover(corpus)
+    loaded = (load.load_file(corpus / rel, corpus, language=language).article for rel in rels)
+    site, _ = build_site([article for article in loaded if article is not None], per_page=50, site_title="")
+    return offline_index.documents(site.entries)
 
 
 def sample_queries(site_docs: list[offline_index.SearchDocument], count: int, seed: int) -> list[str]:
@@ -136,12 +146,7 @@ def main() -> None:
               f"pagefind {pagefind_bytes / 1e6:.2f} MB in {pagefind_files} files "
               f"(offline = {offline_bytes / pagefind_bytes:.0%} of pagefind)")
 
-        from broadsheet.build import load_articles
-        from broadsheet.site import build_site
-
-        articles = load_articles(Config(source=corpus), lambda problem: None)
-        entries = build_site(articles, per_page=50, site_title="")[0].entries
-        queries = sample_queries(offline_index.documents(entries), args.queries, args.seed)
+        queries = sample_queries(corpus_documents(corpus), args.queries, args.seed)
         rows = measure(site, queries)
 
     for label, typed in (("last word a prefix", False), ("whole words", True)):

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,8 @@ from .conftest import PROJECT, SEED_FILE, txt, write_corpus
 
 
 def varied_corpus() -> dict[str, str | bytes]:
-    """Several years and months (many values for each search filter), Markdown
-    with tags, scripts of several directions, and a Latin-1 file."""
+    """Several years and months (many values for each search filter), articles
+    of one day, Markdown with tags, scripts of several directions, and a Latin-1 file."""
     files: dict[str, str | bytes] = {
         f"{i:03d}_{0xE0000 + i:08x}.txt": txt(
             f"{2019 + i % 5}-{1 + i % 12:02d}-{1 + i % 27:02d}",
@@ -23,6 +24,8 @@ def varied_corpus() -> dict[str, str | bytes]:
         )
         for i in range(120)
     }
+    # Articles of one day: their order by date must not be the order Pagefind finds them in.
+    files.update({f"day/{i:02d}.txt": txt("2024-06-15", f"Bulletin {i} of the day.") for i in range(12)})
     files.update({
         "seed.txt": SEED_FILE.read_text(encoding="utf-8"),
         "md/tagged.md": "---\ntitle: Tagged\ndate: 2022-03-04\ntags: [budget, council]\nauthor: A. Writer\n---\n\nTagged *story*.\n",
@@ -66,3 +69,22 @@ def test_a_rebuild_in_place_is_byte_identical(tmp_path):
     before = files_of(out)
     shutil.rmtree(tmp_path / "corpus")
     assert files_of(build_in(tmp_path, hash_seed="4")) == before
+
+
+TMPFS = Path("/dev/shm")
+
+
+def test_builds_on_tmpfs_and_on_disk_are_byte_identical(tmp_path):
+    """A file system lists a folder in its own order (tmpfs newest first, ext4
+    by hash): nothing in the output may follow it."""
+    if not TMPFS.is_dir():
+        pytest.skip("no tmpfs at /dev/shm on this machine")
+    on_disk = files_of(build_in(tmp_path / "disk", hash_seed="5"))
+    in_memory = Path(tempfile.mkdtemp(prefix="broadsheet-", dir=TMPFS))
+    try:
+        on_tmpfs = files_of(build_in(in_memory, hash_seed="5"))
+    finally:
+        shutil.rmtree(in_memory)
+    assert sorted(on_disk) == sorted(on_tmpfs)
+    assert [name for name in on_disk if on_disk[name] != on_tmpfs[name]] == []
+    assert any(name.startswith("pagefind/filter/") for name in on_disk)
