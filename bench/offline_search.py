@@ -17,6 +17,7 @@ Needs Playwright for Python and Chromium at /usr/bin/chromium.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import random
 import statistics
@@ -70,7 +71,9 @@ def corpus_documents(corpus: Path, language: str = "en") -> list[offline_index.S
     """The search documents of the corpus's articles, read with the loader's
     public functions (not the build's own pipeline, which may change shape)."""
     rels, _ = load.discover(corpus)
-    loaded = (load.load_file(corpus / rel, corpus, language=language).article for rel in rels)
+    today = datetime.date.today()
+    loaded = (load.dated(load.parse_source(load.read_relative(str(corpus), rel), language=language), today).article
+              for rel in rels)
     site, _ = build_site([article for article in loaded if article is not None], per_page=50, site_title="")
     return offline_index.documents(site.entries)
 

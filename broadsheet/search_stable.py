@@ -99,13 +99,13 @@ def _stabilise_language(index: Path, language: str, meta_hash: str) -> str:
     chunk_names = _names(language, chunk_data, CHUNK_HASH_LENGTH)
     new_chunks = _write(index / "index", "pf_index", chunk_names, chunk_data)
     _remove_replaced(old_chunks, new_chunks)
-    meta[_META_CHUNKS] = [[from_, to, name] for (from_, to, _old), name in zip(chunks, chunk_names)]
+    meta[_META_CHUNKS] = [[from_, to, name] for (from_, to, _old), name in zip(chunks, chunk_names, strict=True)]
 
     filter_names = sorted(filter_data)
     stable_names = _names(language, [filter_data[name] for name in filter_names], FILTER_HASH_LENGTH)
     new_filters = _write(index / "filter", "pf_filter", stable_names, [filter_data[n] for n in filter_names])
     _remove_replaced(old_filters.values(), new_filters)
-    meta[_META_FILTERS] = [[name, new] for name, new in zip(filter_names, stable_names)]
+    meta[_META_FILTERS] = [[name, new] for name, new in zip(filter_names, stable_names, strict=True)]
 
     data = _encode(meta)
     new_meta_hash = _names(language, [data], META_HASH_LENGTH)[0]
@@ -189,7 +189,7 @@ def _names(language: str, contents: Sequence[bytes], length: int) -> list[str]:
 
 def _write(folder: Path, suffix: str, names: Sequence[str], contents: Sequence[bytes]) -> set[Path]:
     written = set()
-    for name, data in zip(names, contents):
+    for name, data in zip(names, contents, strict=True):
         path = folder / f"{name}.{suffix}"
         path.write_bytes(data)
         written.add(path)

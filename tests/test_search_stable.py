@@ -61,7 +61,7 @@ def pages_of(entries: list[Any]) -> list[int]:
 
 
 def renumbered(entries: list[Any], new_of: list[int]) -> list[Any]:
-    pairs = sorted(((new_of[page], entry) for page, entry in zip(pages_of(entries), entries)), key=lambda pair: pair[0])
+    pairs = sorted(((new_of[page], entry) for page, entry in zip(pages_of(entries), entries, strict=True)), key=lambda pair: pair[0])
     result, before = [], 0
     for page, entry in pairs:
         result.append([page - before, *entry[1:]])
