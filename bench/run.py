@@ -164,8 +164,11 @@ def empty_trash(work: Path, *, then_wait: bool) -> None:
 
 def build(source: Path, out: Path, *extra: str) -> Run:
     # With a base address, as a site that is published: feeds, sitemap and robots.txt too.
+    # Each site keeps its own record of addresses beside it, as a project keeps
+    # it beside its settings: one shared by every site would mix their histories.
+    record = out.parent / f"{out.name}.published.json"
     seconds, peak, err = measure([sys.executable, "build.py", "--source", str(source), "--out", str(out),
-                                  "--base-url", BASE_URL, *extra])
+                                  "--base-url", BASE_URL, "--record", str(record), *extra])
     found = SUMMARY.search(err)
     stages = {m["name"].strip(): float(m["seconds"]) for m in STAGE.finditer(found["stages"])} if found else {}
     rendered = RENDERED.search(err)
