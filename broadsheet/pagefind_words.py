@@ -58,6 +58,16 @@ def _decode(encoded: bytes) -> int:
     return _DECODED[encoded]  # KeyError for any other header, or a number not written in its shortest form
 
 
+def _renumber_named(reader: _Reader, data: bytes, out: list[bytes], new_of: Sequence[int], head: int, what: str) -> None:
+    """A word or one of its variants: its list head and text as they are, then its pages renumbered."""
+    start = reader.pos
+    if reader.byte() != head:
+        raise ValueError(what)
+    reader.text()
+    out.append(data[start : reader.pos])
+    out.append(_renumber_pages(reader, new_of))
+
+
 def renumber_chunk(data: bytes, new_of: Sequence[int]) -> bytes:
     """The chunk `data` with page number n written as new_of[n] and each word's
     page entries in the new order."""
@@ -67,22 +77,12 @@ def renumber_chunk(data: bytes, new_of: Sequence[int]) -> bytes:
     words = reader.header(0x80)
     out = [data[: reader.pos]]
     for _ in range(words):
-        start = reader.pos
-        if reader.byte() != 0x83:
-            raise ValueError("a word entry is not a list of three")
-        reader.text()
-        out.append(data[start : reader.pos])
-        out.append(_renumber_pages(reader, new_of))
+        _renumber_named(reader, data, out, new_of, 0x83, "a word entry is not a list of three")
         start = reader.pos
         variants = reader.header(0x80)
         out.append(data[start : reader.pos])
         for _ in range(variants):
-            start = reader.pos
-            if reader.byte() != 0x82:
-                raise ValueError("a variant is not a list of two")
-            reader.text()
-            out.append(data[start : reader.pos])
-            out.append(_renumber_pages(reader, new_of))
+            _renumber_named(reader, data, out, new_of, 0x82, "a variant is not a list of two")
     if reader.pos != len(data):
         raise ValueError("bytes after the word index chunk")
     return b"".join(out)

@@ -13,6 +13,7 @@ cache stores `(kind, unit) → record` and knows no kind.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
@@ -22,11 +23,11 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .. import redirects
-from ..cache import BodyReader, Cache, OutputRecord, OutputRecords, status_reader
+from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
 from ..config import Config
 from ..progress import ProgressFactory
 from ..records import FileStatus, Problem
-from ..render import Renderer
+from ..render import Renderer, site_globals
 from ..site import Site
 from ..write import Staging
 
@@ -59,6 +60,11 @@ class Job:
     in_place: bool  # the site in place is updated, not replaced
     # The plan of addresses, given the files of every page: made when first asked for.
     addresses: Callable[[set[str]], Addresses]
+
+    @functools.cached_property
+    def fingerprints(self) -> Fingerprints:
+        """Of the pages made from templates: one for every kind that renders them."""
+        return Fingerprints(self.site, site_globals(self.config, self.site), self.digests)
 
 
 class Work(ABC):

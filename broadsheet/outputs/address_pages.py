@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 
-from ..cache import Fingerprints, OutputRecord
+from ..cache import OutputRecord
 from ..records import Problem
-from ..render import Rendered, file_for, site_globals
+from ..render import Rendered, file_for
 from . import ALWAYS, UNKNOWN, Done, Job, Output, Outputs, Work, register
 from .pages import KIND as PAGES
 
@@ -26,7 +26,7 @@ class AddressPages(Output):
 
     def __init__(self, job: Job, outputs: Outputs) -> None:
         super().__init__(job, outputs)
-        self.fingerprints = Fingerprints(job.site, site_globals(job.config, job.site), job.digests)
+        self.fingerprints = job.fingerprints
         # By file: what the page depends on, and how to render it.
         self.pages: dict[str, tuple[tuple[str, ...], Callable[[], Rendered]]] = {}
 

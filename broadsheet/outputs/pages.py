@@ -7,9 +7,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 
 from .. import parallel
-from ..cache import Fingerprints, OutputRecord
+from ..cache import OutputRecord
 from ..progress import ProgressFactory
-from ..render import site_globals
 from . import Job, Output, Outputs, Work, register
 
 KIND = "pages"
@@ -24,7 +23,7 @@ class Pages(Output):
 
     def __init__(self, job: Job, outputs: Outputs) -> None:
         super().__init__(job, outputs)
-        self.fingerprints = Fingerprints(job.site, site_globals(job.config, job.site), job.digests)
+        self.fingerprints = job.fingerprints
         self.keys: dict[str, parallel.PageKey] = {}
 
     def units(self) -> Sequence[str]:
