@@ -24,14 +24,9 @@ then).  It holds:
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import functools
 import hashlib
 import importlib.metadata
-import marshal
-import operator
 import os
-import pickle
 import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -42,13 +37,14 @@ from typing import Any
 from . import __version__
 from .config import Config, output_settings
 from .load import Loaded
-from .records import BODY_FETCHER, BODY_FIELDS, Article, FileStatus, Problem, has_body, status_of
+from . import storage
+from .records import Article, Body, FileStatus, status_of
 from .render import ReadsNoted
 from .site import Entry, Site
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
-FORMAT = 5  # of the cache file; another one is not read
+FORMAT = f"6.{storage.FORMAT}"  # of the cache file and the values in it; another one is not read
 # Libraries whose output ends up in the site.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
               "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")
@@ -145,11 +141,11 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
                           record_digest=meta.get("record_digest"))
             # Files of this tool's own, beside the output the user asked for.
             cache.articles = {
-                os.fsdecode(rel): unpack(record, functools.partial(bodies, rel))
+                os.fsdecode(rel): unpack(record, StoredBody(bodies, rel))
                 for rel, record in db.execute("select rel, record from articles")
             }
             if "outputs" in meta:
-                cache.outputs = pickle.loads(meta["outputs"])  # noqa: S301
+                cache.outputs = _outputs_from(storage.loads(meta["outputs"]))
             return cache, None
         finally:
             db.close()
@@ -178,7 +174,7 @@ def write_cache(out: Path, cache: Cache, *, last: Cache | None, whole: WholeCach
         # Damaged: made anew, with the articles whose bodies this build holds
         # (the others are parsed again next time).
         (folder_for(out) / CACHE_FILE).unlink(missing_ok=True)
-        kept = {rel: r for rel, r in cache.articles.items() if r.loaded.article is None or has_body(r.loaded.article)}
+        kept = {rel: r for rel, r in cache.articles.items() if r.loaded.article is None or r.loaded.article.has_body}
         _write(out, dataclasses.replace(cache, articles=kept), None)
 
 
@@ -276,53 +272,61 @@ def _insert_meta(db: sqlite3.Connection, cache: Cache) -> None:
     meta = {
         "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
         "record_digest": cache.record_digest,
-        "outputs": pickle.dumps(cache.outputs, protocol=pickle.HIGHEST_PROTOCOL),
+        "outputs": storage.dumps(_outputs_values(cache.outputs)),
     }
     db.executemany("insert or replace into meta values (?, ?)", meta.items())
 
 
-# Records as plain values: marshal reads them back several times faster than
-# pickle reads dataclasses, which counts at every rebuild of a large archive.
-_HEAD_FIELDS = tuple(f.name for f in dataclasses.fields(Article) if f.name not in BODY_FIELDS)
-_HEAD = operator.attrgetter(*_HEAD_FIELDS)
-_DATE = _HEAD_FIELDS.index("date")  # the one field that is not a plain value
+def _outputs_values(outputs: OutputRecords) -> dict[str, dict[str, tuple[Any, ...]]]:
+    return {kind: {unit: (r.fingerprint, r.files, r.reads, r.count) for unit, r in units.items()}
+            for kind, units in outputs.items()}
 
 
-Packed = tuple[bytes, bytes | None]
+def _outputs_from(values: dict[str, dict[str, tuple[Any, ...]]]) -> OutputRecords:
+    return {kind: {unit: OutputRecord(fingerprint, tuple((path, tuple(status)) for path, status in files), reads, count)
+                   for unit, (fingerprint, files, reads, count) in units.items()}
+            for kind, units in values.items()}
+
+
+Packed = tuple[bytes, bytes | None]  # a record without its article's body, and the body
 
 
 def pack(record: ArticleRecord) -> Packed:
-    """The record without the article's body, and the body."""
+    """The record as stored: without the article's body, and the body."""
     article = record.loaded.article
-    values = body = None
+    head = body = None
     if article is not None:
-        head = list(_HEAD(article))
-        head[_DATE] = head[_DATE].toordinal()
-        values = tuple(head)
-        # A text article's text is its paragraphs joined: not stored twice.
-        text = None if article.text == "\n\n".join(article.paragraphs) else article.text
-        body = marshal.dumps((text, article.paragraphs, article.markdown))
-    problems = tuple((p.source, p.message) for p in record.loaded.problems)
-    return marshal.dumps((record.digest, record.status, values, problems)), body
+        head = storage.article_values(article)
+        body = storage.dumps(storage.body_values(article.body))
+    problems = storage.problems_values(record.loaded.problems)
+    return storage.dumps((record.digest, record.status, head, problems)), body
 
 
-def unpack(data: bytes, fetch_body: Callable[[], tuple[Any, ...]] | None = None, *, body: bytes | None = None) -> ArticleRecord:
-    """A record written by pack(): its article, if any, with `body` (the
-    body pack() gave), or getting its body from `fetch_body` when first used."""
-    digest, status, values, problems = marshal.loads(data)  # noqa: S302 - plain values written by pack()
+def unpack(data: bytes, stored: StoredBody | None = None, *, body: bytes | None = None) -> ArticleRecord:
+    """A record that pack() gave: its article, if any, with `body` (the body
+    pack() gave), or reading its body from the cache when first used."""
+    digest, status, head, problems = storage.loads(data)
     article = None
-    if values is not None:
-        # The values were an Article's when they were packed: set as they are,
-        # without the frozen dataclass's __init__, several times slower.
-        article = object.__new__(Article)
-        fields = article.__dict__
-        fields.update(zip(_HEAD_FIELDS, values, strict=True))
-        fields["date"] = datetime.date.fromordinal(values[_DATE])
+    if head is not None:
         if body is not None:
-            fields.update(zip(BODY_FIELDS, _body(body), strict=True))
+            article = storage.article_from(head, storage.body_from(storage.loads(body)))
         else:
-            fields[BODY_FETCHER] = fetch_body
-    return ArticleRecord(digest, tuple(status), Loaded(article, tuple(Problem(*p) for p in problems)))
+            assert stored is not None
+            article = storage.article_from(head, stored)
+    return ArticleRecord(digest, tuple(status), Loaded(article, storage.problems_from(problems)))
+
+
+class StoredBody:
+    """The body of an article, kept in the build cache: read when first used."""
+
+    __slots__ = ("reader", "rel")
+
+    def __init__(self, reader: BodyReader, rel: bytes) -> None:
+        self.reader = reader
+        self.rel = rel
+
+    def __call__(self) -> Body:
+        return self.reader.read(self.rel)
 
 
 class BodyReader:
@@ -340,21 +344,20 @@ class BodyReader:
             self._db, self._pid = sqlite3.connect(self.path), os.getpid()
         return self._db
 
-    def __call__(self, rel: bytes) -> tuple[Any, ...]:
+    def read(self, rel: bytes) -> Body:
         # fetchall: a statement left open would keep the file locked against the cache's writer.
         rows = self._connection().execute("select body from articles where rel = ?", (rel,)).fetchall()
-        row = rows[0] if rows else None
-        if row is None or row[0] is None:
+        if not rows or rows[0][0] is None:
             raise RuntimeError(f"the build cache in {self.path.parent} lost the body of {os.fsdecode(rel)}")
-        return _body(row[0])
+        return storage.body_from(storage.loads(rows[0][0]))
 
     def fetch(self, articles: Iterable[Article]) -> None:
-        """Give each of `articles` that has none its body, in a few reads."""
+        """Give each of `articles` whose body is in this cache its body, in a few reads."""
         wanting = {}
         for article in articles:
-            fetch = article.__dict__.get(BODY_FETCHER)
-            if isinstance(fetch, functools.partial) and fetch.func is self:
-                wanting[fetch.args[0]] = article
+            content = article.content
+            if isinstance(content, StoredBody) and content.reader is self:
+                wanting[content.rel] = article
         rels = list(wanting)
         db = self._connection()
         for start in range(0, len(rels), 500):
@@ -362,19 +365,12 @@ class BodyReader:
             query = f"select rel, body from articles where rel in ({','.join('?' * len(part))})"  # noqa: S608
             for rel, body in db.execute(query, part).fetchall():
                 if body is not None:
-                    article = wanting[rel]
-                    article.__dict__.update(zip(BODY_FIELDS, _body(body), strict=True))
-                    del article.__dict__[BODY_FETCHER]
+                    wanting[rel].content = storage.body_from(storage.loads(body))
 
     def close(self) -> None:
         if self._db is not None and self._pid == os.getpid():
             self._db.close()
         self._db = None
-
-
-def _body(data: bytes) -> tuple[Any, ...]:
-    text, paragraphs, markdown = marshal.loads(data)  # noqa: S302 - plain values written by pack()
-    return "\n\n".join(paragraphs) if text is None else text, tuple(paragraphs), markdown
 
 
 def forget_outputs(out: Path) -> None:
@@ -446,7 +442,8 @@ def _version(name: str) -> str:
 def entry_text(entry: Entry, digests: Mapping[str, str]) -> str:
     """An entry as a fingerprint sees it: its address, and the digest of its
     article's file (which stands for the whole article) or of the article."""
-    return f"{entry.url} {digests.get(entry.article.source) or _hash([repr(entry.article)])}"
+    article = entry.article
+    return f"{entry.url} {digests.get(article.source) or _hash([repr((article, article.body))])}"
 
 
 def text_key(text: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import text as textlib
-from .records import Article, FileStatus, Problem, status_of
+from .records import Article, Body, FileStatus, Problem, status_of
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -584,9 +584,6 @@ def _article(
         date=date,
         title=title or derived_title or (ident if not textlib.is_blank(ident) else UNTITLED),
         title_derived=title is None,
-        text=text,
-        paragraphs=paragraphs,
-        markdown=markdown,
         excerpt=summary
         or textlib.derive_excerpt(text, skip_first_sentence=derived_title is not None and not derived_title.endswith("…"),
                                   opening=opening),
@@ -597,4 +594,5 @@ def _article(
         slug=slug,
         author=author,
         tags=tags,
+        content=Body(text, paragraphs, markdown),
     )

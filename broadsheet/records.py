@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FileStatus = tuple[int, int, int]  # size, modification time (ns), inode
@@ -26,8 +27,26 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Body:
+    """An article's text: what its own page, its feed entry and its search
+    record show, and nothing a listing needs."""
+
+    text: str  # the body as plain text, paragraphs separated by blank lines
+    paragraphs: tuple[str, ...]  # txt: plain paragraphs; md: empty
+    markdown: str  # md: the Markdown body; txt: empty
+
+
+# Reads a body kept elsewhere (the build cache), when it is first used.
+BodySource = Callable[[], Body]
+
+
+@dataclass(slots=True)
 class Article:
-    """One article as read from the corpus, before it has an address."""
+    """One article as read from the corpus, before it has an address: what
+    listings, feeds and links need of it, and its body, which an article kept
+    from the last build reads only when first used (most of a large archive's
+    articles are never shown by a rebuild).  Slots: a large archive holds
+    every article at once, and a slotted one takes a third less memory."""
 
     id: str
     source: str  # path relative to the source folder, with forward slashes
@@ -35,33 +54,36 @@ class Article:
     date: datetime.date
     title: str
     title_derived: bool
-    text: str  # the body as plain text, paragraphs separated by blank lines
-    paragraphs: tuple[str, ...]  # txt: plain paragraphs; md: empty
-    markdown: str  # md: the Markdown body; txt: empty
     excerpt: str
     word_count: int
     reading_minutes: int
     language: str
     direction: str  # "ltr" or "rtl"
-    slug: str | None = None
-    author: str | None = None
-    tags: tuple[str, ...] = field(default_factory=tuple)
+    slug: str | None
+    author: str | None
+    tags: tuple[str, ...]
+    content: Body | BodySource = field(repr=False)  # equal articles: equal heads and bodies, when both are here
 
-    def __getattr__(self, name: str) -> object:
-        # Called only for an attribute that is not set: the body of an article
-        # that the build cache made without it (most of a large archive's
-        # articles are never shown by a rebuild), fetched on first use.
-        fetch = self.__dict__.get(BODY_FETCHER)
-        if name not in BODY_FIELDS or fetch is None:
-            raise AttributeError(name)
-        self.__dict__.update(zip(BODY_FIELDS, fetch(), strict=True))
-        del self.__dict__[BODY_FETCHER]
-        return self.__dict__[name]
+    @property
+    def body(self) -> Body:
+        content = self.content
+        if not isinstance(content, Body):
+            content = self.content = content()
+        return content
 
+    @property
+    def has_body(self) -> bool:
+        """True once the body is here (it was read with the article, or used)."""
+        return isinstance(self.content, Body)
 
-BODY_FIELDS = ("text", "paragraphs", "markdown")
-BODY_FETCHER = "_fetch_body"  # in an Article's __dict__: a function that returns its body fields
+    @property
+    def text(self) -> str:
+        return self.body.text
 
+    @property
+    def paragraphs(self) -> tuple[str, ...]:
+        return self.body.paragraphs
 
-def has_body(article: Article) -> bool:
-    return BODY_FETCHER not in article.__dict__
+    @property
+    def markdown(self) -> str:
+        return self.body.markdown

@@ -15,7 +15,6 @@ from broadsheet import cache, load, publish, write
 from broadsheet.build import BuildResult, build
 from broadsheet.cli import main
 from broadsheet.config import DEFAULT_TEMPLATES, Config, validate
-from broadsheet.records import has_body
 
 from .conftest import txt, write_corpus
 
@@ -152,11 +151,11 @@ def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site)
     cached, _ = cache.read_cache(out, cache.build_key(config))
     assert cached is not None and cached.bodies is not None
     one, two, three = (cached.articles[f"{i:03d}_{0xA0000 + i:08x}.txt"].loaded.article for i in (1, 2, 3))
-    assert not any(map(has_body, (one, two, three)))
-    assert one.title.startswith("Story number 1 ") and not has_body(one)  # the head is there
-    assert one.paragraphs == ("Story number 1 about the harbour.", "A second paragraph.") and has_body(one)
+    assert not any(a.has_body for a in (one, two, three))
+    assert one.title.startswith("Story number 1 ") and not one.has_body  # the head is there
+    assert one.paragraphs == ("Story number 1 about the harbour.", "A second paragraph.") and one.has_body
     cached.bodies.fetch([two, three])
-    assert has_body(two) and has_body(three) and three.text.startswith("Story number 3 about")
+    assert two.has_body and three.has_body and three.text.startswith("Story number 3 about")
     cached.bodies.close()
 
 

@@ -136,14 +136,14 @@ def test_a_title_is_the_same_as_if_the_whole_first_sentence_were_read(length, st
 @given(titles=st.lists(st.text(max_size=40), max_size=5), ids=st.text(alphabet="abcdef0123456789_-", min_size=1, max_size=12))
 def test_the_manifest_is_the_json_of_its_records(titles, ids):
     from broadsheet.check import manifest
-    from broadsheet.records import Article
+    from broadsheet.records import Article, Body
     from broadsheet.site import Entry
 
     entries = tuple(
         Entry(
             Article(id=f"{ids}{i}", source=f"sub/{title}.txt", format="txt", date=datetime.date(2020, 1, 1 + i),
-                    title=title, title_derived=True, text="", paragraphs=(), markdown="", excerpt="", word_count=0,
-                    reading_minutes=1, language="en", direction="ltr"),
+                    title=title, title_derived=True, excerpt="", word_count=0, reading_minutes=1, language="en",
+                    direction="ltr", slug=None, author=None, tags=(), content=Body("", (), "")),
             f"2020/01/{1 + i:02d}/{ids}{i}/",
         )
         for i, title in enumerate(titles)

@@ -1,0 +1,60 @@
+"""Articles and bodies as the build cache stores them."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from broadsheet import storage
+from broadsheet.records import Article, Body
+
+texts = st.text(max_size=30)
+
+
+@st.composite
+def articles(draw: st.DrawFn) -> Article:
+    paragraphs = tuple(draw(st.lists(texts, max_size=3)))
+    joined = draw(st.booleans())
+    body = Body("\n\n".join(paragraphs) if joined else draw(texts), paragraphs, draw(texts))
+    return Article(
+        draw(texts), draw(texts), draw(st.sampled_from(["txt", "md"])), draw(st.dates(min_value=datetime.date(1, 1, 1))),
+        draw(texts), draw(st.booleans()), draw(texts), draw(st.integers(0, 10**6)), draw(st.integers(1, 999)),
+        draw(st.sampled_from(["en", "fr", "ar"])), draw(st.sampled_from(["ltr", "rtl"])), draw(st.none() | texts),
+        draw(st.none() | texts), tuple(draw(st.lists(texts, max_size=3))), body,
+    )
+
+
+@given(articles())
+def test_an_article_stored_and_read_back_is_the_same(article: Article) -> None:
+    head = storage.loads(storage.dumps(storage.article_values(article)))
+    body = storage.body_from(storage.loads(storage.dumps(storage.body_values(article.body))))
+    assert storage.article_from(head, body) == article
+
+
+def test_every_field_but_the_body_is_stored() -> None:
+    stored = {f.name for f in dataclasses.fields(Article)} - {"content"}
+    assert set(storage._HEAD) == stored
+
+
+def test_a_body_is_read_when_first_used_and_once() -> None:
+    reads = []
+
+    def read() -> Body:
+        reads.append(1)
+        return Body("One.\n\nTwo.", ("One.", "Two."), "")
+
+    head = storage.article_values(Article("a", "a.txt", "txt", datetime.date(2024, 1, 2), "T", True, "", 2, 1, "en", "ltr",
+                                          None, None, (), Body("", (), "")))
+    article = storage.article_from(head, read)
+    assert not article.has_body and reads == []
+    assert article.paragraphs == ("One.", "Two.") and article.text == "One.\n\nTwo."
+    assert article.has_body and reads == [1]
+
+
+def test_a_text_articles_text_is_stored_once() -> None:
+    body = Body("One.\n\nTwo.", ("One.", "Two."), "")
+    assert storage.body_values(body)[0] is None
+    assert storage.body_from(storage.body_values(body)) == body
