@@ -34,13 +34,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, storage
 from .config import Config, output_settings
 from .load import Loaded
-from . import storage
 from .records import Article, Body, FileStatus, status_of
 from .render import ReadsNoted
-from .site import Entry, Site
+from .site import Entry
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
@@ -462,20 +461,17 @@ def bundle_key(shard: Any, page_fingerprints: Iterable[str]) -> str:
 
 
 class Fingerprints:
-    """The fingerprints of a site's pages.  `digests` maps each article's source
-    path to the digest of its file, which stands for the whole article."""
+    """The fingerprints of a site's pages, from what each page is made of
+    (its kind says: see outputs/pages.py) and what its templates read of
+    `site`.  `digests` maps each article's source path to the digest of its
+    file, which stands for the whole article."""
 
-    def __init__(self, site: Site, site_globals: Mapping[str, Any], digests: Mapping[str, str]) -> None:
-        self.site = site
+    def __init__(self, site_globals: Mapping[str, Any], digests: Mapping[str, str]) -> None:
         self.digests = digests
         self._entries: dict[int, str] = {}  # by id(entry): each is shown on about five pages
         self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
         self._read: dict[frozenset[str], str] = {}  # what pages read of `site`: most read the same
-
-    def page(self, key: tuple[str, int], reads: frozenset[str]) -> str:
-        """The fingerprint of the page `key` when its templates read `reads` of `site`."""
-        return self.of(self._given(key), reads)
 
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
         """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""
@@ -486,20 +482,8 @@ class Fingerprints:
         # it ends: one part to hash, for one page of many.
         return _hash([repr(given) + globals_read])
 
-    def _given(self, key: tuple[str, int]) -> tuple[str, ...]:
-        kind, i = key
-        if kind == "article":
-            entry = self.site.entries[i]
-            return ("article", self._entry(entry), self._entry(entry.newer), self._entry(entry.older))
-        if kind == "listing":
-            listing = self.site.listings[i]
-            fields = (repr(getattr(listing, f.name)) for f in dataclasses.fields(listing) if f.name != "entries")
-            return ("listing", *fields, *(self._entry(e) for e in listing.entries))
-        if kind == "year":
-            return ("year", repr(self.site.years[i]))
-        return (kind,)
-
-    def _entry(self, entry: Entry | None) -> str:
+    def entry(self, entry: Entry | None) -> str:
+        """An entry as a page that shows it depends on it."""
         # An entry's neighbours are not part of it: a page shows its own
         # neighbours' addresses and titles, not theirs.
         if entry is None:
@@ -511,7 +495,7 @@ class Fingerprints:
 
     def _text(self, value: Any) -> str:
         if isinstance(value, Entry):
-            return self._entry(value)
+            return self.entry(value)
         if isinstance(value, tuple | list):
             return "[" + ", ".join(self._text(item) for item in value) + "]"
         return repr(value)

@@ -18,12 +18,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import cache, load, write
 from .records import FileStatus, status_of
-from .render import Rendered, Renderer, file_for
-from .site import Site
+from .render import Rendered
 
 if TYPE_CHECKING:
     import multiprocessing.process
@@ -37,6 +36,7 @@ RENDER_CHUNK = 100
 
 Tick = Callable[[int], None]
 T = TypeVar("T")
+K = TypeVar("K")  # what names a page to make
 
 
 def default_jobs() -> int:
@@ -151,46 +151,6 @@ def parse_all(rels: list[str], source: Path, *, language: str, jobs: int, tick: 
         _reading = None
 
 
-# Pages are named by (kind, position) so that a worker can find them in the
-# site model it inherited; the order here is the order they are written in.
-PageKey = tuple[str, int]
-
-
-def page_keys(site: Site) -> list[PageKey]:
-    keys: list[PageKey] = [("article", i) for i in range(len(site.entries))]
-    keys += [("listing", i) for i in range(len(site.listings))]
-    keys += [("year", i) for i in range(len(site.years))]
-    keys += [("archive", 0), ("search", 0), ("404", 0)]
-    return keys
-
-
-def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
-    kind, i = key
-    if kind == "article":
-        return renderer.article(site.entries[i])
-    if kind == "listing":
-        return renderer.listing(site.listings[i])
-    if kind == "year":
-        return renderer.year(site.years[i])
-    if kind == "archive":
-        return renderer.archive_page()
-    if kind == "search":
-        return renderer.search_page()
-    return renderer.not_found_page()
-
-
-def page_path(site: Site, key: PageKey) -> str:
-    """The file a page is written to, known without rendering it."""
-    kind, i = key
-    if kind == "article":
-        return file_for(site.entries[i].url)
-    if kind == "listing":
-        return file_for(site.listings[i].url)
-    if kind == "year":
-        return file_for(site.years[i].url)
-    return {"archive": "archive/index.html", "search": "search/index.html"}.get(kind, "404.html")
-
-
 @dataclass(frozen=True)
 class Written:
     path: str
@@ -199,16 +159,16 @@ class Written:
     fingerprint: str  # of what the page was made from (see rendering)
 
 
-# The fingerprint of a page, from its key and the keys of `site` it read.
-Fingerprint = Callable[[PageKey, frozenset[str]], str]
-
-# What forked render workers inherit: set just before the pool is made.
-_job: tuple[Renderer, Site, list[PageKey], Path, int, set[str], Fingerprint] | None = None
+# What forked render workers inherit, set just before the pool is made: how
+# to make a page from its key, the keys, where pages go, the build's process,
+# the folders made so far, and how to fingerprint a page from its key and the
+# keys of `site` it read.
+_job: tuple[Callable[[Any], Rendered], Sequence[Any], Path, int, set[str], Callable[[Any, frozenset[str]], str]] | None = None
 
 
 def _render_range(start: int, stop: int) -> list[Written]:
     assert _job is not None
-    renderer, site, keys, root, parent, folders, fingerprint = _job
+    make, keys, root, parent, folders, fingerprint = _job
     # The range is rendered, then written: a seventh less time a page than
     # writing each between templates (for a range of about 1 MB), most likely
     # as the file system calls and the templates stop evicting each other from
@@ -216,7 +176,7 @@ def _render_range(start: int, stop: int) -> list[Written]:
     pages = []
     for key in keys[start:stop]:
         _stop_if_orphaned(parent)
-        page = render_page(renderer, site, key)
+        page = make(key)
         pages.append((key, page.path, page.reads, page.html.encode("utf-8")))
     written = []
     for key, path, reads, data in pages:
@@ -233,20 +193,20 @@ def _stop_if_orphaned(parent: int) -> None:
 
 @contextmanager
 def rendering(
-    renderer: Renderer, site: Site, root: Path, *, jobs: int, fingerprint: Fingerprint,
-    keys: list[PageKey] | None = None,
+    make: Callable[[K], Rendered], keys: Sequence[K], root: Path, *, jobs: int,
+    fingerprint: Callable[[K, frozenset[str]], str],
 ) -> Iterator[Iterator[list[Written]]]:
-    """Render the pages of `site` (or those of `keys`) straight to files below
-    `root`: in worker processes from the start, while this process does other
-    work inside the `with`.  Gives what each page wrote and read, and its
-    `fingerprint` (taken in the workers too), in order, chunk by chunk;
-    leaving the `with` early stops the workers.
+    """Make the pages of `keys` with `make`, straight to files below `root`: in
+    worker processes from the start, while this process does other work inside
+    the `with`.  Gives what each page wrote and read, and its `fingerprint`
+    (taken in the workers too), in order, chunk by chunk; leaving the `with`
+    early stops the workers.  `make` and the keys are inherited by the forked
+    workers, never pickled.
 
     Pages go to disk a range at a time, so memory stays flat at any size."""
     global _job
-    keys = page_keys(site) if keys is None else keys
     # Each worker notes the folders it made in its own copy of the set.
-    _job = (renderer, site, keys, root, os.getpid(), set(), fingerprint)
+    _job = (make, keys, root, os.getpid(), set(), fingerprint)
     try:
         with _started(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs) as chunks:
             yield chunks

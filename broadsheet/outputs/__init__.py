@@ -64,7 +64,7 @@ class Job:
     @functools.cached_property
     def fingerprints(self) -> Fingerprints:
         """Of the pages made from templates: one for every kind that renders them."""
-        return Fingerprints(self.site, site_globals(self.config, self.site), self.digests)
+        return Fingerprints(site_globals(self.config, self.site), self.digests)
 
 
 class Work(ABC):

@@ -3,15 +3,73 @@ rendered in worker processes while the build makes the rest of the site."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 
 from .. import parallel
-from ..cache import OutputRecord
+from ..cache import Fingerprints, OutputRecord
 from ..progress import ProgressFactory
+from ..render import Rendered, Renderer, file_for
+from ..site import Site
 from . import Job, Output, Outputs, Work, register
 
 KIND = "pages"
+
+# A page is named by its kind and its place among the site's pages of that
+# kind, so that a forked worker finds it in the site model it inherited; the
+# order of page_keys is the order pages are written in.
+PageKey = tuple[str, int]
+
+
+def page_keys(site: Site) -> list[PageKey]:
+    keys: list[PageKey] = [("article", i) for i in range(len(site.entries))]
+    keys += [("listing", i) for i in range(len(site.listings))]
+    keys += [("year", i) for i in range(len(site.years))]
+    keys += [("archive", 0), ("search", 0), ("404", 0)]
+    return keys
+
+
+def page_path(site: Site, key: PageKey) -> str:
+    """The file a page is written to, known without rendering it."""
+    kind, i = key
+    if kind == "article":
+        return file_for(site.entries[i].url)
+    if kind == "listing":
+        return file_for(site.listings[i].url)
+    if kind == "year":
+        return file_for(site.years[i].url)
+    return {"archive": "archive/index.html", "search": "search/index.html"}.get(kind, "404.html")
+
+
+def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
+    kind, i = key
+    if kind == "article":
+        return renderer.article(site.entries[i])
+    if kind == "listing":
+        return renderer.listing(site.listings[i])
+    if kind == "year":
+        return renderer.year(site.years[i])
+    if kind == "archive":
+        return renderer.archive_page()
+    if kind == "search":
+        return renderer.search_page()
+    return renderer.not_found_page()
+
+
+def made_from(site: Site, fingerprints: Fingerprints, key: PageKey) -> tuple[str, ...]:
+    """What a page shows of the site, besides what its templates read of `site`."""
+    kind, i = key
+    if kind == "article":
+        entry = site.entries[i]
+        return ("article", fingerprints.entry(entry), fingerprints.entry(entry.newer), fingerprints.entry(entry.older))
+    if kind == "listing":
+        listing = site.listings[i]
+        fields = (repr(getattr(listing, f.name)) for f in dataclasses.fields(listing) if f.name != "entries")
+        return ("listing", *fields, *(fingerprints.entry(e) for e in listing.entries))
+    if kind == "year":
+        return ("year", repr(site.years[i]))
+    return (kind,)
 
 
 @register
@@ -24,15 +82,19 @@ class Pages(Output):
     def __init__(self, job: Job, outputs: Outputs) -> None:
         super().__init__(job, outputs)
         self.fingerprints = job.fingerprints
-        self.keys: dict[str, parallel.PageKey] = {}
+        self.keys: dict[str, PageKey] = {}
 
     def units(self) -> Sequence[str]:
         site = self.job.site
-        self.keys = {parallel.page_path(site, key): key for key in parallel.page_keys(site)}
+        self.keys = {page_path(site, key): key for key in page_keys(site)}
         return list(self.keys)
 
+    def page_fingerprint(self, key: PageKey, reads: frozenset[str]) -> str:
+        """The fingerprint of the page `key` when its templates read `reads` of `site`."""
+        return self.fingerprints.of(made_from(self.job.site, self.fingerprints, key), reads)
+
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
-        return self.fingerprints.page(self.keys[unit], last.reads)
+        return self.page_fingerprint(self.keys[unit], last.reads)
 
     def start(self, todo: list[str]) -> Work:
         keys = [self.keys[path] for path in todo]
@@ -41,9 +103,10 @@ class Pages(Output):
             # Read in a few queries here rather than one at a time in the workers.
             bodies.fetch(self.job.site.entries[i].article for kind, i in keys if kind == "article")
         stack = ExitStack()
+        renderer, site = self.job.renderer, self.job.site
         chunks = stack.enter_context(parallel.rendering(
-            self.job.renderer, self.job.site, self.job.staging.path, jobs=self.job.jobs, keys=keys,
-            fingerprint=self.fingerprints.page))
+            lambda key: render_page(renderer, site, key), keys, self.job.staging.path, jobs=self.job.jobs,
+            fingerprint=self.page_fingerprint))
         return Rendering(stack, chunks, len(keys), self.job.progress)
 
 
