@@ -34,6 +34,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from marionette_driver.by import By
     from marionette_driver.errors import MarionetteException
+    from marionette_driver.keys import Keys
     from marionette_driver.marionette import Marionette, WebElement
 
 FIREFOX = Path(os.environ.get("BROADSHEET_FIREFOX") or shutil.which("firefox-esr") or "/usr/bin/firefox-esr")
@@ -130,6 +131,8 @@ PREFS: dict[str, bool | int | str] = {
 # Firefox's own modules print "console.error: ModuleName: …" (unquoted) and
 # errors in chrome:// or resource:// files: those are no fault of the site.
 _PAGE_ERROR = re.compile(r"^(JavaScript error: file://|console\.error: (?![\w.-]+: ))")
+
+__all__ = ["Firefox", "Keys", "missing_reason", "running"]
 
 T = TypeVar("T")
 
