@@ -19,7 +19,10 @@ import pytest
 from . import firefox as ff
 from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, BuiltSite
 
-pytestmark = pytest.mark.skipif(ff.missing_reason() is not None, reason=ff.missing_reason() or "")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(ff.missing_reason() is not None, reason=ff.missing_reason() or ""),
+]
 
 # Each result of the search page (the selectors the search page keeps for tests).
 RESULT_LINKS = "ol.search-results > li > article.teaser > h2 > a"
@@ -199,3 +202,12 @@ def test_a_search_address_opened_from_disk_shows_its_results(reader: ff.Firefox,
     assert [(title, href.split("?")[0]) for title, href in results] == [(article.title, page_file(news, article.url))]
     assert reader.script("return document.querySelector('input#search-query').value") == story.word
     assert reader.errors_since(reader.since) == []
+
+
+def test_a_page_from_disk_may_not_fetch_its_neighbours(reader: ff.Firefox, news: BuiltSite):
+    """The rule of readers' Firefox holds in the tests' Firefox, so that a page
+    that fetches files of the site fails here as it fails for them."""
+    reader.open((news.folder / "index.html").as_uri())
+    assert (news.folder / "articles.json").is_file()
+    outcome = reader.script("return fetch('articles.json').then(r => 'read ' + r.status, e => 'refused ' + e.name)")
+    assert outcome == "refused TypeError"
