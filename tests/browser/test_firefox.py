@@ -1,9 +1,9 @@
 """The site opened from disk (file://) in Firefox ESR: reading link by link, the
 archives, paragraph links and the offline search, with no script error.
 
-Firefox forbids a page opened from disk to fetch its neighbours
-(`security.fileuri.strict_origin_policy`), where Chromium's rules differ: what
-works from disk in one must work in the other.  One Firefox serves the module;
+Firefox has rules of its own for pages opened from disk: each file is an origin
+of its own, and may not fetch its neighbours (`security.fileuri.strict_origin_policy`).
+What works from disk in Chromium must work here too.  One Firefox serves the module;
 it is driven over Marionette (tests/browser/firefox.py) and skipped, with the
 reason, when Debian's firefox-esr is not installed.
 """
