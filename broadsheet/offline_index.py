@@ -6,9 +6,9 @@ index is a set of small scripts, each of which hands its data to a registration
 function defined by site_templates/assets/offline-search.js:
 
     search/offline/index.js              __offlineSearch.shards([{path, documents, first}])
-    search/offline/SHARD/index.js        __offlineSearch.manifest(SHARD, {...})  keys of its term chunks
+    search/offline/SHARD/index.js        __offlineSearch.manifest(SHARD, {...})  keys of its term chunks, months
     search/offline/SHARD/terms/N.js      __offlineSearch.terms(SHARD, KEY, {term: postings})
-    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, [[title, date, url, excerpt, lang, dir]])
+    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, [[title, date, url, excerpt, lang, dir, date text]])
 
 A query loads the list of shards and their manifests, the one term chunk of
 each word in each shard, and the document chunks of the results it shows:
@@ -99,6 +99,7 @@ class SearchDocument:
     excerpt: str
     language: str
     direction: str  # "ltr" or "rtl"
+    date_text: str  # the date as the site writes it
     body: str  # searched, never written out
 
 
@@ -201,6 +202,7 @@ def documents(entries: Iterable[Entry]) -> list[SearchDocument]:
             excerpt=entry.article.excerpt,
             language=entry.article.language,
             direction=entry.article.direction,
+            date_text=long_date(entry.article.date),
             # What an article page shows and Pagefind indexes: date, byline and tags too.
             body="\n".join([
                 long_date(entry.article.date), entry.article.author or "", entry.article.text, *entry.article.tags,
@@ -355,15 +357,28 @@ def index_files(
     files = {
         f"{folder}index.js": _script("manifest", path, {
             "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks), "scale": scale,
+            "months": month_starts(docs),
         }),
     }
     for number, (key, members) in enumerate(chunks.items()):
         files[f"{folder}terms/{number}.js"] = _script("terms", path, key, members)
     for first in range(0, len(docs), DOCS_PER_CHUNK):
         shown = docs[first : first + DOCS_PER_CHUNK]
-        records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in shown]
+        records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction, d.date_text] for d in shown]
         files[f"{folder}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", path, first, records)
     return files
+
+
+def month_starts(docs: Sequence[SearchDocument]) -> list[list[str | int]]:
+    """[["2023-04", first document], ...]: documents are newest first, so each
+    month is a run, and the page finds any document's month (for the year and
+    month filters and their counts) from this list alone."""
+    starts: list[list[str | int]] = []
+    for number, doc in enumerate(docs):
+        month = doc.date[:7]
+        if not starts or starts[-1][0] != month:
+            starts.append([month, number])
+    return starts
 
 
 def shard_folder(shard: str) -> str:

@@ -20,7 +20,7 @@ SHARD = oi.shard_folder("all")  # index_files's default shard
 
 def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-01") -> oi.SearchDocument:
     return oi.SearchDocument(
-        title=title, date=date, url=url, excerpt=body[:80], language="en", direction="ltr", body=body,
+        title=title, date=date, url=url, excerpt=body[:80], language="en", direction="ltr", date_text=date, body=body,
     )
 
 
@@ -198,7 +198,7 @@ def test_documents_are_in_chunks_of_fixed_size_in_site_order():
         assert name == "docs" and first == number * oi.DOCS_PER_CHUNK
         assert len(chunk) == min(oi.DOCS_PER_CHUNK, 40 - first)
         records += chunk
-    assert records == [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in docs]
+    assert records == [[d.title, d.date, d.url, d.excerpt, d.language, d.direction, d.date_text] for d in docs]
 
 
 def test_postings_name_the_documents_that_hold_the_term():

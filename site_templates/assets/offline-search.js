@@ -1,7 +1,16 @@
-// Search from disk.  A page opened over file:// may not load Pagefind (modules,
-// WebAssembly) nor fetch JSON, but it may run classic scripts: the build writes
-// an index of such scripts (broadsheet/offline_index.py describes the format),
-// and this file loads only the ones a query needs, ranks, and shows the results.
+// Search from disk: the engine only; the search page (search.js) drives it.
+// A page opened over file:// may not load Pagefind (modules, WebAssembly) nor
+// fetch JSON, but it may run classic scripts: the build writes an index of such
+// scripts (broadsheet/offline_index.py describes the format), and this file
+// loads only the ones a query needs and ranks the articles they name.
+//
+//   __offlineSearch.search(query, {year, month, order, count})
+//     -> Promise<{total, years, months, results: [{url, title, date, dateText,
+//                 language, direction, titleMarks, excerpt, excerptMarks}]}>
+//
+// The index is found beside the site's assets: ROOT/assets/offline-search.js
+// reads ROOT/search/offline/.  A page may set __offlineSearch.base (a URL
+// ending in "/") before its first search to read it elsewhere.
 (function () {
   "use strict";
 
@@ -55,21 +64,25 @@
 
   // ---- Loading the index's scripts, each once ----
 
-  var base = "", received = {}, pending = {}, loaded = [];
+  var received = {}, pending = {}, loaded = [];
+  var script = document.currentScript;
+  var own = script && script.src ? script.src : "";
   // Each script names its shard ("2019/") first; the list of shards names none.
   var api = window.__offlineSearch = {
     shards: function (list) { received.shards = list; },
     manifest: function (shard, data) { received["manifest:" + shard] = data; },
     terms: function (shard, key, postings) { received["terms:" + shard + key] = postings; },
     docs: function (shard, first, records) { received["docs:" + shard + first] = records; },
-    loaded: loaded // the files loaded so far, in order: read by the tests and the benchmark
+    loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
+    // Where the index is: this script's ROOT/assets/offline-search.js gives ROOT/search/offline/.
+    base: own.replace(/assets\/[^\/]*$/, "search/offline/")
   };
 
   function load(path, name) {
     if (!pending[name]) {
       pending[name] = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
-        script.src = base + path;
+        script.src = api.base + path;
         script.onload = function () {
           if (name in received) resolve(received[name]);
           else reject(new Error(path + " did not register"));
@@ -162,8 +175,19 @@
     return scores;
   }
 
+  // The month ("2023-04") of each of a shard's documents: the manifest lists the
+  // first document of each month, as documents are numbered newest first.
+  function monthOf(index, doc) {
+    var months = index.months, low = 0, high = months.length - 1;
+    while (low < high) { // the last month whose first document is at most doc
+      var middle = (low + high + 1) >> 1;
+      if (months[middle][1] <= doc) low = middle; else high = middle - 1;
+    }
+    return months[low][0];
+  }
+
   // The documents of one shard that hold every term, numbered in the whole site,
-  // with their scores on the scale of every shard.
+  // with their scores on the scale of every shard and their month.
   function rankShard(index, queries) {
     return Promise.all(queries.map(function (q) {
       return chunksFor(index, q).then(function (chunks) { return scoresFor(index, q, chunks); });
@@ -172,29 +196,16 @@
       for (var doc = 0; lists.length && doc < index.documents; doc++) {
         var total = 0;
         for (var t = 0; t < lists.length && total >= 0; t++) total = lists[t][doc] ? total + lists[t][doc] : -1;
-        if (total > 0) hits.push({ doc: index.first + doc, local: doc, index: index, score: total * index.scale });
+        if (total > 0) {
+          hits.push({ doc: index.first + doc, local: doc, index: index, score: total * index.scale,
+            month: monthOf(index, doc) });
+        }
       }
       return hits;
     });
   }
 
-  // Documents that hold every term, best first (or by date: numbers are newest first).
-  function rank(query, order) {
-    return shards().then(function (indexes) {
-      var queries = queryTerms(query);
-      return Promise.all(indexes.map(function (index) { return rankShard(index, queries); })).then(function (lists) {
-        var hits = [].concat.apply([], lists);
-        hits.sort(function (a, b) {
-          if (order === "desc") return a.doc - b.doc;
-          if (order === "asc") return b.doc - a.doc;
-          return b.score - a.score || a.doc - b.doc;
-        });
-        return { hits: hits, terms: queries };
-      });
-    });
-  }
-
-  // [title, date, url, excerpt, language, direction] of each hit's document.
+  // The record of each hit's document: [title, date, url, excerpt, language, direction, dateText].
   function records(hits) {
     return Promise.all(hits.map(function (hit) {
       var index = hit.index, first = hit.local - hit.local % index.perChunk;
@@ -203,128 +214,76 @@
     }));
   }
 
-  // The first `count` results of a query, with their records.
-  api.search = function (query, count, order) {
-    return rank(query, order).then(function (ranked) {
-      return records(ranked.hits.slice(0, count)).then(function (shown) {
-        return { ranked: ranked, records: shown };
+  // ---- Marks: where the query's words are in a title or an excerpt ----
+
+  var RAW_WORD = /[\p{L}\p{N}\p{M}]+/gu;
+
+  function matches(normal, queries) {
+    return queries.some(function (q) {
+      if (CJK_CHAR.test(q.term)) return normal.indexOf(q.term) >= 0;
+      return normal === q.term || (q.prefix && normal.indexOf(q.term) === 0);
+    });
+  }
+
+  // [[start, end], ...] in UTF-16 units of text: the words that the query finds.
+  function marks(text, queries) {
+    var found = [];
+    text.replace(RAW_WORD, function (word, at) {
+      var parts = words(word);
+      if (parts.some(function (part) { return matches(part, queries); })) found.push([at, at + word.length]);
+      return word;
+    });
+    return found;
+  }
+
+  // ---- The engine's API ----
+
+  function ordered(hits, order) {
+    return hits.sort(function (a, b) {
+      if (order === "desc") return a.doc - b.doc;
+      if (order === "asc") return b.doc - a.doc;
+      return b.score - a.score || a.doc - b.doc;
+    });
+  }
+
+  // The articles that hold every word of the query, filtered by year ("2023")
+  // and month ("04"), in the order asked; the counts per year and month that
+  // the page offers as filters.
+  api.search = function (query, options) {
+    options = options || {};
+    var year = String(options.year || ""), month = year ? String(options.month || "") : "";
+    var count = options.count === undefined ? 10 : options.count;
+    var queries = queryTerms(query);
+    if (!queries.length) return Promise.resolve({ total: 0, years: {}, months: {}, results: [] });
+    return shards().then(function (indexes) {
+      return Promise.all(indexes.map(function (index) { return rankShard(index, queries); }));
+    }).then(function (lists) {
+      var years = {}, months = {}, kept = [];
+      lists.forEach(function (hits) {
+        hits.forEach(function (hit) {
+          var y = hit.month.slice(0, 4), m = hit.month.slice(5);
+          years[y] = (years[y] || 0) + 1;
+          if (y !== year && year) return;
+          months[m] = (months[m] || 0) + 1;
+          if (!month || m === month) kept.push(hit);
+        });
+      });
+      if (!year) months = {};
+      var shown = ordered(kept, options.order || "").slice(0, count);
+      return records(shown).then(function (list) {
+        return {
+          total: kept.length, years: years, months: months,
+          results: list.map(function (record) {
+            return {
+              url: record[2], title: record[0], date: record[1], dateText: record[6],
+              language: record[4], direction: record[5], titleMarks: marks(record[0], queries),
+              excerpt: record[3], excerptMarks: marks(record[3], queries)
+            };
+          })
+        };
       });
     });
   };
   api.queryTerms = queryTerms;
   api.words = words;
-
-  // ---- The search page ----
-
-  var PAGE = 10;
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December"];
-
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text) node.textContent = text;
-    return node;
-  }
-
-  function longDate(iso) {
-    var parts = iso.split("-");
-    return Number(parts[2]) + " " + MONTHS[Number(parts[1]) - 1] + " " + parts[0];
-  }
-
-  // The excerpt as text, with the words that match the query marked.
-  function markedExcerpt(text, terms) {
-    var paragraph = element("p", "excerpt"), last = 0;
-    text.replace(WORD, function (word, at) {
-      var normal = normalise(word);
-      var hit = terms.some(function (t) { return !CJK_CHAR.test(t.term) && normal.indexOf(t.term) === 0; });
-      if (hit) {
-        paragraph.appendChild(document.createTextNode(text.slice(last, at)));
-        paragraph.appendChild(element("mark", "", word));
-        last = at + word.length;
-      }
-      return word;
-    });
-    paragraph.appendChild(document.createTextNode(text.slice(last)));
-    return paragraph;
-  }
-
-  function result(record, terms, root) {
-    var item = element("li"), teaser = element("article", "teaser");
-    teaser.lang = record[4];
-    teaser.dir = record[5];
-    var heading = element("h2"), link = element("a", "", record[0]);
-    link.href = root + record[2] + "index.html"; // from disk, a folder does not open its index.html
-    heading.appendChild(link);
-    var byline = element("p", "byline"), time = element("time", "", longDate(record[1]));
-    time.dateTime = record[1];
-    byline.appendChild(time);
-    teaser.append(heading, byline, markedExcerpt(record[3], terms));
-    item.appendChild(teaser);
-    return item;
-  }
-
-  function start() {
-    var box = document.getElementById("search");
-    var form = document.querySelector(".search-fallback");
-    if (!box || !form || location.protocol !== "file:") return;
-    base = box.getAttribute("data-offline");
-    var root = box.getAttribute("data-root");
-    var input = form.querySelector("input");
-    var order = element("label", "search-sort", "Order ");
-    var select = element("select");
-    [["", "by relevance"], ["desc", "newest first"], ["asc", "oldest first"]].forEach(function (option) {
-      var node = element("option", "", option[1]);
-      node.value = option[0];
-      select.appendChild(node);
-    });
-    order.appendChild(select);
-    var status = element("p", "search-status");
-    status.setAttribute("role", "status");
-    var list = element("ol", "article-list search-results");
-    var more = element("button", "search-more", "More results");
-    more.type = "button";
-    more.hidden = true;
-    box.append(order, status, list, more);
-
-    var shown = 0, current = 0, query = "";
-    function show(count) {
-      var asked = ++current;
-      if (!query.trim()) {
-        status.textContent = "";
-        list.textContent = "";
-        more.hidden = true;
-        return;
-      }
-      api.search(query, count, select.value).then(function (found) {
-        if (asked !== current) return; // a newer query has started
-        var total = found.ranked.hits.length;
-        status.textContent = total === 0 ? "No articles match \u201c" + query.trim() + "\u201d."
-          : total + (total === 1 ? " article matches \u201c" : " articles match \u201c") + query.trim() + "\u201d.";
-        list.textContent = "";
-        found.records.forEach(function (record) { list.appendChild(result(record, found.ranked.terms, root)); });
-        shown = found.records.length;
-        more.hidden = shown >= total;
-      }).catch(function () {
-        if (asked !== current) return;
-        status.textContent = "The search index could not be loaded. Browse the archive instead.";
-      });
-    }
-    function run() {
-      query = input.value;
-      try { history.replaceState(null, "", "?q=" + encodeURIComponent(query)); } catch (e) { /* not allowed here */ }
-      show(PAGE);
-    }
-    var timer = 0;
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 150); });
-    form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); run(); });
-    select.addEventListener("change", function () { show(Math.max(PAGE, shown)); });
-    more.addEventListener("click", function () { show(shown + PAGE); });
-    input.value = new URLSearchParams(location.search).get("q") || "";
-    if (input.value) run();
-    else input.focus();
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
 })();

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import HARBOUR, HARBOUR_STORIES, PER_PAGE, BuiltSite, Tab
@@ -71,6 +72,7 @@ def test_reading_from_disk_link_by_link(tab: Tab, news: BuiltSite):
     assert tab.errors == []
 
 
+@pytest.mark.skip(reason="search page UI being replaced")
 def test_the_search_page_from_disk_searches_the_offline_index(tab: Tab, news: BuiltSite):
     page = tab.page
     page.goto((news.folder / "index.html").as_uri())

@@ -106,12 +106,20 @@ def article_path(url: str, root: str) -> str:
     return path[len(root):].removesuffix("index.html")
 
 
+UI_REPLACED = pytest.mark.skip(reason="search page UI being replaced")
+
+
+def offline_search(page, site: Path, query: str, **options: object) -> dict:
+    """What the offline engine answers for `query` on the search page opened from disk."""
+    if not page.url.startswith((site / "search/index.html").as_uri()):
+        page.goto((site / "search/index.html").as_uri())
+        page.wait_for_function("typeof window.__offlineSearch?.search === 'function'")
+    return page.evaluate("([q, o]) => window.__offlineSearch.search(q, o)", [query, options])
+
+
 def offline_results(page, site: Path, query: str) -> list[str]:
-    """Addresses of the results the search page finds from disk for `query`."""
-    page.goto((site / "search/index.html").as_uri() + "?q=" + quote(query))
-    page.wait_for_function("document.querySelector('.search-status').textContent !== ''")
-    links = page.eval_on_selector_all(".search-results h2 a", "links => links.map(a => a.href)")
-    return [article_path(link, site.as_uri() + "/") for link in links]
+    """Addresses of the first results the offline engine finds for `query`."""
+    return [result["url"] for result in offline_search(page, site, query)["results"]]
 
 
 def online_results(page, server: str, query: str) -> list[str]:
@@ -127,6 +135,7 @@ def url_of(site: Path, title: str) -> str:
     return next(article["url"] for article in listed if article["title"] == title)
 
 
+@UI_REPLACED
 def test_a_query_typed_on_a_page_opened_from_disk_finds_and_opens_the_article(page, site):
     page.goto((site / "index.html").as_uri())
     page.fill("#site-search", "harbour strike")
@@ -141,6 +150,7 @@ def test_a_query_typed_on_a_page_opened_from_disk_finds_and_opens_the_article(pa
     assert page.inner_text("h1") == TITLES["harbour"]
 
 
+@UI_REPLACED
 def test_results_follow_the_words_as_they_are_typed(page, site):
     page.goto((site / "search/index.html").as_uri())
     page.locator("#search-query").press_sequentially("vacc", delay=20)
@@ -189,6 +199,7 @@ def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
     assert all(re.fullmatch(r"index\.js|[0-9-]+/(index|terms/[0-9]+|docs/[0-9]+)\.js", path) for path in loaded), loaded
 
 
+@UI_REPLACED
 def test_more_results_and_newest_first(page, site):
     offline_results(page, site, "council")
     items = page.locator(".search-results > li")
@@ -200,6 +211,48 @@ def test_more_results_and_newest_first(page, site):
     page.wait_for_function("document.querySelector('.search-results time').dateTime === '2023-09-05'")
     dates = page.eval_on_selector_all(".search-results time", "times => times.map(t => t.dateTime)")
     assert dates == sorted(dates, reverse=True)
+
+
+def test_the_engine_answers_as_the_contract_says(page, site):
+    found = offline_search(page, site, "harbour strike")
+    assert found["total"] == 2 and found["years"] == {"2023": 2} and found["months"] == {}
+    first = found["results"][0]
+    assert first["url"] == url_of(site, TITLES["harbour"])
+    assert (first["title"], first["date"], first["dateText"]) == (TITLES["harbour"], "2023-05-01", "1 May 2023")
+    assert (first["language"], first["direction"]) == ("en", "ltr")
+    marked = [first["title"][a:b] for a, b in first["titleMarks"]]
+    assert marked == ["Harbour", "strike"]
+    assert {first["excerpt"][a:b].lower() for a, b in first["excerptMarks"]} == {"harbour", "strike"}
+
+
+def test_the_last_word_is_a_prefix_until_a_space_follows_it(page, site):
+    typing = offline_search(page, site, "vacc")
+    assert [r["title"] for r in typing["results"]] == [TITLES["vaccine"]]
+    assert [typing["results"][0]["title"][a:b] for a, b in typing["results"][0]["titleMarks"]] == ["vaccine"]
+    assert offline_search(page, site, "vacc ")["total"] == 0
+
+
+def test_year_and_month_filters_and_their_counts(page, site):
+    everything = offline_search(page, site, "council", count=100)
+    assert everything["total"] == 13 and everything["years"] == {"2022": 12, "2023": 1}
+    in_2022 = offline_search(page, site, "council", year="2022", count=100)
+    assert in_2022["total"] == 12 and in_2022["years"] == everything["years"]
+    assert in_2022["months"] == {f"{m:02d}": 1 for m in range(1, 13)}
+    assert {r["date"][:4] for r in in_2022["results"]} == {"2022"}
+    april = offline_search(page, site, "council", year="2022", month="04")
+    assert april["total"] == 1 and [r["date"] for r in april["results"]] == ["2022-04-10"]
+    assert april["months"] == in_2022["months"]  # the month filter leaves the counts of months alone
+    assert offline_search(page, site, "council", year="1999")["results"] == []
+
+
+def test_orders_and_count(page, site):
+    newest = offline_search(page, site, "council", order="desc", count=5)
+    oldest = offline_search(page, site, "council", order="asc", count=100)
+    assert len(newest["results"]) == 5 and newest["total"] == 13
+    assert newest["results"][0]["date"] == "2023-09-05"
+    dates = [r["date"] for r in oldest["results"]]
+    assert dates == sorted(dates) and len(dates) == 13
+    assert [r["date"] for r in newest["results"]] == sorted(dates, reverse=True)[:5]
 
 
 def test_served_over_http_the_search_page_loads_no_offline_index(page, server):
