@@ -1,64 +1,260 @@
-// The search page: Pagefind's UI, loaded only here, only when served over http(s).
-// Opened from disk, offline-search.js searches instead.
+// The search page, for both engines: served over http(s) it asks Pagefind (its
+// JavaScript API, loaded only here); opened from disk, where browsers refuse
+// Pagefind's modules and WebAssembly, it asks the site's own offline index
+// (window.__offlineSearch, from offline-search.js).  Both answer in one shape
+// (see `pagefindSearch`), and this file shows the answer.
+//
+// The address holds the state (?q=…&year=2023&month=04&order=desc): typing
+// replaces the current history entry, a search or a filter chosen adds one, and
+// Back or a shared link shows that search again.  Nothing here navigates.
 (function () {
   "use strict";
   var box = document.getElementById("search");
-  if (!box) return;
-  var fallback = document.querySelector(".search-fallback");
-  // Browsers refuse Pagefind's modules and WebAssembly from disk.
-  if (location.protocol === "file:") return;
-  if (fallback) fallback.hidden = true;
+  var form = document.querySelector("form.search-form");
+  if (!box || !form) return;
+
+  var PAGE = 10;
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
+    "August", "September", "October", "November", "December"];
+  var fromDisk = location.protocol === "file:";
+  var input = document.getElementById("search-query");
+  var yearSelect = document.getElementById("search-year");
+  var monthSelect = document.getElementById("search-month");
+  var orderSelect = document.getElementById("search-order");
+  var monthField = monthSelect.closest(".search-month-field");
+  var options = form.querySelector(".search-options");
+  var chosen = form.querySelector(".search-chosen");
+  var status = box.querySelector(".search-status");
+  var list = box.querySelector(".search-results");
+  var more = box.querySelector(".search-more");
   var bundle = new URL(box.getAttribute("data-bundle"), location.href);
   var root = new URL(box.getAttribute("data-root"), location.href);
-  var params = new URLSearchParams(location.search);
-  var query = params.get("q") || "";
-  var order = params.get("order") || "";
-  if (order !== "asc" && order !== "desc") order = "";
 
-  var css = document.createElement("link");
-  css.rel = "stylesheet";
-  css.href = bundle.href + "pagefind-ui.css";
-  document.head.appendChild(css);
+  // ---- The state and the address ----
 
-  var sortLabel = document.createElement("label");
-  sortLabel.className = "search-sort";
-  sortLabel.innerHTML = 'Order <select><option value="">by relevance</option>' +
-    '<option value="desc">newest first</option><option value="asc">oldest first</option></select>';
-  box.parentNode.insertBefore(sortLabel, box);
-  var select = sortLabel.querySelector("select");
-  select.value = order;
+  function clean(state) {
+    var year = /^\d{4}$/.test(state.year || "") ? state.year : "";
+    var month = year && /^(0[1-9]|1[0-2])$/.test(state.month || "") ? state.month : "";
+    var order = state.order === "asc" || state.order === "desc" ? state.order : "";
+    return { q: state.q || "", year: year, month: month, order: order };
+  }
+
+  function fromAddress() {
+    var params = new URLSearchParams(location.search);
+    return clean({ q: params.get("q"), year: params.get("year"), month: params.get("month"), order: params.get("order") });
+  }
+
+  function fromControls() {
+    return clean({ q: input.value, year: yearSelect.value, month: monthSelect.value, order: orderSelect.value });
+  }
+
+  function address(state) {
+    var params = new URLSearchParams();
+    ["q", "year", "month", "order"].forEach(function (key) { if (state[key]) params.set(key, state[key]); });
+    var query = params.toString();
+    return query ? "?" + query : location.pathname.replace(/^.*\//, "") || "./";
+  }
+
+  // What made the current history entry: "typing", a control's id, or "" (a
+  // search submitted or the page opened).  Typing after a committed search adds
+  // one entry and then replaces it; going through a select's options with the
+  // arrow keys adds one entry for the select, not one for each option.
+  var entryKind = "";
+
+  function record(kind) {
+    var url = address(fromControls());
+    var same = url === address(fromAddress());
+    try {
+      if (same || kind === entryKind && kind !== "") history.replaceState({ kind: kind }, "", url);
+      else history.pushState({ kind: kind }, "", url);
+    } catch (e) { /* some browsers refuse history from disk: the page still works */ }
+    entryKind = kind;
+  }
+
+  function toControls(state) {
+    input.value = state.q;
+    orderSelect.value = state.order;
+    ensureOption(yearSelect, state.year, state.year);
+    yearSelect.value = state.year;
+    ensureOption(monthSelect, state.month, state.month ? MONTHS[Number(state.month) - 1] : "");
+    monthSelect.value = state.month;
+    showChoices();
+  }
+
+  // ---- The filters ----
+
+  function option(value, text) {
+    var node = document.createElement("option");
+    node.value = value;
+    node.textContent = text;
+    return node;
+  }
+
+  function ensureOption(select, value, text) {
+    if (!value) return;
+    for (var i = 0; i < select.options.length; i++) if (select.options[i].value === value) return;
+    select.appendChild(option(value, text));
+  }
+
+  // Replaces a select's options only when they change: a select the reader is
+  // going through with the arrow keys keeps its place.
+  function setOptions(select, entries, value) {
+    var wanted = entries.map(function (e) { return e[0] + "\u0000" + e[1]; }).join("\u0001");
+    if (select.getAttribute("data-options") !== wanted) {
+      select.setAttribute("data-options", wanted);
+      select.textContent = "";
+      entries.forEach(function (e) { select.appendChild(option(e[0], e[1])); });
+    }
+    select.value = value;
+  }
+
+  function counted(text, count) {
+    return count === undefined ? text : text + " (" + count + ")";
+  }
+
+  // years: {"2023": 4}; months: {"04": 1} for the chosen year.  Years newest first,
+  // months in calendar order; a chosen value stays listed even when nothing matches.
+  function showFilters(state, years, months) {
+    var yearList = Object.keys(years).filter(function (y) { return years[y] > 0; });
+    if (state.year && yearList.indexOf(state.year) < 0) yearList.push(state.year);
+    yearList.sort().reverse();
+    setOptions(yearSelect, [["", "Any year"]].concat(yearList.map(function (y) { return [y, counted(y, years[y] || 0)]; })), state.year);
+    var monthList = Object.keys(months).filter(function (m) { return months[m] > 0; });
+    if (state.month && monthList.indexOf(state.month) < 0) monthList.push(state.month);
+    monthList.sort();
+    setOptions(monthSelect, [["", "Any month"]].concat(monthList.map(function (m) {
+      return [m, counted(MONTHS[Number(m) - 1], months[m] || 0)];
+    })), state.month);
+    showChoices();
+  }
+
+  // The month is chosen within a year; the summary of the closed filters says
+  // what is chosen, so that a narrow screen can keep them closed.
+  function showChoices() {
+    monthField.hidden = !yearSelect.value;
+    var parts = [];
+    if (yearSelect.value) parts.push((monthSelect.value ? MONTHS[Number(monthSelect.value) - 1] + " " : "") + yearSelect.value);
+    if (orderSelect.value) parts.push(orderSelect.options[orderSelect.selectedIndex].textContent.toLowerCase());
+    chosen.textContent = parts.length ? ": " + parts.join(", ") : "";
+  }
+
+  // ---- Showing results ----
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  // Text with the ranges [[start, end], …] marked; everything goes in as text.
+  function marked(parent, text, ranges) {
+    var at = 0;
+    ranges.slice().sort(function (a, b) { return a[0] - b[0]; }).forEach(function (range) {
+      var start = Math.max(range[0], at), end = Math.min(range[1], text.length);
+      if (end <= start) return;
+      parent.appendChild(document.createTextNode(text.slice(at, start)));
+      parent.appendChild(element("mark", "", text.slice(start, end)));
+      at = end;
+    });
+    parent.appendChild(document.createTextNode(text.slice(at)));
+    return parent;
+  }
+
+  function result(item, highlight) {
+    var li = element("li"), teaser = element("article", "teaser");
+    if (item.language) teaser.lang = item.language;
+    teaser.dir = item.direction || "auto";
+    var heading = element("h2"), link = marked(element("a"), item.title, item.titleMarks);
+    var words = item.words && item.words.length ? item.words : highlight;
+    link.href = item.href + (words.length ? "?highlight=" + words.map(encodeURIComponent).join("+") : "");
+    heading.appendChild(link);
+    var byline = element("p", "byline"), time = element("time", "", item.dateText || item.date);
+    time.dateTime = item.date;
+    byline.appendChild(time);
+    teaser.append(heading, byline, marked(element("p", "excerpt"), item.excerpt, item.excerptMarks));
+    li.appendChild(teaser);
+    return li;
+  }
+
+  function quoted(words) {
+    return "\u201c" + words + "\u201d";
+  }
+
+  function where(state) {
+    if (!state.year) return "";
+    return " in " + (state.month ? MONTHS[Number(state.month) - 1] + " " : "") + state.year;
+  }
+
+  function summary(state, total) {
+    var words = quoted(state.q.trim()) + where(state);
+    if (total === 0) return "No articles match " + words + ".";
+    return total + (total === 1 ? " article matches " : " articles match ") + words + ".";
+  }
+
+  // The words a result link asks the article to mark: the query's.
+  function queryWords(query) {
+    return (query.toLowerCase().match(/[\p{L}\p{N}\p{M}]+/gu) || []).slice(0, 10);
+  }
+
+  // ---- Pagefind (served) ----
 
   // The index is split in bundles, oldest first (pagefind/bundles.json): the first
   // is this one, the others are merged into it. With a date order, Pagefind scores
   // a result by its place in its own bundle, so each bundle weighs more than all
-  // the places of the bundles before it (their records, multiplied).
-  function merged(list) {
+  // the places of the bundles before it (their records, multiplied).  The weights
+  // are given when a bundle is merged: one Pagefind instance ranks by relevance,
+  // another (weighted) by date, each made when first needed.
+  function merged(bundles, byDate) {
     var others = [];
     var weight = 1;
-    for (var i = 0; i < list.length; i++) {
+    for (var i = 0; i < bundles.length; i++) {
       if (i > 0) {
-        var other = { bundlePath: new URL(list[i].path, bundle).pathname, baseUrl: root.pathname };
-        if (order) other.indexWeight = weight;
+        var other = { path: new URL(bundles[i].path, bundle).pathname, options: { baseUrl: root.pathname } };
+        if (byDate) other.options.indexWeight = weight;
         others.push(other);
       }
-      weight *= list[i].records;
+      weight *= bundles[i].records;
     }
     return others;
   }
 
   function bundleList(data) {
-    var list = data && data.bundles;
-    if (!Array.isArray(list)) return [];
-    for (var i = 0; i < list.length; i++) {
-      var item = list[i];
+    var found = data && data.bundles;
+    if (!Array.isArray(found)) return [];
+    for (var i = 0; i < found.length; i++) {
+      var item = found[i];
       if (!item || typeof item.path !== "string" || typeof item.records !== "number" || !(item.records >= 1)) return [];
     }
-    return list;
+    return found;
   }
 
-  var bundles = fetch(bundle.href + "bundles.json")
-    .then(function (response) { return response.ok ? response.json() : null; })
-    .then(bundleList, function () { return []; });
+  var pagefindModule = null, instances = {};
+
+  function pagefindFor(byDate) {
+    var key = byDate ? "date" : "rank";
+    if (!instances[key]) {
+      if (!pagefindModule) {
+        pagefindModule = Promise.all([
+          import(bundle.href + "pagefind.js"),
+          fetch(bundle.href + "bundles.json")
+            .then(function (response) { return response.ok ? response.json() : null; })
+            .then(bundleList, function () { return []; })
+        ]);
+      }
+      instances[key] = pagefindModule.then(function (loaded) {
+        var pagefind = loaded[0].createInstance({ basePath: bundle.pathname, baseUrl: root.pathname });
+        return Promise.all(merged(loaded[1], byDate).map(function (other) {
+          return pagefind.mergeIndex(other.path, other.options);
+        })).then(function () {
+          // The counts of each filter come with a search only once the filters are loaded.
+          return pagefind.filters();
+        }).then(function () { return pagefind; });
+      });
+      instances[key].catch(function () { delete instances[key]; });
+    }
+    return instances[key];
+  }
 
   // A combining mark with no letter before it leaves an empty word in Pagefind's
   // query once accents are folded, and an empty word matches every page (the
@@ -67,42 +263,196 @@
     return term.replace(/(^|\s)\p{M}+/gu, "$1");
   }
 
-  function start(list) {
-    var options = {
-      element: "#search",
-      bundlePath: bundle.pathname,
-      baseUrl: root.pathname,
-      showImages: false,
-      showSubResults: true,
-      autofocus: !query,
-      highlightParam: "highlight",
-      openFilters: ["year"],
-      translations: { placeholder: "Search the archive" },
-      processTerm: withoutLoneMarks
-    };
-    if (order) options.sort = { date: order };
-    var others = merged(list);
-    if (others.length) options.mergeIndex = others;
-    var ui = new window.PagefindUI(options);
-    if (query) ui.triggerSearch(query);
+  // Pagefind's excerpt is HTML: its text escaped, the words found in <mark>.  It
+  // is parsed in a document that runs nothing, and only its text and its marks
+  // are kept, as text and offsets.
+  function parseExcerpt(html) {
+    var doc = new DOMParser().parseFromString("<body>" + html, "text/html");
+    var text = "", marks = [];
+    (function walk(node) {
+      node.childNodes.forEach(function (child) {
+        if (child.nodeType === Node.TEXT_NODE) text += child.data;
+        else if (child.nodeName === "MARK") {
+          var start = text.length;
+          text += child.textContent;
+          marks.push([start, text.length]);
+        } else if (child.nodeType === Node.ELEMENT_NODE) walk(child);
+      });
+    })(doc.body);
+    return { text: text, marks: marks };
   }
-  // Another order is another page (?q=…&order=…), which can be linked to and gone
-  // back from. A second UI on this page would race the first one's shutdown of the
-  // index they share, and lose searches.
-  select.addEventListener("change", function () {
-    var input = box.querySelector("input");
-    var next = new URLSearchParams();
-    var words = input ? input.value : query;
-    if (words) next.set("q", words);
-    if (select.value) next.set("order", select.value);
-    location.search = next.toString();
+
+  // The words of the page that matched, by their places in its content, as
+  // Pagefind counts them (split at white space); the title leads the content, so
+  // places below its number of words are words of the title.
+  function matchedWords(data) {
+    var words = (data.raw_content || data.content || "").split(/[\r\n\s]+/g);
+    var title = (data.meta && data.meta.title) || "";
+    var titleWords = title.split(/[\r\n\s]+/g);
+    var lengths = title.split(/([\r\n\s]+)/g);
+    var places = data.locations || [];
+    var titleMarks = [], found = {};
+    places.forEach(function (place) {
+      var word = (words[place] || "").toLowerCase().match(/[\p{L}\p{N}\p{M}]+/u);
+      if (word) found[word[0]] = true;
+      if (place < titleWords.length && title.trim()) {
+        var start = 0;
+        for (var i = 0; i < place * 2 && i < lengths.length; i++) start += lengths[i].length;
+        var token = titleWords[place];
+        var inner = token.match(/[\p{L}\p{N}\p{M}][\s\S]*[\p{L}\p{N}\p{M}]|[\p{L}\p{N}\p{M}]/u);
+        if (inner) titleMarks.push([start + inner.index, start + inner.index + inner[0].length]);
+      }
+    });
+    return { titleMarks: titleMarks, words: Object.keys(found).slice(0, 10) };
+  }
+
+  function pagefindResult(data) {
+    var meta = data.meta || {};
+    var excerpt = parseExcerpt(data.excerpt || "");
+    var matched = matchedWords(data);
+    // Folder addresses, as the site links to its articles.
+    var href = data.url.replace(/index\.html$/, "");
+    return {
+      href: href, title: meta.title || href, date: meta.date || "", dateText: meta.date_text || meta.date || "",
+      titleMarks: matched.titleMarks, excerpt: excerpt.text, excerptMarks: excerpt.marks, words: matched.words
+    };
+  }
+
+  // One answer for both engines: {total, years, months, results, more(count)}.
+  function pagefindSearch(state, count) {
+    var byDate = !!state.order;
+    return pagefindFor(byDate).then(function (pagefind) {
+      var filters = {};
+      if (state.year) filters.year = state.year;
+      if (state.month) filters.month = state.year + "-" + state.month;
+      var term = withoutLoneMarks(state.q);
+      if (!term.trim()) return { total: 0, years: {}, months: {}, results: [], rest: [] };
+      var search = { filters: filters };
+      if (byDate) search.sort = { date: state.order };
+      return pagefind.search(term, search).then(function (found) {
+        // Counts with no filter of ours applied ("instead of" the chosen ones).
+        var totals = found.totalFilters || {};
+        var years = totals.year || {}, months = {};
+        if (state.year) {
+          Object.keys(totals.month || {}).forEach(function (key) {
+            if (key.slice(0, 5) === state.year + "-") months[key.slice(5)] = totals.month[key];
+          });
+        }
+        return { total: found.results.length, years: years, months: months, rest: found.results };
+      });
+    }).then(function (answer) {
+      return Promise.all(answer.rest.slice(0, count).map(function (r) { return r.data(); })).then(function (datas) {
+        answer.results = datas.map(pagefindResult);
+        return answer;
+      });
+    });
+  }
+
+  // ---- The offline index (from disk) ----
+
+  function offlineSearch(state, count) {
+    var engine = window.__offlineSearch;
+    if (!engine || typeof engine.search !== "function") return Promise.reject(new Error("no offline index"));
+    return engine.search(state.q, { year: state.year, month: state.month, order: state.order, count: count })
+      .then(function (found) {
+        found.results = found.results.map(function (r) {
+          return {
+            href: root.href + r.url + "index.html", // from disk, a folder does not open its index.html
+            title: r.title, date: r.date, dateText: r.dateText, language: r.language, direction: r.direction,
+            titleMarks: r.titleMarks || [], excerpt: r.excerpt || "", excerptMarks: r.excerptMarks || []
+          };
+        });
+        return found;
+      });
+  }
+
+  // ---- Searching ----
+
+  var current = 0, shown = 0, shownState = null;
+
+  function show(state, count) {
+    var asked = ++current;
+    if (!state.q.trim()) {
+      status.textContent = "";
+      list.textContent = "";
+      more.hidden = true;
+      shown = 0;
+      showFilters(state, {}, {});
+      return Promise.resolve();
+    }
+    var run = fromDisk ? offlineSearch : pagefindSearch;
+    box.setAttribute("aria-busy", "true");
+    return run(state, count).then(function (found) {
+      if (asked !== current) return; // a newer search has started
+      box.removeAttribute("aria-busy");
+      showFilters(state, found.years || {}, found.months || {});
+      var highlight = queryWords(state.q);
+      list.textContent = "";
+      found.results.forEach(function (item) { list.appendChild(result(item, highlight)); });
+      shown = found.results.length;
+      shownState = state;
+      more.hidden = shown >= found.total;
+      var text = summary(state, found.total);
+      // The same words again are not read out again: a live region speaks changes.
+      if (status.textContent !== text) status.textContent = text;
+    }).catch(function () {
+      if (asked !== current) return;
+      box.removeAttribute("aria-busy");
+      status.textContent = "The search index could not be loaded. Browse the archive instead.";
+    });
+  }
+
+  function search(count) {
+    return show(fromControls(), count || PAGE);
+  }
+
+  var timer = 0;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      record("typing");
+      search();
+    }, 150);
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    clearTimeout(timer);
+    record("");
+    search();
+  });
+  yearSelect.addEventListener("change", function () {
+    monthSelect.value = ""; // the months listed were the other year's
+    showChoices();
+    record(yearSelect.id);
+    search();
+  });
+  [monthSelect, orderSelect].forEach(function (select) {
+    select.addEventListener("change", function () {
+      showChoices();
+      record(select.id);
+      search(Math.max(PAGE, shown));
+    });
+  });
+  more.addEventListener("click", function () {
+    var before = shown;
+    show(shownState || fromControls(), shown + PAGE).then(function () {
+      // The first new result takes the focus, so that reading goes on from there.
+      var next = list.children[before];
+      var link = next && next.querySelector("a");
+      if (link) link.focus();
+    });
+  });
+  window.addEventListener("popstate", function (event) {
+    entryKind = (event.state && event.state.kind) || "";
+    var state = fromAddress();
+    toControls(state);
+    show(state, PAGE);
   });
 
-  var script = document.createElement("script");
-  script.src = bundle.href + "pagefind-ui.js";
-  script.onload = function () { bundles.then(start); };
-  script.onerror = function () {
-    box.innerHTML = '<p class="notice">The search index could not be loaded. Browse the archive instead.</p>';
-  };
-  document.head.appendChild(script);
+  // Wide screens show the filters; a phone keeps them closed under their summary.
+  if (window.matchMedia("(min-width: 40rem)").matches) options.open = true;
+  var first = fromAddress();
+  toControls(first);
+  if (first.q) show(first, PAGE);
+  else input.focus();
 })();
