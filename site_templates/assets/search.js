@@ -306,14 +306,20 @@
     return { titleMarks: titleMarks, words: Object.keys(found).slice(0, 10) };
   }
 
+  function first(values) {
+    return Array.isArray(values) && typeof values[0] === "string" ? values[0] : "";
+  }
+
+  // The date is in filters, which Pagefind returns but never searches (see article.html).
   function pagefindResult(data) {
-    var meta = data.meta || {};
+    var meta = data.meta || {}, filters = data.filters || {};
+    var date = first(filters.date), dateText = first(filters.date_text) || date;
     var excerpt = parseExcerpt(data.excerpt || "");
     var matched = matchedWords(data);
     // Folder addresses, as the site links to its articles.
     var href = data.url.replace(/index\.html$/, "");
     return {
-      href: href, title: meta.title || href, date: meta.date || "", dateText: meta.date_text || meta.date || "",
+      href: href, title: meta.title || href, date: date, dateText: dateText,
       titleMarks: matched.titleMarks, excerpt: excerpt.text, excerptMarks: excerpt.marks, words: matched.words
     };
   }
@@ -395,8 +401,9 @@
       var text = summary(state, found.total);
       // The same words again are not read out again: a live region speaks changes.
       if (status.textContent !== text) status.textContent = text;
-    }).catch(function () {
+    }).catch(function (error) {
       if (asked !== current) return;
+      console.warn("search failed:", error);
       box.removeAttribute("aria-busy");
       status.textContent = "The search index could not be loaded. Browse the archive instead.";
     });
@@ -451,8 +458,8 @@
 
   // Wide screens show the filters; a phone keeps them closed under their summary.
   if (window.matchMedia("(min-width: 40rem)").matches) options.open = true;
-  var first = fromAddress();
-  toControls(first);
-  if (first.q) show(first, PAGE);
+  var opened = fromAddress();
+  toControls(opened);
+  if (opened.q) show(opened, PAGE);
   else input.focus();
 })();
