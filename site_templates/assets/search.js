@@ -263,6 +263,13 @@
     return term.replace(/(^|\s)\p{M}+/gu, "$1");
   }
 
+  // Pagefind marks a word with the punctuation around it ("harbour,"): only the
+  // stretch from its first to its last letter or digit is marked here.
+  function wordIn(token) {
+    var found = token.match(/[\p{L}\p{N}\p{M}](?:[\s\S]*[\p{L}\p{N}\p{M}])?/u);
+    return found ? [found.index, found.index + found[0].length] : null;
+  }
+
   // Pagefind's excerpt is HTML: its text escaped, the words found in <mark>.  It
   // is parsed in a document that runs nothing, and only its text and its marks
   // are kept, as text and offsets.
@@ -273,9 +280,9 @@
       node.childNodes.forEach(function (child) {
         if (child.nodeType === Node.TEXT_NODE) text += child.data;
         else if (child.nodeName === "MARK") {
-          var start = text.length;
+          var start = text.length, word = wordIn(child.textContent);
           text += child.textContent;
-          marks.push([start, text.length]);
+          if (word) marks.push([start + word[0], start + word[1]]);
         } else if (child.nodeType === Node.ELEMENT_NODE) walk(child);
       });
     })(doc.body);
@@ -298,9 +305,8 @@
       if (place < titleWords.length && title.trim()) {
         var start = 0;
         for (var i = 0; i < place * 2 && i < lengths.length; i++) start += lengths[i].length;
-        var token = titleWords[place];
-        var inner = token.match(/[\p{L}\p{N}\p{M}][\s\S]*[\p{L}\p{N}\p{M}]|[\p{L}\p{N}\p{M}]/u);
-        if (inner) titleMarks.push([start + inner.index, start + inner.index + inner[0].length]);
+        var inner = wordIn(titleWords[place]);
+        if (inner) titleMarks.push([start + inner[0], start + inner[1]]);
       }
     });
     return { titleMarks: titleMarks, words: Object.keys(found).slice(0, 10) };
