@@ -465,6 +465,8 @@
   // Wide screens show the filters; a phone keeps them closed under their summary.
   if (window.matchMedia("(min-width: 40rem)").matches) options.open = true;
   var opened = fromAddress();
+  // A page opened with no search has nothing to go back to: typing replaces it.
+  entryKind = opened.q ? "" : "typing";
   toControls(opened);
   if (opened.q) show(opened, PAGE);
   else input.focus();
