@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import HARBOUR, HARBOUR_STORIES, PER_PAGE, BuiltSite, Tab
@@ -72,7 +71,6 @@ def test_reading_from_disk_link_by_link(tab: Tab, news: BuiltSite):
     assert tab.errors == []
 
 
-@pytest.mark.skip(reason="search page UI being replaced")
 def test_the_search_page_from_disk_searches_the_offline_index(tab: Tab, news: BuiltSite):
     page = tab.page
     page.goto((news.folder / "index.html").as_uri())
@@ -91,4 +89,15 @@ def test_the_search_page_from_disk_searches_the_offline_index(tab: Tab, news: Bu
         title = teaser.locator("h2 a").inner_text()
         expect(teaser.locator("time")).to_have_text(dates[title])
     assert missing_targets(page) == []
+
+    # A result opens its article's file, with the words marked.
+    first = page.locator(".search-results h2 a").first
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url("**/index.html?highlight=*")
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator(".article-body mark.search-highlight").first).to_have_text(HARBOUR)
+    page.go_back()
+    expect(page.locator("#search-query")).to_have_value(HARBOUR)
+    expect(page.locator(".search-results h2 a")).to_have_count(len(HARBOUR_STORIES))
     assert tab.errors == []

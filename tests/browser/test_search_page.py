@@ -304,3 +304,17 @@ def test_no_wcag_violations_before_and_after_a_query(open_tab: Callable[..., Tab
     wait_for_results(page, 2)
     after = page.evaluate(run, WCAG_TAGS)
     assert after["violations"] == [], describe(after["violations"])
+
+
+def test_the_header_form_from_disk_leads_to_the_results_and_the_article(tab: Tab, news: BuiltSite):
+    page = tab.page
+    story = STORIES[0]
+    page.goto((news.folder / "index.html").as_uri())
+    page.fill("#site-search", story.word)
+    page.press("#site-search", "Enter")
+    page.wait_for_url((news.folder / "search/index.html").as_uri() + f"?q={story.word}")
+    wait_for_results(page, 1)
+    page.locator(f"{RESULT} h2 a").click()
+    page.wait_for_url((news.folder / news.article(story.name).url / "index.html").as_uri() + f"?highlight={story.word}")
+    expect(page.locator("h1")).to_have_text(news.article(story.name).title)
+    assert tab.errors == []
