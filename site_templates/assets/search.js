@@ -186,10 +186,10 @@
     return " in " + (state.month ? MONTHS[Number(state.month) - 1] + " " : "") + state.year;
   }
 
-  function summary(state, total) {
+  function summary(state, total, approximate) {
     var words = quoted(state.q.trim()) + where(state);
     if (total === 0) return "No articles match " + words + ".";
-    return total + (total === 1 ? " article matches " : " articles match ") + words + ".";
+    return (approximate ? "About " : "") + total + (total === 1 ? " article matches " : " articles match ") + words + ".";
   }
 
   // The words a result link asks the article to mark: the query's.
@@ -333,11 +333,11 @@
   // One answer for both engines: {total, years, months, results, more(count)}.
   function pagefindSearch(state, count) {
     var byDate = !!state.order;
+    var term = withoutLoneMarks(state.q);
     return pagefindFor(byDate).then(function (pagefind) {
       var filters = {};
       if (state.year) filters.year = state.year;
       if (state.month) filters.month = state.year + "-" + state.month;
-      var term = withoutLoneMarks(state.q);
       if (!term.trim()) return { total: 0, years: {}, months: {}, results: [], rest: [] };
       var search = { filters: filters };
       if (byDate) search.sort = { date: state.order };
@@ -353,11 +353,85 @@
         return { total: found.results.length, years: years, months: months, rest: found.results };
       });
     }).then(function (answer) {
-      return Promise.all(answer.rest.slice(0, count).map(function (r) { return r.data(); })).then(function (datas) {
-        answer.results = datas.map(pagefindResult);
-        return answer;
+      var words = queryWords(term).map(normalise);
+      return genuineResults(answer.rest, words, count).then(function (checked) {
+        answer.results = checked.kept.slice(0, count).map(pagefindResult);
+        answer.total -= checked.dropped;
+        answer.approximate = checked.approximate;
+        if (!checked.dropped || checked.approximate) return answer;
+        // Results were dropped: the counts of years and months are counted again
+        // from the results kept, over all years (one more search when filtered).
+        var all = state.year ? pagefindFor(byDate).then(function (pagefind) {
+          return pagefind.search(term, byDate ? { sort: { date: state.order } } : {});
+        }).then(function (found) {
+          return genuineResults(found.results, words, Infinity);
+        }) : Promise.resolve(checked);
+        return all.then(function (every) {
+          if (every.approximate) return answer;
+          answer.years = {};
+          answer.months = {};
+          every.kept.forEach(function (data) {
+            var month = first((data.filters || {}).month);
+            if (!/^\d{4}-\d{2}$/.test(month)) return;
+            answer.years[month.slice(0, 4)] = (answer.years[month.slice(0, 4)] || 0) + 1;
+            if (month.slice(0, 4) === state.year) answer.months[month.slice(5)] = (answer.months[month.slice(5)] || 0) + 1;
+          });
+          return answer;
+        });
       });
     });
+  }
+
+  // Where a bundle has no word that begins with a word of the query, Pagefind
+  // searches instead the longest word of that bundle that begins it ("ashford"
+  // finds every "a" of the bundles that lack Ashford).  Such results are
+  // dropped: each word of the query must be matched by a word that shares its
+  // start, all but a suffix of up to three letters that stemming may remove.
+  // Every result is checked when there are few (their data is small and is
+  // needed to show them); otherwise results are checked until the page is full,
+  // and the count is then an estimate.
+  var CHECK_ALL = 50;
+
+  function normalise(text) {
+    return text.normalize("NFKD").replace(/(?![\u3099\u309a])\p{Mn}/gu, "").normalize("NFC").toLowerCase();
+  }
+
+  function supported(word, matched) {
+    if (/[\u1100-\u11ff\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]/u.test(word)) return true;
+    var need = Math.min(word.length, Math.max(3, word.length - 3));
+    return matched.some(function (m) {
+      var same = 0;
+      while (same < m.length && same < word.length && m[same] === word[same]) same++;
+      return same >= need;
+    });
+  }
+
+  function genuine(data, words) {
+    var content = (data.content || "").split(/[\r\n\s]+/g);
+    var matched = (data.locations || []).map(function (place) {
+      return (normalise(content[place] || "").match(/[\p{L}\p{N}\p{M}]+/gu) || []).join("");
+    });
+    return words.every(function (word) { return supported(word, matched); });
+  }
+
+  function genuineResults(raw, words, count) {
+    var kept = [], dropped = 0, checked = 0;
+    var batch = raw.length <= CHECK_ALL ? raw.length : PAGE;
+    function next() {
+      if (checked >= raw.length || (kept.length >= count && raw.length > CHECK_ALL)) {
+        return Promise.resolve({ kept: kept, dropped: dropped, approximate: dropped > 0 && checked < raw.length });
+      }
+      var slice = raw.slice(checked, checked + Math.max(batch, count - kept.length));
+      checked += slice.length;
+      return Promise.all(slice.map(function (r) { return r.data(); })).then(function (datas) {
+        datas.forEach(function (data) {
+          if (genuine(data, words)) kept.push(data);
+          else dropped++;
+        });
+        return next();
+      });
+    }
+    return next();
   }
 
   // ---- The offline index (from disk) ----
@@ -404,7 +478,7 @@
       shown = found.results.length;
       shownState = state;
       more.hidden = shown >= found.total;
-      var text = summary(state, found.total);
+      var text = summary(state, found.total, found.approximate);
       // The same words again are not read out again: a live region speaks changes.
       if (status.textContent !== text) status.textContent = text;
     }).catch(function (error) {

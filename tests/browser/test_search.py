@@ -243,3 +243,21 @@ def test_a_lone_accent_in_the_query_does_not_match_every_page(tab: Tab, news_url
     search(page, f"{HARBOUR} \u0301")
     expect(page.locator(RESULT)).to_have_count(len(HARBOUR_STORIES))
     assert tab.errors == []
+
+
+def test_a_word_missing_from_a_bundle_does_not_find_its_short_words(tab: Tab, news: BuiltSite, news_url: str):
+    """Pagefind searches a bundle that lacks every word beginning with a term for
+    the longest word that begins it ("ashford" for "a", in three bundles of four):
+    the page drops those results, and counts the years of those it keeps."""
+    page = tab.page
+    page.goto(news_url)
+    raw = page.evaluate(PAGEFIND_FIND, [f"/{SUB_PATH}pagefind/", all_bundles(news), ["ashford"]])["ashford"]
+    assert len(raw) > 1  # what Pagefind itself answers
+    page.goto(news_url + "search/?q=ashford")
+    expect(page.locator(RESULT)).to_have_count(1)
+    expect(page.locator(STATUS)).to_have_text("1 article matches \u201cashford\u201d.")
+    expect(page.locator(f"{RESULT} h2 a")).to_have_text(news.article("a01").title)
+    expect(page.locator("#search-year option")).to_have_text(["Any year", "2023 (1)"])
+    page.locator("#search-year").select_option("2023")
+    expect(page.locator("#search-month option")).to_have_text(["Any month", "January (1)"])
+    assert tab.errors == []
