@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ SHARD = oi.shard_folder("all")  # index_files's default shard
 
 def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-01") -> oi.SearchDocument:
     return oi.SearchDocument(
-        title=title, date=date, url=url, excerpt=body[:80], language="en", direction="ltr", date_text=date, body=body,
+        title=title, date=date, url=url, language="en", direction="ltr", date_text=date, body=body,
     )
 
 
@@ -192,13 +194,16 @@ def test_chunks_stay_under_the_size_limit_unless_one_term_fills_them():
 def test_documents_are_in_chunks_of_fixed_size_in_site_order():
     docs = varied_docs(40)
     files = oi.index_files(docs)
-    records = []
-    for number in range(3):
-        name, (first, chunk) = call(files[f"{SHARD}docs/{number}.js"])
+    records: list = []
+    chunks = len([path for path in files if "/docs/" in path])
+    assert chunks == -(-40 // oi.DOCS_PER_CHUNK)
+    for number in range(chunks):
+        name, (first, packed) = call(files[f"{SHARD}docs/{number}.js"])
+        chunk = oi.unpack(packed)
         assert name == "docs" and first == number * oi.DOCS_PER_CHUNK
-        assert len(chunk) == min(oi.DOCS_PER_CHUNK, 40 - first)
+        assert isinstance(chunk, list) and len(chunk) == min(oi.DOCS_PER_CHUNK, 40 - first)
         records += chunk
-    assert records == [[d.title, d.date, d.url, d.excerpt, d.language, d.direction, d.date_text] for d in docs]
+    assert records == [[d.title, d.date, d.url, d.body, d.language, d.direction, d.date_text] for d in docs]
 
 
 def test_postings_name_the_documents_that_hold_the_term():
@@ -222,7 +227,10 @@ def test_each_file_is_one_registration_call_with_json_arguments():
         name, arguments = call(text)
         assert name in {"manifest", "terms", "docs"} and arguments
         assert json.loads("[" + CALL.match(text).group(2) + "]")[0] == "all/"  # the shard first
-    _, (_, records) = call(files[SHARD + "docs/0.js"])
+    _, (_, packed) = call(files[SHARD + "docs/0.js"])
+    records = oi.unpack(packed)
+    assert isinstance(records, list)
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", packed)  # base64: nothing in it can end a script
     assert records[0][0] == "ירושלים 東京 \u2028" and records[0][3].startswith("café \"quoted\" </script> \\")
 
 
@@ -237,15 +245,20 @@ def test_build_writes_the_offline_index_for_articles_only(corpus, build_site):
     })
     result, out = build_site(source, search=True)
     files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / oi.FOLDER).rglob("*.js")}
-    _, (shards,) = call(files[oi.FOLDER + "index.js"])
-    assert shards == [{"path": "2023/", "documents": 3, "first": 0}]
+    _, (shards, stemmer) = call(files[oi.FOLDER + "index.js"])
+    assert shards == [{"path": "2023/", "documents": 3, "first": 0}] and stemmer == "english"
     manifest, chunks = chunks_of(files, oi.shard_folder("2023"))
     assert manifest["documents"] == result.articles == 3
-    _, (_, records) = call(files[oi.shard_folder("2023") + "docs/0.js"])
+    assert manifest["months"] == [["2023-07", 0], ["2023-06", 1], ["2023-05", 2]]
+    _, (_, packed) = call(files[oi.shard_folder("2023") + "docs/0.js"])
+    records = oi.unpack(packed)
+    assert isinstance(records, list)
     for title, _date, url, *_ in records:
         assert (out / url / "index.html").is_file(), title
-    assert {"harbour", "budget", "שלום", "jerusalem", "may", "2023"} <= {t for m in chunks.values() for t in m}
-    assert "latest" not in {t for m in chunks.values() for t in m}  # page furniture is not indexed
+    indexed = {t for m in chunks.values() for t in m}
+    assert {"harbour", "strike", "close", "docker", "walk", "budget", "שלום", "כתבה"} <= indexed  # stemmed
+    # Only what was written: not the date, its month, the tags, nor page furniture.
+    assert not {"may", "june", "july", "2023", "05", "jerusalem", "latest", "closes"} & indexed
     assert "offline-search.js" in (out / "search/index.html").read_text(encoding="utf-8")
     assert (out / "assets/offline-search.js").is_file()
 
@@ -299,3 +312,60 @@ def test_bytewise_runs_are_the_unicode_runs_for_any_text(text):
 def test_which_texts_are_cut_bytewise(text, bytewise):
     assert (oi._plain_runs(text) is not None) is bytewise
     assert oi.words(text) == oi._unicode_runs(text)[0]
+
+
+# Stemming: the build's Python stemmer and the page's JavaScript one
+
+
+def stemmer_words(algorithm: str, count: int, seed: int = 1) -> list[str]:
+    """Words that exercise a Snowball stemmer's rules: short stems of the
+    language's letters with one or two of the suffixes its rules look for
+    (read from the stemmer's own tables), normalised as the index normalises."""
+    import random
+
+    import snowballstemmer  # type: ignore[import-untyped]
+
+    stemmer = type(snowballstemmer.stemmer(algorithm))
+    suffixes = sorted({among.s for name, table in vars(stemmer).items() if name.startswith("a_") for among in table})
+    letters = sorted({c for suffix in suffixes for c in suffix} | set("aeioubcdfglmnprst"))
+    rng = random.Random(seed)
+    made = set()
+    while len(made) < count:
+        root = "".join(rng.choice(letters) for _ in range(rng.randint(2, 7)))
+        word = root + "".join(rng.choice(suffixes) for _ in range(rng.randint(0, 2)))
+        made.update(oi.words(word))
+    return sorted(made)
+
+
+def test_the_javascript_stemmers_give_the_builds_stems(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    folder = Path(oi.__file__).parent.parent / "site_templates/assets/snowball"
+    languages = sorted(set(oi.STEMMERS.values()))
+    assert sorted(p.stem for p in folder.glob("*.js")) == sorted([*languages, "base"])
+    english = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    words = {name: stemmer_words(name, 1000) for name in languages}
+    words["english"] += sorted(set(oi.words(english)))
+    (tmp_path / "words.json").write_text(json.dumps(words), encoding="utf-8")
+    script = """
+      const fs = require("fs"), vm = require("vm"), [folder, file] = process.argv.slice(1);
+      const context = {}; vm.createContext(context);
+      const run = (name) => vm.runInContext(fs.readFileSync(folder + "/" + name + ".js", "utf8"), context);
+      run("base");
+      const words = JSON.parse(fs.readFileSync(file, "utf8")), stems = {};
+      for (const [language, list] of Object.entries(words)) {
+        run(language);
+        const stemmer = new context.__snowball.algorithms[language]();
+        stems[language] = list.map((w) => { stemmer.setCurrent(w); stemmer.stem(); return stemmer.getCurrent(); });
+      }
+      process.stdout.write(JSON.stringify(stems));
+    """
+    done = subprocess.run([node, "-e", script, str(folder), str(tmp_path / "words.json")],
+                          capture_output=True, text=True, check=True)
+    stems = json.loads(done.stdout)
+    assert sum(map(len, words.values())) > 19_000
+    for language, list_ in words.items():
+        expected = [oi.stem(word, language) for word in list_]
+        differ = [(w, e, s) for w, e, s in zip(list_, expected, stems[language], strict=True) if e != s]
+        assert differ == [], (language, differ[:10])
