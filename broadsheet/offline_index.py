@@ -35,11 +35,12 @@ is nearly always a word or part of one, so its list is short and matches are
 meant.  The same rules are in offline-search.js; a browser test holds them
 together.
 
-Chunks.  A term lives in the chunk named by its first two characters (first
-one for Han, kana and Hangul).  A chunk larger than CHUNK_BYTES is split by one
-more character, as often as needed, so that a common first pair of letters does
-not make every query that starts with it load a large file.  The page finds a
-term's chunk as the longest chunk key that begins the term.
+Chunks.  A shard's terms, in order (by UTF-16 code units, as JavaScript
+compares strings), are cut into runs of about CHUNK_BYTES: few files, each
+worth loading.  The manifest lists each chunk's key, the shortest beginning of
+its first term that sorts after the chunk before; the page finds a term's chunk
+as the last key at or before it, and the words that begin with a typed prefix
+in that chunk and the ones after it whose keys begin with the prefix.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
 TITLE_WEIGHT times, quantised to 64 levels relative to the best score in the
@@ -70,8 +71,7 @@ from .site import Entry
 FOLDER = "search/offline/"
 REGISTER = "window.__offlineSearch"
 MAX_TERM = 40  # characters; longer runs are cut (hashes, run-together URLs)
-CHUNK_BYTES = 24_000
-MAX_KEY = 8  # characters: chunks stop splitting here
+CHUNK_BYTES = 16_000
 DOCS_PER_CHUNK = 8
 TITLE_WEIGHT = 3.0
 BM25_K1 = 1.2
@@ -340,39 +340,43 @@ def encode_postings(numbers: Sequence[int], levels: Sequence[int]) -> str:
 # Chunks and files
 
 
-def base_key(term: str) -> str:
-    return term[:1] if is_cjk(term[0]) else term[:2]
+def term_order(term: str) -> bytes:
+    """The order of terms in the index: JavaScript's, by UTF-16 code units, so
+    that the page's comparisons of strings agree with it."""
+    return term.encode("utf-16-be")
 
 
 def _entry_size(term: str, value: str) -> int:
     return len(term.encode("utf-8")) + len(value) + 6  # quotes, colon, comma
 
 
+def _separating_key(previous: str, first: str) -> str:
+    """The shortest beginning of `first` that sorts after `previous`."""
+    for n in range(1, len(first) + 1):
+        if term_order(first[:n]) > term_order(previous):
+            return first[:n]
+    return first
+
+
 def chunk_terms(encoded: dict[str, str], *, limit: int = CHUNK_BYTES) -> dict[str, dict[str, str]]:
-    """Terms grouped by key: their first characters, as many as keep a chunk under `limit`."""
-    groups: dict[str, dict[str, str]] = {}
-    for term in sorted(encoded):
-        groups.setdefault(base_key(term), {})[term] = encoded[term]
+    """Terms in order, cut into runs of about `limit` bytes: {key: members}.
+    A chunk's key is the shortest beginning of its first term that sorts after
+    the last term of the chunk before it (the first chunk's key is ""): a term
+    is in the chunk of the last key that sorts at or before it."""
     chunks: dict[str, dict[str, str]] = {}
-
-    def place(key: str, members: dict[str, str]) -> None:
-        size = sum(_entry_size(term, value) for term, value in members.items())
-        longer = {term: value for term, value in members.items() if len(term) > len(key)}
-        if size <= limit or not longer or len(key) >= MAX_KEY:
+    members: dict[str, str] = {}
+    key, size, previous = "", 0, ""
+    for term in sorted(encoded, key=term_order):
+        entry = _entry_size(term, encoded[term])
+        if members and size + entry > limit:
             chunks[key] = members
-            return
-        own = {term: value for term, value in members.items() if len(term) <= len(key)}
-        if own:
-            chunks[key] = own
-        children: dict[str, dict[str, str]] = {}
-        for term, value in longer.items():
-            children.setdefault(term[: len(key) + 1], {})[term] = value
-        for child, child_members in children.items():
-            place(child, child_members)
-
-    for key, members in groups.items():
-        place(key, members)
-    return dict(sorted(chunks.items()))
+            key, members, size = _separating_key(previous, term), {}, 0
+        members[term] = encoded[term]
+        size += entry
+        previous = term
+    if members or not chunks:
+        chunks[key] = members
+    return chunks
 
 
 def _script(call: str, *arguments: object) -> str:

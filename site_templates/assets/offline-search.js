@@ -140,9 +140,8 @@
     return load("index.js", "shards").then(function (list) {
       return Promise.all(list.map(function (shard) {
         return load(shard.path + "index.js", "manifest:" + shard.path).then(function (index) {
-          if (!index.position) {
+          if (!index.path) {
             index.months = index.months || [];
-            index.position = new Map(index.keys.map(function (key, i) { return [key, i]; }));
             index.path = shard.path;
             index.first = shard.first;
           }
@@ -154,29 +153,29 @@
 
   // ---- Postings and ranking ----
 
-  // The chunk of a term: the longest chunk key that begins it.
+  // The chunk of a term: the last key at or before it (keys sort as terms do).
   function chunkOf(index, term) {
-    var letters = Array.from(term);
-    for (var n = letters.length; n > 0; n--) {
-      var key = letters.slice(0, n).join("");
-      if (index.position.has(key)) return key;
+    var keys = index.keys, low = 0, high = keys.length - 1;
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (keys[middle] <= term) low = middle; else high = middle - 1;
     }
-    return null;
+    return low;
   }
 
+  // The chunks that may hold a query's terms: the term's own, the stem's of a
+  // word being typed, and the ones after it whose keys begin with the prefix.
   function chunksFor(index, query) {
-    var own = chunkOf(index, query.term), keys = own === null ? [] : [own];
-    if (query.stem !== undefined && query.stem !== query.term) {
-      var stemKey = chunkOf(index, query.stem);
-      if (stemKey !== null && keys.indexOf(stemKey) < 0) keys.push(stemKey);
+    var first = chunkOf(index, query.term), numbers = [first];
+    if (query.stem !== undefined) {
+      var own = chunkOf(index, query.stem);
+      if (own !== first) numbers.push(own);
     }
     if (query.prefix) {
-      index.keys.forEach(function (key) {
-        if (key.length > query.term.length && key.indexOf(query.term) === 0) keys.push(key);
-      });
+      for (var n = first + 1; n < index.keys.length && index.keys[n].indexOf(query.term) === 0; n++) numbers.push(n);
     }
-    return Promise.all(keys.map(function (key) {
-      return load(index.path + "terms/" + index.position.get(key) + ".js", "terms:" + index.path + key);
+    return Promise.all(numbers.map(function (n) {
+      return load(index.path + "terms/" + n + ".js", "terms:" + index.path + index.keys[n]);
     }));
   }
 

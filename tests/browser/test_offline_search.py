@@ -196,12 +196,14 @@ def test_text_rules_in_the_browser_are_the_builds(page, site):
 
 
 def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
-    offline_results(page, site, "harbour strike")
+    offline_search(page, site, "harbour strike ")
     loaded = page.evaluate("window.__offlineSearch.loaded")
-    terms = [path for path in loaded if "/terms/" in path]
+    shards = list((site / offline_index.FOLDER).glob("*/index.js"))
     assert loaded[0] == "index.js"  # the list of shards, then their manifests and chunks
-    assert 2 <= len(terms) < len(list((site / offline_index.FOLDER).glob("*/terms/*.js")))
     assert all(re.fullmatch(r"index\.js|[0-9-]+/(index|terms/[0-9]+|docs/[0-9]+)\.js", path) for path in loaded), loaded
+    # One chunk of terms per word and shard at most, and the records of the results only.
+    assert len([path for path in loaded if "/terms/" in path]) <= 2 * len(shards)
+    assert [path for path in loaded if "/docs/" in path] == ["2023/docs/0.js"]
 
 
 @UI_REPLACED
