@@ -8,7 +8,7 @@ function defined by site_templates/assets/offline-search.js:
     search/offline/index.js              __offlineSearch.shards([{path, documents, first}])
     search/offline/SHARD/index.js        __offlineSearch.manifest(SHARD, {...})  keys of its term chunks, months
     search/offline/SHARD/terms/N.js      __offlineSearch.terms(SHARD, KEY, {term: postings})
-    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, [[title, date, url, excerpt, lang, dir, date text]])
+    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, "PACKED")  records, deflated
 
 A query loads the list of shards and their manifests, the one term chunk of
 each word in each shard, and the document chunks of the results it shows:
@@ -35,11 +35,12 @@ is nearly always a word or part of one, so its list is short and matches are
 meant.  The same rules are in offline-search.js; a browser test holds them
 together.
 
-Chunks.  A term lives in the chunk named by its first two characters (first
-one for Han, kana and Hangul).  A chunk larger than CHUNK_BYTES is split by one
-more character, as often as needed, so that a common first pair of letters does
-not make every query that starts with it load a large file.  The page finds a
-term's chunk as the longest chunk key that begins the term.
+Chunks.  A shard's terms, in order (by UTF-16 code units, as JavaScript
+compares strings), are cut into runs of about CHUNK_BYTES: few files, each
+worth loading.  The manifest lists each chunk's key, the shortest beginning of
+its first term that sorts after the chunk before; the page finds a term's chunk
+as the last key at or before it, and the words that begin with a typed prefix
+in that chunk and the ones after it whose keys begin with the prefix.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
 TITLE_WEIGHT times, quantised to 64 levels relative to the best score in the
@@ -50,16 +51,19 @@ Documents are numbered in the site's order, newest first.
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import math
 import re
 import unicodedata
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import regex
+import snowballstemmer  # type: ignore[import-untyped]
 
 from .render import long_date
 from .site import Entry
@@ -67,9 +71,8 @@ from .site import Entry
 FOLDER = "search/offline/"
 REGISTER = "window.__offlineSearch"
 MAX_TERM = 40  # characters; longer runs are cut (hashes, run-together URLs)
-CHUNK_BYTES = 24_000
-MAX_KEY = 8  # characters: chunks stop splitting here
-DOCS_PER_CHUNK = 16
+CHUNK_BYTES = 16_000
+DOCS_PER_CHUNK = 8
 TITLE_WEIGHT = 3.0
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -88,6 +91,39 @@ _WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 _CJK_RUN = re.compile(f"([{_CJK}]+)")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
+# Snowball stemmers by language code: those whose JavaScript build
+# (site_templates/assets/snowball/) gives the same stems as the Python package.
+# Another language is indexed without stemming.
+STEMMERS = {
+    "en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian", "pt": "portuguese",
+    "nl": "dutch", "da": "danish", "sv": "swedish", "no": "norwegian", "nb": "norwegian", "nn": "norwegian",
+    "fi": "finnish", "hu": "hungarian", "ro": "romanian", "ru": "russian", "tr": "turkish", "ga": "irish",
+    "ca": "catalan", "eu": "basque", "hy": "armenian",
+}
+
+
+def stemmer_for(language: str) -> str | None:
+    """The Snowball algorithm of a language code ("pt-BR" → "portuguese"), or None."""
+    return STEMMERS.get(language.split("-")[0].lower())
+
+
+@functools.cache
+def _stems(algorithm: str) -> tuple[Callable[[str], str], dict[str, str]]:
+    return snowballstemmer.stemmer(algorithm).stemWord, {}
+
+
+def stem(word: str, algorithm: str | None) -> str:
+    """A normalised word's stem; the same word, unstemmed, without an algorithm."""
+    if algorithm is None:
+        return word
+    stem_word, known = _stems(algorithm)
+    found = known.get(word)
+    if found is None:
+        # Normalised words are stemmed (no accents): the browser stems what it
+        # normalised the same way, so the two meet whatever the reader typed.
+        found = known[word] = stem_word(word)
+    return found
+
 
 @dataclass(frozen=True)
 class SearchDocument:
@@ -96,11 +132,11 @@ class SearchDocument:
     title: str
     date: str  # ISO 8601
     url: str  # relative to the site root, ending in "/"
-    excerpt: str
     language: str
     direction: str  # "ltr" or "rtl"
     date_text: str  # the date as the site writes it
     body: str  # searched, never written out
+    stemmer: str | None = None  # the Snowball algorithm of the site's language
 
 
 # One term in one document: (document number, count in the title, count in the
@@ -171,10 +207,13 @@ def words(text: str) -> list[str]:
     return _runs(text)[0]
 
 
-def terms(text: str) -> list[str]:
-    """The terms that text is indexed under, in order, repeats kept."""
+def terms(text: str, stemmer: str | None = None) -> list[str]:
+    """The terms that text is indexed under, in order, repeats kept: words
+    stemmed by the Snowball algorithm `stemmer`, if any."""
     runs, any_cjk = _runs(text)
     if not any_cjk:
+        if stemmer is not None:
+            runs = [stem(word, stemmer) for word in runs]
         # Words longer than a term are rare: cut only when there is one.
         if max(map(len, runs), default=0) <= MAX_TERM:
             return runs
@@ -185,28 +224,29 @@ def terms(text: str) -> list[str]:
             found += [word[i : i + 2] for i in range(len(word) - 1)]
             found.append(word[-1])
         else:
-            found.append(word[:MAX_TERM])
+            found.append(stem(word, stemmer)[:MAX_TERM])
     return found
 
 
 # Documents → postings → encoded strings
 
 
-def documents(entries: Iterable[Entry]) -> list[SearchDocument]:
-    """One document per article, in the site's order (newest first)."""
+def documents(entries: Iterable[Entry], language: str = "en") -> list[SearchDocument]:
+    """One document per article, in the site's order (newest first), to be
+    stemmed as the site's `language`."""
+    algorithm = stemmer_for(language)
     return [
         SearchDocument(
             title=entry.article.title,
             date=entry.article.date.isoformat(),
             url=entry.url,
-            excerpt=entry.article.excerpt,
             language=entry.article.language,
             direction=entry.article.direction,
             date_text=long_date(entry.article.date),
-            # What an article page shows and Pagefind indexes: date, byline and tags too.
-            body="\n".join([
-                long_date(entry.article.date), entry.article.author or "", entry.article.text, *entry.article.tags,
-            ]),
+            # Only what the writer wrote: never the date, its month's name, the
+            # byline or tags, which a query for "may" or "2023" would match everywhere.
+            body=entry.article.text,
+            stemmer=algorithm,
         )
         for entry in entries
     ]
@@ -232,7 +272,7 @@ def postings(
 
 def term_counts(doc: SearchDocument) -> tuple[Counter[str], Counter[str]]:
     """The terms of a document's title and of its body, counted."""
-    return Counter(terms(doc.title)), Counter(terms(doc.body))
+    return Counter(terms(doc.title, doc.stemmer)), Counter(terms(doc.body, doc.stemmer))
 
 
 def rarity(documents_with_term: int, total: int) -> float:
@@ -300,39 +340,43 @@ def encode_postings(numbers: Sequence[int], levels: Sequence[int]) -> str:
 # Chunks and files
 
 
-def base_key(term: str) -> str:
-    return term[:1] if is_cjk(term[0]) else term[:2]
+def term_order(term: str) -> bytes:
+    """The order of terms in the index: JavaScript's, by UTF-16 code units, so
+    that the page's comparisons of strings agree with it."""
+    return term.encode("utf-16-be")
 
 
 def _entry_size(term: str, value: str) -> int:
     return len(term.encode("utf-8")) + len(value) + 6  # quotes, colon, comma
 
 
+def _separating_key(previous: str, first: str) -> str:
+    """The shortest beginning of `first` that sorts after `previous`."""
+    for n in range(1, len(first) + 1):
+        if term_order(first[:n]) > term_order(previous):
+            return first[:n]
+    return first
+
+
 def chunk_terms(encoded: dict[str, str], *, limit: int = CHUNK_BYTES) -> dict[str, dict[str, str]]:
-    """Terms grouped by key: their first characters, as many as keep a chunk under `limit`."""
-    groups: dict[str, dict[str, str]] = {}
-    for term in sorted(encoded):
-        groups.setdefault(base_key(term), {})[term] = encoded[term]
+    """Terms in order, cut into runs of about `limit` bytes: {key: members}.
+    A chunk's key is the shortest beginning of its first term that sorts after
+    the last term of the chunk before it (the first chunk's key is ""): a term
+    is in the chunk of the last key that sorts at or before it."""
     chunks: dict[str, dict[str, str]] = {}
-
-    def place(key: str, members: dict[str, str]) -> None:
-        size = sum(_entry_size(term, value) for term, value in members.items())
-        longer = {term: value for term, value in members.items() if len(term) > len(key)}
-        if size <= limit or not longer or len(key) >= MAX_KEY:
+    members: dict[str, str] = {}
+    key, size, previous = "", 0, ""
+    for term in sorted(encoded, key=term_order):
+        entry = _entry_size(term, encoded[term])
+        if members and size + entry > limit:
             chunks[key] = members
-            return
-        own = {term: value for term, value in members.items() if len(term) <= len(key)}
-        if own:
-            chunks[key] = own
-        children: dict[str, dict[str, str]] = {}
-        for term, value in longer.items():
-            children.setdefault(term[: len(key) + 1], {})[term] = value
-        for child, child_members in children.items():
-            place(child, child_members)
-
-    for key, members in groups.items():
-        place(key, members)
-    return dict(sorted(chunks.items()))
+            key, members, size = _separating_key(previous, term), {}, 0
+        members[term] = encoded[term]
+        size += entry
+        previous = term
+    if members or not chunks:
+        chunks[key] = members
+    return chunks
 
 
 def _script(call: str, *arguments: object) -> str:
@@ -364,9 +408,28 @@ def index_files(
         files[f"{folder}terms/{number}.js"] = _script("terms", path, key, members)
     for first in range(0, len(docs), DOCS_PER_CHUNK):
         shown = docs[first : first + DOCS_PER_CHUNK]
-        records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction, d.date_text] for d in shown]
-        files[f"{folder}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", path, first, records)
+        files[f"{folder}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", path, first, pack(records(shown)))
     return files
+
+
+def records(docs: Sequence[SearchDocument]) -> list[list[str]]:
+    """What the page shows of each document: [title, date, url, text, language,
+    direction, date as written].  The whole text, from which the page cuts the
+    passage that matched the query."""
+    return [[d.title, d.date, d.url, d.body, d.language, d.direction, d.date_text] for d in docs]
+
+
+def pack(data: object) -> str:
+    """JSON, deflated (raw, as the browser's DecompressionStream("deflate-raw")
+    reads it) and in base64: the texts of a chunk of documents take less than
+    half their size."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    return base64.b64encode(packer.compress(text) + packer.flush()).decode("ascii")
+
+
+def unpack(packed: str) -> object:
+    return json.loads(zlib.decompress(base64.b64decode(packed), -15).decode("utf-8"))
 
 
 def month_starts(docs: Sequence[SearchDocument]) -> list[list[str | int]]:
@@ -386,10 +449,11 @@ def shard_folder(shard: str) -> str:
     return f"{FOLDER}{shard}/"
 
 
-def shards_file(shards: Sequence[tuple[str, int]]) -> tuple[str, str]:
-    """The list of shards, from (name, documents) newest first: its path and text."""
+def shards_file(shards: Sequence[tuple[str, int]], language: str = "en") -> tuple[str, str]:
+    """The list of shards, from (name, documents) newest first, and the
+    stemmer that the page must load (assets/snowball/NAME.js): its path and text."""
     listed, first = [], 0
     for name, count in shards:
         listed.append({"path": f"{name}/", "documents": count, "first": first})
         first += count
-    return f"{FOLDER}index.js", _script("shards", listed)
+    return f"{FOLDER}index.js", _script("shards", listed, stemmer_for(language))

@@ -40,23 +40,47 @@
     return runs;
   }
 
+  // The site's Snowball stemmer (assets/snowball/NAME.js), once loaded; words
+  // are stemmed once normalised, as the build stems them.
+  var stemmer = null, stems = new Map();
+  function stem(word) {
+    if (!stemmer || CJK_CHAR.test(word)) return word;
+    var found = stems.get(word);
+    if (found === undefined) {
+      stemmer.setCurrent(word);
+      stemmer.stem();
+      found = stemmer.getCurrent();
+      stems.set(word, found);
+    }
+    return found;
+  }
+
+  function cut(term) {
+    return term.length > MAX_TERM ? Array.from(term).slice(0, MAX_TERM).join("") : term;
+  }
+
   // A query's terms.  The last word is a prefix while it is being typed (no space
-  // after it yet).  Han, kana and Hangul are indexed as pairs of characters: a
-  // longer run asks for its pairs, a single character for the pairs it starts.
+  // after it yet): it asks for the words it begins, and for its own stem
+  // ("elections" typed whole is found as "elect").  Han, kana and Hangul are
+  // indexed as pairs of characters: a longer run asks for its pairs, a single
+  // character for the pairs it starts.
   function queryTerms(query) {
     var runs = words(query), typing = /[\p{L}\p{N}\p{M}]$/u.test(query), seen = {}, found = [];
-    function add(term, prefix) {
+    function add(term, prefix, stemmed) {
       var key = (prefix ? "*" : "=") + term;
-      if (!seen[key]) found.push({ term: term, prefix: prefix });
+      if (seen[key]) return;
       seen[key] = true;
+      found.push(prefix && stemmed !== undefined ? { term: term, prefix: true, stem: stemmed } : { term: term, prefix: prefix });
     }
     runs.forEach(function (run, i) {
       var letters = Array.from(run);
       if (CJK_CHAR.test(run)) {
         if (letters.length === 1) add(run, true);
         for (var j = 0; j + 1 < letters.length; j++) add(letters[j] + letters[j + 1], false);
+      } else if (i === runs.length - 1 && typing && letters.length > 1) {
+        add(cut(run), true, cut(stem(run)));
       } else {
-        add(letters.slice(0, MAX_TERM).join(""), i === runs.length - 1 && typing && letters.length > 1);
+        add(cut(stem(run)), false);
       }
     });
     return found;
@@ -69,30 +93,46 @@
   var own = script && script.src ? script.src : "";
   // Each script names its shard ("2019/") first; the list of shards names none.
   var api = window.__offlineSearch = {
-    shards: function (list) { received.shards = list; },
+    shards: function (list, stemmerName) { received.shards = list; received.stemmer = stemmerName; },
     manifest: function (shard, data) { received["manifest:" + shard] = data; },
     terms: function (shard, key, postings) { received["terms:" + shard + key] = postings; },
-    docs: function (shard, first, records) { received["docs:" + shard + first] = records; },
+    docs: function (shard, first, packed) { received["docs:" + shard + first] = packed; },
     loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
     // Where the index is: this script's ROOT/assets/offline-search.js gives ROOT/search/offline/.
-    base: own.replace(/assets\/[^\/]*$/, "search/offline/")
+    base: own.replace(/assets\/[^\/]*$/, "search/offline/"),
+    assets: own.replace(/[^\/]*$/, "") // this script's folder, with the stemmers in snowball/
   };
 
-  function load(path, name) {
+  function load(path, name, folder) {
     if (!pending[name]) {
       pending[name] = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
-        script.src = api.base + path;
+        script.src = (folder === undefined ? api.base : folder) + path;
         script.onload = function () {
-          if (name in received) resolve(received[name]);
+          if (folder !== undefined) resolve(window.__snowball);
+          else if (name in received) resolve(received[name]);
           else reject(new Error(path + " did not register"));
         };
         script.onerror = function () { reject(new Error("cannot load " + path)); };
-        loaded.push(path);
+        if (folder === undefined) loaded.push(path);
         document.head.appendChild(script);
       });
     }
     return pending[name];
+  }
+
+  // The site's stemmer, named by the list of shards: the shared code, then the language's.
+  function loadStemmer() {
+    return load("index.js", "shards").then(function () {
+      var name = received.stemmer;
+      if (!name || stemmer) return;
+      return load("snowball/base.js", "snowball", api.assets).then(function () {
+        return load("snowball/" + name + ".js", "snowball:" + name, api.assets);
+      }).then(function () {
+        var Stemmer = window.__snowball.algorithms[name];
+        if (!stemmer) stemmer = new Stemmer();
+      });
+    });
   }
 
   // The manifests of every shard, newest first, each with its place in the site.
@@ -100,8 +140,8 @@
     return load("index.js", "shards").then(function (list) {
       return Promise.all(list.map(function (shard) {
         return load(shard.path + "index.js", "manifest:" + shard.path).then(function (index) {
-          if (!index.position) {
-            index.position = new Map(index.keys.map(function (key, i) { return [key, i]; }));
+          if (!index.path) {
+            index.months = index.months || [];
             index.path = shard.path;
             index.first = shard.first;
           }
@@ -113,25 +153,29 @@
 
   // ---- Postings and ranking ----
 
-  // The chunk of a term: the longest chunk key that begins it.
+  // The chunk of a term: the last key at or before it (keys sort as terms do).
   function chunkOf(index, term) {
-    var letters = Array.from(term);
-    for (var n = letters.length; n > 0; n--) {
-      var key = letters.slice(0, n).join("");
-      if (index.position.has(key)) return key;
+    var keys = index.keys, low = 0, high = keys.length - 1;
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (keys[middle] <= term) low = middle; else high = middle - 1;
     }
-    return null;
+    return low;
   }
 
+  // The chunks that may hold a query's terms: the term's own, the stem's of a
+  // word being typed, and the ones after it whose keys begin with the prefix.
   function chunksFor(index, query) {
-    var own = chunkOf(index, query.term), keys = own === null ? [] : [own];
-    if (query.prefix) {
-      index.keys.forEach(function (key) {
-        if (key.length > query.term.length && key.indexOf(query.term) === 0) keys.push(key);
-      });
+    var first = chunkOf(index, query.term), numbers = [first];
+    if (query.stem !== undefined) {
+      var own = chunkOf(index, query.stem);
+      if (own !== first) numbers.push(own);
     }
-    return Promise.all(keys.map(function (key) {
-      return load(index.path + "terms/" + index.position.get(key) + ".js", "terms:" + index.path + key);
+    if (query.prefix) {
+      for (var n = first + 1; n < index.keys.length && index.keys[n].indexOf(query.term) === 0; n++) numbers.push(n);
+    }
+    return Promise.all(numbers.map(function (n) {
+      return load(index.path + "terms/" + n + ".js", "terms:" + index.path + index.keys[n]);
     }));
   }
 
@@ -164,9 +208,10 @@
     var scores = new Float64Array(index.documents);
     chunks.forEach(function (chunk) {
       Object.keys(chunk).forEach(function (term) {
-        if (term !== query.term && !(query.prefix && term.indexOf(query.term) === 0)) return;
+        var whole = term === query.term || term === query.stem;
+        if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
         // A longer word that only begins with what was typed counts for less.
-        var weight = term === query.term ? 1 : query.term.length / term.length;
+        var weight = whole ? 1 : query.term.length / term.length;
         decode(chunk[term], function (doc, level) {
           scores[doc] = Math.max(scores[doc], (level + 1) * weight);
         });
@@ -205,35 +250,93 @@
     });
   }
 
-  // The record of each hit's document: [title, date, url, excerpt, language, direction, dateText].
+  // A chunk of records, as the build packed it: JSON, deflated, in base64.
+  var unpacked = {};
+  function unpack(name, packed) {
+    if (!unpacked[name]) {
+      var bytes = Uint8Array.from(atob(packed), function (c) { return c.charCodeAt(0); });
+      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+      unpacked[name] = new Response(stream).text().then(JSON.parse);
+    }
+    return unpacked[name];
+  }
+
+  // The record of each hit's document: [title, date, url, text, language, direction, dateText].
   function records(hits) {
     return Promise.all(hits.map(function (hit) {
       var index = hit.index, first = hit.local - hit.local % index.perChunk;
-      var name = index.path + "docs/" + first / index.perChunk + ".js";
-      return load(name, "docs:" + index.path + first).then(function (list) { return list[hit.local - first]; });
+      var name = index.path + "docs/" + first / index.perChunk + ".js", key = "docs:" + index.path + first;
+      return load(name, key).then(function (packed) { return unpack(key, packed); })
+        .then(function (list) { return list[hit.local - first]; });
     }));
   }
 
-  // ---- Marks: where the query's words are in a title or an excerpt ----
+  // ---- Marks and passages: where the query's words are in a text ----
 
   var RAW_WORD = /[\p{L}\p{N}\p{M}]+/gu;
+  var PASSAGE = 30; // words
 
-  function matches(normal, queries) {
-    return queries.some(function (q) {
-      if (CJK_CHAR.test(q.term)) return normal.indexOf(q.term) >= 0;
-      return normal === q.term || (q.prefix && normal.indexOf(q.term) === 0);
+  // Which query term a normalised word matches (its number), or -1.
+  function matching(part, queries) {
+    var stemmed = stem(part);
+    for (var q = 0; q < queries.length; q++) {
+      var query = queries[q];
+      if (CJK_CHAR.test(query.term)) {
+        if (part.indexOf(query.term) >= 0) return q;
+      } else if (stemmed === query.term || stemmed === query.stem || (query.prefix && part.indexOf(query.term) === 0)) {
+        return q;
+      }
+    }
+    return -1;
+  }
+
+  // The words of a text: [start, end, number of the query term it matches or -1].
+  function scan(text, queries) {
+    var found = [];
+    text.replace(RAW_WORD, function (word, at) {
+      var parts = words(word), hit = -1;
+      for (var p = 0; p < parts.length && hit < 0; p++) hit = matching(parts[p], queries);
+      found.push([at, at + word.length, hit]);
+      return word;
     });
+    return found;
+  }
+
+  function marksOf(scanned, from, to, shift) {
+    var marks = [];
+    for (var w = from; w < to; w++) if (scanned[w][2] >= 0) marks.push([scanned[w][0] - shift, scanned[w][1] - shift]);
+    return marks;
+  }
+
+  // The passage of about PASSAGE words that holds the most of the query's
+  // different words (the first such), with them marked; the opening when the
+  // text holds none of them.
+  function passage(text, queries) {
+    var scanned = scan(text, queries), best = 0, bestScore = -1;
+    for (var start = 0; start < scanned.length; start++) {
+      if (start > 0 && scanned[start][2] < 0) continue; // a passage starts at a match, or at the top
+      var seen = {}, score = 0;
+      for (var w = start; w < Math.min(scanned.length, start + PASSAGE); w++) {
+        var q = scanned[w][2];
+        if (q >= 0) { score += seen[q] ? 0.01 : 1; seen[q] = true; }
+      }
+      if (score > bestScore) { best = start; bestScore = score; }
+    }
+    // A few words before the first match, for its context.
+    var from = bestScore > 0 ? Math.max(0, best - 5) : 0, to = Math.min(scanned.length, from + PASSAGE);
+    if (!scanned.length) return { excerpt: "", marks: [] };
+    var startAt = from === 0 ? 0 : scanned[from][0], endAt = to === scanned.length ? text.length : scanned[to - 1][1];
+    var before = from === 0 ? "" : "\u2026 ", after = to === scanned.length ? "" : " \u2026";
+    var body = text.slice(startAt, endAt).replace(/\s+/g, " ");
+    // Spaces folded: marks are found again in the passage as it is shown.
+    var shown = before + body.trim() + after, again = scan(shown, queries);
+    return { excerpt: shown, marks: marksOf(again, 0, again.length, 0) };
   }
 
   // [[start, end], ...] in UTF-16 units of text: the words that the query finds.
   function marks(text, queries) {
-    var found = [];
-    text.replace(RAW_WORD, function (word, at) {
-      var parts = words(word);
-      if (parts.some(function (part) { return matches(part, queries); })) found.push([at, at + word.length]);
-      return word;
-    });
-    return found;
+    var scanned = scan(text, queries);
+    return marksOf(scanned, 0, scanned.length, 0);
   }
 
   // ---- The engine's API ----
@@ -253,9 +356,11 @@
     options = options || {};
     var year = String(options.year || ""), month = year ? String(options.month || "") : "";
     var count = options.count === undefined ? 10 : options.count;
-    var queries = queryTerms(query);
-    if (!queries.length) return Promise.resolve({ total: 0, years: {}, months: {}, results: [] });
-    return shards().then(function (indexes) {
+    var queries;
+    return loadStemmer().then(function () {
+      queries = queryTerms(query);
+      return queries.length ? shards() : [];
+    }).then(function (indexes) {
       return Promise.all(indexes.map(function (index) { return rankShard(index, queries); }));
     }).then(function (lists) {
       var years = {}, months = {}, kept = [];
@@ -274,10 +379,11 @@
         return {
           total: kept.length, years: years, months: months,
           results: list.map(function (record) {
+            var found = passage(record[3], queries);
             return {
               url: record[2], title: record[0], date: record[1], dateText: record[6],
               language: record[4], direction: record[5], titleMarks: marks(record[0], queries),
-              excerpt: record[3], excerptMarks: marks(record[3], queries)
+              excerpt: found.excerpt, excerptMarks: found.marks
             };
           })
         };
@@ -286,4 +392,5 @@
   };
   api.queryTerms = queryTerms;
   api.words = words;
+  api.stem = function (word) { return loadStemmer().then(function () { return stem(word); }); };
 })();

@@ -52,6 +52,11 @@ CORPUS = {
     "hebrew.md": markdown(TITLES["hebrew"], "2023-07-03", "העירייה של ירושלים הודיעה על תוכנית חדשה."),
     "arabic.md": markdown(TITLES["arabic"], "2023-07-04", "استضافت القاهرة جولة جديدة من المحادثات."),
     "japanese.md": markdown(TITLES["japanese"], "2023-08-04", "東京タワーは日本の電波塔です。"),
+    "coast.txt": txt(
+        "2021-02-14", "Storms along the coast.",
+        " ".join(["Rain fell on the northern towns for a week."] * 12)
+        + " At the far end of the cape, the old lighthouses were flooded and their keepers left.",
+    ),
     **{
         f"council{i:02d}.txt": txt(f"2022-{1 + i % 12:02d}-10", f"Council meeting number {i} in the city.",
                                     "The council discussed roads and parks.")
@@ -164,12 +169,14 @@ def test_text_rules_in_the_browser_are_the_builds(page, site):
 
 
 def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
-    offline_results(page, site, "harbour strike")
+    offline_search(page, site, "harbour strike ")
     loaded = page.evaluate("window.__offlineSearch.loaded")
-    terms = [path for path in loaded if "/terms/" in path]
+    shards = list((site / offline_index.FOLDER).glob("*/index.js"))
     assert loaded[0] == "index.js"  # the list of shards, then their manifests and chunks
-    assert 2 <= len(terms) < len(list((site / offline_index.FOLDER).glob("*/terms/*.js")))
     assert all(re.fullmatch(r"index\.js|[0-9-]+/(index|terms/[0-9]+|docs/[0-9]+)\.js", path) for path in loaded), loaded
+    # One chunk of terms per word and shard at most, and the records of the results only.
+    assert len([path for path in loaded if "/terms/" in path]) <= 2 * len(shards)
+    assert [path for path in loaded if "/docs/" in path] == ["2023/docs/0.js"]
 
 
 def test_the_engine_answers_as_the_contract_says(page, site):
@@ -202,6 +209,23 @@ def test_year_and_month_filters_and_their_counts(page, site):
     assert april["total"] == 1 and [r["date"] for r in april["results"]] == ["2022-04-10"]
     assert april["months"] == in_2022["months"]  # the month filter leaves the counts of months alone
     assert offline_search(page, site, "council", year="1999")["results"] == []
+
+
+def test_words_are_found_by_their_stem_and_the_passage_that_matched_is_shown(page, site):
+    found = offline_search(page, site, "flooding lighthouse")
+    assert [r["title"] for r in found["results"]] == ["Storms along the coast"]
+    excerpt = found["results"][0]["excerpt"]
+    # The passage of the match, not the opening of the article.
+    assert "lighthouses were flooded" in excerpt and not excerpt.startswith("Rain")
+    assert excerpt.startswith("… ") and len(excerpt.split()) <= 32
+    assert [excerpt[a:b] for a, b in found["results"][0]["excerptMarks"]] == ["lighthouses", "flooded"]
+    # The stemmer of the page is the build's.
+    assert page.evaluate("w => window.__offlineSearch.stem(w)", "lighthouses") == offline_index.stem("lighthouses", "english")
+
+
+def test_the_date_and_month_names_are_not_searched(page, site):
+    assert offline_search(page, site, "may")["total"] == 0  # "1 May 2023" is on the page, not in the text
+    assert offline_search(page, site, "2023 ")["total"] == 0
 
 
 def test_orders_and_count(page, site):
