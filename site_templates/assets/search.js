@@ -442,7 +442,15 @@
     return engine.search(state.q, { year: state.year, month: state.month, order: state.order, count: count })
       .then(function (found) {
         found.results = found.results.map(function (r) {
+          // The words to mark on the article: those marked here (stemming finds
+          // "strike" for "strikes"), and the query's.
+          var marked = {};
+          [[r.title, r.titleMarks], [r.excerpt, r.excerptMarks]].forEach(function (pair) {
+            (pair[1] || []).forEach(function (range) { marked[pair[0].slice(range[0], range[1]).toLowerCase()] = true; });
+          });
+          queryWords(state.q).forEach(function (word) { marked[word] = true; });
           return {
+            words: Object.keys(marked).slice(0, 10),
             href: root.href + r.url + "index.html", // from disk, a folder does not open its index.html
             title: r.title, date: r.date, dateText: r.dateText, language: r.language, direction: r.direction,
             titleMarks: r.titleMarks || [], excerpt: r.excerpt || "", excerptMarks: r.excerptMarks || []
