@@ -549,6 +549,7 @@
   var opened = fromAddress();
   // A page opened with no search has nothing to go back to: typing replaces it.
   entryKind = opened.q ? "" : "typing";
+  try { history.replaceState({ kind: entryKind }, "", location.href); } catch (e) { /* as in record() */ }
   toControls(opened);
   if (opened.q) show(opened, PAGE);
   else input.focus();
