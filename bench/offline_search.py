@@ -197,6 +197,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     corpus = args.corpus or args.work / f"corpus-{args.count}"
     site = args.work / f"site-{corpus.name}"
+    args.work.mkdir(parents=True, exist_ok=True)
     if not corpus.is_dir():
         make_corpus(corpus, args.count)
     if args.rebuild or not (site / offline_index.FOLDER / "index.js").is_file():
