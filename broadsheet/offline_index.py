@@ -21,7 +21,9 @@ documents are numbered from 0 in the site's order; the list of shards gives the
 number of its first document in the whole site ("first"), so that the page can
 order results from all shards by date.  Scores are each shard's BM25 (its own
 document frequencies and lengths), put back on one scale by the shard's
-"scale": level × scale is the score.
+"scale", its best score.  The manifest also lists the first document of each
+month ("months"): the page tells any document's year and month from it, for
+the filters and their counts, without loading records.
 
 Terms.  Text is normalised (NFKD, combining marks removed, NFC, lower case with
 ß as ss and ς as σ) and cut into runs of letters, marks and digits.  Han, kana
@@ -32,8 +34,12 @@ matches every pair that starts with it and the lone last characters.  Pairs
 rather than single characters: a common character is in nearly every document,
 so single characters make long lists that match scattered characters; a pair
 is nearly always a word or part of one, so its list is short and matches are
-meant.  The same rules are in offline-search.js; a browser test holds them
-together.
+meant.  Other words are stemmed by the Snowball stemmer of the site's
+language (STEMMERS; snowballstemmer 2.2, whose stems the page's JavaScript
+build in site_templates/assets/snowball/ gives too), and a query's word
+matches every term that begins with its stem, as Pagefind's does; a whole
+match counts more.  The same rules are in offline-search.js; a browser test
+holds them together.
 
 Chunks.  A shard's terms, in order (by UTF-16 code units, as JavaScript
 compares strings), are cut into runs of about CHUNK_BYTES: few files, each
@@ -43,10 +49,16 @@ as the last key at or before it, and the words that begin with a typed prefix
 in that chunk and the ones after it whose keys begin with the prefix.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
-TITLE_WEIGHT times, quantised to 64 levels relative to the best score in the
-index: one character each.  The documents of a term are a bitmap when the term
-is common, else the gaps between document numbers, whichever is shorter.
-Documents are numbered in the site's order, newest first.
+TITLE_WEIGHT times, quantised to 64 levels relative to the term's best score
+(one character each), which is itself given in two characters relative to the
+best score of the shard ("scale" in its manifest).  The documents of a term
+are a bitmap when the term is common, else the gaps between document numbers,
+whichever is shorter.  Documents are numbered in the site's order, newest first.
+
+Records.  What the page shows of DOCS_PER_CHUNK documents: title, date, address,
+language, direction, the date as the site writes it, and the whole text, from
+which the page cuts the passage that matched; deflated and in base64, which
+the page reads back with DecompressionStream.
 """
 
 from __future__ import annotations
@@ -77,6 +89,7 @@ TITLE_WEIGHT = 3.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 LEVELS = 64
+TOPS = 4096  # a term's best score, in two characters
 
 # base64url: safe in JSON strings and in file names; one character is six bits.
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -280,9 +293,15 @@ def rarity(documents_with_term: int, total: int) -> float:
     return math.log(1 + (total - documents_with_term + 0.5) / (documents_with_term + 0.5))
 
 
-def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> tuple[dict[str, list[int]], float]:
-    """Each posting's score as a level 0…63, relative to the best score in the
-    index; and the score of one level."""
+def impacts(
+    index: dict[str, list[Posting]], lengths: Sequence[int]
+) -> tuple[dict[str, tuple[int, list[int]]], float]:
+    """Each term's best score as a top 1…4095, relative to the best score in
+    the index, and each of its postings' scores as a level 0…63 relative to
+    its top; and the best score in the index.  A posting's score is then
+    (level + 1) / 64 × top / 4095 × best.  Levels per term, not per index: a
+    common word's scores are all small, and would all be one level of the
+    index's, where its own levels tell its documents apart."""
     total = len(lengths)
     average = max(1.0, sum(lengths) / max(1, total))
     ratios = [length / average for length in lengths]
@@ -298,8 +317,12 @@ def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> tuple[di
             for f in (body_count + TITLE_WEIGHT * title_count,)
         ]
     best = max((max(s) for s in scores.values()), default=1.0) or 1.0
-    scale = (LEVELS - 1) / best
-    return {term: [round(s * scale) for s in term_scores] for term, term_scores in scores.items()}, best / (LEVELS - 1)
+    quantised = {}
+    for term, term_scores in scores.items():
+        top = min(TOPS - 1, max(1, round(max(term_scores) / best * (TOPS - 1))))
+        unit = top / (TOPS - 1) * best / LEVELS  # the score of one level, as the page reads the top back
+        quantised[term] = (top, [min(LEVELS - 1, max(0, round(s / unit) - 1)) for s in term_scores])
+    return quantised, best
 
 
 def encode_number(value: int) -> str:
@@ -332,9 +355,10 @@ def encode_documents(numbers: Sequence[int]) -> str:
     return "*" + "".join(DIGITS[b] for b in bits)
 
 
-def encode_postings(numbers: Sequence[int], levels: Sequence[int]) -> str:
-    """"LEVELS:DOCUMENTS": one level character per document, then the documents."""
-    return "".join(DIGITS[level] for level in levels) + ":" + encode_documents(numbers)
+def encode_postings(numbers: Sequence[int], levels: Sequence[int], top: int) -> str:
+    """"TOP LEVELS:DOCUMENTS": the term's top in two characters, one level
+    character per document, then the documents."""
+    return DIGITS[top >> 6] + DIGITS[top & 63] + "".join(DIGITS[level] for level in levels) + ":" + encode_documents(numbers)
 
 
 # Chunks and files
@@ -394,7 +418,9 @@ def index_files(
     site root: script text}."""
     index, lengths = postings(docs, counted)
     levels, scale = impacts(index, lengths)
-    encoded = {term: encode_postings([p[0] for p in plist], levels[term]) for term, plist in index.items()}
+    encoded = {
+        term: encode_postings([p[0] for p in plist], levels[term][1], levels[term][0]) for term, plist in index.items()
+    }
     chunks = chunk_terms(encoded)
     folder = shard_folder(shard)
     path = f"{shard}/"

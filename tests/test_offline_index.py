@@ -50,9 +50,14 @@ def decode_documents(encoded: str) -> list[int]:
     return numbers
 
 
-def decode(postings: str) -> dict[int, int]:
+def decode(postings: str) -> dict[int, float]:
+    """Each document's score, as a share of the shard's best: the reading offline-search.js does."""
     levels, documents = postings.split(":")
-    return {number: oi.DIGITS.index(level) for number, level in zip(decode_documents(documents), levels, strict=True)}
+    top = oi.DIGITS.index(levels[0]) * 64 + oi.DIGITS.index(levels[1])
+    return {
+        number: (oi.DIGITS.index(level) + 1) / oi.LEVELS * top / (oi.TOPS - 1)
+        for number, level in zip(decode_documents(documents), levels[2:], strict=True)
+    }
 
 
 def chunks_of(files: dict[str, str], folder: str = SHARD) -> tuple[dict, dict[str, dict[str, str]]]:
@@ -136,14 +141,21 @@ def test_title_words_and_rare_words_score_higher():
     docs = [doc("Harbour strike", "The port is closed."), doc("Budget", "The harbour is busy.")] + [
         doc(f"Filler {i}", "The council met.") for i in range(8)
     ]
-    index, lengths = oi.postings(docs)
-    levels, scale = oi.impacts(index, lengths)
-    harbour = dict(zip((p[0] for p in index["harbour"]), levels["harbour"], strict=True))
-    assert harbour[0] > harbour[1]  # in the title beats in the body
-    the = dict(zip((p[0] for p in index["the"]), levels["the"], strict=True))
-    assert harbour[1] > the[1]  # a rare word beats a word in every document
-    assert max(level for term_levels in levels.values() for level in term_levels) == oi.LEVELS - 1
-    assert scale > 0
+    _, chunks = chunks_of(oi.index_files(docs))
+    scores = {term: decode(postings) for chunk in chunks.values() for term, postings in chunk.items()}
+    assert scores["harbour"][0] > scores["harbour"][1]  # in the title beats in the body
+    assert scores["harbour"][1] > scores["the"][1]  # a rare word beats a word in every document
+    assert max(max(s.values()) for s in scores.values()) == pytest.approx(1.0)  # the best is the scale
+
+
+def test_a_common_words_documents_keep_their_order():
+    # "the" scores little everywhere, but its documents are still told apart:
+    # levels are relative to each term's best score.
+    docs = [doc(f"Story {i}", " ".join(["the"] * (1 + i) + ["harbour"] * 50 + ["filler"] * 20)) for i in range(30)]
+    _, chunks = chunks_of(oi.index_files(docs))
+    the = {d: s for chunk in chunks.values() for d, s in decode(chunk.get("the", "AAA:")).items()}
+    assert len(set(the.values())) > 10
+    assert the[29] > the[10] > the[0]
 
 
 # Chunks and files

@@ -59,28 +59,26 @@
     return term.length > MAX_TERM ? Array.from(term).slice(0, MAX_TERM).join("") : term;
   }
 
-  // A query's terms.  The last word is a prefix while it is being typed (no space
-  // after it yet): it asks for the words it begins, and for its own stem
-  // ("elections" typed whole is found as "elect").  Han, kana and Hangul are
-  // indexed as pairs of characters: a longer run asks for its pairs, a single
-  // character for the pairs it starts.
+  // A query's terms.  A word matches the terms that begin with its stem, as
+  // Pagefind's words do ("elect" finds "election"), and so does the word being
+  // typed.  Han, kana and Hangul are indexed as pairs of characters: a longer
+  // run asks for its pairs, a single character for the pairs it starts (while
+  // it is typed, or alone).
   function queryTerms(query) {
-    var runs = words(query), typing = /[\p{L}\p{N}\p{M}]$/u.test(query), seen = {}, found = [];
-    function add(term, prefix, stemmed) {
+    var runs = words(query), seen = {}, found = [];
+    function add(term, prefix) {
       var key = (prefix ? "*" : "=") + term;
       if (seen[key]) return;
       seen[key] = true;
-      found.push(prefix && stemmed !== undefined ? { term: term, prefix: true, stem: stemmed } : { term: term, prefix: prefix });
+      found.push({ term: term, prefix: prefix });
     }
     runs.forEach(function (run, i) {
       var letters = Array.from(run);
       if (CJK_CHAR.test(run)) {
         if (letters.length === 1) add(run, true);
         for (var j = 0; j + 1 < letters.length; j++) add(letters[j] + letters[j + 1], false);
-      } else if (i === runs.length - 1 && typing && letters.length > 1) {
-        add(cut(run), true, cut(stem(run)));
       } else {
-        add(cut(stem(run)), false);
+        add(cut(stem(run)), letters.length > 1); // a letter alone would ask for a long run of chunks
       }
     });
     return found;
@@ -163,14 +161,10 @@
     return low;
   }
 
-  // The chunks that may hold a query's terms: the term's own, the stem's of a
-  // word being typed, and the ones after it whose keys begin with the prefix.
+  // The chunks that may hold a query's terms: the term's own, and the ones
+  // after it whose keys begin with it.
   function chunksFor(index, query) {
     var first = chunkOf(index, query.term), numbers = [first];
-    if (query.stem !== undefined) {
-      var own = chunkOf(index, query.stem);
-      if (own !== first) numbers.push(own);
-    }
     if (query.prefix) {
       for (var n = first + 1; n < index.keys.length && index.keys[n].indexOf(query.term) === 0; n++) numbers.push(n);
     }
@@ -179,14 +173,16 @@
     }));
   }
 
-  // Calls visit(document, level) for each posting of "LEVELS:DOCUMENTS".
+  // Calls visit(document, score) for each posting of "TOP LEVELS:DOCUMENTS":
+  // the score is (level + 1) / 64 of the term's top, a share of the shard's best.
   function decode(postings, visit) {
-    var colon = postings.indexOf(":"), n = 0, i;
+    var colon = postings.indexOf(":"), n = 2, i;
+    var unit = (VALUE[postings.charCodeAt(0)] * 64 + VALUE[postings.charCodeAt(1)]) / 4095 / 64;
     if (postings.charAt(colon + 1) === "*") { // a bitmap, six documents a character
       for (i = colon + 2; i < postings.length; i++) {
         var bits = VALUE[postings.charCodeAt(i)];
         for (var b = 0; b < 6; b++) {
-          if (bits & (1 << b)) visit((i - colon - 2) * 6 + b, VALUE[postings.charCodeAt(n++)]);
+          if (bits & (1 << b)) visit((i - colon - 2) * 6 + b, (VALUE[postings.charCodeAt(n++)] + 1) * unit);
         }
       }
       return;
@@ -197,7 +193,7 @@
       gap = gap * 32 + (digit & 31);
       if (digit < 32) {
         doc += gap + 1;
-        visit(doc, VALUE[postings.charCodeAt(n++)]);
+        visit(doc, (VALUE[postings.charCodeAt(n++)] + 1) * unit);
         gap = 0;
       }
     }
@@ -208,12 +204,12 @@
     var scores = new Float64Array(index.documents);
     chunks.forEach(function (chunk) {
       Object.keys(chunk).forEach(function (term) {
-        var whole = term === query.term || term === query.stem;
+        var whole = term === query.term;
         if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
         // A longer word that only begins with what was typed counts for less.
         var weight = whole ? 1 : query.term.length / term.length;
-        decode(chunk[term], function (doc, level) {
-          scores[doc] = Math.max(scores[doc], (level + 1) * weight);
+        decode(chunk[term], function (doc, score) {
+          scores[doc] = Math.max(scores[doc], score * weight);
         });
       });
     });
@@ -283,7 +279,7 @@
       var query = queries[q];
       if (CJK_CHAR.test(query.term)) {
         if (part.indexOf(query.term) >= 0) return q;
-      } else if (stemmed === query.term || stemmed === query.stem || (query.prefix && part.indexOf(query.term) === 0)) {
+      } else if (stemmed === query.term || (query.prefix && (stemmed.indexOf(query.term) === 0 || part.indexOf(query.term) === 0))) {
         return q;
       }
     }
