@@ -8,13 +8,18 @@ import datetime
 import json
 import re
 import string
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
 from broadsheet.render import long_date
 
-from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, SUB_PATH, BuiltSite, Tab
+from broadsheet.build import build
+from broadsheet.config import Config, validate
+
+from ..conftest import write_corpus
+from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, SUB_PATH, BuiltSite, Tab, serving
 
 RESULT = ".search-results > li"
 QUERY_BOX = "#search-query"
@@ -191,7 +196,7 @@ def test_only_the_title_and_the_text_are_indexed(tab: Tab, news: BuiltSite, news
         assert data["content"].startswith(article.title)
         assert "¶" not in data["content"] and "min read" not in data["content"]
         assert shown_date(article.date) not in data["content"]
-        assert data["meta"] == {"title": article.title}
+        assert data["meta"] == {"title": article.title, "image": ""}
         assert data["filters"] == {"year": [article.date[:4]], "month": [article.date[:7]],
                                    "date": [article.date], "date_text": [shown_date(article.date)]}
     assert tab.errors == []
@@ -260,4 +265,20 @@ def test_a_word_missing_from_a_bundle_does_not_find_its_short_words(tab: Tab, ne
     expect(page.locator("#search-year option")).to_have_text(["Any year", "2023 (1)"])
     page.locator("#search-year").select_option("2023")
     expect(page.locator("#search-month option")).to_have_text(["Any month", "January (1)"])
+    assert tab.errors == []
+
+
+def test_a_pictures_file_name_is_not_searched(tab: Tab, tmp_path: Path):
+    """Pagefind takes the first picture of a page as metadata, and searches the
+    words of its address: the articles give an empty picture instead."""
+    source = write_corpus(tmp_path / "src", {"quay.md": (
+        "---\ntitle: Quay repainted\ndate: 2024-05-06\n---\n\nThe quay was painted blue.\n\n"
+        "![A fishing boat beside the wall](zanzibar-lighthouse.jpg)\n"
+    )})
+    (tmp_path / "out").mkdir()
+    assert build(validate(Config(source=source, out=tmp_path / "out", search=True, quiet=True))).problems == []
+    with serving(tmp_path / "out", []) as site:
+        tab.page.goto(site)
+        found = tab.page.evaluate(PAGEFIND_FIND, ["/pagefind/", [], ["zanzibar", "jpg", "quay"]])
+    assert (len(found["zanzibar"]), len(found["jpg"]), len(found["quay"])) == (0, 0, 1)
     assert tab.errors == []
