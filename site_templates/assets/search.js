@@ -356,18 +356,19 @@
       var words = queryWords(term).map(normalise);
       return genuineResults(answer.rest, words, count).then(function (checked) {
         answer.results = checked.kept.slice(0, count).map(pagefindResult);
-        answer.total -= checked.dropped;
+        var dropped = answer.total !== checked.total;
+        answer.total = checked.total;
         answer.approximate = checked.approximate;
-        if (!checked.dropped || checked.approximate) return answer;
+        if (!dropped || !checked.complete) return answer;
         // Results were dropped: the counts of years and months are counted again
         // from the results kept, over all years (one more search when filtered).
         var all = state.year ? pagefindFor(byDate).then(function (pagefind) {
           return pagefind.search(term, byDate ? { sort: { date: state.order } } : {});
         }).then(function (found) {
-          return genuineResults(found.results, words, Infinity);
+          return genuineResults(found.results, words, CHECK_ALL);
         }) : Promise.resolve(checked);
         return all.then(function (every) {
-          if (every.approximate) return answer;
+          if (!every.complete) return answer;
           answer.years = {};
           answer.months = {};
           every.kept.forEach(function (data) {
@@ -388,8 +389,8 @@
   // dropped: each word of the query must be matched by a word that shares its
   // start, all but a suffix of up to three letters that stemming may remove.
   // Every result is checked when there are few (their data is small and is
-  // needed to show them); otherwise results are checked until the page is full,
-  // and the count is then an estimate.
+  // needed to show them); otherwise results are checked until the page is full
+  // (at most 90 more than it shows), and the rest are estimated from a sample.
   var CHECK_ALL = 50;
 
   function normalise(text) {
@@ -417,13 +418,29 @@
   function genuineResults(raw, words, count) {
     var kept = [], dropped = 0, checked = 0;
     var batch = raw.length <= CHECK_ALL ? raw.length : PAGE;
+    var limit = raw.length <= CHECK_ALL ? raw.length : count + 90; // a few hundred kilobytes at most
+    function load(results) {
+      return Promise.all(results.map(function (r) { return r.data(); }));
+    }
+    // The results not checked are counted in the proportion found in a sample
+    // of ten spread over them (by relevance, the dropped ones come last).
+    function estimate() {
+      var rest = raw.length - checked, sample = [];
+      for (var i = 0; i < Math.min(10, rest); i++) sample.push(raw[checked + Math.floor(i * rest / Math.min(10, rest))]);
+      return load(sample).then(function (datas) {
+        var good = datas.filter(function (data) { return genuine(data, words); }).length;
+        return {
+          kept: kept, total: kept.length + Math.round(rest * good / sample.length),
+          approximate: dropped > 0 || good < sample.length, complete: false
+        };
+      });
+    }
     function next() {
-      if (checked >= raw.length || (kept.length >= count && raw.length > CHECK_ALL)) {
-        return Promise.resolve({ kept: kept, dropped: dropped, approximate: dropped > 0 && checked < raw.length });
-      }
-      var slice = raw.slice(checked, checked + Math.max(batch, count - kept.length));
+      if (checked >= raw.length) return Promise.resolve({ kept: kept, total: kept.length, approximate: false, complete: true });
+      if (kept.length >= count || checked >= limit) return estimate();
+      var slice = raw.slice(checked, checked + Math.max(batch, Math.min(count - kept.length, limit - checked)));
       checked += slice.length;
-      return Promise.all(slice.map(function (r) { return r.data(); })).then(function (datas) {
+      return load(slice).then(function (datas) {
         datas.forEach(function (data) {
           if (genuine(data, words)) kept.push(data);
           else dropped++;

@@ -18,7 +18,7 @@ from broadsheet.render import long_date
 from broadsheet.build import build
 from broadsheet.config import Config, validate
 
-from ..conftest import write_corpus
+from ..conftest import txt, write_corpus
 from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, SUB_PATH, BuiltSite, Tab, serving
 
 RESULT = ".search-results > li"
@@ -282,3 +282,30 @@ def test_a_pictures_file_name_is_not_searched(tab: Tab, tmp_path: Path):
         found = tab.page.evaluate(PAGEFIND_FIND, ["/pagefind/", [], ["zanzibar", "jpg", "quay"]])
     assert (len(found["zanzibar"]), len(found["jpg"]), len(found["quay"])) == (0, 0, 1)
     assert tab.errors == []
+
+
+def test_with_many_results_the_count_of_those_dropped_is_estimated(tab: Tab, tmp_path: Path):
+    """Past 50 results the page checks those it shows and a sample of the rest:
+    20 articles of the first bundle name Ashford, and the 120 of the two others
+    that Pagefind finds by "a" are not counted."""
+    files = {}
+    for n in range(180):
+        day = f"2022-{1 + n // 15:02d}-{1 + n % 15:02d}"
+        place = "the Ashford council" if n < 20 else "a council"
+        files[f"s{n:03d}.txt"] = txt(day, f"Meeting {n} of {place}.", "A vote on the roads was put off.")
+    source = write_corpus(tmp_path / "src", files)
+    (tmp_path / "out").mkdir()
+    config = Config(source=source, out=tmp_path / "out", search=True, quiet=True, search_shard_pages=60)
+    assert build(validate(config)).problems == []
+    with serving(tmp_path / "out", []) as site:
+        page = tab.page
+        page.goto(site)
+        raw = page.evaluate(PAGEFIND_FIND, ["/pagefind/", all_bundles(BuiltSite(tmp_path / "out", ())), ["ashford"]])
+        assert len(raw["ashford"]) > 50
+        page.goto(site + "search/?q=ashford")
+        expect(page.locator(RESULT)).to_have_count(10)
+        expect(page.locator(f"{RESULT} h2 a").first).to_contain_text("Ashford")
+        status = page.locator(STATUS).inner_text()
+        shown = int(re.search(r"\d+", status)[0])
+        assert 20 <= shown <= 40, status
+        assert tab.errors == []
