@@ -6,9 +6,9 @@ index is a set of small scripts, each of which hands its data to a registration
 function defined by site_templates/assets/offline-search.js:
 
     search/offline/index.js              __offlineSearch.shards([{path, documents, first}])
-    search/offline/SHARD/index.js        __offlineSearch.manifest(SHARD, {...})  keys of its term chunks
+    search/offline/SHARD/index.js        __offlineSearch.manifest(SHARD, {...})  keys of its term chunks, months
     search/offline/SHARD/terms/N.js      __offlineSearch.terms(SHARD, KEY, {term: postings})
-    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, [[title, date, url, excerpt, lang, dir]])
+    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, "PACKED")  records, deflated
 
 A query loads the list of shards and their manifests, the one term chunk of
 each word in each shard, and the document chunks of the results it shows:
@@ -21,7 +21,9 @@ documents are numbered from 0 in the site's order; the list of shards gives the
 number of its first document in the whole site ("first"), so that the page can
 order results from all shards by date.  Scores are each shard's BM25 (its own
 document frequencies and lengths), put back on one scale by the shard's
-"scale": level × scale is the score.
+"scale", its best score.  The manifest also lists the first document of each
+month ("months"): the page tells any document's year and month from it, for
+the filters and their counts, without loading records.
 
 Terms.  Text is normalised (NFKD, combining marks removed, NFC, lower case with
 ß as ss and ς as σ) and cut into runs of letters, marks and digits.  Han, kana
@@ -32,34 +34,48 @@ matches every pair that starts with it and the lone last characters.  Pairs
 rather than single characters: a common character is in nearly every document,
 so single characters make long lists that match scattered characters; a pair
 is nearly always a word or part of one, so its list is short and matches are
-meant.  The same rules are in offline-search.js; a browser test holds them
-together.
+meant.  Other words are stemmed by the Snowball stemmer of the site's
+language (STEMMERS; snowballstemmer 2.2, whose stems the page's JavaScript
+build in site_templates/assets/snowball/ gives too), and a query's word
+matches every term that begins with its stem, as Pagefind's does; a whole
+match counts more.  The same rules are in offline-search.js; a browser test
+holds them together.
 
-Chunks.  A term lives in the chunk named by its first two characters (first
-one for Han, kana and Hangul).  A chunk larger than CHUNK_BYTES is split by one
-more character, as often as needed, so that a common first pair of letters does
-not make every query that starts with it load a large file.  The page finds a
-term's chunk as the longest chunk key that begins the term.
+Chunks.  A shard's terms, in order (by UTF-16 code units, as JavaScript
+compares strings), are cut into runs of about CHUNK_BYTES: few files, each
+worth loading.  The manifest lists each chunk's key, the shortest beginning of
+its first term that sorts after the chunk before; the page finds a term's chunk
+as the last key at or before it, and the words that begin with a typed prefix
+in that chunk and the ones after it whose keys begin with the prefix.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
-TITLE_WEIGHT times, quantised to 64 levels relative to the best score in the
-index: one character each.  The documents of a term are a bitmap when the term
-is common, else the gaps between document numbers, whichever is shorter.
-Documents are numbered in the site's order, newest first.
+TITLE_WEIGHT times, quantised to 64 levels relative to the term's best score
+(one character each), which is itself given in two characters relative to the
+best score of the shard ("scale" in its manifest).  The documents of a term
+are a bitmap when the term is common, else the gaps between document numbers,
+whichever is shorter.  Documents are numbered in the site's order, newest first.
+
+Records.  What the page shows of DOCS_PER_CHUNK documents: title, date, address,
+language, direction, the date as the site writes it, and the whole text, from
+which the page cuts the passage that matched; deflated and in base64, which
+the page reads back with DecompressionStream.
 """
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import math
 import re
 import unicodedata
+import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import regex
+import snowballstemmer  # type: ignore[import-untyped]
 
 from .render import long_date
 from .site import Entry
@@ -67,13 +83,13 @@ from .site import Entry
 FOLDER = "search/offline/"
 REGISTER = "window.__offlineSearch"
 MAX_TERM = 40  # characters; longer runs are cut (hashes, run-together URLs)
-CHUNK_BYTES = 24_000
-MAX_KEY = 8  # characters: chunks stop splitting here
-DOCS_PER_CHUNK = 16
-TITLE_WEIGHT = 3.0
-BM25_K1 = 1.2
+CHUNK_BYTES = 16_000
+DOCS_PER_CHUNK = 8
+TITLE_WEIGHT = 7.0  # as Pagefind weighs an h1
+BM25_K1 = 1.4  # Pagefind's term saturation
 BM25_B = 0.75
 LEVELS = 64
+TOPS = 4096  # a term's best score, in two characters
 
 # base64url: safe in JSON strings and in file names; one character is six bits.
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -88,6 +104,39 @@ _WORD = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 _CJK_RUN = re.compile(f"([{_CJK}]+)")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 
+# Snowball stemmers by language code: those whose JavaScript build
+# (site_templates/assets/snowball/) gives the same stems as the Python package.
+# Another language is indexed without stemming.
+STEMMERS = {
+    "en": "english", "fr": "french", "de": "german", "es": "spanish", "it": "italian", "pt": "portuguese",
+    "nl": "dutch", "da": "danish", "sv": "swedish", "no": "norwegian", "nb": "norwegian", "nn": "norwegian",
+    "fi": "finnish", "hu": "hungarian", "ro": "romanian", "ru": "russian", "tr": "turkish", "ga": "irish",
+    "ca": "catalan", "eu": "basque", "hy": "armenian",
+}
+
+
+def stemmer_for(language: str) -> str | None:
+    """The Snowball algorithm of a language code ("pt-BR" → "portuguese"), or None."""
+    return STEMMERS.get(language.split("-")[0].lower())
+
+
+@functools.cache
+def _stems(algorithm: str) -> tuple[Callable[[str], str], dict[str, str]]:
+    return snowballstemmer.stemmer(algorithm).stemWord, {}
+
+
+def stem(word: str, algorithm: str | None) -> str:
+    """A normalised word's stem; the same word, unstemmed, without an algorithm."""
+    if algorithm is None:
+        return word
+    stem_word, known = _stems(algorithm)
+    found = known.get(word)
+    if found is None:
+        # Normalised words are stemmed (no accents): the browser stems what it
+        # normalised the same way, so the two meet whatever the reader typed.
+        found = known[word] = stem_word(word)
+    return found
+
 
 @dataclass(frozen=True)
 class SearchDocument:
@@ -96,10 +145,11 @@ class SearchDocument:
     title: str
     date: str  # ISO 8601
     url: str  # relative to the site root, ending in "/"
-    excerpt: str
     language: str
     direction: str  # "ltr" or "rtl"
+    date_text: str  # the date as the site writes it
     body: str  # searched, never written out
+    stemmer: str | None = None  # the Snowball algorithm of the site's language
 
 
 # One term in one document: (document number, count in the title, count in the
@@ -170,10 +220,13 @@ def words(text: str) -> list[str]:
     return _runs(text)[0]
 
 
-def terms(text: str) -> list[str]:
-    """The terms that text is indexed under, in order, repeats kept."""
+def terms(text: str, stemmer: str | None = None) -> list[str]:
+    """The terms that text is indexed under, in order, repeats kept: words
+    stemmed by the Snowball algorithm `stemmer`, if any."""
     runs, any_cjk = _runs(text)
     if not any_cjk:
+        if stemmer is not None:
+            runs = [stem(word, stemmer) for word in runs]
         # Words longer than a term are rare: cut only when there is one.
         if max(map(len, runs), default=0) <= MAX_TERM:
             return runs
@@ -184,27 +237,29 @@ def terms(text: str) -> list[str]:
             found += [word[i : i + 2] for i in range(len(word) - 1)]
             found.append(word[-1])
         else:
-            found.append(word[:MAX_TERM])
+            found.append(stem(word, stemmer)[:MAX_TERM])
     return found
 
 
 # Documents → postings → encoded strings
 
 
-def documents(entries: Iterable[Entry]) -> list[SearchDocument]:
-    """One document per article, in the site's order (newest first)."""
+def documents(entries: Iterable[Entry], language: str = "en") -> list[SearchDocument]:
+    """One document per article, in the site's order (newest first), to be
+    stemmed as the site's `language`."""
+    algorithm = stemmer_for(language)
     return [
         SearchDocument(
             title=entry.article.title,
             date=entry.article.date.isoformat(),
             url=entry.url,
-            excerpt=entry.article.excerpt,
             language=entry.article.language,
             direction=entry.article.direction,
-            # What an article page shows and Pagefind indexes: date, byline and tags too.
-            body="\n".join([
-                long_date(entry.article.date), entry.article.author or "", entry.article.text, *entry.article.tags,
-            ]),
+            date_text=long_date(entry.article.date),
+            # Only what the writer wrote: never the date, its month's name, the
+            # byline or tags, which a query for "may" or "2023" would match everywhere.
+            body=entry.article.text,
+            stemmer=algorithm,
         )
         for entry in entries
     ]
@@ -230,7 +285,7 @@ def postings(
 
 def term_counts(doc: SearchDocument) -> tuple[Counter[str], Counter[str]]:
     """The terms of a document's title and of its body, counted."""
-    return Counter(terms(doc.title)), Counter(terms(doc.body))
+    return Counter(terms(doc.title, doc.stemmer)), Counter(terms(doc.body, doc.stemmer))
 
 
 def rarity(documents_with_term: int, total: int) -> float:
@@ -238,9 +293,15 @@ def rarity(documents_with_term: int, total: int) -> float:
     return math.log(1 + (total - documents_with_term + 0.5) / (documents_with_term + 0.5))
 
 
-def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> tuple[dict[str, list[int]], float]:
-    """Each posting's score as a level 0…63, relative to the best score in the
-    index; and the score of one level."""
+def impacts(
+    index: dict[str, list[Posting]], lengths: Sequence[int]
+) -> tuple[dict[str, tuple[int, list[int]]], float]:
+    """Each term's best score as a top 1…4095, relative to the best score in
+    the index, and each of its postings' scores as a level 0…63 relative to
+    its top; and the best score in the index.  A posting's score is then
+    (level + 1) / 64 × top / 4095 × best.  Levels per term, not per index: a
+    common word's scores are all small, and would all be one level of the
+    index's, where its own levels tell its documents apart."""
     total = len(lengths)
     average = max(1.0, sum(lengths) / max(1, total))
     ratios = [length / average for length in lengths]
@@ -256,8 +317,12 @@ def impacts(index: dict[str, list[Posting]], lengths: Sequence[int]) -> tuple[di
             for f in (body_count + TITLE_WEIGHT * title_count,)
         ]
     best = max((max(s) for s in scores.values()), default=1.0) or 1.0
-    scale = (LEVELS - 1) / best
-    return {term: [round(s * scale) for s in term_scores] for term, term_scores in scores.items()}, best / (LEVELS - 1)
+    quantised = {}
+    for term, term_scores in scores.items():
+        top = min(TOPS - 1, max(1, round(max(term_scores) / best * (TOPS - 1))))
+        unit = top / (TOPS - 1) * best / LEVELS  # the score of one level, as the page reads the top back
+        quantised[term] = (top, [min(LEVELS - 1, max(0, round(s / unit) - 1)) for s in term_scores])
+    return quantised, best
 
 
 def encode_number(value: int) -> str:
@@ -290,47 +355,52 @@ def encode_documents(numbers: Sequence[int]) -> str:
     return "*" + "".join(DIGITS[b] for b in bits)
 
 
-def encode_postings(numbers: Sequence[int], levels: Sequence[int]) -> str:
-    """"LEVELS:DOCUMENTS": one level character per document, then the documents."""
-    return "".join(DIGITS[level] for level in levels) + ":" + encode_documents(numbers)
+def encode_postings(numbers: Sequence[int], levels: Sequence[int], top: int) -> str:
+    """"TOP LEVELS:DOCUMENTS": the term's top in two characters, one level
+    character per document, then the documents."""
+    return DIGITS[top >> 6] + DIGITS[top & 63] + "".join(DIGITS[level] for level in levels) + ":" + encode_documents(numbers)
 
 
 # Chunks and files
 
 
-def base_key(term: str) -> str:
-    return term[:1] if is_cjk(term[0]) else term[:2]
+def term_order(term: str) -> bytes:
+    """The order of terms in the index: JavaScript's, by UTF-16 code units, so
+    that the page's comparisons of strings agree with it."""
+    return term.encode("utf-16-be")
 
 
 def _entry_size(term: str, value: str) -> int:
     return len(term.encode("utf-8")) + len(value) + 6  # quotes, colon, comma
 
 
+def _separating_key(previous: str, first: str) -> str:
+    """The shortest beginning of `first` that sorts after `previous`."""
+    for n in range(1, len(first) + 1):
+        if term_order(first[:n]) > term_order(previous):
+            return first[:n]
+    return first
+
+
 def chunk_terms(encoded: dict[str, str], *, limit: int = CHUNK_BYTES) -> dict[str, dict[str, str]]:
-    """Terms grouped by key: their first characters, as many as keep a chunk under `limit`."""
-    groups: dict[str, dict[str, str]] = {}
-    for term in sorted(encoded):
-        groups.setdefault(base_key(term), {})[term] = encoded[term]
+    """Terms in order, cut into runs of about `limit` bytes: {key: members}.
+    A chunk's key is the shortest beginning of its first term that sorts after
+    the last term of the chunk before it (the first chunk's key is ""): a term
+    is in the chunk of the last key that sorts at or before it."""
     chunks: dict[str, dict[str, str]] = {}
-
-    def place(key: str, members: dict[str, str]) -> None:
-        size = sum(_entry_size(term, value) for term, value in members.items())
-        longer = {term: value for term, value in members.items() if len(term) > len(key)}
-        if size <= limit or not longer or len(key) >= MAX_KEY:
+    members: dict[str, str] = {}
+    key, size, previous = "", 0, ""
+    for term in sorted(encoded, key=term_order):
+        entry = _entry_size(term, encoded[term])
+        if members and size + entry > limit:
             chunks[key] = members
-            return
-        own = {term: value for term, value in members.items() if len(term) <= len(key)}
-        if own:
-            chunks[key] = own
-        children: dict[str, dict[str, str]] = {}
-        for term, value in longer.items():
-            children.setdefault(term[: len(key) + 1], {})[term] = value
-        for child, child_members in children.items():
-            place(child, child_members)
-
-    for key, members in groups.items():
-        place(key, members)
-    return dict(sorted(chunks.items()))
+            key, members, size = _separating_key(previous, term), {}, 0
+        members[term] = encoded[term]
+        size += entry
+        previous = term
+    if members or not chunks:
+        chunks[key] = members
+    return chunks
 
 
 def _script(call: str, *arguments: object) -> str:
@@ -348,22 +418,56 @@ def index_files(
     site root: script text}."""
     index, lengths = postings(docs, counted)
     levels, scale = impacts(index, lengths)
-    encoded = {term: encode_postings([p[0] for p in plist], levels[term]) for term, plist in index.items()}
+    encoded = {
+        term: encode_postings([p[0] for p in plist], levels[term][1], levels[term][0]) for term, plist in index.items()
+    }
     chunks = chunk_terms(encoded)
     folder = shard_folder(shard)
     path = f"{shard}/"
     files = {
         f"{folder}index.js": _script("manifest", path, {
             "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks), "scale": scale,
+            "months": month_starts(docs),
         }),
     }
     for number, (key, members) in enumerate(chunks.items()):
         files[f"{folder}terms/{number}.js"] = _script("terms", path, key, members)
     for first in range(0, len(docs), DOCS_PER_CHUNK):
         shown = docs[first : first + DOCS_PER_CHUNK]
-        records = [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in shown]
-        files[f"{folder}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", path, first, records)
+        files[f"{folder}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", path, first, pack(records(shown)))
     return files
+
+
+def records(docs: Sequence[SearchDocument]) -> list[list[str]]:
+    """What the page shows of each document: [title, date, url, text, language,
+    direction, date as written].  The whole text, from which the page cuts the
+    passage that matched the query."""
+    return [[d.title, d.date, d.url, d.body, d.language, d.direction, d.date_text] for d in docs]
+
+
+def pack(data: object) -> str:
+    """JSON, deflated (raw, as the browser's DecompressionStream("deflate-raw")
+    reads it) and in base64: the texts of a chunk of documents take less than
+    half their size."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
+    return base64.b64encode(packer.compress(text) + packer.flush()).decode("ascii")
+
+
+def unpack(packed: str) -> object:
+    return json.loads(zlib.decompress(base64.b64decode(packed), -15).decode("utf-8"))
+
+
+def month_starts(docs: Sequence[SearchDocument]) -> list[list[str | int]]:
+    """[["2023-04", first document], ...]: documents are newest first, so each
+    month is a run, and the page finds any document's month (for the year and
+    month filters and their counts) from this list alone."""
+    starts: list[list[str | int]] = []
+    for number, doc in enumerate(docs):
+        month = doc.date[:7]
+        if not starts or starts[-1][0] != month:
+            starts.append([month, number])
+    return starts
 
 
 def shard_folder(shard: str) -> str:
@@ -371,10 +475,11 @@ def shard_folder(shard: str) -> str:
     return f"{FOLDER}{shard}/"
 
 
-def shards_file(shards: Sequence[tuple[str, int]]) -> tuple[str, str]:
-    """The list of shards, from (name, documents) newest first: its path and text."""
+def shards_file(shards: Sequence[tuple[str, int]], language: str = "en") -> tuple[str, str]:
+    """The list of shards, from (name, documents) newest first, and the
+    stemmer that the page must load (assets/snowball/NAME.js): its path and text."""
     listed, first = [], 0
     for name, count in shards:
         listed.append({"path": f"{name}/", "documents": count, "first": first})
         first += count
-    return f"{FOLDER}index.js", _script("shards", listed)
+    return f"{FOLDER}index.js", _script("shards", listed, stemmer_for(language))

@@ -2,8 +2,11 @@
 
 import importlib.util
 import os
+import random
 import subprocess
 import sys
+
+import pytest
 
 from .conftest import PROJECT, txt, write_corpus
 
@@ -46,17 +49,52 @@ def test_a_second_run_on_the_same_folder_is_refused_before_it_touches_anything(t
     assert (tmp_path / "trash" / "left").is_file()
 
 
-def test_the_offline_search_benchmark_samples_two_word_queries_from_the_corpus(tmp_path):
+def _offline_bench():
     spec = importlib.util.spec_from_file_location("bench_offline_search", PROJECT / "bench" / "offline_search.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    corpus = write_corpus(tmp_path / "corpus", {
-        f"{i:02d}.txt": txt(f"2020-01-{1 + i:02d}", f"Harbour council story {i} about budgets and ferries.")
-        for i in range(6)
-    })
-    documents = module.corpus_documents(corpus)
-    assert len(documents) == 6
-    queries = module.sample_queries(documents, 4, seed=1)
-    assert len(queries) == 4
-    assert all(len(q.split()) == 2 and q.split()[0] != q.split()[1] for q in queries)
-    assert module.sample_queries(documents, 4, seed=1) == queries
+    return module
+
+
+def _news(count: int) -> dict[str, str]:
+    """Articles of common words and rare made-up ones, over three years."""
+    rng = random.Random(3)
+    common = "harbour council budget strike vote hospital ferry storm election court river school".split()
+    rare = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(300)]
+    return {
+        f"{i:03d}.txt": txt(
+            f"{2021 + i % 3}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            " ".join(rng.choice(common) for _ in range(5)).capitalize(),
+            " ".join(rng.choice(common if rng.random() < 0.7 else rare) for _ in range(120)) + ".",
+        )
+        for i in range(count)
+    }
+
+
+def test_the_offline_search_benchmark_samples_common_and_rare_words_of_one_and_two(tmp_path):
+    module = _offline_bench()
+    corpus = write_corpus(tmp_path / "corpus", _news(40))
+    counts = module.vocabulary(corpus)
+    queries = module.sample_queries(counts, 12, seed=1)
+    assert len(queries) == len(set(queries)) == 12
+    assert [len(q.split()) for q in queries] == [1, 2] * 6
+    assert module.sample_queries(counts, 12, seed=1) == queries
+    words = [w for q in queries for w in q.split()]
+    assert any(counts[w] > 50 for w in words) and any(counts[w] < 10 for w in words)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_offline_search_benchmark_runs_on_a_small_corpus(tmp_path, capsys):
+    pytest.importorskip("playwright")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Chromium not found at /usr/bin/chromium")
+    module = _offline_bench()
+    corpus = write_corpus(tmp_path / "corpus", _news(200))
+    report = module.main(["--corpus", str(corpus), "--work", str(tmp_path / "work"), "--queries", "6",
+                          "--json", str(tmp_path / "report.json")])
+    assert report["articles"] == 200 and report["offline_files"] > 0 and report["pagefind_files"] > 0
+    rows = report["queries"]
+    assert len(rows) == 6 and all(row["bytes"] > 0 and row["pagefind"]["bytes"] > 0 for row in rows)
+    assert 0 < report["overlap"] <= 1  # the two engines find some of the same articles
+    assert "top-10 overlap" in capsys.readouterr().out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ SHARD = oi.shard_folder("all")  # index_files's default shard
 
 def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-01") -> oi.SearchDocument:
     return oi.SearchDocument(
-        title=title, date=date, url=url, excerpt=body[:80], language="en", direction="ltr", body=body,
+        title=title, date=date, url=url, language="en", direction="ltr", date_text=date, body=body,
     )
 
 
@@ -48,9 +50,14 @@ def decode_documents(encoded: str) -> list[int]:
     return numbers
 
 
-def decode(postings: str) -> dict[int, int]:
+def decode(postings: str) -> dict[int, float]:
+    """Each document's score, as a share of the shard's best: the reading offline-search.js does."""
     levels, documents = postings.split(":")
-    return {number: oi.DIGITS.index(level) for number, level in zip(decode_documents(documents), levels, strict=True)}
+    top = oi.DIGITS.index(levels[0]) * 64 + oi.DIGITS.index(levels[1])
+    return {
+        number: (oi.DIGITS.index(level) + 1) / oi.LEVELS * top / (oi.TOPS - 1)
+        for number, level in zip(decode_documents(documents), levels[2:], strict=True)
+    }
 
 
 def chunks_of(files: dict[str, str], folder: str = SHARD) -> tuple[dict, dict[str, dict[str, str]]]:
@@ -63,9 +70,9 @@ def chunks_of(files: dict[str, str], folder: str = SHARD) -> tuple[dict, dict[st
     return manifest, chunks
 
 
-def chunk_holding(keys: list[str], term: str) -> str | None:
-    """The lookup rule of offline-search.js: the longest key that begins the term."""
-    return next((term[:n] for n in range(len(term), 0, -1) if term[:n] in keys), None)
+def chunk_holding(keys: list[str], term: str) -> str:
+    """The lookup rule of offline-search.js: the last key at or before the term."""
+    return [key for key in keys if oi.term_order(key) <= oi.term_order(term)][-1]
 
 
 # Text rules
@@ -112,13 +119,6 @@ def test_han_kana_and_hangul_are_indexed_as_pairs_plus_the_last_character():
     assert oi.terms("한국어 텍스트") == ["한국", "국어", "어", "텍스", "스트", "트"]
 
 
-def test_chunk_key_is_two_letters_or_one_han_kana_hangul_character():
-    assert oi.base_key("harbour") == "ha"
-    assert oi.base_key("a") == "a"
-    assert oi.base_key("東京") == "東"
-    assert oi.base_key("ירושלים") == "יר"
-
-
 def test_very_long_words_are_cut():
     assert oi.terms("x" * 100) == ["x" * oi.MAX_TERM]
 
@@ -141,14 +141,21 @@ def test_title_words_and_rare_words_score_higher():
     docs = [doc("Harbour strike", "The port is closed."), doc("Budget", "The harbour is busy.")] + [
         doc(f"Filler {i}", "The council met.") for i in range(8)
     ]
-    index, lengths = oi.postings(docs)
-    levels, scale = oi.impacts(index, lengths)
-    harbour = dict(zip((p[0] for p in index["harbour"]), levels["harbour"], strict=True))
-    assert harbour[0] > harbour[1]  # in the title beats in the body
-    the = dict(zip((p[0] for p in index["the"]), levels["the"], strict=True))
-    assert harbour[1] > the[1]  # a rare word beats a word in every document
-    assert max(level for term_levels in levels.values() for level in term_levels) == oi.LEVELS - 1
-    assert scale > 0
+    _, chunks = chunks_of(oi.index_files(docs))
+    scores = {term: decode(postings) for chunk in chunks.values() for term, postings in chunk.items()}
+    assert scores["harbour"][0] > scores["harbour"][1]  # in the title beats in the body
+    assert scores["harbour"][1] > scores["the"][1]  # a rare word beats a word in every document
+    assert max(max(s.values()) for s in scores.values()) == pytest.approx(1.0)  # the best is the scale
+
+
+def test_a_common_words_documents_keep_their_order():
+    # "the" scores little everywhere, but its documents are still told apart:
+    # levels are relative to each term's best score.
+    docs = [doc(f"Story {i}", " ".join(["the"] * (1 + i) + ["harbour"] * 50 + ["filler"] * 20)) for i in range(30)]
+    _, chunks = chunks_of(oi.index_files(docs))
+    the = {d: s for chunk in chunks.values() for d, s in decode(chunk.get("the", "AAA:")).items()}
+    assert len(set(the.values())) > 10
+    assert the[29] > the[10] > the[0]
 
 
 # Chunks and files
@@ -163,49 +170,62 @@ def varied_docs(count: int) -> list[oi.SearchDocument]:
     ]
 
 
-def test_each_term_is_in_the_chunk_of_the_longest_key_that_begins_it():
-    files = oi.index_files(varied_docs(300))
+def test_each_term_is_in_the_chunk_of_the_last_key_at_or_before_it():
+    files = oi.index_files(varied_docs(3000))
     manifest, chunks = chunks_of(files)
-    index, _ = oi.postings(varied_docs(300))
+    index, _ = oi.postings(varied_docs(3000))
     assert sorted(t for members in chunks.values() for t in members) == sorted(index)
+    assert len(chunks) > 3 and manifest["keys"][0] == ""
     for key, members in chunks.items():
         for term in members:
             assert chunk_holding(manifest["keys"], term) == key
 
 
-def test_large_chunks_are_split_by_one_more_letter():
+def test_keys_are_the_shortest_beginnings_that_part_the_chunks():
     encoded = {f"th{c}{i}": "A" * 500 + ":A" for c in "aeiou" for i in range(10)} | {"th": "A:A"}
     chunks = oi.chunk_terms(encoded, limit=8_000)
-    assert set(chunks) == {"th", "tha", "the", "thi", "tho", "thu"}
-    assert chunks["th"] == {"th": "A:A"}
-    assert oi.chunk_terms(encoded, limit=10**6).keys() == {"th"}
+    keys = list(chunks)
+    assert keys == sorted(keys, key=oi.term_order) and keys[0] == ""
+    assert all(key.startswith("th") and len(key) <= 4 for key in keys[1:])
+    assert sum(len(m) for m in chunks.values()) == len(encoded)
+    assert list(oi.chunk_terms(encoded, limit=10**6)) == [""]
+
+
+def test_terms_sort_as_javascript_compares_strings():
+    # U+FF21 (full-width A) is after an astral Han character in code points, before it in UTF-16.
+    encoded = {"\U00020000x": "A:A", "\uff21": "A:A", "a": "A:A"}
+    assert [t for m in oi.chunk_terms(encoded, limit=1).values() for t in m] == ["a", "\U00020000x", "\uff21"]
 
 
 def test_chunks_stay_under_the_size_limit_unless_one_term_fills_them():
     files = oi.index_files(varied_docs(3000))
     _, chunks = chunks_of(files)
-    for number, (key, members) in enumerate(chunks.items()):
+    for number, members in enumerate(chunks.values()):
         size = len(files[f"{SHARD}terms/{number}.js"].encode("utf-8"))
-        assert size <= oi.CHUNK_BYTES + 200 or len(members) == 1 or len(key) == oi.MAX_KEY, key
+        assert size <= oi.CHUNK_BYTES + 200 or len(members) == 1, number
 
 
 def test_documents_are_in_chunks_of_fixed_size_in_site_order():
     docs = varied_docs(40)
     files = oi.index_files(docs)
-    records = []
-    for number in range(3):
-        name, (first, chunk) = call(files[f"{SHARD}docs/{number}.js"])
+    records: list = []
+    chunks = len([path for path in files if "/docs/" in path])
+    assert chunks == -(-40 // oi.DOCS_PER_CHUNK)
+    for number in range(chunks):
+        name, (first, packed) = call(files[f"{SHARD}docs/{number}.js"])
+        chunk = oi.unpack(packed)
         assert name == "docs" and first == number * oi.DOCS_PER_CHUNK
-        assert len(chunk) == min(oi.DOCS_PER_CHUNK, 40 - first)
+        assert isinstance(chunk, list) and len(chunk) == min(oi.DOCS_PER_CHUNK, 40 - first)
         records += chunk
-    assert records == [[d.title, d.date, d.url, d.excerpt, d.language, d.direction] for d in docs]
+    assert records == [[d.title, d.date, d.url, d.body, d.language, d.direction, d.date_text] for d in docs]
 
 
 def test_postings_name_the_documents_that_hold_the_term():
     docs = [doc("Harbour strike", "Dockers walked out."), doc("Budget", "Nothing here."), doc("Port", "A harbour.")]
     _, chunks = chunks_of(oi.index_files(docs))
-    assert decode(chunks["ha"]["harbour"]).keys() == {0, 2}
-    assert decode(chunks["do"]["dockers"]).keys() == {0}
+    assert list(chunks) == [""]  # a small index is one chunk
+    assert decode(chunks[""]["harbour"]).keys() == {0, 2}
+    assert decode(chunks[""]["dockers"]).keys() == {0}
 
 
 def test_index_is_the_same_for_the_same_documents():
@@ -222,7 +242,10 @@ def test_each_file_is_one_registration_call_with_json_arguments():
         name, arguments = call(text)
         assert name in {"manifest", "terms", "docs"} and arguments
         assert json.loads("[" + CALL.match(text).group(2) + "]")[0] == "all/"  # the shard first
-    _, (_, records) = call(files[SHARD + "docs/0.js"])
+    _, (_, packed) = call(files[SHARD + "docs/0.js"])
+    records = oi.unpack(packed)
+    assert isinstance(records, list)
+    assert re.fullmatch(r"[A-Za-z0-9+/=]+", packed)  # base64: nothing in it can end a script
     assert records[0][0] == "ירושלים 東京 \u2028" and records[0][3].startswith("café \"quoted\" </script> \\")
 
 
@@ -237,15 +260,20 @@ def test_build_writes_the_offline_index_for_articles_only(corpus, build_site):
     })
     result, out = build_site(source, search=True)
     files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / oi.FOLDER).rglob("*.js")}
-    _, (shards,) = call(files[oi.FOLDER + "index.js"])
-    assert shards == [{"path": "2023/", "documents": 3, "first": 0}]
+    _, (shards, stemmer) = call(files[oi.FOLDER + "index.js"])
+    assert shards == [{"path": "2023/", "documents": 3, "first": 0}] and stemmer == "english"
     manifest, chunks = chunks_of(files, oi.shard_folder("2023"))
     assert manifest["documents"] == result.articles == 3
-    _, (_, records) = call(files[oi.shard_folder("2023") + "docs/0.js"])
+    assert manifest["months"] == [["2023-07", 0], ["2023-06", 1], ["2023-05", 2]]
+    _, (_, packed) = call(files[oi.shard_folder("2023") + "docs/0.js"])
+    records = oi.unpack(packed)
+    assert isinstance(records, list)
     for title, _date, url, *_ in records:
         assert (out / url / "index.html").is_file(), title
-    assert {"harbour", "budget", "שלום", "jerusalem", "may", "2023"} <= {t for m in chunks.values() for t in m}
-    assert "latest" not in {t for m in chunks.values() for t in m}  # page furniture is not indexed
+    indexed = {t for m in chunks.values() for t in m}
+    assert {"harbour", "strike", "close", "docker", "walk", "budget", "שלום", "כתבה"} <= indexed  # stemmed
+    # Only what was written: not the date, its month, the tags, nor page furniture.
+    assert not {"may", "june", "july", "2023", "05", "jerusalem", "latest", "closes"} & indexed
     assert "offline-search.js" in (out / "search/index.html").read_text(encoding="utf-8")
     assert (out / "assets/offline-search.js").is_file()
 
@@ -299,3 +327,60 @@ def test_bytewise_runs_are_the_unicode_runs_for_any_text(text):
 def test_which_texts_are_cut_bytewise(text, bytewise):
     assert (oi._plain_runs(text) is not None) is bytewise
     assert oi.words(text) == oi._unicode_runs(text)[0]
+
+
+# Stemming: the build's Python stemmer and the page's JavaScript one
+
+
+def stemmer_words(algorithm: str, count: int, seed: int = 1) -> list[str]:
+    """Words that exercise a Snowball stemmer's rules: short stems of the
+    language's letters with one or two of the suffixes its rules look for
+    (read from the stemmer's own tables), normalised as the index normalises."""
+    import random
+
+    import snowballstemmer  # type: ignore[import-untyped]
+
+    stemmer = type(snowballstemmer.stemmer(algorithm))
+    suffixes = sorted({among.s for name, table in vars(stemmer).items() if name.startswith("a_") for among in table})
+    letters = sorted({c for suffix in suffixes for c in suffix} | set("aeioubcdfglmnprst"))
+    rng = random.Random(seed)
+    made = set()
+    while len(made) < count:
+        root = "".join(rng.choice(letters) for _ in range(rng.randint(2, 7)))
+        word = root + "".join(rng.choice(suffixes) for _ in range(rng.randint(0, 2)))
+        made.update(oi.words(word))
+    return sorted(made)
+
+
+def test_the_javascript_stemmers_give_the_builds_stems(tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    folder = Path(oi.__file__).parent.parent / "site_templates/assets/snowball"
+    languages = sorted(set(oi.STEMMERS.values()))
+    assert sorted(p.stem for p in folder.glob("*.js")) == sorted([*languages, "base"])
+    english = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    words = {name: stemmer_words(name, 1000) for name in languages}
+    words["english"] += sorted(set(oi.words(english)))
+    (tmp_path / "words.json").write_text(json.dumps(words), encoding="utf-8")
+    script = """
+      const fs = require("fs"), vm = require("vm"), [folder, file] = process.argv.slice(1);
+      const context = {}; vm.createContext(context);
+      const run = (name) => vm.runInContext(fs.readFileSync(folder + "/" + name + ".js", "utf8"), context);
+      run("base");
+      const words = JSON.parse(fs.readFileSync(file, "utf8")), stems = {};
+      for (const [language, list] of Object.entries(words)) {
+        run(language);
+        const stemmer = new context.__snowball.algorithms[language]();
+        stems[language] = list.map((w) => { stemmer.setCurrent(w); stemmer.stem(); return stemmer.getCurrent(); });
+      }
+      process.stdout.write(JSON.stringify(stems));
+    """
+    done = subprocess.run([node, "-e", script, str(folder), str(tmp_path / "words.json")],
+                          capture_output=True, text=True, check=True)
+    stems = json.loads(done.stdout)
+    assert sum(map(len, words.values())) > 19_000
+    for language, list_ in words.items():
+        expected = [oi.stem(word, language) for word in list_]
+        differ = [(w, e, s) for w, e, s in zip(list_, expected, stems[language], strict=True) if e != s]
+        assert differ == [], (language, differ[:10])

@@ -91,7 +91,7 @@ def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(
     after = files_of(out / "search/offline")
     changed = {name.split("/")[0] for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     assert changed == {"2022"}
-    assert "ferry" in "".join(p.read_text(encoding="utf-8") for p in (out / "search/offline/2022/terms").iterdir())
+    assert '"ferri"' in "".join(p.read_text(encoding="utf-8") for p in (out / "search/offline/2022/terms").iterdir())
     full = tmp_path / "full"
     run(corpus, full, jobs=1)
     assert files_of(full / "search/offline") == after
@@ -110,7 +110,7 @@ def test_the_offline_index_is_split_like_pagefind_and_lists_its_shards_newest_fi
     out = tmp_path / "site"
     run(corpus, out)
     text = (out / "search/offline/index.js").read_text(encoding="utf-8")
-    listed = json.loads(text.removeprefix("window.__offlineSearch.shards(").removesuffix(");\n"))
+    listed, _stemmer = json.loads("[" + text.removeprefix("window.__offlineSearch.shards(").removesuffix(");\n") + "]")
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert [s["path"] for s in listed] == [f"{b['name']}/" for b in reversed(bundles)]
     assert [s["documents"] for s in listed] == [b["pages"] for b in reversed(bundles)]

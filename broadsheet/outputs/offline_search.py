@@ -52,7 +52,8 @@ class OfflineSearch(Output):
         names = [name for name in todo if name in self.shards]
         if job.bodies is not None:
             job.bodies.fetch(e.article for name in names for e in self.entries[name])
-        path, text = offline_index.shards_file([(name, len(entries)) for name, entries in self.entries.items()])
+        path, text = offline_index.shards_file(
+            [(name, len(entries)) for name, entries in self.entries.items()], job.config.language)
         job.staging.write_text(path, text)
         return Shards(self, names, {SHARDS: OutputRecord(ALWAYS, ((path, UNKNOWN),))})
 
@@ -66,7 +67,7 @@ class OfflineSearch(Output):
     def _make(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
 
-        documents = offline_index.documents(self.entries[name])
+        documents = offline_index.documents(self.entries[name], self.job.config.language)
         counted = parallel.count_terms(documents, jobs=jobs)
         files = offline_index.index_files(documents, counted, shard=name)
         for path, text in files.items():

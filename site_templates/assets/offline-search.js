@@ -1,7 +1,16 @@
-// Search from disk.  A page opened over file:// may not load Pagefind (modules,
-// WebAssembly) nor fetch JSON, but it may run classic scripts: the build writes
-// an index of such scripts (broadsheet/offline_index.py describes the format),
-// and this file loads only the ones a query needs, ranks, and shows the results.
+// Search from disk: the engine only; the search page (search.js) drives it.
+// A page opened over file:// may not load Pagefind (modules, WebAssembly) nor
+// fetch JSON, but it may run classic scripts: the build writes an index of such
+// scripts (broadsheet/offline_index.py describes the format), and this file
+// loads only the ones a query needs and ranks the articles they name.
+//
+//   __offlineSearch.search(query, {year, month, order, count})
+//     -> Promise<{total, years, months, results: [{url, title, date, dateText,
+//                 language, direction, titleMarks, excerpt, excerptMarks}]}>
+//
+// The index is found beside the site's assets: ROOT/assets/offline-search.js
+// reads ROOT/search/offline/.  A page may set __offlineSearch.base (a URL
+// ending in "/") before its first search to read it elsewhere.
 (function () {
   "use strict";
 
@@ -31,15 +40,37 @@
     return runs;
   }
 
-  // A query's terms.  The last word is a prefix while it is being typed (no space
-  // after it yet).  Han, kana and Hangul are indexed as pairs of characters: a
-  // longer run asks for its pairs, a single character for the pairs it starts.
+  // The site's Snowball stemmer (assets/snowball/NAME.js), once loaded; words
+  // are stemmed once normalised, as the build stems them.
+  var stemmer = null, stems = new Map();
+  function stem(word) {
+    if (!stemmer || CJK_CHAR.test(word)) return word;
+    var found = stems.get(word);
+    if (found === undefined) {
+      stemmer.setCurrent(word);
+      stemmer.stem();
+      found = stemmer.getCurrent();
+      stems.set(word, found);
+    }
+    return found;
+  }
+
+  function cut(term) {
+    return term.length > MAX_TERM ? Array.from(term).slice(0, MAX_TERM).join("") : term;
+  }
+
+  // A query's terms.  A word matches the terms that begin with its stem, as
+  // Pagefind's words do ("elect" finds "election"), and so does the word being
+  // typed.  Han, kana and Hangul are indexed as pairs of characters: a longer
+  // run asks for its pairs, a single character for the pairs it starts (while
+  // it is typed, or alone).
   function queryTerms(query) {
-    var runs = words(query), typing = /[\p{L}\p{N}\p{M}]$/u.test(query), seen = {}, found = [];
+    var runs = words(query), seen = {}, found = [];
     function add(term, prefix) {
       var key = (prefix ? "*" : "=") + term;
-      if (!seen[key]) found.push({ term: term, prefix: prefix });
+      if (seen[key]) return;
       seen[key] = true;
+      found.push({ term: term, prefix: prefix });
     }
     runs.forEach(function (run, i) {
       var letters = Array.from(run);
@@ -47,7 +78,7 @@
         if (letters.length === 1) add(run, true);
         for (var j = 0; j + 1 < letters.length; j++) add(letters[j] + letters[j + 1], false);
       } else {
-        add(letters.slice(0, MAX_TERM).join(""), i === runs.length - 1 && typing && letters.length > 1);
+        add(cut(stem(run)), letters.length > 1); // a letter alone would ask for a long run of chunks
       }
     });
     return found;
@@ -55,31 +86,51 @@
 
   // ---- Loading the index's scripts, each once ----
 
-  var base = "", received = {}, pending = {}, loaded = [];
+  var received = {}, pending = {}, loaded = [];
+  var script = document.currentScript;
+  var own = script && script.src ? script.src : "";
   // Each script names its shard ("2019/") first; the list of shards names none.
   var api = window.__offlineSearch = {
-    shards: function (list) { received.shards = list; },
+    shards: function (list, stemmerName) { received.shards = list; received.stemmer = stemmerName; },
     manifest: function (shard, data) { received["manifest:" + shard] = data; },
     terms: function (shard, key, postings) { received["terms:" + shard + key] = postings; },
-    docs: function (shard, first, records) { received["docs:" + shard + first] = records; },
-    loaded: loaded // the files loaded so far, in order: read by the tests and the benchmark
+    docs: function (shard, first, packed) { received["docs:" + shard + first] = packed; },
+    loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
+    // Where the index is: this script's ROOT/assets/offline-search.js gives ROOT/search/offline/.
+    base: own.replace(/assets\/[^\/]*$/, "search/offline/"),
+    assets: own.replace(/[^\/]*$/, "") // this script's folder, with the stemmers in snowball/
   };
 
-  function load(path, name) {
+  function load(path, name, folder) {
     if (!pending[name]) {
       pending[name] = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
-        script.src = base + path;
+        script.src = (folder === undefined ? api.base : folder) + path;
         script.onload = function () {
-          if (name in received) resolve(received[name]);
+          if (folder !== undefined) resolve(window.__snowball);
+          else if (name in received) resolve(received[name]);
           else reject(new Error(path + " did not register"));
         };
         script.onerror = function () { reject(new Error("cannot load " + path)); };
-        loaded.push(path);
+        if (folder === undefined) loaded.push(path);
         document.head.appendChild(script);
       });
     }
     return pending[name];
+  }
+
+  // The site's stemmer, named by the list of shards: the shared code, then the language's.
+  function loadStemmer() {
+    return load("index.js", "shards").then(function () {
+      var name = received.stemmer;
+      if (!name || stemmer) return;
+      return load("snowball/base.js", "snowball", api.assets).then(function () {
+        return load("snowball/" + name + ".js", "snowball:" + name, api.assets);
+      }).then(function () {
+        var Stemmer = window.__snowball.algorithms[name];
+        if (!stemmer) stemmer = new Stemmer();
+      });
+    });
   }
 
   // The manifests of every shard, newest first, each with its place in the site.
@@ -87,8 +138,8 @@
     return load("index.js", "shards").then(function (list) {
       return Promise.all(list.map(function (shard) {
         return load(shard.path + "index.js", "manifest:" + shard.path).then(function (index) {
-          if (!index.position) {
-            index.position = new Map(index.keys.map(function (key, i) { return [key, i]; }));
+          if (!index.path) {
+            index.months = index.months || [];
             index.path = shard.path;
             index.first = shard.first;
           }
@@ -100,36 +151,38 @@
 
   // ---- Postings and ranking ----
 
-  // The chunk of a term: the longest chunk key that begins it.
+  // The chunk of a term: the last key at or before it (keys sort as terms do).
   function chunkOf(index, term) {
-    var letters = Array.from(term);
-    for (var n = letters.length; n > 0; n--) {
-      var key = letters.slice(0, n).join("");
-      if (index.position.has(key)) return key;
+    var keys = index.keys, low = 0, high = keys.length - 1;
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (keys[middle] <= term) low = middle; else high = middle - 1;
     }
-    return null;
+    return low;
   }
 
+  // The chunks that may hold a query's terms: the term's own, and the ones
+  // after it whose keys begin with it.
   function chunksFor(index, query) {
-    var own = chunkOf(index, query.term), keys = own === null ? [] : [own];
+    var first = chunkOf(index, query.term), numbers = [first];
     if (query.prefix) {
-      index.keys.forEach(function (key) {
-        if (key.length > query.term.length && key.indexOf(query.term) === 0) keys.push(key);
-      });
+      for (var n = first + 1; n < index.keys.length && index.keys[n].indexOf(query.term) === 0; n++) numbers.push(n);
     }
-    return Promise.all(keys.map(function (key) {
-      return load(index.path + "terms/" + index.position.get(key) + ".js", "terms:" + index.path + key);
+    return Promise.all(numbers.map(function (n) {
+      return load(index.path + "terms/" + n + ".js", "terms:" + index.path + index.keys[n]);
     }));
   }
 
-  // Calls visit(document, level) for each posting of "LEVELS:DOCUMENTS".
+  // Calls visit(document, score) for each posting of "TOP LEVELS:DOCUMENTS":
+  // the score is (level + 1) / 64 of the term's top, a share of the shard's best.
   function decode(postings, visit) {
-    var colon = postings.indexOf(":"), n = 0, i;
+    var colon = postings.indexOf(":"), n = 2, i;
+    var unit = (VALUE[postings.charCodeAt(0)] * 64 + VALUE[postings.charCodeAt(1)]) / 4095 / 64;
     if (postings.charAt(colon + 1) === "*") { // a bitmap, six documents a character
       for (i = colon + 2; i < postings.length; i++) {
         var bits = VALUE[postings.charCodeAt(i)];
         for (var b = 0; b < 6; b++) {
-          if (bits & (1 << b)) visit((i - colon - 2) * 6 + b, VALUE[postings.charCodeAt(n++)]);
+          if (bits & (1 << b)) visit((i - colon - 2) * 6 + b, (VALUE[postings.charCodeAt(n++)] + 1) * unit);
         }
       }
       return;
@@ -140,7 +193,7 @@
       gap = gap * 32 + (digit & 31);
       if (digit < 32) {
         doc += gap + 1;
-        visit(doc, VALUE[postings.charCodeAt(n++)]);
+        visit(doc, (VALUE[postings.charCodeAt(n++)] + 1) * unit);
         gap = 0;
       }
     }
@@ -151,19 +204,31 @@
     var scores = new Float64Array(index.documents);
     chunks.forEach(function (chunk) {
       Object.keys(chunk).forEach(function (term) {
-        if (term !== query.term && !(query.prefix && term.indexOf(query.term) === 0)) return;
+        var whole = term === query.term;
+        if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
         // A longer word that only begins with what was typed counts for less.
-        var weight = term === query.term ? 1 : query.term.length / term.length;
-        decode(chunk[term], function (doc, level) {
-          scores[doc] = Math.max(scores[doc], (level + 1) * weight);
+        var weight = whole ? 1 : query.term.length / term.length;
+        decode(chunk[term], function (doc, score) {
+          scores[doc] = Math.max(scores[doc], score * weight);
         });
       });
     });
     return scores;
   }
 
+  // The month ("2023-04") of each of a shard's documents: the manifest lists the
+  // first document of each month, as documents are numbered newest first.
+  function monthOf(index, doc) {
+    var months = index.months, low = 0, high = months.length - 1;
+    while (low < high) { // the last month whose first document is at most doc
+      var middle = (low + high + 1) >> 1;
+      if (months[middle][1] <= doc) low = middle; else high = middle - 1;
+    }
+    return months[low][0];
+  }
+
   // The documents of one shard that hold every term, numbered in the whole site,
-  // with their scores on the scale of every shard.
+  // with their scores on the scale of every shard and their month.
   function rankShard(index, queries) {
     return Promise.all(queries.map(function (q) {
       return chunksFor(index, q).then(function (chunks) { return scoresFor(index, q, chunks); });
@@ -172,159 +237,156 @@
       for (var doc = 0; lists.length && doc < index.documents; doc++) {
         var total = 0;
         for (var t = 0; t < lists.length && total >= 0; t++) total = lists[t][doc] ? total + lists[t][doc] : -1;
-        if (total > 0) hits.push({ doc: index.first + doc, local: doc, index: index, score: total * index.scale });
+        if (total > 0) {
+          hits.push({ doc: index.first + doc, local: doc, index: index, score: total * index.scale,
+            month: monthOf(index, doc) });
+        }
       }
       return hits;
     });
   }
 
-  // Documents that hold every term, best first (or by date: numbers are newest first).
-  function rank(query, order) {
-    return shards().then(function (indexes) {
-      var queries = queryTerms(query);
-      return Promise.all(indexes.map(function (index) { return rankShard(index, queries); })).then(function (lists) {
-        var hits = [].concat.apply([], lists);
-        hits.sort(function (a, b) {
-          if (order === "desc") return a.doc - b.doc;
-          if (order === "asc") return b.doc - a.doc;
-          return b.score - a.score || a.doc - b.doc;
-        });
-        return { hits: hits, terms: queries };
-      });
-    });
+  // A chunk of records, as the build packed it: JSON, deflated, in base64.
+  var unpacked = {};
+  function unpack(name, packed) {
+    if (!unpacked[name]) {
+      var bytes = Uint8Array.from(atob(packed), function (c) { return c.charCodeAt(0); });
+      var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+      unpacked[name] = new Response(stream).text().then(JSON.parse);
+    }
+    return unpacked[name];
   }
 
-  // [title, date, url, excerpt, language, direction] of each hit's document.
+  // The record of each hit's document: [title, date, url, text, language, direction, dateText].
   function records(hits) {
     return Promise.all(hits.map(function (hit) {
       var index = hit.index, first = hit.local - hit.local % index.perChunk;
-      var name = index.path + "docs/" + first / index.perChunk + ".js";
-      return load(name, "docs:" + index.path + first).then(function (list) { return list[hit.local - first]; });
+      var name = index.path + "docs/" + first / index.perChunk + ".js", key = "docs:" + index.path + first;
+      return load(name, key).then(function (packed) { return unpack(key, packed); })
+        .then(function (list) { return list[hit.local - first]; });
     }));
   }
 
-  // The first `count` results of a query, with their records.
-  api.search = function (query, count, order) {
-    return rank(query, order).then(function (ranked) {
-      return records(ranked.hits.slice(0, count)).then(function (shown) {
-        return { ranked: ranked, records: shown };
+  // ---- Marks and passages: where the query's words are in a text ----
+
+  var RAW_WORD = /[\p{L}\p{N}\p{M}]+/gu;
+  var PASSAGE = 30; // words
+
+  // Which query term a normalised word matches (its number), or -1.
+  function matching(part, queries) {
+    var stemmed = stem(part);
+    for (var q = 0; q < queries.length; q++) {
+      var query = queries[q];
+      if (CJK_CHAR.test(query.term)) {
+        if (part.indexOf(query.term) >= 0) return q;
+      } else if (stemmed === query.term || (query.prefix && (stemmed.indexOf(query.term) === 0 || part.indexOf(query.term) === 0))) {
+        return q;
+      }
+    }
+    return -1;
+  }
+
+  // The words of a text: [start, end, number of the query term it matches or -1].
+  function scan(text, queries) {
+    var found = [];
+    text.replace(RAW_WORD, function (word, at) {
+      var parts = words(word), hit = -1;
+      for (var p = 0; p < parts.length && hit < 0; p++) hit = matching(parts[p], queries);
+      found.push([at, at + word.length, hit]);
+      return word;
+    });
+    return found;
+  }
+
+  function marksOf(scanned, from, to, shift) {
+    var marks = [];
+    for (var w = from; w < to; w++) if (scanned[w][2] >= 0) marks.push([scanned[w][0] - shift, scanned[w][1] - shift]);
+    return marks;
+  }
+
+  // The passage of about PASSAGE words that holds the most of the query's
+  // different words (the first such), with them marked; the opening when the
+  // text holds none of them.
+  function passage(text, queries) {
+    var scanned = scan(text, queries), best = 0, bestScore = -1;
+    for (var start = 0; start < scanned.length; start++) {
+      if (start > 0 && scanned[start][2] < 0) continue; // a passage starts at a match, or at the top
+      var seen = {}, score = 0;
+      for (var w = start; w < Math.min(scanned.length, start + PASSAGE); w++) {
+        var q = scanned[w][2];
+        if (q >= 0) { score += seen[q] ? 0.01 : 1; seen[q] = true; }
+      }
+      if (score > bestScore) { best = start; bestScore = score; }
+    }
+    // A few words before the first match, for its context.
+    var from = bestScore > 0 ? Math.max(0, best - 5) : 0, to = Math.min(scanned.length, from + PASSAGE);
+    if (!scanned.length) return { excerpt: "", marks: [] };
+    var startAt = from === 0 ? 0 : scanned[from][0], endAt = to === scanned.length ? text.length : scanned[to - 1][1];
+    var before = from === 0 ? "" : "\u2026 ", after = to === scanned.length ? "" : " \u2026";
+    var body = text.slice(startAt, endAt).replace(/\s+/g, " ");
+    // Spaces folded: marks are found again in the passage as it is shown.
+    var shown = before + body.trim() + after, again = scan(shown, queries);
+    return { excerpt: shown, marks: marksOf(again, 0, again.length, 0) };
+  }
+
+  // [[start, end], ...] in UTF-16 units of text: the words that the query finds.
+  function marks(text, queries) {
+    var scanned = scan(text, queries);
+    return marksOf(scanned, 0, scanned.length, 0);
+  }
+
+  // ---- The engine's API ----
+
+  function ordered(hits, order) {
+    return hits.sort(function (a, b) {
+      if (order === "desc") return a.doc - b.doc;
+      if (order === "asc") return b.doc - a.doc;
+      return b.score - a.score || a.doc - b.doc;
+    });
+  }
+
+  // The articles that hold every word of the query, filtered by year ("2023")
+  // and month ("04"), in the order asked; the counts per year and month that
+  // the page offers as filters.
+  api.search = function (query, options) {
+    options = options || {};
+    var year = String(options.year || ""), month = year ? String(options.month || "") : "";
+    var count = options.count === undefined ? 10 : options.count;
+    var queries;
+    return loadStemmer().then(function () {
+      queries = queryTerms(query);
+      return queries.length ? shards() : [];
+    }).then(function (indexes) {
+      return Promise.all(indexes.map(function (index) { return rankShard(index, queries); }));
+    }).then(function (lists) {
+      var years = {}, months = {}, kept = [];
+      lists.forEach(function (hits) {
+        hits.forEach(function (hit) {
+          var y = hit.month.slice(0, 4), m = hit.month.slice(5);
+          years[y] = (years[y] || 0) + 1;
+          if (y !== year && year) return;
+          months[m] = (months[m] || 0) + 1;
+          if (!month || m === month) kept.push(hit);
+        });
+      });
+      if (!year) months = {};
+      var shown = ordered(kept, options.order || "").slice(0, count);
+      return records(shown).then(function (list) {
+        return {
+          total: kept.length, years: years, months: months,
+          results: list.map(function (record) {
+            var found = passage(record[3], queries);
+            return {
+              url: record[2], title: record[0], date: record[1], dateText: record[6],
+              language: record[4], direction: record[5], titleMarks: marks(record[0], queries),
+              excerpt: found.excerpt, excerptMarks: found.marks
+            };
+          })
+        };
       });
     });
   };
   api.queryTerms = queryTerms;
   api.words = words;
-
-  // ---- The search page ----
-
-  var PAGE = 10;
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December"];
-
-  function element(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text) node.textContent = text;
-    return node;
-  }
-
-  function longDate(iso) {
-    var parts = iso.split("-");
-    return Number(parts[2]) + " " + MONTHS[Number(parts[1]) - 1] + " " + parts[0];
-  }
-
-  // The excerpt as text, with the words that match the query marked.
-  function markedExcerpt(text, terms) {
-    var paragraph = element("p", "excerpt"), last = 0;
-    text.replace(WORD, function (word, at) {
-      var normal = normalise(word);
-      var hit = terms.some(function (t) { return !CJK_CHAR.test(t.term) && normal.indexOf(t.term) === 0; });
-      if (hit) {
-        paragraph.appendChild(document.createTextNode(text.slice(last, at)));
-        paragraph.appendChild(element("mark", "", word));
-        last = at + word.length;
-      }
-      return word;
-    });
-    paragraph.appendChild(document.createTextNode(text.slice(last)));
-    return paragraph;
-  }
-
-  function result(record, terms, root) {
-    var item = element("li"), teaser = element("article", "teaser");
-    teaser.lang = record[4];
-    teaser.dir = record[5];
-    var heading = element("h2"), link = element("a", "", record[0]);
-    link.href = root + record[2] + "index.html"; // from disk, a folder does not open its index.html
-    heading.appendChild(link);
-    var byline = element("p", "byline"), time = element("time", "", longDate(record[1]));
-    time.dateTime = record[1];
-    byline.appendChild(time);
-    teaser.append(heading, byline, markedExcerpt(record[3], terms));
-    item.appendChild(teaser);
-    return item;
-  }
-
-  function start() {
-    var box = document.getElementById("search");
-    var form = document.querySelector(".search-fallback");
-    if (!box || !form || location.protocol !== "file:") return;
-    base = box.getAttribute("data-offline");
-    var root = box.getAttribute("data-root");
-    var input = form.querySelector("input");
-    var order = element("label", "search-sort", "Order ");
-    var select = element("select");
-    [["", "by relevance"], ["desc", "newest first"], ["asc", "oldest first"]].forEach(function (option) {
-      var node = element("option", "", option[1]);
-      node.value = option[0];
-      select.appendChild(node);
-    });
-    order.appendChild(select);
-    var status = element("p", "search-status");
-    status.setAttribute("role", "status");
-    var list = element("ol", "article-list search-results");
-    var more = element("button", "search-more", "More results");
-    more.type = "button";
-    more.hidden = true;
-    box.append(order, status, list, more);
-
-    var shown = 0, current = 0, query = "";
-    function show(count) {
-      var asked = ++current;
-      if (!query.trim()) {
-        status.textContent = "";
-        list.textContent = "";
-        more.hidden = true;
-        return;
-      }
-      api.search(query, count, select.value).then(function (found) {
-        if (asked !== current) return; // a newer query has started
-        var total = found.ranked.hits.length;
-        status.textContent = total === 0 ? "No articles match \u201c" + query.trim() + "\u201d."
-          : total + (total === 1 ? " article matches \u201c" : " articles match \u201c") + query.trim() + "\u201d.";
-        list.textContent = "";
-        found.records.forEach(function (record) { list.appendChild(result(record, found.ranked.terms, root)); });
-        shown = found.records.length;
-        more.hidden = shown >= total;
-      }).catch(function () {
-        if (asked !== current) return;
-        status.textContent = "The search index could not be loaded. Browse the archive instead.";
-      });
-    }
-    function run() {
-      query = input.value;
-      try { history.replaceState(null, "", "?q=" + encodeURIComponent(query)); } catch (e) { /* not allowed here */ }
-      show(PAGE);
-    }
-    var timer = 0;
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 150); });
-    form.addEventListener("submit", function (event) { event.preventDefault(); clearTimeout(timer); run(); });
-    select.addEventListener("change", function () { show(Math.max(PAGE, shown)); });
-    more.addEventListener("click", function () { show(shown + PAGE); });
-    input.value = new URLSearchParams(location.search).get("q") || "";
-    if (input.value) run();
-    else input.focus();
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  api.stem = function (word) { return loadStemmer().then(function () { return stem(word); }); };
 })();

@@ -23,8 +23,8 @@ def open_article(page: Page, news: BuiltSite, news_url: str) -> None:
 
 def open_search_results(page: Page, news: BuiltSite, news_url: str) -> None:
     page.goto(news_url + f"search/?q={HARBOUR}")
-    expect(page.locator(".pagefind-ui__result").first).to_be_visible()
-    expect(page.locator(".pagefind-ui__result-excerpt").first).not_to_be_empty()
+    expect(page.locator(".search-results > li").first).to_be_visible()
+    expect(page.locator(".search-results .excerpt").first).not_to_be_empty()
 
 
 def open_not_found(page: Page, news: BuiltSite, news_url: str) -> None:

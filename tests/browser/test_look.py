@@ -61,7 +61,7 @@ def test_article_screenshot(open_tab: Callable[..., Tab], seed: BuiltSite, serve
 def test_search_screenshot(open_tab: Callable[..., Tab], news_url: str, scheme: str):
     tab = open_tab(color_scheme=scheme)
     tab.page.goto(news_url + f"search/?q={HARBOUR}")
-    expect(tab.page.locator(".pagefind-ui__result-excerpt").first).not_to_be_empty()
+    expect(tab.page.locator(".search-results .excerpt").first).not_to_be_empty()
     tab.page.screenshot(path=screenshot_path(f"search-1280-{scheme}"), full_page=True)
     assert no_sideways_scroll(tab)
 

@@ -89,4 +89,15 @@ def test_the_search_page_from_disk_searches_the_offline_index(tab: Tab, news: Bu
         title = teaser.locator("h2 a").inner_text()
         expect(teaser.locator("time")).to_have_text(dates[title])
     assert missing_targets(page) == []
+
+    # A result opens its article's file, with the words marked.
+    first = page.locator(".search-results h2 a").first
+    title = first.inner_text()
+    first.click()
+    page.wait_for_url("**/index.html?highlight=*")
+    expect(page.locator("h1")).to_have_text(title)
+    expect(page.locator(".article-body mark.search-highlight").first).to_have_text(HARBOUR)
+    page.go_back()
+    expect(page.locator("#search-query")).to_have_value(HARBOUR)
+    expect(page.locator(".search-results h2 a")).to_have_count(len(HARBOUR_STORIES))
     assert tab.errors == []

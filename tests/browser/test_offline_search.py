@@ -52,6 +52,11 @@ CORPUS = {
     "hebrew.md": markdown(TITLES["hebrew"], "2023-07-03", "העירייה של ירושלים הודיעה על תוכנית חדשה."),
     "arabic.md": markdown(TITLES["arabic"], "2023-07-04", "استضافت القاهرة جولة جديدة من المحادثات."),
     "japanese.md": markdown(TITLES["japanese"], "2023-08-04", "東京タワーは日本の電波塔です。"),
+    "coast.txt": txt(
+        "2021-02-14", "Storms along the coast.",
+        " ".join(["Rain fell on the northern towns for a week."] * 12)
+        + " At the far end of the cape, the old lighthouses were flooded and their keepers left.",
+    ),
     **{
         f"council{i:02d}.txt": txt(f"2022-{1 + i % 12:02d}-10", f"Council meeting number {i} in the city.",
                                     "The council discussed roads and parks.")
@@ -106,18 +111,23 @@ def article_path(url: str, root: str) -> str:
     return path[len(root):].removesuffix("index.html")
 
 
+def offline_search(page, site: Path, query: str, **options: object) -> dict:
+    """What the offline engine answers for `query` on the search page opened from disk."""
+    if not page.url.startswith((site / "search/index.html").as_uri()):
+        page.goto((site / "search/index.html").as_uri())
+        page.wait_for_function("typeof window.__offlineSearch?.search === 'function'")
+    return page.evaluate("([q, o]) => window.__offlineSearch.search(q, o)", [query, options])
+
+
 def offline_results(page, site: Path, query: str) -> list[str]:
-    """Addresses of the results the search page finds from disk for `query`."""
-    page.goto((site / "search/index.html").as_uri() + "?q=" + quote(query))
-    page.wait_for_function("document.querySelector('.search-status').textContent !== ''")
-    links = page.eval_on_selector_all(".search-results h2 a", "links => links.map(a => a.href)")
-    return [article_path(link, site.as_uri() + "/") for link in links]
+    """Addresses of the first results the offline engine finds for `query`."""
+    return [result["url"] for result in offline_search(page, site, query)["results"]]
 
 
 def online_results(page, server: str, query: str) -> list[str]:
     page.goto(server + "search/?q=" + quote(query))
-    page.wait_for_selector(".pagefind-ui__result-link")
-    links = page.eval_on_selector_all(".pagefind-ui__result-link", "links => links.map(a => a.href)")
+    page.wait_for_selector(".search-results h2 a")
+    links = page.eval_on_selector_all(".search-results h2 a", "links => links.map(a => a.href)")
     return [article_path(link, server) for link in links]
 
 
@@ -125,28 +135,6 @@ def url_of(site: Path, title: str) -> str:
     """An article's address, from the site's list of articles."""
     listed = json.loads((site / "articles.json").read_text(encoding="utf-8"))["articles"]
     return next(article["url"] for article in listed if article["title"] == title)
-
-
-def test_a_query_typed_on_a_page_opened_from_disk_finds_and_opens_the_article(page, site):
-    page.goto((site / "index.html").as_uri())
-    page.fill("#site-search", "harbour strike")
-    page.press("#site-search", "Enter")
-    first = page.locator(".search-results h2 a").first
-    first.wait_for()
-    assert first.inner_text() == TITLES["harbour"]
-    assert page.url.startswith((site / "search/index.html").as_uri())
-    first.click()
-    page.wait_for_load_state()
-    assert page.url == (site / url_of(site, TITLES["harbour"]) / "index.html").as_uri()
-    assert page.inner_text("h1") == TITLES["harbour"]
-
-
-def test_results_follow_the_words_as_they_are_typed(page, site):
-    page.goto((site / "search/index.html").as_uri())
-    page.locator("#search-query").press_sequentially("vacc", delay=20)
-    page.wait_for_function("document.querySelector('.search-status').textContent.includes('vacc')")
-    assert page.locator(".search-results h2 a").all_inner_texts() == [TITLES["vaccine"]]
-    assert page.locator(".search-results mark").first.inner_text() == "vaccine"
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -175,31 +163,83 @@ def test_text_rules_in_the_browser_are_the_builds(page, site):
               "שָׁלוֹם مَرْحَبًا أحمد हिन्दी 東京タワーは日本の iPhone15発売 한국어 𠮷野家")
     page.goto((site / "search/index.html").as_uri())
     assert page.evaluate("text => window.__offlineSearch.words(text)", sample) == offline_index.words(sample)
-    # A finished query asks for the pairs of a Han or kana run, not the lone last character.
+    # A query asks for the pairs of a Han or kana run, not the lone last character,
+    # and for the words that begin with the stem of each other word.
     asked = page.evaluate("text => window.__offlineSearch.queryTerms(text)", "東京タワー harbour ")
-    assert asked == [{"term": t, "prefix": False} for t in offline_index.terms("東京タワー")[:-1] + ["harbour"]]
+    assert asked == [{"term": t, "prefix": False} for t in offline_index.terms("東京タワー")[:-1]] + [
+        {"term": "harbour", "prefix": True}]
 
 
 def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
-    offline_results(page, site, "harbour strike")
+    offline_search(page, site, "harbour strike ")
     loaded = page.evaluate("window.__offlineSearch.loaded")
-    terms = [path for path in loaded if "/terms/" in path]
+    shards = list((site / offline_index.FOLDER).glob("*/index.js"))
     assert loaded[0] == "index.js"  # the list of shards, then their manifests and chunks
-    assert 2 <= len(terms) < len(list((site / offline_index.FOLDER).glob("*/terms/*.js")))
     assert all(re.fullmatch(r"index\.js|[0-9-]+/(index|terms/[0-9]+|docs/[0-9]+)\.js", path) for path in loaded), loaded
+    # One chunk of terms per word and shard at most, and the records of the results only.
+    assert len([path for path in loaded if "/terms/" in path]) <= 2 * len(shards)
+    assert [path for path in loaded if "/docs/" in path] == ["2023/docs/0.js"]
 
 
-def test_more_results_and_newest_first(page, site):
-    offline_results(page, site, "council")
-    items = page.locator(".search-results > li")
-    assert items.count() == 10
-    page.click(".search-more")
-    page.wait_for_function("document.querySelectorAll('.search-results > li').length > 10")
-    assert items.count() == 13 and page.locator(".search-more").is_hidden()
-    page.select_option(".search-sort select", "desc")
-    page.wait_for_function("document.querySelector('.search-results time').dateTime === '2023-09-05'")
-    dates = page.eval_on_selector_all(".search-results time", "times => times.map(t => t.dateTime)")
-    assert dates == sorted(dates, reverse=True)
+def test_the_engine_answers_as_the_contract_says(page, site):
+    found = offline_search(page, site, "harbour strike")
+    assert found["total"] == 2 and found["years"] == {"2023": 2} and found["months"] == {}
+    first = found["results"][0]
+    assert first["url"] == url_of(site, TITLES["harbour"])
+    assert (first["title"], first["date"], first["dateText"]) == (TITLES["harbour"], "2023-05-01", "1 May 2023")
+    assert (first["language"], first["direction"]) == ("en", "ltr")
+    marked = [first["title"][a:b] for a, b in first["titleMarks"]]
+    assert marked == ["Harbour", "strike"]
+    assert {first["excerpt"][a:b].lower() for a, b in first["excerptMarks"]} == {"harbour", "strike"}
+
+
+def test_a_word_finds_the_words_that_begin_with_its_stem(page, site):
+    typing = offline_search(page, site, "vacc")
+    assert [r["title"] for r in typing["results"]] == [TITLES["vaccine"]]
+    assert [typing["results"][0]["title"][a:b] for a, b in typing["results"][0]["titleMarks"]] == ["vaccine"]
+    assert offline_search(page, site, "vacc ")["total"] == 1  # as Pagefind does, typed or not
+    assert offline_search(page, site, "vaccines trials")["total"] == 1  # "vaccin", "trial"
+    assert offline_search(page, site, "vacca")["total"] == 0
+
+
+def test_year_and_month_filters_and_their_counts(page, site):
+    everything = offline_search(page, site, "council", count=100)
+    assert everything["total"] == 13 and everything["years"] == {"2022": 12, "2023": 1}
+    in_2022 = offline_search(page, site, "council", year="2022", count=100)
+    assert in_2022["total"] == 12 and in_2022["years"] == everything["years"]
+    assert in_2022["months"] == {f"{m:02d}": 1 for m in range(1, 13)}
+    assert {r["date"][:4] for r in in_2022["results"]} == {"2022"}
+    april = offline_search(page, site, "council", year="2022", month="04")
+    assert april["total"] == 1 and [r["date"] for r in april["results"]] == ["2022-04-10"]
+    assert april["months"] == in_2022["months"]  # the month filter leaves the counts of months alone
+    assert offline_search(page, site, "council", year="1999")["results"] == []
+
+
+def test_words_are_found_by_their_stem_and_the_passage_that_matched_is_shown(page, site):
+    found = offline_search(page, site, "flooding lighthouse")
+    assert [r["title"] for r in found["results"]] == ["Storms along the coast"]
+    excerpt = found["results"][0]["excerpt"]
+    # The passage of the match, not the opening of the article.
+    assert "lighthouses were flooded" in excerpt and not excerpt.startswith("Rain")
+    assert excerpt.startswith("… ") and len(excerpt.split()) <= 32
+    assert [excerpt[a:b] for a, b in found["results"][0]["excerptMarks"]] == ["lighthouses", "flooded"]
+    # The stemmer of the page is the build's.
+    assert page.evaluate("w => window.__offlineSearch.stem(w)", "lighthouses") == offline_index.stem("lighthouses", "english")
+
+
+def test_the_date_and_month_names_are_not_searched(page, site):
+    assert offline_search(page, site, "may")["total"] == 0  # "1 May 2023" is on the page, not in the text
+    assert offline_search(page, site, "2023 ")["total"] == 0
+
+
+def test_orders_and_count(page, site):
+    newest = offline_search(page, site, "council", order="desc", count=5)
+    oldest = offline_search(page, site, "council", order="asc", count=100)
+    assert len(newest["results"]) == 5 and newest["total"] == 13
+    assert newest["results"][0]["date"] == "2023-09-05"
+    dates = [r["date"] for r in oldest["results"]]
+    assert dates == sorted(dates) and len(dates) == 13
+    assert [r["date"] for r in newest["results"]] == sorted(dates, reverse=True)[:5]
 
 
 def test_served_over_http_the_search_page_loads_no_offline_index(page, server):

@@ -12,8 +12,8 @@ from ..conftest import txt, write_corpus
 from ..test_serve import Serving, poll
 from .conftest import Tab
 
-QUERY_BOX = ".pagefind-ui__search-input"
-RESULT = ".pagefind-ui__result"
+QUERY_BOX = "#search-query"
+RESULT = ".search-results > li"
 
 
 def test_an_open_page_reloads_after_an_edit_and_search_works_when_served(tab: Tab, tmp_path: Path):
