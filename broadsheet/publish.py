@@ -18,9 +18,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from .records import Article
 from .render import body_html
 from .site import ARCHIVE_URL, Entry, Site
 from .text import C0_CONTROLS
+from .times import day_of, moment
 
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
@@ -40,9 +42,14 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def timestamp(day: datetime.date) -> datetime.datetime:
-    """Articles carry a day, not a time: midnight UTC stands for it in feeds."""
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+def published(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
+    """When the article was published: a day alone is its first moment in `zone`."""
+    return moment(article.time or article.date, zone)
+
+
+def modified(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
+    """When the article was last changed: when it was updated, or published."""
+    return published(article, zone) if article.updated is None else moment(article.updated, zone)
 
 
 def newest(site: Site, count: int = FEED_SIZE) -> tuple[Entry, ...]:
@@ -73,7 +80,8 @@ def _entry_context() -> type:
     return EntryContext
 
 
-def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
+def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE,
+              zone: datetime.tzinfo = datetime.UTC) -> str:
     """An Atom feed of the newest `count` articles, each with its full body.
 
     Entry ids are the absolute permalinks: they never change as long as the
@@ -91,8 +99,8 @@ def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
     feed.link(href=base_url + ATOM_FEED, rel="self", type="application/atom+xml")
     feed.language(language)
     feed.generator("broadsheet")
-    # feedgen defaults to the time of the build; the newest article keeps it reproducible.
-    feed.updated(timestamp(entries[0].article.date) if entries else timestamp(datetime.date(1970, 1, 1)))
+    # feedgen defaults to the time of the build; the articles keep it reproducible.
+    feed.updated(max((modified(e.article, zone) for e in entries), default=moment(datetime.date(1970, 1, 1), datetime.UTC)))
     for entry in entries:
         article = entry.article
         url = base_url + entry.url
@@ -100,8 +108,8 @@ def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
         item.id(url)
         item.title(_xml_text(article.title))
         item.link(href=url, rel="alternate", type="text/html")
-        item.published(timestamp(article.date))
-        item.updated(timestamp(article.date))
+        item.published(published(article, zone))
+        item.updated(modified(article, zone))
         if article.author:
             item.author({"name": _xml_text(article.author)})
         for tag in article.tags:
@@ -122,7 +130,8 @@ def _fragments_at(url: str, html: str) -> str:
     return html.replace(' href="#', f' href="{url}#')
 
 
-def json_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
+def json_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE,
+              zone: datetime.tzinfo = datetime.UTC) -> str:
     """A JSON Feed 1.1 of the same articles as the Atom feed."""
     items = []
     for entry in newest(site, count):
@@ -134,9 +143,11 @@ def json_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
             "title": article.title,
             "content_html": _fragments_at(url, str(body_html(article))),
             "summary": article.excerpt,
-            "date_published": timestamp(article.date).isoformat(),
+            "date_published": published(article, zone).isoformat(),
             "language": article.language,
         }
+        if article.updated is not None:
+            item["date_modified"] = modified(article, zone).isoformat()
         if article.author:
             item["authors"] = [{"name": article.author}]
         if article.tags:
@@ -180,7 +191,7 @@ def sitemap_urls(site: Site) -> list[SitemapUrl]:
         for listing in site.listings
         if listing.kind == "month" and listing.year is not None and listing.month is not None
     ]
-    urls += [SitemapUrl(e.url, e.article.date) for e in site.entries]
+    urls += [SitemapUrl(e.url, e.article.date if e.article.updated is None else day_of(e.article.updated)) for e in site.entries]
     return urls
 
 
@@ -234,14 +245,14 @@ def robots(base_url: str) -> str:
 
 def publish_files(
     site: Site, *, base_url: str, site_title: str, language: str, sitemap_limit: int = SITEMAP_LIMIT,
-    feeds: bool = True,
+    feeds: bool = True, zone: datetime.tzinfo = datetime.UTC,
 ) -> dict[str, str]:
     """Every file of this module for one site (but the feeds without `feeds`):
     path in the output → text."""
     files = {}
     if feeds:
-        files[ATOM_FEED] = atom_feed(site, base_url=base_url, site_title=site_title, language=language)
-        files[JSON_FEED] = json_feed(site, base_url=base_url, site_title=site_title, language=language)
+        files[ATOM_FEED] = atom_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone)
+        files[JSON_FEED] = json_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone)
     files.update(sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit))
     files[ROBOTS] = robots(base_url)
     return files

@@ -189,7 +189,7 @@ def test_article_pages_carry_open_graph_tags(corpus, build_site):
     assert meta(page, "og:type") == ["article"] and meta(page, "og:title") == ["Rates rise again"]
     assert meta(page, "og:url") == [url] and page.find("link", rel="canonical", href=url)
     assert meta(page, "og:description") == meta(page, "description") == ["The bank raised rates."]
-    assert meta(page, "article:published_time") == ["2024-02-03"] and meta(page, "article:tag") == ["economy"]
+    assert meta(page, "article:published_time") == ["2024-02-03T00:00:00+00:00"] and meta(page, "article:tag") == ["economy"]
     assert meta(page, "og:site_name") == ["News Archive"] and meta(page, "og:locale") == ["en"]
     _, plain = build_site(source, out=out.parent / "plain")
     assert meta(read(plain / "2024/02/03/story/index.html"), "og:url") == []
@@ -243,7 +243,7 @@ def test_article_pages_describe_a_news_article_in_json_ld(corpus, build_site):
     data = json_ld(out / "2024/02/03/story/index.html")
     url = BASE + "2024/02/03/story/"
     assert data["@context"] == "https://schema.org" and data["@type"] == "NewsArticle"
-    assert data["headline"] == "Rates rise again" and data["datePublished"] == "2024-02-03"
+    assert data["headline"] == "Rates rise again" and data["datePublished"] == "2024-02-03T00:00:00+00:00"
     assert data["url"] == url and data["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
     assert data["wordCount"] == 5 and data["inLanguage"] == "fr"
     assert data["author"] == {"@type": "Person", "name": "Ann Writer"}

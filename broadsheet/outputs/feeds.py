@@ -36,6 +36,7 @@ class Feeds(Output):
             self.job.bodies.fetch(e.article for e in publish.newest(site))
         published = publish.publish_files(
             site, base_url=config.base_url, site_title=config.site_title, language=config.language, feeds=feeds,
+            zone=config.zone,
         )
         for path, text in published.items():
             self.job.staging.write_text(path, text)
