@@ -44,7 +44,8 @@ def test_atom_feed_holds_the_newest_50_articles_in_full(corpus, build_site):
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
     assert feed.feed.id == BASE + "feed.xml" and feed.feed.title == "News Archive"
-    assert {(link.rel, link.href) for link in feed.feed.links} == {("alternate", BASE), ("self", BASE + "feed.xml")}
+    assert {(link.rel, link.href) for link in feed.feed.links} == {
+        ("alternate", BASE), ("self", BASE + "feed.xml"), ("prev-archive", BASE + "feeds/1.xml")}
     assert feed.feed.language == "en" and feed.feed.author == "News Archive"
     # The feed is as new as its newest article, not as the build.
     assert feed.feed.updated == records[0]["date"] + "T00:00:00+00:00"
