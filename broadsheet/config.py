@@ -8,6 +8,8 @@ taken from the defaults, then the settings file, then the command line."""
 
 from __future__ import annotations
 
+import datetime
+
 import atexit
 import contextlib
 import json
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import times
 from .text import LANGUAGE_CODE
 
 # The folder that holds the package: the repository in a checkout, the
@@ -197,6 +200,11 @@ class Config:
         more="(articles in another script, such as Hebrew, Arabic, Greek or CJK, are given its language by "
         "their script, and text in the script of the site's own language keeps it: `fa`, `yi`, `zh-TW`, "
         "`ja` with kanji only)"))
+    timezone: str = setting("UTC", Setting(
+        "timezone of the articles' dates and of times given without an offset, by its IANA name such as "
+        '"Europe/Paris"', output=True, metavar="NAME",
+        check=lambda value: times.zone_named(value) is not None, expects='a timezone name like "UTC" or "Europe/Paris"',
+        more="(a date alone stands for its first moment there, in feeds, Open Graph and schema.org)"))
     per_page: int = setting(50, Setting(
         "articles per listing page: the home page and each month's archive", output=True, metavar="N",
         low=1, high=1000))
@@ -226,6 +234,11 @@ class Config:
     def base_path(self) -> str:
         """The path part of the base URL ("/news/"), or "/" without one."""
         return urlsplit(self.base_url).path if self.base_url else "/"
+
+    @property
+    def zone(self) -> datetime.tzinfo:
+        """The timezone named by `timezone` (checked when the settings were read)."""
+        return times.zone_named(self.timezone) or datetime.UTC
 
     @property
     def template_dirs(self) -> tuple[Path, ...]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import text as textlib
+from . import times
 from .records import Article, Body, FileStatus, Problem, status_of
 
 if TYPE_CHECKING:
@@ -28,8 +29,8 @@ UNTITLED = "Untitled"
 MAX_BYTES = 64 * 1024 * 1024
 
 _EXPORT_NAME = re.compile(r"^\d+_([0-9A-Fa-f]{6,})$")
+_EXPECTED_WHEN = "expected YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an offset such as +02:00"
 _TXT_HEADER = re.compile(r"\A[\s\ufeff]*date[ \t]+(\S+)[ \t]*(?:\n|(?=\S)|\Z)", re.IGNORECASE)
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0]*\n")
 # C0 controls other than tab and line ends, DEL, C1 controls and noncharacters:
 # never meaningful in an article, and not allowed in an HTML page.
@@ -397,23 +398,6 @@ def _looks_binary_text(text: str) -> bool:
     return controls > _MOSTLY_TEXT * len(sample)
 
 
-def parse_date(raw: object) -> datetime.date | None:
-    """A calendar date from `YYYY-MM-DD` text or a YAML date; None when invalid."""
-    if isinstance(raw, datetime.datetime):
-        return raw.date()
-    if isinstance(raw, datetime.date):
-        return raw
-    if not isinstance(raw, str):
-        return None
-    match = _ISO_DATE.match(raw.strip())
-    if not match:
-        return None
-    try:
-        return datetime.date(*(int(part) for part in match.groups()))
-    except ValueError:
-        return None
-
-
 def split_paragraphs(body: str) -> tuple[str, ...]:
     """Blank lines separate paragraphs; a single line break inside one is soft."""
     paragraphs = (textlib.normalise_space(chunk) for chunk in _BLANK_LINE.split(body))
@@ -428,9 +412,9 @@ def _parse_txt(text: str, rel: str, ident: str, language: str, problems: list[Pr
     if header is None:
         problems.append(Problem(rel, "no 'date YYYY-MM-DD' header; skipped"))
         return None
-    date = parse_date(header.group(1))
+    date = times.parse_when(header.group(1))
     if date is None:
-        problems.append(Problem(rel, f"invalid date {header.group(1)[:40]!r} (expected YYYY-MM-DD); skipped"))
+        problems.append(Problem(rel, f"invalid date {header.group(1)[:40]!r} ({_EXPECTED_WHEN}); skipped"))
         return None
     paragraphs = split_paragraphs(text[header.end() :])
     if textlib.is_blank("".join(paragraphs)):
@@ -512,10 +496,16 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
     if "date" not in meta:
         problems.append(Problem(rel, "front matter has no 'date'; skipped"))
         return None
-    date = parse_date(meta["date"])
+    date = times.parse_when(meta["date"])
     if date is None:
-        problems.append(Problem(rel, f"invalid date {_shown(meta['date'])} (expected YYYY-MM-DD); skipped"))
+        problems.append(Problem(rel, f"invalid date {_shown(meta['date'])} ({_EXPECTED_WHEN}); skipped"))
         return None
+    updated = times.parse_when(meta["updated"]) if meta.get("updated") is not None else None
+    if meta.get("updated") is not None and updated is None:
+        problems.append(Problem(rel, f"invalid 'updated' {_shown(meta['updated'])} ({_EXPECTED_WHEN}); ignored"))
+    elif updated is not None and times.day_of(updated) < times.day_of(date):
+        problems.append(Problem(rel, f"'updated' {_shown(meta['updated'])} is before the date; ignored"))
+        updated = None
     plain = markdown_plain_text(post.content)
     if textlib.is_blank(plain):
         problems.append(Problem(rel, "no body after the front matter; skipped"))
@@ -537,7 +527,7 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
     if len(tags) != len(tags_raw):
         problems.append(Problem(rel, "front matter 'tags' should be a list of words; the other entries ignored"))
     return _article(
-        ident=ident, rel=rel, fmt="md", date=date, title=title, text=plain,
+        ident=ident, rel=rel, fmt="md", date=date, updated=updated, title=title, text=plain,
         paragraphs=(), markdown=post.content, language=lang or language,
         summary=_meta_text(meta, "summary", rel, problems), slug=slug,
         author=_meta_text(meta, "author", rel, problems), tags=tags,
@@ -567,10 +557,10 @@ def _meta_text(meta: dict, key: str, rel: str, problems: list[Problem]) -> str |
 
 
 def _article(
-    *, ident: str, rel: str, fmt: str, date: datetime.date, title: str | None, text: str,
+    *, ident: str, rel: str, fmt: str, date: times.When, title: str | None, text: str,
     paragraphs: tuple[str, ...], markdown: str, language: str, summary: str | None,
     slug: str | None = None, author: str | None = None, tags: tuple[str, ...] = (),
-    guess_language: bool = True,
+    guess_language: bool = True, updated: times.When | None = None,
 ) -> Article:
     # A text article's paragraphs are normal (split_paragraphs), and counted as they are.
     words = textlib.count_paragraph_words(paragraphs) if paragraphs else textlib.count_words(text)
@@ -581,7 +571,7 @@ def _article(
         id=ident,
         source=rel,
         format=fmt,
-        date=date,
+        date=times.day_of(date),
         title=title or derived_title or (ident if not textlib.is_blank(ident) else UNTITLED),
         title_derived=title is None,
         excerpt=summary
@@ -594,5 +584,7 @@ def _article(
         slug=slug,
         author=author,
         tags=tags,
+        time=times.time_of(date),
+        updated=updated,
         content=Body(text, paragraphs, markdown),
     )

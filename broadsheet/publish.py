@@ -18,9 +18,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from .records import Article
 from .render import body_html
 from .site import ARCHIVE_URL, Entry, Site
 from .text import C0_CONTROLS
+from .times import day_of, moment
 
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
@@ -40,9 +42,14 @@ def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def timestamp(day: datetime.date) -> datetime.datetime:
-    """Articles carry a day, not a time: midnight UTC stands for it in feeds."""
-    return datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC)
+def published(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
+    """When the article was published: a day alone is its first moment in `zone`."""
+    return moment(article.time or article.date, zone)
+
+
+def modified(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
+    """When the article was last changed: when it was updated, or published."""
+    return published(article, zone) if article.updated is None else moment(article.updated, zone)
 
 
 def newest(site: Site, count: int = FEED_SIZE) -> tuple[Entry, ...]:
@@ -73,26 +80,62 @@ def _entry_context() -> type:
     return EntryContext
 
 
-def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
-    """An Atom feed of the newest `count` articles, each with its full body.
+ARCHIVE_FOLDER = "feeds/"  # the archive documents of the feeds: feeds/1.xml, feeds/1.json, … from the oldest
+_HISTORY = "http://purl.org/syndication/history/1.0"  # RFC 5005
+
+
+def archive_pages(site: Site, size: int = FEED_SIZE) -> list[tuple[Entry, ...]]:
+    """The feeds' archive documents, oldest first, each of `size` entries
+    (newest first) counted from the oldest article, so that a full one never
+    changes; the newest holds what the subscription feeds do not, and may be
+    short.  With the subscription feeds, every article is in exactly one."""
+    older = site.entries[size:][::-1]
+    return [tuple(older[start : start + size][::-1]) for start in range(0, len(older), size)]
+
+
+def archive_path(number: int, suffix: str) -> str:
+    """The path of archive document `number` (from 1, the oldest): suffix ".xml" or ".json"."""
+    return f"{ARCHIVE_FOLDER}{number}{suffix}"
+
+
+def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE,
+              zone: datetime.tzinfo = datetime.UTC, archives: int = 0) -> str:
+    """The Atom feed of the newest `count` articles, each with its full body;
+    linked to the newest of `archives` archive documents, if any."""
+    older = archive_path(archives, ".xml") if archives else None
+    return atom_document(newest(site, count), path=ATOM_FEED, older=older, base_url=base_url, site_title=site_title,
+                         language=language, zone=zone)
+
+
+def atom_document(entries: Sequence[Entry], *, path: str, older: str | None, base_url: str, site_title: str,
+                  language: str, zone: datetime.tzinfo, archive: bool = False) -> str:
+    """An Atom document of `entries`, at `path`: the subscription feed, or
+    (`archive`) an archive document of RFC 5005, which names the subscription
+    feed as `current`.  `older`: the archive document of the articles before
+    these (`prev-archive`).
 
     Entry ids are the absolute permalinks: they never change as long as the
     site keeps its address, which is the promise a permalink makes anyway."""
-    from feedgen.ext.base import BaseExtension
+    from feedgen.ext.base import BaseEntryExtension, BaseExtension
     from feedgen.feed import FeedGenerator
 
-    entries = newest(site, count)
     feed = FeedGenerator()
     feed.register_extension("context", BaseExtension, _entry_context(), atom=True, rss=False)
-    feed.id(base_url + ATOM_FEED)
+    if archive:
+        feed.register_extension("history", _archived(), BaseEntryExtension, atom=True, rss=False)
+    feed.id(base_url + path)
     feed.title(_xml_text(site_title))
     feed.author({"name": _xml_text(site_title)})  # Atom needs a feed author when an entry has none
     feed.link(href=base_url, rel="alternate", type="text/html")
-    feed.link(href=base_url + ATOM_FEED, rel="self", type="application/atom+xml")
+    feed.link(href=base_url + path, rel="self", type="application/atom+xml")
+    if archive:
+        feed.link(href=base_url + ATOM_FEED, rel="current", type="application/atom+xml")
+    if older is not None:
+        feed.link(href=base_url + older, rel="prev-archive", type="application/atom+xml")
     feed.language(language)
     feed.generator("broadsheet")
-    # feedgen defaults to the time of the build; the newest article keeps it reproducible.
-    feed.updated(timestamp(entries[0].article.date) if entries else timestamp(datetime.date(1970, 1, 1)))
+    # feedgen defaults to the time of the build; the articles keep it reproducible.
+    feed.updated(max((modified(e.article, zone) for e in entries), default=moment(datetime.date(1970, 1, 1), datetime.UTC)))
     for entry in entries:
         article = entry.article
         url = base_url + entry.url
@@ -100,8 +143,8 @@ def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
         item.id(url)
         item.title(_xml_text(article.title))
         item.link(href=url, rel="alternate", type="text/html")
-        item.published(timestamp(article.date))
-        item.updated(timestamp(article.date))
+        item.published(published(article, zone))
+        item.updated(modified(article, zone))
         if article.author:
             item.author({"name": _xml_text(article.author)})
         for tag in article.tags:
@@ -113,6 +156,22 @@ def atom_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
     return feed.atom_str(pretty=True, encoding="UTF-8").decode("utf-8")
 
 
+@functools.cache
+def _archived() -> type:
+    """The feedgen extension that marks an Atom document as an archive (RFC 5005's fh:archive)."""
+    from feedgen.ext.base import BaseExtension
+
+    class Archived(BaseExtension):
+        def extend_ns(self) -> dict[str, str]:
+            return {"fh": _HISTORY}
+
+        def extend_atom(self, feed):  # type: ignore[no-untyped-def]
+            feed.append(feed.makeelement(f"{{{_HISTORY}}}archive", {}))
+            return feed
+
+    return Archived
+
+
 def _fragments_at(url: str, html: str) -> str:
     """`html` with its links within the page (the ¶ links to #p1…, a Markdown
     link to #p3) pointing into the page at `url`.  JSON Feed has no xml:base,
@@ -122,10 +181,21 @@ def _fragments_at(url: str, html: str) -> str:
     return html.replace(' href="#', f' href="{url}#')
 
 
-def json_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE) -> str:
-    """A JSON Feed 1.1 of the same articles as the Atom feed."""
+def json_feed(site: Site, *, base_url: str, site_title: str, language: str, count: int = FEED_SIZE,
+              zone: datetime.tzinfo = datetime.UTC, archives: int = 0) -> str:
+    """A JSON Feed 1.1 of the same articles as the Atom feed; its `next_url`
+    leads to the newest of `archives` archive documents, if any."""
+    older = archive_path(archives, ".json") if archives else None
+    return json_document(newest(site, count), path=JSON_FEED, older=older, base_url=base_url, site_title=site_title,
+                         language=language, zone=zone)
+
+
+def json_document(entries: Sequence[Entry], *, path: str, older: str | None, base_url: str, site_title: str,
+                  language: str, zone: datetime.tzinfo) -> str:
+    """A JSON Feed document of `entries` at `path`; `next_url`: `older`, the
+    document of the articles before these, which is how JSON Feed pages."""
     items = []
-    for entry in newest(site, count):
+    for entry in entries:
         article = entry.article
         url = base_url + entry.url
         item: dict[str, object] = {
@@ -134,22 +204,26 @@ def json_feed(site: Site, *, base_url: str, site_title: str, language: str, coun
             "title": article.title,
             "content_html": _fragments_at(url, str(body_html(article))),
             "summary": article.excerpt,
-            "date_published": timestamp(article.date).isoformat(),
+            "date_published": published(article, zone).isoformat(),
             "language": article.language,
         }
+        if article.updated is not None:
+            item["date_modified"] = modified(article, zone).isoformat()
         if article.author:
             item["authors"] = [{"name": article.author}]
         if article.tags:
             item["tags"] = list(article.tags)
         items.append(item)
-    feed = {
+    feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
         "title": site_title,
         "home_page_url": base_url,
-        "feed_url": base_url + JSON_FEED,
+        "feed_url": base_url + path,
         "language": language,
-        "items": items,
     }
+    if older is not None:
+        feed["next_url"] = base_url + older
+    feed["items"] = items
     return json.dumps(feed, ensure_ascii=False, indent=1) + "\n"
 
 
@@ -180,7 +254,7 @@ def sitemap_urls(site: Site) -> list[SitemapUrl]:
         for listing in site.listings
         if listing.kind == "month" and listing.year is not None and listing.month is not None
     ]
-    urls += [SitemapUrl(e.url, e.article.date) for e in site.entries]
+    urls += [SitemapUrl(e.url, e.article.date if e.article.updated is None else day_of(e.article.updated)) for e in site.entries]
     return urls
 
 
@@ -234,14 +308,16 @@ def robots(base_url: str) -> str:
 
 def publish_files(
     site: Site, *, base_url: str, site_title: str, language: str, sitemap_limit: int = SITEMAP_LIMIT,
-    feeds: bool = True,
+    feeds: bool = True, zone: datetime.tzinfo = datetime.UTC, archives: int = 0,
 ) -> dict[str, str]:
     """Every file of this module for one site (but the feeds without `feeds`):
     path in the output → text."""
     files = {}
     if feeds:
-        files[ATOM_FEED] = atom_feed(site, base_url=base_url, site_title=site_title, language=language)
-        files[JSON_FEED] = json_feed(site, base_url=base_url, site_title=site_title, language=language)
+        files[ATOM_FEED] = atom_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
+                                     archives=archives)
+        files[JSON_FEED] = json_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
+                                     archives=archives)
     files.update(sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit))
     files[ROBOTS] = robots(base_url)
     return files

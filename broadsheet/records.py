@@ -62,6 +62,8 @@ class Article:
     slug: str | None
     author: str | None
     tags: tuple[str, ...]
+    time: datetime.datetime | None  # the date and time, when the article gave a time (see times.py)
+    updated: datetime.date | datetime.datetime | None  # when it was last changed, if it says
     content: Body | BodySource = field(repr=False)  # equal articles: equal heads and bodies, when both are here
 
     @property

@@ -32,7 +32,7 @@ RECORD = "published.json"  # in the output folder: carried from build to build
 HAND_FILE = "redirects"  # in the source folder
 PAGE, MOVED, GONE = "page", "moved", "gone"
 # Folders of the site that hold files other than pages: never an address to redirect.
-RESERVED_FOLDERS = frozenset({"assets", "pagefind"})
+RESERVED_FOLDERS = frozenset({"assets", "pagefind", "feeds"})
 _RECORD_NOTE = (
     "Every address this site has published. Each build reads it so that old links keep working, and writes it "
     "back: commit it with the articles. Add moves by hand in the source folder's redirects file, not here."

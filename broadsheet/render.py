@@ -20,6 +20,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from . import times
 from .config import Config
 from .load import markdown_parser
 from .records import Article
@@ -220,6 +221,7 @@ class Renderer:
         self.env.globals.update(site=self._site, month_name=_month_name)
         self.env.filters["rel"] = _rel
         self.env.filters["long_date"] = long_date
+        self.env.filters["clock"] = times.clock
         self.env.filters["og_locale"] = og_locale
         self._templates: dict[str, jinja2.Template] = {}
 
@@ -249,9 +251,14 @@ class Renderer:
         return Rendered(output or file_for(url), html, self._site.take_reads())
 
     def article(self, entry: Entry) -> Rendered:
+        article, zone = entry.article, self.config.zone
+        published = times.moment(article.time or article.date, zone).isoformat()
+        modified = times.moment(article.updated, zone).isoformat() if article.updated is not None else None
         return self.render(
-            "article.html", entry.url, entry=entry, article=entry.article, body=body_html(entry.article),
-            json_ld=news_article_json_ld(entry.article, url=self.absolute(entry.url), publisher=self.config.site_title),
+            "article.html", entry.url, entry=entry, article=article, body=body_html(article),
+            published=published, modified=modified, sort_key=sort_key(entry),
+            json_ld=news_article_json_ld(article, url=self.absolute(entry.url), publisher=self.config.site_title,
+                                         published=published, modified=modified),
         )
 
     def listing(self, listing: Listing) -> Rendered:
@@ -387,14 +394,24 @@ def script_json(data: Any) -> Markup:
     return Markup(text)
 
 
-def news_article_json_ld(article: Article, *, url: str | None, publisher: str) -> Markup:
+def sort_key(entry: Entry) -> str:
+    """What orders an article among others as text, the way the site orders
+    them: its day, its time of day when given (a day alone sorts first), and
+    its address, which breaks ties between articles of one day."""
+    time = entry.article.time
+    return entry.article.date.isoformat() + (time.strftime("T%H:%M:%S") if time else "") + " " + entry.url
+
+
+def news_article_json_ld(article: Article, *, url: str | None, publisher: str, published: str,
+                         modified: str | None = None) -> Markup:
     """schema.org NewsArticle for search engines; addresses only when the base URL is known."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title,
         "description": article.excerpt,
-        "datePublished": article.date.isoformat(),
+        "datePublished": published,
+        **({"dateModified": modified} if modified else {}),
         "inLanguage": article.language,
         "wordCount": article.word_count,
         "publisher": {"@type": "Organization", "name": publisher},

@@ -16,6 +16,7 @@ from itertools import groupby
 from slugify import slugify
 
 from .records import Article, Problem
+from .times import seconds_of_day
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June",
@@ -139,7 +140,8 @@ def _shared_ids(placed: Sequence[tuple[Article, str]], warned: set[str]) -> list
 
 
 def newest_first(placed: Iterable[tuple[Article, str]]) -> list[tuple[Article, str]]:
-    return sorted(placed, key=lambda pair: (-pair[0].date.toordinal(), pair[1]))
+    """By day, then by the time of day as written (a day alone at its start), then by address."""
+    return sorted(placed, key=lambda pair: (-pair[0].date.toordinal(), -seconds_of_day(pair[0].time), pair[1]))
 
 
 def link_neighbours(placed: Sequence[tuple[Article, str]]) -> tuple[Entry, ...]:

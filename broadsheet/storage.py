@@ -19,8 +19,8 @@ FORMAT = 1
 
 # An article's fields, but its body, in the order they are stored.
 _HEAD = ("id", "source", "format", "date", "title", "title_derived", "excerpt", "word_count",
-         "reading_minutes", "language", "direction", "slug", "author", "tags")
-_DATE = _HEAD.index("date")  # the one field that is not a plain value: stored as its ordinal
+         "reading_minutes", "language", "direction", "slug", "author", "tags", "time", "updated")
+_DATE, _TIME, _UPDATED = map(_HEAD.index, ("date", "time", "updated"))  # not plain values
 
 
 def dumps(value: Any) -> bytes:
@@ -36,14 +36,28 @@ def loads(data: bytes) -> Any:
 def article_values(article: Article) -> tuple[Any, ...]:
     values = [getattr(article, name) for name in _HEAD]
     values[_DATE] = values[_DATE].toordinal()
+    values[_TIME] = _when_text(values[_TIME])
+    values[_UPDATED] = _when_text(values[_UPDATED])
     return tuple(values)
 
 
 def article_from(values: tuple[Any, ...], content: Body | BodySource) -> Article:
     (ident, source, fmt, date, title, title_derived, excerpt, word_count, reading_minutes, language, direction,
-     slug, author, tags) = values
+     slug, author, tags, time, updated) = values
     return Article(ident, source, fmt, datetime.date.fromordinal(date), title, title_derived, excerpt, word_count,
-                   reading_minutes, language, direction, slug, author, tags, content)
+                   reading_minutes, language, direction, slug, author, tags,
+                   None if time is None else datetime.datetime.fromisoformat(time), _when(updated), content)
+
+
+def _when_text(when: datetime.date | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def _when(text: str | None) -> datetime.date | datetime.datetime | None:
+    # A date's text is ten characters; a date and time's is longer.
+    if text is None:
+        return None
+    return datetime.date.fromisoformat(text) if len(text) == 10 else datetime.datetime.fromisoformat(text)
 
 
 def body_values(body: Body) -> tuple[Any, ...]:

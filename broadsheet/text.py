@@ -8,10 +8,9 @@ import unicodedata
 from collections.abc import Sequence
 from itertools import repeat
 
-# Headlines of news sites rarely pass 100 characters; a derived title longer
-# than TITLE_MAX is cut back to TITLE_CUT at a word boundary.
-TITLE_MAX = 140
-TITLE_CUT = 120
+# Search engines show headlines of up to 110 characters (Google's guidance for
+# articles): a derived title longer than that is cut at a word boundary within it.
+TITLE_MAX = 110
 EXCERPT_LENGTH = 280
 WORDS_PER_MINUTE = 230
 
@@ -138,7 +137,7 @@ def derive_title_and_opening(text: str) -> tuple[str, str | None]:
     """A headline from the body (its first sentence, without a final full stop),
     and that sentence when it was read whole (for derive_excerpt, which would
     look for it again)."""
-    # A sentence that ends further on is cut to TITLE_CUT all the same, so its end
+    # A sentence that ends further on is cut to TITLE_MAX all the same, so its end
     # need not be found (in a huge paragraph without one, that is a long search).
     sentence, whole = _first_sentence(text, TITLE_MAX + 2)
     opening = sentence if whole else None
@@ -147,7 +146,7 @@ def derive_title_and_opening(text: str) -> tuple[str, str | None]:
         if not _INITIALISM.match(word + "."):
             sentence = sentence[:-1]
     if len(sentence) > TITLE_MAX:
-        sentence = shorten(sentence, TITLE_CUT)
+        sentence = shorten(sentence, TITLE_MAX)
     return sentence.strip(), opening
 
 

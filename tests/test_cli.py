@@ -29,7 +29,7 @@ def test_build_with_warnings_exits_zero_and_names_each_file(tmp_path):
     assert done.returncode == 0, done.stderr
     warnings = [line for line in done.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
-        "warning: baddate.txt: invalid date '2023-02-30' (expected YYYY-MM-DD); skipped",
+        "warning: baddate.txt: invalid date '2023-02-30' (expected YYYY-MM-DD, or YYYY-MM-DDTHH:MM with an offset such as +02:00); skipped",
         "warning: nodate.txt: no 'date YYYY-MM-DD' header; skipped",
     ]
     summary = done.stderr.splitlines()[-1]

@@ -188,7 +188,7 @@ def other_value(declared: Setting, tmp_path: Path) -> Any:
         return declared.default + 1
     if declared.is_path:
         return tmp_path / f"other-{declared.name}"
-    return {"base_url": "https://example.org/", "language": "fr"}.get(declared.name, "Another")
+    return {"base_url": "https://example.org/", "language": "fr", "timezone": "Europe/Paris"}.get(declared.name, "Another")
 
 
 @pytest.mark.parametrize("declared", [s for s in SETTINGS if s.name != "templates"], ids=lambda s: s.key)

@@ -23,17 +23,21 @@ def test_seed_article_parses_to_its_date_title_and_paragraphs():
     article = loaded.article
     assert article.id == "18c9c60748474e6b"
     assert article.date == datetime.date(2023, 11, 11)
+    # Its first sentence is 124 characters: cut at a word within 110, as headlines are.
     assert article.title == (
         "The Biden administration is calling on Israel to reevaluate its plans "
-        "for a large-scale ground invasion in the Gaza Strip"
+        "for a large-scale ground invasion in…"
     )
+    assert len(article.title) <= 110
     assert article.title_derived
     assert len(article.paragraphs) == 8
     assert article.paragraphs[6].startswith("In an effort to assist Israel")
     assert "Lt. Gen. James Glynn" in article.paragraphs[6]
     assert article.word_count == len(SEED_FILE.read_text(encoding="utf-8").split()) - 2  # less "date 2023-11-11"
     assert article.reading_minutes == 3
-    assert article.excerpt.startswith("Instead, they’re proposing")
+    # The headline is cut short, so the excerpt gives the whole first sentence.
+    assert article.excerpt.startswith("The Biden administration is calling on Israel to reevaluate its plans for a "
+                                      "large-scale ground invasion in the Gaza Strip. Instead, they’re proposing")
 
 
 @pytest.mark.parametrize(

@@ -143,7 +143,8 @@ def test_the_manifest_is_the_json_of_its_records(titles, ids):
         Entry(
             Article(id=f"{ids}{i}", source=f"sub/{title}.txt", format="txt", date=datetime.date(2020, 1, 1 + i),
                     title=title, title_derived=True, excerpt="", word_count=0, reading_minutes=1, language="en",
-                    direction="ltr", slug=None, author=None, tags=(), content=Body("", (), "")),
+                    direction="ltr", slug=None, author=None, tags=(), time=None, updated=None,
+                    content=Body("", (), "")),
             f"2020/01/{1 + i:02d}/{ids}{i}/",
         )
         for i, title in enumerate(titles)

@@ -44,7 +44,8 @@ def test_atom_feed_holds_the_newest_50_articles_in_full(corpus, build_site):
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
     assert feed.feed.id == BASE + "feed.xml" and feed.feed.title == "News Archive"
-    assert {(link.rel, link.href) for link in feed.feed.links} == {("alternate", BASE), ("self", BASE + "feed.xml")}
+    assert {(link.rel, link.href) for link in feed.feed.links} == {
+        ("alternate", BASE), ("self", BASE + "feed.xml"), ("prev-archive", BASE + "feeds/1.xml")}
     assert feed.feed.language == "en" and feed.feed.author == "News Archive"
     # The feed is as new as its newest article, not as the build.
     assert feed.feed.updated == records[0]["date"] + "T00:00:00+00:00"
@@ -189,7 +190,7 @@ def test_article_pages_carry_open_graph_tags(corpus, build_site):
     assert meta(page, "og:type") == ["article"] and meta(page, "og:title") == ["Rates rise again"]
     assert meta(page, "og:url") == [url] and page.find("link", rel="canonical", href=url)
     assert meta(page, "og:description") == meta(page, "description") == ["The bank raised rates."]
-    assert meta(page, "article:published_time") == ["2024-02-03"] and meta(page, "article:tag") == ["economy"]
+    assert meta(page, "article:published_time") == ["2024-02-03T00:00:00+00:00"] and meta(page, "article:tag") == ["economy"]
     assert meta(page, "og:site_name") == ["News Archive"] and meta(page, "og:locale") == ["en"]
     _, plain = build_site(source, out=out.parent / "plain")
     assert meta(read(plain / "2024/02/03/story/index.html"), "og:url") == []
@@ -243,7 +244,7 @@ def test_article_pages_describe_a_news_article_in_json_ld(corpus, build_site):
     data = json_ld(out / "2024/02/03/story/index.html")
     url = BASE + "2024/02/03/story/"
     assert data["@context"] == "https://schema.org" and data["@type"] == "NewsArticle"
-    assert data["headline"] == "Rates rise again" and data["datePublished"] == "2024-02-03"
+    assert data["headline"] == "Rates rise again" and data["datePublished"] == "2024-02-03T00:00:00+00:00"
     assert data["url"] == url and data["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
     assert data["wordCount"] == 5 and data["inLanguage"] == "fr"
     assert data["author"] == {"@type": "Person", "name": "Ann Writer"}

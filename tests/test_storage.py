@@ -12,6 +12,8 @@ from broadsheet import storage
 from broadsheet.records import Article, Body
 
 texts = st.text(max_size=30)
+# Articles give fixed offsets (+02:00), never a named zone.
+offsets = st.builds(datetime.timezone, st.integers(-23 * 60, 23 * 60).map(lambda m: datetime.timedelta(minutes=m)))
 
 
 @st.composite
@@ -23,7 +25,8 @@ def articles(draw: st.DrawFn) -> Article:
         draw(texts), draw(texts), draw(st.sampled_from(["txt", "md"])), draw(st.dates(min_value=datetime.date(1, 1, 1))),
         draw(texts), draw(st.booleans()), draw(texts), draw(st.integers(0, 10**6)), draw(st.integers(1, 999)),
         draw(st.sampled_from(["en", "fr", "ar"])), draw(st.sampled_from(["ltr", "rtl"])), draw(st.none() | texts),
-        draw(st.none() | texts), tuple(draw(st.lists(texts, max_size=3))), body,
+        draw(st.none() | texts), tuple(draw(st.lists(texts, max_size=3))),
+        draw(st.none() | st.datetimes(timezones=st.none() | offsets)), draw(st.none() | st.dates() | st.datetimes()), body,
     )
 
 
@@ -47,7 +50,7 @@ def test_a_body_is_read_when_first_used_and_once() -> None:
         return Body("One.\n\nTwo.", ("One.", "Two."), "")
 
     head = storage.article_values(Article("a", "a.txt", "txt", datetime.date(2024, 1, 2), "T", True, "", 2, 1, "en", "ltr",
-                                          None, None, (), Body("", (), "")))
+                                          None, None, (), None, None, Body("", (), "")))
     article = storage.article_from(head, read)
     assert not article.has_body and reads == []
     assert article.paragraphs == ("One.", "Two.") and article.text == "One.\n\nTwo."

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import publish
-from ..cache import OutputRecord, entries_key
+from ..cache import OutputRecord, entries_key, text_key
 from . import ALWAYS, UNKNOWN, Done, Output, Work, register
 
 FEEDS = "feeds"
@@ -24,7 +24,12 @@ class Feeds(Output):
         return [FEEDS, SITEMAP] if self.job.config.base_url else []
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
-        return entries_key(publish.newest(self.job.site), self.job.digests) if unit == FEEDS else ALWAYS
+        return self._feeds_key() if unit == FEEDS else ALWAYS
+
+    def _feeds_key(self) -> str:
+        # The feeds link to the newest archive document, whose number grows with the archive.
+        newest = entries_key(publish.newest(self.job.site), self.job.digests)
+        return text_key(f"{newest} {len(publish.archive_pages(self.job.site))}")
 
     def start(self, todo: list[str]) -> Work:
         config, site = self.job.config, self.job.site
@@ -36,13 +41,14 @@ class Feeds(Output):
             self.job.bodies.fetch(e.article for e in publish.newest(site))
         published = publish.publish_files(
             site, base_url=config.base_url, site_title=config.site_title, language=config.language, feeds=feeds,
+            zone=config.zone, archives=len(publish.archive_pages(site)),
         )
         for path, text in published.items():
             self.job.staging.write_text(path, text)
         made = {SITEMAP: OutputRecord(ALWAYS, tuple((path, UNKNOWN) for path in published if path not in _FEED_FILES))}
         if feeds:
             newest = publish.newest(site)
-            made[FEEDS] = OutputRecord(entries_key(newest, self.job.digests), tuple((path, UNKNOWN) for path in _FEED_FILES),
+            made[FEEDS] = OutputRecord(self._feeds_key(), tuple((path, UNKNOWN) for path in _FEED_FILES),
                                        count=len(newest))
         return Done(made)
 

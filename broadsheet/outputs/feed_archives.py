@@ -1,0 +1,57 @@
+"""The archive documents of the feeds (RFC 5005 archived feeds, and JSON
+Feed's `next_url`): `feeds/N.xml` and `feeds/N.json`, numbered from the
+oldest, of 50 articles each, so that a feed reader can fetch the whole archive
+by following the subscription feed's link to the documents before it.  A full
+document never changes unless one of its articles does; only the newest,
+which holds the articles just older than the subscription feed's, grows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import publish
+from ..cache import OutputRecord, entries_key
+from ..site import Entry
+from . import UNKNOWN, Done, Job, Output, Outputs, Work, register
+
+
+@register
+class FeedArchives(Output):
+    kind = "feed archives"
+    stage = "publish"
+    order = 31
+
+    def __init__(self, job: Job, outputs: Outputs) -> None:
+        super().__init__(job, outputs)
+        self.pages: dict[str, tuple[int, tuple[Entry, ...]]] = {}  # by unit: its number and its articles
+
+    def units(self) -> Sequence[str]:
+        if not self.job.config.base_url:
+            return []
+        pages = publish.archive_pages(self.job.site)
+        self.pages = {str(number): (number, entries) for number, entries in enumerate(pages, start=1)}
+        return list(self.pages)
+
+    def fingerprint(self, unit: str, last: OutputRecord) -> str:
+        # A document shows its articles and links to the one before it, which exists for every number but 1.
+        return entries_key(self.pages[unit][1], self.job.digests)
+
+    def start(self, todo: list[str]) -> Work:
+        config = self.job.config
+        if config.base_url is None or not todo:
+            return Done({})
+        if self.job.bodies is not None:
+            self.job.bodies.fetch(e.article for unit in todo for e in self.pages[unit][1])
+        made = {}
+        for unit in todo:
+            number, entries = self.pages[unit]
+            atom, json = publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")
+            before = number - 1 if number > 1 else None
+            self.job.staging.write_text(atom, publish.atom_document(
+                entries, path=atom, older=publish.archive_path(before, ".xml") if before else None, archive=True,
+                base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
+            self.job.staging.write_text(json, publish.json_document(
+                entries, path=json, older=publish.archive_path(before, ".json") if before else None,
+                base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
+            made[unit] = OutputRecord(self.fingerprint(unit, OutputRecord("", ())), ((atom, UNKNOWN), (json, UNKNOWN)))
+        return Done(made)

@@ -1,0 +1,86 @@
+"""Archived feeds (RFC 5005) and JSON Feed's pages: the whole archive, from the subscription feed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import feedparser
+
+from .conftest import txt, write_corpus
+from .test_build import small_corpus
+from .test_publish import BASE
+
+HISTORY = "{http://purl.org/syndication/history/1.0}"
+
+
+def atom_chain(out: Path) -> list[tuple[str, feedparser.FeedParserDict]]:
+    """Each Atom document from feed.xml back through prev-archive, with its path."""
+    chain, path = [], "feed.xml"
+    while path:
+        feed = feedparser.parse((out / path).read_bytes())
+        assert not feed.bozo, (path, feed.get("bozo_exception"))
+        chain.append((path, feed))
+        older = [link.href for link in feed.feed.links if link.rel == "prev-archive"]
+        assert len(older) <= 1
+        path = older[0].removeprefix(BASE) if older else ""
+    return chain
+
+
+def json_chain(out: Path) -> list[tuple[str, dict]]:
+    chain, path = [], "feed.json"
+    while path:
+        data = json.loads((out / path).read_text(encoding="utf-8"))
+        chain.append((path, data))
+        path = data.get("next_url", "").removeprefix(BASE)
+    return chain
+
+
+def test_following_the_feeds_back_gives_every_article_once(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(130)), base_url=BASE)
+    every = {BASE + r["url"] for r in json.loads((out / "articles.json").read_text(encoding="utf-8"))["articles"]}
+    chain = atom_chain(out)
+    assert [path for path, _ in chain] == ["feed.xml", "feeds/2.xml", "feeds/1.xml"]
+    assert [len(feed.entries) for _, feed in chain] == [50, 30, 50]
+    ids = [entry.id for _, feed in chain for entry in feed.entries]
+    assert len(ids) == len(set(ids)) and set(ids) == every
+    # Newest first along the chain: each document holds articles older than the one before.
+    dates = [entry.published for _, feed in chain for entry in feed.entries]
+    assert dates == sorted(dates, reverse=True)
+    jchain = json_chain(out)
+    assert [path for path, _ in jchain] == ["feed.json", "feeds/2.json", "feeds/1.json"]
+    assert [item["id"] for _, data in jchain for item in data["items"]] == ids
+
+
+def test_archive_documents_are_marked_and_name_the_current_feed(corpus, build_site):
+    import xml.etree.ElementTree as ET
+
+    _, out = build_site(corpus(small_corpus(130)), base_url=BASE)
+    for path in ("feeds/1.xml", "feeds/2.xml"):
+        root = ET.parse(out / path).getroot()
+        assert root.find(f"{HISTORY}archive") is not None, path
+        links = {link.get("rel"): link.get("href") for link in root.findall("{http://www.w3.org/2005/Atom}link")}
+        assert links["current"] == BASE + "feed.xml" and links["self"] == BASE + path
+        assert "next-archive" not in links  # so that a full document never changes
+    assert ET.parse(out / "feed.xml").getroot().find(f"{HISTORY}archive") is None
+    data = json.loads((out / "feeds/1.json").read_text(encoding="utf-8"))
+    assert data["feed_url"] == BASE + "feeds/1.json" and "next_url" not in data
+
+
+def test_a_full_archive_document_never_changes_as_articles_are_added(tmp_path, build_site):
+    files = small_corpus(130)
+    source = write_corpus(tmp_path / "corpus", files)
+    _, out = build_site(source, base_url=BASE)
+    first = {name: (out / "feeds" / name).read_bytes() for name in ("1.xml", "1.json")}
+    for i in range(30):  # newer than every article of the corpus
+        (source / f"new{i:02d}.txt").write_text(txt(f"2024-01-{1 + i:02d}", f"New story {i} arrives."), encoding="utf-8")
+    _, out = build_site(source, base_url=BASE)
+    assert {name: (out / "feeds" / name).read_bytes() for name in first} == first
+    assert [len(feed.entries) for _, feed in atom_chain(out)] == [50, 10, 50, 50]
+
+
+def test_a_small_archive_has_no_archive_documents(corpus, build_site):
+    _, out = build_site(corpus(small_corpus(50)), base_url=BASE)
+    assert not (out / "feeds").exists()
+    assert [path for path, _ in atom_chain(out)] == ["feed.xml"]
+    assert "next_url" not in json.loads((out / "feed.json").read_text(encoding="utf-8"))
