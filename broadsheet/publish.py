@@ -28,10 +28,14 @@ ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
+NEWS_SITEMAP = "news-sitemap.xml"
+_NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
+NEWS_DAYS = 2  # Google News reads the articles of the last two days
+NEWS_LIMIT = 1000  # and at most this many addresses in one news sitemap
 FEED_SIZE = 50
 # The sitemaps protocol allows at most 50,000 addresses in one file.
 SITEMAP_LIMIT = 50_000
-SKIPPED = f"note: {ATOM_FEED}, {JSON_FEED}, {SITEMAP} and {ROBOTS} skipped: they need absolute addresses; pass --base-url"
+SKIPPED = f"note: {ATOM_FEED}, {JSON_FEED}, {SITEMAP}, {NEWS_SITEMAP} and {ROBOTS} skipped: they need absolute addresses; pass --base-url"
 
 _XML_NAMESPACE = "{http://www.w3.org/XML/1998/namespace}"
 # Characters XML 1.0 cannot carry at all: lxml refuses them, so they are dropped.
@@ -298,12 +302,54 @@ def sitemaps(urls: Sequence[SitemapUrl], *, base_url: str, limit: int = SITEMAP_
     return {SITEMAP: index, **files}
 
 
+def news_entries(site: Site, zone: datetime.tzinfo, *, days: int = NEWS_DAYS, limit: int = NEWS_LIMIT) -> tuple[Entry, ...]:
+    """The articles a news sitemap lists: those published in the `days` before
+    the newest article (not before the build, which would make every build
+    another site), newest first, at most `limit`."""
+    if not site.entries:
+        return ()
+    since = published(site.entries[0].article, zone) - datetime.timedelta(days=days)
+    recent = []
+    for entry in site.entries[:limit]:
+        if published(entry.article, zone) < since:
+            break  # newest first: the rest are older still
+        recent.append(entry)
+    return tuple(recent)
+
+
+def _news_language(language: str) -> str:
+    """The publication's language as Google News names it: ISO 639 (en, fr),
+    but zh-cn and zh-tw for Chinese in its two scripts."""
+    code = language.lower()
+    if code.startswith("zh"):
+        return "zh-tw" if code in ("zh-tw", "zh-hk", "zh-mo", "zh-hant") or code.startswith("zh-hant") else "zh-cn"
+    return code.split("-")[0]
+
+
+def news_sitemap(site: Site, *, base_url: str, site_title: str, language: str, zone: datetime.tzinfo) -> str:
+    """A Google News sitemap of the recent articles (news_entries)."""
+    name = html.escape(_xml_text(site_title), quote=False)
+    rows = (
+        f"<url><loc>{_loc(base_url + e.url)}</loc><news:news>"
+        f"<news:publication><news:name>{name}</news:name><news:language>{_news_language(language)}</news:language>"
+        f"</news:publication><news:publication_date>{published(e.article, zone).isoformat()}</news:publication_date>"
+        f"<news:title>{html.escape(_xml_text(e.article.title), quote=False)}</news:title></news:news></url>\n"
+        for e in news_entries(site, zone)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="{_NEWS}">\n'
+        + "".join(rows) + "</urlset>\n"
+    )
+
+
 def robots(base_url: str) -> str:
-    """Crawlers may read everything; the sitemap is named for them.
+    """Crawlers may read everything; the sitemaps are named for them.
 
     Crawlers read robots.txt only at the root of a host: under a sub-path this
     file is a template for the host's own."""
-    return f"User-agent: *\nDisallow:\n\nSitemap: {_encoded(base_url + SITEMAP)}\n"
+    return (f"User-agent: *\nDisallow:\n\nSitemap: {_encoded(base_url + SITEMAP)}\n"
+            f"Sitemap: {_encoded(base_url + NEWS_SITEMAP)}\n")
 
 
 def publish_files(
@@ -319,5 +365,6 @@ def publish_files(
         files[JSON_FEED] = json_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
                                      archives=archives)
     files.update(sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit))
+    files[NEWS_SITEMAP] = news_sitemap(site, base_url=base_url, site_title=site_title, language=language, zone=zone)
     files[ROBOTS] = robots(base_url)
     return files

@@ -156,7 +156,7 @@ def test_sitemap_lists_every_article_and_listing_page(corpus, build_site):
     assert locations[BASE] == locations[BASE + "archive/"] == newest
     january = [r["date"] for r in manifest(out) if r["date"].startswith("2023-01")]
     assert locations[BASE + "archive/2023/01/"] == max(january)
-    assert (out / "robots.txt").read_text().splitlines()[-1] == f"Sitemap: {BASE}sitemap.xml"
+    assert (out / "robots.txt").read_text().splitlines()[-2:] == [f"Sitemap: {BASE}sitemap.xml", f"Sitemap: {BASE}news-sitemap.xml"]
 
 
 def test_sitemap_becomes_an_index_past_the_limit():
