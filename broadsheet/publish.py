@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 from .records import Article
 from .render import body_html
-from .site import ARCHIVE_URL, Entry, Site
+from .site import ARCHIVE_URL, AUTHORS_URL, TAGS_URL, Entry, Site
 from .text import C0_CONTROLS
 from .times import day_of, moment
 
@@ -258,6 +258,12 @@ def sitemap_urls(site: Site) -> list[SitemapUrl]:
         for listing in site.listings
         if listing.kind == "month" and listing.year is not None and listing.month is not None
     ]
+    # An author's or a tag's pages: as new as the newest article of the list, which its first page shows first.
+    newest_of_list = {listing.first_url: listing.entries[0].article.date
+                      for listing in site.listings if listing.kind in ("author", "tag") and listing.is_first}
+    urls += [SitemapUrl(listing.url, newest_of_list[listing.first_url])
+             for listing in site.listings if listing.kind in ("author", "tag")]
+    urls += [SitemapUrl(url, newest_day) for url, groups in ((AUTHORS_URL, site.authors), (TAGS_URL, site.tags)) if groups]
     urls += [SitemapUrl(e.url, e.article.date if e.article.updated is None else day_of(e.article.updated)) for e in site.entries]
     return urls
 

@@ -24,7 +24,9 @@ from . import times
 from .config import Config
 from .load import markdown_parser
 from .records import Article
-from .site import ARCHIVE_URL, MONTH_NAMES, Entry, Listing, Site, YearArchive
+from .site import (
+    ARCHIVE_URL, AUTHORS_URL, MONTH_NAMES, TAGS_URL, Entry, Listing, Site, YearArchive, author_url, tag_url,
+)
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -218,7 +220,7 @@ class Renderer:
         )
         self.env.template_class = _Template
         self._site = ReadsNoted(site_globals(config, site))
-        self.env.globals.update(site=self._site, month_name=_month_name)
+        self.env.globals.update(site=self._site, month_name=_month_name, author_url=author_url, tag_url=tag_url)
         self.env.filters["rel"] = _rel
         self.env.filters["long_date"] = long_date
         self.env.filters["clock"] = times.clock
@@ -258,11 +260,19 @@ class Renderer:
             "article.html", entry.url, entry=entry, article=article, body=body_html(article),
             published=published, modified=modified, sort_key=sort_key(entry),
             json_ld=news_article_json_ld(article, url=self.absolute(entry.url), publisher=self.config.site_title,
-                                         published=published, modified=modified),
+                                         published=published, modified=modified,
+                                         author_page=self.absolute(author_url(article.author)) if article.author else None),
         )
 
     def listing(self, listing: Listing) -> Rendered:
-        return self.render("index.html", listing.url, listing=listing)
+        # An author's and a tag's pages have a template of their own.
+        name = "group.html" if listing.kind in ("author", "tag") else "index.html"
+        return self.render(name, listing.url, listing=listing)
+
+    def groups_page(self, kind: str) -> Rendered:
+        """The list of authors ("authors") or of tags ("tags")."""
+        groups = self.site.authors if kind == "authors" else self.site.tags
+        return self.render("groups.html", AUTHORS_URL if kind == "authors" else TAGS_URL, kind=kind, groups=groups)
 
     def year(self, year: YearArchive) -> Rendered:
         return self.render("year.html", year.url, year=year)
@@ -403,7 +413,7 @@ def sort_key(entry: Entry) -> str:
 
 
 def news_article_json_ld(article: Article, *, url: str | None, publisher: str, published: str,
-                         modified: str | None = None) -> Markup:
+                         modified: str | None = None, author_page: str | None = None) -> Markup:
     """schema.org NewsArticle for search engines; addresses only when the base URL is known."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
@@ -421,7 +431,7 @@ def news_article_json_ld(article: Article, *, url: str | None, publisher: str, p
     if url:
         data["url"] = url
     if article.author:
-        data["author"] = {"@type": "Person", "name": article.author}
+        data["author"] = {"@type": "Person", "name": article.author, **({"url": author_page} if author_page else {})}
     if article.tags:
         data["keywords"] = list(article.tags)
     return script_json(data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 
@@ -36,9 +36,9 @@ class Entry:
 
 @dataclass(frozen=True)
 class Listing:
-    """One page of a list of articles: the home page, or an archive page."""
+    """One page of a list of articles: the home page, a month's archive, an author's or a tag's."""
 
-    kind: str  # "index", "year" or "month"
+    kind: str  # "index", "month", "author" or "tag"
     url: str
     title: str
     entries: tuple[Entry, ...]
@@ -74,10 +74,25 @@ class YearArchive:
 
 
 @dataclass(frozen=True)
+class Group:
+    """The articles of one author, or with one tag: its name, its page and how many."""
+
+    name: str
+    url: str
+    count: int
+
+
+@dataclass(frozen=True)
 class Site:
     entries: tuple[Entry, ...]  # newest first
     listings: tuple[Listing, ...]
     years: tuple[YearArchive, ...]  # newest first
+    authors: tuple[Group, ...] = ()  # by name
+    tags: tuple[Group, ...] = ()  # by name
+
+
+AUTHORS_URL = "authors/"  # the list of authors; each has authors/<slug>/
+TAGS_URL = "tags/"  # the list of tags; each has tags/<slug>/
 
 
 _PLAIN_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -209,6 +224,36 @@ def month_url(year: int, month: int) -> str:
     return f"{ARCHIVE_URL}{year:04d}/{month:02d}/"
 
 
+def name_slug(name: str) -> str:
+    """The address segment of an author's or a tag's name: lower case ASCII
+    (transliterated), or a digest of the name when nothing of it is left."""
+    slug = slugify(name, max_length=80, word_boundary=True)
+    return slug or "n-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+
+
+def author_url(name: str) -> str:
+    return f"{AUTHORS_URL}{name_slug(name)}/"
+
+
+def tag_url(name: str) -> str:
+    return f"{TAGS_URL}{name_slug(name)}/"
+
+
+def group_by_name(entries: Sequence[Entry], names: Callable[[Article], Iterable[str]], base_url: str) -> dict[str, tuple[str, list[Entry]]]:
+    """The entries of each name (newest first), by the address of its page.
+    Names with one slug ("Ann Lee", "ann lee") share a page, under the name
+    that sorts first; so that an address stays with the same articles."""
+    groups: dict[str, tuple[str, list[Entry]]] = {}
+    for entry in entries:
+        for name in dict.fromkeys(names(entry.article)):  # a tag given twice counts once
+            url = f"{base_url}{name_slug(name)}/"
+            shown, members = groups.setdefault(url, (name, []))
+            if name < shown:
+                groups[url] = (name, members)
+            members.append(entry)
+    return dict(sorted(groups.items(), key=lambda item: (item[1][0].casefold(), item[0])))
+
+
 def build_site(articles: Iterable[Article], *, per_page: int, site_title: str) -> tuple[Site, list[Problem]]:
     placed, problems = assign_permalinks(articles)
     entries = link_neighbours(newest_first(placed))
@@ -226,4 +271,19 @@ def build_site(articles: Iterable[Article], *, per_page: int, site_title: str) -
             )
             months.append(MonthSummary(year, month, name, month_url(year, month), len(in_month)))
         years.append(YearArchive(year, year_url(year), tuple(months), len(in_year)))
-    return Site(entries=entries, listings=tuple(listings), years=tuple(years)), problems
+    groups: dict[str, tuple[Group, ...]] = {}
+    for kind, base_url, names in (("author", AUTHORS_URL, _author_names), ("tag", TAGS_URL, _tag_names)):
+        found = group_by_name(entries, names, base_url)
+        for url, (name, members) in found.items():
+            listings += paginate(members, kind=kind, base_url=url, title=name, per_page=per_page)
+        groups[kind] = tuple(Group(name, url, len(members)) for url, (name, members) in found.items())
+    return Site(entries=entries, listings=tuple(listings), years=tuple(years), authors=groups["author"],
+                tags=groups["tag"]), problems
+
+
+def _author_names(article: Article) -> tuple[str, ...]:
+    return (article.author,) if article.author else ()
+
+
+def _tag_names(article: Article) -> tuple[str, ...]:
+    return article.tags

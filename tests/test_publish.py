@@ -247,7 +247,7 @@ def test_article_pages_describe_a_news_article_in_json_ld(corpus, build_site):
     assert data["headline"] == "Rates rise again" and data["datePublished"] == "2024-02-03T00:00:00+00:00"
     assert data["url"] == url and data["mainEntityOfPage"] == {"@type": "WebPage", "@id": url}
     assert data["wordCount"] == 5 and data["inLanguage"] == "fr"
-    assert data["author"] == {"@type": "Person", "name": "Ann Writer"}
+    assert data["author"] == {"@type": "Person", "name": "Ann Writer", "url": BASE + "authors/ann-writer/"}
     assert data["publisher"] == {"@type": "Organization", "name": "The Daily"}
     assert data["description"] == "The bank raised rates today."
     _, plain = build_site(source, out=out.parent / "plain")

@@ -11,7 +11,7 @@ from .. import parallel
 from ..cache import Fingerprints, OutputRecord
 from ..progress import ProgressFactory
 from ..render import Rendered, Renderer, file_for
-from ..site import Site
+from ..site import AUTHORS_URL, TAGS_URL, Site
 from . import Job, Output, Outputs, Work, register
 
 KIND = "pages"
@@ -27,6 +27,7 @@ def page_keys(site: Site) -> list[PageKey]:
     keys += [("listing", i) for i in range(len(site.listings))]
     keys += [("year", i) for i in range(len(site.years))]
     keys += [("archive", 0), ("search", 0), ("404", 0)]
+    keys += [(kind, 0) for kind, groups in (("authors", site.authors), ("tags", site.tags)) if groups]
     return keys
 
 
@@ -39,7 +40,8 @@ def page_path(site: Site, key: PageKey) -> str:
         return file_for(site.listings[i].url)
     if kind == "year":
         return file_for(site.years[i].url)
-    return {"archive": "archive/index.html", "search": "search/index.html"}.get(kind, "404.html")
+    return {"archive": "archive/index.html", "search": "search/index.html", "authors": file_for(AUTHORS_URL),
+            "tags": file_for(TAGS_URL)}.get(kind, "404.html")
 
 
 def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
@@ -54,6 +56,8 @@ def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
         return renderer.archive_page()
     if kind == "search":
         return renderer.search_page()
+    if kind in ("authors", "tags"):
+        return renderer.groups_page(kind)
     return renderer.not_found_page()
 
 
@@ -69,6 +73,8 @@ def made_from(site: Site, fingerprints: Fingerprints, key: PageKey) -> tuple[str
         return ("listing", *fields, *(fingerprints.entry(e) for e in listing.entries))
     if kind == "year":
         return ("year", repr(site.years[i]))
+    if kind in ("authors", "tags"):
+        return (kind, repr(site.authors if kind == "authors" else site.tags))
     return (kind,)
 
 
