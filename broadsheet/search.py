@@ -4,7 +4,7 @@ One Pagefind run holds every page it indexes in memory (about 0.2 MB a page),
 so a large archive is indexed in shards: whole years, oldest first, packed
 together while they fit in a number of pages, and a year too big for one shard
 cut into whole months.  Each shard is a Pagefind bundle of its own, and the
-search page merges them all in the browser (PagefindUI's mergeIndex), so that
+search page merges them all in the browser (Pagefind's mergeIndex), so that
 any page finds any article.
 
 Bundles: the first (oldest) shard's bundle is `pagefind/`, where it has always
