@@ -421,7 +421,7 @@ def index_files(
     encoded = {
         term: encode_postings([p[0] for p in plist], levels[term][1], levels[term][0]) for term, plist in index.items()
     }
-    chunks = chunk_terms(encoded)
+    chunks = chunk_terms(encoded, limit=CHUNK_BYTES)
     folder = shard_folder(shard)
     path = f"{shard}/"
     files = {

@@ -129,6 +129,9 @@
       }).then(function () {
         var Stemmer = window.__snowball.algorithms[name];
         if (!stemmer) stemmer = new Stemmer();
+      }, function () {
+        // A theme without the stemmers: words unstemmed still find the terms
+        // that begin with them, most of what the stems would find.
       });
     });
   }
@@ -353,9 +356,10 @@
     var year = String(options.year || ""), month = year ? String(options.month || "") : "";
     var count = options.count === undefined ? 10 : options.count;
     var queries;
-    return loadStemmer().then(function () {
+    // The stemmer and the manifests load side by side.
+    return Promise.all([loadStemmer(), shards()]).then(function (loaded) {
       queries = queryTerms(query);
-      return queries.length ? shards() : [];
+      return queries.length ? loaded[1] : [];
     }).then(function (indexes) {
       return Promise.all(indexes.map(function (index) { return rankShard(index, queries); }));
     }).then(function (lists) {
