@@ -50,7 +50,8 @@ in that chunk and the ones after it whose keys begin with the prefix.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
 TITLE_WEIGHT times, quantised to 64 levels relative to the term's best score
-(one character each), which is itself given in two characters relative to the
+(one character each; 4096 levels in two characters for a term in WIDE_FROM
+documents or more), which is itself given in two characters relative to the
 best score of the shard ("scale" in its manifest).  The documents of a term
 are a bitmap when the term is common, else the gaps between document numbers,
 whichever is shorter.  Documents are numbered in the site's order, newest first.
@@ -83,13 +84,17 @@ from .site import Entry
 FOLDER = "search/offline/"
 REGISTER = "window.__offlineSearch"
 MAX_TERM = 40  # characters; longer runs are cut (hashes, run-together URLs)
-CHUNK_BYTES = 16_000
+CHUNK_BYTES = 19_000
 DOCS_PER_CHUNK = 8
 TITLE_WEIGHT = 7.0  # as Pagefind weighs an h1
 BM25_K1 = 1.4  # Pagefind's term saturation
 BM25_B = 0.75
 LEVELS = 64
 TOPS = 4096  # a term's best score, in two characters
+# A word in this many documents of a shard or more has 4096 levels, not 64: its
+# scores are close together, and 64 levels would make ties of most of them.
+WIDE_FROM = 1024
+WIDE_LEVELS = 4096
 
 # base64url: safe in JSON strings and in file names; one character is six bits.
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -319,9 +324,11 @@ def impacts(
     best = max((max(s) for s in scores.values()), default=1.0) or 1.0
     quantised = {}
     for term, term_scores in scores.items():
-        top = min(TOPS - 1, max(1, round(max(term_scores) / best * (TOPS - 1))))
-        unit = top / (TOPS - 1) * best / LEVELS  # the score of one level, as the page reads the top back
-        quantised[term] = (top, [min(LEVELS - 1, max(0, round(s / unit) - 1)) for s in term_scores])
+        # Rounded up: no score is above its top as the page reads it back.
+        top = min(TOPS - 1, max(1, math.ceil(max(term_scores) / best * (TOPS - 1))))
+        steps = WIDE_LEVELS if len(term_scores) >= WIDE_FROM else LEVELS
+        unit = top / (TOPS - 1) * best / steps  # the score of one level, as the page reads the top back
+        quantised[term] = (top, [min(steps - 1, max(0, round(s / unit) - 1)) for s in term_scores])
     return quantised, best
 
 
@@ -357,8 +364,12 @@ def encode_documents(numbers: Sequence[int]) -> str:
 
 def encode_postings(numbers: Sequence[int], levels: Sequence[int], top: int) -> str:
     """"TOP LEVELS:DOCUMENTS": the term's top in two characters, one level
-    character per document, then the documents."""
-    return DIGITS[top >> 6] + DIGITS[top & 63] + "".join(DIGITS[level] for level in levels) + ":" + encode_documents(numbers)
+    character per document, then the documents.  A term in WIDE_FROM
+    documents or more has two characters a level, after a "!"."""
+    head = DIGITS[top >> 6] + DIGITS[top & 63]
+    if len(numbers) >= WIDE_FROM:
+        return "!" + head + "".join(DIGITS[level >> 6] + DIGITS[level & 63] for level in levels) + ":" + encode_documents(numbers)
+    return head + "".join(DIGITS[level] for level in levels) + ":" + encode_documents(numbers)
 
 
 # Chunks and files
@@ -421,7 +432,7 @@ def index_files(
     encoded = {
         term: encode_postings([p[0] for p in plist], levels[term][1], levels[term][0]) for term, plist in index.items()
     }
-    chunks = chunk_terms(encoded)
+    chunks = chunk_terms(encoded, limit=CHUNK_BYTES)
     folder = shard_folder(shard)
     path = f"{shard}/"
     files = {

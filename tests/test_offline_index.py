@@ -53,10 +53,13 @@ def decode_documents(encoded: str) -> list[int]:
 def decode(postings: str) -> dict[int, float]:
     """Each document's score, as a share of the shard's best: the reading offline-search.js does."""
     levels, documents = postings.split(":")
-    top = oi.DIGITS.index(levels[0]) * 64 + oi.DIGITS.index(levels[1])
+    wide = levels.startswith("!")
+    values = [oi.DIGITS.index(c) for c in levels.removeprefix("!")]
+    top = values[0] * 64 + values[1]
+    steps = [values[i] * 64 + values[i + 1] for i in range(2, len(values), 2)] if wide else values[2:]
     return {
-        number: (oi.DIGITS.index(level) + 1) / oi.LEVELS * top / (oi.TOPS - 1)
-        for number, level in zip(decode_documents(documents), levels[2:], strict=True)
+        number: (level + 1) / (oi.WIDE_LEVELS if wide else oi.LEVELS) * top / (oi.TOPS - 1)
+        for number, level in zip(decode_documents(documents), steps, strict=True)
     }
 
 
@@ -146,6 +149,17 @@ def test_title_words_and_rare_words_score_higher():
     assert scores["harbour"][0] > scores["harbour"][1]  # in the title beats in the body
     assert scores["harbour"][1] > scores["the"][1]  # a rare word beats a word in every document
     assert max(max(s.values()) for s in scores.values()) == pytest.approx(1.0)  # the best is the scale
+
+
+def test_a_word_in_many_documents_has_finer_levels(monkeypatch):
+    monkeypatch.setattr(oi, "WIDE_FROM", 20)
+    docs = [doc(f"Story {i}", " ".join(["the"] * (1 + i) + ["filler"] * 60 + ["harbour"] * (i % 2))) for i in range(30)]
+    _, chunks = chunks_of(oi.index_files(docs))
+    postings = {term: value for chunk in chunks.values() for term, value in chunk.items()}
+    assert postings["the"].startswith("!") and not postings["harbour"].startswith("!")
+    the = decode(postings["the"])
+    assert len(set(the.values())) == 30  # every document its own score
+    assert [d for d, _ in sorted(the.items(), key=lambda pair: -pair[1])][:3] == [29, 28, 27]
 
 
 def test_a_common_words_documents_keep_their_order():

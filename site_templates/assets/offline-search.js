@@ -129,6 +129,9 @@
       }).then(function () {
         var Stemmer = window.__snowball.algorithms[name];
         if (!stemmer) stemmer = new Stemmer();
+      }, function () {
+        // A theme without the stemmers: words unstemmed still find the terms
+        // that begin with them, most of what the stems would find.
       });
     });
   }
@@ -174,15 +177,21 @@
   }
 
   // Calls visit(document, score) for each posting of "TOP LEVELS:DOCUMENTS":
-  // the score is (level + 1) / 64 of the term's top, a share of the shard's best.
+  // the score is (level + 1) / 64 of the term's top, a share of the shard's
+  // best; after a "!", levels are two characters, in 4096ths of the top.
   function decode(postings, visit) {
-    var colon = postings.indexOf(":"), n = 2, i;
-    var unit = (VALUE[postings.charCodeAt(0)] * 64 + VALUE[postings.charCodeAt(1)]) / 4095 / 64;
+    var wide = postings.charAt(0) === "!", n = wide ? 1 : 0, colon = postings.indexOf(":"), i;
+    var unit = (VALUE[postings.charCodeAt(n)] * 64 + VALUE[postings.charCodeAt(n + 1)]) / 4095 / (wide ? 4096 : 64);
+    n += 2;
+    function level() {
+      var value = VALUE[postings.charCodeAt(n++)];
+      return wide ? value * 64 + VALUE[postings.charCodeAt(n++)] : value;
+    }
     if (postings.charAt(colon + 1) === "*") { // a bitmap, six documents a character
       for (i = colon + 2; i < postings.length; i++) {
         var bits = VALUE[postings.charCodeAt(i)];
         for (var b = 0; b < 6; b++) {
-          if (bits & (1 << b)) visit((i - colon - 2) * 6 + b, (VALUE[postings.charCodeAt(n++)] + 1) * unit);
+          if (bits & (1 << b)) visit((i - colon - 2) * 6 + b, (level() + 1) * unit);
         }
       }
       return;
@@ -193,7 +202,7 @@
       gap = gap * 32 + (digit & 31);
       if (digit < 32) {
         doc += gap + 1;
-        visit(doc, (VALUE[postings.charCodeAt(n++)] + 1) * unit);
+        visit(doc, (level() + 1) * unit);
         gap = 0;
       }
     }
@@ -353,9 +362,10 @@
     var year = String(options.year || ""), month = year ? String(options.month || "") : "";
     var count = options.count === undefined ? 10 : options.count;
     var queries;
-    return loadStemmer().then(function () {
+    // The stemmer and the manifests load side by side.
+    return Promise.all([loadStemmer(), shards()]).then(function (loaded) {
       queries = queryTerms(query);
-      return queries.length ? shards() : [];
+      return queries.length ? loaded[1] : [];
     }).then(function (indexes) {
       return Promise.all(indexes.map(function (index) { return rankShard(index, queries); }));
     }).then(function (lists) {

@@ -52,6 +52,10 @@ CORPUS = {
     "hebrew.md": markdown(TITLES["hebrew"], "2023-07-03", "העירייה של ירושלים הודיעה על תוכנית חדשה."),
     "arabic.md": markdown(TITLES["arabic"], "2023-07-04", "استضافت القاهرة جولة جديدة من المحادثات."),
     "japanese.md": markdown(TITLES["japanese"], "2023-08-04", "東京タワーは日本の電波塔です。"),
+    "ports.txt": txt(
+        "2021-03-15", "Portraits of porters.", "Portable portraits of porters at the portal, a portion of the portfolio.",
+    ),
+    "gallery.txt": txt("2021-03-16", "A new gallery.", "Portraits hung in the gallery."),
     "coast.txt": txt(
         "2021-02-14", "Storms along the coast.",
         " ".join(["Rain fell on the northern towns for a week."] * 12)
@@ -84,6 +88,20 @@ def site(tmp_path_factory) -> Path:
     # Shards of 10 pages: 2023 whole, 2022 cut into months (2022-01…10, 2022-11…12), so
     # that results come from several shards of both indexes, and are merged.
     build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=10)))
+    return folder / "site"
+
+
+@pytest.fixture(scope="module")
+def site_of_small_chunks(tmp_path_factory) -> Path:
+    """The same site, its terms cut into chunks of a few terms (words and
+    prefixes are looked up across many chunks), and the levels of scores of
+    words in two articles or more in two characters."""
+    folder = tmp_path_factory.mktemp("search-site-small-chunks")
+    source = write_corpus(folder / "corpus", CORPUS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(offline_index, "CHUNK_BYTES", 40)
+        patch.setattr(offline_index, "WIDE_FROM", 2)
+        build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=10)))
     return folder / "site"
 
 
@@ -240,6 +258,19 @@ def test_orders_and_count(page, site):
     dates = [r["date"] for r in oldest["results"]]
     assert dates == sorted(dates) and len(dates) == 13
     assert [r["date"] for r in newest["results"]] == sorted(dates, reverse=True)[:5]
+
+
+@pytest.mark.parametrize("query", ["harb", "harbour strike", "port", "portr", "porters portal", "counc", "the", "c", "東", "タワー"])
+def test_results_are_the_same_whatever_the_size_of_the_chunks_and_levels(page, site, site_of_small_chunks, query):
+    chunks = list((site_of_small_chunks / offline_index.FOLDER).glob("202[13]/terms/*.js"))
+    assert len(chunks) > 20  # nearly a chunk for each term
+    expected = offline_search(page, site, query, count=100)
+    found = offline_search(page, site_of_small_chunks, query, count=100)
+    # The same articles, counts and passages; finer levels may order ties otherwise.
+    assert {**found, "results": None} == {**expected, "results": None}
+    assert sorted(found["results"], key=json.dumps) == sorted(expected["results"], key=json.dumps)
+    if query == "port":  # a word whose terms run over several chunks
+        assert "A new gallery" in [r["title"] for r in expected["results"]]
 
 
 def test_served_over_http_the_search_page_loads_no_offline_index(page, server):
