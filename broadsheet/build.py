@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
-from . import check, load, outputs, parallel, redirects, search
+from . import check, images, load, outputs, parallel, redirects, search
 from .cache import ArticleRecord, Cache
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
@@ -287,6 +287,10 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         with _stage(result, "site"):
             site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title)
             for problem in problems:
+                note(problem)
+            # Each build: the files beside the articles may have changed while the articles did not.
+            for problem in images.resolve_all(((e.article, e.url) for e in site.entries), source=str(config.source),
+                                              base_url=config.base_url):
                 note(problem)
         result.articles = len(site.entries)
         _stop_if_strict(config, result)

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from . import times
 from .config import Config
+from .images import LeadImage, Logo, site_logo
 from .load import markdown_parser
 from .records import Article
 from .site import ARCHIVE_URL, MONTH_NAMES, Entry, Listing, Site, YearArchive
@@ -146,6 +147,7 @@ def site_globals(config: Config, site: Site) -> dict[str, Any]:
         "years": site.years,
         "newest": site.entries[:10],
         "article_count": len(site.entries),
+        "logo": site_logo(config.logo, config.base_url),
     }
 
 
@@ -254,11 +256,13 @@ class Renderer:
         article, zone = entry.article, self.config.zone
         published = times.moment(article.time or article.date, zone).isoformat()
         modified = times.moment(article.updated, zone).isoformat() if article.updated is not None else None
+        # Read through `site`, so that a page's fingerprint follows the logo.
+        logo = self._site["logo"]
         return self.render(
             "article.html", entry.url, entry=entry, article=article, body=body_html(article),
-            published=published, modified=modified, sort_key=sort_key(entry),
+            published=published, modified=modified, sort_key=sort_key(entry), image=article.lead_image,
             json_ld=news_article_json_ld(article, url=self.absolute(entry.url), publisher=self.config.site_title,
-                                         published=published, modified=modified),
+                                         published=published, modified=modified, logo=logo),
         )
 
     def listing(self, listing: Listing) -> Rendered:
@@ -402,9 +406,20 @@ def sort_key(entry: Entry) -> str:
     return entry.article.date.isoformat() + (time.strftime("T%H:%M:%S") if time else "") + " " + entry.url
 
 
+def image_object(url: str, width: int | None, height: int | None) -> dict[str, Any]:
+    """A schema.org ImageObject, with its size when known."""
+    return {"@type": "ImageObject", "url": url, **({"width": width, "height": height} if width and height else {})}
+
+
 def news_article_json_ld(article: Article, *, url: str | None, publisher: str, published: str,
-                         modified: str | None = None) -> Markup:
-    """schema.org NewsArticle for search engines; addresses only when the base URL is known."""
+                         modified: str | None = None, logo: Logo | None = None) -> Markup:
+    """schema.org NewsArticle for search engines; addresses only when the base URL is known.
+    The article's image (Article.lead_image) and the publisher's logo are
+    named by absolute address only: without one, they are left out."""
+    image: LeadImage | None = article.lead_image
+    organization: dict[str, Any] = {"@type": "Organization", "name": publisher}
+    if logo is not None and logo.url:
+        organization["logo"] = image_object(logo.url, logo.file.width, logo.file.height)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -414,12 +429,14 @@ def news_article_json_ld(article: Article, *, url: str | None, publisher: str, p
         **({"dateModified": modified} if modified else {}),
         "inLanguage": article.language,
         "wordCount": article.word_count,
-        "publisher": {"@type": "Organization", "name": publisher},
+        "publisher": organization,
         # Without an address this is a page with no @id: the page that holds this data.
         "mainEntityOfPage": {"@type": "WebPage", **({"@id": url} if url else {})},
     }
     if url:
         data["url"] = url
+    if image is not None and image.url:
+        data["image"] = [image_object(image.url, image.width, image.height)]
     if article.author:
         data["author"] = {"@type": "Person", "name": article.author}
     if article.tags:
