@@ -74,7 +74,7 @@ _SVG_ACTIVE = re.compile(
     rb"<\s*(?:[\w.-]+:)?(?:script|foreignObject|iframe|embed|object|handler|listener)\b"
     rb"|\son[a-z]+\s*="
     rb"|<!ENTITY"
-    rb"|(?:href|src)\s*=\s*[\"']?\s*(?!#)",
+    rb"|[\s:](?:href|src)\s*=\s*+[\"']?+\s*+(?!#)",
     re.I,
 )
 
