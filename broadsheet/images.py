@@ -230,8 +230,8 @@ def read_image(path: str) -> ImageFile:
         raise NotAnImage("is not a PNG, JPEG, GIF, WebP, AVIF or SVG image")
     if kind == "image/svg+xml" and not svg_is_passive(data):
         raise NotAnImage("is an SVG with scripts, event handlers or outside references")
-    size = dimensions(data, kind)
-    return ImageFile(path, kind, *(size or (None, None)), len(data), hashlib.blake2b(data, digest_size=16).hexdigest())
+    width, height = dimensions(data, kind) or (None, None)
+    return ImageFile(path, kind, width, height, len(data), hashlib.blake2b(data, digest_size=16).hexdigest())
 
 
 @dataclass(frozen=True)
