@@ -272,3 +272,25 @@ def test_a_missing_logo_is_one_error_line_and_exit_1(tmp_path: Path, capsys) -> 
     assert code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "logo missing.svg not found" in err[0]
+
+
+def test_pages_without_an_image_of_their_own_show_the_logo_to_open_graph(tmp_path: Path, build_site) -> None:
+    (tmp_path / "logo.svg").write_bytes(svg('viewBox="0 0 64 32"'))
+    source = write_corpus(tmp_path / "corpus", {"2024/harbour.md": md(None)})
+    result, out = build_site(source, base_url=BASE, logo=tmp_path / "logo.svg")
+    assert (out / "logo.svg").read_bytes() == svg('viewBox="0 0 64 32"')
+    for page in (PAGE + "index.html", "index.html", "archive/index.html"):
+        (og,) = extruct.extract((out / page).read_text(), syntaxes=["opengraph"], uniform=True)["opengraph"]
+        assert og["og:image"] == BASE + "logo.svg", page
+    (article,) = extruct.extract((out / PAGE / "index.html").read_text(), syntaxes=["json-ld"], uniform=True)["json-ld"]
+    assert "image" not in article
+    assert article["publisher"]["logo"] == {"@type": "ImageObject", "url": BASE + "logo.svg", "width": 64, "height": 32}
+
+
+def test_the_links_to_images_are_whole(tmp_path: Path, build_site) -> None:
+    source = write_corpus(tmp_path / "corpus", {"2024/harbour.md": md("photos/the pic.png"),
+                                                "2024/photos/the pic.png": png(2, 2)})
+    result, out = build_site(source, check=True)
+    assert result.broken_links == [] and warnings_of(result) == []
+    assert Elements((out / PAGE / "index.html").read_text()).all("img")[0]["src"] == "the%20pic.png"
+    assert (out / PAGE / "the pic.png").is_file()
