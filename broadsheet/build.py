@@ -289,8 +289,9 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             for problem in problems:
                 note(problem)
             # Each build: the files beside the articles may have changed while the articles did not.
+            known_images = images.Known.load(_known_images(config), key) if cache is not None else images.Known()
             for problem in images.resolve_all(((e.article, e.url) for e in site.entries), source=str(config.source),
-                                              base_url=config.base_url):
+                                              base_url=config.base_url, known=known_images):
                 note(problem)
         result.articles = len(site.entries)
         _stop_if_strict(config, result)
@@ -342,11 +343,16 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                                read_started_ns=corpus.read_started_ns,
                                record_digest=redirects.record_digest(record_text))
             cache_module.write_cache(config.out, next_cache, last=cache, whole=whole)
+            known_images.save(_known_images(config), key)
         except (OSError, sqlite3.Error) as error:
             if whole is not None:
                 whole.abandon()
             result.notes.append(f"the build cache could not be written ({error}); the next build renders every page")
     return result
+
+
+def _known_images(config: Config) -> Path:
+    return cache_module.folder_for(config.out) / images.KNOWN_FILE
 
 
 class AddressPlanning:

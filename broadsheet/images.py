@@ -14,11 +14,15 @@ import os
 import re
 import stat
 import struct
+import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .records import Article, Problem
+from . import storage
+from .records import Article, FileStatus, Problem, status_of
 
 MAX_BYTES = 32 * 1024 * 1024  # a larger file is no image for a web page
 
@@ -234,6 +238,57 @@ def read_image(path: str) -> ImageFile:
     return ImageFile(path, kind, width, height, len(data), hashlib.blake2b(data, digest_size=16).hexdigest())
 
 
+KNOWN_FILE = "images"  # in the build cache's folder
+_CLOCK_STEP_NS = 2_000_000_000  # a change within the file system's clock step would not show
+
+
+class Known:
+    """The image files the last build read, by path, with the status each had
+    then: one whose status is the same, and that was not changed in the
+    moments before that build read it, is not read again (a rebuild of an
+    archive of photographs would read them all, for nothing)."""
+
+    def __init__(self, last: dict[str, tuple[FileStatus, ImageFile]] | None = None, last_started_ns: int = 0) -> None:
+        self.last = last or {}
+        self.last_started_ns = last_started_ns
+        self.started_ns = time.time_ns()
+        self.seen: dict[str, tuple[FileStatus, ImageFile]] = {}
+
+    def read(self, path: str) -> ImageFile:
+        """read_image(path), or what the last build read of it if it is unchanged."""
+        try:
+            status = status_of(os.stat(path))
+        except FileNotFoundError:
+            raise NotAnImage("not found") from None
+        except OSError as error:
+            raise NotAnImage(f"cannot be read ({error.strerror or error})") from None
+        last = self.last.get(path)
+        if last is not None and last[0] == status and status[1] < self.last_started_ns - _CLOCK_STEP_NS:
+            found = last[1]
+        else:
+            found = read_image(path)
+        self.seen[path] = (status, found)
+        return found
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> Known:
+        """What a build with the same build key saved at `path`; nothing if there is none."""
+        try:
+            saved_key, started_ns, files = storage.loads(path.read_bytes())
+            if saved_key != key:
+                return cls()
+            return cls({name: (tuple(status), ImageFile(name, *values))
+                        for name, (status, values) in files.items()}, started_ns)
+        except Exception:  # noqa: BLE001 - missing or damaged: every image is read
+            return cls()
+
+    def save(self, path: Path, key: str) -> None:
+        files: dict[str, Any] = {name: (status, astuple(found)[1:]) for name, (status, found) in self.seen.items()}
+        write = path.with_name(path.name + ".new")
+        write.write_bytes(storage.dumps((key, self.started_ns, files)))
+        os.replace(write, path)
+
+
 @dataclass(frozen=True)
 class LeadImage:
     """An article's image as its page, its feed entries and its metadata show it."""
@@ -273,7 +328,8 @@ def _remote_url(image: str) -> str | None:
     return quote(image, safe=":/?#[]@!$&'()*+,;=%~")
 
 
-def resolve(article: Article, page_url: str, *, source: str, base_url: str | None) -> tuple[LeadImage | None, Problem | None]:
+def resolve(article: Article, page_url: str, *, source: str, base_url: str | None,
+            known: Known | None = None) -> tuple[LeadImage | None, Problem | None]:
     """The lead image of `article`, whose page is at `page_url`: its file
     beside the article (in the folder `source`) checked, or its remote
     address; or the one warning that says why it has none."""
@@ -298,7 +354,7 @@ def resolve(article: Article, page_url: str, *, source: str, base_url: str | Non
         return None, Problem(article.source, f"image {shown} leads outside the source folder; no image")
     name = os.path.basename(rel)
     try:
-        found = read_image(path)
+        found = (known or Known()).read(path)
     except NotAnImage as error:
         where = " beside the article" if str(error) == "not found" else ""
         return None, Problem(article.source, f"image {shown} {error}{where}; no image")
@@ -318,11 +374,13 @@ def _no_alt(article: Article) -> Problem | None:
     return Problem(article.source, "image has no image_alt; shown with an empty alt")
 
 
-def resolve_all(entries: Iterable[tuple[Article, str]], *, source: str, base_url: str | None) -> list[Problem]:
+def resolve_all(entries: Iterable[tuple[Article, str]], *, source: str, base_url: str | None,
+                known: Known | None = None) -> list[Problem]:
     """Give each article its lead image (Article.lead_image); the warnings, one an article at most."""
     problems = []
+    known = known or Known()
     for article, page_url in entries:
-        lead, problem = resolve(article, page_url, source=source, base_url=base_url)
+        lead, problem = resolve(article, page_url, source=source, base_url=base_url, known=known)
         article.lead_image = lead
         if problem is not None:
             problems.append(problem)

@@ -4,6 +4,8 @@ and announced (Open Graph, schema.org, feeds), read back by real parsers."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -294,3 +296,26 @@ def test_the_links_to_images_are_whole(tmp_path: Path, build_site) -> None:
     assert result.broken_links == [] and warnings_of(result) == []
     assert Elements((out / PAGE / "index.html").read_text()).all("img")[0]["src"] == "the%20pic.png"
     assert (out / PAGE / "the pic.png").is_file()
+
+
+def test_a_rebuild_reads_only_the_images_that_changed(tmp_path: Path, build_site, monkeypatch) -> None:
+    source = write_corpus(tmp_path / "corpus", {
+        "2024/harbour.md": md(), "2024/pic.png": png(4, 3),
+        "2024/quay.md": md("quay.png", date="2024-03-02", title="Quay"), "2024/quay.png": png(5, 5),
+    })
+    past = time.time() - 60  # files of a real corpus were written a while before the build
+    for path in source.rglob("*"):
+        os.utime(path, (past, past))
+    build_site(source)
+    read = []
+    real = images.read_image
+    monkeypatch.setattr(images, "read_image", lambda path: read.append(Path(path).name) or real(path))
+    build_site(source)
+    assert read == []
+    (source / "2024" / "quay.png").write_bytes(png(6, 6))
+    again, out = build_site(source)
+    assert read == ["quay.png"]
+    assert 'width="6" height="6"' in (out / "2024/03/02/quay/index.html").read_text()
+    # A full build trusts nothing it kept.
+    build_site(source, incremental=False)
+    assert sorted(read) == ["pic.png", "quay.png", "quay.png"]
