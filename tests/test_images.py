@@ -319,3 +319,23 @@ def test_a_rebuild_reads_only_the_images_that_changed(tmp_path: Path, build_site
     # A full build trusts nothing it kept.
     build_site(source, incremental=False)
     assert sorted(read) == ["pic.png", "quay.png", "quay.png"]
+
+
+def test_a_changed_logo_is_copied_again_and_named_anew(tmp_path: Path, build_site) -> None:
+    logo = tmp_path / "logo.png"
+    logo.write_bytes(png(60, 60))
+    source = write_corpus(tmp_path / "corpus", {"2024/harbour.md": md(None)})
+    build_site(source, base_url=BASE, logo=logo)
+    logo.write_bytes(png(90, 30))
+    again, out = build_site(source, base_url=BASE, logo=logo)
+    assert again.in_place and (out / "logo.png").read_bytes() == png(90, 30)
+    (article,) = extruct.extract((out / PAGE / "index.html").read_text(), syntaxes=["json-ld"], uniform=True)["json-ld"]
+    assert (article["publisher"]["logo"]["width"], article["publisher"]["logo"]["height"]) == (90, 30)
+
+
+def test_serve_watches_the_logo(tmp_path: Path) -> None:
+    from broadsheet.serve import Inputs
+
+    (tmp_path / "logo.png").write_bytes(png(2, 2))
+    config = validate(Config(source=tmp_path, out=tmp_path / "site", logo=tmp_path / "logo.png"))
+    assert (tmp_path / "logo.png").resolve() in Inputs.of(config, None).files
