@@ -242,7 +242,9 @@ class Renderer:
     def absolute(self, url: str) -> str | None:
         return self.config.base_url + url if self.config.base_url else None
 
-    def render(self, name: str, url: str, output: str | None = None, *, canonical: bool = True, **context: Any) -> Rendered:
+    def render(self, name: str, url: str, output: str | None = None, *, canonical: bool = True,
+               reads: frozenset[str] = frozenset(), **context: Any) -> Rendered:
+        """`reads`: the keys of `site` the page depends on besides those its templates read."""
         template = self.template(name)
         canonical_url = self.absolute(url) if canonical else None
         self._site.take_reads()  # forget those of a page that failed
@@ -250,16 +252,15 @@ class Renderer:
             html = template.render(page_url=url, root=relative_prefix(url), canonical=canonical_url, **context)
         except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
             raise TemplateProblem(f"{_where(error, template)}: {_one_line(error)}") from None
-        return Rendered(output or file_for(url), html, self._site.take_reads())
+        return Rendered(output or file_for(url), html, self._site.take_reads() | reads)
 
     def article(self, entry: Entry) -> Rendered:
         article, zone = entry.article, self.config.zone
         published = times.moment(article.time or article.date, zone).isoformat()
         modified = times.moment(article.updated, zone).isoformat() if article.updated is not None else None
-        # Read through `site`, so that a page's fingerprint follows the logo.
         logo = self._site["logo"]
         return self.render(
-            "article.html", entry.url, entry=entry, article=article, body=body_html(article),
+            "article.html", entry.url, reads=_LOGO, entry=entry, article=article, body=body_html(article),
             published=published, modified=modified, sort_key=sort_key(entry), image=article.lead_image,
             json_ld=news_article_json_ld(article, url=self.absolute(entry.url), publisher=self.config.site_title,
                                          published=published, modified=modified, logo=logo),
@@ -291,6 +292,11 @@ class Renderer:
     def gone(self, url: str, article_title: str | None) -> Rendered:
         """A page at the address of an article that was removed."""
         return self.render("gone.html", url, article_title=article_title)
+
+
+# What an article page reads of `site` besides what its templates do: the
+# logo, in its schema.org data, so that its fingerprint follows the logo.
+_LOGO = frozenset({"logo"})
 
 
 def _where(error: Exception, template: jinja2.Template) -> str:

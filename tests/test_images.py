@@ -324,7 +324,8 @@ def test_a_rebuild_reads_only_the_images_that_changed(tmp_path: Path, build_site
 def test_a_changed_logo_is_copied_again_and_named_anew(tmp_path: Path, build_site) -> None:
     logo = tmp_path / "logo.png"
     logo.write_bytes(png(60, 60))
-    source = write_corpus(tmp_path / "corpus", {"2024/harbour.md": md(None)})
+    # An article with an image of its own: its template does not read the logo, its schema.org data does.
+    source = write_corpus(tmp_path / "corpus", {"2024/harbour.md": md(), "2024/pic.png": png(2, 2)})
     build_site(source, base_url=BASE, logo=logo)
     logo.write_bytes(png(90, 30))
     again, out = build_site(source, base_url=BASE, logo=logo)
