@@ -283,6 +283,9 @@ class Known:
             return cls()
 
     def save(self, path: Path, key: str) -> None:
+        if not self.seen:  # a site without images leaves no file
+            path.unlink(missing_ok=True)
+            return
         files: dict[str, Any] = {name: (status, astuple(found)[1:]) for name, (status, found) in self.seen.items()}
         write = path.with_name(path.name + ".new")
         write.write_bytes(storage.dumps((key, self.started_ns, files)))
