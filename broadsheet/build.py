@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
-from . import check, load, outputs, parallel, redirects, search
+from . import check, images, load, outputs, parallel, redirects, search
 from .cache import ArticleRecord, Cache
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
@@ -288,6 +288,11 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title)
             for problem in problems:
                 note(problem)
+            # Each build: the files beside the articles may have changed while the articles did not.
+            known_images = images.Known.load(_known_images(config), key) if cache is not None else images.Known()
+            for problem in images.resolve_all(((e.article, e.url) for e in site.entries), source=str(config.source),
+                                              base_url=config.base_url, known=known_images):
+                note(problem)
         result.articles = len(site.entries)
         _stop_if_strict(config, result)
         clear_leftovers(config.out)
@@ -338,11 +343,16 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                                read_started_ns=corpus.read_started_ns,
                                record_digest=redirects.record_digest(record_text))
             cache_module.write_cache(config.out, next_cache, last=cache, whole=whole)
+            known_images.save(_known_images(config), key)
         except (OSError, sqlite3.Error) as error:
             if whole is not None:
                 whole.abandon()
             result.notes.append(f"the build cache could not be written ({error}); the next build renders every page")
     return result
+
+
+def _known_images(config: Config) -> Path:
+    return cache_module.folder_for(config.out) / images.KNOWN_FILE
 
 
 class AddressPlanning:

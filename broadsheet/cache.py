@@ -439,10 +439,12 @@ def _version(name: str) -> str:
 
 
 def entry_text(entry: Entry, digests: Mapping[str, str]) -> str:
-    """An entry as a fingerprint sees it: its address, and the digest of its
-    article's file (which stands for the whole article) or of the article."""
+    """An entry as a fingerprint sees it: its address, the digest of its
+    article's file (which stands for the whole article) or of the article,
+    and its lead image as checked this build (a file apart from the article's)."""
     article = entry.article
-    return f"{entry.url} {digests.get(article.source) or _hash([repr((article, article.body))])}"
+    text = f"{entry.url} {digests.get(article.source) or _hash([repr((article, article.body))])}"
+    return text if article.lead_image is None else f"{text} {article.lead_image.key}"
 
 
 def text_key(text: str) -> str:

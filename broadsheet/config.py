@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import times
+from .images import NotAnImage, read_image
 from .text import LANGUAGE_CODE
 
 # The folder that holds the package: the repository in a checkout, the
@@ -205,6 +206,11 @@ class Config:
         '"Europe/Paris"', output=True, metavar="NAME",
         check=lambda value: times.zone_named(value) is not None, expects='a timezone name like "UTC" or "Europe/Paris"',
         more="(a date alone stands for its first moment there, in feeds, Open Graph and schema.org)"))
+    logo: Path | None = setting(None, Setting(
+        "the site's logo: an image file (PNG, JPEG, GIF, WebP, AVIF or SVG), copied to the site's root as "
+        "logo.<ext>", output=True, metavar="FILE",
+        more="(the publisher's logo in each article's schema.org data, with `base-url`; see "
+        "[Feeds and metadata](feeds.md#images))"))
     per_page: int = setting(50, Setting(
         "articles per listing page: the home page and each month's archive", output=True, metavar="N",
         low=1, high=1000))
@@ -286,6 +292,11 @@ def validate(config: Config) -> Config:
     config = replace(config, **changes)
     if config.templates is not None and not config.templates.is_dir():
         raise ConfigError(f"templates folder {config.templates} does not exist")
+    if config.logo is not None:
+        try:
+            read_image(str(config.logo))
+        except NotAnImage as error:
+            raise ConfigError(f"logo {config.logo} {error}") from None
     if config.record is not None:
         record, out = config.record.resolve(), config.out.resolve()
         if record == out or out in record.parents:

@@ -526,13 +526,32 @@ def _parse_markdown(text: str, rel: str, ident: str, language: str, problems: li
     tags = tuple(textlib.normalise_space(str(t)) for t in tags_raw if isinstance(t, _SCALARS))
     if len(tags) != len(tags_raw):
         problems.append(Problem(rel, "front matter 'tags' should be a list of words; the other entries ignored"))
+    image, image_alt = _meta_image(meta, rel, problems)
     return _article(
         ident=ident, rel=rel, fmt="md", date=date, updated=updated, title=title, text=plain,
         paragraphs=(), markdown=post.content, language=lang or language,
         summary=_meta_text(meta, "summary", rel, problems), slug=slug,
         author=_meta_text(meta, "author", rel, problems), tags=tags,
         guess_language=lang is None,  # a declared language is taken as it is
+        image=image, image_alt=image_alt,
     )
+
+
+def _meta_image(meta: dict, rel: str, problems: list[Problem]) -> tuple[str | None, str | None]:
+    """The front matter's `image` as written (images.resolve checks it, each
+    build) and `image_alt`: None when not given, "" when given empty (an
+    image that says nothing the text does not)."""
+    value = meta.get("image")
+    if value is None:
+        return None, None
+    if not isinstance(value, str) or textlib.is_blank(value) or _CONTROL.search(value):
+        problems.append(Problem(rel, "front matter 'image' should be a file name or an http(s) address; no image"))
+        return None, None
+    alt = meta.get("image_alt")
+    if alt is not None and not isinstance(alt, _SCALARS):
+        problems.append(Problem(rel, "front matter 'image_alt' should be text; ignored"))
+        alt = None
+    return value.strip(), None if alt is None else textlib.normalise_space(str(alt))
 
 
 # YAML values that read as text.  Lists and maps are not: and shown whole, a
@@ -561,6 +580,7 @@ def _article(
     paragraphs: tuple[str, ...], markdown: str, language: str, summary: str | None,
     slug: str | None = None, author: str | None = None, tags: tuple[str, ...] = (),
     guess_language: bool = True, updated: times.When | None = None,
+    image: str | None = None, image_alt: str | None = None,
 ) -> Article:
     # A text article's paragraphs are normal (split_paragraphs), and counted as they are.
     words = textlib.count_paragraph_words(paragraphs) if paragraphs else textlib.count_words(text)
@@ -587,4 +607,6 @@ def _article(
         time=times.time_of(date),
         updated=updated,
         content=Body(text, paragraphs, markdown),
+        image=image,
+        image_alt=image_alt,
     )

@@ -63,7 +63,8 @@ def newest(site: Site, count: int = FEED_SIZE) -> tuple[Entry, ...]:
 @functools.cache
 def _entry_context() -> type:
     """The feedgen extension that puts xml:lang and xml:base on an Atom entry
-    (feedgen has no setting for either).  xml:base makes the relative links of
+    (feedgen has no setting for either), and links with their `rel` and
+    `type` (feedgen 1.0 writes an entry's links with their address only).  xml:base makes the relative links of
     the body (the ¶ links to #p1…) resolve to the article page, as they do on
     the page itself.  Made on first use: feedgen and lxml take a while to import,
     and most rebuilds leave the feed as it was."""
@@ -73,12 +74,16 @@ def _entry_context() -> type:
         def __init__(self) -> None:
             self.language: str | None = None
             self.base: str | None = None
+            self.links: list[dict[str, str]] = []
 
         def extend_atom(self, entry):  # type: ignore[no-untyped-def]
             if self.language:
                 entry.set(f"{_XML_NAMESPACE}lang", self.language)
             if self.base:
                 entry.set(f"{_XML_NAMESPACE}base", self.base)
+            for link in self.links:
+                # Unqualified, as feedgen writes the entry's own elements: in the feed's default namespace.
+                entry.append(entry.makeelement("link", link))
             return entry
 
     return EntryContext
@@ -153,6 +158,15 @@ def atom_document(entries: Sequence[Entry], *, path: str, older: str | None, bas
             item.author({"name": _xml_text(article.author)})
         for tag in article.tags:
             item.category(term=_xml_text(tag))
+        image = article.lead_image
+        if image is not None and image.url:
+            # The lead image as an enclosure (RFC 4287 4.2.7.2): readers show it with the entry.
+            enclosure = {"href": image.url, "rel": "enclosure"}
+            if image.type:
+                enclosure["type"] = image.type
+            if image.length is not None:
+                enclosure["length"] = str(image.length)
+            item.context.links = [enclosure]
         item.summary(_xml_text(article.excerpt))
         item.content(_xml_text(str(body_html(article))), type="html")
         item.context.language = article.language
@@ -217,6 +231,8 @@ def json_document(entries: Sequence[Entry], *, path: str, older: str | None, bas
             item["authors"] = [{"name": article.author}]
         if article.tags:
             item["tags"] = list(article.tags)
+        if article.lead_image is not None and article.lead_image.url:
+            item["image"] = article.lead_image.url
         items.append(item)
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",

@@ -6,6 +6,10 @@ import datetime
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .images import LeadImage
 
 FileStatus = tuple[int, int, int]  # size, modification time (ns), inode
 
@@ -65,6 +69,11 @@ class Article:
     time: datetime.datetime | None  # the date and time, when the article gave a time (see times.py)
     updated: datetime.date | datetime.datetime | None  # when it was last changed, if it says
     content: Body | BodySource = field(repr=False)  # equal articles: equal heads and bodies, when both are here
+    image: str | None = None  # as the front matter names it: a path relative to the article's file, or an http(s) address
+    image_alt: str | None = None  # its text alternative; "" for an image that says nothing the text does not
+    # The image checked, by each build (the file beside the article may change
+    # while the article does not): never stored with the article.
+    lead_image: LeadImage | None = field(default=None, repr=False, compare=False)
 
     @property
     def body(self) -> Body:

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from . import times
 from .config import Config
+from .images import LeadImage, Logo, site_logo
 from .load import markdown_parser
 from .records import Article
 from .site import (
@@ -148,6 +149,7 @@ def site_globals(config: Config, site: Site) -> dict[str, Any]:
         "years": site.years,
         "newest": site.entries[:10],
         "article_count": len(site.entries),
+        "logo": site_logo(config.logo, config.base_url),
     }
 
 
@@ -242,7 +244,9 @@ class Renderer:
     def absolute(self, url: str) -> str | None:
         return self.config.base_url + url if self.config.base_url else None
 
-    def render(self, name: str, url: str, output: str | None = None, *, canonical: bool = True, **context: Any) -> Rendered:
+    def render(self, name: str, url: str, output: str | None = None, *, canonical: bool = True,
+               reads: frozenset[str] = frozenset(), **context: Any) -> Rendered:
+        """`reads`: the keys of `site` the page depends on besides those its templates read."""
         template = self.template(name)
         canonical_url = self.absolute(url) if canonical else None
         self._site.take_reads()  # forget those of a page that failed
@@ -250,17 +254,18 @@ class Renderer:
             html = template.render(page_url=url, root=relative_prefix(url), canonical=canonical_url, **context)
         except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
             raise TemplateProblem(f"{_where(error, template)}: {_one_line(error)}") from None
-        return Rendered(output or file_for(url), html, self._site.take_reads())
+        return Rendered(output or file_for(url), html, self._site.take_reads() | reads)
 
     def article(self, entry: Entry) -> Rendered:
         article, zone = entry.article, self.config.zone
         published = times.moment(article.time or article.date, zone).isoformat()
         modified = times.moment(article.updated, zone).isoformat() if article.updated is not None else None
+        logo = self._site["logo"]
         return self.render(
-            "article.html", entry.url, entry=entry, article=article, body=body_html(article),
-            published=published, modified=modified, sort_key=sort_key(entry),
+            "article.html", entry.url, reads=_LOGO, entry=entry, article=article, body=body_html(article),
+            published=published, modified=modified, sort_key=sort_key(entry), image=article.lead_image,
             json_ld=news_article_json_ld(article, url=self.absolute(entry.url), publisher=self.config.site_title,
-                                         published=published, modified=modified,
+                                         published=published, modified=modified, logo=logo,
                                          author_page=self.absolute(author_url(article.author)) if article.author else None),
         )
 
@@ -297,6 +302,11 @@ class Renderer:
     def gone(self, url: str, article_title: str | None) -> Rendered:
         """A page at the address of an article that was removed."""
         return self.render("gone.html", url, article_title=article_title)
+
+
+# What an article page reads of `site` besides what its templates do: the
+# logo, in its schema.org data, so that its fingerprint follows the logo.
+_LOGO = frozenset({"logo"})
 
 
 def _where(error: Exception, template: jinja2.Template) -> str:
@@ -412,9 +422,21 @@ def sort_key(entry: Entry) -> str:
     return entry.article.date.isoformat() + (time.strftime("T%H:%M:%S") if time else "") + " " + entry.url
 
 
+def image_object(url: str, width: int | None, height: int | None) -> dict[str, Any]:
+    """A schema.org ImageObject, with its size when known."""
+    return {"@type": "ImageObject", "url": url, **({"width": width, "height": height} if width and height else {})}
+
+
 def news_article_json_ld(article: Article, *, url: str | None, publisher: str, published: str,
-                         modified: str | None = None, author_page: str | None = None) -> Markup:
-    """schema.org NewsArticle for search engines; addresses only when the base URL is known."""
+                         modified: str | None = None, logo: Logo | None = None,
+                         author_page: str | None = None) -> Markup:
+    """schema.org NewsArticle for search engines; addresses only when the base URL is known.
+    The article's image (Article.lead_image) and the publisher's logo are
+    named by absolute address only: without one, they are left out."""
+    image: LeadImage | None = article.lead_image
+    organization: dict[str, Any] = {"@type": "Organization", "name": publisher}
+    if logo is not None and logo.url:
+        organization["logo"] = image_object(logo.url, logo.file.width, logo.file.height)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -424,12 +446,14 @@ def news_article_json_ld(article: Article, *, url: str | None, publisher: str, p
         **({"dateModified": modified} if modified else {}),
         "inLanguage": article.language,
         "wordCount": article.word_count,
-        "publisher": {"@type": "Organization", "name": publisher},
+        "publisher": organization,
         # Without an address this is a page with no @id: the page that holds this data.
         "mainEntityOfPage": {"@type": "WebPage", **({"@id": url} if url else {})},
     }
     if url:
         data["url"] = url
+    if image is not None and image.url:
+        data["image"] = [image_object(image.url, image.width, image.height)]
     if article.author:
         data["author"] = {"@type": "Person", "name": article.author, **({"url": author_page} if author_page else {})}
     if article.tags:

@@ -513,7 +513,10 @@ class Inputs:
         folders = [config.source]
         if config.templates is not None:
             folders.append(config.templates)
-        return cls(tuple(f.resolve() for f in folders), (settings.resolve(),) if settings is not None else ())
+        files = [settings] if settings is not None else []
+        if config.logo is not None:
+            files.append(config.logo)
+        return cls(tuple(f.resolve() for f in folders), tuple(f.resolve() for f in files))
 
 
 class Rebuilder:

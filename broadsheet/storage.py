@@ -15,11 +15,11 @@ from typing import Any
 
 from .records import Article, Body, BodySource, Problem
 
-FORMAT = 1
+FORMAT = 2
 
 # An article's fields, but its body, in the order they are stored.
 _HEAD = ("id", "source", "format", "date", "title", "title_derived", "excerpt", "word_count",
-         "reading_minutes", "language", "direction", "slug", "author", "tags", "time", "updated")
+         "reading_minutes", "language", "direction", "slug", "author", "tags", "time", "updated", "image", "image_alt")
 _DATE, _TIME, _UPDATED = map(_HEAD.index, ("date", "time", "updated"))  # not plain values
 
 
@@ -43,10 +43,11 @@ def article_values(article: Article) -> tuple[Any, ...]:
 
 def article_from(values: tuple[Any, ...], content: Body | BodySource) -> Article:
     (ident, source, fmt, date, title, title_derived, excerpt, word_count, reading_minutes, language, direction,
-     slug, author, tags, time, updated) = values
+     slug, author, tags, time, updated, image, image_alt) = values
     return Article(ident, source, fmt, datetime.date.fromordinal(date), title, title_derived, excerpt, word_count,
                    reading_minutes, language, direction, slug, author, tags,
-                   None if time is None else datetime.datetime.fromisoformat(time), _when(updated), content)
+                   None if time is None else datetime.datetime.fromisoformat(time), _when(updated), content,
+                   image, image_alt)
 
 
 def _when_text(when: datetime.date | None) -> str | None:

@@ -16,6 +16,7 @@ from broadsheet.cli import _parser, config_from_args, main
 from broadsheet.config import SETTINGS, Config, ConfigError, Setting, read_config_file, validate
 
 from .conftest import PROJECT, txt, write_corpus
+from .image_files import png
 
 BY_KEY = {s.key: s for s in SETTINGS}
 
@@ -186,6 +187,9 @@ def other_value(declared: Setting, tmp_path: Path) -> Any:
         return not declared.default
     if declared.kind is int:
         return declared.default + 1
+    if declared.name == "logo":  # a file that must be an image
+        (tmp_path / "logo.png").write_bytes(png(4, 4))
+        return tmp_path / "logo.png"
     if declared.is_path:
         return tmp_path / f"other-{declared.name}"
     return {"base_url": "https://example.org/", "language": "fr", "timezone": "Europe/Paris"}.get(declared.name, "Another")

