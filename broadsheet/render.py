@@ -20,11 +20,12 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
+from . import language as languages
 from . import times
 from .config import Config
 from .load import markdown_parser
 from .records import Article
-from .site import ARCHIVE_URL, MONTH_NAMES, Entry, Listing, Site, YearArchive
+from .site import ARCHIVE_URL, Entry, Listing, Site, YearArchive
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -139,6 +140,7 @@ def site_globals(config: Config, site: Site) -> dict[str, Any]:
     return {
         "title": config.site_title,
         "language": config.language,
+        "direction": languages.direction(config.language),
         "base_url": config.base_url,
         "base_path": config.base_path,
         "search": config.search,
@@ -214,16 +216,35 @@ class Renderer:
             # Templates do not change during a build: else every page's
             # `extends` and `include` would stat their files again.
             auto_reload=False,
+            extensions=_EXTENSIONS,
             **_OPTIONS,
         )
         self.env.template_class = _Template
         self._site = ReadsNoted(site_globals(config, site))
-        self.env.globals.update(site=self._site, month_name=_month_name)
+        language = config.language
+        # New-style gettext: `_("Page %(number)s of %(count)s", number=…)`, its
+        # values escaped like any other (the words themselves are the catalog's).
+        self.env.install_gettext_translations(languages.translations(language), newstyle=True)  # type: ignore[attr-defined]
+        self.env.globals.update(
+            site=self._site,
+            month_name=lambda month: languages.month_names(language)[month - 1],
+            plural_forms=self._plural_forms,
+            script_words=lambda: _script_words(language),
+        )
         self.env.filters["rel"] = _rel
-        self.env.filters["long_date"] = long_date
-        self.env.filters["clock"] = times.clock
+        self.env.filters["long_date"] = lambda day: long_date(day, language)
+        self.env.filters["clock"] = lambda time: times.clock(time, language)
         self.env.filters["og_locale"] = og_locale
         self._templates: dict[str, jinja2.Template] = {}
+
+    @jinja2.pass_context
+    def _plural_forms(self, context: jinja2.runtime.Context, singular: str, plural: str, **variables: Any) -> dict[str, str]:
+        """A message in each plural form of the site's language, by CLDR plural
+        category ("one", "few", "other"…), for a script to choose from by the
+        count it has (with Intl.PluralRules)."""
+        ngettext = context.environment.globals["ngettext"]
+        return {category: str(ngettext(context, singular, plural, count, **variables))
+                for category, count in languages.plural_samples(self.config.language)}
 
     def template(self, name: str) -> jinja2.Template:
         if name not in self._templates:
@@ -331,6 +352,9 @@ class _Options(TypedDict):
     keep_trailing_newline: bool
 
 
+# Extensions shape compiled templates too (the bytecode cache is keyed on them).
+_EXTENSIONS = ("jinja2.ext.i18n",)
+
 _OPTIONS: _Options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
@@ -339,7 +363,7 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
         return None
     # Jinja checks a compiled template against its source only: the options and
     # the version of Jinja that compiled it name the folder.
-    folder /= hashlib.sha256(repr((jinja2.__version__, sorted(_OPTIONS.items()))).encode()).hexdigest()[:16]
+    folder /= hashlib.sha256(repr((jinja2.__version__, sorted(_OPTIONS.items()), _EXTENSIONS)).encode()).hexdigest()[:16]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -371,13 +395,19 @@ def _rel(context: jinja2.runtime.Context, url: str) -> str:
     return context["root"] + file_for(url)
 
 
-def long_date(day: datetime.date) -> str:
-    """'11 November 2023': unambiguous in every locale, no locale data needed."""
-    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+def long_date(day: datetime.date, language: str = "en") -> str:
+    """A day in full, as the site's language writes it: "11 November 2023",
+    "11 novembre 2023" (CLDR's long format of the date)."""
+    return languages.long_date(day, language)
 
 
-def _month_name(month: int) -> str:
-    return MONTH_NAMES[month - 1]
+def _script_words(language: str) -> dict[str, Any]:
+    """What the search page's script writes that is not a message of the
+    template: the names of the months, and each month's title with its year."""
+    return {
+        "months": list(languages.month_names(language)),
+        "monthYear": languages.month_and_year_patterns(language),
+    }
 
 
 def og_locale(language: str) -> str:
