@@ -80,6 +80,18 @@ def clock(time: datetime.datetime | datetime.time, language: str = "en") -> str:
     return f"{text} UTC{'-' if total < 0 else '+'}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
 
 
+def date_and_time(when: datetime.date, language: str = "en") -> str:
+    """A day in full, and its time when `when` has one, joined as the language
+    joins them: "11 November 2023, 09:30 UTC+02:00", "11 نوفمبر 2023، 9:30 ص"."""
+    if not isinstance(when, datetime.datetime):
+        return long_date(when, language)
+    pattern = locale_of(language).datetime_formats["long"]
+    # {1} is the date and {0} the time; the patterns CLDR gives for joining them
+    # have no letters to quote, only at most a quoted word ("'at'"), kept as it is.
+    day = long_date(when.date(), language)
+    return str(pattern).replace("'", "").replace("{1}", "\x00").replace("{0}", clock(when, language)).replace("\x00", day)
+
+
 @functools.cache
 def _time_of_day(hour: int, minute: int, language: str) -> str:
     return format_time(datetime.time(hour, minute), "short", locale=locale_of(language))

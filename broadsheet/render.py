@@ -11,10 +11,10 @@ import datetime
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 from urllib.parse import quote
 
 import jinja2
@@ -45,23 +45,28 @@ def relative_prefix(url: str) -> str:
     return "../" * url.count("/")
 
 
-def paragraph_anchor(number: int) -> Markup:
+def paragraph_anchor(number: int, language: str = "en") -> Markup:
+    label = languages.translations(language).gettext("Link to paragraph %(number)s") % {"number": number}
     return Markup(
-        f' <a class="cite" href="#p{number}" aria-label="Link to paragraph {number}"'
+        f' <a class="cite" href="#p{number}" aria-label="{escape(label)}"'
         f' data-pagefind-ignore>¶</a>'
     )
 
 
 # The opening of each numbered paragraph and its closing with the self-link,
-# made once for all pages (each has a dozen or so): grown as articles need.
+# made once for all pages (each has a dozen or so), for each language of the
+# links' label: grown as articles need.
 _OPENINGS: list[str] = []
-_CLOSINGS: list[str] = []
+_NUMBERED: dict[str, list[str]] = {}
 
 
-def _number_paragraphs_up_to(count: int) -> None:
+def _closings(language: str, count: int) -> list[str]:
+    closings = _NUMBERED.setdefault(language, [])
     for n in range(len(_OPENINGS) + 1, count + 1):
         _OPENINGS.append(f'<p id="p{n}">')
-        _CLOSINGS.append(f"{paragraph_anchor(n)}</p>")
+    for n in range(len(closings) + 1, count + 1):
+        closings.append(f"{paragraph_anchor(n, language)}</p>")
+    return closings
 
 
 @functools.cache
@@ -74,29 +79,32 @@ def _markdown() -> MarkdownIt:
     def number_paragraphs(state: Any) -> None:
         count = 0
         tokens: list[Token] = state.tokens
+        language = state.env.get("language", "en")
         for i, token in enumerate(tokens):
             if token.type == "paragraph_open" and token.level == 0:
                 count += 1
                 token.attrSet("id", f"p{count}")
                 inline = tokens[i + 1]
                 anchor = Token("html_inline", "", 0)
-                anchor.content = str(paragraph_anchor(count))
+                anchor.content = str(paragraph_anchor(count, language))
                 inline.children = [*(inline.children or []), anchor]
 
     md.core.ruler.push("number_paragraphs", number_paragraphs)
     return md
 
 
-def body_html(article: Article) -> Markup:
-    """The article body, each top-level paragraph with an id (p1, p2…) and a self-link."""
+def body_html(article: Article, language: str = "en") -> Markup:
+    """The article body, each top-level paragraph with an id (p1, p2…) and a
+    self-link, labelled in the site's `language`."""
     if article.format == "md":
-        return Markup(_markdown().render(article.markdown))
+        return Markup(_markdown().render(article.markdown, {"language": language}))
     # Joined pieces give the same bytes as Markup.format, many times faster.
     paragraphs = article.paragraphs
-    if len(paragraphs) > len(_OPENINGS):
-        _number_paragraphs_up_to(len(paragraphs))
+    closings = _NUMBERED.get(language)
+    if closings is None or len(paragraphs) > len(closings):
+        closings = _closings(language, len(paragraphs))
     # The lists run longer than most articles: zip stops at the last paragraph.
-    return Markup("\n".join(map("".join, zip(_OPENINGS, map(_escaped, paragraphs), _CLOSINGS, strict=False))))
+    return Markup("\n".join(map("".join, zip(_OPENINGS, map(_escaped, paragraphs), closings, strict=False))))
 
 
 def _escaped(text: str) -> str:
@@ -234,6 +242,8 @@ class Renderer:
         self.env.filters["rel"] = _rel
         self.env.filters["long_date"] = lambda day: long_date(day, language)
         self.env.filters["clock"] = lambda time: times.clock(time, language)
+        self.env.filters["date_and_time"] = lambda when: languages.date_and_time(when, language)
+        self.env.filters["script_json"] = script_json
         self.env.filters["og_locale"] = og_locale
         self._templates: dict[str, jinja2.Template] = {}
 
@@ -242,7 +252,7 @@ class Renderer:
         """A message in each plural form of the site's language, by CLDR plural
         category ("one", "few", "other"…), for a script to choose from by the
         count it has (with Intl.PluralRules)."""
-        ngettext = context.environment.globals["ngettext"]
+        ngettext = cast(Callable[..., str], context.environment.globals["ngettext"])  # installed in __init__
         return {category: str(ngettext(context, singular, plural, count, **variables))
                 for category, count in languages.plural_samples(self.config.language)}
 
@@ -276,7 +286,7 @@ class Renderer:
         published = times.moment(article.time or article.date, zone).isoformat()
         modified = times.moment(article.updated, zone).isoformat() if article.updated is not None else None
         return self.render(
-            "article.html", entry.url, entry=entry, article=article, body=body_html(article),
+            "article.html", entry.url, entry=entry, article=article, body=body_html(article, self.config.language),
             published=published, modified=modified, sort_key=sort_key(entry),
             json_ld=news_article_json_ld(article, url=self.absolute(entry.url), publisher=self.config.site_title,
                                          published=published, modified=modified),
