@@ -170,6 +170,7 @@ def plural_samples(language: str) -> list[tuple[str, int]]:
     browser for a count's category and takes the words written for it."""
     rule = locale_of(language).plural_form
     found: dict[str, int] = {}
-    for count in range(0, 1000):
+    # Some categories start late: French and Spanish say "many" of millions.
+    for count in (*range(1000), *(10**power for power in range(3, 10))):
         found.setdefault(rule(count), count)
     return sorted(found.items())
