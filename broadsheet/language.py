@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import io
 from pathlib import Path
 
@@ -133,6 +134,14 @@ def catalog_path(language: str) -> Path | None:
         if path.is_file():
             return path
     return None
+
+
+def catalog_key(language: str) -> str:
+    """Stands for the words of `language`: its catalog's name and contents."""
+    path = catalog_path(language)
+    if path is None:
+        return "english"
+    return f"{path.parent.parent.name} {hashlib.sha256(path.read_bytes()).hexdigest()}"
 
 
 def has_interface(language: str) -> bool:

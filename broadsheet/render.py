@@ -217,10 +217,12 @@ class Renderer:
         to the next (each under the digest of its source), if it can be made."""
         self.config = config
         self.site = site
-        self.env = jinja2.Environment(
+        words = languages.translations(config.language)
+        self.env = _Environment(
+            words,
             loader=_Loader([str(d) for d in config.template_dirs]),
             undefined=jinja2.StrictUndefined,
-            bytecode_cache=_bytecode_cache(compiled),
+            bytecode_cache=_bytecode_cache(compiled, languages.catalog_key(config.language)),
             # Templates do not change during a build: else every page's
             # `extends` and `include` would stat their files again.
             auto_reload=False,
@@ -232,7 +234,9 @@ class Renderer:
         language = config.language
         # New-style gettext: `_("Page %(number)s of %(count)s", number=…)`, its
         # values escaped like any other (the words themselves are the catalog's).
-        self.env.install_gettext_translations(languages.translations(language), newstyle=True)  # type: ignore[attr-defined]
+        # The words of `_("…")` with a constant message are put in the compiled
+        # templates (see _Environment); these are for the others.
+        self.env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
         self.env.globals.update(
             site=self._site,
             month_name=lambda month: languages.month_names(language)[month - 1],
@@ -368,17 +372,63 @@ _EXTENSIONS = ("jinja2.ext.i18n",)
 _OPTIONS: _Options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
-def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+def _bytecode_cache(folder: Path | None, words: str = "") -> jinja2.BytecodeCache | None:
+    """`words`: what stands for the catalog whose words are compiled in."""
     if folder is None:
         return None
-    # Jinja checks a compiled template against its source only: the options and
-    # the version of Jinja that compiled it name the folder.
-    folder /= hashlib.sha256(repr((jinja2.__version__, sorted(_OPTIONS.items()), _EXTENSIONS)).encode()).hexdigest()[:16]
+    # Jinja checks a compiled template against its source only: the options,
+    # the version of Jinja that compiled it and the words put in it name the folder.
+    folder /= hashlib.sha256(repr((jinja2.__version__, sorted(_OPTIONS.items()), _EXTENSIONS, words)).encode()).hexdigest()[:16]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # templates are compiled every build, as without it
     return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+class _Environment(jinja2.Environment):
+    """An environment that translates the constant messages of its templates
+    as it compiles them: `_("Archive")` becomes the catalog's words, and
+    `_("Page %(number)s of %(count)s", number=n, count=c)` those words `%` the
+    values, escaped as gettext's new style escapes them.  Called at each
+    render, gettext took as long as the rest of an article page."""
+
+    def __init__(self, words: Any, **options: Any) -> None:
+        super().__init__(**options)
+        self._words = words
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for call in list(tree.find_all(jinja2.nodes.Call)):
+            replacement = self._translated(call)
+            if replacement is not None:
+                _replace(tree, call, replacement)
+        return tree
+
+    def _translated(self, call: jinja2.nodes.Call) -> jinja2.nodes.Expr | None:
+        nodes = jinja2.nodes
+        if not (isinstance(call.node, nodes.Name) and call.node.name in ("_", "gettext")):
+            return None
+        if len(call.args) != 1 or not isinstance(call.args[0], nodes.Const) or not isinstance(call.args[0].value, str):
+            return None
+        if call.dyn_args is not None or call.dyn_kwargs is not None:
+            return None
+        words = nodes.MarkSafeIfAutoescape(nodes.Const(self._words.gettext(call.args[0].value)))
+        values = nodes.Dict([nodes.Pair(nodes.Const(k.key), k.value) for k in call.kwargs])
+        # As the new style: the words are a format, even with no values ("%%" is "%").
+        return nodes.Mod(words, values, lineno=call.lineno)
+
+
+def _replace(tree: jinja2.nodes.Node, old: jinja2.nodes.Node, new: jinja2.nodes.Node) -> None:
+    """Put `new` where `old` is in `tree`."""
+    for node in tree.find_all(jinja2.nodes.Node):
+        for field, value in node.iter_fields():
+            if value is old:
+                setattr(node, field, new)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
 
 
 class _Loader(jinja2.FileSystemLoader):

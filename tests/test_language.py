@@ -231,3 +231,13 @@ def test_the_stylesheet_mirrors_itself_for_right_to_left():
     css = (PROJECT / "site_templates/assets/site.css").read_text(encoding="utf-8")
     physical = re.findall(r"(?:margin|padding|border)-(?:left|right)\b|[\s;{](?:left|right)\s*:|text-align:\s*(?:left|right)|float:\s*(?:left|right)", css)
     assert physical == []
+
+
+def test_a_site_built_again_in_another_language_has_its_words(corpus, tmp_path):
+    """Compiled templates hold their words, and are kept from build to build:
+    those of one language are never used for another."""
+    source = corpus(ARTICLES)
+    out = tmp_path / "site"
+    for code, archive in (("fr", "Archives"), ("en", "Archive"), ("de", "Archiv"), ("fr", "Archives")):
+        build(validate(Config(source=source, out=out, language=code, search=False)))
+        assert text(one(out / "archive/index.html", "//h1")) == archive, code
