@@ -14,6 +14,8 @@ from broadsheet.build import build
 from broadsheet.config import Config, validate
 
 from ..conftest import txt, write_corpus
+from .conftest import axe_script
+from .test_accessibility import WCAG_TAGS, describe
 
 CORPUS = {
     "harbour.txt": txt("2023-11-11", "Harbour strike.", "Dockers at the harbour walked out."),
@@ -66,3 +68,18 @@ def test_the_masthead_mirrors_itself_right_to_left(page: Page, sites: dict[str, 
     assert box is not None
     middle = box["x"] + box["width"] / 2
     assert (middle > 640) == (side == "right")
+
+
+@pytest.mark.parametrize("path", ["archive/index.html", "2023/11/11/harbour/index.html", "search/index.html?q=harbour"])
+def test_arabic_pages_have_no_wcag_violations(page: Page, sites: dict[str, Path], path: str):
+    script = axe_script()
+    if script is None:
+        pytest.skip("axe-core not found: run `npm install --prefix .cache/axe-core axe-core@4` (needs npm)")
+    file, _, query = path.partition("?")
+    page.goto((sites["ar"] / file).as_uri() + (f"?{query}" if query else ""))
+    if query:
+        expect(page.locator(".search-results > li").first).to_be_visible()
+    page.add_script_tag(path=str(script))
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_TAGS)
+    assert results["violations"] == [], describe(results["violations"])
