@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
-from . import check, images, load, outputs, parallel, redirects, search
+from . import check, images, language, load, outputs, parallel, redirects, search
 from .cache import ArticleRecord, Cache
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
@@ -257,6 +257,9 @@ def build(
 
 def _build(config: Config, report: Callable[[Problem], None] | None, progress: ProgressFactory) -> BuildResult:
     result = BuildResult(out=config.out)
+    english = language.english_interface_note(config.language)
+    if english is not None:
+        result.notes.append(english)
 
     def note(problem: Problem) -> None:
         result.problems.append(problem)
@@ -285,7 +288,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         with _stage(result, "load"):
             corpus = load_articles(config, note, progress, cache, whole)
         with _stage(result, "site"):
-            site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title)
+            site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title,
+                                        language=config.language)
             for problem in problems:
                 note(problem)
             # Each build: the files beside the articles may have changed while the articles did not.

@@ -46,7 +46,8 @@ CACHE_FILE = "build-cache.sqlite"
 FORMAT = f"6.{storage.FORMAT}"  # of the cache file and the values in it; another one is not read
 # Libraries whose output ends up in the site.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
-              "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl")
+              "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl",
+              "babel")  # its CLDR data writes the dates and month names
 
 
 @dataclass(frozen=True)
@@ -414,6 +415,8 @@ def build_key(config: Config, *, package: Path = PACKAGE) -> str:
     return _hash([
         f"format {FORMAT}", __version__, sys.version,
         *_files(package, "*.py"),
+        # The catalogs of the interface's words (broadsheet/locale/).
+        *_files(package, "*.po"),
         *(part for i, folder in enumerate(config.template_dirs) for part in (f"templates {i}", *_files(folder, "*"))),
         *(f"{name}={value!r}" for name, value in output_settings(config)),
         *_library_versions(),

@@ -196,9 +196,9 @@ class Config:
         expects="absolute, like https://example.org/news/, with no query or fragment",
         more="(canonical links, `og:url`, feeds and sitemap)"))
     language: str = setting("en", Setting(
-        "language of the site and its articles", output=True, metavar="CODE",
-        check=_is_language, expects='a language code like "en" or "pt-BR"',
-        more="(articles in another script, such as Hebrew, Arabic, Greek or CJK, are given its language by "
+        "language of the site and its articles: the words of its pages and how they write dates", output=True,
+        metavar="CODE", check=_is_language, expects='a language code like "en" or "pt-BR"',
+        more="(see [Language](language.md); articles in another script, such as Hebrew, Arabic, Greek or CJK, are given its language by "
         "their script, and text in the script of the site's own language keeps it: `fa`, `yi`, `zh-TW`, "
         "`ja` with kanji only)"))
     timezone: str = setting("UTC", Setting(

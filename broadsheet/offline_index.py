@@ -260,7 +260,7 @@ def documents(entries: Iterable[Entry], language: str = "en") -> list[SearchDocu
             url=entry.url,
             language=entry.article.language,
             direction=entry.article.direction,
-            date_text=long_date(entry.article.date),
+            date_text=long_date(entry.article.date, language),
             # Only what the writer wrote: never the date, its month's name, the
             # byline or tags, which a query for "may" or "2023" would match everywhere.
             body=entry.article.text,

@@ -168,7 +168,7 @@ def atom_document(entries: Sequence[Entry], *, path: str, older: str | None, bas
                 enclosure["length"] = str(image.length)
             item.context.links = [enclosure]
         item.summary(_xml_text(article.excerpt))
-        item.content(_xml_text(str(body_html(article))), type="html")
+        item.content(_xml_text(str(body_html(article, language))), type="html")
         item.context.language = article.language
         item.context.base = url
     return feed.atom_str(pretty=True, encoding="UTF-8").decode("utf-8")
@@ -220,7 +220,7 @@ def json_document(entries: Sequence[Entry], *, path: str, older: str | None, bas
             "id": url,
             "url": url,
             "title": article.title,
-            "content_html": _fragments_at(url, str(body_html(article))),
+            "content_html": _fragments_at(url, str(body_html(article, language))),
             "summary": article.excerpt,
             "date_published": published(article, zone).isoformat(),
             "language": article.language,

@@ -11,22 +11,23 @@ import datetime
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
 
+from . import language as languages
 from . import times
 from .config import Config
 from .images import LeadImage, Logo, site_logo
 from .load import markdown_parser
 from .records import Article
 from .site import (
-    ARCHIVE_URL, AUTHORS_URL, MONTH_NAMES, TAGS_URL, Entry, Listing, Site, YearArchive, author_url, tag_url,
+    ARCHIVE_URL, AUTHORS_URL, TAGS_URL, Entry, Listing, Site, YearArchive, author_url, tag_url,
 )
 
 if TYPE_CHECKING:
@@ -47,23 +48,28 @@ def relative_prefix(url: str) -> str:
     return "../" * url.count("/")
 
 
-def paragraph_anchor(number: int) -> Markup:
+def paragraph_anchor(number: int, language: str = "en") -> Markup:
+    label = languages.translations(language).gettext("Link to paragraph %(number)s") % {"number": number}
     return Markup(
-        f' <a class="cite" href="#p{number}" aria-label="Link to paragraph {number}"'
+        f' <a class="cite" href="#p{number}" aria-label="{escape(label)}"'
         f' data-pagefind-ignore>¶</a>'
     )
 
 
 # The opening of each numbered paragraph and its closing with the self-link,
-# made once for all pages (each has a dozen or so): grown as articles need.
+# made once for all pages (each has a dozen or so), for each language of the
+# links' label: grown as articles need.
 _OPENINGS: list[str] = []
-_CLOSINGS: list[str] = []
+_NUMBERED: dict[str, list[str]] = {}
 
 
-def _number_paragraphs_up_to(count: int) -> None:
+def _closings(language: str, count: int) -> list[str]:
+    closings = _NUMBERED.setdefault(language, [])
     for n in range(len(_OPENINGS) + 1, count + 1):
         _OPENINGS.append(f'<p id="p{n}">')
-        _CLOSINGS.append(f"{paragraph_anchor(n)}</p>")
+    for n in range(len(closings) + 1, count + 1):
+        closings.append(f"{paragraph_anchor(n, language)}</p>")
+    return closings
 
 
 @functools.cache
@@ -76,29 +82,32 @@ def _markdown() -> MarkdownIt:
     def number_paragraphs(state: Any) -> None:
         count = 0
         tokens: list[Token] = state.tokens
+        language = state.env.get("language", "en")
         for i, token in enumerate(tokens):
             if token.type == "paragraph_open" and token.level == 0:
                 count += 1
                 token.attrSet("id", f"p{count}")
                 inline = tokens[i + 1]
                 anchor = Token("html_inline", "", 0)
-                anchor.content = str(paragraph_anchor(count))
+                anchor.content = str(paragraph_anchor(count, language))
                 inline.children = [*(inline.children or []), anchor]
 
     md.core.ruler.push("number_paragraphs", number_paragraphs)
     return md
 
 
-def body_html(article: Article) -> Markup:
-    """The article body, each top-level paragraph with an id (p1, p2…) and a self-link."""
+def body_html(article: Article, language: str = "en") -> Markup:
+    """The article body, each top-level paragraph with an id (p1, p2…) and a
+    self-link, labelled in the site's `language`."""
     if article.format == "md":
-        return Markup(_markdown().render(article.markdown))
+        return Markup(_markdown().render(article.markdown, {"language": language}))
     # Joined pieces give the same bytes as Markup.format, many times faster.
     paragraphs = article.paragraphs
-    if len(paragraphs) > len(_OPENINGS):
-        _number_paragraphs_up_to(len(paragraphs))
+    closings = _NUMBERED.get(language)
+    if closings is None or len(paragraphs) > len(closings):
+        closings = _closings(language, len(paragraphs))
     # The lists run longer than most articles: zip stops at the last paragraph.
-    return Markup("\n".join(map("".join, zip(_OPENINGS, map(_escaped, paragraphs), _CLOSINGS, strict=False))))
+    return Markup("\n".join(map("".join, zip(_OPENINGS, map(_escaped, paragraphs), closings, strict=False))))
 
 
 def _escaped(text: str) -> str:
@@ -142,6 +151,7 @@ def site_globals(config: Config, site: Site) -> dict[str, Any]:
     return {
         "title": config.site_title,
         "language": config.language,
+        "direction": languages.direction(config.language),
         "base_url": config.base_url,
         "base_path": config.base_path,
         "search": config.search,
@@ -211,23 +221,50 @@ class Renderer:
         to the next (each under the digest of its source), if it can be made."""
         self.config = config
         self.site = site
-        self.env = jinja2.Environment(
+        words = languages.translations(config.language)
+        self.env = _Environment(
+            words,
             loader=_Loader([str(d) for d in config.template_dirs]),
             undefined=jinja2.StrictUndefined,
-            bytecode_cache=_bytecode_cache(compiled),
+            bytecode_cache=_bytecode_cache(compiled, languages.catalog_key(config.language)),
             # Templates do not change during a build: else every page's
             # `extends` and `include` would stat their files again.
             auto_reload=False,
+            extensions=_EXTENSIONS,
             **_OPTIONS,
         )
         self.env.template_class = _Template
         self._site = ReadsNoted(site_globals(config, site))
-        self.env.globals.update(site=self._site, month_name=_month_name, author_url=author_url, tag_url=tag_url)
+        language = config.language
+        # New-style gettext: `_("Page %(number)s of %(count)s", number=…)`, its
+        # values escaped like any other (the words themselves are the catalog's).
+        # The words of `_("…")` with a constant message are put in the compiled
+        # templates (see _Environment); these are for the others.
+        self.env.install_gettext_translations(words, newstyle=True)  # type: ignore[attr-defined]
+        self.env.globals.update(
+            site=self._site,
+            month_name=lambda month: languages.month_names(language)[month - 1],
+            plural_forms=self._plural_forms,
+            script_words=lambda: _script_words(language),
+            author_url=author_url,
+            tag_url=tag_url,
+        )
         self.env.filters["rel"] = _rel
-        self.env.filters["long_date"] = long_date
-        self.env.filters["clock"] = times.clock
+        self.env.filters["long_date"] = lambda day: long_date(day, language)
+        self.env.filters["clock"] = lambda time: times.clock(time, language)
+        self.env.filters["date_and_time"] = lambda when: languages.date_and_time(when, language)
+        self.env.filters["script_json"] = script_json
         self.env.filters["og_locale"] = og_locale
         self._templates: dict[str, jinja2.Template] = {}
+
+    @jinja2.pass_context
+    def _plural_forms(self, context: jinja2.runtime.Context, singular: str, plural: str, **variables: Any) -> dict[str, str]:
+        """A message in each plural form of the site's language, by CLDR plural
+        category ("one", "few", "other"…), for a script to choose from by the
+        count it has (with Intl.PluralRules)."""
+        ngettext = cast(Callable[..., str], context.environment.globals["ngettext"])  # installed in __init__
+        return {category: str(ngettext(context, singular, plural, count, **variables))
+                for category, count in languages.plural_samples(self.config.language)}
 
     def template(self, name: str) -> jinja2.Template:
         if name not in self._templates:
@@ -262,7 +299,8 @@ class Renderer:
         modified = times.moment(article.updated, zone).isoformat() if article.updated is not None else None
         logo = self._site["logo"]
         return self.render(
-            "article.html", entry.url, reads=_LOGO, entry=entry, article=article, body=body_html(article),
+            "article.html", entry.url, reads=_LOGO, entry=entry, article=article,
+            body=body_html(article, self.config.language),
             published=published, modified=modified, sort_key=sort_key(entry), image=article.lead_image,
             json_ld=news_article_json_ld(article, url=self.absolute(entry.url), publisher=self.config.site_title,
                                          published=published, modified=modified, logo=logo,
@@ -351,20 +389,69 @@ class _Options(TypedDict):
     keep_trailing_newline: bool
 
 
+# Extensions shape compiled templates too (the bytecode cache is keyed on them).
+_EXTENSIONS = ("jinja2.ext.i18n",)
+
 _OPTIONS: _Options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
-def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+def _bytecode_cache(folder: Path | None, words: str = "") -> jinja2.BytecodeCache | None:
+    """`words`: what stands for the catalog whose words are compiled in."""
     if folder is None:
         return None
-    # Jinja checks a compiled template against its source only: the options and
-    # the version of Jinja that compiled it name the folder.
-    folder /= hashlib.sha256(repr((jinja2.__version__, sorted(_OPTIONS.items()))).encode()).hexdigest()[:16]
+    # Jinja checks a compiled template against its source only: the options,
+    # the version of Jinja that compiled it and the words put in it name the folder.
+    folder /= hashlib.sha256(repr((jinja2.__version__, sorted(_OPTIONS.items()), _EXTENSIONS, words)).encode()).hexdigest()[:16]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None  # templates are compiled every build, as without it
     return jinja2.FileSystemBytecodeCache(str(folder))
+
+
+class _Environment(jinja2.Environment):
+    """An environment that translates the constant messages of its templates
+    as it compiles them: `_("Archive")` becomes the catalog's words, and
+    `_("Page %(number)s of %(count)s", number=n, count=c)` those words `%` the
+    values, escaped as gettext's new style escapes them.  Called at each
+    render, gettext took as long as the rest of an article page."""
+
+    def __init__(self, words: Any, **options: Any) -> None:
+        super().__init__(**options)
+        self._words = words
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        tree = super()._parse(source, name, filename)
+        for call in list(tree.find_all(jinja2.nodes.Call)):
+            replacement = self._translated(call)
+            if replacement is not None:
+                _replace(tree, call, replacement)
+        return tree
+
+    def _translated(self, call: jinja2.nodes.Call) -> jinja2.nodes.Expr | None:
+        nodes = jinja2.nodes
+        if not (isinstance(call.node, nodes.Name) and call.node.name in ("_", "gettext")):
+            return None
+        if len(call.args) != 1 or not isinstance(call.args[0], nodes.Const) or not isinstance(call.args[0].value, str):
+            return None
+        if call.dyn_args is not None or call.dyn_kwargs is not None:
+            return None
+        words = nodes.MarkSafeIfAutoescape(nodes.Const(self._words.gettext(call.args[0].value)))
+        values = nodes.Dict([nodes.Pair(nodes.Const(k.key), k.value) for k in call.kwargs])
+        # As the new style: the words are a format, even with no values ("%%" is "%").
+        return nodes.Mod(words, values, lineno=call.lineno)
+
+
+def _replace(tree: jinja2.nodes.Node, old: jinja2.nodes.Node, new: jinja2.nodes.Node) -> None:
+    """Put `new` where `old` is in `tree`."""
+    for node in tree.find_all(jinja2.nodes.Node):
+        for field, value in node.iter_fields():
+            if value is old:
+                setattr(node, field, new)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if item is old:
+                        value[i] = new
 
 
 class _Loader(jinja2.FileSystemLoader):
@@ -391,13 +478,19 @@ def _rel(context: jinja2.runtime.Context, url: str) -> str:
     return context["root"] + file_for(url)
 
 
-def long_date(day: datetime.date) -> str:
-    """'11 November 2023': unambiguous in every locale, no locale data needed."""
-    return f"{day.day} {MONTH_NAMES[day.month - 1]} {day.year}"
+def long_date(day: datetime.date, language: str = "en") -> str:
+    """A day in full, as the site's language writes it: "11 November 2023",
+    "11 novembre 2023" (CLDR's long format of the date)."""
+    return languages.long_date(day, language)
 
 
-def _month_name(month: int) -> str:
-    return MONTH_NAMES[month - 1]
+def _script_words(language: str) -> dict[str, Any]:
+    """What the search page's script writes that is not a message of the
+    template: the names of the months, and each month's title with its year."""
+    return {
+        "months": list(languages.month_names(language)),
+        "monthYear": languages.month_and_year_patterns(language),
+    }
 
 
 def og_locale(language: str) -> str:

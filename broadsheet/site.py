@@ -15,13 +15,12 @@ from itertools import groupby
 
 from slugify import slugify
 
+from .language import month_and_year, month_names
 from .records import Article, Problem
 from .times import seconds_of_day
 
-MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
+# The English names (CLDR's); a site's own are language.month_names(its language).
+MONTH_NAMES = month_names("en")
 
 
 @dataclass(frozen=True)
@@ -254,7 +253,10 @@ def group_by_name(entries: Sequence[Entry], names: Callable[[Article], Iterable[
     return dict(sorted(groups.items(), key=lambda item: (item[1][0].casefold(), item[0])))
 
 
-def build_site(articles: Iterable[Article], *, per_page: int, site_title: str) -> tuple[Site, list[Problem]]:
+def build_site(
+    articles: Iterable[Article], *, per_page: int, site_title: str, language: str = "en"
+) -> tuple[Site, list[Problem]]:
+    """The site's pages; the titles of months ("November 2023") in `language`."""
     placed, problems = assign_permalinks(articles)
     entries = link_neighbours(newest_first(placed))
     listings = paginate(entries, kind="index", base_url="", title=site_title, per_page=per_page)
@@ -264,7 +266,7 @@ def build_site(articles: Iterable[Article], *, per_page: int, site_title: str) -
         months = []
         for month, month_group in groupby(in_year, key=lambda e: e.article.date.month):
             in_month = list(month_group)
-            name = f"{MONTH_NAMES[month - 1]} {year}"
+            name = month_and_year(year, month, language)
             listings += paginate(
                 in_month, kind="month", base_url=month_url(year, month), title=name,
                 per_page=per_page, year=year, month=month,

@@ -81,13 +81,9 @@ def zone_named(name: str) -> datetime.tzinfo | None:
         return None
 
 
-def clock(time: datetime.datetime) -> str:
-    """'09:30', with its offset when the article gave one: '09:30 UTC+02:00'."""
-    text = time.strftime("%H:%M")
-    offset = time.utcoffset()
-    if offset is None:
-        return text
-    if not offset:
-        return text + " UTC"
-    total = int(offset.total_seconds()) // 60
-    return f"{text} UTC{'-' if total < 0 else '+'}{abs(total) // 60:02d}:{abs(total) % 60:02d}"
+def clock(time: datetime.datetime, language: str = "en") -> str:
+    """'09:30' as the language writes a time of day, with its offset when the
+    article gave one: '09:30 UTC+02:00'."""
+    from .language import clock as written  # Babel's data is loaded only when a time is shown
+
+    return written(time, language)

@@ -101,6 +101,17 @@ def test_the_installed_program_builds_with_the_installed_theme(installed, tmp_pa
     assert MARK in (work / "site/assets/site.css").read_text(encoding="utf-8")
 
 
+def test_the_installed_package_brings_the_catalogs_of_its_words(installed, tmp_path):
+    work = tmp_path / "work"
+    write_corpus(work / "corpus", {"first.txt": txt("2023-05-06", "The first story.")})
+    done = _run([_python(installed), "-m", "broadsheet", "--source", "corpus", "--out", "site", "--no-search",
+                 "--language", "de"], cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "no interface words" not in done.stderr
+    page = (work / "site/2023/05/06/first/index.html").read_text(encoding="utf-8")
+    assert ">6. Mai 2023</time>" in page and ">Archiv</a>" in page
+
+
 def test_a_project_from_init_builds_with_the_installed_program(installed, tmp_path):
     done = _run([_program(installed), "init", "news"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr

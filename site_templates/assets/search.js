@@ -14,8 +14,36 @@
   if (!box || !form) return;
 
   var PAGE = 10;
-  var MONTHS = ["January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December"];
+  // The words this script writes come from the page, in the site's language
+  // (search.html writes them from the site's catalog and CLDR).
+  var WORDS = {};
+  try {
+    WORDS = JSON.parse(document.getElementById("search-words").textContent) || {};
+  } catch (e) { /* a page without them: the names of the messages show */ }
+  var MONTHS = WORDS.months || ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"];
+  var language = document.documentElement.lang || "en";
+  var pluralRules = null;
+  try { pluralRules = new Intl.PluralRules(language); } catch (e) { /* a language the browser does not know */ }
+
+  // A message with its {placeholders} filled in (as text: no value is read as
+  // a pattern); a counted one in the plural form of its count.
+  function say(name, values, count) {
+    var text = WORDS[name];
+    if (text && typeof text === "object") {
+      var category = pluralRules ? pluralRules.select(count) : count === 1 ? "one" : "other";
+      text = text[category] || text.other;
+    }
+    if (typeof text !== "string") return name;
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  function monthAndYear(month, year) {
+    var patterns = WORDS.monthYear || [];
+    var pattern = patterns[Number(month) - 1];
+    return pattern ? pattern.replace("{year}", function () { return year; }) : MONTHS[Number(month) - 1] + " " + year;
+  }
   var fromDisk = location.protocol === "file:";
   var input = document.getElementById("search-query");
   var yearSelect = document.getElementById("search-year");
@@ -118,11 +146,11 @@
     var yearList = Object.keys(years).filter(function (y) { return years[y] > 0; });
     if (state.year && yearList.indexOf(state.year) < 0) yearList.push(state.year);
     yearList.sort().reverse();
-    setOptions(yearSelect, [["", "Any year"]].concat(yearList.map(function (y) { return [y, counted(y, years[y] || 0)]; })), state.year);
+    setOptions(yearSelect, [["", say("anyYear")]].concat(yearList.map(function (y) { return [y, counted(y, years[y] || 0)]; })), state.year);
     var monthList = Object.keys(months).filter(function (m) { return months[m] > 0; });
     if (state.month && monthList.indexOf(state.month) < 0) monthList.push(state.month);
     monthList.sort();
-    setOptions(monthSelect, [["", "Any month"]].concat(monthList.map(function (m) {
+    setOptions(monthSelect, [["", say("anyMonth")]].concat(monthList.map(function (m) {
       return [m, counted(MONTHS[Number(m) - 1], months[m] || 0)];
     })), state.month);
     showChoices();
@@ -133,9 +161,9 @@
   function showChoices() {
     monthField.hidden = !yearSelect.value;
     var parts = [];
-    if (yearSelect.value) parts.push((monthSelect.value ? MONTHS[Number(monthSelect.value) - 1] + " " : "") + yearSelect.value);
-    if (orderSelect.value) parts.push(orderSelect.options[orderSelect.selectedIndex].textContent.toLowerCase());
-    chosen.textContent = parts.length ? ": " + parts.join(", ") : "";
+    if (yearSelect.value) parts.push(monthSelect.value ? monthAndYear(monthSelect.value, yearSelect.value) : yearSelect.value);
+    if (orderSelect.value) parts.push(orderSelect.options[orderSelect.selectedIndex].textContent.toLocaleLowerCase(language));
+    chosen.textContent = parts.length ? say("chosen", { choices: parts.join(", ") }) : "";
   }
 
   // ---- Showing results ----
@@ -177,19 +205,15 @@
     return li;
   }
 
-  function quoted(words) {
-    return "\u201c" + words + "\u201d";
-  }
-
   function where(state) {
     if (!state.year) return "";
-    return " in " + (state.month ? MONTHS[Number(state.month) - 1] + " " : "") + state.year;
+    return say("within", { when: state.month ? monthAndYear(state.month, state.year) : state.year });
   }
 
   function summary(state, total, approximate) {
-    var words = quoted(state.q.trim()) + where(state);
-    if (total === 0) return "No articles match " + words + ".";
-    return (approximate ? "About " : "") + total + (total === 1 ? " article matches " : " articles match ") + words + ".";
+    var values = { query: state.q.trim(), where: where(state), count: total };
+    if (total === 0) return say("noMatch", values);
+    return say(approximate ? "aboutMatches" : "matches", values, total);
   }
 
   // The words a result link asks the article to mark: the query's.
@@ -510,7 +534,7 @@
       if (asked !== current) return;
       console.warn("search failed:", error);
       box.removeAttribute("aria-busy");
-      status.textContent = "The search index could not be loaded. Browse the archive instead.";
+      status.textContent = say("failed");
     });
   }
 
