@@ -494,8 +494,16 @@ def _script_words(language: str) -> dict[str, Any]:
 
 
 def og_locale(language: str) -> str:
-    """OpenGraph writes locales as language_TERRITORY: 'pt-BR' → 'pt_BR'."""
-    return language.replace("-", "_")
+    """OpenGraph writes locales as language_TERRITORY: 'pt-BR' → 'pt_BR', and a
+    language without its territory gets the likeliest one from CLDR: 'en' → 'en_US'."""
+    from babel.core import get_global
+
+    parts = language.replace("-", "_").split("_")
+    territory = next((p.upper() for p in parts[1:] if len(p) == 2 or p.isdigit()), None)
+    if territory is None:
+        likely = get_global("likely_subtags").get(parts[0].lower(), "")
+        territory = next((p for p in likely.split("_")[1:] if len(p) == 2), None)
+    return f"{parts[0].lower()}_{territory}" if territory else parts[0].lower()
 
 
 def script_json(data: Any) -> Markup:

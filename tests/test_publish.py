@@ -191,7 +191,7 @@ def test_article_pages_carry_open_graph_tags(corpus, build_site):
     assert meta(page, "og:url") == [url] and page.find("link", rel="canonical", href=url)
     assert meta(page, "og:description") == meta(page, "description") == ["The bank raised rates."]
     assert meta(page, "article:published_time") == ["2024-02-03T00:00:00+00:00"] and meta(page, "article:tag") == ["economy"]
-    assert meta(page, "og:site_name") == ["News Archive"] and meta(page, "og:locale") == ["en"]
+    assert meta(page, "og:site_name") == ["News Archive"] and meta(page, "og:locale") == ["en_US"]
     _, plain = build_site(source, out=out.parent / "plain")
     assert meta(read(plain / "2024/02/03/story/index.html"), "og:url") == []
 
@@ -268,3 +268,10 @@ def test_hostile_text_cannot_break_out_of_json_ld_or_feeds(corpus, build_site):
     entry = feedparser.parse((out / "feed.xml").read_bytes()).entries[0]
     assert entry.title == title and entry.author == author
     assert json.loads((out / "feed.json").read_text())["items"][0]["title"] == title
+
+
+def test_open_graph_locales_have_a_territory():
+    from broadsheet.render import og_locale
+
+    assert [og_locale(code) for code in ("en", "fr", "pt-BR", "ar", "he", "zh-Hant-TW", "en-GB")] == [
+        "en_US", "fr_FR", "pt_BR", "ar_EG", "he_IL", "zh_TW", "en_GB"]
