@@ -37,7 +37,7 @@ from typing import Any
 from . import __version__, storage
 from .config import Config, output_settings
 from .load import Loaded
-from .records import Article, Body, FileStatus, status_of
+from .records import Article, Body, FileStatus, status_of, unchanged
 from .render import ReadsNoted
 from .site import Entry
 
@@ -90,12 +90,7 @@ class Cache:
         is the same as when it was read, and it was not changed in the moments
         before (a change within the file system's clock step would not show)."""
         record = self.articles.get(rel)
-        if record is None or status is None or record.status != status:
-            return None
-        return record if status[1] < self.read_started_ns - _CLOCK_STEP_NS else None
-
-
-_CLOCK_STEP_NS = 2_000_000_000
+        return record if record is not None and unchanged(status, record.status, self.read_started_ns) else None
 
 
 def folder_for(out: Path) -> Path:

@@ -8,10 +8,9 @@ taken from the defaults, then the settings file, then the command line."""
 
 from __future__ import annotations
 
-import datetime
-
 import atexit
 import contextlib
+import datetime
 import json
 import tomllib
 import typing

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from . import storage
-from .records import Article, FileStatus, Problem, status_of
+from .records import Article, FileStatus, Problem, status_of, unchanged
 
 MAX_BYTES = 32 * 1024 * 1024  # a larger file is no image for a web page
 
@@ -239,7 +239,6 @@ def read_image(path: str) -> ImageFile:
 
 
 KNOWN_FILE = "images"  # in the build cache's folder
-_CLOCK_STEP_NS = 2_000_000_000  # a change within the file system's clock step would not show
 
 
 class Known:
@@ -263,7 +262,7 @@ class Known:
         except OSError as error:
             raise NotAnImage(f"cannot be read ({error.strerror or error})") from None
         last = self.last.get(path)
-        if last is not None and last[0] == status and status[1] < self.last_started_ns - _CLOCK_STEP_NS:
+        if last is not None and unchanged(status, last[0], self.last_started_ns):
             found = last[1]
         else:
             found = read_image(path)

@@ -18,11 +18,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .records import Article
 from .render import body_html
 from .site import ARCHIVE_URL, AUTHORS_URL, TAGS_URL, Entry, Site
 from .text import C0_CONTROLS
-from .times import day_of, moment
+from .times import day_of, modified, moment, published
 
 ATOM_FEED = "feed.xml"
 JSON_FEED = "feed.json"
@@ -44,16 +43,6 @@ _NOT_XML = re.compile(rf"[{C0_CONTROLS}\ufffe\uffff]")
 
 def _xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
-
-
-def published(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
-    """When the article was published: a day alone is its first moment in `zone`."""
-    return moment(article.time or article.date, zone)
-
-
-def modified(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
-    """When the article was last changed: when it was updated, or published."""
-    return published(article, zone) if article.updated is None else moment(article.updated, zone)
 
 
 def newest(site: Site, count: int = FEED_SIZE) -> tuple[Entry, ...]:

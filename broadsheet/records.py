@@ -19,6 +19,17 @@ def status_of(info: os.stat_result) -> FileStatus:
     return (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
+# A change within the file system's clock step would not show in a file's time.
+_CLOCK_STEP_NS = 2_000_000_000
+
+
+def unchanged(status: FileStatus | None, then: FileStatus, read_started_ns: int) -> bool:
+    """True when a file whose status is `status` need not be read again: it
+    had status `then` when a build that began reading at `read_started_ns`
+    read it, and was not changed in the moments before."""
+    return status == then and status[1] < read_started_ns - _CLOCK_STEP_NS
+
+
 @dataclass(frozen=True)
 class Problem:
     """Something wrong with one input file: reported as one line, never fatal."""

@@ -27,7 +27,15 @@ from .images import LeadImage, Logo, site_logo
 from .load import markdown_parser
 from .records import Article
 from .site import (
-    ARCHIVE_URL, AUTHORS_URL, TAGS_URL, Entry, Listing, Site, YearArchive, author_url, tag_url,
+    ARCHIVE_URL,
+    AUTHORS_URL,
+    TAGS_URL,
+    Entry,
+    Listing,
+    Site,
+    YearArchive,
+    author_url,
+    tag_url,
 )
 
 if TYPE_CHECKING:
@@ -295,8 +303,8 @@ class Renderer:
 
     def article(self, entry: Entry) -> Rendered:
         article, zone = entry.article, self.config.zone
-        published = times.moment(article.time or article.date, zone).isoformat()
-        modified = times.moment(article.updated, zone).isoformat() if article.updated is not None else None
+        published = times.published(article, zone).isoformat()
+        modified = times.modified(article, zone).isoformat() if article.updated is not None else None
         logo = self._site["logo"]
         return self.render(
             "article.html", entry.url, reads=_LOGO, entry=entry, article=article,

@@ -13,6 +13,10 @@ from __future__ import annotations
 import datetime
 import re
 import zoneinfo
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .records import Article
 
 # A date, or a date and time to the minute or second, with an optional fraction
 # and offset ("Z" or ±HH:MM); a space may stand for the "T", as YAML allows.
@@ -64,6 +68,16 @@ def moment(when: When, zone: datetime.tzinfo) -> datetime.datetime:
     if not isinstance(when, datetime.datetime):
         when = datetime.datetime.combine(when, datetime.time())
     return when if when.tzinfo is not None else when.replace(tzinfo=zone)
+
+
+def published(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
+    """When the article was published: a day alone is its first moment in `zone`."""
+    return moment(article.time or article.date, zone)
+
+
+def modified(article: Article, zone: datetime.tzinfo) -> datetime.datetime:
+    """When the article was last changed: when it was updated, or published."""
+    return published(article, zone) if article.updated is None else moment(article.updated, zone)
 
 
 def seconds_of_day(time: datetime.datetime | None) -> int:

@@ -13,10 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import Locator, Page, expect
 
-from broadsheet.render import long_date
-
 from broadsheet.build import build
 from broadsheet.config import Config, validate
+from broadsheet.render import long_date
 
 from ..conftest import txt, write_corpus
 from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, SUB_PATH, BuiltSite, Tab, serving

@@ -254,7 +254,7 @@ def test_marks_and_control_borders_are_readable(open_tab: Callable[..., Tab], ne
 
 def test_every_control_by_keyboard_with_the_focus_ring(tab: Tab, news: BuiltSite, news_url: str):
     page = tab.page
-    page.goto(news_url + f"search/?q=council")
+    page.goto(news_url + "search/?q=council")
     wait_for_results(page, 10)
     page.locator("#search-query").focus()
     seen = []
