@@ -437,14 +437,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _events(self, *, body: bool) -> None:
         self.close_connection = True  # the stream ends with the connection
+        # The builds seen so far, taken before the page hears back: a build that
+        # finishes once the stream is open is announced on it.
+        reloads = self.host.reloads
+        seen = reloads.count
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
         self.end_headers()
         if not body:
             return
-        reloads = self.host.reloads
-        seen = reloads.count
         # A page whose stream broke during a build catches up when it reconnects.
         last = self.headers.get("Last-Event-ID", "")
         if last.isdigit() and int(last) < seen:
