@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import gc
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -86,6 +87,7 @@ class Corpus:
     records: dict[str, ArticleRecord]  # by source path, for the next build
     read_started_ns: int
     digests: dict[str, str] = field(default_factory=dict)  # by Article.source
+    bodies: cache_module.BodyReader | None = None  # where the bodies of the articles just read are kept
 
 
 def load_articles(
@@ -115,6 +117,9 @@ def load_articles(
             places.append(i)
     bar = progress("load", len(todo))
     batch: list[tuple[str, ArticleRecord, cache_module.Packed]] = []
+    # The bodies read go into the new cache with the articles, and are read
+    # from it when used: held here, they would be most of the build's memory.
+    kept = cache_module.BodyReader(whole.path) if whole is not None else None
     try:
         parsed = parallel.parse_all(todo, config.source, language=config.language, jobs=_jobs(config), tick=bar.update)
         for i, fresh in zip(places, parsed, strict=True):
@@ -122,7 +127,10 @@ def load_articles(
                 results[i] = fresh
                 continue
             # A file changed while it was read shows another status next time, and is read again.
-            results[i] = record = cache_module.unpack(fresh[0], body=fresh[1])
+            if kept is None:
+                results[i] = record = cache_module.unpack(fresh[0], body=fresh[1])
+            else:
+                results[i] = record = cache_module.unpack(fresh[0], cache_module.StoredBody(kept, os.fsencode(rels[i])))
             if whole is not None:
                 batch.append((rels[i], record, fresh))
                 if len(batch) == parallel.LOAD_CHUNK:
@@ -133,8 +141,16 @@ def load_articles(
     if whole is not None:
         whole.add(batch)
         whole.close()
+        if whole.failed:
+            # The new cache could not be written: each body is read from its file again when used.
+            for result in results:
+                if isinstance(result, ArticleRecord) and result.loaded.article is not None:
+                    article = result.loaded.article
+                    if isinstance(article.content, cache_module.StoredBody) and article.content.reader is kept:
+                        article.content = load.BodyFromSource(os.fspath(config.source), article.source, config.language)
+            kept = None
     today = datetime.date.today()
-    corpus = Corpus([], {}, read_started_ns)
+    corpus = Corpus([], {}, read_started_ns, bodies=kept if kept is not None else cache.bodies if cache is not None else None)
     for rel, result in zip(rels, results, strict=True):
         undated = result.loaded if isinstance(result, ArticleRecord) else result
         assert isinstance(undated, load.Loaded)
@@ -305,7 +321,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         job = outputs.Job(
             config, site, corpus.digests, staging,
             Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates"),
-            bodies=cache.bodies if cache is not None else None, note=note, notes=result.notes, progress=progress,
+            bodies=corpus.bodies, note=note, notes=result.notes, progress=progress,
             jobs=_jobs(config), in_place=result.in_place, addresses=addresses,
         )
         # Every output: kept where it is unchanged, made again where not.
@@ -339,8 +355,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         if isinstance(error, search.SearchError):
             raise BuildError(str(error)) from None
         raise
-    if cache is not None and cache.bodies is not None:
-        cache.bodies.close()
+    if corpus.bodies is not None:
+        corpus.bodies.close()
     with _stage(result, "cache"):
         try:
             next_cache = Cache(key, corpus.records, made_outputs.records(in_place=result.in_place),

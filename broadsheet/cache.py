@@ -29,7 +29,8 @@ import importlib.metadata
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -325,13 +326,21 @@ class StoredBody:
 
 
 class BodyReader:
-    """Reads the bodies of articles from the cache file: one at a time when an
-    article's body is first used, or those of many articles at once (fetch)."""
+    """Reads the bodies of articles from a cache file: one at a time when an
+    article's body is used, or those of many articles at once, kept while they
+    are used (holding).  Bodies are never all held: an archive's bodies are
+    most of its size, and would not fit in memory at a million articles."""
+
+    # Bodies read one at a time are kept until this many, for the page and the
+    # feed entry of the same article that ask for its text, then paragraphs.
+    RECENT = 64
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
         self._pid = 0
+        self._held: dict[bytes, Body] = {}
+        self._recent: dict[bytes, Body] = {}
 
     def _connection(self) -> sqlite3.Connection:
         # A connection is never used across a fork: worker processes open their own.
@@ -340,32 +349,48 @@ class BodyReader:
         return self._db
 
     def read(self, rel: bytes) -> Body:
+        body = self._held.get(rel) or self._recent.get(rel)
+        if body is not None:
+            return body
         # fetchall: a statement left open would keep the file locked against the cache's writer.
         rows = self._connection().execute("select body from articles where rel = ?", (rel,)).fetchall()
         if not rows or rows[0][0] is None:
             raise RuntimeError(f"the build cache in {self.path.parent} lost the body of {os.fsdecode(rel)}")
-        return storage.body_from(storage.loads(rows[0][0]))
+        body = storage.body_from(storage.loads(rows[0][0]))
+        if len(self._recent) >= self.RECENT:
+            self._recent.clear()
+        self._recent[rel] = body
+        return body
 
-    def fetch(self, articles: Iterable[Article]) -> None:
-        """Give each of `articles` whose body is in this cache its body, in a few reads."""
-        wanting = {}
-        for article in articles:
-            content = article.content
-            if isinstance(content, StoredBody) and content.reader is self:
-                wanting[content.rel] = article
-        rels = list(wanting)
+    @contextmanager
+    def holding(self, articles: Iterable[Article]) -> Iterator[None]:
+        """The bodies of those of `articles` kept in this cache, read in a few
+        queries and held inside the `with` (a range of pages, a shard)."""
+        rels = sorted({content.rel for article in articles
+                       if isinstance(content := article.content, StoredBody) and content.reader is self})
+        held: dict[bytes, Body] = {}
         db = self._connection()
         for start in range(0, len(rels), 500):
             part = rels[start : start + 500]
             query = f"select rel, body from articles where rel in ({','.join('?' * len(part))})"  # noqa: S608
             for rel, body in db.execute(query, part).fetchall():
                 if body is not None:
-                    wanting[rel].content = storage.body_from(storage.loads(body))
+                    held[rel] = storage.body_from(storage.loads(body))
+        outer, self._held = self._held, {**self._held, **held}
+        try:
+            yield
+        finally:
+            self._held = outer
 
     def close(self) -> None:
         if self._db is not None and self._pid == os.getpid():
             self._db.close()
         self._db = None
+
+
+def holding(bodies: BodyReader | None, articles: Iterable[Article]) -> AbstractContextManager[None]:
+    """BodyReader.holding, where the build reads bodies from a cache at all."""
+    return nullcontext() if bodies is None else bodies.holding(articles)
 
 
 def forget_outputs(out: Path) -> None:

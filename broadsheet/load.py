@@ -180,6 +180,22 @@ def read_relative(source: str, rel: str) -> SourceFile:
     return SourceFile(rel, shown, fmt, data, status=status_of(info))
 
 
+class BodyFromSource:
+    """An article's body, read from its file again each time it is used: for a
+    build whose cache, where bodies are kept, could not be written."""
+
+    __slots__ = ("language", "rel", "source")
+
+    def __init__(self, source: str, rel: str, language: str) -> None:
+        self.source, self.rel, self.language = source, rel, language
+
+    def __call__(self) -> Body:
+        article = parse_source(read_relative(self.source, self.rel), language=self.language).article
+        if article is None:
+            raise OSError(f"{display_path(self.rel)} could not be read again during the build")
+        return article.body
+
+
 def parse_source(source_file: SourceFile, *, language: str) -> Loaded:
     """What a file gives whatever the day: a pure function of its path and bytes
     (so that an incremental build may keep it); dated() adds the day's checks."""

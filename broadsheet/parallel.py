@@ -15,7 +15,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -162,22 +162,24 @@ class Written:
 # What forked render workers inherit, set just before the pool is made: how
 # to make a page from its key, the keys, where pages go, the build's process,
 # the folders made so far, and how to fingerprint a page from its key and the
-# keys of `site` it read.
-_job: tuple[Callable[[Any], Rendered], Sequence[Any], Path, int, set[str], Callable[[Any, frozenset[str]], str]] | None = None
+# keys of `site` it read, and what to hold while a range of keys is made.
+_job: tuple[Callable[[Any], Rendered], Sequence[Any], Path, int, set[str], Callable[[Any, frozenset[str]], str],
+            Callable[[Sequence[Any]], AbstractContextManager[None]]] | None = None
 
 
 def _render_range(start: int, stop: int) -> list[Written]:
     assert _job is not None
-    make, keys, root, parent, folders, fingerprint = _job
+    make, keys, root, parent, folders, fingerprint, holding = _job
     # The range is rendered, then written: a seventh less time a page than
     # writing each between templates (for a range of about 1 MB), most likely
     # as the file system calls and the templates stop evicting each other from
     # the processor's caches.
     pages = []
-    for key in keys[start:stop]:
-        _stop_if_orphaned(parent)
-        page = make(key)
-        pages.append((key, page.path, page.reads, page.html.encode("utf-8")))
+    with holding(keys[start:stop]):
+        for key in keys[start:stop]:
+            _stop_if_orphaned(parent)
+            page = make(key)
+            pages.append((key, page.path, page.reads, page.html.encode("utf-8")))
     written = []
     for key, path, reads, data in pages:
         _stop_if_orphaned(parent)
@@ -195,18 +197,20 @@ def _stop_if_orphaned(parent: int) -> None:
 def rendering(
     make: Callable[[K], Rendered], keys: Sequence[K], root: Path, *, jobs: int,
     fingerprint: Callable[[K, frozenset[str]], str],
+    holding: Callable[[Sequence[K]], AbstractContextManager[None]] = lambda keys: nullcontext(),
 ) -> Iterator[Iterator[list[Written]]]:
     """Make the pages of `keys` with `make`, straight to files below `root`: in
     worker processes from the start, while this process does other work inside
     the `with`.  Gives what each page wrote and read, and its `fingerprint`
     (taken in the workers too), in order, chunk by chunk; leaving the `with`
-    early stops the workers.  `make` and the keys are inherited by the forked
+    early stops the workers.  `holding` gives what to hold in memory while a
+    range of keys is made (their articles' bodies).  `make` and the keys are inherited by the forked
     workers, never pickled.
 
     Pages go to disk a range at a time, so memory stays flat at any size."""
     global _job
     # Each worker notes the folders it made in its own copy of the set.
-    _job = (make, keys, root, os.getpid(), set(), fingerprint)
+    _job = (make, keys, root, os.getpid(), set(), fingerprint, holding)
     try:
         with _started(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs) as chunks:
             yield chunks

@@ -58,9 +58,9 @@ BodySource = Callable[[], Body]
 @dataclass(slots=True)
 class Article:
     """One article as read from the corpus, before it has an address: what
-    listings, feeds and links need of it, and its body, which an article kept
-    from the last build reads only when first used (most of a large archive's
-    articles are never shown by a rebuild).  Slots: a large archive holds
+    listings, feeds and links need of it, and its body, which is read from
+    the build cache each time it is used (an archive's bodies are most of its
+    size, and most are never shown by a rebuild).  Slots: a large archive holds
     every article at once, and a slotted one takes a third less memory."""
 
     id: str
@@ -89,13 +89,13 @@ class Article:
     @property
     def body(self) -> Body:
         content = self.content
-        if not isinstance(content, Body):
-            content = self.content = content()
-        return content
+        # A body kept elsewhere is read each time it is used, never held here:
+        # an archive's bodies are most of its size.
+        return content if isinstance(content, Body) else content()
 
     @property
     def has_body(self) -> bool:
-        """True once the body is here (it was read with the article, or used)."""
+        """True when the body is here, read with the article, not kept elsewhere."""
         return isinstance(self.content, Body)
 
     @property

@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from broadsheet import cache, load, publish, write
+from broadsheet import build as build_module
+from broadsheet import cache, load, progress, publish, storage, write
 from broadsheet.build import BuildResult, build
 from broadsheet.cli import main
 from broadsheet.config import DEFAULT_TEMPLATES, Config, validate
@@ -145,7 +147,7 @@ def test_unchanged_files_are_not_parsed_again(site, monkeypatch):
     assert [c.rel for c in calls] == ["001_000a0001.txt"]
 
 
-def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site):
+def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site, monkeypatch):
     _, out = site()
     config = validate(Config(source=site.source, out=out, search=False, per_page=10))
     cached, _ = cache.read_cache(out, cache.build_key(config))
@@ -153,10 +155,34 @@ def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site)
     one, two, three = (cached.articles[f"{i:03d}_{0xA0000 + i:08x}.txt"].loaded.article for i in (1, 2, 3))
     assert not any(a.has_body for a in (one, two, three))
     assert one.title.startswith("Story number 1 ") and not one.has_body  # the head is there
-    assert one.paragraphs == ("Story number 1 about the harbour.", "A second paragraph.") and one.has_body
-    cached.bodies.fetch([two, three])
-    assert two.has_body and three.has_body and three.text.startswith("Story number 3 about")
+    assert one.paragraphs == ("Story number 1 about the harbour.", "A second paragraph.") and not one.has_body
+    reads = []
+    monkeypatch.setattr(storage, "loads", lambda data, loads=storage.loads: reads.append(1) or loads(data))
+    with cached.bodies.holding([two, three]):
+        assert reads == [1, 1]  # read at once, in one query
+        assert three.text.startswith("Story number 3 about") and two.paragraphs[0].startswith("Story number 2")
+        assert reads == [1, 1] and not two.has_body
+    assert three.text.startswith("Story number 3 about") and reads == [1, 1, 1]  # no longer held
     cached.bodies.close()
+
+
+def test_a_full_build_keeps_the_bodies_in_its_new_cache_not_in_memory(site):
+    config = validate(Config(source=site.source, out=site.source.parent / "fresh", search=False, per_page=10))
+    corpus = build_module.load_articles(config, lambda problem: None, progress.silent, None,
+                                        cache.WholeCache(config.out))
+    assert corpus.bodies is not None and corpus.articles
+    assert not any(a.has_body for a in corpus.articles)
+    assert all(a.paragraphs for a in corpus.articles)  # read from the new cache file
+    corpus.bodies.close()
+
+
+def test_a_full_build_whose_cache_cannot_be_written_reads_bodies_from_their_files(site, monkeypatch):
+    monkeypatch.setattr(cache, "_insert_packed", lambda db, rows: (_ for _ in ()).throw(sqlite3.OperationalError("disk full")))
+    config = validate(Config(source=site.source, out=site.source.parent / "fresh", search=False, per_page=10))
+    corpus = build_module.load_articles(config, lambda problem: None, progress.silent, None,
+                                        cache.WholeCache(config.out))
+    assert corpus.bodies is None and not any(a.has_body for a in corpus.articles)
+    assert corpus.articles[0].paragraphs[0].startswith("Story number")
 
 
 def test_a_full_build_leaves_a_cache_of_the_articles_there_are_now(site, monkeypatch):

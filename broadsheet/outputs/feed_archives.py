@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import publish
-from ..cache import OutputRecord, entries_key
+from ..cache import OutputRecord, entries_key, holding
 from ..site import Entry
 from . import UNKNOWN, Done, Job, Output, Outputs, Work, register
 
@@ -40,18 +40,17 @@ class FeedArchives(Output):
         config = self.job.config
         if config.base_url is None or not todo:
             return Done({})
-        if self.job.bodies is not None:
-            self.job.bodies.fetch(e.article for unit in todo for e in self.pages[unit][1])
         made = {}
         for unit in todo:
             number, entries = self.pages[unit]
             atom, json = publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")
             before = number - 1 if number > 1 else None
-            self.job.staging.write_text(atom, publish.atom_document(
-                entries, path=atom, older=publish.archive_path(before, ".xml") if before else None, archive=True,
-                base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
-            self.job.staging.write_text(json, publish.json_document(
-                entries, path=json, older=publish.archive_path(before, ".json") if before else None,
-                base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
+            with holding(self.job.bodies, (e.article for e in entries)):
+                self.job.staging.write_text(atom, publish.atom_document(
+                    entries, path=atom, older=publish.archive_path(before, ".xml") if before else None, archive=True,
+                    base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
+                self.job.staging.write_text(json, publish.json_document(
+                    entries, path=json, older=publish.archive_path(before, ".json") if before else None,
+                    base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
             made[unit] = OutputRecord(self.fingerprint(unit, OutputRecord("", ())), ((atom, UNKNOWN), (json, UNKNOWN)))
         return Done(made)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import publish
-from ..cache import OutputRecord, entries_key, text_key
+from ..cache import OutputRecord, entries_key, holding, text_key
 from . import ALWAYS, UNKNOWN, Done, Output, Work, register
 
 FEEDS = "feeds"
@@ -37,12 +37,11 @@ class Feeds(Output):
             self.job.notes.append(publish.SKIPPED)
             return Done({})
         feeds = FEEDS in todo
-        if feeds and self.job.bodies is not None:
-            self.job.bodies.fetch(e.article for e in publish.newest(site))
-        published = publish.publish_files(
-            site, base_url=config.base_url, site_title=config.site_title, language=config.language, feeds=feeds,
-            zone=config.zone, archives=len(publish.archive_pages(site)),
-        )
+        with holding(self.job.bodies, (e.article for e in publish.newest(site)) if feeds else ()):
+            published = publish.publish_files(
+                site, base_url=config.base_url, site_title=config.site_title, language=config.language, feeds=feeds,
+                zone=config.zone, archives=len(publish.archive_pages(site)),
+            )
         for path, text in published.items():
             self.job.staging.write_text(path, text)
         made = {SITEMAP: OutputRecord(ALWAYS, tuple((path, UNKNOWN) for path in published if path not in _FEED_FILES))}

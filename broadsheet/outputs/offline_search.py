@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import parallel, search
-from ..cache import OutputRecord, bundle_key, entries_key
+from ..cache import OutputRecord, bundle_key, entries_key, holding
 from ..config import Config
 from ..render import file_for
 from ..site import Entry
@@ -50,8 +50,6 @@ class OfflineSearch(Output):
 
         job = self.job
         names = [name for name in todo if name in self.shards]
-        if job.bodies is not None:
-            job.bodies.fetch(e.article for name in names for e in self.entries[name])
         path, text = offline_index.shards_file(
             [(name, len(entries)) for name, entries in self.entries.items()], job.config.language)
         job.staging.write_text(path, text)
@@ -67,7 +65,8 @@ class OfflineSearch(Output):
     def _make(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
 
-        documents = offline_index.documents(self.entries[name], self.job.config.language)
+        with holding(self.job.bodies, (e.article for e in self.entries[name])):
+            documents = offline_index.documents(self.entries[name], self.job.config.language)
         counted = parallel.count_terms(documents, jobs=jobs)
         files = offline_index.index_files(documents, counted, shard=name)
         for path, text in files.items():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 
 from .. import parallel
-from ..cache import Fingerprints, OutputRecord
+from ..cache import Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
 from ..render import Rendered, Renderer, file_for
 from ..site import AUTHORS_URL, TAGS_URL, Site
@@ -104,15 +104,16 @@ class Pages(Output):
 
     def start(self, todo: list[str]) -> Work:
         keys = [self.keys[path] for path in todo]
-        bodies = self.job.bodies
-        if bodies is not None:
-            # Read in a few queries here rather than one at a time in the workers.
-            bodies.fetch(self.job.site.entries[i].article for kind, i in keys if kind == "article")
         stack = ExitStack()
-        renderer, site = self.job.renderer, self.job.site
+        renderer, site, bodies = self.job.renderer, self.job.site, self.job.bodies
+
+        def bodies_of(keys: Sequence[PageKey]) -> AbstractContextManager[None]:
+            # Each range's bodies in a few queries, rather than one at a time.
+            return holding(bodies, (site.entries[i].article for kind, i in keys if kind == "article"))
+
         chunks = stack.enter_context(parallel.rendering(
             lambda key: render_page(renderer, site, key), keys, self.job.staging.path, jobs=self.job.jobs,
-            fingerprint=self.page_fingerprint))
+            fingerprint=self.page_fingerprint, holding=bodies_of))
         return Rendering(stack, chunks, len(keys), self.job.progress)
 
 
