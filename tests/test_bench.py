@@ -105,3 +105,30 @@ def test_the_offline_search_benchmark_runs_on_a_small_corpus(tmp_path):
     assert len(rows) == 6 and all(row["bytes"] > 0 and row["pagefind"]["bytes"] > 0 for row in rows)
     assert 0 < report["overlap"] <= 1  # the two engines find some of the same articles
     assert "top-10 overlap" in done.stdout
+
+
+def test_the_benchmark_runs_at_its_smallest_size_and_reports_every_row(tmp_path):
+    # The benchmark itself, on a corpus small enough for every run of the tests:
+    # a change that breaks it shows here, not on the day it is next run by hand.
+    write_corpus(tmp_path / "corpus-60-txt", _news(60))
+    done = subprocess.run([sys.executable, str(BENCH), "--work", str(tmp_path), "--sizes", "60", "--repeat", "1",
+                           "--no-hugo"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["rows"]
+    assert {row["what"] for row in rows} >= {
+        "full build", "full build --no-search", "Pagefind alone, one run", "rebuild, one changed",
+        "rebuild, one added --no-search"}
+    assert all(row["seconds"] > 0 and row["peak_mb"] > 0 for row in rows)
+    assert "full build ÷ Pagefind alone" in done.stdout and "KB an article" in done.stdout
+
+
+def test_the_memory_benchmark_reports_the_growth_per_article(tmp_path):
+    spec = importlib.util.spec_from_file_location("bench_memory", PROJECT / "bench" / "memory.py")
+    assert spec is not None and spec.loader is not None
+    for size in (40, 80):
+        write_corpus(tmp_path / f"corpus-{size}-txt", _news(size))
+    done = subprocess.run([sys.executable, spec.origin, "--work", str(tmp_path), "--sizes", "40,80"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| 40 |" in done.stdout and "| 80 |" in done.stdout
+    assert "growth 40 → 80:" in done.stdout
