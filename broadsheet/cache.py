@@ -51,7 +51,7 @@ _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bi
               "babel")  # its CLDR data writes the dates and month names
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
 class OutputRecord:
     """One unit of an output as a build made it: its fingerprint, its files
     with their status, the keys of `site` its templates read (a page's), and
@@ -67,7 +67,7 @@ class OutputRecord:
 OutputRecords = dict[str, dict[str, OutputRecord]]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
 class ArticleRecord:
     """A source file as the last build read it: the digest of its path and
     bytes, its status then, and what parsing it gave."""

@@ -45,7 +45,7 @@ PLACEHOLDER_DATES = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
 class Loaded:
     article: Article | None
     problems: tuple[Problem, ...]

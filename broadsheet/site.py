@@ -23,7 +23,7 @@ from .times import seconds_of_day
 MONTH_NAMES = month_names("en")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
 class Entry:
     """An article placed in the site: its permanent address and its neighbours."""
 
