@@ -181,10 +181,12 @@ def test_every_link_of_every_page_leads_to_an_entry(tmp_path):
 def test_a_moved_article_is_found_at_its_old_address_too(tmp_path):
     source = small_corpus(tmp_path / "corpus")
     zim_build(source, tmp_path / "site", tmp_path / "small.zim")
+    first_id = Archive(tmp_path / "small.zim").uuid
     (source / "two.md").write_text(SMALL["two.md"].replace("2024-01-03", "2024-01-09"), encoding="utf-8")
     result = zim_build(source, tmp_path / "site", tmp_path / "small.zim")
     assert result.moved == 1
     archive = Archive(tmp_path / "small.zim")
+    assert archive.uuid != first_id  # made from the content, which changed
     for old in ("2024/01/03/two/index.html", "2024/01/03/two/"):
         assert resolved(archive, old) == "2024/01/09/two/index.html"
 
@@ -259,6 +261,18 @@ def test_the_option_and_its_checks(tmp_path, capsys):
     assert "warning: nowhere/news.zim: its folder nowhere does not exist; no ZIM file written" in capsys.readouterr().err
     with pytest.raises(ConfigError, match=r"^zim site/a\.zim must not be inside the output folder site, "):
         validate(Config(out=Path("site"), zim=Path("site/a.zim")))
+
+
+def test_a_long_description_is_cut_for_lists_and_kept_whole(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    title = "The Harbour Gazette of the Northern Isles and the Seven Ferries"
+    zim_build(source, tmp_path / "site", tmp_path / "a.zim", site_title=title)
+    archive = Archive(tmp_path / "a.zim")
+    whole = f"Every article of {title}, by year and month."
+    assert archive.get_metadata("LongDescription").decode() == whole
+    short = archive.get_metadata("Description").decode()
+    assert len(short) == 80 and short.endswith("…") and whole.startswith(short[:-1])
+    assert archive.get_metadata("Name").decode() == "the-harbour-gazette-of-the-northern-isles-and-the-seven-ferries_en_all"
 
 
 def test_the_illustration_setting_is_scaled_and_a_bad_one_is_a_warning(tmp_path):

@@ -48,6 +48,7 @@ from .pages import page_keys, page_path
 
 UNIT = "zim"
 ILLUSTRATION_SIZE = 48
+DESCRIPTION_LENGTH = 80  # the most the openZIM metadata rules allow
 # The theme's icons, the largest first: the illustration is scaled down from it.
 ICONS = ("assets/apple-touch-icon.png", favicon.SOURCE)
 # The pages a ZIM file leaves out: the search page, which needs scripts, and
@@ -231,13 +232,17 @@ class Zim(Output):
         config, site = self.job.config, self.job.site
         words = languages.translations(config.language)
         description = words.gettext("Every article of %(title)s, by year and month.") % {"title": config.site_title}
+        if len(description) > DESCRIPTION_LENGTH:  # what readers show in their lists; the rest is the long one
+            long_description, description = description, description[:DESCRIPTION_LENGTH - 1].rstrip() + "…"
+        else:
+            long_description = None
         name = re.sub(r"[^a-z0-9]+", "-", config.site_title.lower()).strip("-") or "broadsheet"
         pictures = "yes" if self.outputs.files_of("images") else "no"
         try:
             made_by = f"broadsheet {metadata.version('broadsheet')}"
         except metadata.PackageNotFoundError:  # a checkout that was never installed
             made_by = "broadsheet"
-        return {
+        values = {
             "Title": config.site_title,
             "Description": description,
             "Language": iso_639_3(config.language),
@@ -249,6 +254,9 @@ class Zim(Output):
             "Tags": f"news;_category:news;_ftindex:yes;_pictures:{pictures};_videos:no;_details:yes",
             "Scraper": made_by,
         }
+        if long_description is not None:
+            values["LongDescription"] = long_description
+        return values
 
     def illustration(self) -> bytes | None:
         """The 48×48 PNG that readers show for the file: the `zim-illustration`
@@ -415,21 +423,30 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 # The header of a ZIM file: its id at 8, and where its MD5 checksum is (which
-# covers everything before it) at 72.  The glass databases of the full-text
-# and title indexes have ids of their own, after their magic and version.
+# covers everything before it) at 72.  Each index (full text, titles) is a
+# Xapian glass database in an entry of its own, which begins with its magic,
+# its version (2 bytes) and an id of its own.
 _UUID = slice(8, 24)
 _CHECKSUM_POSITION = slice(72, 80)
 _XAPIAN_GLASS = b"\x0f\x0dXapian Glass"
+_XAPIAN_HEAD = len(_XAPIAN_GLASS) + 2 + 16
+_XAPIAN_TYPE = "application/octet-stream+xapian"
 
 
 def settle(path: Path) -> None:
     """Make the ids that libzim and Xapian draw at random out of the file's
     content, and its checksum again: the same articles, the same bytes."""
+    heads = _index_heads(path)
     with open(path, "r+b") as file:
         data = bytearray(file.read())
         (checksum_at,) = struct.unpack("<Q", data[_CHECKSUM_POSITION])
-        places = [_UUID] + [slice(at + len(_XAPIAN_GLASS) + 2, at + len(_XAPIAN_GLASS) + 18)
-                            for at in _find_all(data, _XAPIAN_GLASS, checksum_at)]
+        places = [_UUID]
+        for head in heads:
+            # The head holds the id drawn at random: it is found once in the file, where its entry is.
+            at = data.find(head, 0, checksum_at)
+            if at == -1 or data.find(head, at + 1, checksum_at) != -1:
+                raise RuntimeError("the index of the ZIM file is not where libzim wrote it")
+            places.append(slice(at + _XAPIAN_HEAD - 16, at + _XAPIAN_HEAD))
         for place in places:
             data[place] = bytes(16)
         digest = hashlib.sha256(data[:checksum_at]).digest()
@@ -440,8 +457,16 @@ def settle(path: Path) -> None:
         file.write(data)
 
 
-def _find_all(data: bytearray, needle: bytes, end: int) -> Iterator[int]:
-    at = data.find(needle, 0, end)
-    while at != -1:
-        yield at
-        at = data.find(needle, at + 1, end)
+def _index_heads(path: Path) -> list[bytes]:
+    """The first bytes of each Xapian database in the file, read back with libzim."""
+    from libzim.reader import Archive
+
+    archive = Archive(path)
+    heads = []
+    for i in range(archive.all_entry_count):
+        entry = archive._get_entry_by_id(i)
+        if not entry.is_redirect and entry.get_item().mimetype == _XAPIAN_TYPE:
+            head = bytes(entry.get_item().content[:_XAPIAN_HEAD])
+            if head.startswith(_XAPIAN_GLASS):
+                heads.append(head)
+    return heads
