@@ -376,25 +376,29 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
     os.close(handle)
     partial = Path(name)
     try:
-        with _quiet_stdout():
-            # Workers compress and index side by side; more than one index in the order they finish.
-            creator = Creator(partial).config_indexing(True, language).config_nbworkers(workers)
-            added: set[str] = set()
-            articles = 0
-            with creator:
-                creator.set_mainpath(main)
-                for entry in entries:
-                    creator.add_item(Adding(entry))
-                    added.add(entry.path)
-                    articles += entry.indexed is not None
-                for redirect in redirects:
-                    if redirect.path not in added and redirect.target in added:
-                        creator.add_redirection(redirect.path, "", redirect.target, {Hint.FRONT_ARTICLE: False})
-                        added.add(redirect.path)
-                for key, value in metadata.items():
-                    creator.add_metadata(key, value)
-                if illustration is not None:
-                    creator.add_illustration(ILLUSTRATION_SIZE, illustration)
+        # Workers compress and index side by side; more than one index in the order they finish.
+        creator = Creator(partial).config_indexing(True, language).config_nbworkers(workers)
+        added: set[str] = set()
+        articles = 0
+        creator.__enter__()
+        try:
+            creator.set_mainpath(main)
+            for entry in entries:
+                creator.add_item(Adding(entry))
+                added.add(entry.path)
+                articles += entry.indexed is not None
+            for redirect in redirects:
+                if redirect.path not in added and redirect.target in added:
+                    creator.add_redirection(redirect.path, "", redirect.target, {Hint.FRONT_ARTICLE: False})
+                    added.add(redirect.path)
+            for key, value in metadata.items():
+                creator.add_metadata(key, value)
+            if illustration is not None:
+                creator.add_illustration(ILLUSTRATION_SIZE, illustration)
+        finally:
+            # What `with creator` does, but for the steps libzim prints as it finishes the file.
+            with _quiet_stdout():
+                creator.__exit__(None, None, None)
         settle(partial)
         os.replace(partial, target)
     except BaseException:
@@ -409,8 +413,8 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
 
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
-    """libzim prints the steps of its work on the standard output, which is
-    the user's: they go nowhere while it works."""
+    """libzim prints the steps of finishing a file on the standard output,
+    which is the user's: they go nowhere meanwhile."""
     sys.stdout.flush()
     saved = os.dup(1)
     try:
