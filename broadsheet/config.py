@@ -219,6 +219,12 @@ class Config:
     search_shard_pages: int = setting(5000, Setting(
         "the most articles in one bundle of the search index", output=True, flag=None, low=1, high=1_000_000,
         more="(see [Search](search.md#in-bundles))"))
+    zim: Path | None = setting(None, Setting(
+        "also write the whole archive into this ZIM file, to read offline with Kiwix or serve with kiwix-serve",
+        output=False, metavar="FILE", more="(needs `pip install 'broadsheet[zim]'`; see [ZIM](zim.md))"))
+    zim_illustration: Path | None = setting(None, Setting(
+        "the PNG image that readers show for the ZIM file, scaled to 48×48 pixels", output=False, metavar="FILE",
+        default_text="the theme's icon"))
     strict: bool = setting(False, Setting(
         "treat any warning as a failure: exit 1, and the previous site is left in place", output=False))
     check: bool = setting(False, Setting(
@@ -296,6 +302,11 @@ def validate(config: Config) -> Config:
             read_image(str(config.logo))
         except NotAnImage as error:
             raise ConfigError(f"logo {config.logo} {error}") from None
+    if config.zim is not None:
+        zim, out = config.zim.resolve(), config.out.resolve()
+        if zim == out or out in zim.parents:
+            raise ConfigError(f"zim {config.zim} must not be inside the output folder {config.out}, "
+                              "which each build replaces")
     if config.record is not None:
         record, out = config.record.resolve(), config.out.resolve()
         if record == out or out in record.parents:

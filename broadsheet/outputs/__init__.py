@@ -134,10 +134,10 @@ def register(kind: type[Output]) -> type[Output]:
 
 
 def kinds() -> list[type[Output]]:
-    """Every kind, in its order: the modules of this package register theirs as they are imported."""
-    if not _KINDS:
-        for module in pkgutil.iter_modules(__path__):
-            importlib.import_module(f"{__name__}.{module.name}")
+    """Every kind, in its order: the modules of this package register theirs as they are imported
+    (each of them, whichever were imported before: by a kind that uses another's names, or by a test)."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return sorted(_KINDS, key=lambda kind: kind.order)
 
 

@@ -1,0 +1,476 @@
+"""The whole archive in one ZIM file (`--zim FILE`), the format that Kiwix
+reads on phones and laptops and that kiwix-serve serves, made from the pages
+this build rendered.
+
+Each page goes in at the path of its file, so that the site's relative links
+(which name files: `../archive/index.html`) lead from entry to entry; its
+folder address (`2023/11/11/id/`) redirects there.  What needs a script or
+the network is left out of the pages and of the file: scripts, the search
+page and the search boxes (a ZIM reader has its own search over libzim's
+full-text index), Pagefind, the offline index and the feeds.  Only what a
+reader wrote is indexed: an article's title and text, never its byline,
+dates or the pages' navigation; listing pages are not indexed at all.
+
+The file is written beside FILE under another name, then renamed over it: a
+write that fails leaves no half file at FILE, and the last good one stays.
+libzim is an optional dependency (`pip install 'broadsheet[zim]'`); without
+it, --zim is one warning and the build goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import mimetypes
+import os
+import re
+import shutil
+import struct
+import sys
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from .. import favicon
+from .. import language as languages
+from ..config import Config
+from ..records import Problem
+from ..render import file_for
+from ..write import walk_files
+from . import Done, Output, Work, register
+from .address_pages import KIND as ADDRESS_PAGES
+from .pages import KIND as PAGES
+from .pages import page_keys, page_path
+
+UNIT = "zim"
+ILLUSTRATION_SIZE = 48
+DESCRIPTION_LENGTH = 80  # the most the openZIM metadata rules allow
+# The theme's icons, the largest first: the illustration is scaled down from it.
+ICONS = ("assets/apple-touch-icon.png", favicon.SOURCE)
+# The pages a ZIM file leaves out: the search page, which needs scripts, and
+# the 404 page, which a reader never shows.
+LEFT_OUT = frozenset({"search/index.html", "404.html"})
+# Of the theme's assets, what a page shows: the stylesheet, icons, images, fonts.
+_SHOWN = ("text/css", "image/", "font/")
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script\s*>\s*", re.IGNORECASE | re.DOTALL)
+_SEARCH_FORM = re.compile(r"<form\b[^>]*\brole=\"search\"[^>]*>.*?</form\s*>\s*", re.IGNORECASE | re.DOTALL)
+# A link to the search page, with the separator before it (" · Search" in the footer).
+# (Two plain beginnings: a pattern that may begin anywhere is tried at every character.)
+_SEARCH_LINK = re.compile(r"(?:·[ \t]*<a|<a)\b[^>]*\bhref=\"(?:\.\./)*search/(?:index\.html)?(?:[?#][^\"]*)?\"[^>]*>.*?</a\s*>",
+                          re.IGNORECASE | re.DOTALL)
+_FEED_LINK = re.compile(r"<link\b[^>]*\brel=\"alternate\"[^>]*>\s*", re.IGNORECASE)
+# What only a search engine, a social network or Pagefind reads (a reader compresses every byte at zstd's level 19).
+_SHARING_META = re.compile(r"<meta (?:property=\"(?:og|article):|name=\"twitter:)[^>]*>\s*", re.IGNORECASE)
+_PAGEFIND_ATTRIBUTE = re.compile(r" data-pagefind-[a-z-]+(?:=\"[^\"]*\")?")
+# An image from another site (a lead image given by its address, one in a Markdown body), with its figure.
+_REMOTE_IMAGE = re.compile(r"<figure\b[^>]*>\s*<img\b[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</figure>\s*"
+                           r"|<img\b[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>", re.IGNORECASE)
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+# ISO 639-1 → ISO 639-3, which ZIM metadata and libzim's indexer take: the
+# languages of the site's interface and of Snowball's stemmers, and those of
+# most news archives.  A code of three letters is taken as it is.
+ISO_639_3 = {
+    "af": "afr", "am": "amh", "ar": "ara", "az": "aze", "be": "bel", "bg": "bul", "bn": "ben", "bs": "bos",
+    "ca": "cat", "cs": "ces", "cy": "cym", "da": "dan", "de": "deu", "el": "ell", "en": "eng", "eo": "epo",
+    "es": "spa", "et": "est", "eu": "eus", "fa": "fas", "fi": "fin", "fr": "fra", "ga": "gle", "gl": "glg",
+    "gu": "guj", "ha": "hau", "he": "heb", "hi": "hin", "hr": "hrv", "hu": "hun", "hy": "hye", "id": "ind",
+    "is": "isl", "it": "ita", "ja": "jpn", "ka": "kat", "kk": "kaz", "km": "khm", "kn": "kan", "ko": "kor",
+    "ku": "kur", "ky": "kir", "lt": "lit", "lv": "lav", "mk": "mkd", "ml": "mal", "mn": "mon", "mr": "mar",
+    "ms": "msa", "mt": "mlt", "my": "mya", "nb": "nob", "ne": "nep", "nl": "nld", "nn": "nno", "no": "nor",
+    "pa": "pan", "pl": "pol", "ps": "pus", "pt": "por", "ro": "ron", "ru": "rus", "si": "sin", "sk": "slk",
+    "sl": "slv", "so": "som", "sq": "sqi", "sr": "srp", "sv": "swe", "sw": "swa", "ta": "tam", "te": "tel",
+    "th": "tha", "tl": "tgl", "tr": "tur", "uk": "ukr", "ur": "urd", "uz": "uzb", "vi": "vie", "yi": "yid",
+    "yo": "yor", "zh": "zho", "zu": "zul",
+}
+
+
+def iso_639_3(language: str) -> str:
+    """The ISO 639-3 code of a language code such as "pt-BR"; "und"
+    (undetermined) for one the table does not know."""
+    primary = language.split("-")[0].lower()
+    return primary if len(primary) == 3 else ISO_639_3.get(primary, "und")
+
+
+def for_reader(page: str) -> str:
+    """A rendered page as a ZIM reader shows it: without its scripts (the
+    schema.org data too), its search boxes and links to the search page, its
+    links to the feeds, and what is there for other programs only (Open Graph,
+    Pagefind's attributes), and images from other sites, which a reader
+    without the network cannot show."""
+    page = _SCRIPT.sub("", page)
+    page = _SEARCH_FORM.sub("", page)
+    page = _SEARCH_LINK.sub("", page)
+    page = _FEED_LINK.sub("", page)
+    page = _SHARING_META.sub("", page)
+    page = _REMOTE_IMAGE.sub("", page)
+    return _PAGEFIND_ATTRIBUTE.sub("", page)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of the ZIM file."""
+
+    path: str
+    title: str
+    mimetype: str
+    content: bytes
+    indexed: str | None = None  # an article's title and text, for the full-text index
+    words: int = 0
+
+
+@dataclass(frozen=True)
+class Redirect:
+    path: str
+    target: str
+
+
+@register
+class Zim(Output):
+    kind = "zim"
+    stage = "zim"
+    order = 90
+    after = (PAGES, "images", "static", ADDRESS_PAGES)  # it reads their files
+
+    @classmethod
+    def wanted(cls, config: Config) -> bool:
+        return config.zim is not None
+
+    def units(self) -> Sequence[str]:
+        return [UNIT]
+
+    def start(self, todo: list[str]) -> Work:
+        config, note = self.job.config, self.job.note
+        assert config.zim is not None
+        try:
+            import libzim  # noqa: F401
+        except ImportError:
+            note(Problem(str(config.zim), "needs the Python package libzim (pip install 'broadsheet[zim]'); "
+                                          "no ZIM file written"))
+            return Done({})
+        if not config.zim.parent.is_dir():
+            note(Problem(str(config.zim), f"its folder {config.zim.parent} does not exist; no ZIM file written"))
+            return Done({})
+        if self.job.bodies is not None:
+            self.job.bodies.fetch(e.article for e in self.job.site.entries)
+        bar = self.job.progress("zim", len(self.outputs.units(PAGES)))
+        try:
+            # The pages are read as libzim takes them, while its workers compress and index those before.
+            written = write_archive(config.zim, self.entries(tick=bar.update), self.redirects(), main=file_for(""),
+                                    metadata=self.metadata(), illustration=self.illustration(),
+                                    language=iso_639_3(config.language), workers=self.job.jobs)
+        except (OSError, RuntimeError, UnicodeDecodeError) as error:
+            note(Problem(str(config.zim), f"cannot be written ({_reason(error)}); no ZIM file written"))
+            return Done({})
+        finally:
+            bar.close()
+        self.job.notes.append(f"wrote {config.zim}: {written.articles} article{'s' if written.articles != 1 else ''}, "
+                              f"{written.size / 1_000_000:.1f} MB")
+        return Done({})
+
+    def _read(self, name: str) -> bytes:
+        """A file of the site as this build makes it: written into the staging
+        folder, or kept in the site in place."""
+        made = self.job.staging.path / name
+        return (made if made.exists() else self.job.config.out / name).read_bytes()
+
+    def entries(self, tick: Callable[[int], object] = lambda n: None) -> Iterator[Entry]:
+        """The pages (articles first, then the home page and the other listings),
+        the theme's stylesheet and icons, and the images; `tick` is told of each page."""
+        site = self.job.site
+        for key in page_keys(site):
+            tick(1)
+            path = page_path(site, key)
+            if path in LEFT_OUT:
+                continue
+            page = for_reader(self._read(path).decode("utf-8"))
+            kind, i = key
+            if kind == "article":
+                article = site.entries[i].article
+                yield Entry(path, article.title, "text/html", page.encode("utf-8"),
+                            indexed=f"{article.title}\n\n{article.text}", words=article.word_count)
+            else:
+                title = _TITLE.search(page)
+                yield Entry(path, html.unescape(title.group(1)).strip() if title else path, "text/html",
+                            page.encode("utf-8"))
+        assets: dict[str, Path] = {}
+        for folder in reversed(self.job.config.template_dirs):  # the user's templates win, as in the site
+            if (folder / "assets").is_dir():
+                assets.update({f"assets/{name}": folder / "assets" / name for name in walk_files(folder / "assets")})
+        for name in sorted(assets):
+            kind = _mimetype(name)
+            if kind.startswith(_SHOWN):
+                yield Entry(name, "", kind, assets[name].read_bytes())
+        for name in sorted(self.outputs.files_of("images") | self.outputs.files_of("static")):
+            kind = _mimetype(name)
+            if kind.startswith(_SHOWN):
+                yield Entry(name, "", kind, self._read(name))
+
+    def redirects(self) -> Iterator[Redirect]:
+        """Each page's folder address to its file, and the old addresses the
+        site redirects (moved articles, folders above pages) to their pages."""
+        site = self.job.site
+        for key in page_keys(site):
+            path = page_path(site, key)
+            if path.endswith("/index.html"):
+                yield Redirect(path.removesuffix("index.html"), path)
+        addresses = self.job.addresses(set(self.outputs.units(PAGES)))
+        moves = [(m.url, m.to) for m in addresses.plan.moved] + [(f.url, f.to) for f in addresses.folders]
+        for url, to in moves:
+            if to is None:
+                continue
+            yield Redirect(file_for(url), file_for(to))
+            if url.endswith("/"):
+                yield Redirect(url, file_for(to))
+
+    def metadata(self) -> dict[str, str]:
+        config, site = self.job.config, self.job.site
+        words = languages.translations(config.language)
+        description = words.gettext("Every article of %(title)s, by year and month.") % {"title": config.site_title}
+        if len(description) > DESCRIPTION_LENGTH:  # what readers show in their lists; the rest is the long one
+            long_description, description = description, description[:DESCRIPTION_LENGTH - 1].rstrip() + "…"
+        else:
+            long_description = None
+        name = re.sub(r"[^a-z0-9]+", "-", config.site_title.lower()).strip("-") or "broadsheet"
+        pictures = "yes" if self.outputs.files_of("images") else "no"
+        try:
+            made_by = f"broadsheet {metadata.version('broadsheet')}"
+        except metadata.PackageNotFoundError:  # a checkout that was never installed
+            made_by = "broadsheet"
+        values = {
+            "Title": config.site_title,
+            "Description": description,
+            "Language": iso_639_3(config.language),
+            "Creator": config.site_title,
+            "Publisher": config.site_title,
+            # The newest article's day, not the day of the build: the same articles make the same file.
+            "Date": max(e.article.date for e in site.entries).isoformat(),
+            "Name": f"{name}_{config.language.split('-')[0].lower()}_all",
+            "Tags": f"news;_category:news;_ftindex:yes;_pictures:{pictures};_videos:no;_details:yes",
+            "Scraper": made_by,
+        }
+        if long_description is not None:
+            values["LongDescription"] = long_description
+        return values
+
+    def illustration(self) -> bytes | None:
+        """The 48×48 PNG that readers show for the file: the `zim-illustration`
+        setting, else the theme's icon, scaled."""
+        config, note = self.job.config, self.job.note
+        if config.zim_illustration is not None:
+            try:
+                return square_png(config.zim_illustration.read_bytes(), ILLUSTRATION_SIZE)
+            except (OSError, ValueError) as error:
+                note(Problem(str(config.zim_illustration), f"cannot be used as the ZIM file's illustration "
+                                                           f"({_reason(error)}); the theme's icon is used"))
+        for icon in ICONS:
+            source = next((d / icon for d in config.template_dirs if (d / icon).is_file()), None)
+            if source is None:
+                continue
+            try:
+                return square_png(source.read_bytes(), ILLUSTRATION_SIZE)
+            except (OSError, ValueError) as error:
+                note(Problem(str(source), f"cannot be used as the ZIM file's illustration ({_reason(error)})"))
+        return None
+
+
+def _mimetype(name: str) -> str:
+    if name.endswith(".ico"):
+        return "image/vnd.microsoft.icon"  # mimetypes has image/x-icon on some systems only
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+    return str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+
+
+def square_png(png: bytes, size: int) -> bytes:
+    """`png` as a PNG of `size`×`size` pixels (raises ValueError when it is no
+    PNG).  A PNG of that size is taken as it is; another is scaled by Pillow,
+    which comes with libzim in the `zim` extra."""
+    width, height = favicon.png_size(png)
+    if (width, height) == (size, size):
+        return png
+    import io
+
+    from PIL import Image  # only here: only an illustration of another size needs it
+
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        square = image.convert("RGBA").resize((size, size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    square.save(out, format="PNG", optimize=True)  # no date or other varying chunk: the same bytes each time
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Written:
+    size: int  # bytes
+    articles: int
+
+
+def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Redirect], *, main: str,
+                  metadata: dict[str, str], illustration: bytes | None, language: str, workers: int = 1) -> Written:
+    """Write the ZIM file `target` of `entries`, whose main page is at `main`,
+    and of the `redirects` whose target is one of them, by `workers` threads.  Written under another name in the same folder, then renamed:
+    on any failure nothing is left at `target` but what was there before."""
+    from libzim.writer import Creator, Hint, IndexData, Item, StringProvider
+
+    class Indexed(IndexData):  # type: ignore[misc]
+        def __init__(self, entry: Entry) -> None:
+            self.entry = entry
+
+        def has_indexdata(self) -> bool:
+            return True
+
+        def get_title(self) -> str:
+            return self.entry.title
+
+        def get_content(self) -> str:
+            return self.entry.indexed or ""
+
+        def get_keywords(self) -> str:
+            return ""
+
+        def get_wordcount(self) -> int:
+            return self.entry.words
+
+        def get_geoposition(self) -> tuple[float, float] | None:
+            return None
+
+    class Adding(Item):  # type: ignore[misc]
+        def __init__(self, entry: Entry) -> None:
+            super().__init__()
+            self.entry = entry
+
+        def get_path(self) -> str:
+            return self.entry.path
+
+        def get_title(self) -> str:
+            return self.entry.title
+
+        def get_mimetype(self) -> str:
+            return self.entry.mimetype
+
+        def get_contentprovider(self) -> StringProvider:
+            return StringProvider(self.entry.content)
+
+        def get_hints(self) -> dict[Hint, int]:
+            # Only articles are offered in the reader's suggestions and random pages.
+            return {Hint.FRONT_ARTICLE: self.entry.indexed is not None,
+                    Hint.COMPRESS: not self.entry.mimetype.startswith(("image/png", "image/jpeg", "image/gif",
+                                                                       "image/webp", "image/avif"))}
+
+        def get_indexdata(self) -> IndexData | None:
+            # None: no full-text index for the page (libzim would index a page's whole HTML otherwise).
+            return Indexed(self.entry) if self.entry.indexed is not None else None
+
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        # Workers compress and index side by side; more than one index in the order they finish.
+        creator = Creator(partial).config_indexing(True, language).config_nbworkers(workers)
+        added: set[str] = set()
+        articles = 0
+        creator.__enter__()
+        try:
+            creator.set_mainpath(main)
+            for entry in entries:
+                creator.add_item(Adding(entry))
+                added.add(entry.path)
+                articles += entry.indexed is not None
+            for redirect in redirects:
+                if redirect.path not in added and redirect.target in added:
+                    creator.add_redirection(redirect.path, "", redirect.target, {Hint.FRONT_ARTICLE: False})
+                    added.add(redirect.path)
+            for key, value in metadata.items():
+                creator.add_metadata(key, value)
+            if illustration is not None:
+                creator.add_illustration(ILLUSTRATION_SIZE, illustration)
+        finally:
+            # What `with creator` does, but for the steps libzim prints as it finishes the file.
+            with _quiet_stdout():
+                creator.__exit__(None, None, None)
+        settle(partial)
+        os.replace(partial, target)
+    except BaseException:
+        for leftover in partial.parent.glob(partial.name + "*"):  # libzim's own temporary files too
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
+        raise
+    return Written(target.stat().st_size, articles)
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """libzim prints the steps of finishing a file on the standard output,
+    which is the user's: they go nowhere meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as nowhere:
+            os.dup2(nowhere.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+# The header of a ZIM file: its id at 8, and where its MD5 checksum is (which
+# covers everything before it) at 72.  Each index (full text, titles) is a
+# Xapian glass database in an entry of its own, which begins with its magic,
+# its version (2 bytes) and an id of its own.
+_UUID = slice(8, 24)
+_CHECKSUM_POSITION = slice(72, 80)
+_XAPIAN_GLASS = b"\x0f\x0dXapian Glass"
+_XAPIAN_HEAD = len(_XAPIAN_GLASS) + 2 + 16
+_XAPIAN_TYPE = "application/octet-stream+xapian"
+
+
+def settle(path: Path) -> None:
+    """Make the ids that libzim and Xapian draw at random out of the file's
+    content, and its checksum again: the same articles, the same bytes."""
+    heads = _index_heads(path)
+    with open(path, "r+b") as file:
+        data = bytearray(file.read())
+        (checksum_at,) = struct.unpack("<Q", data[_CHECKSUM_POSITION])
+        places = [_UUID]
+        for head in heads:
+            # The head holds the id drawn at random: it is found once in the file, where its entry is.
+            at = data.find(head, 0, checksum_at)
+            if at == -1 or data.find(head, at + 1, checksum_at) != -1:
+                raise RuntimeError("the index of the ZIM file is not where libzim wrote it")
+            places.append(slice(at + _XAPIAN_HEAD - 16, at + _XAPIAN_HEAD))
+        for place in places:
+            data[place] = bytes(16)
+        digest = hashlib.sha256(data[:checksum_at]).digest()
+        for n, place in enumerate(places):
+            data[place] = uuid.UUID(bytes=hashlib.sha256(digest + bytes([n])).digest()[:16], version=4).bytes
+        data[checksum_at:checksum_at + 16] = hashlib.md5(data[:checksum_at]).digest()
+        file.seek(0)
+        file.write(data)
+
+
+def _index_heads(path: Path) -> list[bytes]:
+    """The first bytes of each Xapian database in the file, read back with libzim."""
+    from libzim.reader import Archive
+
+    archive = Archive(path)
+    heads = []
+    for i in range(archive.all_entry_count):
+        entry = archive._get_entry_by_id(i)
+        if not entry.is_redirect and entry.get_item().mimetype == _XAPIAN_TYPE:
+            head = bytes(entry.get_item().content[:_XAPIAN_HEAD])
+            if head.startswith(_XAPIAN_GLASS):
+                heads.append(head)
+    return heads

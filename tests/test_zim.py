@@ -1,0 +1,374 @@
+"""The ZIM file of --zim: read back with libzim's reader, searched with its
+searcher and suggestions, and served by Kiwix's own kiwix-serve."""
+
+from __future__ import annotations
+
+import http.client
+import posixpath
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import pytest
+from libzim.reader import Archive
+from libzim.search import Query, Searcher
+from libzim.suggestion import SuggestionSearcher
+
+from broadsheet import favicon
+from broadsheet.build import build
+from broadsheet.cli import main
+from broadsheet.config import Config, ConfigError, validate
+from broadsheet.outputs import zim
+
+from .conftest import SEED_FILE, write_corpus
+from .image_files import png
+
+SEED_ARTICLE = "2023/11/11/18c9c60748474e6b/index.html"
+SEED_TITLE = "The Biden administration is calling on Israel to reevaluate its plans"
+
+
+def md(title: str, date: str, body: str, **front: str) -> str:
+    lines = [f"title: {title}", f"date: {date}", *(f"{key}: {value}" for key, value in front.items())]
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + body + "\n"
+
+
+# Each article has a word of its own in its text ("lighthouse", "quarry"…);
+# "Harbourmaster" is only an author's name, in bylines and author pages.
+SMALL = {
+    "one.md": md("Storm closes the lighthouse", "2024-01-02", "The lighthouse keeper left at dawn.\n\nMore.",
+                 author="Harbourmaster Ode", tags="[weather, coast]", image="lamp.png", image_alt="The lamp"),
+    "two.md": md("Quarry reopens", "2024-01-03", "The quarry reopened after ten years.", author="Ann Lee",
+                 tags="[work]"),
+    "three.md": md("Ferry timetable changes", "2024-02-04", "The ferry now leaves twice a day.",
+                   author="Harbourmaster Ode"),
+    "lamp.png": png(4, 4),
+}
+
+
+def small_corpus(folder: Path) -> Path:
+    return write_corpus(folder, SMALL)
+
+
+def entries(archive: Archive) -> Iterator[tuple[str, bool, str, bytes]]:
+    """Every entry but metadata and indexes: path, whether a redirect, its
+    target or its mime type, and its content."""
+    for i in range(archive.all_entry_count):
+        entry = archive._get_entry_by_id(i)
+        if entry.is_redirect:
+            yield entry.path, True, entry.get_redirect_entry().path, b""
+        elif "/" in entry.path or "." in entry.path:  # not a metadata entry (Title, Counter…)
+            item = entry.get_item()
+            yield entry.path, False, item.mimetype, bytes(item.content)
+
+
+def found(archive: Archive, words: str) -> list[str]:
+    search = Searcher(archive).search(Query().set_query(words))
+    return list(search.getResults(0, 50))
+
+
+def suggested(archive: Archive, words: str) -> list[str]:
+    return list(SuggestionSearcher(archive).suggest(words).getResults(0, 50))
+
+
+def zim_build(source: Path, out: Path, target: Path, **settings: object):
+    settings.setdefault("search", False)
+    return build(validate(Config(source=source, out=out, zim=target, **settings)))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def seeds_zim(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("seeds-zim")
+    result = zim_build(SEED_FILE.parent, folder / "site", folder / "seeds.zim", search=True)
+    assert not result.problems
+    assert any(re.fullmatch(r"wrote .*seeds\.zim: 1 article, 0\.\d MB", note) for note in result.notes), result.notes
+    return folder / "seeds.zim"
+
+
+def test_the_home_page_is_the_main_entry_and_the_article_is_at_its_file(seeds_zim):
+    archive = Archive(seeds_zim)
+    assert archive.main_entry.get_item().path == "index.html"
+    article = archive.get_entry_by_path(SEED_ARTICLE)
+    assert article.title.startswith(SEED_TITLE)
+    page = bytes(article.get_item().content).decode()
+    assert "Hamas’ extensive network of tunnels" in page and f"<h1>{article.title}</h1>" in page
+    # The folder address, as the site's permanent link is written, leads to the file.
+    folder = archive.get_entry_by_path(SEED_ARTICLE.removesuffix("index.html"))
+    assert folder.is_redirect and folder.get_redirect_entry().path == SEED_ARTICLE
+
+
+def test_nothing_needs_a_script_pagefind_or_the_feeds(seeds_zim):
+    archive = Archive(seeds_zim)
+    paths = set()
+    for path, redirect, kind, content in entries(archive):
+        paths.add(path)
+        assert b"<script" not in content.lower(), path
+        assert not path.endswith(".js") and not path.startswith(("pagefind", "search")), path
+        if kind == "text/html":
+            assert b"search/index.html" not in content and b'role="search"' not in content, path
+            assert b"data-pagefind" not in content and b"feed.xml" not in content, path
+    assert {"assets/site.css", "favicon.ico", "assets/favicon-32.png", "archive/index.html"} <= paths
+    assert "404.html" not in paths
+
+
+def test_the_metadata_say_what_the_archive_is(seeds_zim):
+    archive = Archive(seeds_zim)
+    values = {key: archive.get_metadata(key).decode() for key in archive.metadata_keys if key != "Illustration_48x48@1"}
+    assert values["Title"] == values["Creator"] == values["Publisher"] == "News Archive"
+    assert values["Language"] == "eng"
+    assert values["Date"] == "2023-11-11"  # the newest article's, whatever the day of the build
+    assert values["Name"] == "news-archive_en_all"
+    assert values["Description"] == "Every article of News Archive, by year and month."
+    assert "_ftindex:yes" in values["Tags"].split(";")
+    assert archive.has_illustration(48)
+    assert favicon.png_size(bytes(archive.get_illustration_item(48).content)) == (48, 48)
+    assert archive.has_fulltext_index and archive.has_title_index
+
+
+def test_search_finds_an_article_by_its_text_and_suggestions_by_its_title(seeds_zim):
+    archive = Archive(seeds_zim)
+    assert found(archive, "tunnels") == [SEED_ARTICLE]
+    assert suggested(archive, "Biden administration") == [SEED_ARTICLE]
+    # The date is in the article's byline, "Archive" in every page's navigation: neither is indexed.
+    assert "November" not in SEED_FILE.read_text(encoding="utf-8")
+    assert found(archive, "November") == []
+    assert found(archive, "Archive") == []
+
+
+def links(page: str) -> list[str]:
+    return [unquote(link.split("#")[0]) for link in re.findall(r'(?:href|src)="([^"]*)"', page)
+            if not link.startswith(("#", "http:", "https:", "mailto:"))]
+
+
+def resolved(archive: Archive, path: str) -> str | None:
+    """The entry at `path`, after its redirects; None when there is none."""
+    if not archive.has_entry_by_path(path):
+        return None
+    entry = archive.get_entry_by_path(path)
+    while entry.is_redirect:
+        entry = entry.get_redirect_entry()
+    return entry.path
+
+
+def test_every_link_of_every_page_leads_to_an_entry(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    result = zim_build(source, tmp_path / "site", tmp_path / "small.zim", search=True)
+    assert not result.problems
+    archive = Archive(tmp_path / "small.zim")
+    pages = [(path, content.decode()) for path, redirect, kind, content in entries(archive) if kind == "text/html"]
+    assert {"authors/harbourmaster-ode/index.html", "tags/coast/index.html", "archive/2024/01/index.html"} <= {
+        path for path, _ in pages}
+    checked = 0
+    for path, page in pages:
+        for link in links(page):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
+            assert resolved(archive, target) is not None, f"{path} links to {link}, which is not in the file"
+            checked += 1
+    assert checked > 100
+    lamp = archive.get_entry_by_path("2024/01/02/one/lamp.png").get_item()
+    assert (lamp.mimetype, bytes(lamp.content)) == ("image/png", SMALL["lamp.png"])
+    # Only articles are searched and suggested: the author's name is in bylines and on listing pages only.
+    assert found(archive, "quarry") == ["2024/01/03/two/index.html"]
+    assert suggested(archive, "ferry") == ["2024/02/04/three/index.html"]
+    assert found(archive, "Harbourmaster") == []
+    assert archive.article_count == 3  # the front articles: listings are not offered as articles
+
+
+def test_a_moved_article_is_found_at_its_old_address_too(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    zim_build(source, tmp_path / "site", tmp_path / "small.zim")
+    first_id = Archive(tmp_path / "small.zim").uuid
+    (source / "two.md").write_text(SMALL["two.md"].replace("2024-01-03", "2024-01-09"), encoding="utf-8")
+    result = zim_build(source, tmp_path / "site", tmp_path / "small.zim")
+    assert result.moved == 1
+    archive = Archive(tmp_path / "small.zim")
+    assert archive.uuid != first_id  # made from the content, which changed
+    for old in ("2024/01/03/two/index.html", "2024/01/03/two/"):
+        assert resolved(archive, old) == "2024/01/09/two/index.html"
+
+
+def test_the_same_articles_make_the_same_file(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    zim_build(source, tmp_path / "one", tmp_path / "one.zim", jobs=1)
+    zim_build(source, tmp_path / "two", tmp_path / "two.zim", jobs=1)
+    zim_build(source, tmp_path / "two", tmp_path / "again.zim", jobs=1)  # a rebuild, which keeps every page
+    first = (tmp_path / "one.zim").read_bytes()
+    assert first == (tmp_path / "two.zim").read_bytes() == (tmp_path / "again.zim").read_bytes()
+    assert Archive(tmp_path / "one.zim").check()  # the checksum made again after the ids are settled
+    # With more workers, the indexes hold the same articles in the order the workers finished them.
+    zim_build(source, tmp_path / "three", tmp_path / "three.zim", jobs=2)
+    one, three = Archive(tmp_path / "one.zim"), Archive(tmp_path / "three.zim")
+    assert [e for e in entries(three) if not e[2].endswith("+xapian")] == [
+        e for e in entries(one) if not e[2].endswith("+xapian")]
+    assert found(three, "lighthouse") == found(one, "lighthouse") == ["2024/01/02/one/index.html"]
+
+
+def test_a_failed_write_leaves_the_last_file_and_no_part_of_a_new_one(tmp_path, monkeypatch):
+    source = small_corpus(tmp_path / "corpus")
+    target = tmp_path / "out" / "news.zim"
+    target.parent.mkdir()
+    zim_build(source, tmp_path / "site", target)
+    before = target.read_bytes()
+    (source / "four.md").write_text(md("Late news", "2024-03-01", "Text."), encoding="utf-8")
+    real_read = zim.Zim._read
+
+    def failing(self: zim.Zim, name: str) -> bytes:
+        if name.startswith("2024/01/"):
+            raise OSError(5, "Input/output error", name)
+        return real_read(self, name)
+
+    monkeypatch.setattr(zim.Zim, "_read", failing)
+    result = zim_build(source, tmp_path / "site", target)
+    assert [str(p) for p in result.problems] == [
+        f"warning: {target}: cannot be written (Input/output error: 2024/01/03/two/index.html); no ZIM file written"]
+    assert (tmp_path / "site" / "2024/03/01/four/index.html").is_file()  # the build went on
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["news.zim"]
+
+
+def test_a_folder_in_the_way_is_one_warning_and_is_left_as_it_is(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    (tmp_path / "news.zim").mkdir()
+    result = zim_build(source, tmp_path / "site", tmp_path / "news.zim")
+    assert len(result.problems) == 1
+    assert re.fullmatch(rf"warning: {tmp_path}/news\.zim: cannot be written \(Is a directory.*\); no ZIM file written",
+                        str(result.problems[0]))
+    assert [p.name for p in tmp_path.iterdir() if "news.zim" in p.name] == ["news.zim"]  # no part of a file
+    assert list((tmp_path / "news.zim").iterdir()) == []
+    assert (tmp_path / "site" / "2024/02/04/three/index.html").is_file()
+
+
+def test_without_libzim_the_build_goes_on_with_one_line(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "libzim", None)  # import libzim now raises ImportError
+    source = small_corpus(tmp_path / "corpus")
+    result = zim_build(source, tmp_path / "site", tmp_path / "news.zim")
+    assert [str(p) for p in result.problems] == [
+        f"warning: {tmp_path / 'news.zim'}: needs the Python package libzim (pip install 'broadsheet[zim]'); "
+        "no ZIM file written"]
+    assert (tmp_path / "site" / "index.html").is_file() and not (tmp_path / "news.zim").exists()
+
+
+def test_the_option_and_its_checks(tmp_path, capfd):
+    source = small_corpus(tmp_path / "corpus")
+    assert main(["--source", str(source), "--out", "site", "--zim", "news.zim", "--no-search"]) == 0
+    out, err = capfd.readouterr()
+    assert re.search(r"^wrote news\.zim: 3 articles, \d+\.\d MB$", err, re.MULTILINE)
+    assert out == ""  # libzim's own lines are not the user's
+    assert Archive(tmp_path / "news.zim").article_count == 3
+    assert main(["--source", str(source), "--out", "site", "--zim", "nowhere/news.zim", "--no-search"]) == 0
+    assert "warning: nowhere/news.zim: its folder nowhere does not exist; no ZIM file written" in capfd.readouterr().err
+    with pytest.raises(ConfigError, match=r"^zim site/a\.zim must not be inside the output folder site, "):
+        validate(Config(out=Path("site"), zim=Path("site/a.zim")))
+
+
+def test_a_long_description_is_cut_for_lists_and_kept_whole(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    title = "The Harbour Gazette of the Northern Isles and the Seven Ferries"
+    zim_build(source, tmp_path / "site", tmp_path / "a.zim", site_title=title)
+    archive = Archive(tmp_path / "a.zim")
+    whole = f"Every article of {title}, by year and month."
+    assert archive.get_metadata("LongDescription").decode() == whole
+    short = archive.get_metadata("Description").decode()
+    assert len(short) == 80 and short.endswith("…") and whole.startswith(short[:-1])
+    assert archive.get_metadata("Name").decode() == "the-harbour-gazette-of-the-northern-isles-and-the-seven-ferries_en_all"
+
+
+def test_the_illustration_setting_is_scaled_and_a_bad_one_is_a_warning(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    (tmp_path / "big.png").write_bytes(png(96, 96))
+    zim_build(source, tmp_path / "site", tmp_path / "a.zim", zim_illustration=tmp_path / "big.png")
+    illustration = bytes(Archive(tmp_path / "a.zim").get_illustration_item(48).content)
+    assert favicon.png_size(illustration) == (48, 48)
+    (tmp_path / "bad.png").write_bytes(b"not a picture")
+    result = zim_build(source, tmp_path / "site", tmp_path / "b.zim", zim_illustration=tmp_path / "bad.png")
+    assert [str(p) for p in result.problems] == [
+        f"warning: {tmp_path / 'bad.png'}: cannot be used as the ZIM file's illustration (not a PNG image); "
+        "the theme's icon is used"]
+    assert favicon.png_size(bytes(Archive(tmp_path / "b.zim").get_illustration_item(48).content)) == (48, 48)
+
+
+def test_a_page_for_the_reader_keeps_all_but_scripts_search_and_feeds():
+    page = (
+        '<head><script type="application/ld+json">{"a": 1}</script>\n'
+        '<link rel="alternate" type="application/atom+xml" href="../feed.xml">\n'
+        '<meta property="og:title" content="T">\n<meta name="description" content="D">\n'
+        '<SCRIPT src="../assets/highlight.js" defer></SCRIPT></head>\n'
+        '<form class="search-box" role="search" action="../search/index.html"><input name="q"></form>\n'
+        '<h1 data-pagefind-meta="title, image:">Title</h1>\n'
+        '<figure class="article-image" data-pagefind-ignore>\n  <img src="https://example.org/a.jpg" alt="A">\n'
+        '</figure>\n<p>Text <img src="map.png" alt="Map"> and <IMG SRC="//example.org/b.png"></p>\n'
+        '<p>Site · <a href="../archive/index.html">Archive</a> · <a href="../search/index.html">Search</a></p>'
+    )
+    assert zim.for_reader(page) == (
+        '<head><meta name="description" content="D">\n</head>\n<h1>Title</h1>\n'
+        '<p>Text <img src="map.png" alt="Map"> and </p>\n'
+        '<p>Site · <a href="../archive/index.html">Archive</a> </p>'
+    )
+
+
+@pytest.mark.parametrize(("code", "iso"), [("en", "eng"), ("pt-BR", "por"), ("zh-TW", "zho"), ("fil", "fil"),
+                                           ("xx", "und")])
+def test_language_codes_of_three_letters(code, iso):
+    assert zim.iso_639_3(code) == iso
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def get(port: int, path: str) -> tuple[int, str | None, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.getheader("Location"), response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def test_kiwix_serve_serves_the_articles_and_searches_them(tmp_path):
+    program = shutil.which("kiwix-serve")
+    if program is None:
+        pytest.skip("kiwix-serve is not installed (Debian package kiwix-tools; .ci/run installs it)")
+    source = small_corpus(tmp_path / "corpus")
+    zim_build(source, tmp_path / "site", tmp_path / "harbour.zim")
+    port = free_port()
+    log = tmp_path / "kiwix.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen([program, "--address", "127.0.0.1", "--port", str(port), str(tmp_path / "harbour.zim")],
+                                   stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, _, _ = get(port, "/")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"kiwix-serve does not answer: {log.read_text(errors='replace')[-2000:]}")
+                time.sleep(0.1)
+        # The search of Kiwix itself, over the file's full-text index; its results link to the articles.
+        status, _, results = get(port, "/search?content=harbour&pattern=" + quote("quarry"))
+        assert status == 200, results[-2000:]
+        hits = [link for link in re.findall(r'href="([^"]+)"', results) if link.endswith("/2024/01/03/two/index.html")]
+        assert hits, results[-3000:]
+        assert "/2024/01/02/one/" not in results  # found by its own word only
+        status, _, article = get(port, urlsplit(hits[0]).path)
+        assert status == 200 and "<h1>Quarry reopens</h1>" in article
+        assert "The quarry reopened after ten years." in article
+        # The stylesheet a page names, relative to it, is served from the file too.
+        stylesheet = posixpath.normpath(posixpath.join(posixpath.dirname(urlsplit(hits[0]).path),
+                                                       "../../../../assets/site.css"))
+        status, _, css = get(port, stylesheet)
+        assert status == 200 and "body" in css
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
