@@ -104,7 +104,7 @@ def test_the_home_page_is_the_main_entry_and_the_article_is_at_its_file(seeds_zi
 def test_nothing_needs_a_script_pagefind_or_the_feeds(seeds_zim):
     archive = Archive(seeds_zim)
     paths = set()
-    for path, redirect, kind, content in entries(archive):
+    for path, _redirect, kind, content in entries(archive):
         paths.add(path)
         assert b"<script" not in content.lower(), path
         assert not path.endswith(".js") and not path.startswith(("pagefind", "search")), path
@@ -199,12 +199,9 @@ def test_the_same_articles_make_the_same_file(tmp_path):
     first = (tmp_path / "one.zim").read_bytes()
     assert first == (tmp_path / "two.zim").read_bytes() == (tmp_path / "again.zim").read_bytes()
     assert Archive(tmp_path / "one.zim").check()  # the checksum made again after the ids are settled
-    # With more workers, the indexes hold the same articles in the order the workers finished them.
+    # However many processes the build has: the ZIM is written by one thread.
     zim_build(source, tmp_path / "three", tmp_path / "three.zim", jobs=2)
-    one, three = Archive(tmp_path / "one.zim"), Archive(tmp_path / "three.zim")
-    assert [e for e in entries(three) if not e[2].endswith("+xapian")] == [
-        e for e in entries(one) if not e[2].endswith("+xapian")]
-    assert found(three, "lighthouse") == found(one, "lighthouse") == ["2024/01/02/one/index.html"]
+    assert (tmp_path / "three.zim").read_bytes() == first
 
 
 def test_a_failed_write_leaves_the_last_file_and_no_part_of_a_new_one(tmp_path, monkeypatch):

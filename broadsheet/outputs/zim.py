@@ -156,14 +156,14 @@ class Zim(Output):
         if not config.zim.parent.is_dir():
             note(Problem(str(config.zim), f"its folder {config.zim.parent} does not exist; no ZIM file written"))
             return Done({})
-        if self.job.bodies is not None:
-            self.job.bodies.fetch(e.article for e in self.job.site.entries)
         bar = self.job.progress("zim", len(self.outputs.units(PAGES)))
         try:
-            # The pages are read as libzim takes them, while its workers compress and index those before.
+            # The pages are read as libzim takes them, while its worker compresses and indexes those before.
+            # One worker: with more, its search indexes hold the articles in the order
+            # the threads finish them, and the same corpus would give another file.
             written = write_archive(config.zim, self.entries(tick=bar.update), self.redirects(), main=file_for(""),
                                     metadata=self.metadata(), illustration=self.illustration(),
-                                    language=iso_639_3(config.language), workers=self.job.jobs)
+                                    language=iso_639_3(config.language), workers=1)
         except (OSError, RuntimeError, UnicodeDecodeError) as error:
             note(Problem(str(config.zim), f"cannot be written ({_reason(error)}); no ZIM file written"))
             return Done({})
