@@ -333,6 +333,10 @@ class BodyReader:
         self._db: sqlite3.Connection | None = None
         self._pid = 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to a cluster's worker, which opens its own connection (to the file on a shared file system).
+        return {"path": self.path.absolute(), "_db": None, "_pid": 0}
+
     def _connection(self) -> sqlite3.Connection:
         # A connection is never used across a fork: worker processes open their own.
         if self._db is None or self._pid != os.getpid():

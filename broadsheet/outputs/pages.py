@@ -4,6 +4,7 @@ rendered in worker processes while the build makes the rest of the site."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 
@@ -78,6 +79,10 @@ def made_from(site: Site, fingerprints: Fingerprints, key: PageKey) -> tuple[str
     return (kind,)
 
 
+def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, reads: frozenset[str]) -> str:
+    return fingerprints.of(made_from(site, fingerprints, key), reads)
+
+
 @register
 class Pages(Output):
     kind = KIND
@@ -97,7 +102,7 @@ class Pages(Output):
 
     def page_fingerprint(self, key: PageKey, reads: frozenset[str]) -> str:
         """The fingerprint of the page `key` when its templates read `reads` of `site`."""
-        return self.fingerprints.of(made_from(self.job.site, self.fingerprints, key), reads)
+        return page_fingerprint(self.job.site, self.fingerprints, key, reads)
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         return self.page_fingerprint(self.keys[unit], last.reads)
@@ -112,7 +117,8 @@ class Pages(Output):
         renderer, site = self.job.renderer, self.job.site
         chunks = stack.enter_context(parallel.rendering(
             lambda key: render_page(renderer, site, key), keys, self.job.staging.path, jobs=self.job.jobs,
-            fingerprint=self.page_fingerprint))
+            # Not the method, which would take the whole build to a cluster's workers.
+            fingerprint=functools.partial(page_fingerprint, site, self.fingerprints)))
         return Rendering(stack, chunks, len(keys), self.job.progress)
 
 
