@@ -19,6 +19,7 @@ import hashlib
 import os
 import sys
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -162,6 +163,8 @@ class Runner:
 
 # Connecting to a scheduler that does not answer fails after this long.
 CONNECT_SECONDS = 10
+# A failed build waits at most this long for its tasks under way to end.
+STOP_SECONDS = 120
 
 
 class Cluster(Runner):
@@ -218,7 +221,7 @@ class Cluster(Runner):
         try:
             yield self._in_order(futures)
         finally:
-            self.client.cancel([future for future in futures if future is not None])
+            self._stop([future for future in futures if future is not None], key)
             shipped.release()
 
     def _in_order(self, futures: list[distributed.Future | None]) -> Iterator[Any]:
@@ -228,6 +231,26 @@ class Cluster(Runner):
             futures[i] = None  # its result may be forgotten by the workers
             del future
             yield result
+
+    def _stop(self, futures: list[distributed.Future], key: str) -> None:
+        """Cancel the tasks of `futures` (their keys begin with `key`) not yet
+        done, and wait for those under way to end: a worker cannot stop a
+        task, and one that went on would write into the staging folder while
+        the failed build removes it (the forked pool's shutdown waits for its
+        workers in the same way)."""
+        pending = [future for future in futures if not future.done()]
+        if not pending:
+            return
+        self.client.cancel(pending)
+        deadline = time.monotonic() + STOP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                running = self.client.run(_running_tasks, key, on_error="ignore")  # a worker gone runs nothing
+            except Exception:  # noqa: BLE001 - the scheduler or the workers are gone: nothing more to wait for
+                return
+            if not any(running.values()):
+                return
+            time.sleep(0.1)
 
     def result(self, future: distributed.Future) -> Any:
         """The result of a task, or its exception raised; the loss of its
@@ -242,7 +265,8 @@ class Cluster(Runner):
                                f"({_one_line(error) or 'the connection was lost'})") from None
 
     def beside(self, work: Callable[[], T]) -> Joinable[T]:
-        return _Task(self, self.client.submit(_call_task, work, key=self._key("beside"), pure=False))
+        key = self._key("beside")
+        return _Task(self, self.client.submit(_call_task, work, key=key, pure=False), key)
 
     def as_done(self, name: str, work: Callable[[X], T], items: Sequence[X]) -> Iterator[tuple[int, T]]:
         """work(item) for each of `items`, each a task (its key begins with
@@ -254,22 +278,22 @@ class Cluster(Runner):
             for future in self._distributed.as_completed(list(futures), loop=self.client.loop):
                 yield futures[future], self.result(future)
         finally:
-            self.client.cancel(list(futures))
+            self._stop(list(futures), key)
 
     def close(self) -> None:
         self.client.close()
 
 
 class _Task(Generic[T]):
-    def __init__(self, cluster: Cluster, future: distributed.Future) -> None:
-        self.cluster, self.future = cluster, future
+    def __init__(self, cluster: Cluster, future: distributed.Future, key: str) -> None:
+        self.cluster, self.future, self.key = cluster, future, key
 
     def join(self) -> T:
         result: T = self.cluster.result(self.future)
         return result
 
     def stop(self) -> None:
-        self.future.cancel()
+        self.cluster._stop([self.future], self.key)
 
 
 @dataclass(frozen=True)
@@ -298,6 +322,14 @@ def _range_task(shipped: _Shipped, run: Callable[[int, int], list[T]], start: in
             return run(start, stop)
         finally:
             globals()[shipped.name] = None
+
+
+def _running_tasks(key: str, dask_worker: Any = None) -> list[str]:
+    """The tasks of a worker whose keys begin with `key`, running still
+    (cancelled ones too): run in each worker by Client.run, which gives it
+    `dask_worker`."""
+    state = dask_worker.state
+    return [str(task.key) for task in state.executing | state.long_running if str(task.key).startswith(key)]
 
 
 def _call_task(work: Callable[..., T], *args: Any) -> T:

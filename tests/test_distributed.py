@@ -119,6 +119,7 @@ def _build(source: Path, out: Path, **settings: object) -> None:
     build(validate(Config(source=source, out=out, **settings)))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_a_build_on_the_cluster_is_the_local_build_byte_for_byte(cluster: LocalCluster, tmp_path: Path) -> None:
     write_corpus(tmp_path / "corpus", _articles(COUNT))
     _build(Path("corpus"), tmp_path / "local", search=True)
@@ -141,6 +142,7 @@ def test_a_build_on_the_cluster_is_the_local_build_byte_for_byte(cluster: LocalC
     assert {task["worker"] for task in stream} <= set(cluster.worker_pids())
 
 
+@pytest.mark.slow
 def test_a_rebuild_on_the_cluster_is_the_local_rebuild(cluster: LocalCluster, tmp_path: Path) -> None:
     source = write_corpus(tmp_path / "corpus", _articles(COUNT))
     _build(source, tmp_path / "local", search=False)
@@ -151,6 +153,25 @@ def test_a_rebuild_on_the_cluster_is_the_local_rebuild(cluster: LocalCluster, tm
     _build(source, tmp_path / "local", search=False)
     _build(source, tmp_path / "remote", search=False, scheduler=cluster.address)
     _same_sites(tmp_path / "local", tmp_path / "remote")
+
+
+@pytest.mark.slow
+def test_a_template_that_fails_on_a_worker_fails_the_build_as_it_does_locally(
+    cluster: LocalCluster, tmp_path: Path,
+) -> None:
+    source = write_corpus(tmp_path / "corpus", _articles(COUNT))
+    (tmp_path / "templates").mkdir()
+    page = (DEFAULT_TEMPLATES / "article.html").read_text(encoding="utf-8")
+    page = page.replace("{% block title %}", "{% block title %}{{ no_such_value }}", 1)
+    (tmp_path / "templates" / "article.html").write_text(page, encoding="utf-8")
+    errors = []
+    for out, scheduler in (("local", None), ("remote", cluster.address)):
+        with pytest.raises(BuildError, match=r"^template error: .*article\.html:\d+: .*no_such_value") as failed:
+            _build(source, tmp_path / out, search=False, templates=tmp_path / "templates", scheduler=scheduler)
+        errors.append(str(failed.value))
+        assert not (tmp_path / out).exists()
+    assert errors[0] == errors[1]
+    assert _leftovers(tmp_path) == []
 
 
 def test_a_scheduler_that_cannot_be_reached_fails_the_build_and_leaves_the_site(
