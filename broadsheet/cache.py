@@ -477,6 +477,12 @@ class Fingerprints:
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
         self._read: dict[frozenset[str], str] = {}  # what pages read of `site`: most read the same
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to a cluster's worker without the texts of entries, which are
+        # kept by the address of each entry in this process: there, another
+        # entry may lie at that address.
+        return {**self.__dict__, "_entries": {}}
+
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
         """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""
         globals_read = self._read.get(reads)

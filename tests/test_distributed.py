@@ -3,6 +3,7 @@ on this machine, and sites compared byte for byte with local builds."""
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import socket
@@ -18,7 +19,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from broadsheet import cli, parallel  # noqa: E402
-from broadsheet.build import BuildError, build  # noqa: E402
+from broadsheet.build import BuildError, BuildResult, build  # noqa: E402
 from broadsheet.config import DEFAULT_TEMPLATES, Config, validate  # noqa: E402
 from broadsheet.write import RETIRED_PREFIX, STAGING_PREFIX, TRASH_PREFIX  # noqa: E402
 
@@ -115,8 +116,8 @@ def _leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith((STAGING_PREFIX, RETIRED_PREFIX, TRASH_PREFIX))]
 
 
-def _build(source: Path, out: Path, **settings: object) -> None:
-    build(validate(Config(source=source, out=out, **settings)))  # type: ignore[arg-type]
+def _build(source: Path, out: Path, **settings: object) -> BuildResult:
+    return build(validate(Config(source=source, out=out, **settings)))  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
@@ -153,6 +154,40 @@ def test_a_rebuild_on_the_cluster_is_the_local_rebuild(cluster: LocalCluster, tm
     _build(source, tmp_path / "local", search=False)
     _build(source, tmp_path / "remote", search=False, scheduler=cluster.address)
     _same_sites(tmp_path / "local", tmp_path / "remote")
+    # What the cluster recorded of each page (its fingerprint) is what a local
+    # build records: the next rebuild, local for both, makes the same pages again.
+    write_corpus(source, {"late.txt": txt("2021-03-03", "The latest story.")})
+    again = [_build(source, tmp_path / out, search=False) for out in ("local", "remote")]
+    assert again[0].rendered == again[1].rendered < again[0].pages // 2
+    _same_sites(tmp_path / "local", tmp_path / "remote")
+
+
+def test_what_a_worker_is_sent_makes_the_same_pages(tmp_path: Path) -> None:
+    import cloudpickle
+
+    from broadsheet.build import load_articles
+    from broadsheet.outputs import pages
+    from broadsheet.progress import silent
+    from broadsheet.cache import Fingerprints
+    from broadsheet.render import Renderer, site_globals
+    from broadsheet.site import build_site
+
+    source = write_corpus(tmp_path / "corpus", _articles(30))
+    config = validate(Config(source=source, out=tmp_path / "site", search=False))
+    site, _ = build_site(load_articles(config, lambda problem: None, silent).articles, per_page=config.per_page,
+                         site_title=config.site_title, language=config.language)
+    renderer = Renderer(config, site)
+    fingerprints = Fingerprints(site_globals(config, site), {})
+    keys = pages.page_keys(site)
+    here = [(pages.render_page(renderer, site, key), pages.page_fingerprint(site, fingerprints, key, frozenset()))
+            for key in keys]
+    sent = cloudpickle.loads(cloudpickle.dumps((lambda key: pages.render_page(renderer, site, key), keys,
+                                                functools.partial(pages.page_fingerprint, site, fingerprints))))
+    make, keys_there, fingerprint = sent
+    # Texts kept by the address of each entry in this process mean nothing in another.
+    assert not fingerprint.args[1]._entries
+    there = [(make(key), fingerprint(key, frozenset())) for key in keys_there]
+    assert there == here
 
 
 @pytest.mark.slow
