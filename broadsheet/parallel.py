@@ -139,14 +139,14 @@ class Runner:
 
     @contextmanager
     def ranges(
-        self, run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str,
+        self, run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
     ) -> Iterator[Iterator[list[T]]]:
         """`run` over consecutive ranges of `total` items, results in their
         order: in forked workers when there are enough of them, given all the
         work on entry (this process is free meanwhile), else in this process as
         the results are taken.  `run` reads the module global named
-        `inherited`, set by the caller.  On exit, work not begun is dropped and
-        the workers end."""
+        `inherited` (if any), set by the caller.  On exit, work not begun is
+        dropped and the workers end."""
         ranges = _spans(total, chunk)
         with _pool(jobs, total, chunk) as pool:
             if pool is None:
@@ -204,7 +204,7 @@ class Cluster(Runner):
 
     @contextmanager
     def ranges(
-        self, run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str,
+        self, run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
     ) -> Iterator[Iterator[list[T]]]:
         spans = _spans(total, chunk)
         if len(spans) <= 1:
@@ -212,7 +212,8 @@ class Cluster(Runner):
             # state to the workers would take longer than the work.
             yield (run(start, stop) for start, stop in spans)
             return
-        shipped = self.client.scatter(_Shipped(inherited, globals()[inherited]), broadcast=True, hash=False)
+        shipped = None if inherited is None else \
+            self.client.scatter(_Shipped(inherited, globals()[inherited]), broadcast=True, hash=False)
         key = self._key(run.__name__)
         futures: list[distributed.Future | None] = [
             self.client.submit(_range_task, shipped, run, start, stop, key=f"{key}-{i}", pure=False)
@@ -222,7 +223,8 @@ class Cluster(Runner):
             yield self._in_order(futures)
         finally:
             self._stop([future for future in futures if future is not None], key)
-            shipped.release()
+            if shipped is not None:
+                shipped.release()
 
     def _in_order(self, futures: list[distributed.Future | None]) -> Iterator[Any]:
         for i, future in enumerate(futures):
@@ -313,9 +315,11 @@ _in_task = False
 _task_lock = threading.Lock()
 
 
-def _range_task(shipped: _Shipped, run: Callable[[int, int], list[T]], start: int, stop: int) -> list[T]:
+def _range_task(shipped: _Shipped | None, run: Callable[[int, int], list[T]], start: int, stop: int) -> list[T]:
     global _in_task
     _in_task = True
+    if shipped is None:
+        return run(start, stop)
     with _task_lock:
         globals()[shipped.name] = shipped.value
         try:
@@ -367,7 +371,7 @@ def running(scheduler: str | None) -> Iterator[Runner]:
 
 
 def _in_ranges(
-    run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str,
+    run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
 ) -> Iterator[list[T]]:
     with _runner.ranges(run, total, chunk=chunk, jobs=jobs, inherited=inherited) as results:
         yield from results
