@@ -14,8 +14,10 @@ inherit, and run each range as a task.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
+import logging
 import os
 import sys
 import threading
@@ -186,9 +188,17 @@ class Cluster(Runner):
                                "pip install 'broadsheet[distributed]'") from None
         self.address = address
         self._distributed = distributed
+        # What Dask logs here (tracebacks of a connection lost, its attempts to
+        # connect again) is said in one line by the build, which fails.
+        # Each of its loggers: some have a level of their own.
+        self._levels = {name: logging.getLogger(name).level for name in
+                        ["distributed", *(name for name in logging.root.manager.loggerDict if name.startswith("distributed."))]}
+        for name in self._levels:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             self.client = distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
         except Exception as error:  # noqa: BLE001 - refused, timed out or malformed: one line, never a local build
+            self._restore_logging()
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {_one_line(error)}") from None
 
     def width(self) -> int:
@@ -263,7 +273,7 @@ class Cluster(Runner):
             raise ClusterError(f"the Dask workers running the build's task {future.key} died, too many times to try "
                                f"again ({_one_line(error)})") from None
         except self._distributed.CancelledError as error:
-            raise ClusterError(f"the Dask scheduler at {self.address} dropped the build's task {future.key} "
+            raise ClusterError(f"the Dask scheduler at {self.address} dropped the build's work "
                                f"({_one_line(error) or 'the connection was lost'})") from None
 
     def beside(self, work: Callable[[], T]) -> Joinable[T]:
@@ -283,7 +293,14 @@ class Cluster(Runner):
             self._stop(list(futures), key)
 
     def close(self) -> None:
-        self.client.close()
+        try:
+            self.client.close()
+        finally:
+            self._restore_logging()
+
+    def _restore_logging(self) -> None:
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
 
 
 class _Task(Generic[T]):
@@ -455,6 +472,10 @@ def _render_range(start: int, stop: int) -> list[Written]:
     written = []
     for key, path, reads, data in pages:
         _stop_if_orphaned(parent)
+        if parent is None and not os.path.isdir(root):
+            # A task of a cluster whose build failed (or died, and the next
+            # build cleared up): no page may make the staging folder again.
+            raise FileNotFoundError(errno.ENOENT, "the build's staging folder is gone", os.fspath(root))
         written.append(Written(path, reads, status_of(write.write_file(root, path, data, folders)), fingerprint(key, reads)))
     return written
 

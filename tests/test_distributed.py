@@ -319,3 +319,42 @@ def test_a_worker_lost_too_often_fails_the_build_and_leaves_the_site(cluster: Lo
     assert "\n" not in str(failed.value)
     assert _files(tmp_path / "site") == before
     assert _leftovers(tmp_path) == []  # the staging folder went with the build
+
+
+@pytest.mark.slow
+def test_a_scheduler_lost_during_the_build_fails_it_in_one_line_and_leaves_the_site(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    doomed = LocalCluster(tmp_path / "doomed")  # a cluster of its own, whose scheduler is killed
+    (tmp_path / "doomed").mkdir()
+    try:
+        doomed.start()
+        write_corpus(tmp_path / "corpus", _articles(COUNT))
+        _slow_templates(tmp_path / "templates")
+        assert cli.main(["--source", "corpus", "--out", "site", "--quiet", "--no-search"]) == 0
+        before = _files(tmp_path / "site")
+        capsys.readouterr()
+        assert doomed.client is not None
+        client, scheduler = doomed.client, doomed.processes[0]
+
+        def kill_the_scheduler() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                if any(str(key).startswith("broadsheet-render-range-") for keys in client.processing().values()
+                       for key in keys):
+                    scheduler.kill()
+                    return
+                time.sleep(0.05)
+
+        killer = threading.Thread(target=kill_the_scheduler)
+        killer.start()
+        code = cli.main(["--source", "corpus", "--out", "site", "--quiet", "--no-search", "--templates", "templates",
+                         "--scheduler", doomed.address])
+        killer.join()
+        said = capsys.readouterr().err.splitlines()
+        assert code == 1
+        assert len(said) == 1 and said[0].startswith(f"error: the Dask scheduler at {doomed.address} dropped the build's work"), said
+        assert _files(tmp_path / "site") == before
+        assert _leftovers(tmp_path) == []
+    finally:
+        doomed.stop()
