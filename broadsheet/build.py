@@ -171,7 +171,7 @@ def load_articles(
 
 
 def _jobs(config: Config) -> int:
-    return config.jobs or parallel.default_jobs()
+    return config.jobs or parallel.runner().width()
 
 
 @dataclass(frozen=True)
@@ -258,9 +258,12 @@ def build(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        with output_lock(config.out):
+        # The cluster is reached first: a build that cannot reach it touches nothing.
+        with parallel.running(config.scheduler), output_lock(config.out):
             recover_interrupted_swap(config.out)
             return _build(config, report, progress)
+    except parallel.ClusterError as error:
+        raise BuildError(str(error)) from None
     except OutputError as error:
         raise BuildError(str(error)) from None
     except OSError as error:

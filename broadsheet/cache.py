@@ -342,6 +342,10 @@ class BodyReader:
         self._held: dict[bytes, Body] = {}
         self._recent: dict[bytes, Body] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to a cluster's worker, which opens its own connection (to the file on a shared file system).
+        return {"path": self.path.absolute(), "_db": None, "_pid": 0, "_held": {}, "_recent": {}}
+
     def _connection(self) -> sqlite3.Connection:
         # A connection is never used across a fork: worker processes open their own.
         if self._db is None or self._pid != os.getpid():
@@ -497,6 +501,12 @@ class Fingerprints:
         self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
         self._read: dict[frozenset[str], str] = {}  # what pages read of `site`: most read the same
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to a cluster's worker without the texts of entries, which are
+        # kept by the address of each entry in this process: there, another
+        # entry may lie at that address.
+        return {**self.__dict__, "_entries": {}}
 
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
         """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""

@@ -234,6 +234,11 @@ class Config:
     jobs: int = setting(0, Setting(
         "processes for loading and rendering; 1 for none besides the build's own", output=False, metavar="N", low=0,
         default_text="0, one per core", more="(the output is the same for any number)"))
+    scheduler: str | None = setting(None, Setting(
+        "address of a Dask scheduler to run the build's work on its workers, e.g. tcp://10.0.0.5:8786",
+        output=False, metavar="ADDRESS", check=lambda value: bool(value.strip()), expects="an address like tcp://host:8786",
+        more="(needs `broadsheet[distributed]`, and the sources and the output folder on a file system the workers "
+        "share; see [Building on a cluster](distributed.md))"))
     incremental: bool = setting(True, Setting(
         "keep what the last build made where nothing it depends on changed", output=False, flag="--full",
         flag_help="render every page and index every search bundle, keeping nothing of the last build",
@@ -274,6 +279,13 @@ def _declared() -> tuple[Setting, ...]:
 
 SETTINGS = _declared()
 _BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def absolute_paths(config: Config) -> Config:
+    """The same settings with every path absolute, for a process that may run
+    in another folder (a cluster's worker)."""
+    return replace(config, **{s.name: getattr(config, s.name).absolute() for s in SETTINGS
+                              if s.is_path and getattr(config, s.name) is not None})
 
 
 def output_settings(config: Config) -> list[tuple[str, Any]]:

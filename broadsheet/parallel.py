@@ -5,20 +5,30 @@ order, so warnings come out in the same sequence and every page is the same
 bytes whatever the number of processes.  Workers are forked: they inherit the
 site model instead of receiving it pickled, which keeps start-up cheap at any
 corpus size.  Where fork is not available, the work runs in this process.
+
+How the work is run is a Runner, chosen once by the build (running()): the
+forked processes of this machine, or the workers of a Dask cluster (Cluster,
+see docs/distributed.md), which are sent once per stage what forked workers
+inherit, and run each range as a task.
 """
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
+import logging
 import os
 import sys
+import threading
+import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from . import cache, load, write
 from .records import FileStatus, status_of
@@ -29,6 +39,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Executor
     from multiprocessing.connection import Connection
 
+    import distributed
+
     from .offline_index import SearchDocument
 
 LOAD_CHUNK = 200
@@ -36,7 +48,9 @@ RENDER_CHUNK = 100
 
 Tick = Callable[[int], None]
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 K = TypeVar("K")  # what names a page to make
+X = TypeVar("X")
 
 
 def default_jobs() -> int:
@@ -49,7 +63,7 @@ def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    if jobs <= 1 or work <= chunk or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or work <= chunk or not can_fork():
         yield None
         return
     # The build turns the cycle collector off (see build.build); the workers
@@ -85,22 +99,298 @@ def die_with(parent: int) -> None:
         os._exit(1)
 
 
+def can_fork() -> bool:
+    """Whether this process may fork workers: not where fork is missing, nor
+    in a daemon process (which may have no children: a Dask worker under its
+    nanny), nor in a task of a Dask worker, whose other threads a fork would
+    copy in the middle of what they do."""
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon \
+        and not _in_task
+
+
+def _spans(total: int, chunk: int) -> list[tuple[int, int]]:
+    return [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
+
+
+class Joinable(Protocol[T_co]):
+    """Work begun beside the build's own (see Runner.beside)."""
+
+    def join(self) -> T_co: ...
+
+    def stop(self) -> None: ...
+
+
+class ClusterError(Exception):
+    """The Dask cluster cannot be reached or lost the build's work; the message is one line for the user."""
+
+
+class Runner:
+    """Runs the build's parallel work in processes forked from this one."""
+
+    remote = False  # whether the work runs in processes that inherit nothing (a cluster's)
+
+    def width(self) -> int:
+        """How many ranges run side by side: the default of --jobs."""
+        return default_jobs()
+
+    def watcher(self) -> int | None:
+        """The process whose end stops the workers from writing more (see _stop_if_orphaned)."""
+        return os.getpid()
+
+    @contextmanager
+    def ranges(
+        self, run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
+    ) -> Iterator[Iterator[list[T]]]:
+        """`run` over consecutive ranges of `total` items, results in their
+        order: in forked workers when there are enough of them, given all the
+        work on entry (this process is free meanwhile), else in this process as
+        the results are taken.  `run` reads the module global named
+        `inherited` (if any), set by the caller.  On exit, work not begun is
+        dropped and the workers end."""
+        ranges = _spans(total, chunk)
+        with _pool(jobs, total, chunk) as pool:
+            if pool is None:
+                yield (run(start, stop) for start, stop in ranges)
+            else:
+                yield pool.map(run, *zip(*ranges, strict=True))
+
+    def beside(self, work: Callable[[], T]) -> Joinable[T]:
+        return Beside(work)
+
+    def close(self) -> None:
+        pass
+
+
+# Connecting to a scheduler that does not answer fails after this long.
+CONNECT_SECONDS = 10
+# A failed build waits at most this long for its tasks under way to end.
+STOP_SECONDS = 120
+
+
+class Cluster(Runner):
+    """Runs the build's parallel work as tasks on the workers of a Dask
+    scheduler.  What forked workers would inherit is scattered to every worker
+    once per stage (pickled by cloudpickle, closures and all); each range is a
+    task that sets it and calls the same range function, and the results are
+    taken back in order, so that the site is the one a local build makes.  The
+    workers read the sources and write the staging folder themselves: both
+    must be on a file system that they and this process share."""
+
+    remote = True
+
+    def __init__(self, address: str) -> None:
+        try:
+            import distributed
+        except ImportError:
+            raise ClusterError("--scheduler needs Dask's distributed, which is not installed: "
+                               "pip install 'broadsheet[distributed]'") from None
+        self.address = address
+        self._distributed = distributed
+        # What Dask logs here (tracebacks of a connection lost, its attempts to
+        # connect again) is said in one line by the build, which fails.
+        # Each of its loggers: some have a level of their own.
+        self._levels = {name: logging.getLogger(name).level for name in
+                        ["distributed", *(name for name in logging.root.manager.loggerDict if name.startswith("distributed."))]}
+        for name in self._levels:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
+        try:
+            self.client = distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        except Exception as error:  # noqa: BLE001 - refused, timed out or malformed: one line, never a local build
+            self._restore_logging()
+            raise ClusterError(f"cannot reach the Dask scheduler at {address}: {_one_line(error)}") from None
+
+    def width(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def watcher(self) -> int | None:
+        # A worker's parent is its nanny, not this process; a build that dies
+        # takes its client away, and the scheduler then drops its tasks.
+        return None
+
+    def _key(self, name: str) -> str:
+        return f"broadsheet-{name.strip('_').replace('_', '-')}-{uuid.uuid4().hex}"
+
+    @contextmanager
+    def ranges(
+        self, run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
+    ) -> Iterator[Iterator[list[T]]]:
+        spans = _spans(total, chunk)
+        if len(spans) <= 1:
+            # One range is done here, as a local build does: sending the
+            # state to the workers would take longer than the work.
+            yield (run(start, stop) for start, stop in spans)
+            return
+        shipped = None if inherited is None else \
+            self.client.scatter(_Shipped(inherited, globals()[inherited]), broadcast=True, hash=False)
+        key = self._key(run.__name__)
+        futures: list[distributed.Future | None] = [
+            self.client.submit(_range_task, shipped, run, start, stop, key=f"{key}-{i}", pure=False)
+            for i, (start, stop) in enumerate(spans)
+        ]
+        try:
+            yield self._in_order(futures)
+        finally:
+            self._stop([future for future in futures if future is not None], key)
+            if shipped is not None:
+                shipped.release()
+
+    def _in_order(self, futures: list[distributed.Future | None]) -> Iterator[Any]:
+        for i, future in enumerate(futures):
+            assert future is not None
+            result = self.result(future)
+            futures[i] = None  # its result may be forgotten by the workers
+            del future
+            yield result
+
+    def _stop(self, futures: list[distributed.Future], key: str) -> None:
+        """Cancel the tasks of `futures` (their keys begin with `key`) not yet
+        done, and wait for those under way to end: a worker cannot stop a
+        task, and one that went on would write into the staging folder while
+        the failed build removes it (the forked pool's shutdown waits for its
+        workers in the same way)."""
+        pending = [future for future in futures if not future.done()]
+        if not pending:
+            return
+        self.client.cancel(pending)
+        deadline = time.monotonic() + STOP_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                running = self.client.run(_running_tasks, key, on_error="ignore")  # a worker gone runs nothing
+            except Exception:  # noqa: BLE001 - the scheduler or the workers are gone: nothing more to wait for
+                return
+            if not any(running.values()):
+                return
+            time.sleep(0.1)
+
+    def result(self, future: distributed.Future) -> Any:
+        """The result of a task, or its exception raised; the loss of its
+        workers or of the scheduler as a ClusterError."""
+        try:
+            return future.result()
+        except self._distributed.KilledWorker as error:
+            raise ClusterError(f"the Dask workers running the build's task {future.key} died, too many times to try "
+                               f"again ({_one_line(error)})") from None
+        except self._distributed.CancelledError as error:
+            raise ClusterError(f"the Dask scheduler at {self.address} dropped the build's work "
+                               f"({_one_line(error) or 'the connection was lost'})") from None
+
+    def beside(self, work: Callable[[], T]) -> Joinable[T]:
+        key = self._key("beside")
+        return _Task(self, self.client.submit(_call_task, work, key=key, pure=False), key)
+
+    def as_done(self, name: str, work: Callable[[X], T], items: Sequence[X]) -> Iterator[tuple[int, T]]:
+        """work(item) for each of `items`, each a task (its key begins with
+        `name`): the place of each item and its result, as each is done."""
+        key = self._key(name)
+        futures = {self.client.submit(_call_task, work, item, key=f"{key}-{i}", pure=False): i
+                   for i, item in enumerate(items)}
+        try:
+            for future in self._distributed.as_completed(list(futures), loop=self.client.loop):
+                yield futures[future], self.result(future)
+        finally:
+            self._stop(list(futures), key)
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        finally:
+            self._restore_logging()
+
+    def _restore_logging(self) -> None:
+        for name, level in self._levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+class _Task(Generic[T]):
+    def __init__(self, cluster: Cluster, future: distributed.Future, key: str) -> None:
+        self.cluster, self.future, self.key = cluster, future, key
+
+    def join(self) -> T:
+        result: T = self.cluster.result(self.future)
+        return result
+
+    def stop(self) -> None:
+        self.cluster._stop([self.future], self.key)
+
+
+@dataclass(frozen=True)
+class _Shipped:
+    """What forked workers inherit, for the workers of a cluster: the name of
+    the module global and its value.  One object, so that Dask scatters it
+    whole (it scatters the items of a tuple or a list one by one)."""
+
+    name: str
+    value: object
+
+
+# Set in a process that has run a task of a cluster: it forks nothing (see can_fork).
+_in_task = False
+# The ranges of a worker's threads run one at a time: they read module
+# globals, and the interpreter's lock would let only one run at a time anyway.
+_task_lock = threading.Lock()
+
+
+def _range_task(shipped: _Shipped | None, run: Callable[[int, int], list[T]], start: int, stop: int) -> list[T]:
+    global _in_task
+    _in_task = True
+    if shipped is None:
+        return run(start, stop)
+    with _task_lock:
+        globals()[shipped.name] = shipped.value
+        try:
+            return run(start, stop)
+        finally:
+            globals()[shipped.name] = None
+
+
+def _running_tasks(key: str, dask_worker: Any = None) -> list[str]:
+    """The tasks of a worker whose keys begin with `key`, running still
+    (cancelled ones too): run in each worker by Client.run, which gives it
+    `dask_worker`."""
+    state = dask_worker.state
+    return [str(task.key) for task in state.executing | state.long_running if str(task.key).startswith(key)]
+
+
+def _call_task(work: Callable[..., T], *args: Any) -> T:
+    global _in_task
+    _in_task = True
+    return work(*args)
+
+
+def _one_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+_runner: Runner = Runner()
+
+
+def runner() -> Runner:
+    """How the build under way runs its parallel work."""
+    return _runner
+
+
 @contextmanager
-def _started(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int) -> Iterator[Iterator[list[T]]]:
-    """`run` over consecutive ranges of `total` items, results in their order:
-    in forked workers when there are enough of them, given all the work on
-    entry (this process is free meanwhile), else in this process as the
-    results are taken.  On exit, work not begun is dropped and the workers end."""
-    ranges = [(start, min(start + chunk, total)) for start in range(0, total, chunk)]
-    with _pool(jobs, total, chunk) as pool:
-        if pool is None:
-            yield (run(start, stop) for start, stop in ranges)
-        else:
-            yield pool.map(run, *zip(*ranges, strict=True))
+def running(scheduler: str | None) -> Iterator[Runner]:
+    """The work of the build inside the `with` runs in forked processes, or,
+    with the address of a Dask `scheduler`, on its workers (ClusterError when
+    it cannot be reached)."""
+    global _runner
+    chosen = Runner() if scheduler is None else Cluster(scheduler)
+    previous, _runner = _runner, chosen
+    try:
+        yield chosen
+    finally:
+        _runner = previous
+        chosen.close()
 
 
-def _in_ranges(run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int) -> Iterator[list[T]]:
-    with _started(run, total, chunk=chunk, jobs=jobs) as results:
+def _in_ranges(
+    run: Callable[[int, int], list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
+) -> Iterator[list[T]]:
+    with _runner.ranges(run, total, chunk=chunk, jobs=jobs, inherited=inherited) as results:
         yield from results
 
 
@@ -142,9 +432,10 @@ def parse_all(rels: list[str], source: Path, *, language: str, jobs: int, tick: 
     """Each file of `source` (by path relative to it) read and parsed, in order:
     packed (cache.unpack reads it) or, if it could not be read, as it was loaded."""
     global _reading
-    _reading = (rels, os.fspath(source), language)
+    # Absolute for the workers of a cluster, which may run in another folder.
+    _reading = (rels, os.fspath(source.absolute() if _runner.remote else source), language)
     try:
-        for parsed in _in_ranges(_parse_range, len(rels), chunk=LOAD_CHUNK, jobs=jobs):
+        for parsed in _in_ranges(_parse_range, len(rels), chunk=LOAD_CHUNK, jobs=jobs, inherited="_reading"):
             tick(len(parsed))
             yield from parsed
     finally:
@@ -163,7 +454,7 @@ class Written:
 # to make a page from its key, the keys, where pages go, the build's process,
 # the folders made so far, and how to fingerprint a page from its key and the
 # keys of `site` it read, and what to hold while a range of keys is made.
-_job: tuple[Callable[[Any], Rendered], Sequence[Any], Path, int, set[str], Callable[[Any, frozenset[str]], str],
+_job: tuple[Callable[[Any], Rendered], Sequence[Any], Path, int | None, set[str], Callable[[Any, frozenset[str]], str],
             Callable[[Sequence[Any]], AbstractContextManager[None]]] | None = None
 
 
@@ -183,12 +474,16 @@ def _render_range(start: int, stop: int) -> list[Written]:
     written = []
     for key, path, reads, data in pages:
         _stop_if_orphaned(parent)
+        if parent is None and not os.path.isdir(root):
+            # A task of a cluster whose build failed (or died, and the next
+            # build cleared up): no page may make the staging folder again.
+            raise FileNotFoundError(errno.ENOENT, "the build's staging folder is gone", os.fspath(root))
         written.append(Written(path, reads, status_of(write.write_file(root, path, data, folders)), fingerprint(key, reads)))
     return written
 
 
-def _stop_if_orphaned(parent: int) -> None:
-    if os.getpid() != parent and os.getppid() != parent:
+def _stop_if_orphaned(parent: int | None) -> None:
+    if parent is not None and os.getpid() != parent and os.getppid() != parent:
         # A worker whose build was killed: write nothing more into its staging folder.
         os._exit(1)
 
@@ -204,15 +499,16 @@ def rendering(
     the `with`.  Gives what each page wrote and read, and its `fingerprint`
     (taken in the workers too), in order, chunk by chunk; leaving the `with`
     early stops the workers.  `holding` gives what to hold in memory while a
-    range of keys is made (their articles' bodies).  `make` and the keys are inherited by the forked
-    workers, never pickled.
+    range of keys is made (their articles' bodies).  `make` and the keys are
+    inherited by the forked workers, never pickled (but for the workers of a
+    cluster).
 
     Pages go to disk a range at a time, so memory stays flat at any size."""
     global _job
     # Each worker notes the folders it made in its own copy of the set.
-    _job = (make, keys, root, os.getpid(), set(), fingerprint, holding)
+    _job = (make, keys, root.absolute(), _runner.watcher(), set(), fingerprint, holding)
     try:
-        with _started(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs) as chunks:
+        with _runner.ranges(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs, inherited="_job") as chunks:
             yield chunks
     finally:
         _job = None
@@ -236,7 +532,7 @@ def count_terms(
     global _documents
     _documents = docs
     try:
-        for counted in _in_ranges(_count_range, len(docs), chunk=LOAD_CHUNK, jobs=jobs):
+        for counted in _in_ranges(_count_range, len(docs), chunk=LOAD_CHUNK, jobs=jobs, inherited="_documents"):
             yield from counted
     finally:
         _documents = None
@@ -253,14 +549,19 @@ def _each_range(start: int, stop: int) -> list[object]:
 
 def each(work: Callable[[int], T], count: int, *, jobs: int) -> list[T]:
     """work(0) … work(count - 1), one at a time in each of `jobs` forked
-    workers (for work that is large and uneven: a shard of an index); the
-    results in order."""
+    workers (for work that is large and uneven: a shard of an index), or as
+    tasks of a cluster; the results in order."""
     global _each_work
     _each_work = work
     try:
-        return [result for results in _in_ranges(_each_range, count, chunk=1, jobs=jobs) for result in results]  # type: ignore[misc]
+        return [result for results in _in_ranges(_each_range, count, chunk=1, jobs=jobs, inherited="_each_work") for result in results]  # type: ignore[misc]
     finally:
         _each_work = None
+
+
+def beside(work: Callable[[], T]) -> Joinable[T]:
+    """`work` begun beside the build: in a forked process, or as a task of a cluster."""
+    return _runner.beside(work)
 
 
 class Beside(Generic[T]):
@@ -274,7 +575,7 @@ class Beside(Generic[T]):
 
         self._work = work
         self._process: multiprocessing.process.BaseProcess | None = None
-        if "fork" not in multiprocessing.get_all_start_methods():
+        if not can_fork():
             return
         context = multiprocessing.get_context("fork")
         self._results, sending = context.Pipe(duplex=False)

@@ -7,6 +7,7 @@ with raw HTML disabled.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -22,7 +23,7 @@ from markupsafe import Markup, escape
 
 from . import language as languages
 from . import times
-from .config import Config
+from .config import DEFAULT_TEMPLATES, Config, absolute_paths
 from .images import LeadImage, Logo, site_logo
 from .load import markdown_parser
 from .records import Article
@@ -229,6 +230,7 @@ class Renderer:
         to the next (each under the digest of its source), if it can be made."""
         self.config = config
         self.site = site
+        self._compiled = compiled
         words = languages.translations(config.language)
         self.env = _Environment(
             words,
@@ -264,6 +266,12 @@ class Renderer:
         self.env.filters["script_json"] = script_json
         self.env.filters["og_locale"] = og_locale
         self._templates: dict[str, jinja2.Template] = {}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Sent to the workers of a cluster as what it is made from: they make
+        # their own templates (an environment holds compiled code and caches).
+        return (_renderer_in_worker, (absolute_paths(self.config), self.site,
+                                      self._compiled.absolute() if self._compiled is not None else None))
 
     @jinja2.pass_context
     def _plural_forms(self, context: jinja2.runtime.Context, singular: str, plural: str, **variables: Any) -> dict[str, str]:
@@ -401,6 +409,13 @@ class _Options(TypedDict):
 _EXTENSIONS = ("jinja2.ext.i18n",)
 
 _OPTIONS: _Options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+
+
+def _renderer_in_worker(config: Config, site: Site, compiled: Path | None) -> Renderer:
+    if not config.builtin_templates.is_dir():
+        # The worker's own copy of the theme, where it is installed elsewhere than the build's.
+        config = dataclasses.replace(config, builtin_templates=DEFAULT_TEMPLATES)
+    return Renderer(config, site, compiled=compiled)
 
 
 def _bytecode_cache(folder: Path | None, words: str = "") -> jinja2.BytecodeCache | None:

@@ -26,9 +26,11 @@ exact while they stay below 10^308 (about 80 bundles of 5000 articles).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
+import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -36,7 +38,7 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
-from . import search_stable
+from . import parallel, search_stable
 from .render import file_for
 from .site import Site
 
@@ -176,7 +178,9 @@ def index_shards(
     Pagefind runs side by side and no more than the available memory holds (one
     always runs); each bundle is stabilised.  Returns the article pages indexed by
     shard name; `done` hears of each shard as it is finished.  With `output`, the
-    bundles go below it instead of below `site_root`."""
+    bundles go below it instead of below `site_root`.  On a cluster (see
+    parallel.Cluster), each run is a task of its own, and `jobs` and the
+    memory of this machine have no say."""
     site_root = Path(site_root)
     bundles_root = Path(output) if output is not None else site_root
     waiting = list(shards)
@@ -191,6 +195,16 @@ def index_shards(
             placeholder.parent.mkdir(parents=True, exist_ok=True)
             placeholder.write_text(PLACEHOLDER_HTML, encoding="utf-8")
             made_placeholder = True
+        runner = parallel.runner()
+        if isinstance(runner, parallel.Cluster):
+            # Absolute: the workers may run in another folder.
+            index = functools.partial(index_shard, site_root.absolute(), language=language,
+                                      output=bundles_root.absolute(), shards=tuple(shards))
+            for i, count in runner.as_done("index-shard", index, shards):
+                counts[shards[i].name] = count
+                if done is not None:
+                    done(shards[i], count)
+            waiting = []
         while waiting or running:
             while waiting and len(running) < max(1, jobs):
                 need = run_bytes(waiting[0])
@@ -220,13 +234,41 @@ def index_shards(
     return counts
 
 
+def index_shard(site_root: Path, shard: Shard, *, language: str, output: Path, shards: Sequence[Shard]) -> int:
+    """One Pagefind run over `shard`, its bundle stabilised, in this process
+    (a task of a cluster): the article pages indexed.  `shards`: all of them,
+    whose bundles may lie inside this one's."""
+    bundle = output / shard.folder
+    if bundle.is_dir():
+        # A run again, after a worker died in the middle of it: what that run left goes.
+        others = {Path(other.folder).name for other in shards if other.folder != shard.folder}
+        for path in bundle.iterdir():
+            if path.is_dir() and not path.is_symlink():
+                if path.name not in others:
+                    shutil.rmtree(path)
+            elif path.name != BUNDLES:
+                path.unlink()
+    try:
+        ran = subprocess.run(_checked_command(site_root, shard, language, output), capture_output=True,
+                             stdin=subprocess.DEVNULL, text=True, errors="replace", check=False)
+    except OSError as error:
+        raise SearchError(f"pagefind cannot be run: {error}") from None
+    if ran.returncode != 0:
+        raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(ran.stderr or ran.stdout, ran.returncode)}")
+    return _finish(output, shard)
+
+
+def _checked_command(site_root: Path, shard: Shard, language: str, output: Path) -> list[str]:
+    try:
+        return _command(site_root, shard, language, output)
+    except ValueError as error:
+        raise SearchError(f"the {shard.name} shard cannot be indexed: {error}") from None
+
+
 def _start(
     site_root: Path, shard: Shard, language: str, output: Path, finished: queue.Queue
 ) -> subprocess.Popen[str]:
-    try:
-        command = _command(site_root, shard, language, output)
-    except ValueError as error:
-        raise SearchError(f"the {shard.name} shard cannot be indexed: {error}") from None
+    command = _checked_command(site_root, shard, language, output)
     try:
         process = subprocess.Popen(
             command,

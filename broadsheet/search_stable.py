@@ -158,7 +158,7 @@ def _renumber_chunks(paths: list[Path], new_of: Renumbering) -> list[bytes]:
     enough of them: this is most of the work."""
     work = partial(_renumber_chunk_file, new_of=new_of)
     jobs = min(parallel.default_jobs(), len(paths) // _CHUNKS_A_WORKER)
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or not parallel.can_fork():
         return [work(path) for path in paths]
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=parallel.die_with, initargs=(os.getpid(),)) as pool:

@@ -5,12 +5,15 @@ none of whose articles changed is kept."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from .. import parallel, search
-from ..cache import OutputRecord, bundle_key, entries_key, holding
+from ..cache import BodyReader, OutputRecord, bundle_key, entries_key, holding
 from ..config import Config
 from ..render import file_for
 from ..site import Entry
+from ..write import write_file
 from . import ALWAYS, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
 
@@ -58,21 +61,40 @@ class OfflineSearch(Output):
     def make(self, names: list[str], *, jobs: int) -> dict[str, OutputRecord]:
         """Write the shards `names` into the staging folder: one shard's terms
         counted by `jobs` processes, or several shards side by side, one each."""
-        if len(names) == 1 or jobs <= 1:
-            return dict(self._make(name, jobs) for name in names)
-        return dict(parallel.each(lambda i: self._make(names[i], 1), len(names), jobs=jobs))
+        return make_shards(self.maker(names), names, jobs=jobs)
 
-    def _make(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
+    def maker(self, names: list[str]) -> ShardMaker:
+        """What makes the shards `names`: it holds no more of the build than
+        they need, for the process or the cluster's worker that makes them."""
+        return ShardMaker({name: self.entries[name] for name in names}, self.job.config.language,
+                          self.job.staging.path.absolute(),
+                          {name: self.fingerprint(name, OutputRecord(ALWAYS, ())) for name in names}, self.job.bodies)
+
+
+@dataclass(frozen=True)
+class ShardMaker:
+    entries: dict[str, list[Entry]]  # by shard name, newest first
+    language: str
+    root: Path  # the staging folder
+    keys: dict[str, str]  # the fingerprint of each shard
+    bodies: BodyReader | None  # where the articles' bodies are kept
+
+    def __call__(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
 
-        with holding(self.job.bodies, (e.article for e in self.entries[name])):
-            documents = offline_index.documents(self.entries[name], self.job.config.language)
+        with holding(self.bodies, (e.article for e in self.entries[name])):
+            documents = offline_index.documents(self.entries[name], self.language)
         counted = parallel.count_terms(documents, jobs=jobs)
         files = offline_index.index_files(documents, counted, shard=name)
         for path, text in files.items():
-            self.job.staging.write_text(path, text)
-        key = self.fingerprint(name, OutputRecord(ALWAYS, ()))
-        return name, OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
+            write_file(self.root, path, text.encode("utf-8"))
+        return name, OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
+
+
+def make_shards(maker: ShardMaker, names: list[str], *, jobs: int) -> dict[str, OutputRecord]:
+    if len(names) == 1 or jobs <= 1:
+        return dict(maker(name, jobs) for name in names)
+    return dict(parallel.each(lambda i: maker(names[i], 1), len(names), jobs=jobs))
 
 
 class Shards(Work):
@@ -84,7 +106,9 @@ class Shards(Work):
         self.output, self.names, self.made = output, names, made
         job = output.job
         beside = names and len(job.site.entries) <= job.config.search_shard_pages * job.jobs
-        self.making = parallel.Beside(lambda: output.make(names, jobs=1)) if beside else None
+        # The work takes only what it needs (`maker`), not the build: a cluster's worker is sent it.
+        maker = output.maker(names)
+        self.making = parallel.beside(lambda: make_shards(maker, names, jobs=1)) if beside else None
 
     def finish(self) -> dict[str, OutputRecord]:
         if self.making is not None:

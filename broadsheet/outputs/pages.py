@@ -4,11 +4,12 @@ rendered in worker processes while the build makes the rest of the site."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 
 from .. import parallel
-from ..cache import Fingerprints, OutputRecord, holding
+from ..cache import BodyReader, Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
 from ..render import Rendered, Renderer, file_for
 from ..site import AUTHORS_URL, TAGS_URL, Site
@@ -78,6 +79,10 @@ def made_from(site: Site, fingerprints: Fingerprints, key: PageKey) -> tuple[str
     return (kind,)
 
 
+def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, reads: frozenset[str]) -> str:
+    return fingerprints.of(made_from(site, fingerprints, key), reads)
+
+
 @register
 class Pages(Output):
     kind = KIND
@@ -97,7 +102,7 @@ class Pages(Output):
 
     def page_fingerprint(self, key: PageKey, reads: frozenset[str]) -> str:
         """The fingerprint of the page `key` when its templates read `reads` of `site`."""
-        return self.fingerprints.of(made_from(self.job.site, self.fingerprints, key), reads)
+        return page_fingerprint(self.job.site, self.fingerprints, key, reads)
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         return self.page_fingerprint(self.keys[unit], last.reads)
@@ -106,15 +111,17 @@ class Pages(Output):
         keys = [self.keys[path] for path in todo]
         stack = ExitStack()
         renderer, site, bodies = self.job.renderer, self.job.site, self.job.bodies
-
-        def bodies_of(keys: Sequence[PageKey]) -> AbstractContextManager[None]:
-            # Each range's bodies in a few queries, rather than one at a time.
-            return holding(bodies, (site.entries[i].article for kind, i in keys if kind == "article"))
-
         chunks = stack.enter_context(parallel.rendering(
             lambda key: render_page(renderer, site, key), keys, self.job.staging.path, jobs=self.job.jobs,
-            fingerprint=self.page_fingerprint, holding=bodies_of))
+            # Not the method, which would take the whole build to a cluster's workers.
+            fingerprint=functools.partial(page_fingerprint, site, self.fingerprints),
+            holding=functools.partial(bodies_of, bodies, site)))
         return Rendering(stack, chunks, len(keys), self.job.progress)
+
+
+def bodies_of(bodies: BodyReader | None, site: Site, keys: Sequence[PageKey]) -> AbstractContextManager[None]:
+    """The bodies of a range of pages' articles, read in a few queries, rather than one at a time."""
+    return holding(bodies, (site.entries[i].article for kind, i in keys if kind == "article"))
 
 
 class Rendering(Work):
