@@ -29,6 +29,7 @@ import importlib.metadata
 import os
 import sqlite3
 import sys
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -325,6 +326,15 @@ class StoredBody:
         return self.reader.read(self.rel)
 
 
+# The reader of each cache file in this process, by its absolute path (see BodyReader.__reduce__).
+_readers: weakref.WeakValueDictionary[Path, BodyReader] = weakref.WeakValueDictionary()
+
+
+def reader_of(path: Path) -> BodyReader:
+    """The reader of the cache file at `path` in this process."""
+    return _readers.get(path) or BodyReader(path)
+
+
 class BodyReader:
     """Reads the bodies of articles from a cache file: one at a time when an
     article's body is used, or those of many articles at once, kept while they
@@ -341,10 +351,13 @@ class BodyReader:
         self._pid = 0
         self._held: dict[bytes, Body] = {}
         self._recent: dict[bytes, Body] = {}
+        _readers[self.path.absolute()] = self
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to a cluster's worker, which opens its own connection (to the file on a shared file system).
-        return {"path": self.path.absolute(), "_db": None, "_pid": 0, "_held": {}, "_recent": {}}
+    def __reduce__(self) -> tuple[Callable[[Path], BodyReader], tuple[Path]]:
+        # Sent to a worker (with the articles of a range of pages): there, the
+        # reader of the same file, which a forked worker inherited, or a new
+        # one that opens its own connection (on a cluster's shared file system).
+        return reader_of, (self.path.absolute(),)
 
     def _connection(self) -> sqlite3.Connection:
         # A connection is never used across a fork: worker processes open their own.
@@ -497,15 +510,16 @@ class Fingerprints:
 
     def __init__(self, site_globals: Mapping[str, Any], digests: Mapping[str, str]) -> None:
         self.digests = digests
-        self._entries: dict[int, str] = {}  # by id(entry): each is shown on about five pages
+        # By address: each entry is shown on about five pages, and a worker is sent
+        # copies of entries (see outputs/pages.py part_of), whose ids mean nothing.
+        self._entries: dict[str, str] = {}
         self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
         self._read: dict[frozenset[str], str] = {}  # what pages read of `site`: most read the same
 
     def __getstate__(self) -> dict[str, Any]:
-        # Sent to a cluster's worker without the texts of entries, which are
-        # kept by the address of each entry in this process: there, another
-        # entry may lie at that address.
+        # Sent to a cluster's worker without the texts of entries: it makes
+        # those of the pages it is given, not all.
         return {**self.__dict__, "_entries": {}}
 
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
@@ -523,9 +537,9 @@ class Fingerprints:
         # neighbours' addresses and titles, not theirs.
         if entry is None:
             return "-"
-        text = self._entries.get(id(entry))
+        text = self._entries.get(entry.url)
         if text is None:
-            text = self._entries[id(entry)] = entry_text(entry, self.digests)
+            text = self._entries[entry.url] = entry_text(entry, self.digests)
         return text
 
     def _text(self, value: Any) -> str:

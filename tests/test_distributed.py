@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -179,15 +180,16 @@ def test_what_a_worker_is_sent_makes_the_same_pages(tmp_path: Path) -> None:
     renderer = Renderer(config, site)
     fingerprints = Fingerprints(site_globals(config, site), {})
     keys = pages.page_keys(site)
-    here = [(pages.render_page(renderer, site, key), pages.page_fingerprint(site, fingerprints, key, frozenset()))
+    here = [(pages.render_page(renderer, site, key), pages.page_fingerprint(site, fingerprints, key, None, frozenset()))
             for key in keys]
-    sent = cloudpickle.loads(cloudpickle.dumps((lambda key: pages.render_page(renderer, site, key), keys,
+    sent = cloudpickle.loads(cloudpickle.dumps((lambda key, part: pages.render_page(renderer, site, key, part), keys,
                                                 functools.partial(pages.page_fingerprint, site, fingerprints))))
     make, keys_there, fingerprint = sent
-    # Texts kept by the address of each entry in this process mean nothing in another.
-    assert not fingerprint.args[1]._entries
-    there = [(make(key), fingerprint(key, frozenset())) for key in keys_there]
+    there = [(make(key, None), fingerprint(key, None, frozenset())) for key in keys_there]
     assert there == here
+    # What a forked worker is sent with each range: the part of the site each page shows.
+    parts = pickle.loads(pickle.dumps([pages.part_of(site, key) for key in keys]))
+    assert [(make(key, part), fingerprint(key, part, frozenset())) for key, part in zip(keys, parts, strict=True)] == here
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from .. import parallel
 from ..cache import BodyReader, Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
 from ..render import Rendered, Renderer, file_for
-from ..site import AUTHORS_URL, TAGS_URL, Site
+from ..site import AUTHORS_URL, TAGS_URL, Entry, Listing, Site, YearArchive
 from . import Job, Output, Outputs, Work, register
 
 KIND = "pages"
@@ -45,14 +45,35 @@ def page_path(site: Site, key: PageKey) -> str:
             "tags": file_for(TAGS_URL)}.get(kind, "404.html")
 
 
-def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
+# What of the site a page shows (see part_of), or None where it is read from the site.
+Part = Entry | Listing | YearArchive | None
+
+
+def part_of(site: Site, key: PageKey) -> Part:
+    """The entry, listing or year a page shows: sent to the forked workers with
+    each range of pages, which then never touch the records of the site they
+    inherit.  Python writes to an object each time it is used (its count of
+    references), and a page of memory written by a worker is copied for it: a
+    worker that used every entry it inherited would hold a copy of them all."""
     kind, i = key
     if kind == "article":
-        return renderer.article(site.entries[i])
+        return site.entries[i]
     if kind == "listing":
-        return renderer.listing(site.listings[i])
+        return site.listings[i]
     if kind == "year":
-        return renderer.year(site.years[i])
+        return site.years[i]
+    return None
+
+
+def render_page(renderer: Renderer, site: Site, key: PageKey, part: Part = None) -> Rendered:
+    kind, i = key
+    part = part or part_of(site, key)
+    if isinstance(part, Entry):
+        return renderer.article(part)
+    if isinstance(part, Listing):
+        return renderer.listing(part)
+    if isinstance(part, YearArchive):
+        return renderer.year(part)
     if kind == "archive":
         return renderer.archive_page()
     if kind == "search":
@@ -62,25 +83,24 @@ def render_page(renderer: Renderer, site: Site, key: PageKey) -> Rendered:
     return renderer.not_found_page()
 
 
-def made_from(site: Site, fingerprints: Fingerprints, key: PageKey) -> tuple[str, ...]:
+def made_from(site: Site, fingerprints: Fingerprints, key: PageKey, part: Part = None) -> tuple[str, ...]:
     """What a page shows of the site, besides what its templates read of `site`."""
     kind, i = key
-    if kind == "article":
-        entry = site.entries[i]
-        return ("article", fingerprints.entry(entry), fingerprints.entry(entry.newer), fingerprints.entry(entry.older))
-    if kind == "listing":
-        listing = site.listings[i]
-        fields = (repr(getattr(listing, f.name)) for f in dataclasses.fields(listing) if f.name != "entries")
-        return ("listing", *fields, *(fingerprints.entry(e) for e in listing.entries))
-    if kind == "year":
-        return ("year", repr(site.years[i]))
+    part = part or part_of(site, key)
+    if isinstance(part, Entry):
+        return ("article", fingerprints.entry(part), fingerprints.entry(part.newer), fingerprints.entry(part.older))
+    if isinstance(part, Listing):
+        fields = (repr(getattr(part, f.name)) for f in dataclasses.fields(part) if f.name != "entries")
+        return ("listing", *fields, *(fingerprints.entry(e) for e in part.entries))
+    if isinstance(part, YearArchive):
+        return ("year", repr(part))
     if kind in ("authors", "tags"):
         return (kind, repr(site.authors if kind == "authors" else site.tags))
     return (kind,)
 
 
-def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, reads: frozenset[str]) -> str:
-    return fingerprints.of(made_from(site, fingerprints, key), reads)
+def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, part: Part, reads: frozenset[str]) -> str:
+    return fingerprints.of(made_from(site, fingerprints, key, part), reads)
 
 
 @register
@@ -102,7 +122,7 @@ class Pages(Output):
 
     def page_fingerprint(self, key: PageKey, reads: frozenset[str]) -> str:
         """The fingerprint of the page `key` when its templates read `reads` of `site`."""
-        return page_fingerprint(self.job.site, self.fingerprints, key, reads)
+        return page_fingerprint(self.job.site, self.fingerprints, key, None, reads)
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         return self.page_fingerprint(self.keys[unit], last.reads)
@@ -112,16 +132,17 @@ class Pages(Output):
         stack = ExitStack()
         renderer, site, bodies = self.job.renderer, self.job.site, self.job.bodies
         chunks = stack.enter_context(parallel.rendering(
-            lambda key: render_page(renderer, site, key), keys, self.job.staging.path, jobs=self.job.jobs,
+            lambda key, part: render_page(renderer, site, key, part), keys, self.job.staging.path, jobs=self.job.jobs,
             # Not the method, which would take the whole build to a cluster's workers.
             fingerprint=functools.partial(page_fingerprint, site, self.fingerprints),
-            holding=functools.partial(bodies_of, bodies, site)))
+            holding=functools.partial(bodies_of, bodies, site), parts=functools.partial(part_of, site)))
         return Rendering(stack, chunks, len(keys), self.job.progress)
 
 
-def bodies_of(bodies: BodyReader | None, site: Site, keys: Sequence[PageKey]) -> AbstractContextManager[None]:
+def bodies_of(bodies: BodyReader | None, site: Site, keys: Sequence[PageKey], parts: Sequence[Part]) -> AbstractContextManager[None]:
     """The bodies of a range of pages' articles, read in a few queries, rather than one at a time."""
-    return holding(bodies, (site.entries[i].article for kind, i in keys if kind == "article"))
+    return holding(bodies, (part.article for key, given in zip(keys, parts, strict=True)
+                            if isinstance(part := given or part_of(site, key), Entry)))
 
 
 class Rendering(Work):
