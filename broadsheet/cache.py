@@ -23,6 +23,7 @@ then).  It holds:
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import importlib.metadata
@@ -521,6 +522,14 @@ class Fingerprints:
         # Sent to a cluster's worker without the texts of entries: it makes
         # those of the pages it is given, not all.
         return {**self.__dict__, "_entries": {}}
+
+    def for_workers(self) -> Fingerprints:
+        """These fingerprints, for workers that are given what each page is
+        made from (see outputs/pages.py): `of` only, without the digest of
+        every article's file."""
+        sent = copy.copy(self)
+        sent.digests, sent._entries = {}, {}
+        return sent
 
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
         """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""

@@ -57,14 +57,37 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+# Modules the fresh workers (see _pool) start with: imported once, in the
+# server process they are forked from.
+FRESH_PRELOAD = ["broadsheet.outputs.pages", "broadsheet.render", "broadsheet.cache"]
+
+
 @contextmanager
-def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
+def _pool(jobs: int, work: int, chunk: int, *, fresh: tuple[str, object] | None = None) -> Iterator[Executor | None]:
+    """Forked worker processes, which inherit this one's memory; or, with
+    `fresh` (the name of a module global and its value, which each is given),
+    processes that inherit nothing of it: forked from a server process that
+    Python starts anew (multiprocessing's "forkserver").  A page of memory
+    that a worker shares with the build is copied as soon as either uses an
+    object in it (Python writes its count of references), and the build goes
+    on using its records while pages are rendered: workers that inherited
+    them doubled the memory of a large build."""
     # Imported here: a rebuild that changes a few pages does without them.
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     if jobs <= 1 or work <= chunk or not can_fork():
         yield None
+        return
+    if fresh is not None and "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(FRESH_PRELOAD)
+        fresh_pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_fresh_worker,
+                                         initargs=fresh)
+        try:
+            yield fresh_pool
+        finally:
+            fresh_pool.shutdown(wait=True, cancel_futures=True)
         return
     # The build turns the cycle collector off (see build.build); the workers
     # collect their own garbage, but never scan the records they inherit,
@@ -82,6 +105,13 @@ def _pool(jobs: int, work: int, chunk: int) -> Iterator[Executor | None]:
 def _start_worker(parent: int) -> None:
     gc.enable()
     die_with(parent)
+
+
+def _start_fresh_worker(name: str, value: object) -> None:
+    gc.enable()
+    # Killed with the server it was forked from, which ends with the build.
+    die_with(os.getppid())
+    globals()[name] = value
 
 
 def die_with(parent: int) -> None:
@@ -135,10 +165,6 @@ class Runner:
         """How many ranges run side by side: the default of --jobs."""
         return default_jobs()
 
-    def watcher(self) -> int | None:
-        """The process whose end stops the workers from writing more (see _stop_if_orphaned)."""
-        return os.getpid()
-
     @contextmanager
     def ranges(
         self, run: Callable[..., list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
@@ -148,14 +174,16 @@ class Runner:
         order: in forked workers when there are enough of them, given all the
         work on entry (this process is free meanwhile), else in this process as
         the results are taken.  `run` reads the module global named
-        `inherited` (if any), set by the caller.  With `sent`, forked workers
-        are also given sent(start, stop) as run's third argument: what they
-        must not take from what they inherit (see _Fed).  On exit, work not
-        begun is dropped and the workers end."""
+        `inherited` (if any), set by the caller.  With `sent`, run is also
+        given sent(start, stop) as its third argument, all it needs besides
+        that global: the workers are then fresh processes, given the global
+        (see _pool), and the ranges are sent a few ahead (see _Fed).  On exit,
+        work not begun is dropped and the workers end."""
         ranges = _spans(total, chunk)
-        with _pool(jobs, total, chunk) as pool:
+        fresh = (inherited, globals()[inherited]) if sent is not None and inherited is not None else None
+        with _pool(jobs, total, chunk, fresh=fresh) as pool:
             if pool is None:
-                yield (run(start, stop) for start, stop in ranges)
+                yield (run(start, stop, *([] if sent is None else [sent(start, stop)])) for start, stop in ranges)
             elif sent is None:
                 yield pool.map(run, *zip(*ranges, strict=True))
             else:
@@ -173,16 +201,10 @@ class Runner:
 
 
 class _Fed(Generic[T]):
-    """run(start, stop, sent(start, stop)) for each range, in the forked workers
-    of `pool`, the results in order.  A thread of this process sends the ranges
+    """run(start, stop, sent(start, stop)) for each range, in the workers of
+    `pool`, the results in order.  A thread of this process sends the ranges
     from the start, at most `ahead` of them not yet done: what is sent is made
-    as it goes, never all at once, while this process does other work.
-
-    What is sent is what a worker would otherwise take from the records it
-    inherits.  Python writes to an object whenever it is used (its count of
-    references), and a page of memory a forked worker writes to is copied for
-    it: two workers that used every article they inherited held a copy each
-    (4.9 KB an article at 40,000 articles, against 0.9 KB sent this way)."""
+    as it goes, never all at once, while this process does other work."""
 
     def __init__(self, pool: Executor, run: Callable[..., list[T]], ranges: list[tuple[int, int]],
                  sent: Callable[[int, int], object], *, ahead: int) -> None:
@@ -191,8 +213,8 @@ class _Fed(Generic[T]):
         self._futures: queue.SimpleQueue[Future[list[T]] | BaseException | None] = queue.SimpleQueue()
         self._slots = threading.Semaphore(ahead)
         self._stopping = threading.Event()
-        # The first range from this thread, which forks the workers: a worker
-        # is killed when the thread that forked it ends (see die_with).
+        # The first range from this thread, which starts the workers: a forked
+        # worker is killed when the thread that forked it ends (see die_with).
         self._slots.acquire()
         self._submit(pool, run, *ranges[0], sent)
         self._feeder = threading.Thread(target=self._feed, args=(pool, run, ranges[1:], sent), daemon=True,
@@ -271,11 +293,6 @@ class Cluster(Runner):
     def width(self) -> int:
         return max(1, sum(self.client.nthreads().values()))
 
-    def watcher(self) -> int | None:
-        # A worker's parent is its nanny, not this process; a build that dies
-        # takes its client away, and the scheduler then drops its tasks.
-        return None
-
     def _key(self, name: str) -> str:
         return f"broadsheet-{name.strip('_').replace('_', '-')}-{uuid.uuid4().hex}"
 
@@ -284,19 +301,21 @@ class Cluster(Runner):
         self, run: Callable[..., list[T]], total: int, *, chunk: int, jobs: int, inherited: str | None = None,
         sent: Callable[[int, int], object] | None = None,
     ) -> Iterator[Iterator[list[T]]]:
-        # Nothing is sent with the ranges: a cluster's workers copy nothing from
-        # this process, and take what they need from what was scattered.
         spans = _spans(total, chunk)
+
+        def extra(start: int, stop: int) -> list[object]:
+            return [] if sent is None else [sent(start, stop)]
+
         if len(spans) <= 1:
             # One range is done here, as a local build does: sending the
             # state to the workers would take longer than the work.
-            yield (run(start, stop) for start, stop in spans)
+            yield (run(start, stop, *extra(start, stop)) for start, stop in spans)
             return
         shipped = None if inherited is None else \
             self.client.scatter(_Shipped(inherited, globals()[inherited]), broadcast=True, hash=False)
         key = self._key(run.__name__)
         futures: list[distributed.Future | None] = [
-            self.client.submit(_range_task, shipped, run, start, stop, key=f"{key}-{i}", pure=False)
+            self.client.submit(_range_task, shipped, run, start, stop, *extra(start, stop), key=f"{key}-{i}", pure=False)
             for i, (start, stop) in enumerate(spans)
         ]
         try:
@@ -402,15 +421,15 @@ _in_task = False
 _task_lock = threading.Lock()
 
 
-def _range_task(shipped: _Shipped | None, run: Callable[[int, int], list[T]], start: int, stop: int) -> list[T]:
+def _range_task(shipped: _Shipped | None, run: Callable[..., list[T]], start: int, stop: int, *sent: object) -> list[T]:
     global _in_task
     _in_task = True
     if shipped is None:
-        return run(start, stop)
+        return run(start, stop, *sent)
     with _task_lock:
         globals()[shipped.name] = shipped.value
         try:
-            return run(start, stop)
+            return run(start, stop, *sent)
         finally:
             globals()[shipped.name] = None
 
@@ -520,85 +539,77 @@ class Written:
     fingerprint: str  # of what the page was made from (see rendering)
 
 
-# What forked render workers inherit, set just before the pool is made: how
-# to make a page from its key, the keys, where pages go, the build's process,
-# the folders made so far, and how to fingerprint a page from its key and the
-# keys of `site` it read, what to hold while a range of keys is made, and the
-# part of the site each page shows (see rendering).
-_job: tuple[Callable[[Any, Any], Rendered], Sequence[Any], Path, int | None, set[str],
-            Callable[[Any, Any, frozenset[str]], str], Callable[[Sequence[Any], Sequence[Any]], AbstractContextManager[None]],
-            Callable[[Any], Any] | None] | None = None
+S = TypeVar("S")  # what a page is made from, sent to a worker with its key
 
 
-def _parts_of(start: int, stop: int) -> list[Any]:
+# What render workers are given, set just before the pool is made: how to make
+# a page from its key and what it is made from, where pages go, the folders
+# made so far, how to fingerprint a page from its key, what it is made from and
+# the keys of `site` it read, and what to hold while a range of pages is made.
+_job: tuple[Callable[[Any, Any], Rendered], Path, set[str], Callable[[Any, Any, frozenset[str]], str],
+            Callable[[Sequence[tuple[Any, Any]]], AbstractContextManager[None]]] | None = None
+# What the build sends with each range of pages (see rendering): the keys and
+# how to tell what each page is made from.  Never sent to the workers.
+_sending: tuple[Sequence[Any], Callable[[Any], Any]] | None = None
+
+
+def _shown_range(start: int, stop: int) -> list[tuple[Any, Any]]:
+    assert _sending is not None
+    keys, shown = _sending
+    return [(key, shown(key)) for key in keys[start:stop]]
+
+
+def _render_range(start: int, stop: int, pages_sent: Sequence[tuple[Any, Any]]) -> list[Written]:
     assert _job is not None
-    keys, parts = _job[1], _job[7]
-    assert parts is not None
-    return [parts(key) for key in keys[start:stop]]
-
-
-def _render_range(start: int, stop: int, parts: Sequence[Any] | None = None) -> list[Written]:
-    assert _job is not None
-    make, keys, root, parent, folders, fingerprint, holding, _ = _job
-    chosen = keys[start:stop]
-    parts = parts if parts is not None else [None] * len(chosen)
+    make, root, folders, fingerprint, holding = _job
     # The range is rendered, then written: a seventh less time a page than
     # writing each between templates (for a range of about 1 MB), most likely
     # as the file system calls and the templates stop evicting each other from
     # the processor's caches.
     pages = []
-    with holding(chosen, parts):
-        for key, part in zip(chosen, parts, strict=True):
-            _stop_if_orphaned(parent)
-            page = make(key, part)
-            pages.append((key, part, page.path, page.reads, page.html.encode("utf-8")))
+    with holding(pages_sent):
+        for key, shown in pages_sent:
+            page = make(key, shown)
+            pages.append((key, shown, page.path, page.reads, page.html.encode("utf-8")))
     written = []
-    for key, part, path, reads, data in pages:
-        _stop_if_orphaned(parent)
-        if parent is None and not os.path.isdir(root):
-            # A task of a cluster whose build failed (or died, and the next
-            # build cleared up): no page may make the staging folder again.
+    for key, shown, path, reads, data in pages:
+        if not os.path.isdir(root):
+            # A worker of a build that failed, or died (and the next build
+            # cleared up): no page may make the staging folder again.
             raise FileNotFoundError(errno.ENOENT, "the build's staging folder is gone", os.fspath(root))
         written.append(Written(path, reads, status_of(write.write_file(root, path, data, folders)),
-                               fingerprint(key, part, reads)))
+                               fingerprint(key, shown, reads)))
     return written
-
-
-def _stop_if_orphaned(parent: int | None) -> None:
-    if parent is not None and os.getpid() != parent and os.getppid() != parent:
-        # A worker whose build was killed: write nothing more into its staging folder.
-        os._exit(1)
 
 
 @contextmanager
 def rendering(
-    make: Callable[[K, Any], Rendered], keys: Sequence[K], root: Path, *, jobs: int,
-    fingerprint: Callable[[K, Any, frozenset[str]], str],
-    holding: Callable[[Sequence[K], Sequence[Any]], AbstractContextManager[None]] = lambda keys, parts: nullcontext(),
-    parts: Callable[[K], Any] | None = None,
+    make: Callable[[K, S], Rendered], keys: Sequence[K], root: Path, *, jobs: int,
+    shown: Callable[[K], S], fingerprint: Callable[[K, S, frozenset[str]], str],
+    holding: Callable[[Sequence[tuple[K, S]]], AbstractContextManager[None]] = lambda pages: nullcontext(),
 ) -> Iterator[Iterator[list[Written]]]:
     """Make the pages of `keys` with `make`, straight to files below `root`: in
     worker processes from the start, while this process does other work inside
     the `with`.  Gives what each page wrote and read, and its `fingerprint`
     (taken in the workers too), in order, chunk by chunk; leaving the `with`
-    early stops the workers.  `holding` gives what to hold in memory while a
-    range of keys is made (their articles' bodies).  `make` and the keys are
-    inherited by the forked workers, never pickled (but for the workers of a
-    cluster); `parts` gives what of the site the page of a key shows, which is
-    sent to the forked workers with each range (see _Fed), and given to
-    `make`, `fingerprint` and `holding` beside each key (None where it is not
-    sent: they then take it from the site).
+    early stops the workers.  Each key goes to the workers with `shown(key)`,
+    what its page is made from (the entry or listing it shows), given to
+    `make` and `fingerprint` with the key: the workers inherit none of the
+    build's records (see _pool), and are given `make`, `fingerprint` and
+    `holding` (what to hold in memory while a range of pages is made: their
+    articles' bodies) once each.
 
     Pages go to disk a range at a time, so memory stays flat at any size."""
-    global _job
+    global _job, _sending
     # Each worker notes the folders it made in its own copy of the set.
-    _job = (make, keys, root.absolute(), _runner.watcher(), set(), fingerprint, holding, parts)
+    _job = (make, root.absolute(), set(), fingerprint, holding)
+    _sending = (keys, shown)
     try:
         with _runner.ranges(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs, inherited="_job",
-                            sent=_parts_of if parts is not None else None) as chunks:
+                            sent=_shown_range) as chunks:
             yield chunks
     finally:
-        _job = None
+        _job = _sending = None
 
 
 # What forked workers that count search terms inherit.

@@ -225,9 +225,12 @@ def _noting_class(keys: tuple[str, ...]) -> type[ReadsNoted]:
 
 
 class Renderer:
-    def __init__(self, config: Config, site: Site, *, compiled: Path | None = None) -> None:
+    def __init__(self, config: Config, site: Site, *, compiled: Path | None = None,
+                 values: dict[str, Any] | None = None) -> None:
         """`compiled`: a folder where compiled templates are kept from one build
-        to the next (each under the digest of its source), if it can be made."""
+        to the next (each under the digest of its source), if it can be made;
+        `values`: the templates' `site`, where `site` holds only what they read
+        beside it (see __reduce__)."""
         self.config = config
         self.site = site
         self._compiled = compiled
@@ -244,7 +247,8 @@ class Renderer:
             **_OPTIONS,
         )
         self.env.template_class = _Template
-        self._site = ReadsNoted(site_globals(config, site))
+        self._values = values if values is not None else site_globals(config, site)
+        self._site = ReadsNoted(self._values)
         language = config.language
         # New-style gettext: `_("Page %(number)s of %(count)s", number=…)`, its
         # values escaped like any other (the words themselves are the catalog's).
@@ -268,10 +272,13 @@ class Renderer:
         self._templates: dict[str, jinja2.Template] = {}
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Sent to the workers of a cluster as what it is made from: they make
-        # their own templates (an environment holds compiled code and caches).
-        return (_renderer_in_worker, (absolute_paths(self.config), self.site,
-                                      self._compiled.absolute() if self._compiled is not None else None))
+        # Sent to the workers as what it is made from: they make their own
+        # templates (an environment holds compiled code and caches), and are
+        # given the parts of the site they show with each page, not its
+        # articles and listings.
+        site = dataclasses.replace(self.site, entries=(), listings=())
+        return (_renderer_in_worker, (absolute_paths(self.config), site,
+                                      self._compiled.absolute() if self._compiled is not None else None, self._values))
 
     @jinja2.pass_context
     def _plural_forms(self, context: jinja2.runtime.Context, singular: str, plural: str, **variables: Any) -> dict[str, str]:
@@ -411,11 +418,11 @@ _EXTENSIONS = ("jinja2.ext.i18n",)
 _OPTIONS: _Options = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
-def _renderer_in_worker(config: Config, site: Site, compiled: Path | None) -> Renderer:
+def _renderer_in_worker(config: Config, site: Site, compiled: Path | None, values: dict[str, Any]) -> Renderer:
     if not config.builtin_templates.is_dir():
         # The worker's own copy of the theme, where it is installed elsewhere than the build's.
         config = dataclasses.replace(config, builtin_templates=DEFAULT_TEMPLATES)
-    return Renderer(config, site, compiled=compiled)
+    return Renderer(config, site, compiled=compiled, values=values)
 
 
 def _bytecode_cache(folder: Path | None, words: str = "") -> jinja2.BytecodeCache | None:

@@ -180,16 +180,15 @@ def test_what_a_worker_is_sent_makes_the_same_pages(tmp_path: Path) -> None:
     renderer = Renderer(config, site)
     fingerprints = Fingerprints(site_globals(config, site), {})
     keys = pages.page_keys(site)
-    here = [(pages.render_page(renderer, site, key), pages.page_fingerprint(site, fingerprints, key, None, frozenset()))
+    here = [(pages.render_page(renderer, key, pages.part_of(site, key)), pages.page_fingerprint(site, fingerprints, key, frozenset()))
             for key in keys]
-    sent = cloudpickle.loads(cloudpickle.dumps((lambda key, part: pages.render_page(renderer, site, key, part), keys,
-                                                functools.partial(pages.page_fingerprint, site, fingerprints))))
-    make, keys_there, fingerprint = sent
-    there = [(make(key, None), fingerprint(key, None, frozenset())) for key in keys_there]
-    assert there == here
-    # What a forked worker is sent with each range: the part of the site each page shows.
-    parts = pickle.loads(pickle.dumps([pages.part_of(site, key) for key in keys]))
-    assert [(make(key, part), fingerprint(key, part, frozenset())) for key, part in zip(keys, parts, strict=True)] == here
+    # What a worker is given once (pickled as for a forked worker, or by Dask), and with each page.
+    for dumps, loads in ((pickle.dumps, pickle.loads), (cloudpickle.dumps, cloudpickle.loads)):
+        make, fingerprint = loads(dumps((functools.partial(pages.render_shown, renderer),
+                                         functools.partial(pages.fingerprint_shown, fingerprints.for_workers()))))
+        sent = loads(dumps([pages.shown(site, fingerprints, key) for key in keys]))
+        assert [(make(key, page), fingerprint(key, page, frozenset())) for key, page in zip(keys, sent, strict=True)] == here
+        assert not make.args[0].site.entries  # never the site's articles
 
 
 @pytest.mark.slow

@@ -7,12 +7,13 @@ import dataclasses
 import functools
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass
 
 from .. import parallel
 from ..cache import BodyReader, Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
 from ..render import Rendered, Renderer, file_for
-from ..site import AUTHORS_URL, TAGS_URL, Entry, Listing, Site, YearArchive
+from ..site import AUTHORS_URL, TAGS_URL, Entry, Group, Listing, Site, YearArchive
 from . import Job, Output, Outputs, Work, register
 
 KIND = "pages"
@@ -45,16 +46,12 @@ def page_path(site: Site, key: PageKey) -> str:
             "tags": file_for(TAGS_URL)}.get(kind, "404.html")
 
 
-# What of the site a page shows (see part_of), or None where it is read from the site.
-Part = Entry | Listing | YearArchive | None
+# What of the site a page shows (see part_of).
+Part = Entry | Listing | YearArchive | tuple[Group, ...] | None
 
 
 def part_of(site: Site, key: PageKey) -> Part:
-    """The entry, listing or year a page shows: sent to the forked workers with
-    each range of pages, which then never touch the records of the site they
-    inherit.  Python writes to an object each time it is used (its count of
-    references), and a page of memory written by a worker is copied for it: a
-    worker that used every entry it inherited would hold a copy of them all."""
+    """The entry, listing, year or groups a page shows; None for the others."""
     kind, i = key
     if kind == "article":
         return site.entries[i]
@@ -62,12 +59,13 @@ def part_of(site: Site, key: PageKey) -> Part:
         return site.listings[i]
     if kind == "year":
         return site.years[i]
+    if kind in ("authors", "tags"):
+        return site.authors if kind == "authors" else site.tags
     return None
 
 
-def render_page(renderer: Renderer, site: Site, key: PageKey, part: Part = None) -> Rendered:
-    kind, i = key
-    part = part or part_of(site, key)
+def render_page(renderer: Renderer, key: PageKey, part: Part) -> Rendered:
+    kind, _ = key
     if isinstance(part, Entry):
         return renderer.article(part)
     if isinstance(part, Listing):
@@ -83,10 +81,9 @@ def render_page(renderer: Renderer, site: Site, key: PageKey, part: Part = None)
     return renderer.not_found_page()
 
 
-def made_from(site: Site, fingerprints: Fingerprints, key: PageKey, part: Part = None) -> tuple[str, ...]:
+def made_from(fingerprints: Fingerprints, key: PageKey, part: Part) -> tuple[str, ...]:
     """What a page shows of the site, besides what its templates read of `site`."""
-    kind, i = key
-    part = part or part_of(site, key)
+    kind, _ = key
     if isinstance(part, Entry):
         return ("article", fingerprints.entry(part), fingerprints.entry(part.newer), fingerprints.entry(part.older))
     if isinstance(part, Listing):
@@ -95,12 +92,39 @@ def made_from(site: Site, fingerprints: Fingerprints, key: PageKey, part: Part =
     if isinstance(part, YearArchive):
         return ("year", repr(part))
     if kind in ("authors", "tags"):
-        return (kind, repr(site.authors if kind == "authors" else site.tags))
+        return (kind, repr(part))
     return (kind,)
 
 
-def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, part: Part, reads: frozenset[str]) -> str:
-    return fingerprints.of(made_from(site, fingerprints, key, part), reads)
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What a page is made from, sent with its key to the worker that makes it:
+    what of the site it shows, and what its fingerprint is made from."""
+
+    part: Part
+    made_from: tuple[str, ...]
+
+
+def shown(site: Site, fingerprints: Fingerprints, key: PageKey) -> Shown:
+    part = part_of(site, key)
+    return Shown(part, made_from(fingerprints, key, part))
+
+
+def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, reads: frozenset[str]) -> str:
+    return fingerprints.of(made_from(fingerprints, key, part_of(site, key)), reads)
+
+
+def render_shown(renderer: Renderer, key: PageKey, page: Shown) -> Rendered:
+    return render_page(renderer, key, page.part)
+
+
+def fingerprint_shown(fingerprints: Fingerprints, key: PageKey, page: Shown, reads: frozenset[str]) -> str:
+    return fingerprints.of(page.made_from, reads)
+
+
+def bodies_of(bodies: BodyReader | None, pages: Sequence[tuple[PageKey, Shown]]) -> AbstractContextManager[None]:
+    """The bodies of a range of pages' articles, read in a few queries, rather than one at a time."""
+    return holding(bodies, (page.part.article for _, page in pages if isinstance(page.part, Entry)))
 
 
 @register
@@ -122,7 +146,7 @@ class Pages(Output):
 
     def page_fingerprint(self, key: PageKey, reads: frozenset[str]) -> str:
         """The fingerprint of the page `key` when its templates read `reads` of `site`."""
-        return page_fingerprint(self.job.site, self.fingerprints, key, None, reads)
+        return page_fingerprint(self.job.site, self.fingerprints, key, reads)
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         return self.page_fingerprint(self.keys[unit], last.reads)
@@ -130,19 +154,16 @@ class Pages(Output):
     def start(self, todo: list[str]) -> Work:
         keys = [self.keys[path] for path in todo]
         stack = ExitStack()
-        renderer, site, bodies = self.job.renderer, self.job.site, self.job.bodies
+        renderer, site, bodies, fingerprints = self.job.renderer, self.job.site, self.job.bodies, self.fingerprints
+        # Functions of what the workers are given once each: never the site,
+        # which they are sent a page's part of with its key (see parallel.rendering).
         chunks = stack.enter_context(parallel.rendering(
-            lambda key, part: render_page(renderer, site, key, part), keys, self.job.staging.path, jobs=self.job.jobs,
-            # Not the method, which would take the whole build to a cluster's workers.
-            fingerprint=functools.partial(page_fingerprint, site, self.fingerprints),
-            holding=functools.partial(bodies_of, bodies, site), parts=functools.partial(part_of, site)))
+            functools.partial(render_shown, renderer), keys, self.job.staging.path, jobs=self.job.jobs,
+            shown=functools.partial(shown, site, fingerprints),
+            fingerprint=functools.partial(fingerprint_shown, fingerprints.for_workers()),
+            holding=functools.partial(bodies_of, bodies)))
         return Rendering(stack, chunks, len(keys), self.job.progress)
 
-
-def bodies_of(bodies: BodyReader | None, site: Site, keys: Sequence[PageKey], parts: Sequence[Part]) -> AbstractContextManager[None]:
-    """The bodies of a range of pages' articles, read in a few queries, rather than one at a time."""
-    return holding(bodies, (part.article for key, given in zip(keys, parts, strict=True)
-                            if isinstance(part := given or part_of(site, key), Entry)))
 
 
 class Rendering(Work):
