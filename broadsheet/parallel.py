@@ -2,9 +2,13 @@
 
 Work is cut into chunks in a fixed order and results are taken back in that
 order, so warnings come out in the same sequence and every page is the same
-bytes whatever the number of processes.  Workers are forked: they inherit the
-site model instead of receiving it pickled, which keeps start-up cheap at any
-corpus size.  Where fork is not available, the work runs in this process.
+bytes whatever the number of processes.  Workers that load, count terms or
+run beside the build are forked: they inherit what they need instead of
+receiving it pickled.  Workers that render inherit nothing of the build (see
+_pool): they are given the renderer once and, with each range of pages, what
+those pages show; the build goes on using its records meanwhile, and workers
+that shared them held a copy each.  Where fork is not available, the work runs
+in this process.
 
 How the work is run is a Runner, chosen once by the build (running()): the
 forked processes of this machine, or the workers of a Dask cluster (Cluster,
