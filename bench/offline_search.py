@@ -153,7 +153,7 @@ def measure(site: Path, queries: list[str]) -> list[dict]:
 
             page = browser.new_page()
             fetched: list[str] = []
-            page.on("requestfinished", lambda request: fetched.append(unquote(urlsplit(request.url).path)))
+            page.on("requestfinished", lambda request, fetched=fetched: fetched.append(unquote(urlsplit(request.url).path)))
             page.goto(address + "404.html")
             found = page.evaluate(PAGEFIND, [query, others])
             page.close()
