@@ -89,7 +89,8 @@ def _pool(jobs: int, work: int, chunk: int, *, fresh: tuple[str, object] | None 
         fresh_pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_fresh_worker,
                                          initargs=fresh)
         try:
-            yield fresh_pool
+            with _main_left_alone():
+                yield fresh_pool
         finally:
             fresh_pool.shutdown(wait=True, cancel_futures=True)
         return
@@ -109,6 +110,28 @@ def _pool(jobs: int, work: int, chunk: int, *, fresh: tuple[str, object] | None 
 def _start_worker(parent: int) -> None:
     gc.enable()
     die_with(parent)
+
+
+@contextmanager
+def _main_left_alone() -> Iterator[None]:
+    """While fresh workers start: a process that multiprocessing starts runs
+    the main module of this one again first (as "__mp_main__"), and a script
+    that calls build() without `if __name__ == "__main__":` would build again
+    in each worker, waiting forever for the output folder this build holds.
+    The workers need only the modules preloaded: a main module named
+    "__main__" is one multiprocessing leaves alone."""
+    import importlib.machinery
+
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    spec = getattr(main, "__spec__", None)
+    main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
 
 
 def _start_fresh_worker(name: str, value: object) -> None:
@@ -557,6 +580,10 @@ _job: tuple[Callable[[Any, Any], Rendered], Path, set[str], Callable[[Any, Any, 
 _sending: tuple[Sequence[Any], Callable[[Any], Any]] | None = None
 
 
+def _hold_nothing(pages: Sequence[tuple[Any, Any]]) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 def _shown_range(start: int, stop: int) -> list[tuple[Any, Any]]:
     assert _sending is not None
     keys, shown = _sending
@@ -590,7 +617,7 @@ def _render_range(start: int, stop: int, pages_sent: Sequence[tuple[Any, Any]]) 
 def rendering(
     make: Callable[[K, S], Rendered], keys: Sequence[K], root: Path, *, jobs: int,
     shown: Callable[[K], S], fingerprint: Callable[[K, S, frozenset[str]], str],
-    holding: Callable[[Sequence[tuple[K, S]]], AbstractContextManager[None]] = lambda pages: nullcontext(),
+    holding: Callable[[Sequence[tuple[K, S]]], AbstractContextManager[None]] | None = None,
 ) -> Iterator[Iterator[list[Written]]]:
     """Make the pages of `keys` with `make`, straight to files below `root`: in
     worker processes from the start, while this process does other work inside
@@ -606,7 +633,7 @@ def rendering(
     Pages go to disk a range at a time, so memory stays flat at any size."""
     global _job, _sending
     # Each worker notes the folders it made in its own copy of the set.
-    _job = (make, root.absolute(), set(), fingerprint, holding)
+    _job = (make, root.absolute(), set(), fingerprint, holding or _hold_nothing)
     _sending = (keys, shown)
     try:
         with _runner.ranges(_render_range, len(keys), chunk=RENDER_CHUNK, jobs=jobs, inherited="_job",

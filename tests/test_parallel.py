@@ -80,3 +80,31 @@ def test_every_page_of_a_build_of_several_ranges_is_written_with_its_own_article
     stories = [re.findall(r'<p id="p1">Story (\d+)\.', page.read_text(encoding="utf-8")) for page in pages]
     assert sorted(int(number) for found in stories for number in found) == list(range(count))
     assert all(len(found) == 1 for found in stories)
+
+
+def test_a_script_that_builds_without_a_main_guard_builds_once(tmp_path):
+    # Render workers are started by multiprocessing, which runs the main module
+    # of the build's process again in each unless told otherwise: a script
+    # without `if __name__ == "__main__":` would then build in every worker,
+    # and wait forever for the output folder the first build holds.
+    import subprocess
+    import sys
+
+    from .conftest import PROJECT, txt, write_corpus
+
+    source = write_corpus(tmp_path / "corpus", {
+        f"{i:03d}.txt": txt(f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", f"Story {i} of the harbour.") for i in range(250)})
+    script = tmp_path / "make_site.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(PROJECT)!r})\n"
+        "from pathlib import Path\n"
+        "from broadsheet.build import build\n"
+        "from broadsheet.config import Config, validate\n"
+        f"result = build(validate(Config(source=Path({str(source)!r}), out=Path({str(tmp_path / 'site')!r}),"
+        " jobs=2, search=False)))\n"
+        "print('built', result.articles, result.rendered)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == [f"built 250 {done.stdout.split()[-1]}"]
+    assert int(done.stdout.split()[-1]) > parallel.RENDER_CHUNK  # rendered by the workers, in several ranges
