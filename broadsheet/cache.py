@@ -518,11 +518,6 @@ class Fingerprints:
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
         self._read: dict[frozenset[str], str] = {}  # what pages read of `site`: most read the same
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Sent to a cluster's worker without the texts of entries: it makes
-        # those of the pages it is given, not all.
-        return {**self.__dict__, "_entries": {}}
-
     def for_workers(self) -> Fingerprints:
         """These fingerprints, for workers that are given what each page is
         made from (see outputs/pages.py): `of` only, without the digest of

@@ -111,7 +111,7 @@ def shown(site: Site, fingerprints: Fingerprints, key: PageKey) -> Shown:
 
 
 def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, reads: frozenset[str]) -> str:
-    return fingerprints.of(made_from(fingerprints, key, part_of(site, key)), reads)
+    return fingerprint_shown(fingerprints, key, shown(site, fingerprints, key), reads)
 
 
 def render_shown(renderer: Renderer, key: PageKey, page: Shown) -> Rendered:
