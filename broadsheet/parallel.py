@@ -558,7 +558,7 @@ def parse_all(rels: list[str], source: Path, *, language: str, jobs: int, tick: 
         _reading = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a build holds one a page until its record is kept
 class Written:
     path: str
     reads: frozenset[str]  # the keys of the templates' `site` the page read
@@ -603,7 +603,11 @@ def _render_range(start: int, stop: int, pages_sent: Sequence[tuple[Any, Any]]) 
             page = make(key, shown)
             pages.append((key, shown, page.path, page.reads, page.html.encode("utf-8")))
     written = []
+    # One set for the pages that read the same keys: sent and received once a
+    # range, not once a page (pickle sends an object it has sent as a reference).
+    same: dict[frozenset[str], frozenset[str]] = {}
     for key, shown, path, reads, data in pages:
+        reads = same.setdefault(reads, reads)
         if not os.path.isdir(root):
             # A worker of a build that failed, or died (and the next build
             # cleared up): no page may make the staging folder again.

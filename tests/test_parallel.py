@@ -108,3 +108,23 @@ def test_a_script_that_builds_without_a_main_guard_builds_once(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == [f"built 250 {done.stdout.split()[-1]}"]
     assert int(done.stdout.split()[-1]) > parallel.RENDER_CHUNK  # rendered by the workers, in several ranges
+
+
+def _page_reading_the_same_keys(key: int, shown: str) -> object:
+    from broadsheet.render import Rendered
+
+    # A new set for each page, as templates give: equal, not the same object.
+    return Rendered(f"{key}/index.html", f"<p>{shown}</p>", frozenset({"site_title", "language"}))
+
+
+def test_pages_that_read_the_same_keys_come_back_with_one_set_and_no_dict_each(tmp_path):
+    # A build holds what each page wrote until its record is kept: a set of
+    # strings and an attribute dict a page would be a kilobyte an article.
+    with parallel.rendering(_page_reading_the_same_keys, list(range(40)), tmp_path, jobs=1,
+                            shown=str, fingerprint=lambda key, shown, reads: f"{key}:{shown}") as chunks:
+        written = [page for chunk in chunks for page in chunk]
+    assert [page.path for page in written] == [f"{key}/index.html" for key in range(40)]
+    assert (tmp_path / "39/index.html").read_text() == "<p>39</p>"
+    assert all(page.reads is written[0].reads for page in written)
+    assert written[0].reads == {"site_title", "language"}
+    assert not hasattr(written[0], "__dict__")
