@@ -331,15 +331,14 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         made_outputs = outputs.Outputs(job, cache, functools.partial(_stage, result))
         made_outputs.make()
         _tally(result, made_outputs)
-        record_text = addresses.text
         if config.check:
             with _stage(result, "check"):
                 result.broken_links = check.check_links(staging.path)
             if result.broken_links and config.strict:
                 raise BuildError(f"{len(result.broken_links)} broken link(s) with --strict; the site was not written")
-        if config.record is not None and (record_text != addresses.previous.text or not addresses.previous.own):
+        if config.record is not None and addresses.to_keep:
             # Before the site: the site never shows an address that the record lacks.
-            _keep_record(config.record, record_text)
+            _keep_record(config.record, (staging.path / redirects.RECORD).read_text(encoding="utf-8"))
         if result.in_place:
             assert made is not None
             cache_module.forget_outputs(config.out)
@@ -364,7 +363,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         try:
             next_cache = Cache(key, corpus.records, made_outputs.records(in_place=result.in_place),
                                read_started_ns=corpus.read_started_ns,
-                               record_digest=redirects.record_digest(record_text))
+                               record_digest=addresses.digest)
             cache_module.write_cache(config.out, next_cache, last=cache, whole=whole)
             known_images.save(_known_images(config), key)
         except (OSError, sqlite3.Error) as error:
@@ -381,7 +380,10 @@ def _known_images(config: Config) -> Path:
 class AddressPlanning:
     """The plan of what answers at every address ever published, made once
     the pages are known, by the first output that asks: the record of
-    addresses goes into the site then."""
+    addresses goes into the site then.  Neither record's text is held after
+    that (they are as large as the heads of the articles): the record's digest
+    is, and whether the project's record is to be written again from the
+    site's copy."""
 
     def __init__(
         self, config: Config, site: Site, staging: Staging, result: BuildResult, note: Callable[[Problem], None],
@@ -390,19 +392,22 @@ class AddressPlanning:
         self.config, self.site, self.staging, self.result, self.note = config, site, staging, result, note
         self.written_digest = written_digest
         self._planned: outputs.Addresses | None = None
-        self.previous = PreviousRecord(None, "", own=False)
-        self.text = ""
+        self.digest = redirects.record_digest("")
+        self.to_keep = False  # the project's record differs from the site's copy, or there is none yet
 
     def __call__(self, pages: set[str]) -> outputs.Addresses:
         if self._planned is None:
-            self.previous = previous_record(self.config, self.note, self.result.notes)
-            plan = plan_addresses(self.config, self.site, pages, self.previous, self.note, self.written_digest)
+            previous = previous_record(self.config, self.note, self.result.notes)
+            plan = plan_addresses(self.config, self.site, pages, previous, self.note, self.written_digest)
             _stop_if_strict(self.config, self.result)
-            self.text = plan.record_text()
-            self.staging.write_text(redirects.RECORD, self.text)
-            folders = redirects.folder_moves(pages | {file_for(p.url) for p in (*plan.moved, *plan.gone)})
+            text = plan.record_text()
+            self.staging.write_text(redirects.RECORD, text)
+            self.digest = redirects.record_digest(text)
+            self.to_keep = text != previous.text or not previous.own
+            del previous, text
+            folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
             self.result.moved, self.result.gone = len(plan.moved), len(plan.gone)
-            self._planned = outputs.Addresses(plan, folders)
+            self._planned = outputs.Addresses(plan.moved, plan.gone, folders)
         return self._planned
 
 

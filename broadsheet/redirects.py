@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from .records import Problem
@@ -192,14 +193,31 @@ class ReadRecord:
     base_url: str | None = None  # the base URL of the build that wrote it
 
 
-def parse_record(text: str, name: str, *, trusted: bool = False, strict: bool = False) -> ReadRecord:
+def parse_record(
+    text: str, name: str, *, trusted: bool = False, strict: bool = False, known: Mapping[str, Permalink] | None = None,
+) -> ReadRecord:
     """The record a previous build left (published.json); an entry that is not
     sound is left out with a warning, so that nothing is written from it.
     A `strict` record, the project's own, is used whole or not at all: the
     first entry that is not sound raises RecordError.  A `trusted` record, one
-    that a build wrote as it is, is not checked again."""
+    that a build wrote as it is, is not checked again.  An entry equal to the
+    Permalink that `known` has at its address is that Permalink: most of a
+    record is the build's own pages, and is then held once."""
+    # Each entry becomes its Permalink as it is parsed: the dicts of a large
+    # archive's record, all held at once, would weigh twice its text.
+    make = _written_permalink if trusted else _permalink_or_entry
+    known = known or {}
+
+    def read(entry: dict[str, Any]) -> Permalink | dict[str, Any]:
+        if "status" not in entry:
+            return entry
+        permalink = make(entry)
+        if isinstance(permalink, Permalink) and known.get(permalink.url) == permalink:
+            return known[permalink.url]
+        return permalink
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_hook=read)
         entries = data["addresses"]
         if not isinstance(entries, list):
             raise TypeError
@@ -214,10 +232,13 @@ def parse_record(text: str, name: str, *, trusted: bool = False, strict: bool = 
         return ReadRecord((), [Problem(name, _NOT_A_RECORD)])
     base_url = data.get("base_url") if isinstance(data.get("base_url"), str) else None
     if trusted:
-        return ReadRecord(tuple(map(_written_permalink, entries)), [], base_url)
+        return ReadRecord(tuple(entries), [], base_url)
     record: list[Permalink] = []
     problems: list[Problem] = []
     for number, entry in enumerate(entries, start=1):
+        if isinstance(entry, Permalink):
+            record.append(entry)
+            continue
         try:
             record.append(_permalink(entry))
         except (BadAddress, KeyError, TypeError, ValueError) as error:
@@ -271,6 +292,14 @@ def _permalink(entry: object) -> Permalink:
     return Permalink(url=url, status=status, **fields)
 
 
+def _permalink_or_entry(entry: dict[str, Any]) -> Permalink | dict[str, Any]:
+    """The Permalink of a sound entry; the entry itself, to be told what is wrong with it later."""
+    try:
+        return _permalink(entry)
+    except (BadAddress, KeyError, TypeError, ValueError):
+        return entry
+
+
 def _written_permalink(entry: dict[str, str | None]) -> Permalink:
     # As record_json wrote it: set without the frozen dataclass's __init__, several times slower.
     permalink = object.__new__(Permalink)
@@ -322,8 +351,9 @@ def plan_from_texts(
     A `strict_record` (the project's own) that cannot be used whole raises
     RecordError."""
     trusted = record is not None and written_digest is not None and record_digest(record) == written_digest
-    read = (parse_record(record, record_name, trusted=trusted, strict=strict_record) if record is not None
-            else ReadRecord((), []))
+    current = tuple(current)
+    read = (parse_record(record, record_name, trusted=trusted, strict=strict_record, known={p.url: p for p in current})
+            if record is not None else ReadRecord((), []))
     previous, problems = read.permalinks, list(read.problems)
     if record is None or problems:
         # articles.json too: a site built before published.json existed, or a
@@ -356,8 +386,15 @@ def plan(
     """What answers at each address: `current` are this build's articles (as
     PAGE entries), `pages` the files of every other page of this build."""
     current = tuple(current)
-    page_files = {file_for(p.url) for p in current} | set(pages)
-    folded = {f.casefold(): f for f in page_files}
+    # The files of a large archive's pages are many: each is one string here,
+    # the one `pages` holds, and its folded form is that string too when it
+    # has no capitals (a permalink never has).
+    page_files = set(pages)
+    page_files.update(file_for(p.url) for p in current)
+    folded: dict[str, str] = {}
+    for f in page_files:
+        key = f.casefold()
+        folded[f if key == f else key] = f
     problems: list[Problem] = []
 
     def is_page(url: str) -> bool:
@@ -515,38 +552,50 @@ def record_json(record: Iterable[Permalink], base_url: str | None = None) -> str
 _DATE_FOLDER = re.compile(r"([0-9]{4})/(?:([0-9]{2})/(?:[0-9]{2}/)?)?\Z")
 
 
-def folder_moves(page_files: Iterable[str]) -> tuple[Permalink, ...]:
+def folder_moves(page_files: Iterable[str], also: Iterable[str] = ()) -> tuple[Permalink, ...]:
     """A move for every folder a reader reaches by shortening the address of
     a page (`2023/11/11/`, `2023/`, `page/`) that holds no page of its own, so
     that no such address answers 403 or 404: a date leads to the archive of its
     month or year, any other folder to the nearest folder above it that is a
-    page.  Derived from the pages of each build, so not recorded."""
-    files = set(page_files)
-    folders_with_page = {f[: -len("index.html")] for f in files if f == "index.html" or f.endswith("/index.html")}
+    page.  The pages are the files `page_files` and `also`.  Derived from the
+    pages of each build, so not recorded."""
+    files = page_files if isinstance(page_files, (set, frozenset)) else set(page_files)
+    extra = set(also) - files
+
+    def has_page(folder: str) -> bool:  # "" or "a/b/"
+        index = folder + "index.html"
+        return index in files or index in extra
+
+    # Only folders above a page's own are looked at: one string each for the
+    # few folders of dates, not one for every page of a large archive.
     folders: set[str] = set()
-    for parent in {f.rpartition("/")[0] for f in files}:
-        while parent and parent not in folders:
-            folders.add(parent)
-            parent = parent.rpartition("/")[0]
+    for group in (files, extra):
+        for f in group:
+            parent = f.rpartition("/")[0]
+            if f.endswith("/index.html"):
+                parent = parent.rpartition("/")[0]  # the page's own folder has a page: itself
+            while parent and parent not in folders:
+                folders.add(parent)
+                parent = parent.rpartition("/")[0]
     moves = []
     for folder in sorted(f + "/" for f in folders):
-        if folder not in folders_with_page and folder.split("/", 1)[0] not in RESERVED_FOLDERS:
-            moves.append(Permalink(folder, MOVED, to=_folder_target(folder, folders_with_page)))
+        if not has_page(folder) and folder.split("/", 1)[0] not in RESERVED_FOLDERS:
+            moves.append(Permalink(folder, MOVED, to=_folder_target(folder, has_page)))
     return tuple(moves)
 
 
-def _folder_target(folder: str, pages: set[str]) -> str:
+def _folder_target(folder: str, has_page: Callable[[str], bool]) -> str:
     date = _DATE_FOLDER.match(folder)
     if date:
         year, month = date.groups()
         archives = [month_url(int(year), int(month))] if month else []
         for archive in [*archives, year_url(int(year)), ARCHIVE_URL]:
-            if archive in pages:
+            if has_page(archive):
                 return archive
     parts = folder.rstrip("/").split("/")
     while parts:
         parts.pop()
         above = "/".join(parts) + "/" if parts else ""
-        if above in pages:
+        if has_page(above):
             return above
     return ""

@@ -25,6 +25,7 @@ from broadsheet.redirects import (
     HandRedirect,
     Permalink,
     ReadRecord,
+    folder_moves,
     normalise_address,
     parse_hand,
     parse_record,
@@ -174,6 +175,34 @@ def test_the_record_is_sorted_and_reads_back_the_same():
     assert parse_record(text, RECORD) == ReadRecord(tuple(sorted(record, key=lambda p: p.url)), [])
     # A record the last build wrote is read back without its checks, to the same.
     assert parse_record(text, RECORD, trusted=True) == parse_record(text, RECORD)
+
+
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_record_read_holds_the_builds_own_pages_once(trusted):
+    # Most of a large archive's record is its current pages: an entry equal to
+    # one of them is read as that object, not as a copy of its strings.
+    current = page("2023/01/06/b/", "b", "b.txt", "B")
+    changed = page("2023/01/07/c/", "c", "c.txt", "C")
+    record = [current, page("2023/01/07/c/", "c", "c.txt", "C before"), Permalink("old.html", GONE)]
+    known = {p.url: p for p in (current, changed)}
+    read = parse_record(record_json(record), RECORD, trusted=trusted, known=known).permalinks
+    assert read == tuple(record)
+    assert read[0] is current
+    assert read[1] is not changed and read[1].title == "C before"
+
+
+def test_folders_of_pages_and_of_other_files_lead_where_those_of_all_of_them_do():
+    pages = {"index.html", "archive/index.html", "archive/2023/index.html", "archive/2023/05/index.html",
+             "2023/05/01/a/index.html", "2024/01/02/b/index.html", "notes/x/page.html"}
+    also = {"2022/12/31/gone/index.html", "old/page.html", "2023/05/01/a/index.html"}
+    together = folder_moves(pages | also)
+    assert folder_moves(pages, also=also) == together
+    assert folder_moves(list(pages), also=also) == together
+    assert {p.url: p.to for p in together} == {
+        "2022/": "archive/", "2022/12/": "archive/", "2022/12/31/": "archive/",
+        "2023/": "archive/2023/", "2023/05/": "archive/2023/05/", "2023/05/01/": "archive/2023/05/", "2024/": "archive/", "2024/01/": "archive/", "2024/01/02/": "archive/",
+        "notes/": "", "notes/x/": "", "old/": "",
+    }
 
 
 # Not only text: an articles.json written by another tool may hold numbers there.

@@ -39,7 +39,9 @@ UNKNOWN: FileStatus = (0, 0, 0)  # the status of a file its kind did not take: r
 class Addresses:
     """What answers at the addresses the site no longer has pages at."""
 
-    plan: redirects.Plan
+    # Of the plan, only these: the record of every address is not held after it is written.
+    moved: tuple[redirects.Permalink, ...]
+    gone: tuple[redirects.Permalink, ...]
     folders: tuple[redirects.Permalink, ...]  # folders of pages, which redirect to a page
 
 

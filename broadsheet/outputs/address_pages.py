@@ -32,12 +32,12 @@ class AddressPages(Output):
 
     def units(self) -> Sequence[str]:
         addresses = self.job.addresses(set(self.outputs.units(PAGES)))
-        renderer, plan = self.job.renderer, addresses.plan
-        titles = {e.url: e.article.title for e in self.job.site.entries} if plan.moved else {}
-        for moved in plan.moved:
+        renderer = self.job.renderer
+        titles = {e.url: e.article.title for e in self.job.site.entries} if addresses.moved else {}
+        for moved in addresses.moved:
             to, title = moved.to or "", titles.get(moved.to or "")
             self._add(moved.url, ("moved", moved.url, to, repr(title)), partial(renderer.redirect, moved.url, to, title))
-        for gone in plan.gone:
+        for gone in addresses.gone:
             self._add(gone.url, ("gone", gone.url, repr(gone.title)), partial(renderer.gone, gone.url, gone.title))
         for folder in addresses.folders:
             to = folder.to or ""

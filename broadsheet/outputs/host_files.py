@@ -31,9 +31,8 @@ class HostFiles(Output):
         if self._rules is None:
             addresses = self.job.addresses(set(self.outputs.units(PAGES)))
             in_site = self.outputs.files_of(ADDRESS_PAGES)
-            plan = addresses.plan
-            moves = [(p.url, p.to or "") for p in (*plan.moved, *addresses.folders) if file_for(p.url) in in_site]
-            gone = [p.url for p in plan.gone if file_for(p.url) in in_site]
+            moves = [(p.url, p.to or "") for p in (*addresses.moved, *addresses.folders) if file_for(p.url) in in_site]
+            gone = [p.url for p in addresses.gone if file_for(p.url) in in_site]
             self._rules = (moves, gone)
         return self._rules
 

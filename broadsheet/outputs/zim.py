@@ -220,7 +220,7 @@ class Zim(Output):
             if path.endswith("/index.html"):
                 yield Redirect(path.removesuffix("index.html"), path)
         addresses = self.job.addresses(set(self.outputs.units(PAGES)))
-        moves = [(m.url, m.to) for m in addresses.plan.moved] + [(f.url, f.to) for f in addresses.folders]
+        moves = [(m.url, m.to) for m in addresses.moved] + [(f.url, f.to) for f in addresses.folders]
         for url, to in moves:
             if to is None:
                 continue
