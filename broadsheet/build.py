@@ -400,11 +400,13 @@ class AddressPlanning:
             previous = previous_record(self.config, self.note, self.result.notes)
             plan = plan_addresses(self.config, self.site, pages, previous, self.note, self.written_digest)
             _stop_if_strict(self.config, self.result)
-            text = plan.record_text()
-            self.staging.write_text(redirects.RECORD, text)
-            self.digest = redirects.record_digest(text)
-            self.to_keep = text != previous.text or not previous.own
-            del previous, text
+            # Written as it is made, not held whole: a line an article.
+            digest = redirects.RecordDigest()
+            self.staging.write_text(redirects.RECORD, digest.through(plan.record_parts()))
+            self.digest = digest.hexdigest()
+            self.to_keep = (not previous.own or previous.text is None
+                            or self.digest != redirects.record_digest(previous.text))
+            del previous
             folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
             self.result.moved, self.result.gone = len(plan.moved), len(plan.gone)
             self._planned = outputs.Addresses(plan.moved, plan.gone, folders)

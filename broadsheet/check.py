@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -82,14 +83,21 @@ def check_links(site: Path) -> list[BrokenLink]:
 
 def manifest(entries: tuple[Entry, ...]) -> str:
     """articles.json: how other tools find each article's permalink."""
+    return "".join(manifest_parts(entries))
+
+
+def manifest_parts(entries: tuple[Entry, ...]) -> Iterator[str]:
+    """The text of articles.json, an article at a time."""
     # The text json.dumps(..., indent=1) gives, put together from values encoded
     # one by one: its indenting encoder is written in Python, and slow at 100,000.
     if not entries:
-        return '{\n "articles": []\n}\n'
+        yield '{\n "articles": []\n}\n'
+        return
     value = json.JSONEncoder(ensure_ascii=False).encode
-    records = [
-        f'  {{\n   "id": {value(e.article.id)},\n   "title": {value(e.article.title)},\n'
-        f'   "date": "{e.article.date.isoformat()}",\n   "url": {value(e.url)},\n   "source": {value(e.article.source)}\n  }}'
-        for e in entries
-    ]
-    return '{\n "articles": [\n' + ",\n".join(records) + "\n ]\n}\n"
+    yield '{\n "articles": [\n'
+    between = ""
+    for e in entries:
+        yield (f'{between}  {{\n   "id": {value(e.article.id)},\n   "title": {value(e.article.title)},\n'
+               f'   "date": "{e.article.date.isoformat()}",\n   "url": {value(e.url)},\n   "source": {value(e.article.source)}\n  }}')
+        between = ",\n"
+    yield "\n ]\n}\n"

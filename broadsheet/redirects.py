@@ -19,7 +19,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any
@@ -81,7 +81,16 @@ class Plan:
 
     def record_text(self) -> str:
         """published.json for this plan."""
-        return self.unchanged_text if self.unchanged_text is not None else record_json(self.record, self.base_url)
+        return "".join(self.record_parts())
+
+    def record_parts(self) -> Iterator[str]:
+        """The text of published.json for this plan, an address at a time."""
+        if self.unchanged_text is not None:
+            # In slices, each encoded as it is written: not the whole record twice.
+            text, step = self.unchanged_text, 1 << 20
+            yield from (text[start:start + step] for start in range(0, len(text), step))
+        else:
+            yield from record_json_parts(self.record, self.base_url)
 
     @functools.cached_property
     def moved(self) -> tuple[Permalink, ...]:
@@ -178,6 +187,21 @@ def record_digest(text: str) -> str:
     """Stands for a record's text: a record whose digest the build cache holds
     is, byte for byte, one that a build wrote."""
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class RecordDigest:
+    """The record_digest of a text written in parts, taken as they go by."""
+
+    def __init__(self) -> None:
+        self._hashed = hashlib.blake2b(digest_size=16)
+
+    def through(self, parts: Iterable[str]) -> Iterator[str]:
+        for part in parts:
+            self._hashed.update(part.encode("utf-8"))
+            yield part
+
+    def hexdigest(self) -> str:
+        return self._hashed.hexdigest()
 
 
 class RecordError(ValueError):
@@ -544,9 +568,17 @@ def record_json(record: Iterable[Permalink], base_url: str | None = None) -> str
     same file; one address a line, so that a change to the history reads as
     a change of a few lines.  The base URL is noted so that a build for
     another one can say so."""
-    lines = [_record_line(p) for p in sorted(record, key=lambda p: p.url)]
-    return (f'{{"about": {json.dumps(_RECORD_NOTE)},\n "base_url": {json.dumps(base_url)},\n "addresses": [\n'
-            + ",\n".join(lines) + "\n]}\n")
+    return "".join(record_json_parts(record, base_url))
+
+
+def record_json_parts(record: Iterable[Permalink], base_url: str | None = None) -> Iterator[str]:
+    """The text of record_json, an address at a time."""
+    yield f'{{"about": {json.dumps(_RECORD_NOTE)},\n "base_url": {json.dumps(base_url)},\n "addresses": [\n'
+    between = ""
+    for p in sorted(record, key=lambda p: p.url):
+        yield between + _record_line(p)
+        between = ",\n"
+    yield "\n]}\n"
 
 
 _DATE_FOLDER = re.compile(r"([0-9]{4})/(?:([0-9]{2})/(?:[0-9]{2}/)?)?\Z")

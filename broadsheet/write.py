@@ -210,8 +210,8 @@ def clear_leftovers(out: Path) -> None:
                     pass
 
 
-def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None = None) -> os.stat_result:
-    """`data` as the file `relpath` below `root`; the new file's status.
+def write_file(root: Path, relpath: str, data: bytes | Iterable[bytes], folders: set[str] | None = None) -> os.stat_result:
+    """`data` (bytes, or its parts) as the file `relpath` below `root`; the new file's status.
     `folders`: those known to exist, kept up to date here; with it, a file in
     a folder of its own (as most pages of a site are) costs one mkdir and one
     open, not a failed open, a stat, a mkdir and an open."""
@@ -232,12 +232,26 @@ def write_file(root: Path, relpath: str, data: bytes, folders: set[str] | None =
         os.unlink(target)
         fd = os.open(target, _NEW_FILE, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for part in (data,) if isinstance(data, bytes) else data:
+            view = memoryview(part)
+            while view:
+                view = view[os.write(fd, view):]
         return os.fstat(fd)
     finally:
         os.close(fd)
+
+
+def _encoded(parts: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
+    """The UTF-8 bytes of `parts`, about `size` bytes at a time."""
+    batch: list[str] = []
+    held = 0
+    for part in parts:
+        batch.append(part)
+        held += len(part)
+        if held >= size:
+            yield "".join(batch).encode("utf-8")
+            batch, held = [], 0
+    yield "".join(batch).encode("utf-8")
 
 
 def replace_file(path: Path, data: bytes) -> None:
@@ -283,10 +297,12 @@ class Staging:
         self._files: set[str] = set()
         self._folders: set[str] = set()  # made by write_bytes (workers make others)
 
-    def write_text(self, relpath: str, text: str) -> None:
-        self.write_bytes(relpath, text.encode("utf-8"))
+    def write_text(self, relpath: str, text: str | Iterable[str]) -> None:
+        """`text`, or its parts: a file of a line for each article (articles.json,
+        published.json) is written as it is made, never held whole."""
+        self.write_bytes(relpath, text.encode("utf-8") if isinstance(text, str) else _encoded(text))
 
-    def write_bytes(self, relpath: str, data: bytes) -> None:
+    def write_bytes(self, relpath: str, data: bytes | Iterable[bytes]) -> None:
         self._files.add(relpath)
         write_file(self.path, relpath, data, self._folders)
 

@@ -524,3 +524,19 @@ def test_noted_folders_are_made_where_they_are_missing_and_reused_where_they_are
         "2024", "2024/01", "2024/01/02", "2024/01/02/a", "2024/01/02/b", "2024/01/03", "2024/01/03/c",
     ]
 
+
+
+def test_a_text_written_in_parts_is_the_file_its_whole_text_makes(tmp_path):
+    # articles.json and published.json are written a line at a time, in batches
+    # of bytes: a character cut between two batches would corrupt them.
+    parts = ["{\"a\": [\n", "\"é中\",\n" * 3, "\"𝄞\"", "\n]}\n"]
+    whole = "".join(parts).encode("utf-8")
+    assert b"".join(write._encoded(iter(parts), size=3)) == whole
+    assert len(list(write._encoded(iter(parts), size=3))) > 1
+    out = tmp_path / "out"
+    out.mkdir()
+    staging = write.Staging(out)
+    staging.write_text("parts.json", iter(parts))
+    staging.write_text("whole.json", "".join(parts))
+    assert (staging.path / "parts.json").read_bytes() == (staging.path / "whole.json").read_bytes() == whole
+    staging.discard()

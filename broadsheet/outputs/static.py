@@ -31,7 +31,7 @@ class Static(Output):
         if favicon.ICO in todo and self._write_favicon():
             made[favicon.ICO] = OutputRecord(ALWAYS, ((favicon.ICO, UNKNOWN),))
         if check.MANIFEST in todo:
-            staging.write_text(check.MANIFEST, check.manifest(self.job.site.entries))
+            staging.write_text(check.MANIFEST, check.manifest_parts(self.job.site.entries))
             made[check.MANIFEST] = OutputRecord(ALWAYS, ((check.MANIFEST, UNKNOWN),))
         return Done(made)
 
