@@ -130,7 +130,7 @@ def load_articles(
             if kept is None:
                 results[i] = record = cache_module.unpack(fresh[0], body=fresh[1])
             else:
-                results[i] = record = cache_module.unpack(fresh[0], cache_module.StoredBody(kept, os.fsencode(rels[i])))
+                results[i] = record = cache_module.unpack(fresh[0], cache_module.StoredBody(kept, rels[i]))
             if whole is not None:
                 batch.append((rels[i], record, fresh))
                 if len(batch) == parallel.LOAD_CHUNK:

@@ -138,10 +138,9 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
             cache = Cache(key, read_started_ns=int(meta.get("read_started_ns", 0)), bodies=bodies,
                           record_digest=meta.get("record_digest"))
             # Files of this tool's own, beside the output the user asked for.
-            cache.articles = {
-                os.fsdecode(rel): unpack(record, StoredBody(bodies, rel))
-                for rel, record in db.execute("select rel, record from articles")
-            }
+            for rel, record in db.execute("select rel, record from articles"):
+                name = os.fsdecode(rel)
+                cache.articles[name] = unpack(record, StoredBody(bodies, name))
             if "outputs" in meta:
                 cache.outputs = _outputs_from(storage.loads(meta["outputs"]))
             return cache, None
@@ -310,7 +309,7 @@ def unpack(data: bytes, stored: StoredBody | None = None, *, body: bytes | None 
             article = storage.article_from(head, storage.body_from(storage.loads(body)))
         else:
             assert stored is not None
-            article = storage.article_from(head, stored)
+            article = storage.article_from(head, stored, source=stored.rel)
     return ArticleRecord(digest, tuple(status), Loaded(article, storage.problems_from(problems)))
 
 
@@ -319,12 +318,12 @@ class StoredBody:
 
     __slots__ = ("reader", "rel")
 
-    def __init__(self, reader: BodyReader, rel: bytes) -> None:
+    def __init__(self, reader: BodyReader, rel: str) -> None:
         self.reader = reader
-        self.rel = rel
+        self.rel = rel  # the article's source: one string for both
 
     def __call__(self) -> Body:
-        return self.reader.read(self.rel)
+        return self.reader.read(os.fsencode(self.rel))
 
 
 # The reader of each cache file in this process, by its absolute path (see BodyReader.__reduce__).
@@ -384,7 +383,7 @@ class BodyReader:
     def holding(self, articles: Iterable[Article]) -> Iterator[None]:
         """The bodies of those of `articles` kept in this cache, read in a few
         queries and held inside the `with` (a range of pages, a shard)."""
-        rels = sorted({content.rel for article in articles
+        rels = sorted({os.fsencode(content.rel) for article in articles
                        if isinstance(content := article.content, StoredBody) and content.reader is self})
         held: dict[bytes, Body] = {}
         db = self._connection()

@@ -41,10 +41,12 @@ def article_values(article: Article) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def article_from(values: tuple[Any, ...], content: Body | BodySource) -> Article:
-    (ident, source, fmt, date, title, title_derived, excerpt, word_count, reading_minutes, language, direction,
+def article_from(values: tuple[Any, ...], content: Body | BodySource, source: str | None = None) -> Article:
+    """The article of article_values; `source`, its source path as the
+    caller holds it already, is used for the one stored when they are equal."""
+    (ident, stored_source, fmt, date, title, title_derived, excerpt, word_count, reading_minutes, language, direction,
      slug, author, tags, time, updated, image, image_alt) = values
-    return Article(ident, source, fmt, datetime.date.fromordinal(date), title, title_derived, excerpt, word_count,
+    return Article(ident, source if source == stored_source and source is not None else stored_source, fmt, datetime.date.fromordinal(date), title, title_derived, excerpt, word_count,
                    reading_minutes, language, direction, slug, author, tags,
                    None if time is None else datetime.datetime.fromisoformat(time), _when(updated), content,
                    image, image_alt)

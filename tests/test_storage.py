@@ -63,3 +63,17 @@ def test_a_text_articles_text_is_stored_once() -> None:
     body = Body("One.\n\nTwo.", ("One.", "Two."), "")
     assert storage.body_values(body)[0] is None
     assert storage.body_from(storage.body_values(body)) == body
+
+
+def test_an_article_read_back_shares_its_source_path_with_the_caller():
+    # A large archive holds every article's source path: once, not twice.
+    from broadsheet.load import SourceFile, parse_source
+
+    source_file = SourceFile("a/b.txt", "a/b.txt", "txt", b" date 2023-11-11 One.\n\nTwo.\n")
+    article = parse_source(source_file, language="en").article
+    assert article is not None
+    values = storage.loads(storage.dumps(storage.article_values(article)))
+    held = "".join(["a/", "b.txt"])
+    assert storage.article_from(values, article.content, source=held).source is held
+    other = storage.article_from(values, article.content, source="elsewhere.txt")
+    assert other.source == "a/b.txt"

@@ -162,34 +162,40 @@ class Pages(Output):
             shown=functools.partial(shown, site, fingerprints),
             fingerprint=functools.partial(fingerprint_shown, fingerprints.for_workers()),
             holding=functools.partial(bodies_of, bodies)))
-        return Rendering(stack, chunks, len(keys), self.job.progress)
+        return Rendering(stack, chunks, todo, self.job.progress)
 
 
 
 class Rendering(Work):
-    def __init__(self, stack: ExitStack, chunks: Iterator[list[parallel.Written]], count: int, progress: ProgressFactory) -> None:
-        self.stack, self.chunks, self.count, self.progress = stack, chunks, count, progress
+    def __init__(self, stack: ExitStack, chunks: Iterator[list[parallel.Written]], todo: list[str],
+                 progress: ProgressFactory) -> None:
+        self.stack, self.chunks, self.todo, self.progress = stack, chunks, todo, progress
 
     def finish(self) -> dict[str, OutputRecord]:
         with self.stack:
-            return take_pages(self.chunks, self.count, self.progress)
+            return take_pages(self.chunks, self.todo, self.progress)
 
     def stop(self) -> None:
         self.stack.close()  # the workers end
 
 
-def take_pages(chunks: Iterator[list[parallel.Written]], count: int, progress: ProgressFactory) -> dict[str, OutputRecord]:
-    """The record of each page rendered, by its file, as the workers give them."""
+def take_pages(chunks: Iterator[list[parallel.Written]], todo: list[str], progress: ProgressFactory) -> dict[str, OutputRecord]:
+    """The record of each page of `todo` rendered, by its file, as the workers give them."""
     records = {}
     # Nearly every page reads the same few keys of `site`: one set for them
     # all, not one each as they come from the workers (5 MB at 10,000 articles).
     reads: dict[frozenset[str], frozenset[str]] = {}
-    bar = progress("render", count)
+    bar = progress("render", len(todo))
+    units = iter(todo)
     try:
         for chunk in chunks:
             for page in chunk:
-                records[page.path] = OutputRecord(page.fingerprint, ((page.path, page.status),),
-                                                  reads.setdefault(page.reads, page.reads))
+                # Pages come back in the order of `todo`: the unit's own string
+                # is kept, not the worker's copy of it (a string a page).
+                unit = next(units, None)
+                path = unit if unit is not None and unit == page.path else page.path
+                records[path] = OutputRecord(page.fingerprint, ((path, page.status),),
+                                             reads.setdefault(page.reads, page.reads))
             bar.update(len(chunk))
     finally:
         bar.close()
