@@ -1,6 +1,6 @@
 """The search index: Pagefind, run over the rendered pages (no network), in shards.
 
-One Pagefind run holds every page it indexes in memory (about 0.2 MB a page),
+One Pagefind run holds every page it indexes in memory (about 0.25 MB a page),
 so a large archive is indexed in shards: whole years, oldest first, packed
 together while they fit in a number of pages, and a year too big for one shard
 cut into whole months.  Each shard is a Pagefind bundle of its own, and the
@@ -55,9 +55,10 @@ PLACEHOLDER_HTML = (
     f'<body><div data-pagefind-body><span data-pagefind-sort="date:{PLACEHOLDER_DATE}">\u0345</span></div>'
     "</body></html>\n"
 )
-# Memory of one Pagefind run, for running several side by side.
+# Memory of one Pagefind run, for running several side by side: measured on
+# the benchmark corpus, 240 to 255 KB a page (bench/pagefind_memory.py).
 RUN_BYTES = 64 * 2**20
-PAGE_BYTES = 200 * 2**10
+PAGE_BYTES = 256 * 2**10
 
 
 class SearchError(Exception):

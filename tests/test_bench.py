@@ -132,3 +132,46 @@ def test_the_memory_benchmark_reports_the_growth_per_article(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     assert "| 40 |" in done.stdout and "| 80 |" in done.stdout
     assert "growth 40 → 80:" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_served_search_benchmark_counts_what_each_query_fetches_by_kind(tmp_path):
+    pytest.importorskip("playwright")
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("Chromium not found at /usr/bin/chromium")
+    corpus = write_corpus(tmp_path / "corpus", _news(120))
+    # In a process of its own, as it is run (see the offline benchmark's test).
+    done = subprocess.run(
+        [sys.executable, str(PROJECT / "bench" / "served_search.py"), "--corpus", str(corpus),
+         "--work", str(tmp_path / "work"), "--queries", "4", "--json", str(tmp_path / "report.json")],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert report["articles"] == 120 and len(report["queries"]) == 4
+    for row in report["queries"]:
+        kinds = row["kinds"]
+        assert sum(k["requests"] for k in kinds.values()) == row["requests"]
+        assert sum(k["bytes"] for k in kinds.values()) == row["bytes"] > row["gzipBytes"] > 0
+        assert kinds["page"]["requests"] >= 3 and kinds["pagefind.js"]["requests"] >= 1 and kinds["wasm"]["requests"] == 1
+        assert kinds["entry/meta"]["requests"] >= 3  # bundles.json, entry, meta
+        assert row["ms"] > 0 and row["status"]
+    assert "ms to first results" in done.stdout
+
+
+def test_the_pagefind_memory_benchmark_measures_both_ways_at_each_size(tmp_path):
+    corpus = write_corpus(tmp_path / "corpus", _news(60))
+    assert subprocess.run([sys.executable, "-m", "broadsheet", "build", "--source", str(corpus), "--out",
+                           str(tmp_path / "site"), "--record", str(tmp_path / "record.json"), "--quiet"],
+                          capture_output=True, text=True, timeout=600).returncode == 0
+    done = subprocess.run([sys.executable, str(PROJECT / "bench" / "pagefind_memory.py"), "--site", str(tmp_path / "site"),
+                           "--sizes", "10,30", "--json", str(tmp_path / "rows.json")],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads((tmp_path / "rows.json").read_text(encoding="utf-8"))
+    assert {row["how"] for row in rows} == {"cli", "api"} and len(rows) == 4
+    assert all(row["peak_mb"] > 0 and row["seconds"] > 0 and row["meta_bytes"] > 0 and row["index_chunks"] > 0
+               for row in rows)
+    # Both ways index the same pages.
+    assert rows[0]["pages"] == rows[1]["pages"] < rows[2]["pages"] == rows[3]["pages"]

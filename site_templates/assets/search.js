@@ -477,7 +477,27 @@
 
   // ---- The offline index (from disk) ----
 
+  // The offline engine is loaded only from disk: served, the page never needs it.
+  var offlineEngine = null;
+
+  function loadOfflineEngine() {
+    if (!offlineEngine) {
+      offlineEngine = new Promise(function (resolve, reject) {
+        var script = document.createElement("script");
+        script.src = new URL(box.getAttribute("data-offline-script"), location.href).href;
+        script.onload = function () { resolve(window.__offlineSearch); };
+        script.onerror = function () { offlineEngine = null; reject(new Error("no offline index")); };
+        document.head.appendChild(script);
+      });
+    }
+    return offlineEngine;
+  }
+
   function offlineSearch(state, count) {
+    return loadOfflineEngine().then(function () { return offlineAnswer(state, count); });
+  }
+
+  function offlineAnswer(state, count) {
     var engine = window.__offlineSearch;
     if (!engine || typeof engine.search !== "function") return Promise.reject(new Error("no offline index"));
     return engine.search(state.q, { year: state.year, month: state.month, order: state.order, count: count })
@@ -591,6 +611,7 @@
   // A page opened with no search has nothing to go back to: typing replaces it.
   entryKind = opened.q ? "" : "typing";
   try { history.replaceState({ kind: entryKind }, "", location.href); } catch (e) { /* as in record() */ }
+  if (fromDisk) loadOfflineEngine().catch(function () { /* said when a search fails */ });
   toControls(opened);
   if (opened.q) show(opened, PAGE);
   else input.focus();
