@@ -214,7 +214,11 @@ class Runner:
             elif sent is None:
                 yield pool.map(run, *zip(*ranges, strict=True))
             else:
-                fed = _Fed(pool, run, ranges, sent, ahead=4 * jobs)
+                def submit(i: int, start: int, stop: int) -> Future[list[T]]:
+                    assert pool is not None and sent is not None
+                    return pool.submit(run, start, stop, sent(start, stop))
+
+                fed: _Fed[T] = _Fed(submit, lambda future: future.result(), ranges, ahead=4 * jobs)
                 try:
                     yield iter(fed)
                 finally:
@@ -228,40 +232,42 @@ class Runner:
 
 
 class _Fed(Generic[T]):
-    """run(start, stop, sent(start, stop)) for each range, in the workers of
-    `pool`, the results in order.  A thread of this process sends the ranges
-    from the start, at most `ahead` of them not yet done: what is sent is made
-    as it goes, never all at once, while this process does other work."""
+    """submit(i, start, stop) for each range, i its number: a future whose
+    result take() gives; the results in order.  A thread of this process
+    submits the ranges from the start, at most `ahead` of them not yet done:
+    what is sent with each (the parts of its pages) is made as it goes, never
+    all at once, while this process does other work.  `in_flight`: the futures
+    submitted and not yet taken, which a build that fails cancels."""
 
-    def __init__(self, pool: Executor, run: Callable[..., list[T]], ranges: list[tuple[int, int]],
-                 sent: Callable[[int, int], object], *, ahead: int) -> None:
+    def __init__(self, submit: Callable[[int, int, int], Any], take: Callable[[Any], list[T]],
+                 ranges: list[tuple[int, int]], *, ahead: int) -> None:
         import queue
 
-        self._futures: queue.SimpleQueue[Future[list[T]] | BaseException | None] = queue.SimpleQueue()
+        self._take = take
+        self._futures: queue.SimpleQueue[Any] = queue.SimpleQueue()  # futures, then an error or None
         self._slots = threading.Semaphore(ahead)
         self._stopping = threading.Event()
+        self.in_flight: set[Any] = set()
         # The first range from this thread, which starts the workers: a forked
         # worker is killed when the thread that forked it ends (see die_with).
         self._slots.acquire()
-        self._submit(pool, run, *ranges[0], sent)
-        self._feeder = threading.Thread(target=self._feed, args=(pool, run, ranges[1:], sent), daemon=True,
-                                        name="ranges")
+        self._submit(submit, 0, *ranges[0])
+        self._feeder = threading.Thread(target=self._feed, args=(submit, ranges), daemon=True, name="ranges")
         self._feeder.start()
 
-    def _submit(self, pool: Executor, run: Callable[..., list[T]], start: int, stop: int,
-                sent: Callable[[int, int], object]) -> None:
-        future = pool.submit(run, start, stop, sent(start, stop))
+    def _submit(self, submit: Callable[[int, int, int], Any], i: int, start: int, stop: int) -> None:
+        future = submit(i, start, stop)
+        self.in_flight.add(future)
         future.add_done_callback(lambda _: self._slots.release())
         self._futures.put(future)
 
-    def _feed(self, pool: Executor, run: Callable[..., list[T]], ranges: list[tuple[int, int]],
-              sent: Callable[[int, int], object]) -> None:
+    def _feed(self, submit: Callable[[int, int, int], Any], ranges: list[tuple[int, int]]) -> None:
         try:
-            for start, stop in ranges:
+            for i, (start, stop) in enumerate(ranges[1:], start=1):
                 self._slots.acquire()
                 if self._stopping.is_set():
                     break
-                self._submit(pool, run, start, stop, sent)
+                self._submit(submit, i, start, stop)
         except BaseException as error:  # noqa: BLE001 - raised where the results are taken
             self._futures.put(error)
         finally:
@@ -271,7 +277,9 @@ class _Fed(Generic[T]):
         while (future := self._futures.get()) is not None:
             if isinstance(future, BaseException):
                 raise future
-            yield future.result()
+            result = self._take(future)
+            self.in_flight.discard(future)
+            yield result
 
     def close(self) -> None:
         self._stopping.set()
@@ -341,6 +349,23 @@ class Cluster(Runner):
         shipped = None if inherited is None else \
             self.client.scatter(_Shipped(inherited, globals()[inherited]), broadcast=True, hash=False)
         key = self._key(run.__name__)
+        if sent is not None:
+            # What each range is sent is made as the tasks are submitted, a few
+            # ahead of the workers (see _Fed): not the parts of every page at
+            # once, on this process and then on the scheduler.
+            def submit(i: int, start: int, stop: int) -> distributed.Future:
+                return self.client.submit(_range_task, shipped, run, start, stop, sent(start, stop),
+                                          key=f"{key}-{i}", pure=False)
+
+            fed: _Fed[T] = _Fed(submit, self.result, spans, ahead=4 * max(jobs, self.width()))
+            try:
+                yield iter(fed)
+            finally:
+                fed.close()
+                self._stop(list(fed.in_flight), key)
+                if shipped is not None:
+                    shipped.release()
+            return
         futures: list[distributed.Future | None] = [
             self.client.submit(_range_task, shipped, run, start, stop, *extra(start, stop), key=f"{key}-{i}", pure=False)
             for i, (start, stop) in enumerate(spans)

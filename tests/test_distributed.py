@@ -359,3 +359,32 @@ def test_a_scheduler_lost_during_the_build_fails_it_in_one_line_and_leaves_the_s
         assert _leftovers(tmp_path) == []
     finally:
         doomed.stop()
+
+
+@pytest.mark.slow
+def test_on_the_cluster_ranges_are_sent_a_few_ahead_of_the_workers(cluster: LocalCluster, tmp_path: Path) -> None:
+    # What each range of pages is sent (its pages' parts) is made as its task is
+    # submitted: at a million articles, all of them at once would not fit.
+    gate = str(tmp_path / "go")
+    made: list[int] = []
+
+    def sent(start: int, stop: int) -> list[int]:
+        made.append(start)
+        return list(range(start, stop))
+
+    def run(start: int, stop: int, part: list[int]) -> list[int]:  # a closure: cloudpickle sends it whole
+        while not os.path.exists(gate):
+            time.sleep(0.02)
+        return part
+
+    runner = parallel.Cluster(cluster.address)
+    try:
+        ahead = 4 * runner.width()
+        with runner.ranges(run, 400, chunk=10, jobs=1, sent=sent) as chunks:
+            time.sleep(2)  # the workers wait at the gate: no task is done
+            assert len(made) == ahead < 40
+            Path(gate).touch()
+            assert [number for chunk in chunks for number in chunk] == list(range(400))
+        assert len(made) == 40
+    finally:
+        runner.close()
