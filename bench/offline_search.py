@@ -172,10 +172,10 @@ def measure(site: Path, queries: list[str]) -> list[dict]:
     return rows
 
 
-def summary(values: list[float]) -> str:
+def summary(values: list[float], width: int = 0) -> str:
     ordered = sorted(values)
     p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    return f"median {statistics.median(ordered):,.1f}  p90 {p90:,.1f}  max {ordered[-1]:,.1f}"
+    return f"median {statistics.median(ordered):>{width},.1f}  p90 {p90:>{width},.1f}  max {ordered[-1]:>{width},.1f}"
 
 
 def folder_size(folder: Path) -> tuple[int, int]:

@@ -36,7 +36,6 @@ import gzip
 import http.server
 import importlib.util
 import json
-import statistics
 import sys
 import threading
 import time
@@ -71,6 +70,7 @@ DONE = """() => window.__firstResults !== undefined
   && !document.getElementById("search").hasAttribute("aria-busy")"""
 
 
+@functools.cache
 def _offline_bench():
     spec = importlib.util.spec_from_file_location("bench_offline_search", PROJECT / "bench" / "offline_search.py")
     assert spec is not None and spec.loader is not None
@@ -166,9 +166,7 @@ def measure(site: Path, queries: list[str], order: str = "") -> list[dict]:
 
 
 def summary(values: list[float]) -> str:
-    ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-    return f"median {statistics.median(ordered):>8,.1f}  p90 {p90:>8,.1f}  max {ordered[-1]:>8,.1f}"
+    return _offline_bench().summary(values, width=8)
 
 
 def main(argv: list[str] | None = None) -> dict:
