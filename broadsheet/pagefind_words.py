@@ -18,6 +18,7 @@ as its header says) is refused with ValueError.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from itertools import accumulate, chain, repeat
@@ -36,9 +37,17 @@ _INTEGERS = (
     + rb")"
 )
 _ENTRY_PARTS = (rb"\x83", _UNSIGNED, _INTEGERS + _INTEGERS)
-# An entry cut in two: its page number, and the rest, copied as it is.
-_ENTRIES = re.compile(_ENTRY_PARTS[0] + rb"(" + _ENTRY_PARTS[1] + rb")(" + _ENTRY_PARTS[2] + rb")")
-_PAGE_LIST = re.compile(rb"(?:" + b"".join(_ENTRY_PARTS) + rb")*")
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """An entry cut in two (its page number, and the rest, copied as it is),
+    and a list of entries: compiled when first used, not when imported (a
+    quarter of a second, which every build without search paid)."""
+    entries = re.compile(_ENTRY_PARTS[0] + rb"(" + _ENTRY_PARTS[1] + rb")(" + _ENTRY_PARTS[2] + rb")")
+    page_list = re.compile(rb"(?:" + b"".join(_ENTRY_PARTS) + rb")*")
+    return entries, page_list
+
 
 _SMALL = 1 << 16
 _ENCODED = [
@@ -113,9 +122,10 @@ def _renumber_pages(reader: _Reader, new_of: Sequence[int]) -> bytes:
 def _page_entries(reader: _Reader, count: int) -> list[tuple[bytes, bytes]]:
     """The `count` page entries at the reader, each as (page number, rest)."""
     start = reader.pos
-    match = _PAGE_LIST.match(reader.data, start)
+    entries_pattern, page_list = _patterns()
+    match = page_list.match(reader.data, start)
     end = match.end() if match else start
-    entries: list[tuple[bytes, bytes]] = _ENTRIES.findall(reader.data, start, end)
+    entries: list[tuple[bytes, bytes]] = entries_pattern.findall(reader.data, start, end)
     if len(entries) == count:
         reader.pos = end
         return entries
