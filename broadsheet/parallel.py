@@ -349,41 +349,22 @@ class Cluster(Runner):
         shipped = None if inherited is None else \
             self.client.scatter(_Shipped(inherited, globals()[inherited]), broadcast=True, hash=False)
         key = self._key(run.__name__)
-        if sent is not None:
-            # What each range is sent is made as the tasks are submitted, a few
-            # ahead of the workers (see _Fed): not the parts of every page at
-            # once, on this process and then on the scheduler.
-            def submit(i: int, start: int, stop: int) -> distributed.Future:
-                return self.client.submit(_range_task, shipped, run, start, stop, sent(start, stop),
-                                          key=f"{key}-{i}", pure=False)
 
-            fed: _Fed[T] = _Fed(submit, self.result, spans, ahead=4 * max(jobs, self.width()))
-            try:
-                yield iter(fed)
-            finally:
-                fed.close()
-                self._stop(list(fed.in_flight), key)
-                if shipped is not None:
-                    shipped.release()
-            return
-        futures: list[distributed.Future | None] = [
-            self.client.submit(_range_task, shipped, run, start, stop, *extra(start, stop), key=f"{key}-{i}", pure=False)
-            for i, (start, stop) in enumerate(spans)
-        ]
+        # What each range is sent is made as its task is submitted, a few ahead
+        # of the workers (see _Fed): not the parts of every page at once, on
+        # this process and then on the scheduler.
+        def submit(i: int, start: int, stop: int) -> distributed.Future:
+            return self.client.submit(_range_task, shipped, run, start, stop, *extra(start, stop),
+                                      key=f"{key}-{i}", pure=False)
+
+        fed: _Fed[T] = _Fed(submit, self.result, spans, ahead=4 * max(jobs, self.width()))
         try:
-            yield self._in_order(futures)
+            yield iter(fed)
         finally:
-            self._stop([future for future in futures if future is not None], key)
+            fed.close()
+            self._stop(list(fed.in_flight), key)
             if shipped is not None:
                 shipped.release()
-
-    def _in_order(self, futures: list[distributed.Future | None]) -> Iterator[Any]:
-        for i, future in enumerate(futures):
-            assert future is not None
-            result = self.result(future)
-            futures[i] = None  # its result may be forgotten by the workers
-            del future
-            yield result
 
     def _stop(self, futures: list[distributed.Future], key: str) -> None:
         """Cancel the tasks of `futures` (their keys begin with `key`) not yet
