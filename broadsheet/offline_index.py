@@ -5,25 +5,24 @@ page opened over file://, but they do run plain <script src> files.  So this
 index is a set of small scripts, each of which hands its data to a registration
 function defined by site_templates/assets/offline-search.js:
 
-    search/offline/index.js              __offlineSearch.shards([{path, documents, first}])
-    search/offline/SHARD/index.js        __offlineSearch.manifest(SHARD, {...})  keys of its term chunks, months
-    search/offline/SHARD/terms/N.js      __offlineSearch.terms(SHARD, KEY, {term: postings})
-    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, "PACKED")  records, deflated
+    search/offline/index.js              __offlineSearch.index({shards, keys, perChunk, stemmer})
+    search/offline/terms/N.js            __offlineSearch.terms(N, "PACKED")  {term: [shard, postings, ...]}
+    search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, "PACKED")  records
 
-A query loads the list of shards and their manifests, the one term chunk of
-each word in each shard, and the document chunks of the results it shows:
-never the whole index.
+A query loads the list, the one chunk of terms of each word, and the chunks of
+records of the results it shows: never the whole index, and as many files at a
+million articles as at a thousand.
 
-Shards.  The articles are indexed in the shards of the Pagefind index (whole
-years or months, see search.py), each an index of its own, newest first: a
-change to one article makes one shard again, not the whole index.  A shard's
-documents are numbered from 0 in the site's order; the list of shards gives the
-number of its first document in the whole site ("first"), so that the page can
-order results from all shards by date.  Scores are each shard's BM25 (its own
+Shards.  The articles' records and scores are in the shards of the Pagefind
+index (whole years or months, see search.py), newest first: a change to one
+article makes the records of one shard again, not all of them.  A shard's
+documents are numbered from 0 in the site's order; the list gives the number
+of its first document in the whole site ("first"), so that the page can order
+results from all shards by date.  Scores are each shard's BM25 (its own
 document frequencies and lengths), put back on one scale by the shard's
-"scale", its best score.  The manifest also lists the first document of each
-month ("months"): the page tells any document's year and month from it, for
-the filters and their counts, without loading records.
+"scale", its best score.  The list also gives the first document of each
+month of each shard ("months"): the page tells any document's year and month
+from it, for the filters and their counts, without loading records.
 
 Terms.  Text is normalised (NFKD, combining marks removed, NFC, lower case with
 ß as ss and ς as σ) and cut into runs of letters, marks and digits.  Han, kana
@@ -41,39 +40,49 @@ matches every term that begins with its stem, as Pagefind's does; a whole
 match counts more.  The same rules are in offline-search.js; a browser test
 holds them together.
 
-Chunks.  A shard's terms, in order (by UTF-16 code units, as JavaScript
-compares strings), are cut into runs of about CHUNK_BYTES: few files, each
-worth loading.  The manifest lists each chunk's key, the shortest beginning of
-its first term that sorts after the chunk before; the page finds a term's chunk
-as the last key at or before it, and the words that begin with a typed prefix
-in that chunk and the ones after it whose keys begin with the prefix.
+Chunks.  The terms of every shard, once each and in order (by UTF-16 code
+units, as JavaScript compares strings), are cut into runs of about
+CHUNK_BYTES, each holding for its terms the postings of every shard that has
+them: one file per word, whatever the number of shards.  The list gives each
+chunk's key, the shortest beginning of its first term that sorts after the
+chunk before; the page finds a term's chunk as the last key at or before it,
+and the words that begin with a typed prefix in that chunk and the ones after
+it whose keys begin with the prefix.  Every shard's postings are kept in the
+cache folder (write_shard), so that a build that makes one shard again makes
+the chunks from the others' without reading their articles.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
 TITLE_WEIGHT times, quantised to 64 levels relative to the term's best score
 (one character each; 4096 levels in two characters for a term in WIDE_FROM
 documents or more), which is itself given in two characters relative to the
-best score of the shard ("scale" in its manifest).  The documents of a term
+best score of the shard ("scale" in the list).  The documents of a term
 are a bitmap when the term is common, else the gaps between document numbers,
 whichever is shorter.  Documents are numbered in the site's order, newest first.
 
 Records.  What the page shows of DOCS_PER_CHUNK documents: title, date, address,
 language, direction, the date as the site writes it, and the whole text, from
-which the page cuts the passage that matched; deflated and in base64, which
-the page reads back with DecompressionStream.
+which the page cuts the passage that matched.
+
+Chunks of terms and of records are packed: JSON, deflated and in base85 (RFC
+1924's digits: no quote or backslash among them, and 6% smaller than base64),
+which the page reads back with DecompressionStream.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import gzip
+import heapq
 import json
 import math
 import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import regex
 import snowballstemmer  # type: ignore[import-untyped]
@@ -84,8 +93,12 @@ from .site import Entry
 FOLDER = "search/offline/"
 REGISTER = "window.__offlineSearch"
 MAX_TERM = 40  # characters; longer runs are cut (hashes, run-together URLs)
-CHUNK_BYTES = 19_000
-DOCS_PER_CHUNK = 8
+# Of a chunk of terms as JSON, before it is packed (to about two thirds).  With
+# records of DOCS_PER_CHUNK documents, an index of 10,000 articles is fewer than
+# 2,000 files (one for five articles), and a query reads one chunk of terms per
+# word and one of records per result shown.
+CHUNK_BYTES = 40_000
+DOCS_PER_CHUNK = 6
 TITLE_WEIGHT = 7.0  # as Pagefind weighs an h1
 BM25_K1 = 1.4  # Pagefind's term saturation
 BM25_B = 0.75
@@ -381,10 +394,6 @@ def term_order(term: str) -> bytes:
     return term.encode("utf-16-be")
 
 
-def _entry_size(term: str, value: str) -> int:
-    return len(term.encode("utf-8")) + len(value) + 6  # quotes, colon, comma
-
-
 def _separating_key(previous: str, first: str) -> str:
     """The shortest beginning of `first` that sorts after `previous`."""
     for n in range(1, len(first) + 1):
@@ -393,25 +402,52 @@ def _separating_key(previous: str, first: str) -> str:
     return first
 
 
-def chunk_terms(encoded: dict[str, str], *, limit: int = CHUNK_BYTES) -> dict[str, dict[str, str]]:
-    """Terms in order, cut into runs of about `limit` bytes: {key: members}.
+def _entry_size(term: str, value: InShards) -> int:
+    """About the bytes of `"term":[0,"…",2,"…"],` in a chunk's JSON."""
+    return len(term.encode("utf-8")) + 6 + sum(len(part) + 3 if isinstance(part, str) else 2 for part in value)
+
+
+InShards = list[int | str]  # a term's postings in each shard that has it: [shard, postings, shard, postings, ...]
+
+
+def chunk_terms(entries: Iterable[tuple[str, InShards]], *, limit: int = CHUNK_BYTES) -> Iterator[tuple[str, dict[str, InShards]]]:
+    """Terms in order, cut into runs of about `limit` bytes: (key, members).
     A chunk's key is the shortest beginning of its first term that sorts after
     the last term of the chunk before it (the first chunk's key is ""): a term
     is in the chunk of the last key that sorts at or before it."""
-    chunks: dict[str, dict[str, str]] = {}
-    members: dict[str, str] = {}
-    key, size, previous = "", 0, ""
-    for term in sorted(encoded, key=term_order):
-        entry = _entry_size(term, encoded[term])
+    members: dict[str, InShards] = {}
+    key, size, previous, any_chunk = "", 0, "", False
+    for term, value in entries:
+        entry = _entry_size(term, value)
         if members and size + entry > limit:
-            chunks[key] = members
+            yield key, members
+            any_chunk = True
             key, members, size = _separating_key(previous, term), {}, 0
-        members[term] = encoded[term]
+        members[term] = value
         size += entry
         previous = term
-    if members or not chunks:
-        chunks[key] = members
-    return chunks
+    if members or not any_chunk:
+        yield key, members
+
+
+def merged(shards: Sequence[Iterable[tuple[str, str]]]) -> Iterator[tuple[str, InShards]]:
+    """The terms of every shard, each once, in term order, from each shard's
+    (term, postings) in term order: (term, [shard, postings, ...]), shards
+    numbered as listed.  One term at a time: the index of a million articles
+    is never held whole."""
+    def keyed(number: int, shard: Iterable[tuple[str, str]]) -> Iterator[tuple[bytes, int, str, str]]:
+        return ((term_order(term), number, term, postings) for term, postings in shard)
+
+    current: str | None = None
+    entry: InShards = []
+    for _, number, term, postings in heapq.merge(*(keyed(n, shard) for n, shard in enumerate(shards))):
+        if term != current:
+            if current is not None:
+                yield current, entry
+            current, entry = term, []
+        entry += [number, postings]
+    if current is not None:
+        yield current, entry
 
 
 def _script(call: str, *arguments: object) -> str:
@@ -419,33 +455,73 @@ def _script(call: str, *arguments: object) -> str:
     return f"{REGISTER}.{call}({text});\n"
 
 
-def index_files(
-    docs: Sequence[SearchDocument],
-    counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None,
-    *,
-    shard: str = "all",
-) -> dict[str, str]:
-    """The offline index of the documents of one shard: {path relative to the
-    site root: script text}."""
+@dataclass(frozen=True)
+class ShardIndex:
+    """What the whole index needs of one shard besides its records: how many
+    documents, the best score, the first document of each month, and the
+    postings of each term, encoded (encode_postings)."""
+
+    documents: int
+    scale: float
+    months: list[list[str | int]]
+    postings: dict[str, str]
+
+    def head(self) -> dict[str, object]:
+        return {"documents": self.documents, "scale": self.scale, "months": self.months}
+
+    def in_order(self) -> list[tuple[str, str]]:
+        return sorted(self.postings.items(), key=lambda item: term_order(item[0]))
+
+
+def shard_index(docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None) -> ShardIndex:
+    """The postings of one shard's documents, scored by the shard's own BM25."""
     index, lengths = postings(docs, counted)
     levels, scale = impacts(index, lengths)
     encoded = {
         term: encode_postings([p[0] for p in plist], levels[term][1], levels[term][0]) for term, plist in index.items()
     }
-    chunks = chunk_terms(encoded, limit=CHUNK_BYTES)
-    folder = shard_folder(shard)
-    path = f"{shard}/"
-    files = {
-        f"{folder}index.js": _script("manifest", path, {
-            "documents": len(docs), "perChunk": DOCS_PER_CHUNK, "keys": list(chunks), "scale": scale,
-            "months": month_starts(docs),
-        }),
+    return ShardIndex(len(docs), scale, month_starts(docs), encoded)
+
+
+def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
+    """The records of one shard's documents, DOCS_PER_CHUNK a file: {path
+    relative to the site root: script text}."""
+    folder, path = shard_folder(shard), f"{shard}/"
+    return {
+        f"{folder}docs/{first // DOCS_PER_CHUNK}.js": _script("docs", path, first, pack(records(docs[first : first + DOCS_PER_CHUNK])))
+        for first in range(0, len(docs), DOCS_PER_CHUNK)
     }
-    for number, (key, members) in enumerate(chunks.items()):
-        files[f"{folder}terms/{number}.js"] = _script("terms", path, key, members)
-    for first in range(0, len(docs), DOCS_PER_CHUNK):
-        shown = docs[first : first + DOCS_PER_CHUNK]
-        files[f"{folder}docs/{first // DOCS_PER_CHUNK}.js"] = _script("docs", path, first, pack(records(shown)))
+
+
+def index_files(
+    shards: Sequence[tuple[str, dict[str, object]]], postings: Sequence[Iterable[tuple[str, str]]], language: str = "en",
+) -> Iterator[tuple[str, str]]:
+    """The files of the whole site's terms and its list of shards, from each
+    shard's name and head (ShardIndex.head), newest first, and its (term,
+    postings) in term order: (path relative to the site root, script text),
+    one chunk of terms at a time, the list last."""
+    keys = []
+    for number, (key, members) in enumerate(chunk_terms(merged(postings), limit=CHUNK_BYTES)):
+        keys.append(key)
+        yield f"{FOLDER}terms/{number}.js", _script("terms", number, pack(members))
+    listed, first = [], 0
+    for name, head in shards:
+        listed.append({"path": f"{name}/", "first": first, **head})
+        first += int(head["documents"])  # type: ignore[call-overload]
+    yield f"{FOLDER}index.js", _script("index", {
+        "shards": listed, "keys": keys, "perChunk": DOCS_PER_CHUNK, "stemmer": stemmer_for(language),
+    })
+
+
+def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language: str = "en") -> dict[str, str]:
+    """The whole offline index of `shards` (name, documents), newest first,
+    made at once: {path relative to the site root: script text}."""
+    files: dict[str, str] = {}
+    made = []
+    for name, docs in shards:
+        files.update(record_files(docs, name))
+        made.append((name, shard_index(docs)))
+    files.update(index_files([(name, made.head()) for name, made in made], [made.in_order() for _, made in made], language))
     return files
 
 
@@ -458,15 +534,15 @@ def records(docs: Sequence[SearchDocument]) -> list[list[str]]:
 
 def pack(data: object) -> str:
     """JSON, deflated (raw, as the browser's DecompressionStream("deflate-raw")
-    reads it) and in base64: the texts of a chunk of documents take less than
-    half their size."""
+    reads it) and in base85: a chunk of texts or of postings takes about two
+    thirds of its size, or less."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     packer = zlib.compressobj(9, zlib.DEFLATED, -15, 9)
-    return base64.b64encode(packer.compress(text) + packer.flush()).decode("ascii")
+    return base64.b85encode(packer.compress(text) + packer.flush()).decode("ascii")
 
 
 def unpack(packed: str) -> object:
-    return json.loads(zlib.decompress(base64.b64decode(packed), -15).decode("utf-8"))
+    return json.loads(zlib.decompress(base64.b85decode(packed), -15).decode("utf-8"))
 
 
 def month_starts(docs: Sequence[SearchDocument]) -> list[list[str | int]]:
@@ -482,15 +558,31 @@ def month_starts(docs: Sequence[SearchDocument]) -> list[list[str | int]]:
 
 
 def shard_folder(shard: str) -> str:
-    """Where the files of a shard are, relative to the site root."""
+    """Where the records of a shard are, relative to the site root."""
     return f"{FOLDER}{shard}/"
 
 
-def shards_file(shards: Sequence[tuple[str, int]], language: str = "en") -> tuple[str, str]:
-    """The list of shards, from (name, documents) newest first, and the
-    stemmer that the page must load (assets/snowball/NAME.js): its path and text."""
-    listed, first = [], 0
-    for name, count in shards:
-        listed.append({"path": f"{name}/", "documents": count, "first": first})
-        first += count
-    return f"{FOLDER}index.js", _script("shards", listed, stemmer_for(language))
+# A shard's postings kept between builds (in the cache folder): a shard that is
+# not made again still gives its terms to the index of the whole site.
+
+
+def write_shard(path: Path, shard: ShardIndex) -> None:
+    """The head, then a line "term<TAB>postings" for each term in term order, gzipped."""
+    with gzip.open(path, "wt", encoding="utf-8", newline="\n", compresslevel=1) as out:
+        out.write(json.dumps(shard.head(), separators=(",", ":")) + "\n")
+        out.writelines(f"{term}\t{encoded}\n" for term, encoded in shard.in_order())
+
+
+def read_head(path: Path) -> dict[str, object]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
+        head: dict[str, object] = json.loads(kept.readline())
+        return head
+
+
+def read_postings(path: Path) -> Iterator[tuple[str, str]]:
+    """A shard's (term, postings) as write_shard wrote them, read as they are used."""
+    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
+        kept.readline()
+        for line in kept:
+            term, _, encoded = line.rstrip("\n").partition("\t")
+            yield term, encoded

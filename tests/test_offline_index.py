@@ -16,8 +16,8 @@ from broadsheet import offline_index as oi
 
 from .conftest import txt
 
-CALL = re.compile(r"^window\.__offlineSearch\.(shards|manifest|terms|docs)\((.*)\);\n$", re.DOTALL)
-SHARD = oi.shard_folder("all")  # index_files's default shard
+CALL = re.compile(r"^window\.__offlineSearch\.(index|terms|docs)\((.*)\);\n$", re.DOTALL)
+SHARD = oi.shard_folder("all")  # the shard of index_of
 
 
 def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-01") -> oi.SearchDocument:
@@ -26,13 +26,18 @@ def doc(title: str, body: str, url: str = "2023/01/01/x/", date: str = "2023-01-
     )
 
 
+def index_of(docs: list[oi.SearchDocument]) -> dict[str, str]:
+    """The files of an index of one shard."""
+    return oi.site_files([("all", docs)])
+
+
 def call(text: str) -> tuple[str, list]:
-    """The registration function a chunk script calls, and its arguments (but
-    the shard that the files of a shard name first)."""
+    """The registration function a script calls, and its arguments (but the
+    first of a chunk's: its shard or number)."""
     match = CALL.match(text)
     assert match, text[:80]
     name, arguments = match.group(1), json.loads("[" + match.group(2) + "]")
-    return name, arguments if name == "shards" else arguments[1:]
+    return name, arguments if name == "index" else arguments[1:]
 
 
 def decode_documents(encoded: str) -> list[int]:
@@ -63,14 +68,33 @@ def decode(postings: str) -> dict[int, float]:
     }
 
 
-def chunks_of(files: dict[str, str], folder: str = SHARD) -> tuple[dict, dict[str, dict[str, str]]]:
-    manifest = call(files[folder + "index.js"])[1][0]
+def listed(files: dict[str, str]) -> dict:
+    name, (found,) = call(files[oi.FOLDER + "index.js"])
+    assert name == "index"
+    return found
+
+
+def chunks_in_shards(files: dict[str, str]) -> tuple[dict, dict[str, dict[str, list]]]:
+    """The list, and each chunk of terms by its key: {term: [shard, postings, ...]}."""
+    found = listed(files)
     chunks = {}
-    for number, key in enumerate(manifest["keys"]):
-        name, (chunk_key, members) = call(files[f"{folder}terms/{number}.js"])
-        assert name == "terms" and chunk_key == key
-        chunks[key] = members
-    return manifest, chunks
+    for number, key in enumerate(found["keys"]):
+        text = files[f"{oi.FOLDER}terms/{number}.js"]
+        name, (packed,) = call(text)
+        assert name == "terms" and text.startswith(f"window.__offlineSearch.terms({number},")
+        chunks[key] = oi.unpack(packed)
+    return found, chunks
+
+
+def chunks_of(files: dict[str, str]) -> tuple[dict, dict[str, dict[str, str]]]:
+    """The list, and each chunk of terms of an index of one shard: {term: postings}."""
+    found, chunks = chunks_in_shards(files)
+    assert len(found["shards"]) == 1
+    single = {}
+    for key, members in chunks.items():
+        assert all(entry[0] == 0 and len(entry) == 2 for entry in members.values())
+        single[key] = {term: entry[1] for term, entry in members.items()}
+    return found, single
 
 
 def chunk_holding(keys: list[str], term: str) -> str:
@@ -144,7 +168,7 @@ def test_title_words_and_rare_words_score_higher():
     docs = [doc("Harbour strike", "The port is closed."), doc("Budget", "The harbour is busy.")] + [
         doc(f"Filler {i}", "The council met.") for i in range(8)
     ]
-    _, chunks = chunks_of(oi.index_files(docs))
+    _, chunks = chunks_of(index_of(docs))
     scores = {term: decode(postings) for chunk in chunks.values() for term, postings in chunk.items()}
     assert scores["harbour"][0] > scores["harbour"][1]  # in the title beats in the body
     assert scores["harbour"][1] > scores["the"][1]  # a rare word beats a word in every document
@@ -154,7 +178,7 @@ def test_title_words_and_rare_words_score_higher():
 def test_a_word_in_many_documents_has_finer_levels(monkeypatch):
     monkeypatch.setattr(oi, "WIDE_FROM", 20)
     docs = [doc(f"Story {i}", " ".join(["the"] * (1 + i) + ["filler"] * 60 + ["harbour"] * (i % 2))) for i in range(30)]
-    _, chunks = chunks_of(oi.index_files(docs))
+    _, chunks = chunks_of(index_of(docs))
     postings = {term: value for chunk in chunks.values() for term, value in chunk.items()}
     assert postings["the"].startswith("!") and not postings["harbour"].startswith("!")
     the = decode(postings["the"])
@@ -166,7 +190,7 @@ def test_a_common_words_documents_keep_their_order():
     # "the" scores little everywhere, but its documents are still told apart:
     # levels are relative to each term's best score.
     docs = [doc(f"Story {i}", " ".join(["the"] * (1 + i) + ["harbour"] * 50 + ["filler"] * 20)) for i in range(30)]
-    _, chunks = chunks_of(oi.index_files(docs))
+    _, chunks = chunks_of(index_of(docs))
     the = {d: s for chunk in chunks.values() for d, s in decode(chunk.get("the", "AAA:")).items()}
     assert len(set(the.values())) > 10
     assert the[29] > the[10] > the[0]
@@ -185,7 +209,7 @@ def varied_docs(count: int) -> list[oi.SearchDocument]:
 
 
 def test_each_term_is_in_the_chunk_of_the_last_key_at_or_before_it():
-    files = oi.index_files(varied_docs(3000))
+    files = index_of(varied_docs(3000))
     manifest, chunks = chunks_of(files)
     index, _ = oi.postings(varied_docs(3000))
     assert sorted(t for members in chunks.values() for t in members) == sorted(index)
@@ -195,33 +219,68 @@ def test_each_term_is_in_the_chunk_of_the_last_key_at_or_before_it():
             assert chunk_holding(manifest["keys"], term) == key
 
 
+def in_order(encoded: dict[str, str]) -> list[tuple[str, list]]:
+    return [(term, [0, postings]) for term, postings in oi.ShardIndex(1, 1.0, [], encoded).in_order()]
+
+
 def test_keys_are_the_shortest_beginnings_that_part_the_chunks():
     encoded = {f"th{c}{i}": "A" * 500 + ":A" for c in "aeiou" for i in range(10)} | {"th": "A:A"}
-    chunks = oi.chunk_terms(encoded, limit=8_000)
+    chunks = dict(oi.chunk_terms(in_order(encoded), limit=8_000))
     keys = list(chunks)
     assert keys == sorted(keys, key=oi.term_order) and keys[0] == ""
     assert all(key.startswith("th") and len(key) <= 4 for key in keys[1:])
     assert sum(len(m) for m in chunks.values()) == len(encoded)
-    assert list(oi.chunk_terms(encoded, limit=10**6)) == [""]
+    assert [key for key, _ in oi.chunk_terms(in_order(encoded), limit=10**6)] == [""]
+    assert list(oi.chunk_terms([])) == [("", {})]  # an empty index is one empty chunk
 
 
 def test_terms_sort_as_javascript_compares_strings():
     # U+FF21 (full-width A) is after an astral Han character in code points, before it in UTF-16.
     encoded = {"\U00020000x": "A:A", "\uff21": "A:A", "a": "A:A"}
-    assert [t for m in oi.chunk_terms(encoded, limit=1).values() for t in m] == ["a", "\U00020000x", "\uff21"]
+    assert [t for _, m in oi.chunk_terms(in_order(encoded), limit=1) for t in m] == ["a", "\U00020000x", "\uff21"]
+
+
+def test_the_terms_of_every_shard_are_merged_once_each_in_order():
+    newest = {"harbour": "p1", "strike": "p2", "\uff21": "p3"}
+    oldest = {"budget": "q1", "harbour": "q2", "\U00020000": "q3"}
+    merged = list(oi.merged([sorted(newest.items(), key=lambda i: oi.term_order(i[0])),
+                             sorted(oldest.items(), key=lambda i: oi.term_order(i[0]))]))
+    assert merged == [("budget", [1, "q1"]), ("harbour", [0, "p1", 1, "q2"]), ("strike", [0, "p2"]),
+                      ("\U00020000", [1, "q3"]), ("\uff21", [0, "p3"])]
+
+
+def test_a_term_in_several_shards_is_in_one_chunk_with_each_shards_postings():
+    shards = [("2024", varied_docs(30)[:10]), ("2023", varied_docs(30)[10:])]
+    files = oi.site_files(shards)
+    found, chunks = chunks_in_shards(files)
+    assert [(s["path"], s["first"], s["documents"]) for s in found["shards"]] == [("2024/", 0, 10), ("2023/", 10, 20)]
+    harbour = next(members["harbour"] for members in chunks.values() if "harbour" in members)
+    assert harbour[0::2] == [0, 1]
+    alone = [oi.shard_index(docs).postings["harbour"] for _, docs in shards]
+    assert harbour[1::2] == alone  # each shard's own postings, scored in the shard
+    assert not any(path.startswith(oi.FOLDER + "2024/terms") for path in files)
+
+
+def test_kept_postings_read_back_as_written(tmp_path):
+    made = oi.shard_index(varied_docs(50))
+    oi.write_shard(tmp_path / "s.gz", made)
+    assert oi.read_head(tmp_path / "s.gz") == made.head()
+    assert list(oi.read_postings(tmp_path / "s.gz")) == made.in_order()
+    from_kept = oi.index_files([("s", oi.read_head(tmp_path / "s.gz"))], [oi.read_postings(tmp_path / "s.gz")])
+    assert dict(from_kept) == dict(oi.index_files([("s", made.head())], [made.in_order()]))
 
 
 def test_chunks_stay_under_the_size_limit_unless_one_term_fills_them():
-    files = oi.index_files(varied_docs(3000))
-    _, chunks = chunks_of(files)
-    for number, members in enumerate(chunks.values()):
-        size = len(files[f"{SHARD}terms/{number}.js"].encode("utf-8"))
-        assert size <= oi.CHUNK_BYTES + 200 or len(members) == 1, number
+    files = index_of(varied_docs(3000))
+    _, chunks = chunks_in_shards(files)
+    for key, members in chunks.items():
+        size = len(json.dumps(members, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        assert size <= oi.CHUNK_BYTES + 200 or len(members) == 1, key
 
 
 def test_documents_are_in_chunks_of_fixed_size_in_site_order():
     docs = varied_docs(40)
-    files = oi.index_files(docs)
+    files = index_of(docs)
     records: list = []
     chunks = len([path for path in files if "/docs/" in path])
     assert chunks == -(-40 // oi.DOCS_PER_CHUNK)
@@ -236,30 +295,33 @@ def test_documents_are_in_chunks_of_fixed_size_in_site_order():
 
 def test_postings_name_the_documents_that_hold_the_term():
     docs = [doc("Harbour strike", "Dockers walked out."), doc("Budget", "Nothing here."), doc("Port", "A harbour.")]
-    _, chunks = chunks_of(oi.index_files(docs))
+    _, chunks = chunks_of(index_of(docs))
     assert list(chunks) == [""]  # a small index is one chunk
     assert decode(chunks[""]["harbour"]).keys() == {0, 2}
     assert decode(chunks[""]["dockers"]).keys() == {0}
 
 
 def test_index_is_the_same_for_the_same_documents():
-    first = oi.index_files(varied_docs(200))
-    second = oi.index_files(list(varied_docs(200)))
+    first = index_of(varied_docs(200))
+    second = index_of(list(varied_docs(200)))
     assert first == second
     assert list(first) == list(second)
 
 
 def test_each_file_is_one_registration_call_with_json_arguments():
-    files = oi.index_files([doc("ירושלים 東京 \u2028", "café \"quoted\" </script> \\")])
+    files = index_of([doc("ירושלים 東京 \u2028", "café \"quoted\" </script> \\")])
     for path, text in files.items():
-        assert path.startswith(SHARD)
+        assert path.startswith(oi.FOLDER)
         name, arguments = call(text)
-        assert name in {"manifest", "terms", "docs"} and arguments
-        assert json.loads("[" + CALL.match(text).group(2) + "]")[0] == "all/"  # the shard first
+        assert name in {"index", "terms", "docs"} and arguments
+        if name == "docs":
+            assert json.loads("[" + CALL.match(text).group(2) + "]")[0] == "all/"  # the shard first
+        if name != "index":
+            # base85: no quote or backslash, nothing that can end a string or a script
+            assert re.fullmatch(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]+", arguments[-1])
     _, (_, packed) = call(files[SHARD + "docs/0.js"])
     records = oi.unpack(packed)
     assert isinstance(records, list)
-    assert re.fullmatch(r"[A-Za-z0-9+/=]+", packed)  # base64: nothing in it can end a script
     assert records[0][0] == "ירושלים 東京 \u2028" and records[0][3].startswith("café \"quoted\" </script> \\")
 
 
@@ -274,11 +336,11 @@ def test_build_writes_the_offline_index_for_articles_only(corpus, build_site):
     })
     result, out = build_site(source, search=True)
     files = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / oi.FOLDER).rglob("*.js")}
-    _, (shards, stemmer) = call(files[oi.FOLDER + "index.js"])
-    assert shards == [{"path": "2023/", "documents": 3, "first": 0}] and stemmer == "english"
-    manifest, chunks = chunks_of(files, oi.shard_folder("2023"))
-    assert manifest["documents"] == result.articles == 3
-    assert manifest["months"] == [["2023-07", 0], ["2023-06", 1], ["2023-05", 2]]
+    found, chunks = chunks_of(files)
+    shard = found["shards"][0]
+    assert (shard["path"], shard["first"], shard["documents"]) == ("2023/", 0, result.articles) and result.articles == 3
+    assert found["stemmer"] == "english" and found["perChunk"] == oi.DOCS_PER_CHUNK
+    assert shard["months"] == [["2023-07", 0], ["2023-06", 1], ["2023-05", 2]]
     _, (_, packed) = call(files[oi.shard_folder("2023") + "docs/0.js"])
     records = oi.unpack(packed)
     assert isinstance(records, list)

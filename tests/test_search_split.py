@@ -81,8 +81,8 @@ def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(
     run(corpus, out, jobs=1)
     before = files_of(out / "search/offline")
     made = []
-    real = offline_index.index_files
-    monkeypatch.setattr(offline_index, "index_files", lambda *args, **kwargs: made.append(kwargs["shard"]) or real(*args, **kwargs))
+    real = offline_index.record_files
+    monkeypatch.setattr(offline_index, "record_files", lambda docs, shard: made.append(shard) or real(docs, shard))
     run(corpus, out, jobs=1)
     assert made == [] and files_of(out / "search/offline") == before
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
@@ -90,11 +90,37 @@ def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(
     assert made == ["2022"]
     after = files_of(out / "search/offline")
     changed = {name.split("/")[0] for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
-    assert changed == {"2022"}
-    assert '"ferri"' in "".join(p.read_text(encoding="utf-8") for p in (out / "search/offline/2022/terms").iterdir())
+    # The changed shard's records; the terms of every shard and the list, made from the others' kept postings.
+    assert changed == {"2022", "terms", "index.js"}
+    chunks = [offline_index.unpack(p.read_text(encoding="utf-8").split('"')[1]) for p in (out / "search/offline/terms").iterdir()]
+    assert any("ferri" in chunk for chunk in chunks)  # type: ignore[operator]
     full = tmp_path / "full"
     run(corpus, full, jobs=1)
     assert files_of(full / "search/offline") == after
+
+
+def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, monkeypatch):
+    from broadsheet import offline_index
+    from broadsheet.cache import folder_for
+    from broadsheet.outputs.offline_search import KEPT
+
+    out = tmp_path / "site"
+    run(corpus, out, jobs=1)
+    before = files_of(out / "search/offline")
+    kept = sorted((folder_for(out) / KEPT).iterdir())
+    assert len(kept) == len(json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"])
+    kept[0].unlink()
+    made = []
+    real = offline_index.record_files
+    monkeypatch.setattr(offline_index, "record_files", lambda docs, shard: made.append(shard) or real(docs, shard))
+    run(corpus, out, jobs=1)
+    assert made == [kept[0].name.split(".")[0]]
+    assert files_of(out / "search/offline") == before and sorted((folder_for(out) / KEPT).iterdir()) == kept
+    # The postings of a shard as it no longer is are not kept.
+    (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
+    run(corpus, out, jobs=1)
+    now = sorted((folder_for(out) / KEPT).iterdir())
+    assert len(now) == len(kept) and len(set(now) - set(kept)) == 1
 
 
 def test_the_offline_index_made_beside_pagefind_is_the_one_made_after_it(corpus, tmp_path):
@@ -110,11 +136,11 @@ def test_the_offline_index_is_split_like_pagefind_and_lists_its_shards_newest_fi
     out = tmp_path / "site"
     run(corpus, out)
     text = (out / "search/offline/index.js").read_text(encoding="utf-8")
-    listed, _stemmer = json.loads("[" + text.removeprefix("window.__offlineSearch.shards(").removesuffix(");\n") + "]")
+    listed = json.loads(text.removeprefix("window.__offlineSearch.index(").removesuffix(");\n"))["shards"]
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert [s["path"] for s in listed] == [f"{b['name']}/" for b in reversed(bundles)]
     assert [s["documents"] for s in listed] == [b["pages"] for b in reversed(bundles)]
     assert [s["first"] for s in listed] == [sum(s["documents"] for s in listed[:i]) for i in range(len(listed))]
     for shard in listed:
-        manifest = (out / "search/offline" / shard["path"] / "index.js").read_text(encoding="utf-8")
-        assert manifest.startswith(f'window.__offlineSearch.manifest("{shard["path"]}",')
+        assert (out / "search/offline" / shard["path"] / "docs/0.js").read_text(encoding="utf-8").startswith(
+            f'window.__offlineSearch.docs("{shard["path"]}",0,')

@@ -1,6 +1,8 @@
-"""The index that search from disk (file://) uses, where Pagefind cannot run,
-in the shards of the Pagefind index (see broadsheet/offline_index.py).  A shard
-none of whose articles changed is kept."""
+"""The index that search from disk (file://) uses, where Pagefind cannot run
+(see broadsheet/offline_index.py): the records of each shard of the Pagefind
+index, and the terms of every shard in one set of chunks.  A shard none of
+whose articles changed is kept, and its postings, kept in the cache folder,
+go into the chunks of terms without its articles being read."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import parallel, search
-from ..cache import BodyReader, OutputRecord, bundle_key, entries_key, holding
+from ..cache import BodyReader, OutputRecord, bundle_key, entries_key, folder_for, holding, text_key
 from ..config import Config
 from ..render import file_for
 from ..site import Entry
@@ -17,7 +19,8 @@ from ..write import write_file
 from . import ALWAYS, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
 
-SHARDS = "shards"  # the unit of the list of shards
+INDEX = "index"  # the unit of the chunks of terms and the list of shards
+KEPT = "offline-search"  # the folder of the shards' postings, in the cache folder
 
 
 @register
@@ -41,60 +44,100 @@ class OfflineSearch(Output):
             shard = shard_of[file_for(entry.url)]
             self.entries.setdefault(shard.name, []).append(entry)
             self.shards[shard.name] = shard
-        return [*self.entries, SHARDS]
+        self.keys = {
+            name: bundle_key(self.shards[name], [entries_key(entries, self.job.digests)])
+            for name, entries in self.entries.items()
+        }
+        self.kept = folder_for(self.job.config.out).absolute() / KEPT
+        return [*self.entries, INDEX]
+
+    def postings_file(self, name: str) -> Path:
+        """Where the postings of the shard `name` as it now is are kept."""
+        return self.kept / f"{name}.{self.keys[name]}.gz"
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
-        if unit not in self.shards:
-            return ALWAYS
-        return bundle_key(self.shards[unit], [entries_key(self.entries[unit], self.job.digests)])
+        # A unit is made again if a shard's postings are not at hand: the index
+        # of terms is made from every shard's.
+        if unit == INDEX:
+            if not all(self.postings_file(name).is_file() for name in self.entries):
+                return ALWAYS
+            return self.index_key()
+        return self.keys[unit] if self.postings_file(unit).is_file() else ALWAYS
+
+    def index_key(self) -> str:
+        return text_key("\n".join(f"{name} {key}" for name, key in self.keys.items()) + f"\n{self.job.config.language}")
 
     def start(self, todo: list[str]) -> Work:
-        from .. import offline_index  # here: a build without search does without it
+        return Shards(self, [name for name in todo if name in self.entries], INDEX in todo)
 
-        job = self.job
-        names = [name for name in todo if name in self.shards]
-        path, text = offline_index.shards_file(
-            [(name, len(entries)) for name, entries in self.entries.items()], job.config.language)
-        job.staging.write_text(path, text)
-        return Shards(self, names, {SHARDS: OutputRecord(ALWAYS, ((path, UNKNOWN),))})
-
-    def make(self, names: list[str], *, jobs: int) -> dict[str, OutputRecord]:
-        """Write the shards `names` into the staging folder: one shard's terms
-        counted by `jobs` processes, or several shards side by side, one each."""
-        return make_shards(self.maker(names), names, jobs=jobs)
-
-    def maker(self, names: list[str]) -> ShardMaker:
-        """What makes the shards `names`: it holds no more of the build than
-        they need, for the process or the cluster's worker that makes them."""
-        return ShardMaker({name: self.entries[name] for name in names}, self.job.config.language,
-                          self.job.staging.path.absolute(),
-                          {name: self.fingerprint(name, OutputRecord(ALWAYS, ())) for name in names}, self.job.bodies)
+    def maker(self, names: list[str], index: bool) -> IndexMaker:
+        """What makes the shards `names`, and the index of terms if `index`: it
+        holds no more of the build than they need, for the process or the
+        cluster's worker that makes them."""
+        return IndexMaker(
+            {name: self.entries[name] for name in names}, self.job.config.language, self.job.staging.path.absolute(),
+            self.keys, {name: self.postings_file(name) for name in self.entries}, self.job.bodies,
+            self.index_key() if index else None,
+        )
 
 
 @dataclass(frozen=True)
-class ShardMaker:
-    entries: dict[str, list[Entry]]  # by shard name, newest first
+class IndexMaker:
+    entries: dict[str, list[Entry]]  # of the shards to make, by name, newest first
     language: str
     root: Path  # the staging folder
-    keys: dict[str, str]  # the fingerprint of each shard
+    keys: dict[str, str]  # the fingerprint of every shard, newest first
+    postings: dict[str, Path]  # where every shard's postings are kept
     bodies: BodyReader | None  # where the articles' bodies are kept
+    index_key: str | None  # the fingerprint of the index of terms, if it is to be made
 
-    def __call__(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
+    def shard(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
 
         with holding(self.bodies, (e.article for e in self.entries[name])):
             documents = offline_index.documents(self.entries[name], self.language)
         counted = parallel.count_terms(documents, jobs=jobs)
-        files = offline_index.index_files(documents, counted, shard=name)
+        made = offline_index.shard_index(documents, counted)
+        kept = self.postings[name]
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(kept.name + ".part")
+        offline_index.write_shard(partial, made)
+        partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
+        files = offline_index.record_files(documents, name)
         for path, text in files.items():
             write_file(self.root, path, text.encode("utf-8"))
         return name, OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
 
+    def index(self) -> dict[str, OutputRecord]:
+        """The chunks of terms and the list of shards, from every shard's kept postings."""
+        from .. import offline_index
 
-def make_shards(maker: ShardMaker, names: list[str], *, jobs: int) -> dict[str, OutputRecord]:
-    if len(names) == 1 or jobs <= 1:
-        return dict(maker(name, jobs) for name in names)
-    return dict(parallel.each(lambda i: maker(names[i], 1), len(names), jobs=jobs))
+        if self.index_key is None:
+            return {}
+        names = list(self.keys)
+        heads = [(name, offline_index.read_head(self.postings[name])) for name in names]
+        written = []
+        for path, text in offline_index.index_files(
+            heads, [offline_index.read_postings(self.postings[name]) for name in names], self.language
+        ):
+            write_file(self.root, path, text.encode("utf-8"))
+            written.append(path)
+        # The postings of shards as they no longer are.
+        current = set(self.postings.values())
+        for old in next(iter(current)).parent.glob("*.gz") if current else ():
+            if old not in current:
+                old.unlink(missing_ok=True)
+        return {INDEX: OutputRecord(self.index_key, tuple((path, UNKNOWN) for path in sorted(written)))}
+
+    def __call__(self, *, jobs: int) -> dict[str, OutputRecord]:
+        """Make the shards (one's terms counted by `jobs` processes, or several
+        side by side, one each), then the index of terms."""
+        names = list(self.entries)
+        if len(names) <= 1 or jobs <= 1:
+            made = dict(self.shard(name, jobs) for name in names)
+        else:
+            made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
+        return {**made, **self.index()}
 
 
 class Shards(Work):
@@ -102,20 +145,19 @@ class Shards(Work):
     beside them, in a process of its own: a large one makes it after them, so
     that their memory and its never add up."""
 
-    def __init__(self, output: OfflineSearch, names: list[str], made: dict[str, OutputRecord]) -> None:
-        self.output, self.names, self.made = output, names, made
+    def __init__(self, output: OfflineSearch, names: list[str], index: bool) -> None:
+        self.output = output
         job = output.job
         beside = names and len(job.site.entries) <= job.config.search_shard_pages * job.jobs
         # The work takes only what it needs (`maker`), not the build: a cluster's worker is sent it.
-        maker = output.maker(names)
-        self.making = parallel.beside(lambda: make_shards(maker, names, jobs=1)) if beside else None
+        self.maker = output.maker(names, index)
+        maker = self.maker
+        self.making = parallel.beside(lambda: maker(jobs=1)) if beside else None
 
     def finish(self) -> dict[str, OutputRecord]:
         if self.making is not None:
-            shards = self.making.join()
-        else:
-            shards = self.output.make(self.names, jobs=self.output.job.jobs)
-        return {**shards, **self.made}
+            return self.making.join()
+        return self.maker(jobs=self.output.job.jobs)
 
     def stop(self) -> None:
         if self.making is not None:

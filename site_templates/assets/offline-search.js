@@ -89,11 +89,9 @@
   var received = {}, pending = {}, loaded = [];
   var script = document.currentScript;
   var own = script && script.src ? script.src : "";
-  // Each script names its shard ("2019/") first; the list of shards names none.
   var api = window.__offlineSearch = {
-    shards: function (list, stemmerName) { received.shards = list; received.stemmer = stemmerName; },
-    manifest: function (shard, data) { received["manifest:" + shard] = data; },
-    terms: function (shard, key, postings) { received["terms:" + shard + key] = postings; },
+    index: function (data) { received.index = data; },
+    terms: function (number, packed) { received["terms:" + number] = packed; },
     docs: function (shard, first, packed) { received["docs:" + shard + first] = packed; },
     loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
     // Where the index is: this script's ROOT/assets/offline-search.js gives ROOT/search/offline/.
@@ -119,10 +117,16 @@
     return pending[name];
   }
 
-  // The site's stemmer, named by the list of shards: the shared code, then the language's.
+  // The list of shards, newest first, each with its place in the site, and the
+  // keys of the chunks of terms.
+  function index() {
+    return load("index.js", "index");
+  }
+
+  // The site's stemmer, named by the list: the shared code, then the language's.
   function loadStemmer() {
-    return load("index.js", "shards").then(function () {
-      var name = received.stemmer;
+    return index().then(function (found) {
+      var name = found.stemmer;
       if (!name || stemmer) return;
       return load("snowball/base.js", "snowball", api.assets).then(function () {
         return load("snowball/" + name + ".js", "snowball:" + name, api.assets);
@@ -136,27 +140,11 @@
     });
   }
 
-  // The manifests of every shard, newest first, each with its place in the site.
-  function shards() {
-    return load("index.js", "shards").then(function (list) {
-      return Promise.all(list.map(function (shard) {
-        return load(shard.path + "index.js", "manifest:" + shard.path).then(function (index) {
-          if (!index.path) {
-            index.months = index.months || [];
-            index.path = shard.path;
-            index.first = shard.first;
-          }
-          return index;
-        });
-      }));
-    });
-  }
-
   // ---- Postings and ranking ----
 
   // The chunk of a term: the last key at or before it (keys sort as terms do).
-  function chunkOf(index, term) {
-    var keys = index.keys, low = 0, high = keys.length - 1;
+  function chunkOf(keys, term) {
+    var low = 0, high = keys.length - 1;
     while (low < high) {
       var middle = (low + high + 1) >> 1;
       if (keys[middle] <= term) low = middle; else high = middle - 1;
@@ -165,14 +153,15 @@
   }
 
   // The chunks that may hold a query's terms: the term's own, and the ones
-  // after it whose keys begin with it.
-  function chunksFor(index, query) {
-    var first = chunkOf(index, query.term), numbers = [first];
+  // after it whose keys begin with it; each {term: [shard, postings, ...]}.
+  function chunksFor(found, query) {
+    var keys = found.keys, first = chunkOf(keys, query.term), numbers = [first];
     if (query.prefix) {
-      for (var n = first + 1; n < index.keys.length && index.keys[n].indexOf(query.term) === 0; n++) numbers.push(n);
+      for (var n = first + 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) numbers.push(n);
     }
     return Promise.all(numbers.map(function (n) {
-      return load(index.path + "terms/" + n + ".js", "terms:" + index.path + index.keys[n]);
+      var name = "terms:" + n;
+      return load("terms/" + n + ".js", name).then(function (packed) { return unpack(name, packed); });
     }));
   }
 
@@ -208,27 +197,31 @@
     }
   }
 
-  // Each document's score for one query term; 0 where the term is missing.
-  function scoresFor(index, query, chunks) {
-    var scores = new Float64Array(index.documents);
+  // Each document's score for one query term, by shard (an array of the
+  // shard's documents, or none where no document has it); 0 where it is missing.
+  function scoresFor(shards, query, chunks) {
+    var scores = [];
     chunks.forEach(function (chunk) {
       Object.keys(chunk).forEach(function (term) {
         var whole = term === query.term;
         if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
         // A longer word that only begins with what was typed counts for less.
-        var weight = whole ? 1 : query.term.length / term.length;
-        decode(chunk[term], function (doc, score) {
-          scores[doc] = Math.max(scores[doc], score * weight);
-        });
+        var weight = whole ? 1 : query.term.length / term.length, found = chunk[term];
+        for (var i = 0; i < found.length; i += 2) {
+          var s = found[i], list = scores[s] || (scores[s] = new Float64Array(shards[s].documents));
+          decode(found[i + 1], function (doc, score) {
+            list[doc] = Math.max(list[doc], score * weight);
+          });
+        }
       });
     });
     return scores;
   }
 
-  // The month ("2023-04") of each of a shard's documents: the manifest lists the
+  // The month ("2023-04") of each of a shard's documents: the list gives the
   // first document of each month, as documents are numbered newest first.
-  function monthOf(index, doc) {
-    var months = index.months, low = 0, high = months.length - 1;
+  function monthOf(shard, doc) {
+    var months = shard.months, low = 0, high = months.length - 1;
     while (low < high) { // the last month whose first document is at most doc
       var middle = (low + high + 1) >> 1;
       if (months[middle][1] <= doc) low = middle; else high = middle - 1;
@@ -236,30 +229,50 @@
     return months[low][0];
   }
 
-  // The documents of one shard that hold every term, numbered in the whole site,
-  // with their scores on the scale of every shard and their month.
-  function rankShard(index, queries) {
+  // The documents that hold every term, numbered in the whole site, with their
+  // scores on the scale of every shard and their month.
+  function rank(found, queries) {
     return Promise.all(queries.map(function (q) {
-      return chunksFor(index, q).then(function (chunks) { return scoresFor(index, q, chunks); });
+      return chunksFor(found, q).then(function (chunks) { return scoresFor(found.shards, q, chunks); });
     })).then(function (lists) {
       var hits = [];
-      for (var doc = 0; lists.length && doc < index.documents; doc++) {
-        var total = 0;
-        for (var t = 0; t < lists.length && total >= 0; t++) total = lists[t][doc] ? total + lists[t][doc] : -1;
-        if (total > 0) {
-          hits.push({ doc: index.first + doc, local: doc, index: index, score: total * index.scale,
-            month: monthOf(index, doc) });
+      found.shards.forEach(function (shard, s) {
+        var mine = lists.map(function (list) { return list[s]; });
+        if (!mine.length || mine.some(function (list) { return !list; })) return;
+        for (var doc = 0; doc < shard.documents; doc++) {
+          var total = 0;
+          for (var t = 0; t < mine.length && total >= 0; t++) total = mine[t][doc] ? total + mine[t][doc] : -1;
+          if (total > 0) {
+            hits.push({ doc: shard.first + doc, local: doc, shard: shard, perChunk: found.perChunk, score: total * shard.scale,
+              month: monthOf(shard, doc) });
+          }
         }
-      }
+      });
       return hits;
     });
   }
 
-  // A chunk of records, as the build packed it: JSON, deflated, in base64.
+  // Base85 (RFC 1924's digits, as Python's base64.b85encode writes them): five
+  // characters for four bytes; a last group of n characters is n - 1 bytes.
+  var B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+  var B85_VALUE = new Uint8Array(128);
+  for (var e = 0; e < B85.length; e++) B85_VALUE[B85.charCodeAt(e)] = e;
+  function fromBase85(text) {
+    var length = text.length, rest = length % 5;
+    var bytes = new Uint8Array(Math.floor(length / 5) * 4 + (rest ? rest - 1 : 0)), at = 0;
+    for (var i = 0; i < length; i += 5) {
+      var value = 0; // below 2 ** 36 even padded: exact in a double
+      for (var j = i; j < i + 5; j++) value = value * 85 + (j < length ? B85_VALUE[text.charCodeAt(j)] : 84);
+      for (var k = 0; k < 4 && at < bytes.length; k++) bytes[at++] = Math.floor(value / Math.pow(2, 24 - 8 * k)) % 256;
+    }
+    return bytes;
+  }
+
+  // A chunk of terms or of records, as the build packed it: JSON, deflated, in base85.
   var unpacked = {};
   function unpack(name, packed) {
     if (!unpacked[name]) {
-      var bytes = Uint8Array.from(atob(packed), function (c) { return c.charCodeAt(0); });
+      var bytes = fromBase85(packed);
       var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
       unpacked[name] = new Response(stream).text().then(JSON.parse);
     }
@@ -269,8 +282,8 @@
   // The record of each hit's document: [title, date, url, text, language, direction, dateText].
   function records(hits) {
     return Promise.all(hits.map(function (hit) {
-      var index = hit.index, first = hit.local - hit.local % index.perChunk;
-      var name = index.path + "docs/" + first / index.perChunk + ".js", key = "docs:" + index.path + first;
+      var shard = hit.shard, per = hit.perChunk, first = hit.local - hit.local % per;
+      var name = shard.path + "docs/" + first / per + ".js", key = "docs:" + shard.path + first;
       return load(name, key).then(function (packed) { return unpack(key, packed); })
         .then(function (list) { return list[hit.local - first]; });
     }));
@@ -362,22 +375,17 @@
     var year = String(options.year || ""), month = year ? String(options.month || "") : "";
     var count = options.count === undefined ? 10 : options.count;
     var queries;
-    // The stemmer and the manifests load side by side.
-    return Promise.all([loadStemmer(), shards()]).then(function (loaded) {
+    return loadStemmer().then(index).then(function (found) {
       queries = queryTerms(query);
-      return queries.length ? loaded[1] : [];
-    }).then(function (indexes) {
-      return Promise.all(indexes.map(function (index) { return rankShard(index, queries); }));
-    }).then(function (lists) {
+      return queries.length ? rank(found, queries) : [];
+    }).then(function (hits) {
       var years = {}, months = {}, kept = [];
-      lists.forEach(function (hits) {
-        hits.forEach(function (hit) {
-          var y = hit.month.slice(0, 4), m = hit.month.slice(5);
-          years[y] = (years[y] || 0) + 1;
-          if (y !== year && year) return;
-          months[m] = (months[m] || 0) + 1;
-          if (!month || m === month) kept.push(hit);
-        });
+      hits.forEach(function (hit) {
+        var y = hit.month.slice(0, 4), m = hit.month.slice(5);
+        years[y] = (years[y] || 0) + 1;
+        if (y !== year && year) return;
+        months[m] = (months[m] || 0) + 1;
+        if (!month || m === month) kept.push(hit);
       });
       if (!year) months = {};
       var shown = ordered(kept, options.order || "").slice(0, count);
@@ -397,6 +405,7 @@
     });
   };
   api.queryTerms = queryTerms;
+  api.fromBase85 = fromBase85;
   api.words = words;
   api.stem = function (word) { return loadStemmer().then(function () { return stem(word); }); };
 })();
