@@ -133,10 +133,12 @@ def test_the_offline_index_made_beside_pagefind_is_the_one_made_after_it(corpus,
 
 
 def test_the_offline_index_is_split_like_pagefind_and_lists_its_shards_newest_first(corpus, tmp_path):
+    from broadsheet import offline_index
+
     out = tmp_path / "site"
     run(corpus, out)
     text = (out / "search/offline/index.js").read_text(encoding="utf-8")
-    listed = json.loads(text.removeprefix("window.__offlineSearch.index(").removesuffix(");\n"))["shards"]
+    listed = offline_index.unpack(json.loads(text.removeprefix("window.__offlineSearch.index(").removesuffix(");\n")))["shards"]
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert [s["path"] for s in listed] == [f"{b['name']}/" for b in reversed(bundles)]
     assert [s["documents"] for s in listed] == [b["pages"] for b in reversed(bundles)]

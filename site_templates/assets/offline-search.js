@@ -90,7 +90,7 @@
   var script = document.currentScript;
   var own = script && script.src ? script.src : "";
   var api = window.__offlineSearch = {
-    index: function (data) { received.index = data; },
+    index: function (packed) { received.index = packed; },
     terms: function (number, packed) { received["terms:" + number] = packed; },
     docs: function (shard, first, packed) { received["docs:" + shard + first] = packed; },
     loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
@@ -120,7 +120,7 @@
   // The list of shards, newest first, each with its place in the site, and the
   // keys of the chunks of terms.
   function index() {
-    return load("index.js", "index");
+    return load("index.js", "index").then(function (packed) { return unpack("index", packed); });
   }
 
   // The site's stemmer, named by the list: the shared code, then the language's.
@@ -268,7 +268,7 @@
     return bytes;
   }
 
-  // A chunk of terms or of records, as the build packed it: JSON, deflated, in base85.
+  // The list, a chunk of terms or of records, as the build packed it: JSON, deflated, in base85.
   var unpacked = {};
   function unpack(name, packed) {
     if (!unpacked[name]) {
