@@ -84,3 +84,28 @@ def test_a_small_archive_has_no_archive_documents(corpus, build_site):
     assert not (out / "feeds").exists()
     assert [path for path, _ in atom_chain(out)] == ["feed.xml"]
     assert "next_url" not in json.loads((out / "feed.json").read_text(encoding="utf-8"))
+
+
+def test_json_feed_documents_hold_one_item_a_line_with_the_same_content_as_the_atom(corpus, build_site):
+    import xml.etree.ElementTree as ET
+
+    ATOM = "{http://www.w3.org/2005/Atom}"  # noqa: N806
+    _, out = build_site(corpus(small_corpus(60)), base_url=BASE)
+    for path in ("feed.json", "feeds/1.json"):
+        text = (out / path).read_text(encoding="utf-8")
+        data = json.loads(text)
+        lines = text.split('\n "items": [\n', 1)[1].split("\n")
+        items = [json.loads(line.removesuffix(",")) for line in lines if line.startswith("{")]
+        assert items == data["items"] and len(items) == len(lines) - 3  # then " ]", "}" and ""
+        atom = ET.parse(out / path.replace(".json", ".xml")).getroot().iter(f"{ATOM}content")
+        # The body made once for both documents: the same in each (bar the links into the page).
+        for item, content in zip(items, atom, strict=True):
+            assert item["content_html"].replace(item["url"] + "#", "#") == content.text
+
+
+def test_an_empty_json_feed_is_valid():
+    from broadsheet import publish
+
+    text = publish.json_document([], path="feed.json", older=None, base_url=BASE, site_title="T", language="en",
+                                 zone=__import__("datetime").UTC)
+    assert json.loads(text)["items"] == [] and text.endswith("}\n")

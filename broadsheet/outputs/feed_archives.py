@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from .. import publish
 from ..cache import OutputRecord, entries_key, holding
+from ..render import body_html
 from ..site import Entry
 from . import UNKNOWN, Done, Job, Output, Outputs, Work, register
 
@@ -46,11 +47,14 @@ class FeedArchives(Output):
             atom, json = publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")
             before = number - 1 if number > 1 else None
             with holding(self.job.bodies, (e.article for e in entries)):
+                bodies = [str(body_html(e.article, config.language)) for e in entries]  # once for both documents
                 self.job.staging.write_text(atom, publish.atom_document(
                     entries, path=atom, older=publish.archive_path(before, ".xml") if before else None, archive=True,
-                    base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
+                    base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone,
+                    bodies=bodies))
                 self.job.staging.write_text(json, publish.json_document(
                     entries, path=json, older=publish.archive_path(before, ".json") if before else None,
-                    base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone))
+                    base_url=config.base_url, site_title=config.site_title, language=config.language, zone=config.zone,
+                    bodies=bodies))
             made[unit] = OutputRecord(self.fingerprint(unit, OutputRecord("", ())), ((atom, UNKNOWN), (json, UNKNOWN)))
         return Done(made)
