@@ -116,7 +116,8 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     run(corpus, out, jobs=1)
     assert made == [kept[0].name.split(".")[0]]
     assert files_of(out / "search/offline") == before and sorted((folder_for(out) / KEPT).iterdir()) == kept
-    # The postings of a shard as it no longer is are not kept.
+    # The postings of a shard as it no longer is are not kept, nor a file half written.
+    (kept[0].parent / (kept[0].name + ".part")).write_bytes(b"half")
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
     run(corpus, out, jobs=1)
     now = sorted((folder_for(out) / KEPT).iterdir())

@@ -122,9 +122,9 @@ class IndexMaker:
         ):
             write_file(self.root, path, text.encode("utf-8"))
             written.append(path)
-        # The postings of shards as they no longer are.
+        # The postings of shards as they no longer are, and any left half written by a build that stopped.
         current = set(self.postings.values())
-        for old in next(iter(current)).parent.glob("*.gz") if current else ():
+        for old in next(iter(current)).parent.glob("*.gz*") if current else ():
             if old not in current:
                 old.unlink(missing_ok=True)
         return {INDEX: OutputRecord(self.index_key, tuple((path, UNKNOWN) for path in sorted(written)))}
