@@ -46,7 +46,7 @@ from .site import Entry
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FILE = "build-cache.sqlite"
-FORMAT = f"6.{storage.FORMAT}"  # of the cache file and the values in it; another one is not read
+FORMAT = f"7.{storage.FORMAT}"  # of the cache file and the values in it; another one is not read
 # Libraries whose output ends up in the site.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pagefind", "pagefind_bin", "python-frontmatter",
               "charset-normalizer", "python-slugify", "feedgen", "regex", "cbor2", "mdurl",
@@ -280,7 +280,7 @@ def _outputs_values(outputs: OutputRecords) -> dict[str, dict[str, tuple[Any, ..
 
 
 def _outputs_from(values: dict[str, dict[str, tuple[Any, ...]]]) -> OutputRecords:
-    return {kind: {unit: OutputRecord(fingerprint, tuple((path, tuple(status)) for path, status in files), reads, count)
+    return {kind: {unit: OutputRecord(fingerprint, tuple((path, status) for path, status in files), reads, count)
                    for unit, (fingerprint, files, reads, count) in units.items()}
             for kind, units in values.items()}
 
@@ -310,7 +310,7 @@ def unpack(data: bytes, stored: StoredBody | None = None, *, body: bytes | None 
         else:
             assert stored is not None
             article = storage.article_from(head, stored, source=stored.rel)
-    return ArticleRecord(digest, tuple(status), Loaded(article, storage.problems_from(problems)))
+    return ArticleRecord(digest, status, Loaded(article, storage.problems_from(problems)))
 
 
 class StoredBody:
@@ -508,10 +508,15 @@ class Fingerprints:
     `site`.  `digests` maps each article's source path to the digest of its
     file, which stands for the whole article."""
 
+    RECENT = 4096  # entries' texts kept (see _entries)
+
     def __init__(self, site_globals: Mapping[str, Any], digests: Mapping[str, str]) -> None:
         self.digests = digests
         # By address: each entry is shown on about five pages, and a worker is sent
         # copies of entries (see outputs/pages.py part_of), whose ids mean nothing.
+        # Only the last few thousand are kept: pages are made in order, so an
+        # entry's are near each other, and a text for every article of a large
+        # archive would be held to the end of the build (0.15 KB an article).
         self._entries: dict[str, str] = {}
         self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
@@ -542,6 +547,8 @@ class Fingerprints:
             return "-"
         text = self._entries.get(entry.url)
         if text is None:
+            if len(self._entries) >= self.RECENT:
+                self._entries.clear()
             text = self._entries[entry.url] = entry_text(entry, self.digests)
         return text
 

@@ -276,7 +276,7 @@ class Known:
             saved_key, started_ns, files = storage.loads(path.read_bytes())
             if saved_key != key:
                 return cls()
-            return cls({name: (tuple(status), ImageFile(name, *values))
+            return cls({name: (status, ImageFile(name, *values))
                         for name, (status, values) in files.items()}, started_ns)
         except Exception:  # noqa: BLE001 - missing or damaged: every image is read
             return cls()

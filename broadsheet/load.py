@@ -610,9 +610,6 @@ def _article(
         date=times.day_of(date),
         title=title or derived_title or (ident if not textlib.is_blank(ident) else UNTITLED),
         title_derived=title is None,
-        excerpt=summary
-        or textlib.derive_excerpt(text, skip_first_sentence=derived_title is not None and not derived_title.endswith("…"),
-                                  opening=opening),
         word_count=words,
         reading_minutes=textlib.reading_minutes(words),
         language=textlib.guess_language(text, language) if guess_language else language,
@@ -622,7 +619,8 @@ def _article(
         tags=tags,
         time=times.time_of(date),
         updated=updated,
-        content=Body(text, paragraphs, markdown),
+        content=Body(text, paragraphs, markdown, summary or textlib.derive_excerpt(
+            text, skip_first_sentence=derived_title is not None and not derived_title.endswith("…"), opening=opening)),
         image=image,
         image_alt=image_alt,
     )

@@ -15,10 +15,10 @@ from typing import Any
 
 from .records import Article, Body, BodySource, Problem
 
-FORMAT = 2
+FORMAT = 3
 
 # An article's fields, but its body, in the order they are stored.
-_HEAD = ("id", "source", "format", "date", "title", "title_derived", "excerpt", "word_count",
+_HEAD = ("id", "source", "format", "date", "title", "title_derived", "word_count",
          "reading_minutes", "language", "direction", "slug", "author", "tags", "time", "updated", "image", "image_alt")
 _DATE, _TIME, _UPDATED = map(_HEAD.index, ("date", "time", "updated"))  # not plain values
 
@@ -44,9 +44,9 @@ def article_values(article: Article) -> tuple[Any, ...]:
 def article_from(values: tuple[Any, ...], content: Body | BodySource, source: str | None = None) -> Article:
     """The article of article_values; `source`, its source path as the
     caller holds it already, is used for the one stored when they are equal."""
-    (ident, stored_source, fmt, date, title, title_derived, excerpt, word_count, reading_minutes, language, direction,
+    (ident, stored_source, fmt, date, title, title_derived, word_count, reading_minutes, language, direction,
      slug, author, tags, time, updated, image, image_alt) = values
-    return Article(ident, source if source == stored_source and source is not None else stored_source, fmt, datetime.date.fromordinal(date), title, title_derived, excerpt, word_count,
+    return Article(ident, source if source == stored_source and source is not None else stored_source, fmt, datetime.date.fromordinal(date), title, title_derived, word_count,
                    reading_minutes, language, direction, slug, author, tags,
                    None if time is None else datetime.datetime.fromisoformat(time), _when(updated), content,
                    image, image_alt)
@@ -66,12 +66,12 @@ def _when(text: str | None) -> datetime.date | datetime.datetime | None:
 def body_values(body: Body) -> tuple[Any, ...]:
     # A text article's text is its paragraphs joined: not stored twice.
     text = None if body.text == "\n\n".join(body.paragraphs) else body.text
-    return text, body.paragraphs, body.markdown
+    return text, body.paragraphs, body.markdown, body.excerpt
 
 
 def body_from(values: tuple[Any, ...]) -> Body:
-    text, paragraphs, markdown = values
-    return Body("\n\n".join(paragraphs) if text is None else text, tuple(paragraphs), markdown)
+    text, paragraphs, markdown, excerpt = values
+    return Body("\n\n".join(paragraphs) if text is None else text, tuple(paragraphs), markdown, excerpt)
 
 
 def problems_values(problems: tuple[Problem, ...]) -> tuple[tuple[str, str], ...]:

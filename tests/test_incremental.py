@@ -166,6 +166,29 @@ def test_the_cache_gives_articles_without_their_bodies_until_they_are_used(site,
     cached.bodies.close()
 
 
+def test_a_listing_reads_the_excerpts_it_shows_with_its_range_of_pages(site, monkeypatch):
+    # An excerpt is kept with the body, not in the article: a large archive would hold them all.
+    from broadsheet.outputs.pages import Shown, bodies_of
+    from broadsheet.records import Article
+    from broadsheet.site import build_site
+
+    assert "excerpt" not in Article.__slots__
+    _, out = site()
+    config = validate(Config(source=site.source, out=out, search=False, per_page=10))
+    cached, _ = cache.read_cache(out, cache.build_key(config))
+    assert cached is not None and cached.bodies is not None
+    shown, _ = build_site([r.loaded.article for r in cached.articles.values()], per_page=10, site_title="News",
+                          language="en")
+    listing = shown.listings[0]
+    reads = []
+    monkeypatch.setattr(storage, "loads", lambda data, loads=storage.loads: reads.append(1) or loads(data))
+    with bodies_of(cached.bodies, [(("listing", 0), Shown(listing, ()))]):
+        assert len(reads) == len(listing.entries) > 1  # read at once, in one query
+        assert all(entry.article.excerpt for entry in listing.entries)
+        assert len(reads) == len(listing.entries)
+    cached.bodies.close()
+
+
 def test_a_full_build_keeps_the_bodies_in_its_new_cache_not_in_memory(site):
     config = validate(Config(source=site.source, out=site.source.parent / "fresh", search=False, per_page=10))
     corpus = build_module.load_articles(config, lambda problem: None, progress.silent, None,
@@ -427,3 +450,24 @@ def test_a_rebuild_with_search_keeps_the_feeds_that_did_not_change(site, monkeyp
     again, _ = site(search=True, base_url="https://example.org/news/")
     assert again.in_place and again.rendered == 0 and again.bundles_indexed == 0
     assert (out / publish.ATOM_FEED).is_file() and (out / publish.JSON_FEED).is_file()
+
+
+def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(site, monkeypatch):
+    # An entry's text is kept for the pages near it, not for the whole build.
+    from broadsheet.outputs import pages
+    from broadsheet.render import site_globals
+    from broadsheet.site import build_site
+
+    config = validate(Config(source=site.source, out=site.source.parent / "fp", search=False, per_page=10))
+    corpus = build_module.load_articles(config, lambda problem: None, progress.silent)
+    shown, _ = build_site(corpus.articles, per_page=10, site_title="News", language="en")
+    keys = pages.page_keys(shown)
+    every = cache.Fingerprints(site_globals(config, shown), {})
+    expected = [pages.page_fingerprint(shown, every, key, frozenset()) for key in keys]
+    monkeypatch.setattr(cache.Fingerprints, "RECENT", 3)
+    few = cache.Fingerprints(site_globals(config, shown), {})
+    held = []
+    for key, fingerprint in zip(keys, expected, strict=True):
+        assert pages.page_fingerprint(shown, few, key, frozenset()) == fingerprint
+        held.append(len(few._entries))
+    assert max(held) == 3 and len(every._entries) == len(shown.entries) > 3

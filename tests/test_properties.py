@@ -142,9 +142,9 @@ def test_the_manifest_is_the_json_of_its_records(titles, ids):
     entries = tuple(
         Entry(
             Article(id=f"{ids}{i}", source=f"sub/{title}.txt", format="txt", date=datetime.date(2020, 1, 1 + i),
-                    title=title, title_derived=True, excerpt="", word_count=0, reading_minutes=1, language="en",
+                    title=title, title_derived=True, word_count=0, reading_minutes=1, language="en",
                     direction="ltr", slug=None, author=None, tags=(), time=None, updated=None,
-                    content=Body("", (), "")),
+                    content=Body("", (), "", "")),
             f"2020/01/{1 + i:02d}/{ids}{i}/",
         )
         for i, title in enumerate(titles)

@@ -20,10 +20,10 @@ offsets = st.builds(datetime.timezone, st.integers(-23 * 60, 23 * 60).map(lambda
 def articles(draw: st.DrawFn) -> Article:
     paragraphs = tuple(draw(st.lists(texts, max_size=3)))
     joined = draw(st.booleans())
-    body = Body("\n\n".join(paragraphs) if joined else draw(texts), paragraphs, draw(texts))
+    body = Body("\n\n".join(paragraphs) if joined else draw(texts), paragraphs, draw(texts), draw(texts))
     return Article(
         draw(texts), draw(texts), draw(st.sampled_from(["txt", "md"])), draw(st.dates(min_value=datetime.date(1, 1, 1))),
-        draw(texts), draw(st.booleans()), draw(texts), draw(st.integers(0, 10**6)), draw(st.integers(1, 999)),
+        draw(texts), draw(st.booleans()), draw(st.integers(0, 10**6)), draw(st.integers(1, 999)),
         draw(st.sampled_from(["en", "fr", "ar"])), draw(st.sampled_from(["ltr", "rtl"])), draw(st.none() | texts),
         draw(st.none() | texts), tuple(draw(st.lists(texts, max_size=3))),
         draw(st.none() | st.datetimes(timezones=st.none() | offsets)), draw(st.none() | st.dates() | st.datetimes()), body,
@@ -49,18 +49,19 @@ def test_a_body_kept_elsewhere_is_read_when_used_and_never_held() -> None:
 
     def read() -> Body:
         reads.append(1)
-        return Body("One.\n\nTwo.", ("One.", "Two."), "")
+        return Body("One.\n\nTwo.", ("One.", "Two."), "", "One.")
 
-    head = storage.article_values(Article("a", "a.txt", "txt", datetime.date(2024, 1, 2), "T", True, "", 2, 1, "en", "ltr",
-                                          None, None, (), None, None, Body("", (), "")))
+    head = storage.article_values(Article("a", "a.txt", "txt", datetime.date(2024, 1, 2), "T", True, 2, 1, "en", "ltr",
+                                          None, None, (), None, None, Body("", (), "", "")))
     article = storage.article_from(head, read)
     assert not article.has_body and reads == []
     assert article.paragraphs == ("One.", "Two.") and article.text == "One.\n\nTwo."
-    assert not article.has_body and reads == [1, 1]
+    assert article.excerpt == "One."
+    assert not article.has_body and reads == [1, 1, 1]
 
 
 def test_a_text_articles_text_is_stored_once() -> None:
-    body = Body("One.\n\nTwo.", ("One.", "Two."), "")
+    body = Body("One.\n\nTwo.", ("One.", "Two."), "", "One.")
     assert storage.body_values(body)[0] is None
     assert storage.body_from(storage.body_values(body)) == body
 

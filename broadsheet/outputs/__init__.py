@@ -32,7 +32,7 @@ from ..site import Site
 from ..write import Staging
 
 ALWAYS = ""  # the fingerprint of a unit made by every build: never kept, never recorded
-UNKNOWN: FileStatus = (0, 0, 0)  # the status of a file its kind did not take: read once the site is in place
+UNKNOWN: FileStatus = bytes(24)  # the status of a file its kind did not take: read once the site is in place
 
 
 @dataclass(frozen=True)
