@@ -8,7 +8,7 @@ import gc
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +86,29 @@ class Corpus:
     articles: list[Article]
     records: dict[str, ArticleRecord]  # by source path, for the next build
     read_started_ns: int
-    digests: dict[str, str] = field(default_factory=dict)  # by Article.source
     bodies: cache_module.BodyReader | None = None  # where the bodies of the articles just read are kept
+
+    @property
+    def digests(self) -> Mapping[str, str]:
+        """The digest of each article's file, by its source path."""
+        return Digests(self.records)
+
+
+class Digests(Mapping[str, str]):
+    """The digests of the records' files, read from the records: not a second
+    table of every article, which a large archive would hold to the end."""
+
+    def __init__(self, records: dict[str, ArticleRecord]) -> None:
+        self.records = records
+
+    def __getitem__(self, source: str) -> str:
+        return self.records[source].digest
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
 
 
 def load_articles(
@@ -161,8 +182,6 @@ def load_articles(
             corpus.records[rel] = result
         if loaded.article is not None:
             corpus.articles.append(loaded.article)
-            if isinstance(result, ArticleRecord):
-                corpus.digests[loaded.article.source] = result.digest
     if not corpus.articles and rels:
         raise BuildError(f"none of the {len(rels)} article files in {config.source} could be used (see the warnings)")
     if not corpus.articles:
