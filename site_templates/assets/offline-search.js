@@ -197,8 +197,16 @@
     }
   }
 
+  // What a term that begins with a query's word, `extra` characters longer,
+  // counts for against the word itself: Pagefind's bonus for the length of a
+  // word (a bell curve of the difference, at its default term similarity of 1).
+  function lengthBonus(extra) {
+    return Math.exp(Math.exp(-0.125 * (extra + 1) * (extra + 1))) / Math.exp(Math.exp(-0.125));
+  }
+
   // Each document's score for one query term, by shard (an array of the
   // shard's documents, or none where no document has it); 0 where it is missing.
+  // The terms a word matches add up, as Pagefind's do: each with its own rarity.
   function scoresFor(shards, query, chunks) {
     var scores = [];
     chunks.forEach(function (chunk) {
@@ -206,11 +214,11 @@
         var whole = term === query.term;
         if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
         // A longer word that only begins with what was typed counts for less.
-        var weight = whole ? 1 : query.term.length / term.length, found = chunk[term];
+        var weight = whole ? 1 : lengthBonus(term.length - query.term.length), found = chunk[term];
         for (var i = 0; i < found.length; i += 2) {
           var s = found[i], list = scores[s] || (scores[s] = new Float64Array(shards[s].documents));
           decode(found[i + 1], function (doc, score) {
-            list[doc] = Math.max(list[doc], score * weight);
+            list[doc] += score * weight;
           });
         }
       });
@@ -406,6 +414,7 @@
   };
   api.queryTerms = queryTerms;
   api.fromBase85 = fromBase85;
+  api.lengthBonus = lengthBonus;
   api.words = words;
   api.stem = function (word) { return loadStemmer().then(function () { return stem(word); }); };
 })();

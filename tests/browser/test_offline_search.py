@@ -9,6 +9,7 @@ import base64
 import functools
 import http.server
 import json
+import math
 import random
 import re
 import threading
@@ -229,6 +230,20 @@ def test_a_word_finds_the_words_that_begin_with_its_stem(page, site):
     assert offline_search(page, site, "vacc ")["total"] == 1  # as Pagefind does, typed or not
     assert offline_search(page, site, "vaccines trials")["total"] == 1  # "vaccin", "trial"
     assert offline_search(page, site, "vacca")["total"] == 0
+
+
+def test_a_longer_term_counts_as_pagefind_counts_it(page, site):
+    # Pagefind's word_length_bonus (pagefind_web/src/search.rs), at its default
+    # term similarity of 1, for a term `extra` characters longer than the word,
+    # against the word itself.
+    def pagefind(extra: int) -> float:
+        base = math.exp(-0.5 * (extra + 1) ** 2 / 2.0 ** 2)
+        return math.exp(base) / math.e
+
+    offline_search(page, site, "vacc")  # the page, opened from disk
+    bonuses = page.evaluate("n => Array.from({length: n}, (_, e) => window.__offlineSearch.lengthBonus(e))", 9)
+    assert bonuses == pytest.approx([pagefind(extra) / pagefind(0) for extra in range(9)])
+    assert bonuses[0] == 1 and all(a > b for a, b in zip(bonuses, bonuses[1:], strict=False))
 
 
 def test_year_and_month_filters_and_their_counts(page, site):
