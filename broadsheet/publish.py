@@ -14,8 +14,9 @@ import functools
 import html
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from urllib.parse import quote
 
 from .render import body_html
@@ -246,41 +247,42 @@ def json_document(entries: Sequence[Entry], *, path: str, older: str | None, bas
     return f'{head},\n "items": [\n{lines}\n ]\n}}\n' if items else f'{head},\n "items": []\n}}\n'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SitemapUrl:
     url: str  # relative to the site root, as in Entry.url
     lastmod: datetime.date
 
 
-def sitemap_urls(site: Site) -> list[SitemapUrl]:
+def sitemap_urls(site: Site) -> Iterator[SitemapUrl]:
     """Every listing page and every article, each dated by the newest article it shows.
 
     A new article moves every page of the list it joins, so a listing page is
     as new as the newest article of its whole list, not of its own page."""
     if not site.entries:
-        return []
+        return
     newest_day = site.entries[0].article.date
     newest_in_month: dict[tuple[int, int], datetime.date] = {}
     for entry in site.entries:
         day = entry.article.date
         newest_in_month.setdefault((day.year, day.month), day)
-    urls = [SitemapUrl(listing.url, newest_day) for listing in site.listings if listing.kind == "index"]
-    urls.append(SitemapUrl(ARCHIVE_URL, newest_day))
+    yield from (SitemapUrl(listing.url, newest_day) for listing in site.listings if listing.kind == "index")
+    yield SitemapUrl(ARCHIVE_URL, newest_day)
     # Entries are newest first, so a year's first month holds its newest article.
-    urls += [SitemapUrl(year.url, newest_in_month[(year.year, year.months[0].month)]) for year in site.years]
-    urls += [
+    yield from (SitemapUrl(year.url, newest_in_month[(year.year, year.months[0].month)]) for year in site.years)
+    yield from (
         SitemapUrl(listing.url, newest_in_month[(listing.year, listing.month)])
         for listing in site.listings
         if listing.kind == "month" and listing.year is not None and listing.month is not None
-    ]
+    )
     # An author's or a tag's pages: as new as the newest article of the list, which its first page shows first.
     newest_of_list = {listing.first_url: listing.entries[0].article.date
                       for listing in site.listings if listing.kind in ("author", "tag") and listing.is_first}
-    urls += [SitemapUrl(listing.url, newest_of_list[listing.first_url])
-             for listing in site.listings if listing.kind in ("author", "tag")]
-    urls += [SitemapUrl(url, newest_day) for url, groups in ((AUTHORS_URL, site.authors), (TAGS_URL, site.tags)) if groups]
-    urls += [SitemapUrl(e.url, e.article.date if e.article.updated is None else day_of(e.article.updated)) for e in site.entries]
-    return urls
+    yield from (SitemapUrl(listing.url, newest_of_list[listing.first_url])
+                for listing in site.listings if listing.kind in ("author", "tag"))
+    yield from (SitemapUrl(url, newest_day) for url, groups in ((AUTHORS_URL, site.authors), (TAGS_URL, site.tags))
+                if groups)
+    yield from (SitemapUrl(e.url, e.article.date if e.article.updated is None else day_of(e.article.updated))
+                for e in site.entries)
 
 
 def _encoded(url: str) -> str:
@@ -307,20 +309,31 @@ def _urlset(urls: Sequence[SitemapUrl], base_url: str) -> str:
     ))
 
 
-def sitemaps(urls: Sequence[SitemapUrl], *, base_url: str, limit: int = SITEMAP_LIMIT) -> dict[str, str]:
-    """File name → text: sitemap.xml alone, or past `limit` addresses, sitemap.xml
-    as an index of sitemap-1.xml, sitemap-2.xml… of at most `limit` each."""
+def sitemaps(urls: Iterable[SitemapUrl], *, base_url: str, limit: int = SITEMAP_LIMIT) -> Iterator[tuple[str, str]]:
+    """(file name, text): sitemap.xml alone, or past `limit` addresses,
+    sitemap-1.xml, sitemap-2.xml… of at most `limit` each, then sitemap.xml as
+    their index.  Made a part at a time: a large archive's addresses and their
+    texts are never all held (a sitemap of a million addresses is 130 MB)."""
     if limit < 1:
         raise ValueError(f"sitemap limit must be at least 1, not {limit}")
-    if len(urls) <= limit:
-        return {SITEMAP: _urlset(urls, base_url)}
-    parts = [urls[i : i + limit] for i in range(0, len(urls), limit)]
-    files = {f"sitemap-{n}.xml": _urlset(part, base_url) for n, part in enumerate(parts, start=1)}
-    index = _xml_document("sitemapindex", (
-        f"<sitemap><loc>{_loc(base_url + name)}</loc><lastmod>{max(u.lastmod for u in part).isoformat()}</lastmod></sitemap>\n"
-        for name, part in zip(files, parts, strict=True)
+    return _sitemaps(iter(urls), base_url, limit)
+
+
+def _sitemaps(urls: Iterator[SitemapUrl], base_url: str, limit: int) -> Iterator[tuple[str, str]]:
+    part, following = list(islice(urls, limit)), list(islice(urls, limit))
+    if not following:
+        yield SITEMAP, _urlset(part, base_url)
+        return
+    newest: list[tuple[str, datetime.date]] = []
+    while part:
+        name = f"sitemap-{len(newest) + 1}.xml"
+        newest.append((name, max(u.lastmod for u in part)))
+        yield name, _urlset(part, base_url)
+        part, following = following, list(islice(urls, limit))
+    yield SITEMAP, _xml_document("sitemapindex", (
+        f"<sitemap><loc>{_loc(base_url + name)}</loc><lastmod>{lastmod.isoformat()}</lastmod></sitemap>\n"
+        for name, lastmod in newest
     ))
-    return {SITEMAP: index, **files}
 
 
 def news_entries(site: Site, zone: datetime.tzinfo, *, days: int = NEWS_DAYS, limit: int = NEWS_LIMIT) -> tuple[Entry, ...]:
@@ -376,16 +389,14 @@ def robots(base_url: str) -> str:
 def publish_files(
     site: Site, *, base_url: str, site_title: str, language: str, sitemap_limit: int = SITEMAP_LIMIT,
     feeds: bool = True, zone: datetime.tzinfo = datetime.UTC, archives: int = 0,
-) -> dict[str, str]:
+) -> Iterator[tuple[str, str]]:
     """Every file of this module for one site (but the feeds without `feeds`):
-    path in the output → text."""
-    files = {}
+    (path in the output, text), one at a time."""
     if feeds:
-        files[ATOM_FEED] = atom_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
-                                     archives=archives)
-        files[JSON_FEED] = json_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
-                                     archives=archives)
-    files.update(sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit))
-    files[NEWS_SITEMAP] = news_sitemap(site, base_url=base_url, site_title=site_title, language=language, zone=zone)
-    files[ROBOTS] = robots(base_url)
-    return files
+        yield ATOM_FEED, atom_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
+                                   archives=archives)
+        yield JSON_FEED, json_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
+                                   archives=archives)
+    yield from sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit)
+    yield NEWS_SITEMAP, news_sitemap(site, base_url=base_url, site_title=site_title, language=language, zone=zone)
+    yield ROBOTS, robots(base_url)

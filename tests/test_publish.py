@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from broadsheet import publish
 from broadsheet.check import check_links
@@ -161,9 +162,10 @@ def test_sitemap_lists_every_article_and_listing_page(corpus, build_site):
 
 def test_sitemap_becomes_an_index_past_the_limit():
     urls = [publish.SitemapUrl(f"2023/01/{d:02d}/a/", datetime.date(2023, 1, d)) for d in range(7, 0, -1)]
-    assert list(publish.sitemaps(urls[:3], base_url=BASE, limit=3)) == ["sitemap.xml"]
-    files = publish.sitemaps(urls, base_url=BASE, limit=3)
-    assert list(files) == ["sitemap.xml", "sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"]
+    assert [name for name, _ in publish.sitemaps(urls[:3], base_url=BASE, limit=3)] == ["sitemap.xml"]
+    # Made a part at a time, from addresses given one at a time: the index, which names them, comes last.
+    files = dict(publish.sitemaps(iter(urls), base_url=BASE, limit=3))
+    assert list(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
     index = ET.fromstring(files["sitemap.xml"])
     assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
     listed = [(s.findtext("s:loc", namespaces=SITEMAP_NS), s.findtext("s:lastmod", namespaces=SITEMAP_NS))
@@ -176,6 +178,11 @@ def test_sitemap_becomes_an_index_past_the_limit():
         assert 1 <= len(locations) <= 3
         seen += locations
     assert seen == [BASE + u.url for u in urls]
+    # Six addresses at three a part: two parts, and the index.
+    assert [name for name, _ in publish.sitemaps(urls[:6], base_url=BASE, limit=3)] == [
+        "sitemap-1.xml", "sitemap-2.xml", "sitemap.xml"]
+    with pytest.raises(ValueError, match="at least 1"):
+        publish.sitemaps(urls, base_url=BASE, limit=0)
 
 
 def meta(page, key: str) -> list[str]:

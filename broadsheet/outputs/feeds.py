@@ -37,13 +37,14 @@ class Feeds(Output):
             self.job.notes.append(publish.SKIPPED)
             return Done({})
         feeds = FEEDS in todo
+        published = []
         with holding(self.job.bodies, (e.article for e in publish.newest(site)) if feeds else ()):
-            published = publish.publish_files(
+            for path, text in publish.publish_files(
                 site, base_url=config.base_url, site_title=config.site_title, language=config.language, feeds=feeds,
                 zone=config.zone, archives=len(publish.archive_pages(site)),
-            )
-        for path, text in published.items():
-            self.job.staging.write_text(path, text)
+            ):
+                self.job.staging.write_text(path, text)
+                published.append(path)
         made = {SITEMAP: OutputRecord(ALWAYS, tuple((path, UNKNOWN) for path in published if path not in _FEED_FILES))}
         if feeds:
             newest = publish.newest(site)
