@@ -149,7 +149,7 @@ def load_articles(
                 continue
             # A file changed while it was read shows another status next time, and is read again.
             if kept is None:
-                results[i] = record = cache_module.unpack(fresh[0], body=fresh[1])
+                results[i] = record = cache_module.unpack(fresh[0], body=fresh)
             else:
                 results[i] = record = cache_module.unpack(fresh[0], cache_module.StoredBody(kept, rels[i]))
             if whole is not None:

@@ -117,8 +117,9 @@ def _open(path: Path) -> sqlite3.Connection:
         # in one page, which halves the time of writing or reading them all.
         "pragma page_size = 65536;"
         "create table if not exists meta (name text primary key, value blob);"
-        # rel: file system bytes; record: all but the body, which is read only when used.
-        "create table if not exists articles (rel blob primary key, record blob, body blob);"
+        # rel: file system bytes; record: all but the body and the excerpt, which are read
+        # only when used (a listing reads the excerpts of the articles it shows).
+        "create table if not exists articles (rel blob primary key, record blob, body blob, excerpt text);"
     )
     return db
 
@@ -264,7 +265,7 @@ def _insert_articles(db: sqlite3.Connection, records: Iterable[tuple[str, Articl
 
 
 def _insert_packed(db: sqlite3.Connection, rows: Iterable[tuple[str, Packed]]) -> None:
-    db.executemany("insert or replace into articles values (?, ?, ?)", ((os.fsencode(rel), *packed) for rel, packed in rows))
+    db.executemany("insert or replace into articles values (?, ?, ?, ?)", ((os.fsencode(rel), *packed) for rel, packed in rows))
 
 
 def _insert_meta(db: sqlite3.Connection, cache: Cache) -> None:
@@ -287,28 +288,30 @@ def _outputs_from(values: dict[str, dict[str, tuple[Any, ...]]]) -> OutputRecord
             for kind, units in values.items()}
 
 
-Packed = tuple[bytes, bytes | None]  # a record without its article's body, and the body
+# A record without its article's body and excerpt; the body; the excerpt.
+Packed = tuple[bytes, bytes | None, str | None]
 
 
 def pack(record: ArticleRecord) -> Packed:
-    """The record as stored: without the article's body, and the body."""
+    """The record as stored: without the article's body and excerpt, then those."""
     article = record.loaded.article
-    head = body = None
+    head = body = excerpt = None
     if article is not None:
         head = storage.article_values(article)
         body = storage.dumps(storage.body_values(article.body))
+        excerpt = article.excerpt
     problems = storage.problems_values(record.loaded.problems)
-    return storage.dumps((record.digest, record.status, head, problems)), body
+    return storage.dumps((record.digest, record.status, head, problems)), body, excerpt
 
 
-def unpack(data: bytes, stored: StoredBody | None = None, *, body: bytes | None = None) -> ArticleRecord:
-    """A record that pack() gave: its article, if any, with `body` (the body
-    pack() gave), or reading its body from the cache when first used."""
+def unpack(data: bytes, stored: StoredBody | None = None, *, body: Packed | None = None) -> ArticleRecord:
+    """A record that pack() gave: its article, if any, with the body of
+    `body` (what pack() gave), or reading its body from the cache when first used."""
     digest, status, head, problems = storage.loads(data)
     article = None
     if head is not None:
-        if body is not None:
-            article = storage.article_from(head, storage.body_from(storage.loads(body)))
+        if body is not None and body[1] is not None and body[2] is not None:
+            article = storage.article_from(head, storage.body_from(storage.loads(body[1]), body[2]))
         else:
             assert stored is not None
             article = storage.article_from(head, stored, source=stored.rel)
@@ -326,6 +329,9 @@ class StoredBody:
 
     def __call__(self) -> Body:
         return self.reader.read(os.fsencode(self.rel))
+
+    def excerpt(self) -> str:
+        return self.reader.excerpt(os.fsencode(self.rel))
 
 
 # The reader of each cache file in this process, by its absolute path (see BodyReader.__reduce__).
@@ -352,6 +358,7 @@ class BodyReader:
         self._db: sqlite3.Connection | None = None
         self._pid = 0
         self._held: dict[bytes, Body] = {}
+        self._excerpts: dict[bytes, str] = {}  # held without their bodies
         self._recent: dict[bytes, Body] = {}
         _readers[self.path.absolute()] = self
 
@@ -372,34 +379,53 @@ class BodyReader:
         if body is not None:
             return body
         # fetchall: a statement left open would keep the file locked against the cache's writer.
-        rows = self._connection().execute("select body from articles where rel = ?", (rel,)).fetchall()
+        rows = self._connection().execute("select body, excerpt from articles where rel = ?", (rel,)).fetchall()
         if not rows or rows[0][0] is None:
             raise RuntimeError(f"the build cache in {self.path.parent} lost the body of {os.fsdecode(rel)}")
-        body = storage.body_from(storage.loads(rows[0][0]))
+        body = storage.body_from(storage.loads(rows[0][0]), rows[0][1])
         if len(self._recent) >= self.RECENT:
             self._recent.clear()
         self._recent[rel] = body
         return body
 
+    def excerpt(self, rel: bytes) -> str:
+        excerpt = self._excerpts.get(rel)
+        if excerpt is not None:
+            return excerpt
+        body = self._held.get(rel) or self._recent.get(rel)
+        if body is not None:
+            return body.excerpt
+        rows = self._connection().execute("select excerpt from articles where rel = ?", (rel,)).fetchall()
+        if not rows or rows[0][0] is None:
+            raise RuntimeError(f"the build cache in {self.path.parent} lost the excerpt of {os.fsdecode(rel)}")
+        return str(rows[0][0])
+
     @contextmanager
-    def holding(self, articles: Iterable[Article]) -> Iterator[None]:
-        """The bodies of those of `articles` kept in this cache, read in a few
+    def holding(self, articles: Iterable[Article], *, excerpts: Iterable[Article] = ()) -> Iterator[None]:
+        """The bodies of those of `articles` kept in this cache, and the
+        excerpts alone of those of `excerpts` (a listing's), read in a few
         queries and held inside the `with` (a range of pages, a shard)."""
-        rels = sorted({os.fsencode(content.rel) for article in articles
-                       if isinstance(content := article.content, StoredBody) and content.reader is self})
         held: dict[bytes, Body] = {}
-        db = self._connection()
-        for start in range(0, len(rels), 500):
-            part = rels[start : start + 500]
-            query = f"select rel, body from articles where rel in ({','.join('?' * len(part))})"  # noqa: S608
-            for rel, body in db.execute(query, part).fetchall():
-                if body is not None:
-                    held[rel] = storage.body_from(storage.loads(body))
-        outer, self._held = self._held, {**self._held, **held}
+        for rel, body, excerpt in self._rows("body, excerpt", articles):
+            if body is not None:
+                held[rel] = storage.body_from(storage.loads(body), excerpt)
+        shown = {rel: excerpt for rel, excerpt in self._rows("excerpt", excerpts) if excerpt is not None}
+        outer = self._held, self._excerpts
+        self._held, self._excerpts = {**self._held, **held}, {**self._excerpts, **shown}
         try:
             yield
         finally:
-            self._held = outer
+            self._held, self._excerpts = outer
+
+    def _rows(self, columns: str, articles: Iterable[Article]) -> Iterator[Any]:
+        """(rel, columns…) of those of `articles` kept in this cache, in a few queries."""
+        rels = sorted({os.fsencode(content.rel) for article in articles
+                       if isinstance(content := article.content, StoredBody) and content.reader is self})
+        db = self._connection()
+        for start in range(0, len(rels), 500):
+            part = rels[start : start + 500]
+            query = f"select rel, {columns} from articles where rel in ({','.join('?' * len(part))})"  # noqa: S608
+            yield from db.execute(query, part).fetchall()
 
     def close(self) -> None:
         if self._db is not None and self._pid == os.getpid():
@@ -407,9 +433,11 @@ class BodyReader:
         self._db = None
 
 
-def holding(bodies: BodyReader | None, articles: Iterable[Article]) -> AbstractContextManager[None]:
+def holding(
+    bodies: BodyReader | None, articles: Iterable[Article], *, excerpts: Iterable[Article] = ()
+) -> AbstractContextManager[None]:
     """BodyReader.holding, where the build reads bodies from a cache at all."""
-    return nullcontext() if bodies is None else bodies.holding(articles)
+    return nullcontext() if bodies is None else bodies.holding(articles, excerpts=excerpts)
 
 
 def forget_outputs(out: Path) -> None:

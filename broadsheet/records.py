@@ -54,7 +54,7 @@ class Problem:
 @dataclass(frozen=True)
 class Body:
     """An article's text: what its own page, its feed entry and its search
-    record show, and the excerpt a listing shows, which is read with it: an
+    record show, and the excerpt a listing shows, which is kept with it: an
     excerpt is the largest part of an article's head (often twice its title),
     and a large archive would otherwise hold every one for the whole build."""
 
@@ -124,4 +124,9 @@ class Article:
 
     @property
     def excerpt(self) -> str:
-        return self.body.excerpt
+        content = self.content
+        if isinstance(content, Body):
+            return content.excerpt
+        # A body kept elsewhere may give its excerpt alone (a listing shows fifty).
+        excerpt = getattr(content, "excerpt", None)
+        return excerpt() if callable(excerpt) else content().excerpt

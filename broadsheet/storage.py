@@ -65,12 +65,13 @@ def _when(text: str | None) -> datetime.date | datetime.datetime | None:
 
 def body_values(body: Body) -> tuple[Any, ...]:
     # A text article's text is its paragraphs joined: not stored twice.
+    # The excerpt is stored beside it (a listing reads the excerpts, not the bodies).
     text = None if body.text == "\n\n".join(body.paragraphs) else body.text
-    return text, body.paragraphs, body.markdown, body.excerpt
+    return text, body.paragraphs, body.markdown
 
 
-def body_from(values: tuple[Any, ...]) -> Body:
-    text, paragraphs, markdown, excerpt = values
+def body_from(values: tuple[Any, ...], excerpt: str) -> Body:
+    text, paragraphs, markdown = values
     return Body("\n\n".join(paragraphs) if text is None else text, tuple(paragraphs), markdown, excerpt)
 
 

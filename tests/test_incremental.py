@@ -180,12 +180,17 @@ def test_a_listing_reads_the_excerpts_it_shows_with_its_range_of_pages(site, mon
     shown, _ = build_site([r.loaded.article for r in cached.articles.values()], per_page=10, site_title="News",
                           language="en")
     listing = shown.listings[0]
-    reads = []
+    expected = [cached.bodies.read(os.fsencode(entry.article.source)).excerpt for entry in listing.entries]
+    assert all(expected) and len(expected) > 1
+    cached.bodies._recent.clear()  # the bodies just read
+    reads, statements = [], []
     monkeypatch.setattr(storage, "loads", lambda data, loads=storage.loads: reads.append(1) or loads(data))
+    cached.bodies._connection().set_trace_callback(statements.append)
     with bodies_of(cached.bodies, [(("listing", 0), Shown(listing, ()))]):
-        assert len(reads) == len(listing.entries) > 1  # read at once, in one query
-        assert all(entry.article.excerpt for entry in listing.entries)
-        assert len(reads) == len(listing.entries)
+        assert len(statements) == 1  # at once, in one query
+        assert [entry.article.excerpt for entry in listing.entries] == expected
+        assert len(statements) == 1 and reads == []  # not one of their bodies
+    assert listing.entries[0].article.excerpt == expected[0] and len(statements) == 2  # no longer held
     cached.bodies.close()
 
 

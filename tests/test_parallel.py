@@ -58,7 +58,7 @@ def test_files_loaded_in_workers_come_back_as_parsing_them_here_gives(tmp_path):
     assert len(loaded) == len(rels)
     for rel, fresh in zip(rels, loaded, strict=True):
         assert not isinstance(fresh, load.Loaded)  # every file could be read
-        record = cache.unpack(*fresh[:1], body=fresh[1])
+        record = cache.unpack(fresh[0], body=fresh)
         here = load.parse_source(load.read_relative(str(tmp_path), rel), language="en")
         assert record.loaded == here
         assert record.status == cache.file_status(tmp_path / rel)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from .. import parallel
 from ..cache import BodyReader, Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
-from ..records import Article
 from ..render import Rendered, Renderer, file_for
 from ..site import AUTHORS_URL, TAGS_URL, Entry, Group, Listing, Site, YearArchive
 from . import Job, Output, Outputs, Work, register
@@ -124,17 +123,11 @@ def fingerprint_shown(fingerprints: Fingerprints, key: PageKey, page: Shown, rea
 
 
 def bodies_of(bodies: BodyReader | None, pages: Sequence[tuple[PageKey, Shown]]) -> AbstractContextManager[None]:
-    """The bodies of a range of pages' articles, read in a few queries rather
-    than one at a time: an article page's, and those a listing shows the
-    excerpts of."""
-    return holding(bodies, (article for _, page in pages for article in articles_shown(page.part)))
-
-
-def articles_shown(part: Part) -> Iterator[Article]:
-    if isinstance(part, Entry):
-        yield part.article
-    elif isinstance(part, Listing):
-        yield from (entry.article for entry in part.entries)
+    """The bodies of a range of pages' articles, and the excerpts of those its
+    listings show, read in a few queries rather than one at a time."""
+    return holding(bodies, (page.part.article for _, page in pages if isinstance(page.part, Entry)),
+                   excerpts=(entry.article for _, page in pages if isinstance(page.part, Listing)
+                             for entry in page.part.entries))
 
 
 @register
