@@ -210,6 +210,9 @@ def clear_leftovers(out: Path) -> None:
                     pass
 
 
+KNOWN_FOLDERS = 4096  # folders that write_file remembers making
+
+
 def write_file(root: Path, relpath: str, data: bytes | Iterable[bytes], folders: set[str] | None = None) -> os.stat_result:
     """`data` (bytes, or its parts) as the file `relpath` below `root`; the new file's status.
     `folders`: those known to exist, kept up to date here; with it, a file in
@@ -219,6 +222,10 @@ def write_file(root: Path, relpath: str, data: bytes | Iterable[bytes], folders:
     if folders is not None:
         folder = os.path.dirname(target)
         if folder not in folders:
+            if len(folders) >= KNOWN_FOLDERS:
+                # Pages come in order: the folders asked for again are those of the
+                # last pages.  Kept all, they would be a path for every article.
+                folders.clear()
             _make_folder(folder, folders, os.fspath(root))
     # Always a new file: one already there may be a link to a file of the site
     # in place (Staging.link_from), whose bytes must not change.  The folder is

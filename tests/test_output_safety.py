@@ -526,6 +526,20 @@ def test_noted_folders_are_made_where_they_are_missing_and_reused_where_they_are
 
 
 
+def test_the_folders_noted_are_the_latest_few_and_pages_are_written_past_them(tmp_path, monkeypatch):
+    # A page a folder: noting every one would hold a path for each article to the end.
+    monkeypatch.setattr(write, "KNOWN_FOLDERS", 5)
+    folders: set[str] = set()
+    pages = [f"2024/01/{day:02d}/{n}/index.html" for day in (1, 2, 3) for n in "abcd"] + ["2024/01/01/e/index.html"]
+    held = []
+    for page in pages:
+        write.write_file(tmp_path, page, page.encode(), folders)
+        held.append(len(folders))
+    assert all((tmp_path / page).read_bytes() == page.encode() for page in pages)
+    assert max(held) <= 5 + 4  # at most the limit, then the folders of one more page
+    assert min(held[4:]) < max(held)  # forgotten, and noted again
+
+
 def test_a_text_written_in_parts_is_the_file_its_whole_text_makes(tmp_path):
     # articles.json and published.json are written a line at a time, in batches
     # of bytes: a character cut between two batches would corrupt them.
