@@ -220,7 +220,7 @@ class Runner:
 
                 fed: _Fed[T] = _Fed(submit, lambda future: future.result(), ranges, ahead=4 * jobs)
                 try:
-                    yield iter(fed)
+                    yield fed
                 finally:
                     fed.close()
 
@@ -247,6 +247,7 @@ class _Fed(Generic[T]):
         self._futures: queue.SimpleQueue[Any] = queue.SimpleQueue()  # futures, then an error or None
         self._slots = threading.Semaphore(ahead)
         self._stopping = threading.Event()
+        self._ended = False
         self.in_flight: set[Any] = set()
         # The first range from this thread, which starts the workers: a forked
         # worker is killed when the thread that forked it ends (see die_with).
@@ -274,17 +275,32 @@ class _Fed(Generic[T]):
             self._futures.put(None)
 
     def __iter__(self) -> Iterator[list[T]]:
-        while (future := self._futures.get()) is not None:
-            if isinstance(future, BaseException):
-                raise future
-            result = self._take(future)
-            self.in_flight.discard(future)
-            yield result
+        return self
+
+    def __next__(self) -> list[T]:
+        if self._ended:
+            raise StopIteration
+        future = self._futures.get()
+        if future is None or isinstance(future, BaseException):
+            self._ended = True
+            if future is None:
+                raise StopIteration
+            raise future
+        result = self._take(future)
+        self.in_flight.discard(future)
+        return result
 
     def close(self) -> None:
         self._stopping.set()
         self._slots.release()  # a feeder waiting for a slot sees it is stopped
         self._feeder.join()
+
+
+def made_elsewhere(chunks: Iterator[Any]) -> bool:
+    """True when the results of `chunks` (what ranges() gives) are made in
+    other processes, so that a thread of this one may take them as they come
+    while it does other work; else they are made by whoever takes them."""
+    return isinstance(chunks, _Fed)
 
 
 # Connecting to a scheduler that does not answer fails after this long.
@@ -359,7 +375,7 @@ class Cluster(Runner):
 
         fed: _Fed[T] = _Fed(submit, self.result, spans, ahead=4 * max(jobs, self.width()))
         try:
-            yield iter(fed)
+            yield fed
         finally:
             fed.close()
             self._stop(list(fed.in_flight), key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -128,3 +129,46 @@ def test_pages_that_read_the_same_keys_come_back_with_one_set_and_no_dict_each(t
     assert all(page.reads is written[0].reads for page in written)
     assert written[0].reads == {"site_title", "language"}
     assert not hasattr(written[0], "__dict__")
+
+
+def _fingerprint_of(key: int, shown: str, reads: frozenset[str]) -> str:
+    return f"{key}:{shown}"
+
+
+def test_pages_made_by_workers_are_taken_as_they_come_while_the_build_does_other_work(tmp_path):
+    # Results left waiting for the build would hold each page's path twice.
+    from contextlib import ExitStack
+
+    from broadsheet import progress
+    from broadsheet.outputs.pages import Rendering
+
+    keys = list(range(3 * parallel.RENDER_CHUNK))
+    todo = [f"{key}/index.html" for key in keys]
+    stack = ExitStack()
+    chunks = stack.enter_context(parallel.rendering(_page_reading_the_same_keys, keys, tmp_path, jobs=2, shown=str,
+                                                    fingerprint=_fingerprint_of))
+    assert parallel.made_elsewhere(chunks)
+    rendering = Rendering(stack, chunks, todo, progress.silent)
+    deadline = time.monotonic() + 120
+    while rendering.taken < len(keys) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert rendering.taken == len(keys)  # all taken, finish() not yet called
+    records = rendering.finish()
+    assert list(records) == todo and records["7/index.html"].fingerprint == "7:7"
+    assert (tmp_path / "299/index.html").read_text() == "<p>299</p>"
+
+
+def test_pages_made_here_are_made_as_they_are_taken(tmp_path):
+    from contextlib import ExitStack
+
+    from broadsheet import progress
+    from broadsheet.outputs.pages import Rendering
+
+    stack = ExitStack()
+    chunks = stack.enter_context(parallel.rendering(_page_reading_the_same_keys, [0, 1], tmp_path, jobs=1, shown=str,
+                                                    fingerprint=_fingerprint_of))
+    assert not parallel.made_elsewhere(chunks)
+    rendering = Rendering(stack, chunks, ["0/index.html", "1/index.html"], progress.silent)
+    time.sleep(0.2)
+    assert rendering.taken == 0 and not (tmp_path / "0/index.html").exists()  # nothing made on another thread
+    assert list(rendering.finish()) == ["0/index.html", "1/index.html"]

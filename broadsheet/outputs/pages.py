@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 
@@ -170,36 +171,70 @@ class Pages(Output):
 
 
 class Rendering(Work):
+    """The pages being made.  When workers make them, a thread of the build
+    takes their records as they come, while the build writes the rest of the
+    site: results left waiting would hold each page's path twice, and its
+    result's object (0.2 KB a page).  Else the pages are made as they are
+    taken, by finish(), in the build's own thread (the renderer is not shared
+    between threads)."""
+
     def __init__(self, stack: ExitStack, chunks: Iterator[list[parallel.Written]], todo: list[str],
                  progress: ProgressFactory) -> None:
         self.stack, self.chunks, self.todo, self.progress = stack, chunks, todo, progress
+        self.taken = 0  # pages taken so far, for the progress shown by finish()
+        self._records: dict[str, OutputRecord] = {}
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if parallel.made_elsewhere(chunks):
+            self._thread = threading.Thread(target=self._take, daemon=True, name="pages")
+            self._thread.start()
+
+    def _take(self) -> None:
+        try:
+            self._records = take_pages(self.chunks, self.todo, self._count)
+        except BaseException as error:  # noqa: BLE001 - raised by finish()
+            self._error = error
+
+    def _count(self, done: int) -> None:
+        self.taken += done
 
     def finish(self) -> dict[str, OutputRecord]:
         with self.stack:
-            return take_pages(self.chunks, self.todo, self.progress)
+            bar = self.progress("render", len(self.todo))
+            try:
+                if self._thread is None:
+                    return take_pages(self.chunks, self.todo, bar.update)
+                shown = 0
+                while self._thread.is_alive():
+                    self._thread.join(0.2)
+                    bar.update(self.taken - shown)
+                    shown = self.taken
+            finally:
+                bar.close()
+            if self._error is not None:
+                raise self._error
+            return self._records
 
     def stop(self) -> None:
-        self.stack.close()  # the workers end
+        self.stack.close()  # the workers end; the thread taking their results with them
 
 
-def take_pages(chunks: Iterator[list[parallel.Written]], todo: list[str], progress: ProgressFactory) -> dict[str, OutputRecord]:
-    """The record of each page of `todo` rendered, by its file, as the workers give them."""
+def take_pages(chunks: Iterator[list[parallel.Written]], todo: list[str],
+               taken: Callable[[int], None]) -> dict[str, OutputRecord]:
+    """The record of each page of `todo` rendered, by its file, as the workers
+    give them; taken(n) after each n pages."""
     records = {}
     # Nearly every page reads the same few keys of `site`: one set for them
     # all, not one each as they come from the workers (5 MB at 10,000 articles).
     reads: dict[frozenset[str], frozenset[str]] = {}
-    bar = progress("render", len(todo))
     units = iter(todo)
-    try:
-        for chunk in chunks:
-            for page in chunk:
-                # Pages come back in the order of `todo`: the unit's own string
-                # is kept, not the worker's copy of it (a string a page).
-                unit = next(units, None)
-                path = unit if unit is not None and unit == page.path else page.path
-                records[path] = OutputRecord(page.fingerprint, ((path, page.status),),
-                                             reads.setdefault(page.reads, page.reads))
-            bar.update(len(chunk))
-    finally:
-        bar.close()
+    for chunk in chunks:
+        for page in chunk:
+            # Pages come back in the order of `todo`: the unit's own string
+            # is kept, not the worker's copy of it (a string a page).
+            unit = next(units, None)
+            path = unit if unit is not None and unit == page.path else page.path
+            records[path] = OutputRecord(page.fingerprint, ((path, page.status),),
+                                         reads.setdefault(page.reads, page.reads))
+        taken(len(chunk))
     return records
