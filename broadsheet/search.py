@@ -2,8 +2,8 @@
 
 One Pagefind run holds every page it indexes in memory (about 0.25 MB a page),
 so a large archive is indexed in shards: whole years, oldest first, packed
-together while they fit in a number of pages, and a year too big for one shard
-cut into whole months.  Each shard is a Pagefind bundle of its own, and the
+together while they fit in a number of pages, a year too big for one shard
+cut into whole months, and a month too big into whole days.  Each shard is a Pagefind bundle of its own, and the
 search page merges them all in the browser (Pagefind's mergeIndex), so that
 any page finds any article.
 
@@ -67,7 +67,7 @@ class SearchError(Exception):
 
 @dataclass(frozen=True)
 class Shard:
-    name: str  # "2019" (years from 2019) or "2019-05" (months of a too-big year, from May)
+    name: str  # "2019" (years from 2019), "2019-05" (months of a too-big year, from May) or "2019-05-03" (days)
     folder: str  # its bundle, relative to the site root: "pagefind/" for the first, "pagefind/<name>/" for others
     pages: tuple[str, ...]  # its article pages as file paths relative to the site root, sorted
 
@@ -75,22 +75,28 @@ class Shard:
 def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     """The shards of the site's articles, oldest first: whole years packed while
     they fit in `limit` pages; a bigger year cut into whole months, packed the
-    same way (a month is never cut, however big)."""
+    same way; a bigger month cut into whole days (a day is never cut, however
+    big).  A shard is one Pagefind run, which holds all its pages in memory."""
     if limit < 1:
         raise ValueError(f"limit must be 1 or more, not {limit}")
-    # Runs of parts that may share a shard: consecutive years that each fit, or
-    # the months of one year that does not.
+    # Runs of parts that may share a shard: consecutive years that each fit, the
+    # consecutive months of one year that does not, or the days of one month.
     runs: list[list[tuple[str, list[str]]]] = [[]]
-    oldest_first = sorted(site.entries, key=lambda e: (e.article.date.year, e.article.date.month))
+    oldest_first = sorted(site.entries, key=lambda e: (e.article.date.year, e.article.date.month, e.article.date.day))
     for year, in_year in groupby(oldest_first, key=lambda e: e.article.date.year):
-        months = [
-            (f"{year:04d}-{month:02d}", [file_for(e.url) for e in in_month])
-            for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)
-        ]
-        if sum(len(pages) for _, pages in months) <= limit:
-            runs[-1].append((f"{year:04d}", [page for _, pages in months for page in pages]))
-        else:
-            runs += [months, []]
+        months = [(f"{year:04d}-{month:02d}", list(in_month))
+                  for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)]
+        if sum(len(entries) for _, entries in months) <= limit:
+            runs[-1].append((f"{year:04d}", [file_for(e.url) for _, entries in months for e in entries]))
+            continue
+        runs.append([])
+        for name, entries in months:
+            if len(entries) <= limit:
+                runs[-1].append((name, [file_for(e.url) for e in entries]))
+            else:
+                runs += [[(f"{name}-{day:02d}", [file_for(e.url) for e in in_day])
+                          for day, in_day in groupby(entries, key=lambda e: e.article.date.day)], []]
+        runs.append([])
     groups: list[tuple[str, list[str]]] = []
     for run in runs:
         current: tuple[str, list[str]] | None = None
@@ -111,10 +117,17 @@ def is_first(shard: Shard) -> bool:
 
 
 def shard_glob(shard: Shard) -> str:
-    """The Pagefind glob of the shard's pages: its year folders, or its months'
-    folders of one year; only articles mark a body, so only they are indexed."""
+    """The Pagefind glob of the shard's pages: its year folders, its months'
+    folders of one year, or its days' folders of one month; only articles mark
+    a body, so only they are indexed."""
     splits = [page.split("/") for page in shard.pages]
-    if "-" in shard.name:
+    if shard.name.count("-") == 2:
+        months = {(parts[0], parts[1]) for parts in splits}
+        if len(months) != 1:
+            raise ValueError(f"shard {shard.name} holds days of several months")
+        year, month = months.pop()
+        folders = f"{year}/{month}/{_alternatives(parts[2] for parts in splits)}"
+    elif "-" in shard.name:
         years = {parts[0] for parts in splits}
         if len(years) != 1:
             raise ValueError(f"shard {shard.name} holds months of several years")

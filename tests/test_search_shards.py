@@ -64,9 +64,20 @@ def test_a_year_bigger_than_the_limit_is_cut_into_whole_months():
     assert all(page.startswith("2020/03/") or page.startswith("2020/04/") for page in shards[2].pages)
 
 
-def test_a_month_is_never_cut_however_big():
-    shards = plan_shards(site_with(["2020-05-01"] * 6 + ["2020-06-01"]), limit=4)
-    assert shape(shards) == [("2020-05", "pagefind/", 6), ("2020-06", "pagefind/2020-06/", 1)]
+def test_a_month_bigger_than_the_limit_is_cut_into_whole_days_and_a_day_never():
+    # A shard is one Pagefind run, which holds its pages in memory: a dense month
+    # (14,000 articles in the million-article benchmark) is not one run.
+    dates = ["2020-04-30"] + ["2020-05-01"] * 2 + ["2020-05-02"] * 2 + ["2020-05-03"] * 5 + ["2020-06-01", "2020-06-02"]
+    shards = plan_shards(site_with(dates), limit=4)
+    assert shape(shards) == [
+        ("2020-04", "pagefind/", 1),  # the months of the year before the big one
+        ("2020-05-01", "pagefind/2020-05-01/", 4),  # the 1st and the 2nd
+        ("2020-05-03", "pagefind/2020-05-03/", 5),  # a day is never cut, however big
+        ("2020-06", "pagefind/2020-06/", 2),  # the days of a cut month are not packed with other months
+    ]
+    assert all(page.startswith(("2020/05/01/", "2020/05/02/")) for page in shards[1].pages)
+    assert search.shard_glob(shards[1]) == "{2020/05/{01,02}/**/*.html,pagefind/start/index.html}"
+    assert search.shard_glob(shards[2]) == "{2020/05/03/**/*.html,pagefind/start/index.html}"
 
 
 def test_pages_are_the_article_files_sorted_each_in_exactly_one_shard():
@@ -247,3 +258,27 @@ def test_shards_run_side_by_side_within_the_memory_there_is(tmp_path, monkeypatc
     # Memory enough: as many as the jobs.
     assert run(None) == {s.name: 4 for s in shards}
     assert events[:4] == ["start"] * 3 + ["done"] and events.count("start") == 4
+
+
+def test_a_month_too_big_for_one_run_is_indexed_by_days_each_article_once(tmp_path):
+    from .test_offline_index import listed as offline_list
+
+    files = {f"s{i}.txt": txt(f"2020-05-{1 + i // 2:02d}", f"Story {i} of the harbour.", f"Word uniq{i}x here.")
+             for i in range(5)}
+    source = write_corpus(tmp_path / "corpus", files)
+    out = tmp_path / "site"
+    result = build_split(source, out, shard_pages=2)
+    assert result.indexed == 5 and result.problems == []
+    bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert [(b["name"], b["pages"]) for b in bundles] == [("2020-05-01", 2), ("2020-05-02", 2), ("2020-05-03", 1)]
+    manifest = json.loads((out / "articles.json").read_text(encoding="utf-8"))["articles"]
+    found: Counter[str] = Counter()
+    for bundle in bundles:
+        urls = fragments(out / INDEX_FOLDER / bundle["path"])
+        if bundle["path"]:
+            urls.remove("/" + search.PLACEHOLDER)
+        found.update(urls)
+    assert found == Counter(f"/{a['url']}index.html" for a in manifest)
+    # The offline index has the same shards.
+    scripts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / "search/offline").rglob("*.js")}
+    assert [shard["documents"] for shard in offline_list(scripts)["shards"]] == [1, 2, 2]  # newest first
