@@ -5,8 +5,9 @@ page opened over file://, but they do run plain <script src> files.  So this
 index is a set of small scripts, each of which hands its data to a registration
 function defined by site_templates/assets/offline-search.js:
 
-    search/offline/index.js              __offlineSearch.index("PACKED")  {shards, keys, perChunk, stemmer}
-    search/offline/terms/N.js            __offlineSearch.terms(N, "PACKED")  {term: [shard, postings, ...]}
+    search/offline/index.js              __offlineSearch.index("PACKED")  {shards, sets, perChunk, stemmer}
+    search/offline/terms/N.js            __offlineSearch.terms("terms/N", "PACKED")  {term: [shard, postings, ...]}
+    search/offline/newest/N.js           __offlineSearch.terms("newest/N", "PACKED")  the same, of the newest day
     search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, "PACKED")  records
 
 A query loads the list, the one chunk of terms of each word, and the chunks of
@@ -49,7 +50,11 @@ chunk before; the page finds a term's chunk as the last key at or before it,
 and the words that begin with a typed prefix in that chunk and the ones after
 it whose keys begin with the prefix.  Every shard's postings are kept in the
 cache folder (write_shard), so that a build that makes one shard again makes
-the chunks from the others' without reading their articles.
+the chunks from the others' without reading their articles.  Where the
+newest day is a shard apart (search.plan_shards), its terms are a second set
+of chunks (newest/), and the list gives the keys of each set: adding an
+article to that day makes that small set again, not the set of every shard,
+and a query reads a chunk of each set for each word.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
 TITLE_WEIGHT times, quantised to 64 levels relative to the term's best score
@@ -493,25 +498,59 @@ def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
     }
 
 
-def index_files(
-    shards: Sequence[tuple[str, dict[str, object]]], postings: Sequence[Iterable[tuple[str, str]]], language: str = "en",
-) -> Iterator[tuple[str, str]]:
-    """The files of the whole site's terms and its list of shards, from each
-    shard's name and head (ShardIndex.head), newest first, and its (term,
-    postings) in term order: (path relative to the site root, script text),
-    one chunk of terms at a time, the list last."""
-    keys = []
+TERMS = "terms/"  # the chunks of terms of every shard, or of all but the newest day's
+NEWEST = "newest/"  # the chunks of terms of the newest day, when it is indexed apart
+
+
+def term_files(
+    folder: str, postings: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int],
+) -> Iterator[tuple[str, str, str]]:
+    """One set of chunks of terms (in FOLDER + `folder`), from the (term,
+    postings) in term order of each of its shards, whose places in the list of
+    all shards are `numbers`: (key, path relative to the site root, script
+    text) of each chunk, one at a time."""
+    renumber = dict(enumerate(numbers))
     for number, (key, members) in enumerate(chunk_terms(merged(postings), limit=CHUNK_BYTES)):
-        keys.append(key)
-        yield f"{FOLDER}terms/{number}.js", _script("terms", number, pack(members))
+        for entry in members.values():
+            entry[::2] = [renumber[int(shard)] for shard in entry[::2]]
+        yield key, f"{FOLDER}{folder}{number}.js", _script("terms", f"{folder}{number}", pack(members))
+
+
+def list_file(
+    shards: Sequence[tuple[str, dict[str, object]]], sets: Sequence[tuple[str, list[str]]], language: str = "en",
+) -> tuple[str, str]:
+    """The list of shards, from each shard's name and head (ShardIndex.head),
+    newest first, and of the sets of chunks of terms, (folder, keys) each:
+    (path relative to the site root, script text)."""
     listed, first = [], 0
     for name, head in shards:
         listed.append({"path": f"{name}/", "first": first, **head})
         first += int(head["documents"])  # type: ignore[call-overload]
     # Packed too: every query reads it, and at 100,000 articles its keys are 30 KB as JSON.
-    yield f"{FOLDER}index.js", _script("index", pack({
-        "shards": listed, "keys": keys, "perChunk": DOCS_PER_CHUNK, "stemmer": stemmer_for(language),
+    return f"{FOLDER}index.js", _script("index", pack({
+        "shards": listed, "sets": [{"folder": folder, "keys": keys} for folder, keys in sets],
+        "perChunk": DOCS_PER_CHUNK, "stemmer": stemmer_for(language),
     }))
+
+
+def index_files(
+    shards: Sequence[tuple[str, dict[str, object]]], postings: Sequence[Iterable[tuple[str, str]]], language: str = "en",
+    *, newest_apart: bool = False,
+) -> Iterator[tuple[str, str]]:
+    """The files of the whole site's terms and its list of shards, from each
+    shard's name and head, newest first, and its (term, postings) in term
+    order: (path relative to the site root, script text), the list last.  With
+    `newest_apart`, the first shard's terms are a set of their own (NEWEST)."""
+    apart = 1 if newest_apart else 0
+    sets = [(NEWEST, range(apart)), (TERMS, range(apart, len(shards)))] if apart else [(TERMS, range(len(shards)))]
+    keyed = []
+    for folder, numbers in sets:
+        keys = []
+        for key, path, text in term_files(folder, [postings[n] for n in numbers], numbers):
+            keys.append(key)
+            yield path, text
+        keyed.append((folder, keys))
+    yield list_file(shards, keyed, language)
 
 
 def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language: str = "en") -> dict[str, str]:

@@ -33,18 +33,22 @@ import queue
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
 
 from . import parallel, search_stable
 from .render import file_for
-from .site import Site
+from .site import Entry, Site
 
 INDEX_FOLDER = "pagefind"
 BUNDLES = "bundles.json"  # in INDEX_FOLDER
 SHARD_PAGES = 5000
+# A site with at least this many articles before its newest day indexes that
+# day apart, so that the day's new articles index a few hundred pages again,
+# not the thousands of the shard the day belongs to.
+NEWEST_APART_FROM = 1000
 # The placeholder page that leads every bundle but the first, while they are indexed.
 PLACEHOLDER = f"{INDEX_FOLDER}/start/index.html"
 PLACEHOLDER_DATE = "0000-00-00"  # sorts before every date of an article
@@ -70,19 +74,35 @@ class Shard:
     name: str  # "2019" (years from 2019), "2019-05" (months of a too-big year, from May) or "2019-05-03" (days)
     folder: str  # its bundle, relative to the site root: "pagefind/" for the first, "pagefind/<name>/" for others
     pages: tuple[str, ...]  # its article pages as file paths relative to the site root, sorted
+    apart: bool = False  # the newest day, indexed apart from the rest (see plan_shards)
+    without: str = ""  # the folder of that day ("2020/03/05"), which its glob must leave out
 
 
 def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     """The shards of the site's articles, oldest first: whole years packed while
     they fit in `limit` pages; a bigger year cut into whole months, packed the
     same way; a bigger month cut into whole days (a day is never cut, however
-    big).  A shard is one Pagefind run, which holds all its pages in memory."""
+    big).  A shard is one Pagefind run, which holds all its pages in memory.
+
+    The newest day of a site with NEWEST_APART_FROM articles or more before it
+    is a shard of its own, last, marked `apart`: the articles a newsroom adds
+    through a day are indexed again with their day alone.  The first build with
+    a newer day puts the day before back with the rest, as a full build does:
+    the plan depends on the articles alone, never on the builds before."""
     if limit < 1:
         raise ValueError(f"limit must be 1 or more, not {limit}")
     # Runs of parts that may share a shard: consecutive years that each fit, the
     # consecutive months of one year that does not, or the days of one month.
     runs: list[list[tuple[str, list[str]]]] = [[]]
     oldest_first = sorted(site.entries, key=lambda e: (e.article.date.year, e.article.date.month, e.article.date.day))
+    newest: list[Entry] = []
+    if oldest_first:
+        day = oldest_first[-1].article.date
+        cut = len(oldest_first)
+        while cut and oldest_first[cut - 1].article.date == day:
+            cut -= 1
+        if cut >= NEWEST_APART_FROM:
+            oldest_first, newest = oldest_first[:cut], oldest_first[cut:]
     for year, in_year in groupby(oldest_first, key=lambda e: e.article.date.year):
         months = [(f"{year:04d}-{month:02d}", list(in_month))
                   for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)]
@@ -106,10 +126,17 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
             else:
                 current = (part, list(pages))
                 groups.append(current)
-    return [
+    shards = [
         Shard(name, f"{INDEX_FOLDER}/" if i == 0 else f"{INDEX_FOLDER}/{name}/", tuple(sorted(pages)))
         for i, (name, pages) in enumerate(groups)
     ]
+    if newest:
+        name = newest[0].article.date.strftime("%Y-%m-%d")
+        folder = name.replace("-", "/")
+        # The shards of its year: their globs take whole years or months, which may hold the day.
+        shards = [replace(shard, without=folder) if shard.pages[-1].startswith(folder[:4]) else shard for shard in shards]
+        shards.append(Shard(name, f"{INDEX_FOLDER}/{name}/", tuple(sorted(file_for(e.url) for e in newest)), apart=True))
+    return shards
 
 
 def is_first(shard: Shard) -> bool:
@@ -118,29 +145,32 @@ def is_first(shard: Shard) -> bool:
 
 def shard_glob(shard: Shard) -> str:
     """The Pagefind glob of the shard's pages: its year folders, its months'
-    folders of one year, or its days' folders of one month; only articles mark
-    a body, so only they are indexed."""
+    folders of one year, or its days' folders of one month, and where a folder
+    holds the newest day indexed apart, the months or days of that folder but
+    that day's; only articles mark a body, so only they are indexed."""
     splits = [page.split("/") for page in shard.pages]
-    if shard.name.count("-") == 2:
-        months = {(parts[0], parts[1]) for parts in splits}
-        if len(months) != 1:
-            raise ValueError(f"shard {shard.name} holds days of several months")
-        year, month = months.pop()
-        folders = f"{year}/{month}/{_alternatives(parts[2] for parts in splits)}"
-    elif "-" in shard.name:
-        years = {parts[0] for parts in splits}
-        if len(years) != 1:
-            raise ValueError(f"shard {shard.name} holds months of several years")
-        folders = f"{years.pop()}/{_alternatives(parts[1] for parts in splits)}"
-    else:
-        folders = _alternatives(parts[0] for parts in splits)
-    pattern = f"{folders}/**/*.html"
+    level = shard.name.count("-")  # 0: years, 1: months of one year, 2: days of one month
+    if level and len({tuple(parts[:level]) for parts in splits}) != 1:
+        raise ValueError(f"shard {shard.name} holds {'months of several years' if level == 1 else 'days of several months'}")
+    folders = _folders(splits, level, shard.without.split("/") if shard.without else None)
+    pattern = f"{folders[0]}/**/*.html" if len(folders) == 1 else "{" + ",".join(f"{f}/**/*.html" for f in folders) + "}"
     if not is_first(shard):
         pattern = "{" + pattern + "," + PLACEHOLDER + "}"
     return pattern
 
 
-def _alternatives(names) -> str:
+def _folders(splits: list[list[str]], depth: int, without: list[str] | None) -> list[str]:
+    """Globs of the folders at `depth` of the pages `splits` (all alike above
+    it), the folder `without` left out by taking the ones inside its parents."""
+    prefix = "".join(f"{part}/" for part in splits[0][:depth])
+    names = {parts[depth] for parts in splits}
+    if without is None or without[:depth] != splits[0][:depth] or without[depth] not in names or depth == 2:
+        return [prefix + _alternatives(names)]
+    names.discard(without[depth])
+    inside = [parts for parts in splits if parts[depth] == without[depth]]
+    return ([prefix + _alternatives(names)] if names else []) + _folders(inside, depth + 1, without)
+
+def _alternatives(names: Iterable[str]) -> str:
     names = sorted(set(names))
     for name in names:
         if not name or any(c in name for c in "{}[]*?,/\\!<>:"):

@@ -79,11 +79,13 @@ def listed(files: dict[str, str]) -> dict:
 def chunks_in_shards(files: dict[str, str]) -> tuple[dict, dict[str, dict[str, list]]]:
     """The list, and each chunk of terms by its key: {term: [shard, postings, ...]}."""
     found = listed(files)
+    (terms,) = found["sets"]
+    assert terms["folder"] == "terms/"
     chunks = {}
-    for number, key in enumerate(found["keys"]):
+    for number, key in enumerate(terms["keys"]):
         text = files[f"{oi.FOLDER}terms/{number}.js"]
         name, (packed,) = call(text)
-        assert name == "terms" and text.startswith(f"window.__offlineSearch.terms({number},")
+        assert name == "terms" and text.startswith(f'window.__offlineSearch.terms("terms/{number}",')
         chunks[key] = oi.unpack(packed)
     return found, chunks
 
@@ -215,10 +217,11 @@ def test_each_term_is_in_the_chunk_of_the_last_key_at_or_before_it():
     manifest, chunks = chunks_of(files)
     index, _ = oi.postings(varied_docs(3000))
     assert sorted(t for members in chunks.values() for t in members) == sorted(index)
-    assert len(chunks) > 3 and manifest["keys"][0] == ""
+    keys = manifest["sets"][0]["keys"]
+    assert len(chunks) > 3 and keys[0] == ""
     for key, members in chunks.items():
         for term in members:
-            assert chunk_holding(manifest["keys"], term) == key
+            assert chunk_holding(keys, term) == key
 
 
 def in_order(encoded: dict[str, str]) -> list[tuple[str, list]]:

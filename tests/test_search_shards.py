@@ -282,3 +282,70 @@ def test_a_month_too_big_for_one_run_is_indexed_by_days_each_article_once(tmp_pa
     # The offline index has the same shards.
     scripts = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / "search/offline").rglob("*.js")}
     assert [shard["documents"] for shard in offline_list(scripts)["shards"]] == [1, 2, 2]  # newest first
+
+
+def test_the_newest_day_is_a_shard_apart_once_enough_articles_come_before_it(monkeypatch):
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    site = site_with(["2019-01-01", "2019-01-01", "2020-03-03", "2020-03-05", "2020-03-05"])
+    shards = plan_shards(site, limit=10)
+    assert shape(shards) == [("2019", "pagefind/", 3), ("2020-03-05", "pagefind/2020-03-05/", 2)]
+    assert [s.apart for s in shards] == [False, True]
+    assert all(page.startswith("2020/03/05/") for page in shards[1].pages)
+    assert search.shard_glob(shards[1]) == "{2020/03/05/**/*.html,pagefind/start/index.html}"
+    # Fewer before it: the newest day stays with the rest; so does a site of one day.
+    assert shape(plan_shards(site_with(["2019-01-01", "2020-03-03", "2020-03-05"]), limit=10)) == [("2019", "pagefind/", 3)]
+    assert shape(plan_shards(site_with(["2020-03-05"] * 6), limit=10)) == [("2020", "pagefind/", 6)]
+    # The rest is planned without it: here a month cut into days, the newest not packed with them.
+    dense = site_with(["2020-05-01"] * 3 + ["2020-05-02"] * 2 + ["2020-05-03"])
+    assert shape(plan_shards(dense, limit=4)) == [
+        ("2020-05-01", "pagefind/", 3), ("2020-05-02", "pagefind/2020-05-02/", 2), ("2020-05-03", "pagefind/2020-05-03/", 1),
+    ]
+
+
+def _offline_scripts(out: Path) -> dict[str, str]:
+    return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / "search/offline").rglob("*.js")}
+
+
+def _stamps(out: Path, folder: str) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in sorted((out / folder).rglob("*")) if p.is_file()}
+
+
+def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(tmp_path, monkeypatch):
+    from broadsheet import offline_index
+
+    from .test_offline_index import listed as offline_list
+
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    files = corpus_files()
+    source = write_corpus(tmp_path / "corpus", files)
+    out = tmp_path / "site"
+    assert build_split(source, out, shard_pages=5).problems == []
+    bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert [(b["name"], b["pages"]) for b in bundles][-2:] == [("2022", 3), ("2022-09-25", 1)]
+    listing = offline_list(_offline_scripts(out))
+    assert [s["folder"] for s in listing["sets"]] == ["terms/", "newest/"]
+    assert [s["documents"] for s in listing["shards"]][0] == 1  # the newest day, first of the list (newest first)
+    kept_terms, kept_older = _stamps(out, "search/offline/terms"), _stamps(out, "pagefind/2022")
+
+    # A second article of the newest day: its bundle and its set of terms are made again, and only they.
+    write_corpus(source, {"2022/late.txt": txt("2022-09-25", "Late story of the quayside.", "Word lateword here.")})
+    result = build_split(source, out, shard_pages=5)
+    assert (result.bundles, result.bundles_indexed) == (5, 1)
+    assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "pagefind/2022") == kept_older
+    newest = _offline_scripts(out)
+    chunks = [offline_index.unpack(text.split('"')[3]) for path, text in newest.items() if "/newest/" in path]
+    assert any("lateword" in chunk for chunk in chunks)
+    full = tmp_path / "full"
+    build_split(source, full, shard_pages=5)
+    assert files_of(out) == files_of(full)
+
+    # A newer day: the day before goes back with its year, as a full build puts it.
+    write_corpus(source, {"2022/next.txt": txt("2022-09-26", "Next story.", "Word nextword here.")})
+    result = build_split(source, out, shard_pages=5)
+    assert (result.bundles, result.bundles_indexed) == (5, 2)
+    bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert [(b["name"], b["pages"]) for b in bundles][-2:] == [("2022", 5), ("2022-09-26", 1)]
+    shutil.rmtree(full)
+    build_split(source, full, shard_pages=5)
+    assert files_of(out) == files_of(full)
+    assert not list(full.parent.glob(".full*/offline-search/*.part"))

@@ -92,7 +92,7 @@ def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(
     changed = {name.split("/")[0] for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     # The changed shard's records; the terms of every shard and the list, made from the others' kept postings.
     assert changed == {"2022", "terms", "index.js"}
-    chunks = [offline_index.unpack(p.read_text(encoding="utf-8").split('"')[1]) for p in (out / "search/offline/terms").iterdir()]
+    chunks = [offline_index.unpack(p.read_text(encoding="utf-8").split('"')[3]) for p in (out / "search/offline/terms").iterdir()]
     assert any("ferri" in chunk for chunk in chunks)  # type: ignore[operator]
     full = tmp_path / "full"
     run(corpus, full, jobs=1)
@@ -107,7 +107,9 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     out = tmp_path / "site"
     run(corpus, out, jobs=1)
     before = files_of(out / "search/offline")
-    kept = sorted((folder_for(out) / KEPT).iterdir())
+    kept = sorted((folder_for(out) / KEPT).glob("*.gz"))
+    keys = sorted((folder_for(out) / KEPT).glob("*.keys.json"))  # of the one set of chunks of terms
+    assert len(keys) == 1
     assert len(kept) == len(json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"])
     kept[0].unlink()
     made = []
@@ -115,13 +117,14 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     monkeypatch.setattr(offline_index, "record_files", lambda docs, shard: made.append(shard) or real(docs, shard))
     run(corpus, out, jobs=1)
     assert made == [kept[0].name.split(".")[0]]
-    assert files_of(out / "search/offline") == before and sorted((folder_for(out) / KEPT).iterdir()) == kept
+    assert files_of(out / "search/offline") == before and sorted((folder_for(out) / KEPT).iterdir()) == sorted(kept + keys)
     # The postings of a shard as it no longer is are not kept, nor a file half written.
     (kept[0].parent / (kept[0].name + ".part")).write_bytes(b"half")
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
     run(corpus, out, jobs=1)
     now = sorted((folder_for(out) / KEPT).iterdir())
-    assert len(now) == len(kept) and len(set(now) - set(kept)) == 1
+    assert len(now) == len(kept) + 1 and len(set(now) - set(kept + keys)) == 2  # a shard's postings, the set's keys
+    assert not list(kept[0].parent.glob("*.part"))
 
 
 def test_the_offline_index_made_beside_pagefind_is_the_one_made_after_it(corpus, tmp_path):

@@ -6,6 +6,7 @@ go into the chunks of terms without its articles being read."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,8 @@ from ..write import write_file
 from . import ALWAYS, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
 
-INDEX = "index"  # the unit of the chunks of terms and the list of shards
+INDEX = "index"  # the unit of the list of shards and of the chunks of terms
+SETS = ("terms", "newest")  # the units of the sets of chunks of terms (offline_index.TERMS, NEWEST)
 KEPT = "offline-search"  # the folder of the shards' postings, in the cache folder
 
 
@@ -48,36 +50,55 @@ class OfflineSearch(Output):
             name: bundle_key(self.shards[name], [entries_key(entries, self.job.digests)])
             for name, entries in self.entries.items()
         }
+        # The newest day, if apart, has a set of terms of its own (it is the first shard, newest first).
+        apart = [name for name in self.entries if self.shards[name].apart]
+        rest = [name for name in self.entries if name not in apart]
+        self.sets = {unit: names for unit, names in zip(SETS, (rest, apart), strict=True) if names}
         self.kept = folder_for(self.job.config.out).absolute() / KEPT
-        return [*self.entries, INDEX]
+        return [*self.entries, *self.sets, INDEX]
 
     def postings_file(self, name: str) -> Path:
         """Where the postings of the shard `name` as it now is are kept."""
         return self.kept / f"{name}.{self.keys[name]}.gz"
 
+    def set_keys_file(self, unit: str) -> Path:
+        """Where the keys of the chunks of the set of terms `unit`, as it now is, are kept."""
+        return self.kept / f"{unit}.{self.set_key(unit)}.keys.json"
+
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
-        # A unit is made again if a shard's postings are not at hand: the index
-        # of terms is made from every shard's.
-        if unit == INDEX:
-            if not all(self.postings_file(name).is_file() for name in self.entries):
-                return ALWAYS
-            return self.index_key()
-        return self.keys[unit] if self.postings_file(unit).is_file() else ALWAYS
+        # A unit is made again if a shard's postings are not at hand: the sets
+        # of terms are made from their shards', the list from every shard's
+        # head and every set's keys.
+        if unit in self.entries:
+            return self.keys[unit] if self.postings_file(unit).is_file() else ALWAYS
+        names = self.sets[unit] if unit in self.sets else list(self.entries)
+        if not all(self.postings_file(name).is_file() for name in names):
+            return ALWAYS
+        if unit in self.sets:
+            return self.set_key(unit) if self.set_keys_file(unit).is_file() else ALWAYS
+        return self.index_key()
+
+    def set_key(self, unit: str) -> str:
+        # A set's chunks name each shard by its place in the list of all shards.
+        places = {name: place for place, name in enumerate(self.entries)}
+        return text_key("\n".join(f"{places[name]} {name} {self.keys[name]}" for name in self.sets[unit]))
 
     def index_key(self) -> str:
         return text_key("\n".join(f"{name} {key}" for name, key in self.keys.items()) + f"\n{self.job.config.language}")
 
     def start(self, todo: list[str]) -> Work:
-        return Shards(self, [name for name in todo if name in self.entries], INDEX in todo)
+        return Shards(self, [name for name in todo if name in self.entries], [unit for unit in self.sets if unit in todo],
+                      INDEX in todo)
 
-    def maker(self, names: list[str], index: bool) -> IndexMaker:
-        """What makes the shards `names`, and the index of terms if `index`: it
-        holds no more of the build than they need, for the process or the
-        cluster's worker that makes them."""
+    def maker(self, names: list[str], sets: list[str], index: bool) -> IndexMaker:
+        """What makes the shards `names`, the sets of terms `sets`, and the list
+        if `index`: it holds no more of the build than they need, for the
+        process or the cluster's worker that makes them."""
         return IndexMaker(
             {name: self.entries[name] for name in names}, self.job.config.language, self.job.staging.path.absolute(),
             self.keys, {name: self.postings_file(name) for name in self.entries}, self.job.bodies,
-            self.index_key() if index else None,
+            {unit: (self.sets[unit], self.set_key(unit), self.set_keys_file(unit)) for unit in self.sets},
+            sets, self.index_key() if index else None,
         )
 
 
@@ -89,7 +110,9 @@ class IndexMaker:
     keys: dict[str, str]  # the fingerprint of every shard, newest first
     postings: dict[str, Path]  # where every shard's postings are kept
     bodies: BodyReader | None  # where the articles' bodies are kept
-    index_key: str | None  # the fingerprint of the index of terms, if it is to be made
+    sets: dict[str, tuple[list[str], str, Path]]  # every set of terms: its shards, fingerprint, where its keys are kept
+    make_sets: list[str]  # the sets of terms to make
+    index_key: str | None  # the fingerprint of the list, if it is to be made
 
     def shard(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
@@ -109,25 +132,37 @@ class IndexMaker:
         return name, OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
 
     def index(self) -> dict[str, OutputRecord]:
-        """The chunks of terms and the list of shards, from every shard's kept postings."""
+        """The sets of chunks of terms to make, from their shards' kept
+        postings, and the list of shards and of sets."""
         from .. import offline_index
 
-        if self.index_key is None:
-            return {}
-        names = list(self.keys)
-        heads = [(name, offline_index.read_head(self.postings[name])) for name in names]
-        written = []
-        for path, text in offline_index.index_files(
-            heads, [offline_index.read_postings(self.postings[name]) for name in names], self.language
-        ):
+        made = {}
+        places = {name: place for place, name in enumerate(self.keys)}
+        for unit in self.make_sets:
+            names, key, keys_file = self.sets[unit]
+            keys, written = [], []
+            for chunk_key, path, text in offline_index.term_files(
+                f"{unit}/", [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
+            ):
+                write_file(self.root, path, text.encode("utf-8"))
+                keys.append(chunk_key)
+                written.append(path)
+            partial = keys_file.with_name(keys_file.name + ".part")
+            partial.write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
+            partial.replace(keys_file)
+            made[unit] = OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
+        if self.index_key is not None:
+            heads = [(name, offline_index.read_head(self.postings[name])) for name in self.keys]
+            sets = [(f"{unit}/", json.loads(keys_file.read_text(encoding="utf-8"))) for unit, (_, _, keys_file) in self.sets.items()]
+            path, text = offline_index.list_file(heads, sets, self.language)
             write_file(self.root, path, text.encode("utf-8"))
-            written.append(path)
-        # The postings of shards as they no longer are, and any left half written by a build that stopped.
-        current = set(self.postings.values())
-        for old in next(iter(current)).parent.glob("*.gz*") if current else ():
+            made[INDEX] = OutputRecord(self.index_key, ((path, UNKNOWN),))
+        # What was kept of shards and sets as they no longer are, and any half written by a build that stopped.
+        current = {*self.postings.values(), *(keys_file for _, _, keys_file in self.sets.values())}
+        for old in next(iter(current)).parent.glob("*.*") if current else ():
             if old not in current:
                 old.unlink(missing_ok=True)
-        return {INDEX: OutputRecord(self.index_key, tuple((path, UNKNOWN) for path in sorted(written)))}
+        return made
 
     def __call__(self, *, jobs: int) -> dict[str, OutputRecord]:
         """Make the shards (one's terms counted by `jobs` processes, or several
@@ -145,12 +180,12 @@ class Shards(Work):
     beside them, in a process of its own: a large one makes it after them, so
     that their memory and its never add up."""
 
-    def __init__(self, output: OfflineSearch, names: list[str], index: bool) -> None:
+    def __init__(self, output: OfflineSearch, names: list[str], sets: list[str], index: bool) -> None:
         self.output = output
         job = output.job
         beside = names and len(job.site.entries) <= job.config.search_shard_pages * job.jobs
         # The work takes only what it needs (`maker`), not the build: a cluster's worker is sent it.
-        self.maker = output.maker(names, index)
+        self.maker = output.maker(names, sets, index)
         maker = self.maker
         self.making = parallel.beside(lambda: maker(jobs=1)) if beside else None
 

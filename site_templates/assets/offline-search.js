@@ -91,7 +91,7 @@
   var own = script && script.src ? script.src : "";
   var api = window.__offlineSearch = {
     index: function (packed) { received.index = packed; },
-    terms: function (number, packed) { received["terms:" + number] = packed; },
+    terms: function (chunk, packed) { received["terms:" + chunk] = packed; },
     docs: function (shard, first, packed) { received["docs:" + shard + first] = packed; },
     loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
     // Where the index is: this script's ROOT/assets/offline-search.js gives ROOT/search/offline/.
@@ -152,16 +152,21 @@
     return low;
   }
 
-  // The chunks that may hold a query's terms: the term's own, and the ones
-  // after it whose keys begin with it; each {term: [shard, postings, ...]}.
+  // The chunks that may hold a query's terms, in each set of chunks (the
+  // newest day's, when it is apart, and the rest): the term's own, and the
+  // ones after it whose keys begin with it; each {term: [shard, postings, ...]}.
   function chunksFor(found, query) {
-    var keys = found.keys, first = chunkOf(keys, query.term), numbers = [first];
-    if (query.prefix) {
-      for (var n = first + 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) numbers.push(n);
-    }
-    return Promise.all(numbers.map(function (n) {
-      var name = "terms:" + n;
-      return load("terms/" + n + ".js", name).then(function (packed) { return unpack(name, packed); });
+    var chunks = [];
+    found.sets.forEach(function (set) {
+      var keys = set.keys, n = chunkOf(keys, query.term);
+      chunks.push(set.folder + n);
+      if (query.prefix) {
+        for (n += 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) chunks.push(set.folder + n);
+      }
+    });
+    return Promise.all(chunks.map(function (chunk) {
+      var name = "terms:" + chunk;
+      return load(chunk + ".js", name).then(function (packed) { return unpack(name, packed); });
     }));
   }
 

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
-from broadsheet import offline_index
+from broadsheet import offline_index, search
 from broadsheet.build import build
 from broadsheet.config import Config, validate
 
@@ -104,6 +104,18 @@ def site_of_small_chunks(tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(offline_index, "CHUNK_BYTES", 40)
         patch.setattr(offline_index, "WIDE_FROM", 2)
+        build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=10)))
+    return folder / "site"
+
+
+@pytest.fixture(scope="module")
+def site_of_newest_apart(tmp_path_factory) -> Path:
+    """The same site, its newest day (one article, 2023-09-05) indexed apart:
+    a second set of chunks of terms, which every query reads too."""
+    folder = tmp_path_factory.mktemp("search-site-newest-apart")
+    source = write_corpus(folder / "corpus", CORPUS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "NEWEST_APART_FROM", 5)
         build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=10)))
     return folder / "site"
 
@@ -204,7 +216,7 @@ def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
     offline_search(page, site, "harbour strike ")
     loaded = page.evaluate("window.__offlineSearch.loaded")
     assert loaded[0] == "index.js"  # the list of shards and chunks, then chunks
-    assert all(re.fullmatch(r"index\.js|terms/[0-9]+\.js|[0-9-]+/docs/[0-9]+\.js", path) for path in loaded), loaded
+    assert all(re.fullmatch(r"index\.js|(terms|newest)/[0-9]+\.js|[0-9-]+/docs/[0-9]+\.js", path) for path in loaded), loaded
     # One chunk of terms per word at most, whatever the shards, and the records of the results only.
     assert len(list((site / offline_index.FOLDER).glob("*/docs"))) > 1
     assert len([path for path in loaded if path.startswith("terms/")]) <= 2
@@ -297,6 +309,19 @@ def test_results_are_the_same_whatever_the_size_of_the_chunks_and_levels(page, s
     assert sorted(found["results"], key=json.dumps) == sorted(expected["results"], key=json.dumps)
     if query == "port":  # a word whose terms run over several chunks
         assert "A new gallery" in [r["title"] for r in expected["results"]]
+
+
+@pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
+def test_results_are_the_same_with_the_newest_day_apart(page, site, site_of_newest_apart, query):
+    assert [path.name for path in (site_of_newest_apart / offline_index.FOLDER / "newest").glob("*.js")] == ["0.js"]
+    expected = offline_search(page, site, query, count=100)
+    found = offline_search(page, site_of_newest_apart, query, count=100)
+    assert {**found, "results": None} == {**expected, "results": None}
+    assert sorted(found["results"], key=json.dumps) == sorted(expected["results"], key=json.dumps)
+    loaded = page.evaluate("window.__offlineSearch.loaded")
+    assert "newest/0.js" in loaded
+    if query == "council":  # the newest day's article and older ones, from both sets
+        assert {r["date"][:7] for r in found["results"]} >= {"2023-09", "2022-01"}
 
 
 def test_served_over_http_the_search_page_loads_no_offline_index(page, server):
