@@ -150,3 +150,13 @@ def test_the_offline_index_is_split_like_pagefind_and_lists_its_shards_newest_fi
     for shard in listed:
         assert (out / "search/offline" / shard["path"] / "docs/0.js").read_text(encoding="utf-8").startswith(
             f'window.__offlineSearch.docs("{shard["path"]}",0,')
+
+
+def test_the_offline_index_is_made_beside_pagefind_when_its_runs_leave_a_core():
+    from broadsheet.outputs.offline_search import made_beside
+
+    assert made_beside(8_000, 5_000, 2, 2)  # a small site: every run at once
+    assert made_beside(100_000, 5_000, 2, 1)  # a rebuild of the newest day
+    assert made_beside(100_000, 5_000, 2, 2)  # the day before put back with the rest, and the new day
+    assert not made_beside(100_000, 5_000, 2, 21)  # a full build of a large site: after the runs
+    assert not made_beside(100_000, 5_000, 1, 1) and not made_beside(800, 5_000, 1, 1)  # --jobs 1: no process of its own

@@ -175,15 +175,25 @@ class IndexMaker:
         return {**made, **self.index()}
 
 
+def made_beside(articles: int, shard_pages: int, jobs: int, shards: int) -> bool:
+    """Whether the offline index is made beside Pagefind's runs, in a process
+    of its own: when the runs all go at once (a small site), or when the build
+    makes no more of its shards than there are cores (a rebuild: the newest
+    day, or the day before put back with the rest), whose few runs leave it a
+    core.  A large build makes it after the runs, so that their memory and its
+    never add up; with one job, no process is started for it."""
+    return jobs > 1 and (articles <= shard_pages * jobs or shards <= jobs)
+
+
 class Shards(Work):
-    """A site whose Pagefind runs all go at once makes its offline index
-    beside them, in a process of its own: a large one makes it after them, so
-    that their memory and its never add up."""
+    """The offline index's shards, sets of terms and list, made beside
+    Pagefind's runs or after them (made_beside)."""
 
     def __init__(self, output: OfflineSearch, names: list[str], sets: list[str], index: bool) -> None:
         self.output = output
         job = output.job
-        beside = names and len(job.site.entries) <= job.config.search_shard_pages * job.jobs
+        beside = bool(names or sets) and made_beside(len(job.site.entries), job.config.search_shard_pages, job.jobs,
+                                                     len(names))
         # The work takes only what it needs (`maker`), not the build: a cluster's worker is sent it.
         self.maker = output.maker(names, sets, index)
         maker = self.maker
