@@ -388,15 +388,18 @@ def robots(base_url: str) -> str:
 
 def publish_files(
     site: Site, *, base_url: str, site_title: str, language: str, sitemap_limit: int = SITEMAP_LIMIT,
-    feeds: bool = True, zone: datetime.tzinfo = datetime.UTC, archives: int = 0,
+    feeds: bool = True, sitemap_files: bool = True, zone: datetime.tzinfo = datetime.UTC, archives: int = 0,
 ) -> Iterator[tuple[str, str]]:
-    """Every file of this module for one site (but the feeds without `feeds`):
-    (path in the output, text), one at a time."""
+    """Every file of this module for one site (but the feeds without `feeds`,
+    the sitemaps and robots.txt without `sitemap_files`): (path in the output,
+    text), one at a time."""
     if feeds:
         yield ATOM_FEED, atom_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
                                    archives=archives)
         yield JSON_FEED, json_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
                                    archives=archives)
+    if not sitemap_files:
+        return
     yield from sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit)
     yield NEWS_SITEMAP, news_sitemap(site, base_url=base_url, site_title=site_title, language=language, zone=zone)
     yield ROBOTS, robots(base_url)

@@ -476,3 +476,29 @@ def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(s
         assert pages.page_fingerprint(shown, few, key, frozenset()) == fingerprint
         held.append(len(few._entries))
     assert max(held) == 3 and len(every._entries) == len(shown.entries) > 3
+
+
+def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes(tmp_path, monkeypatch):
+    source = write_corpus(tmp_path / "corpus", {f"{i:03d}_{0xD0000 + i:08x}.txt": story(i) for i in range(12)})
+
+    def run(out: str = "site", **settings) -> tuple[BuildResult, Path]:
+        config = validate(Config(source=source, out=tmp_path / out, search=False, base_url="https://example.org/news/",
+                                 **settings))
+        return build(config), tmp_path / out
+
+    made = []
+    real = publish.sitemap_urls
+    monkeypatch.setattr(publish, "sitemap_urls", lambda *a, **k: made.append(1) or real(*a, **k))
+    _, out = run()
+    names = ("sitemap.xml", "news-sitemap.xml", "robots.txt", "articles.json")
+    before = {name: (out / name).stat().st_ino for name in names}
+    run()
+    assert made == [1] and {name: (out / name).stat().st_ino for name in names} == before  # not made again
+    (source / "005_000d0005.txt").write_text(story(5, " and the ferry"), encoding="utf-8")
+    run()
+    assert made == [1, 1] and "the ferry" in (out / "articles.json").read_text(encoding="utf-8")
+    (out / "sitemap.xml").write_text("edited", encoding="utf-8")
+    run()
+    assert made == [1, 1, 1]
+    _, fresh = run(out="full", incremental=False)
+    assert files_of(out) == files_of(fresh)

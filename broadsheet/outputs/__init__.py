@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from .. import redirects
-from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
+from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, entries_key, status_reader
 from ..config import Config
 from ..progress import ProgressFactory
 from ..records import FileStatus, Problem
@@ -62,6 +62,12 @@ class Job:
     in_place: bool  # the site in place is updated, not replaced
     # The plan of addresses, given the files of every page: made when first asked for.
     addresses: Callable[[set[str]], Addresses]
+
+    @functools.cached_property
+    def site_key(self) -> str:
+        """Changes when any article, its address or its place does: the key of
+        what is made from every article (the sitemaps, the list of articles)."""
+        return entries_key(self.site.entries, self.digests)
 
     @functools.cached_property
     def fingerprints(self) -> Fingerprints:

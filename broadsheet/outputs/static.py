@@ -1,5 +1,5 @@
-"""The files every build writes as they are: the theme's assets, the icon, and
-the manifest of articles that `check` reads."""
+"""The files every build writes as they are: the theme's assets and the icon;
+and the manifest of articles that `check` reads, kept while no article changed."""
 
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ class Static(Output):
     def units(self) -> Sequence[str]:
         return [ASSETS, favicon.ICO, check.MANIFEST]
 
+    def fingerprint(self, unit: str, last: OutputRecord) -> str:
+        return self.job.site_key if unit == check.MANIFEST else ALWAYS
+
     def start(self, todo: list[str]) -> Work:
         staging, config = self.job.staging, self.job.config
         made = {}
@@ -32,7 +35,7 @@ class Static(Output):
             made[favicon.ICO] = OutputRecord(ALWAYS, ((favicon.ICO, UNKNOWN),))
         if check.MANIFEST in todo:
             staging.write_text(check.MANIFEST, check.manifest_parts(self.job.site.entries))
-            made[check.MANIFEST] = OutputRecord(ALWAYS, ((check.MANIFEST, UNKNOWN),))
+            made[check.MANIFEST] = OutputRecord(self.job.site_key, ((check.MANIFEST, UNKNOWN),))
         return Done(made)
 
     def _write_favicon(self) -> bool:
