@@ -3,7 +3,9 @@
 One Pagefind run holds every page it indexes in memory (about 0.25 MB a page),
 so a large archive is indexed in shards: whole years, oldest first, packed
 together while they fit in a number of pages, a year too big for one shard
-cut into whole months, and a month too big into whole days.  Each shard is a Pagefind bundle of its own, and the
+cut into whole months, and a month too big into whole days; the newest day of
+a large site is a shard of its own, so that the articles added through a day
+index their day again and nothing more.  Each shard is a Pagefind bundle of its own, and the
 search page merges them all in the browser (Pagefind's mergeIndex), so that
 any page finds any article.
 

@@ -1,6 +1,7 @@
 """The index that search from disk (file://) uses, where Pagefind cannot run
 (see broadsheet/offline_index.py): the records of each shard of the Pagefind
-index, and the terms of every shard in one set of chunks.  A shard none of
+index, and the terms of every shard in one set of chunks (two, when the newest
+day is a shard apart: its own, and the others').  A shard none of
 whose articles changed is kept, and its postings, kept in the cache folder,
 go into the chunks of terms without its articles being read."""
 
