@@ -270,10 +270,7 @@
         var pagefind = loaded[0].createInstance({ basePath: bundle.pathname, baseUrl: root.pathname });
         return Promise.all(merged(loaded[1], byDate).map(function (other) {
           return pagefind.mergeIndex(other.path, other.options);
-        })).then(function () {
-          // The counts of each filter come with a search only once the filters are loaded.
-          return pagefind.filters();
-        }).then(function () { return pagefind; });
+        })).then(function () { return pagefind; });
       });
       instances[key].catch(function () { delete instances[key]; });
     }
@@ -359,9 +356,14 @@
     var byDate = !!state.order;
     var term = withoutLoneMarks(state.q);
     return pagefindFor(byDate).then(function (pagefind) {
-      var filters = {};
-      if (state.year) filters.year = state.year;
-      if (state.month) filters.month = state.year + "-" + state.month;
+      // The counts of years and months come with a search once their filters
+      // are loaded, which a filter on each does: "none of no value" where none
+      // is chosen keeps every result.  Only these two are loaded, not the
+      // filters of the dates the results show (half the filter files).
+      var filters = {
+        year: state.year || { none: [] },
+        month: state.month ? state.year + "-" + state.month : { none: [] }
+      };
       if (!term.trim()) return { total: 0, years: {}, months: {}, results: [], rest: [] };
       var search = { filters: filters };
       if (byDate) search.sort = { date: state.order };

@@ -318,3 +318,21 @@ def test_the_header_form_from_disk_leads_to_the_results_and_the_article(tab: Tab
     page.wait_for_url((news.folder / news.article(story.name).url / "index.html").as_uri() + f"?highlight={story.word}")
     expect(page.locator("h1")).to_have_text(news.article(story.name).title)
     assert tab.errors == []
+
+
+def test_served_the_page_loads_the_filters_of_years_and_months_only(tab: Tab, news: BuiltSite, news_url: str):
+    # Pagefind writes a file for each filter of each bundle: year, month, and the
+    # two of the date that results show, which the page takes from each result's data.
+    import json
+
+    page = tab.page
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(search_page("served", news, news_url) + "?q=council")
+    wait_for_results(page, 10)
+    expect(page.locator("#search-year option")).to_have_text(["Any year", "2024 (6)", "2023 (6)"])
+    bundles = json.loads((news.folder / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    written = sum(1 for _ in (news.folder / "pagefind").rglob("*.pf_filter"))
+    assert len(bundles) > 1 and written == 4 * len(bundles)
+    assert len([url for url in fetched if url.endswith(".pf_filter")]) == 2 * len(bundles)
+    assert tab.errors == []
