@@ -22,8 +22,9 @@ counts.  A position of 0 would score 0 whatever the weight, so every bundle but
 the first starts with a placeholder record, dated before any article, whose only
 word is empty (a lone combining mark): no search term reaches it, and the real
 pages of the bundle take positions 1 and up.  The first bundle needs none, and
-so a site of one shard gets exactly the index of a single run.  The weights are
-exact while they stay below 10^308 (about 80 bundles of 5000 articles).
+so a site of one shard gets exactly the index of a single run.  Past a product
+of 10^300 (about 80 bundles of 5000 articles) the search page takes the bundles
+in groups whose weights start again (site_templates/assets/search.js).
 """
 
 from __future__ import annotations

@@ -228,19 +228,28 @@
   // a result by its place in its own bundle, so each bundle weighs more than all
   // the places of the bundles before it (their records, multiplied).  The weights
   // are given when a bundle is merged: one Pagefind instance ranks by relevance,
-  // another (weighted) by date, each made when first needed.
-  function merged(bundles, byDate) {
-    var others = [];
-    var weight = 1;
+  // another (weighted) by date, each made when first needed.  Past about 80
+  // bundles of 5,000 articles the product would overflow a number: the bundles
+  // are then taken in groups, oldest first, each an instance of its own whose
+  // weights start again, and the groups' results are put one after the other.
+  var WEIGHTS_UP_TO = window.__searchWeightsUpTo || 1e300;
+
+  function groups(bundles, byDate) {
+    var found = [], group = null, weight = 1;
     for (var i = 0; i < bundles.length; i++) {
-      if (i > 0) {
-        var other = { path: new URL(bundles[i].path, bundle).pathname, options: { baseUrl: root.pathname } };
+      var path = new URL(bundles[i].path, bundle).pathname;
+      if (!group || (byDate && weight * bundles[i].records > WEIGHTS_UP_TO)) {
+        group = { path: path, others: [] };
+        found.push(group);
+        weight = 1;
+      } else {
+        var other = { path: path, options: { baseUrl: root.pathname } };
         if (byDate) other.options.indexWeight = weight;
-        others.push(other);
+        group.others.push(other);
       }
       weight *= bundles[i].records;
     }
-    return others;
+    return found.length ? found : [{ path: bundle.pathname, others: [] }];
   }
 
   function bundleList(data) {
@@ -251,6 +260,29 @@
       if (!item || typeof item.path !== "string" || typeof item.records !== "number" || !(item.records >= 1)) return [];
     }
     return found;
+  }
+
+  // The groups' instances as one: each searched, their results one group after
+  // the other (newest group first for newest first), their counts added up.
+  function together(instances) {
+    if (instances.length === 1) return instances[0];
+    return {
+      search: function (term, options) {
+        return Promise.all(instances.map(function (one) { return one.search(term, options); })).then(function (all) {
+          var ordered = options.sort && options.sort.date === "desc" ? all.slice().reverse() : all;
+          var totals = {};
+          all.forEach(function (found) {
+            Object.keys(found.totalFilters || {}).forEach(function (name) {
+              var counts = totals[name] || (totals[name] = {});
+              Object.keys(found.totalFilters[name]).forEach(function (value) {
+                counts[value] = (counts[value] || 0) + found.totalFilters[name][value];
+              });
+            });
+          });
+          return { results: [].concat.apply([], ordered.map(function (found) { return found.results; })), totalFilters: totals };
+        });
+      }
+    };
   }
 
   var pagefindModule = null, instances = {};
@@ -267,10 +299,17 @@
         ]);
       }
       instances[key] = pagefindModule.then(function (loaded) {
-        var pagefind = loaded[0].createInstance({ basePath: bundle.pathname, baseUrl: root.pathname });
-        return Promise.all(merged(loaded[1], byDate).map(function (other) {
-          return pagefind.mergeIndex(other.path, other.options);
-        })).then(function () { return pagefind; });
+        // Groups are made one after the other: instances made at once interfere.
+        var made = [];
+        return groups(loaded[1], byDate).reduce(function (before, group) {
+          return before.then(function () {
+            var pagefind = loaded[0].createInstance({ basePath: group.path, baseUrl: root.pathname });
+            made.push(pagefind);
+            return Promise.all(group.others.map(function (other) {
+              return pagefind.mergeIndex(other.path, other.options);
+            }));
+          });
+        }, Promise.resolve()).then(function () { return together(made); });
       });
       instances[key].catch(function () { delete instances[key]; });
     }

@@ -336,3 +336,23 @@ def test_served_the_page_loads_the_filters_of_years_and_months_only(tab: Tab, ne
     assert len(bundles) > 1 and written == 4 * len(bundles)
     assert len([url for url in fetched if url.endswith(".pf_filter")]) == 2 * len(bundles)
     assert tab.errors == []
+
+
+@pytest.mark.parametrize("order", ["desc", "asc"])
+def test_served_in_date_order_bundles_in_groups_give_the_same_order_and_counts(tab: Tab, news: BuiltSite, news_url: str,
+                                                                               order: str):
+    # Past a bound of the product of their records (about 80 bundles of 5,000
+    # articles), bundles are searched in groups whose weights start again; the
+    # bound is lowered here so that the test site's four bundles make three groups.
+    page = tab.page
+    page.add_init_script("window.__searchWeightsUpTo = 13;")
+    page.goto(search_page("served", news, news_url) + f"?q=council&order={order}")
+    wait_for_results(page, 10)
+    expect(page.locator("#search-year option")).to_have_text(["Any year", "2024 (6)", "2023 (6)"])
+    page.locator("button.search-more").click()
+    wait_for_results(page, len(STORIES))
+    times = page.locator(f"{RESULT} time")
+    dates = [times.nth(i).get_attribute("datetime") for i in range(len(STORIES))]
+    assert dates == sorted((a.date for a in news.articles), reverse=order == "desc")
+    assert page.evaluate("window.__searchWeightsUpTo") == 13
+    assert tab.errors == []
