@@ -435,17 +435,21 @@ def chunk_terms(entries: Iterable[tuple[str, InShards]], *, limit: int = CHUNK_B
         yield key, members
 
 
-def merged(shards: Sequence[Iterable[tuple[str, str]]]) -> Iterator[tuple[str, InShards]]:
+def merged(
+    shards: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int] | None = None,
+) -> Iterator[tuple[str, InShards]]:
     """The terms of every shard, each once, in term order, from each shard's
     (term, postings) in term order: (term, [shard, postings, ...]), shards
-    numbered as listed.  One term at a time: the index of a million articles
-    is never held whole."""
+    numbered by `numbers` (their places in the list of all shards), or as
+    listed.  One term at a time: the index of a million articles is never
+    held whole."""
     def keyed(number: int, shard: Iterable[tuple[str, str]]) -> Iterator[tuple[bytes, int, str, str]]:
         return ((term_order(term), number, term, postings) for term, postings in shard)
 
     current: str | None = None
     entry: InShards = []
-    for _, number, term, postings in heapq.merge(*(keyed(n, shard) for n, shard in enumerate(shards))):
+    places = range(len(shards)) if numbers is None else numbers
+    for _, number, term, postings in heapq.merge(*(keyed(n, shard) for n, shard in zip(places, shards, strict=True))):
         if term != current:
             if current is not None:
                 yield current, entry
@@ -498,29 +502,25 @@ def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
     }
 
 
-TERMS = "terms/"  # the chunks of terms of every shard, or of all but the newest day's
-NEWEST = "newest/"  # the chunks of terms of the newest day, when it is indexed apart
+TERMS = "terms"  # the set of chunks of terms of every shard (or of all but the newest day's)
 
 
 def term_files(
-    folder: str, postings: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int],
+    name: str, postings: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int],
 ) -> Iterator[tuple[str, str, str]]:
-    """One set of chunks of terms (in FOLDER + `folder`), from the (term,
-    postings) in term order of each of its shards, whose places in the list of
-    all shards are `numbers`: (key, path relative to the site root, script
-    text) of each chunk, one at a time."""
-    renumber = dict(enumerate(numbers))
-    for number, (key, members) in enumerate(chunk_terms(merged(postings), limit=CHUNK_BYTES)):
-        for entry in members.values():
-            entry[::2] = [renumber[int(shard)] for shard in entry[::2]]
-        yield key, f"{FOLDER}{folder}{number}.js", _script("terms", f"{folder}{number}", pack(members))
+    """The set of chunks of terms `name` (in FOLDER + name + "/"), from the
+    (term, postings) in term order of each of its shards, whose places in the
+    list of all shards are `numbers`: (key, path relative to the site root,
+    script text) of each chunk, one at a time."""
+    for number, (key, members) in enumerate(chunk_terms(merged(postings, numbers), limit=CHUNK_BYTES)):
+        yield key, f"{FOLDER}{name}/{number}.js", _script("terms", f"{name}/{number}", pack(members))
 
 
 def list_file(
     shards: Sequence[tuple[str, dict[str, object]]], sets: Sequence[tuple[str, list[str]]], language: str = "en",
 ) -> tuple[str, str]:
     """The list of shards, from each shard's name and head (ShardIndex.head),
-    newest first, and of the sets of chunks of terms, (folder, keys) each:
+    newest first, and of the sets of chunks of terms, (name, keys) each:
     (path relative to the site root, script text)."""
     listed, first = [], 0
     for name, head in shards:
@@ -528,29 +528,22 @@ def list_file(
         first += int(head["documents"])  # type: ignore[call-overload]
     # Packed too: every query reads it, and at 100,000 articles its keys are 30 KB as JSON.
     return f"{FOLDER}index.js", _script("index", pack({
-        "shards": listed, "sets": [{"folder": folder, "keys": keys} for folder, keys in sets],
+        "shards": listed, "sets": [{"folder": f"{name}/", "keys": keys} for name, keys in sets],
         "perChunk": DOCS_PER_CHUNK, "stemmer": stemmer_for(language),
     }))
 
 
 def index_files(
     shards: Sequence[tuple[str, dict[str, object]]], postings: Sequence[Iterable[tuple[str, str]]], language: str = "en",
-    *, newest_apart: bool = False,
 ) -> Iterator[tuple[str, str]]:
-    """The files of the whole site's terms and its list of shards, from each
-    shard's name and head, newest first, and its (term, postings) in term
-    order: (path relative to the site root, script text), the list last.  With
-    `newest_apart`, the first shard's terms are a set of their own (NEWEST)."""
-    apart = 1 if newest_apart else 0
-    sets = [(NEWEST, range(apart)), (TERMS, range(apart, len(shards)))] if apart else [(TERMS, range(len(shards)))]
-    keyed = []
-    for folder, numbers in sets:
-        keys = []
-        for key, path, text in term_files(folder, [postings[n] for n in numbers], numbers):
-            keys.append(key)
-            yield path, text
-        keyed.append((folder, keys))
-    yield list_file(shards, keyed, language)
+    """The files of the whole site's terms, in one set, and its list of shards,
+    from each shard's name and head, newest first, and its (term, postings) in
+    term order: (path relative to the site root, script text), the list last."""
+    keys = []
+    for key, path, text in term_files(TERMS, postings, range(len(postings))):
+        keys.append(key)
+        yield path, text
+    yield list_file(shards, [(TERMS, keys)], language)
 
 
 def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language: str = "en") -> dict[str, str]:

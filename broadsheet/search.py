@@ -173,6 +173,7 @@ def _folders(splits: list[list[str]], depth: int, without: list[str] | None) -> 
     inside = [parts for parts in splits if parts[depth] == without[depth]]
     return ([prefix + _alternatives(names)] if names else []) + _folders(inside, depth + 1, without)
 
+
 def _alternatives(names: Iterable[str]) -> str:
     names = sorted(set(names))
     for name in names:

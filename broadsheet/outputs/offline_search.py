@@ -22,7 +22,7 @@ from . import ALWAYS, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
 
 INDEX = "index"  # the unit of the list of shards and of the chunks of terms
-SETS = ("terms", "newest")  # the units of the sets of chunks of terms (offline_index.TERMS, NEWEST)
+SETS = ("terms", "newest")  # the sets of chunks of terms: every shard's but the newest day's, and its
 KEPT = "offline-search"  # the folder of the shards' postings, in the cache folder
 
 
@@ -72,12 +72,10 @@ class OfflineSearch(Output):
         # head and every set's keys.
         if unit in self.entries:
             return self.keys[unit] if self.postings_file(unit).is_file() else ALWAYS
-        names = self.sets[unit] if unit in self.sets else list(self.entries)
-        if not all(self.postings_file(name).is_file() for name in names):
-            return ALWAYS
         if unit in self.sets:
-            return self.set_key(unit) if self.set_keys_file(unit).is_file() else ALWAYS
-        return self.index_key()
+            ready = self.set_keys_file(unit).is_file() and all(self.postings_file(n).is_file() for n in self.sets[unit])
+            return self.set_key(unit) if ready else ALWAYS
+        return self.index_key() if all(self.postings_file(n).is_file() for n in self.entries) else ALWAYS
 
     def set_key(self, unit: str) -> str:
         # A set's chunks name each shard by its place in the list of all shards.
@@ -143,7 +141,7 @@ class IndexMaker:
             names, key, keys_file = self.sets[unit]
             keys, written = [], []
             for chunk_key, path, text in offline_index.term_files(
-                f"{unit}/", [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
+                unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
             ):
                 write_file(self.root, path, text.encode("utf-8"))
                 keys.append(chunk_key)
@@ -154,7 +152,7 @@ class IndexMaker:
             made[unit] = OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
         if self.index_key is not None:
             heads = [(name, offline_index.read_head(self.postings[name])) for name in self.keys]
-            sets = [(f"{unit}/", json.loads(keys_file.read_text(encoding="utf-8"))) for unit, (_, _, keys_file) in self.sets.items()]
+            sets = [(unit, json.loads(keys_file.read_text(encoding="utf-8"))) for unit, (_, _, keys_file) in self.sets.items()]
             path, text = offline_index.list_file(heads, sets, self.language)
             write_file(self.root, path, text.encode("utf-8"))
             made[INDEX] = OutputRecord(self.index_key, ((path, UNKNOWN),))
