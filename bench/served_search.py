@@ -2,9 +2,11 @@
 """Measure served search on the real search page: what a query fetches, by kind.
 
     python bench/served_search.py --corpus /work/corpus10k [--queries 10] [--order desc] [--work DIR] [--json FILE]
+        [--served-search offline]
 
 Builds the corpus into a site with search (kept in --work for the next run;
---site names a site already built), serves it on 127.0.0.1 and opens, in
+--site names a site already built; --served-search offline builds one whose
+search page asks the offline index instead of Pagefind), serves it on 127.0.0.1 and opens, in
 headless Chromium, the search page with each query in its address
 (search/?q=…), in a fresh browser context each time: nothing cached, as a
 first visit.  The server counts every request and its bytes (the size of the
@@ -17,6 +19,11 @@ file sent), by kind:
   - index: the chunks of the index (index/*.pf_index);
   - filter: the chunks of the filters (filter/*.pf_filter);
   - fragment: the pages' data (fragment/*.pf_fragment), for results and checks;
+  - offline.js: the offline engine (assets/offline-search.js) and its stemmer
+    (assets/snowball/), on a site served by the offline index;
+  - offline list: its list of shards and chunks (search/offline/index.js);
+  - offline terms: its chunks of terms (search/offline/terms/, newest/);
+  - offline docs: its chunks of records (search/offline/SHARD/docs/);
 
 and the time from the start of the navigation to the first results shown (the
 status line filled).  Bytes are the files' sizes; "gzip" is what a host that
@@ -54,7 +61,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 TEXT = (".html", ".js", ".css", ".json", ".svg")
-KINDS = ("page", "pagefind.js", "wasm", "entry/meta", "index", "filter", "fragment")
+KINDS = ("page", "pagefind.js", "wasm", "entry/meta", "index", "filter", "fragment",
+         "offline.js", "offline list", "offline terms", "offline docs")
+OFFLINE = "/search/offline/"
 # Set before the page's scripts run: the time the status line first says something.
 FIRST_RESULTS = """(() => {
   const seen = () => {
@@ -82,6 +91,11 @@ def _offline_bench():
 def kind(path: str) -> str:
     """The kind of a fetched file, by its path on the site."""
     name = path.rsplit("/", 1)[-1]
+    if path == "/assets/offline-search.js" or path.startswith("/assets/snowball/"):
+        return "offline.js"
+    if path.startswith(OFFLINE):
+        rest = path.removeprefix(OFFLINE)
+        return "offline list" if rest == "index.js" else "offline docs" if "/docs/" in rest else "offline terms"
     if not path.startswith("/pagefind/"):
         return "page"
     if name in ("pagefind.js", "pagefind-worker.js"):
@@ -179,19 +193,23 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("served-bench"),
                         help="folder for the site built, kept for the next run (default ./served-bench)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument("--served-search", choices=("pagefind", "offline"), default="pagefind",
+                        help="what the search page asks, for a site built here (default pagefind)")
     args = parser.parse_args(argv)
     if args.site is None and args.corpus is None:
         parser.error("give --corpus or --site")
 
-    site = args.site or args.work / f"site-{args.corpus.name}"
-    if args.site is None and not (site / "pagefind/bundles.json").is_file():
+    site = args.site or args.work / f"site-{args.corpus.name}-{args.served_search}"
+    if args.site is None and not (site / "articles.json").is_file():
         args.work.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         result = build(validate(Config(source=args.corpus, out=site, record=args.work / f"{args.corpus.name}.json",
-                                       quiet=True)))
+                                       quiet=True, served_search=args.served_search)))
         print(f"built {result.articles} articles in {time.perf_counter() - started:.1f}s")
-    bundles = json.loads((site / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
-    articles = sum(bundle["pages"] for bundle in bundles)
+    articles = len(json.loads((site / "articles.json").read_text(encoding="utf-8"))["articles"])
+    listed = site / "pagefind/bundles.json"
+    bundles = json.loads(listed.read_text(encoding="utf-8"))["bundles"] if listed.is_file() else []
+    engine = f"{len(bundles)} Pagefind bundles" if bundles else "the offline index"
     offline = _offline_bench()
     corpus = args.corpus
     if corpus is None:
@@ -199,19 +217,20 @@ def main(argv: list[str] | None = None) -> dict:
     queries = offline.sample_queries(offline.vocabulary(corpus), args.queries, args.seed)
     rows = measure(site, queries, args.order)
 
-    print(f"{articles} articles in {len(bundles)} bundles; {len(rows)} queries, order {args.order or 'best match'}, "
+    print(f"{articles} articles, searched by {engine}; {len(rows)} queries, order {args.order or 'best match'}, "
           "fresh context each (nothing cached)")
-    print(f"  {'kind':<12} {'requests':>45} | {'KB':>45}")
+    print(f"  {'kind':<13} {'requests':>45} | {'KB':>45}")
     for k in KINDS:
-        print(f"  {k:<12} {summary([r['kinds'][k]['requests'] for r in rows])} | "
+        print(f"  {k:<13} {summary([r['kinds'][k]['requests'] for r in rows])} | "
               f"{summary([r['kinds'][k]['bytes'] / 1000 for r in rows])}")
-    print(f"  {'all':<12} {summary([r['requests'] for r in rows])} | {summary([r['bytes'] / 1000 for r in rows])}")
-    print(f"  {'all, gzip':<12} {'':>45} | {summary([r['gzipBytes'] / 1000 for r in rows])}")
+    print(f"  {'all':<13} {summary([r['requests'] for r in rows])} | {summary([r['bytes'] / 1000 for r in rows])}")
+    print(f"  {'all, gzip':<13} {'':>45} | {summary([r['gzipBytes'] / 1000 for r in rows])}")
     print(f"  ms to first results  {summary([r['ms'] for r in rows])}")
     for r in rows:
         print(f"    {r['query']!r:<28} {r['requests']:>4} requests {r['bytes'] / 1000:>8.1f} KB {r['ms']:>7.0f} ms  "
               f"{r['status']}")
-    report = {"articles": articles, "bundles": len(bundles), "order": args.order, "queries": rows}
+    report = {"articles": articles, "bundles": len(bundles), "engine": "pagefind" if bundles else "offline",
+              "order": args.order, "queries": rows}
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     return report

@@ -439,3 +439,5 @@ def _tally(result: BuildResult, made: outputs.Outputs) -> None:
     bundles = made.tally("search bundles")
     if made.units("search bundles"):
         result.indexed, result.bundles, result.bundles_indexed = bundles.count, bundles.units, bundles.made
+    elif made.units("offline search"):
+        result.indexed = result.articles  # served by the offline index, which holds every article

@@ -31,6 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 THEME_PACKAGE = "broadsheet.site_templates"
 CONFIG_FILE_NAME = "broadsheet.toml"
 RECORD_FILE_NAME = "published.json"
+SERVED_SEARCH = ("pagefind", "offline")  # the engines that can answer the search page when served
 
 # Copies of the theme made for the length of the program (see _builtin_templates).
 _theme_copies = contextlib.ExitStack()
@@ -219,6 +220,11 @@ class Config:
     search_shard_pages: int = setting(5000, Setting(
         "the most articles in one bundle of the search index", output=True, flag=None, low=1, high=1_000_000,
         more="(see [Search](search.md#in-bundles))"))
+    served_search: str = setting("pagefind", Setting(
+        "what answers the search page on a web server: Pagefind's bundles, or the offline index, which answers "
+        "from disk anyway and reads far less at scale (then no Pagefind bundle is built)", output=True,
+        metavar="ENGINE", check=lambda value: value in SERVED_SEARCH, expects='"pagefind" or "offline"',
+        more="(see [Search](search.md#served-by-the-offline-index))"))
     zim: Path | None = setting(None, Setting(
         "also write the whole archive into this ZIM file, to read offline with Kiwix or serve with kiwix-serve",
         output=False, metavar="FILE", more="(needs `pip install 'broadsheet[zim]'`; see [ZIM](zim.md))"))

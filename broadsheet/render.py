@@ -164,6 +164,7 @@ def site_globals(config: Config, site: Site) -> dict[str, Any]:
         "base_url": config.base_url,
         "base_path": config.base_path,
         "search": config.search,
+        "served_search": config.served_search,
         "feeds": config.base_url is not None,  # feeds need absolute addresses
         "years": site.years,
         "newest": site.entries[:10],

@@ -136,7 +136,8 @@ def test_the_memory_benchmark_reports_the_growth_per_article(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.browser
-def test_the_served_search_benchmark_counts_what_each_query_fetches_by_kind(tmp_path):
+@pytest.mark.parametrize("engine", ["pagefind", "offline"])
+def test_the_served_search_benchmark_counts_what_each_query_fetches_by_kind(tmp_path, engine):
     pytest.importorskip("playwright")
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("Chromium not found at /usr/bin/chromium")
@@ -144,18 +145,26 @@ def test_the_served_search_benchmark_counts_what_each_query_fetches_by_kind(tmp_
     # In a process of its own, as it is run (see the offline benchmark's test).
     done = subprocess.run(
         [sys.executable, str(PROJECT / "bench" / "served_search.py"), "--corpus", str(corpus),
-         "--work", str(tmp_path / "work"), "--queries", "4", "--json", str(tmp_path / "report.json")],
+         "--work", str(tmp_path / "work"), "--queries", "4", "--json", str(tmp_path / "report.json"),
+         "--served-search", engine],
         capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    assert report["articles"] == 120 and len(report["queries"]) == 4
+    assert report["articles"] == 120 and len(report["queries"]) == 4 and report["engine"] == engine
     for row in report["queries"]:
         kinds = row["kinds"]
         assert sum(k["requests"] for k in kinds.values()) == row["requests"]
         assert sum(k["bytes"] for k in kinds.values()) == row["bytes"] > row["gzipBytes"] > 0
-        assert kinds["page"]["requests"] >= 3 and kinds["pagefind.js"]["requests"] >= 1 and kinds["wasm"]["requests"] == 1
-        assert kinds["entry/meta"]["requests"] >= 3  # bundles.json, entry, meta
+        assert kinds["page"]["requests"] >= 3
+        pagefind = kinds["pagefind.js"]["requests"], kinds["wasm"]["requests"], kinds["entry/meta"]["requests"]
+        offline = (kinds["offline.js"]["requests"], kinds["offline list"]["requests"], kinds["offline terms"]["requests"])
+        if engine == "pagefind":
+            assert pagefind[0] >= 1 and pagefind[1] == 1 and pagefind[2] >= 3  # bundles.json, entry, meta
+            assert offline == (0, 0, 0)
+        else:
+            assert pagefind == (0, 0, 0)
+            assert offline[0] >= 2 and offline[1] == 1 and offline[2] >= 1  # engine and stemmer; list; terms
         assert row["ms"] > 0 and row["status"]
     assert "ms to first results" in done.stdout
 

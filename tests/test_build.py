@@ -124,7 +124,17 @@ def test_search_index_holds_one_entry_per_article(corpus, build_site):
     assert result.indexed == 4
     assert (out / "pagefind/pagefind-ui.js").is_file()
     search_page = read(out / "search/index.html")
-    assert search_page.find("div", id="search", data_bundle="../pagefind/")
+    assert search_page.find("div", id="search", data_bundle="../pagefind/", data_served="pagefind")
+
+
+def test_a_site_served_by_its_offline_index_has_no_pagefind_bundles(corpus, build_site):
+    result, out = build_site(corpus(small_corpus(4)), search=True, served_search="offline")
+    assert not (out / "pagefind").exists()
+    assert (out / "search/offline/index.js").is_file()
+    assert result.indexed == 4 and result.bundles == 0
+    assert "4 indexed for search" in result.summary()
+    search_page = read(out / "search/index.html")
+    assert search_page.find("div", id="search", data_served="offline")
 
 
 def test_markdown_article_renders_without_raw_html(corpus, build_site):

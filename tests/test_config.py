@@ -192,7 +192,8 @@ def other_value(declared: Setting, tmp_path: Path) -> Any:
         return tmp_path / "logo.png"
     if declared.is_path:
         return tmp_path / f"other-{declared.name}"
-    return {"base_url": "https://example.org/", "language": "fr", "timezone": "Europe/Paris"}.get(declared.name, "Another")
+    return {"base_url": "https://example.org/", "language": "fr", "timezone": "Europe/Paris",
+            "served_search": "offline"}.get(declared.name, "Another")
 
 
 @pytest.mark.parametrize("declared", [s for s in SETTINGS if s.name != "templates"], ids=lambda s: s.key)

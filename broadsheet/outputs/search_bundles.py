@@ -24,7 +24,8 @@ class SearchBundles(Output):
 
     @classmethod
     def wanted(cls, config: Config) -> bool:
-        return config.search
+        # Served by the offline index, the site has no use for Pagefind's bundles.
+        return config.search and config.served_search == "pagefind"
 
     def units(self) -> Sequence[str]:
         self.shards = {s.name: s for s in search.plan_shards(self.job.site, limit=self.job.config.search_shard_pages)}

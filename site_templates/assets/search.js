@@ -1,7 +1,8 @@
 // The search page, for both engines: served over http(s) it asks Pagefind (its
 // JavaScript API, loaded only here); opened from disk, where browsers refuse
 // Pagefind's modules and WebAssembly, it asks the site's own offline index
-// (window.__offlineSearch, from offline-search.js).  Both answer in one shape
+// (window.__offlineSearch, from offline-search.js), as it does served on a
+// site built with `served-search = "offline"`.  Both answer in one shape
 // (see `pagefindSearch`), and this file shows the answer.
 //
 // The address holds the state (?q=…&year=2023&month=04&order=desc): typing
@@ -44,7 +45,10 @@
     var pattern = patterns[Number(month) - 1];
     return pattern ? pattern.replace("{year}", function () { return year; }) : MONTHS[Number(month) - 1] + " " + year;
   }
+  // From disk the offline index answers, and served too where the site says so
+  // (data-served="offline": then it has no Pagefind bundles).
   var fromDisk = location.protocol === "file:";
+  var offline = fromDisk || box.getAttribute("data-served") === "offline";
   var input = document.getElementById("search-query");
   var yearSelect = document.getElementById("search-year");
   var monthSelect = document.getElementById("search-month");
@@ -516,9 +520,10 @@
     return next();
   }
 
-  // ---- The offline index (from disk) ----
+  // ---- The offline index (from disk, or served where the site says so) ----
 
-  // The offline engine is loaded only from disk: served, the page never needs it.
+  // The offline engine is loaded only when it answers: a page that asks
+  // Pagefind never needs it.
   var offlineEngine = null;
 
   function loadOfflineEngine() {
@@ -553,7 +558,8 @@
           queryWords(state.q).forEach(function (word) { marked[word] = true; });
           return {
             words: Object.keys(marked).slice(0, 10),
-            href: root.href + r.url + "index.html", // from disk, a folder does not open its index.html
+            // From disk a folder does not open its index.html; served, the article's address is its folder.
+            href: root.href + r.url + (fromDisk ? "index.html" : ""),
             title: r.title, date: r.date, dateText: r.dateText, language: r.language, direction: r.direction,
             titleMarks: r.titleMarks || [], excerpt: r.excerpt || "", excerptMarks: r.excerptMarks || []
           };
@@ -576,7 +582,7 @@
       showFilters(state, {}, {});
       return Promise.resolve();
     }
-    var run = fromDisk ? offlineSearch : pagefindSearch;
+    var run = offline ? offlineSearch : pagefindSearch;
     box.setAttribute("aria-busy", "true");
     return run(state, count).then(function (found) {
       if (asked !== current) return; // a newer search has started
@@ -652,7 +658,7 @@
   // A page opened with no search has nothing to go back to: typing replaces it.
   entryKind = opened.q ? "" : "typing";
   try { history.replaceState({ kind: entryKind }, "", location.href); } catch (e) { /* as in record() */ }
-  if (fromDisk) loadOfflineEngine().catch(function () { /* said when a search fails */ });
+  if (offline) loadOfflineEngine().catch(function () { /* said when a search fails */ });
   toControls(opened);
   if (opened.q) show(opened, PAGE);
   else input.focus();

@@ -18,7 +18,7 @@ from broadsheet.config import Config, validate
 from broadsheet.render import long_date
 
 from ..conftest import txt, write_corpus
-from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, SUB_PATH, BuiltSite, Tab, serving
+from .conftest import HARBOUR, HARBOUR_STORIES, STORIES, SUB_PATH, BuiltSite, Tab, corpus_files, serving
 
 RESULT = ".search-results > li"
 QUERY_BOX = "#search-query"
@@ -308,3 +308,33 @@ def test_with_many_results_the_count_of_those_dropped_is_estimated(tab: Tab, tmp
         shown = int(re.search(r"\d+", status)[0])
         assert 20 <= shown <= 40, status
         assert tab.errors == []
+
+
+def test_a_site_served_by_its_offline_index_searches_without_pagefind(tab: Tab, news: BuiltSite, tmp_path: Path):
+    """`served-search = "offline"`: no Pagefind bundle is built, and the page
+    served over http asks the offline index, with filters, and links to the
+    articles' folder addresses."""
+    source = write_corpus(tmp_path / "src", corpus_files())
+    out = tmp_path / "www" / SUB_PATH.rstrip("/")
+    out.parent.mkdir()
+    config = Config(source=source, out=out, search=True, quiet=True, served_search="offline",
+                    search_shard_pages=4, base_url="https://example.org/" + SUB_PATH)
+    assert build(validate(config)).problems == []
+    assert not (out / "pagefind").exists()
+    assert (out / "search/offline/index.js").is_file()
+    page = tab.page
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    with serving(tmp_path / "www", []) as site:
+        page.goto(site + SUB_PATH + f"search/?q={HARBOUR}")
+        expect(page.locator(RESULT)).to_have_count(len(HARBOUR_STORIES))
+        expect(page.locator("#search-year option")).to_have_text(["Any year", "2024 (2)", "2023 (2)"])
+        assert any(path.startswith(f"/{SUB_PATH}search/offline/") for path in requested)
+        assert not any("/pagefind/" in path for path in requested)
+        wanted = {f"/{SUB_PATH}{a.url}" for a in news.articles if a.id in HARBOUR_STORIES}
+        links = page.locator(f"{RESULT} h2 a").evaluate_all("links => links.map(a => new URL(a.href).pathname)")
+        assert set(links) == wanted
+        page.locator(f"{RESULT} h2 a").first.click()
+        page.wait_for_url("**/?highlight=*")
+        expect(page.locator(".article-body mark.search-highlight").first).to_have_text(HARBOUR)
+    assert tab.errors == []
