@@ -7,6 +7,7 @@ function defined by site_templates/assets/offline-search.js:
 
     search/offline/index.js              __offlineSearch.index("PACKED")  {shards, sets, perChunk, stemmer}
     search/offline/terms/N.js            __offlineSearch.terms("terms/N", "PACKED")  {term: [shard, postings, ...]}
+    search/offline/recent/N.js           __offlineSearch.terms("recent/N", "PACKED")  the same, of the newest shard
     search/offline/newest/N.js           __offlineSearch.terms("newest/N", "PACKED")  the same, of the newest day
     search/offline/SHARD/docs/N.js       __offlineSearch.docs(SHARD, FIRST, "PACKED")  records
 
@@ -50,11 +51,14 @@ chunk before; the page finds a term's chunk as the last key at or before it,
 and the words that begin with a typed prefix in that chunk and the ones after
 it whose keys begin with the prefix.  Every shard's postings are kept in the
 cache folder (write_shard), so that a build that makes one shard again makes
-the chunks from the others' without reading their articles.  Where the
-newest day is a shard apart (search.plan_shards), its terms are a second set
-of chunks (newest/), and the list gives the keys of each set: adding an
-article to that day makes that small set again, not the set of every shard,
-and a query reads a chunk of each set for each word.
+the chunks from the others' without reading their articles.  The terms are
+in up to three sets of chunks (outputs/offline_search.py): the older shards'
+(terms/), the newest shard's (recent/), and the newest day's where it is a
+shard apart (newest/, see search.plan_shards); the list gives the keys of each
+set.  Adding an article to the newest day makes that small set again, and the
+first article of a new day, which puts the day before back with the rest, the
+newest shard's: neither makes the set of every older shard again.  A query
+reads a chunk of each set for each word.
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
 TITLE_WEIGHT times, quantised to 64 levels relative to the term's best score
@@ -502,7 +506,7 @@ def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
     }
 
 
-TERMS = "terms"  # the set of chunks of terms of every shard (or of all but the newest day's)
+TERMS = "terms"  # the set of chunks of terms of every shard (or of the older shards')
 
 
 def term_files(

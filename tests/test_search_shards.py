@@ -323,7 +323,7 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert [(b["name"], b["pages"]) for b in bundles][-2:] == [("2022", 3), ("2022-09-25", 1)]
     listing = offline_list(_offline_scripts(out))
-    assert [s["folder"] for s in listing["sets"]] == ["terms/", "newest/"]
+    assert [s["folder"] for s in listing["sets"]] == ["terms/", "recent/", "newest/"]
     assert [s["documents"] for s in listing["shards"]][0] == 1  # the newest day, first of the list (newest first)
     kept_terms, kept_older = _stamps(out, "search/offline/terms"), _stamps(out, "pagefind/2022")
 
@@ -339,10 +339,13 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     build_split(source, full, shard_pages=5)
     assert files_of(out) == files_of(full)
 
-    # A newer day: the day before goes back with its year, as a full build puts it.
+    # A newer day: the day before goes back with its year, as a full build puts it; the set of terms of the
+    # older shards is kept (the year is the newest shard of the rest, whose terms are a set of their own).
+    kept_recent = _stamps(out, "search/offline/recent")
     write_corpus(source, {"2022/next.txt": txt("2022-09-26", "Next story.", "Word nextword here.")})
     result = build_split(source, out, shard_pages=5)
     assert (result.bundles, result.bundles_indexed) == (5, 2)
+    assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "search/offline/recent") != kept_recent
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert [(b["name"], b["pages"]) for b in bundles][-2:] == [("2022", 5), ("2022-09-26", 1)]
     shutil.rmtree(full)

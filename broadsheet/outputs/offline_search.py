@@ -1,7 +1,10 @@
 """The index that search from disk (file://) uses, where Pagefind cannot run
 (see broadsheet/offline_index.py): the records of each shard of the Pagefind
-index, and the terms of every shard in one set of chunks (two, when the newest
-day is a shard apart: its own, and the others').  A shard none of
+index, and the terms of the shards in sets of chunks: the newest day's, when
+it is a shard apart; the newest shard of the others'; and all the older
+shards'.  The day before, put back with the rest by the first article of a new
+day, and any change to the newest articles make the small sets again, not the
+set of every older shard.  A shard none of
 whose articles changed is kept, and its postings, kept in the cache folder,
 go into the chunks of terms without its articles being read."""
 
@@ -20,9 +23,12 @@ from ..site import Entry
 from ..write import write_file
 from . import ALWAYS, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
+from .search_bundles import SearchBundles
 
 INDEX = "index"  # the unit of the list of shards and of the chunks of terms
-SETS = ("terms", "newest")  # the sets of chunks of terms: every shard's but the newest day's, and its
+# The sets of chunks of terms: the older shards' (or the only one's), the
+# newest shard's but the newest day's, and the newest day's.
+SETS = ("terms", "recent", "newest")
 KEPT = "offline-search"  # the folder of the shards' postings, in the cache folder
 
 
@@ -51,10 +57,12 @@ class OfflineSearch(Output):
             name: bundle_key(self.shards[name], [entries_key(entries, self.job.digests)])
             for name, entries in self.entries.items()
         }
-        # The newest day, if apart, has a set of terms of its own (it is the first shard, newest first).
+        # The newest day, if apart, has a set of terms of its own (it is the first shard, newest first), and
+        # so has the newest shard of the rest, which holds the day before once a newer day comes.
         apart = [name for name in self.entries if self.shards[name].apart]
         rest = [name for name in self.entries if name not in apart]
-        self.sets = {unit: names for unit, names in zip(SETS, (rest, apart), strict=True) if names}
+        older, recent = (rest[1:], rest[:1]) if len(rest) > 1 else (rest, [])
+        self.sets = {unit: names for unit, names in zip(SETS, (older, recent, apart), strict=True) if names}
         self.kept = folder_for(self.job.config.out).absolute() / KEPT
         return [*self.entries, *self.sets, INDEX]
 
@@ -191,8 +199,9 @@ class Shards(Work):
     def __init__(self, output: OfflineSearch, names: list[str], sets: list[str], index: bool) -> None:
         self.output = output
         job = output.job
-        beside = bool(names or sets) and made_beside(len(job.site.entries), job.config.search_shard_pages, job.jobs,
-                                                     len(names))
+        # Beside Pagefind's runs, if there are any: a site served by the offline index has none.
+        beside = (SearchBundles.wanted(job.config) and bool(names or sets)
+                  and made_beside(len(job.site.entries), job.config.search_shard_pages, job.jobs, len(names)))
         # The work takes only what it needs (`maker`), not the build: a cluster's worker is sent it.
         self.maker = output.maker(names, sets, index)
         maker = self.maker

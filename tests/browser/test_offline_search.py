@@ -216,7 +216,7 @@ def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
     offline_search(page, site, "harbour strike ")
     loaded = page.evaluate("window.__offlineSearch.loaded")
     assert loaded[0] == "index.js"  # the list of shards and chunks, then chunks
-    assert all(re.fullmatch(r"index\.js|(terms|newest)/[0-9]+\.js|[0-9-]+/docs/[0-9]+\.js", path) for path in loaded), loaded
+    assert all(re.fullmatch(r"index\.js|(terms|recent|newest)/[0-9]+\.js|[0-9-]+/docs/[0-9]+\.js", path) for path in loaded), loaded
     # One chunk of terms per word at most, whatever the shards, and the records of the results only.
     assert len(list((site / offline_index.FOLDER).glob("*/docs"))) > 1
     assert len([path for path in loaded if path.startswith("terms/")]) <= 2
