@@ -116,10 +116,12 @@ def test_the_benchmark_runs_at_its_smallest_size_and_reports_every_row(tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["rows"]
     assert {row["what"] for row in rows} >= {
-        "full build", "full build --no-search", "Pagefind alone, one run", "rebuild, one changed",
-        "rebuild, one added --no-search", "rebuild, one added on a new day"}
+        "full build", "full build --no-search", "full build --served-search offline", "Pagefind alone, one run",
+        "rebuild, one changed", "rebuild, one added --no-search", "rebuild, one added on a new day",
+        "rebuild, one added on a new day --served-search offline"}
     assert all(row["seconds"] > 0 and row["peak_mb"] > 0 for row in rows)
     assert "full build ÷ Pagefind alone" in done.stdout and "KB an article" in done.stdout
+    assert "served by the offline index" in done.stdout
 
 
 def test_the_memory_benchmark_reports_the_growth_per_article(tmp_path):
