@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Memory per article: how the build's peak grows with the archive.
 
-    python bench/memory.py [--sizes 20000,40000] [--work DIR] [--search]
+    python bench/memory.py [--sizes 20000,40000] [--work DIR] [--search [--served-search offline]]
 
 Builds the synthetic corpus (../shared/bench/make_corpus.py, realistic
-vocabulary) at each size into an empty folder, without search unless told,
+vocabulary) at each size into an empty folder, without search unless told
+(--search; with --served-search offline, the offline index without Pagefind),
 sampling every 50 ms the proportional set size (PSS) of the build and of each
 process it started: a page that forked workers share with the build counts
 once, split between them.  Prints, at each size, the peak of the whole tree and
@@ -73,7 +74,7 @@ def peak_of(command: list[str]) -> tuple[float, float, float]:
     return time.perf_counter() - start, best[0] / 1e6, best[1] / 1e6
 
 
-def measure(work: Path, size: int, *, search: bool) -> Peak:
+def measure(work: Path, size: int, *, search: bool, served: str = "pagefind") -> Peak:
     source = run.corpus(work, size, "txt")
     out = work / f"memory-{size}"
     for folder in (out, out.parent / f".{out.name}.cache"):
@@ -81,7 +82,7 @@ def measure(work: Path, size: int, *, search: bool) -> Peak:
     record = work / f"memory-{size}.published.json"
     record.unlink(missing_ok=True)
     command = [sys.executable, "build.py", "--source", str(source), "--out", str(out), "--base-url", run.BASE_URL,
-               "--record", str(record), "--quiet", *([] if search else ["--no-search"])]
+               "--record", str(record), "--quiet", *(["--served-search", served] if search else ["--no-search"])]
     seconds, total, own = peak_of(command)
     shutil.rmtree(out, ignore_errors=True)
     return Peak(size, seconds, total, own, total - own)
@@ -97,11 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="20000,40000")
     parser.add_argument("--work", type=Path, default=PROJECT / "bench" / "out")
     parser.add_argument("--search", action="store_true", help="build with search (default: without)")
+    parser.add_argument("--served-search", choices=("pagefind", "offline"), default="pagefind",
+                        help="with --search: what answers the served search page (offline: no Pagefind run)")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    peaks = [measure(args.work, size, search=args.search) for size in sizes]
-    print(f"{'search' if args.search else 'no search'}, {run.machine()}")
+    peaks = [measure(args.work, size, search=args.search, served=args.served_search) for size in sizes]
+    searched = f"search served by {args.served_search}" if args.search else "no search"
+    print(f"{searched}, {run.machine()}")
     print("| articles | seconds | peak MB (tree, PSS) | the build's process | its workers |")
     print("|---:|---:|---:|---:|---:|")
     for p in peaks:
