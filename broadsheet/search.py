@@ -91,7 +91,10 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     is a shard of its own, last, marked `apart`: the articles a newsroom adds
     through a day are indexed again with their day alone.  The first build with
     a newer day puts the day before back with the rest, as a full build does:
-    the plan depends on the articles alone, never on the builds before."""
+    the plan depends on the articles alone, never on the builds before.  Where
+    the newest year is cut into months, its newest month is not packed with the
+    months before it, so that the day put back is indexed again with its month
+    alone; once a month, a month is packed with those before it again."""
     if limit < 1:
         raise ValueError(f"limit must be 1 or more, not {limit}")
     # Runs of parts that may share a shard: consecutive years that each fit, the
@@ -106,6 +109,7 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
             cut -= 1
         if cut >= NEWEST_APART_FROM:
             oldest_first, newest = oldest_first[:cut], oldest_first[cut:]
+    newest_year = oldest_first[-1].article.date.year if oldest_first else None
     for year, in_year in groupby(oldest_first, key=lambda e: e.article.date.year):
         months = [(f"{year:04d}-{month:02d}", list(in_month))
                   for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)]
@@ -114,6 +118,11 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
             continue
         runs.append([])
         for name, entries in months:
+            if year == newest_year and name == months[-1][0]:
+                # The newest month of a year cut into months is a shard of its own: the
+                # day before, put back with the rest once a newer day comes, is indexed
+                # again with its month, not with the months packed before it.
+                runs.append([])
             if len(entries) <= limit:
                 runs[-1].append((name, [file_for(e.url) for e in entries]))
             else:

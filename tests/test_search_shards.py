@@ -302,6 +302,29 @@ def test_the_newest_day_is_a_shard_apart_once_enough_articles_come_before_it(mon
     ]
 
 
+def test_the_newest_month_of_a_year_cut_into_months_is_a_shard_of_its_own(monkeypatch):
+    # 2020 does not fit in 4 pages: its months are packed, but for the newest, which stands alone.
+    site = site_with(["2019-05-05"] + ["2020-01-02"] * 2 + ["2020-02-02", "2020-03-03", "2020-03-04"])
+    assert shape(plan_shards(site, limit=4)) == [
+        ("2019", "pagefind/", 1), ("2020-01", "pagefind/2020-01/", 3), ("2020-03", "pagefind/2020-03/", 2),
+    ]
+    # An older year cut into months is packed as before; a newest year that fits stays whole.
+    year = ["2019-01-02"] * 3 + ["2019-02-02"] * 2 + ["2019-03-03"]
+    assert shape(plan_shards(site_with([*year, "2020-06-06"]), limit=4)) == [
+        ("2019-01", "pagefind/", 3), ("2019-02", "pagefind/2019-02/", 3), ("2020", "pagefind/2020/", 1),
+    ]
+    assert shape(plan_shards(site_with(year), limit=4)) == [
+        ("2019-01", "pagefind/", 3), ("2019-02", "pagefind/2019-02/", 2), ("2019-03", "pagefind/2019-03/", 1),
+    ]
+    # With the newest day apart, the day before goes back with its month alone.
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    dated = site_with(["2020-01-02"] * 3 + ["2020-02-02"] * 2 + ["2020-03-03", "2020-03-04"])
+    assert shape(plan_shards(dated, limit=4)) == [
+        ("2020-01", "pagefind/", 3), ("2020-02", "pagefind/2020-02/", 2), ("2020-03", "pagefind/2020-03/", 1),
+        ("2020-03-04", "pagefind/2020-03-04/", 1),
+    ]
+
+
 def _offline_scripts(out: Path) -> dict[str, str]:
     return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / "search/offline").rglob("*.js")}
 
