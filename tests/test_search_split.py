@@ -161,3 +161,18 @@ def test_the_offline_index_is_made_beside_pagefind_when_its_runs_leave_a_core():
     assert made_beside(100_000, 5_000, 2, 2)  # the day before put back with the rest, and the new day
     assert not made_beside(100_000, 5_000, 2, 21)  # a full build of a large site: after the runs
     assert not made_beside(100_000, 5_000, 1, 1) and not made_beside(800, 5_000, 1, 1)  # --jobs 1: no process of its own
+
+
+def test_a_site_switched_between_engines_is_the_site_a_full_build_makes(corpus, tmp_path):
+    """From Pagefind to the offline index and back: the bundles go, then come
+    back, and each site is byte for byte a full build's."""
+    out, full = tmp_path / "site", tmp_path / "full"
+    run(corpus, out)
+    for served in ("offline", "pagefind"):
+        result = run(corpus, out, served_search=served)
+        assert (out / "pagefind").exists() is (served == "pagefind")
+        assert result.bundles == (4 if served == "pagefind" else 0)
+        shutil.rmtree(full, ignore_errors=True)
+        shutil.rmtree(full.parent / f".{full.name}.cache", ignore_errors=True)
+        run(corpus, full, served_search=served)
+        assert files_of(out) == files_of(full)
