@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--served-search", choices=("pagefind", "offline"), default="pagefind",
                         help="with --search: what answers the served search page (offline: no Pagefind run)")
     args = parser.parse_args(argv)
+    if args.served_search != "pagefind" and not args.search:
+        parser.error("--served-search is for a build with --search")
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = sorted(int(s) for s in args.sizes.split(","))
     peaks = [measure(args.work, size, search=args.search, served=args.served_search) for size in sizes]

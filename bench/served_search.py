@@ -22,7 +22,7 @@ file sent), by kind:
   - offline.js: the offline engine (assets/offline-search.js) and its stemmer
     (assets/snowball/), on a site served by the offline index;
   - offline list: its list of shards and chunks (search/offline/index.js);
-  - offline terms: its chunks of terms (search/offline/terms/, newest/);
+  - offline terms: its chunks of terms (search/offline/terms/, recent/, newest/);
   - offline docs: its chunks of records (search/offline/SHARD/docs/);
 
 and the time from the start of the navigation to the first results shown (the
@@ -209,6 +209,8 @@ def main(argv: list[str] | None = None) -> dict:
     articles = len(json.loads((site / "articles.json").read_text(encoding="utf-8"))["articles"])
     listed = site / "pagefind/bundles.json"
     bundles = json.loads(listed.read_text(encoding="utf-8"))["bundles"] if listed.is_file() else []
+    if not bundles and not (site / "search/offline/index.js").is_file():
+        sys.exit(f"{site} has no search index: build it with search")
     engine = f"{len(bundles)} Pagefind bundles" if bundles else "the offline index"
     offline = _offline_bench()
     corpus = args.corpus

@@ -145,8 +145,8 @@ def files_of(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
 
 
-def build_split(source: Path, out: Path, shard_pages: int = 3):
-    return build(validate(Config(source=source, out=out, search=True, search_shard_pages=shard_pages)))
+def build_split(source: Path, out: Path, shard_pages: int = 3, **settings):
+    return build(validate(Config(source=source, out=out, search=True, search_shard_pages=shard_pages, **settings)))
 
 
 def test_a_small_shard_size_gives_several_bundles_each_article_in_one(tmp_path):
@@ -349,11 +349,17 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     assert [s["folder"] for s in listing["sets"]] == ["terms/", "recent/", "newest/"]
     assert [s["documents"] for s in listing["shards"]][0] == 1  # the newest day, first of the list (newest first)
     kept_terms, kept_older = _stamps(out, "search/offline/terms"), _stamps(out, "pagefind/2022")
+    # The sets of terms each rebuild makes (in the build's own process, with one job).
+    sets_made: list[str] = []
+    real_term_files = offline_index.term_files
+    monkeypatch.setattr(offline_index, "term_files",
+                        lambda name, *args: sets_made.append(name) or real_term_files(name, *args))
 
     # A second article of the newest day: its bundle and its set of terms are made again, and only they.
     write_corpus(source, {"2022/late.txt": txt("2022-09-25", "Late story of the quayside.", "Word lateword here.")})
-    result = build_split(source, out, shard_pages=5)
+    result = build_split(source, out, shard_pages=5, jobs=1)
     assert (result.bundles, result.bundles_indexed) == (5, 1)
+    assert sets_made == ["newest"]
     assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "pagefind/2022") == kept_older
     newest = _offline_scripts(out)
     chunks = [offline_index.unpack(text.split('"')[3]) for path, text in newest.items() if "/newest/" in path]
@@ -365,9 +371,11 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     # A newer day: the day before goes back with its year, as a full build puts it; the set of terms of the
     # older shards is kept (the year is the newest shard of the rest, whose terms are a set of their own).
     kept_recent = _stamps(out, "search/offline/recent")
+    del sets_made[:]
     write_corpus(source, {"2022/next.txt": txt("2022-09-26", "Next story.", "Word nextword here.")})
-    result = build_split(source, out, shard_pages=5)
+    result = build_split(source, out, shard_pages=5, jobs=1)
     assert (result.bundles, result.bundles_indexed) == (5, 2)
+    assert sets_made == ["recent", "newest"]
     assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "search/offline/recent") != kept_recent
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert [(b["name"], b["pages"]) for b in bundles][-2:] == [("2022", 5), ("2022-09-26", 1)]
