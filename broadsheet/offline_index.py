@@ -82,6 +82,7 @@ from __future__ import annotations
 import base64
 import functools
 import gzip
+import hashlib
 import heapq
 import json
 import math
@@ -90,7 +91,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import regex
@@ -478,9 +479,11 @@ class ShardIndex:
     scale: float
     months: list[list[str | int]]
     postings: dict[str, str]
+    version: str = ""  # of its records' files (see records_version): "" where not known
 
     def head(self) -> dict[str, object]:
-        return {"documents": self.documents, "scale": self.scale, "months": self.months}
+        head: dict[str, object] = {"documents": self.documents, "scale": self.scale, "months": self.months}
+        return {**head, "version": self.version} if self.version else head
 
     def in_order(self) -> list[tuple[str, str]]:
         return sorted(self.postings.items(), key=lambda item: term_order(item[0]))
@@ -520,19 +523,33 @@ def term_files(
         yield key, f"{FOLDER}{name}/{number}.js", _script("terms", f"{name}/{number}", pack(members))
 
 
+def records_version(files: dict[str, str]) -> str:
+    """The version of a shard's records' files (record_files), by path."""
+    return files_version(text for _, text in sorted(files.items()))
+
+
+def files_version(texts: Iterable[str]) -> str:
+    """Stands for the content of a set of files: a page served the index asks
+    for each chunk at an address that carries its version, so that a browser
+    or a CDN that keeps files a while never gives an old chunk with a new list."""
+    return hashlib.blake2b("\0".join(texts).encode("utf-8"), digest_size=6).hexdigest()
+
+
 def list_file(
-    shards: Sequence[tuple[str, dict[str, object]]], sets: Sequence[tuple[str, list[str]]], language: str = "en",
+    shards: Sequence[tuple[str, dict[str, object]]], sets: Sequence[tuple[str, list[str], str]], language: str = "en",
 ) -> tuple[str, str]:
     """The list of shards, from each shard's name and head (ShardIndex.head),
-    newest first, and of the sets of chunks of terms, (name, keys) each:
-    (path relative to the site root, script text)."""
+    newest first, and of the sets of chunks of terms, (name, keys, version)
+    each: (path relative to the site root, script text)."""
     listed, first = [], 0
     for name, head in shards:
         listed.append({"path": f"{name}/", "first": first, **head})
         first += int(head["documents"])  # type: ignore[call-overload]
     # Packed too: every query reads it, and at 100,000 articles its keys are 30 KB as JSON.
     return f"{FOLDER}index.js", _script("index", pack({
-        "shards": listed, "sets": [{"folder": f"{name}/", "keys": keys} for name, keys in sets],
+        "shards": listed,
+        "sets": [{"folder": f"{name}/", "keys": keys, **({"version": version} if version else {})}
+                 for name, keys, version in sets],
         "perChunk": DOCS_PER_CHUNK, "stemmer": stemmer_for(language),
     }))
 
@@ -543,11 +560,12 @@ def index_files(
     """The files of the whole site's terms, in one set, and its list of shards,
     from each shard's name and head, newest first, and its (term, postings) in
     term order: (path relative to the site root, script text), the list last."""
-    keys = []
+    keys, texts = [], []
     for key, path, text in term_files(TERMS, postings, range(len(postings))):
         keys.append(key)
+        texts.append(text)
         yield path, text
-    yield list_file(shards, [(TERMS, keys)], language)
+    yield list_file(shards, [(TERMS, keys, files_version(texts))], language)
 
 
 def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language: str = "en") -> dict[str, str]:
@@ -556,8 +574,9 @@ def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language:
     files: dict[str, str] = {}
     made = []
     for name, docs in shards:
-        files.update(record_files(docs, name))
-        made.append((name, shard_index(docs)))
+        records = record_files(docs, name)
+        files.update(records)
+        made.append((name, replace(shard_index(docs), version=records_version(records))))
     files.update(index_files([(name, made.head()) for name, made in made], [made.in_order() for _, made in made], language))
     return files
 

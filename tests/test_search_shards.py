@@ -360,6 +360,14 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     result = build_split(source, out, shard_pages=5, jobs=1)
     assert (result.bundles, result.bundles_indexed) == (5, 1)
     assert sets_made == ["newest"]
+    # The versions of the sets in the list: the newest day's changed, the others' kept.
+    versions = {s["folder"]: s["version"] for s in listing["sets"]}
+    relisted = {s["folder"]: s["version"] for s in offline_list(_offline_scripts(out))["sets"]}
+    assert relisted["newest/"] != versions["newest/"]
+    assert (relisted["terms/"], relisted["recent/"]) == (versions["terms/"], versions["recent/"])
+    shard_versions = [s["version"] for s in listing["shards"]]
+    reversioned = [s["version"] for s in offline_list(_offline_scripts(out))["shards"]]  # newest first
+    assert reversioned[0] != shard_versions[0] and reversioned[1:] == shard_versions[1:]
     assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "pagefind/2022") == kept_older
     newest = _offline_scripts(out)
     chunks = [offline_index.unpack(text.split('"')[3]) for path, text in newest.items() if "/newest/" in path]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import parallel, search
@@ -127,13 +127,13 @@ class IndexMaker:
         with holding(self.bodies, (e.article for e in self.entries[name])):
             documents = offline_index.documents(self.entries[name], self.language)
         counted = parallel.count_terms(documents, jobs=jobs)
-        made = offline_index.shard_index(documents, counted)
+        files = offline_index.record_files(documents, name)
+        made = replace(offline_index.shard_index(documents, counted), version=offline_index.records_version(files))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
         partial = kept.with_name(kept.name + ".part")
         offline_index.write_shard(partial, made)
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
-        files = offline_index.record_files(documents, name)
         for path, text in files.items():
             write_file(self.root, path, text.encode("utf-8"))
         return name, OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
@@ -147,20 +147,25 @@ class IndexMaker:
         places = {name: place for place, name in enumerate(self.keys)}
         for unit in self.make_sets:
             names, key, keys_file = self.sets[unit]
-            keys, written = [], []
+            keys, written, texts = [], [], []
             for chunk_key, path, text in offline_index.term_files(
                 unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
             ):
                 write_file(self.root, path, text.encode("utf-8"))
                 keys.append(chunk_key)
                 written.append(path)
+                texts.append(text)
             partial = keys_file.with_name(keys_file.name + ".part")
-            partial.write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
+            kept_set = {"keys": keys, "version": offline_index.files_version(texts)}
+            partial.write_text(json.dumps(kept_set, ensure_ascii=False), encoding="utf-8")
             partial.replace(keys_file)
             made[unit] = OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
         if self.index_key is not None:
             heads = [(name, offline_index.read_head(self.postings[name])) for name in self.keys]
-            sets = [(unit, json.loads(keys_file.read_text(encoding="utf-8"))) for unit, (_, _, keys_file) in self.sets.items()]
+            sets = []
+            for unit, (_, _, keys_file) in self.sets.items():
+                kept_set = json.loads(keys_file.read_text(encoding="utf-8"))
+                sets.append((unit, kept_set["keys"], kept_set["version"]))
             path, text = offline_index.list_file(heads, sets, self.language)
             write_file(self.root, path, text.encode("utf-8"))
             made[INDEX] = OutputRecord(self.index_key, ((path, UNKNOWN),))

@@ -99,11 +99,19 @@
     assets: own.replace(/[^\/]*$/, "") // this script's folder, with the stemmers in snowball/
   };
 
-  function load(path, name, folder) {
+  // Served, the index's files are asked for at addresses that carry a version:
+  // the list's is the time (it is read afresh at each visit of the page), a
+  // chunk's is its set's or its shard's, from the list; so a browser or a CDN
+  // that keeps files a while never gives an old chunk with a new list.  From
+  // disk there is nothing to keep apart, and a file's address takes no query.
+  var served = location.protocol === "http:" || location.protocol === "https:";
+
+  function load(path, name, folder, version) {
     if (!pending[name]) {
       pending[name] = new Promise(function (resolve, reject) {
         var script = document.createElement("script");
-        script.src = (folder === undefined ? api.base : folder) + path;
+        script.src = (folder === undefined ? api.base : folder) + path +
+          (served && version ? "?v=" + encodeURIComponent(version) : "");
         script.onload = function () {
           if (folder !== undefined) resolve(window.__snowball);
           else if (name in received) resolve(received[name]);
@@ -120,7 +128,7 @@
   // The list of shards, newest first, each with its place in the site, and the
   // keys of the chunks of terms.
   function index() {
-    return load("index.js", "index").then(function (packed) { return unpack("index", packed); });
+    return load("index.js", "index", undefined, String(Date.now())).then(function (packed) { return unpack("index", packed); });
   }
 
   // The site's stemmer, named by the list: the shared code, then the language's.
@@ -152,21 +160,22 @@
     return low;
   }
 
-  // The chunks that may hold a query's terms, in each set of chunks (the
-  // newest day's, when it is apart, and the rest): the term's own, and the
-  // ones after it whose keys begin with it; each {term: [shard, postings, ...]}.
+  // The chunks that may hold a query's terms, in each set of chunks (the older
+  // shards', the newest shard's, and the newest day's when it is apart): the
+  // term's own, and the ones after it whose keys begin with it; each
+  // {term: [shard, postings, ...]}.
   function chunksFor(found, query) {
     var chunks = [];
     found.sets.forEach(function (set) {
       var keys = set.keys, n = chunkOf(keys, query.term);
-      chunks.push(set.folder + n);
+      chunks.push([set.folder + n, set.version]);
       if (query.prefix) {
-        for (n += 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) chunks.push(set.folder + n);
+        for (n += 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) chunks.push([set.folder + n, set.version]);
       }
     });
     return Promise.all(chunks.map(function (chunk) {
-      var name = "terms:" + chunk;
-      return load(chunk + ".js", name).then(function (packed) { return unpack(name, packed); });
+      var name = "terms:" + chunk[0];
+      return load(chunk[0] + ".js", name, undefined, chunk[1]).then(function (packed) { return unpack(name, packed); });
     }));
   }
 
@@ -297,7 +306,7 @@
     return Promise.all(hits.map(function (hit) {
       var shard = hit.shard, per = hit.perChunk, first = hit.local - hit.local % per;
       var name = shard.path + "docs/" + first / per + ".js", key = "docs:" + shard.path + first;
-      return load(name, key).then(function (packed) { return unpack(key, packed); })
+      return load(name, key, undefined, shard.version).then(function (packed) { return unpack(key, packed); })
         .then(function (list) { return list[hit.local - first]; });
     }));
   }

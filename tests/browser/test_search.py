@@ -326,13 +326,16 @@ def test_a_site_served_by_its_offline_index_searches_without_pagefind(tab: Tab, 
     assert (out / "search/offline/index.js").is_file()
     page = tab.page
     requested: list[str] = []
-    page.on("request", lambda request: requested.append(urlsplit(request.url).path))
+    page.on("request", lambda request: requested.append(request.url))
     with serving(tmp_path / "www", []) as site:
         page.goto(site + SUB_PATH + f"search/?q={HARBOUR}")
         expect(page.locator(RESULT)).to_have_count(len(HARBOUR_STORIES))
         expect(page.locator("#search-year option")).to_have_text(["Any year", "2024 (2)", "2023 (2)"])
-        assert any(path.startswith(f"/{SUB_PATH}search/offline/") for path in requested)
-        assert not any("/pagefind/" in path for path in requested)
+        index_files = [urlsplit(url) for url in requested if f"/{SUB_PATH}search/offline/" in url]
+        assert {u.path.rsplit("/", 1)[-1] for u in index_files} >= {"index.js", "0.js"}
+        assert not any("/pagefind/" in url for url in requested)
+        # Each file of the index at an address with its version: the list's the time, a chunk's from the list.
+        assert all(re.fullmatch(r"v=[0-9a-f]{12}|v=[0-9]{13}", u.query) for u in index_files), index_files
         wanted = {f"/{SUB_PATH}{a.url}" for a in news.articles if a.id in HARBOUR_STORIES}
         links = page.locator(f"{RESULT} h2 a").evaluate_all("links => links.map(a => new URL(a.href).pathname)")
         assert set(links) == wanted
