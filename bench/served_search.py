@@ -55,7 +55,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from broadsheet.build import build  # noqa: E402
-from broadsheet.config import Config, validate  # noqa: E402
+from broadsheet.config import SERVED_SEARCH, Config, validate  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("served-bench"),
                         help="folder for the site built, kept for the next run (default ./served-bench)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
-    parser.add_argument("--served-search", choices=("pagefind", "offline"), default="pagefind",
+    parser.add_argument("--served-search", choices=SERVED_SEARCH, default="pagefind",
                         help="what the search page asks, for a site built here (default pagefind)")
     args = parser.parse_args(argv)
     if args.site is None and args.corpus is None:
@@ -211,7 +211,8 @@ def main(argv: list[str] | None = None) -> dict:
     bundles = json.loads(listed.read_text(encoding="utf-8"))["bundles"] if listed.is_file() else []
     if not bundles and not (site / "search/offline/index.js").is_file():
         sys.exit(f"{site} has no search index: build it with search")
-    engine = f"{len(bundles)} Pagefind bundles" if bundles else "the offline index"
+    engine = "pagefind" if bundles else "offline"
+    searched_by = f"{len(bundles)} Pagefind bundles" if bundles else "the offline index"
     offline = _offline_bench()
     corpus = args.corpus
     if corpus is None:
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> dict:
     queries = offline.sample_queries(offline.vocabulary(corpus), args.queries, args.seed)
     rows = measure(site, queries, args.order)
 
-    print(f"{articles} articles, searched by {engine}; {len(rows)} queries, order {args.order or 'best match'}, "
+    print(f"{articles} articles, searched by {searched_by}; {len(rows)} queries, order {args.order or 'best match'}, "
           "fresh context each (nothing cached)")
     print(f"  {'kind':<13} {'requests':>45} | {'KB':>45}")
     for k in KINDS:
@@ -231,7 +232,7 @@ def main(argv: list[str] | None = None) -> dict:
     for r in rows:
         print(f"    {r['query']!r:<28} {r['requests']:>4} requests {r['bytes'] / 1000:>8.1f} KB {r['ms']:>7.0f} ms  "
               f"{r['status']}")
-    report = {"articles": articles, "bundles": len(bundles), "engine": "pagefind" if bundles else "offline",
+    report = {"articles": articles, "bundles": len(bundles), "engine": engine,
               "order": args.order, "queries": rows}
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -548,8 +548,7 @@ def list_file(
     # Packed too: every query reads it, and at 100,000 articles its keys are 30 KB as JSON.
     return f"{FOLDER}index.js", _script("index", pack({
         "shards": listed,
-        "sets": [{"folder": f"{name}/", "keys": keys, **({"version": version} if version else {})}
-                 for name, keys, version in sets],
+        "sets": [{"folder": f"{name}/", "keys": keys, "version": version} for name, keys, version in sets],
         "perChunk": DOCS_PER_CHUNK, "stemmer": stemmer_for(language),
     }))
 
