@@ -93,7 +93,8 @@ def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(
     # The changed shard's records, the terms of the set it is in (the newest shard's, apart from the older
     # shards' set), and the list, made from the others' kept postings.
     assert changed == {"2022", "recent", "index.js"}
-    chunks = [offline_index.unpack(p.read_text(encoding="utf-8").split('"')[3]) for p in (out / "search/offline/recent").iterdir()]
+    chunks = [json.loads(p.read_text(encoding="utf-8").partition(",")[2].removesuffix(");\n"))
+              for p in (out / "search/offline/recent").iterdir()]
     assert any("ferri" in chunk for chunk in chunks)  # type: ignore[operator]
     full = tmp_path / "full"
     run(corpus, full, jobs=1)

@@ -91,7 +91,7 @@
   var own = script && script.src ? script.src : "";
   var api = window.__offlineSearch = {
     index: function (packed) { received.index = packed; },
-    terms: function (chunk, packed) { received["terms:" + chunk] = packed; },
+    terms: function (chunk, terms) { received["terms:" + chunk] = terms; },
     docs: function (shard, first, packed) { received["docs:" + shard + first] = packed; },
     loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
     // Where the index is: this script's ROOT/assets/offline-search.js gives ROOT/search/offline/.
@@ -174,8 +174,7 @@
       }
     });
     return Promise.all(chunks.map(function (chunk) {
-      var name = "terms:" + chunk[0];
-      return load(chunk[0] + ".js", name, undefined, chunk[1]).then(function (packed) { return unpack(name, packed); });
+      return load(chunk[0] + ".js", "terms:" + chunk[0], undefined, chunk[1]); // JSON as it is, not packed
     }));
   }
 
@@ -290,7 +289,7 @@
     return bytes;
   }
 
-  // The list, a chunk of terms or of records, as the build packed it: JSON, deflated, in base85.
+  // The list or a chunk of records, as the build packed it: JSON, deflated, in base85.
   var unpacked = {};
   function unpack(name, packed) {
     if (!unpacked[name]) {
