@@ -10,11 +10,13 @@ writing and previewing, not a production server.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import mimetypes
 import os
 import queue
 import re
+import signal
 import socket
 import sys
 import threading
@@ -630,7 +632,8 @@ def serve(config: Config, rebuild: Rebuild, *, host: str = "127.0.0.1", port: in
     shown = ", ".join(str(path) for path in _watched(Inputs.of(config, settings)))
     print(f"watching {shown}: pages reload after each rebuild", file=sys.stderr, flush=True)
     try:
-        server.serve_forever()
+        with _stopped_by_term():
+            server.serve_forever()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)
     finally:
@@ -638,6 +641,25 @@ def serve(config: Config, rebuild: Rebuild, *, host: str = "127.0.0.1", port: in
         rebuilder.stop()
         server.server_close()
     return 0
+
+
+@contextlib.contextmanager
+def _stopped_by_term() -> Iterator[None]:
+    """SIGTERM (what `kill`, systemd and `docker stop` send) stops serving as
+    Ctrl-C does: the watchers stop and a rebuild under way is waited for a
+    while, rather than the process ending where it stands."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread takes signals
+        yield
+        return
+
+    def interrupt(number: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def _watched(inputs: Inputs) -> Iterable[Path]:

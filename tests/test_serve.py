@@ -366,6 +366,8 @@ class Serving:
         self.process = subprocess.Popen(
             [sys.executable, str(PROJECT / "build.py"), "serve", "--port", "0", *args],
             cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            # Ctrl-C as in a terminal, even where the tests were started with it ignored (`&` in a script).
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         self.lines: list[str] = []
         self._new = threading.Condition()
@@ -393,9 +395,9 @@ class Serving:
                     raise AssertionError(f"no line matching {pattern!r} in:\n{''.join(self.lines)}")
                 self._new.wait(min(left, 0.5))
 
-    def stop(self) -> int:
+    def stop(self, by: signal.Signals = signal.SIGINT) -> int:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)  # Ctrl-C
+            self.process.send_signal(by)  # Ctrl-C, by default
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -490,6 +492,15 @@ def test_serve_listens_where_host_says_and_reports_a_port_in_use(tmp_path):
         assert f"error: cannot serve on 127.0.0.2:{port}" in taken.stderr
     finally:
         assert first.stop() == 0
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path):
+    source = write_corpus(tmp_path / "src", {"a.txt": txt("2023-01-01", "A story.")})
+    served = Serving(["--no-search", "--source", str(source), "--out", str(tmp_path / "out")], tmp_path)
+    served.wait_for(r"watching ")
+    assert served.stop(by=signal.SIGTERM) == 0  # not -15: it stopped as Ctrl-C stops it
+    assert served.lines[-1] == "stopping\n"
+    assert (tmp_path / "out" / "index.html").is_file()
 
 
 def test_a_built_site_answers_its_moves_its_removals_and_its_folders(corpus, build_site):
