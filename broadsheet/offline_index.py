@@ -106,11 +106,12 @@ from .site import Entry
 FOLDER = "search/offline/"
 REGISTER = "window.__offlineSearch"
 MAX_TERM = 40  # characters; longer runs are cut (hashes, run-together URLs)
-# Of a chunk of terms as JSON.  With
-# records of DOCS_PER_CHUNK documents, an index of 10,000 articles is fewer than
-# 2,000 files (one for five articles), and a query reads one chunk of terms per
-# word and one of records per result shown.
-CHUNK_BYTES = 40_000
+# Of a chunk of terms as JSON: what a chunk of 40,000 bytes took when chunks
+# were packed, so that a query reads no more than it did.  With records of
+# DOCS_PER_CHUNK documents, an index of 10,000 articles is about 2,000 files
+# (one for five articles), and a query reads one chunk of terms per word and
+# one of records per result shown.
+CHUNK_BYTES = 34_000
 DOCS_PER_CHUNK = 6
 TITLE_WEIGHT = 7.0  # as Pagefind weighs an h1
 BM25_K1 = 1.4  # Pagefind's term saturation
