@@ -85,9 +85,9 @@ def chunks_in_shards(files: dict[str, str]) -> tuple[dict, dict[str, dict[str, l
     for number, key in enumerate(terms["keys"]):
         text = files[f"{oi.FOLDER}terms/{number}.js"]
         name, (members,) = call(text)
-        assert name == "terms" and text.startswith(f'window.__offlineSearch.terms("terms/{number}",{{')
+        assert name == "terms" and text.startswith(f'window.__offlineSearch.terms("terms/{number}",')
         assert text.isascii()  # read the same whatever encoding a host names for it
-        chunks[key] = members
+        chunks[key] = oi.unpack(members) if isinstance(members, str) else members
     return found, chunks
 
 
@@ -211,6 +211,23 @@ def varied_docs(count: int) -> list[oi.SearchDocument]:
             url=f"2023/01/{1 + i % 28:02d}/s{i}/")
         for i in range(count)
     ]
+
+
+def test_the_chunk_of_a_word_in_most_documents_is_packed_where_that_makes_it_much_smaller(monkeypatch):
+    docs = [doc(f"Story {i}", f"the harbour and the word{i} today") for i in range(1500)]
+    monkeypatch.setattr(oi, "CHUNK_BYTES", 2000)
+    files = index_of(docs)
+    manifest, chunks = chunks_of(files)
+    packed = {key for n, key in enumerate(manifest["sets"][0]["keys"])
+              if isinstance(call(files[f"{oi.FOLDER}terms/{n}.js"])[1][0], str)}
+    # The words of every document, each alone in a chunk of 1,500 postings, are packed; the
+    # rest (terms "word…" of one document each, in chunks of many) is JSON as it is.
+    assert {term for key in packed for term in chunks[key]} == {"story", "the", "harbour", "and", "today"}
+    assert all(len(members) > 1 for key, members in chunks.items() if key not in packed)
+    monkeypatch.setattr(oi, "PACK_SAVING", 1.0)  # never worth it: the same postings, all as JSON
+    plain_files = index_of(docs)
+    assert chunks_of(plain_files)[1] == chunks
+    assert not any(isinstance(call(text)[1][0], str) for path, text in plain_files.items() if "/terms/" in path)
 
 
 def test_each_term_is_in_the_chunk_of_the_last_key_at_or_before_it():

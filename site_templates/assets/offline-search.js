@@ -174,7 +174,11 @@
       }
     });
     return Promise.all(chunks.map(function (chunk) {
-      return load(chunk[0] + ".js", "terms:" + chunk[0], undefined, chunk[1]); // JSON as it is, not packed
+      var name = "terms:" + chunk[0];
+      // JSON as it is, or packed: the chunk of a word in most articles.
+      return load(chunk[0] + ".js", name, undefined, chunk[1]).then(function (terms) {
+        return typeof terms === "string" ? unpack(name, terms) : terms;
+      });
     }));
   }
 
@@ -289,7 +293,7 @@
     return bytes;
   }
 
-  // The list or a chunk of records, as the build packed it: JSON, deflated, in base85.
+  // The list, a chunk of records or one of a very common word, as the build packed it: JSON, deflated, in base85.
   var unpacked = {};
   function unpack(name, packed) {
     if (!unpacked[name]) {

@@ -97,12 +97,13 @@ def site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def site_of_small_chunks(tmp_path_factory) -> Path:
     """The same site, its terms cut into chunks of a few terms (words and
-    prefixes are looked up across many chunks), and the levels of scores of
-    words in two articles or more in two characters."""
+    prefixes are looked up across many chunks), those of one term packed, and
+    the levels of scores of words in two articles or more in two characters."""
     folder = tmp_path_factory.mktemp("search-site-small-chunks")
     source = write_corpus(folder / "corpus", CORPUS)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(offline_index, "CHUNK_BYTES", 40)
+        patch.setattr(offline_index, "PACK_SAVING", -10.0)  # every chunk of one term over 40 bytes packed
         patch.setattr(offline_index, "WIDE_FROM", 2)
         build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=10)))
     return folder / "site"
@@ -302,6 +303,7 @@ def test_orders_and_count(page, site):
 def test_results_are_the_same_whatever_the_size_of_the_chunks_and_levels(page, site, site_of_small_chunks, query):
     chunks = list((site_of_small_chunks / offline_index.FOLDER).glob("terms/*.js"))
     assert len(chunks) > 20  # nearly a chunk for each term
+    assert any(c.read_text(encoding="utf-8").split(",", 1)[1].startswith('"') for c in chunks)  # some packed
     expected = offline_search(page, site, query, count=100)
     found = offline_search(page, site_of_small_chunks, query, count=100)
     # The same articles, counts and passages; finer levels may order ties otherwise.
