@@ -561,7 +561,12 @@ def files_version(texts: Iterable[str]) -> str:
     """Stands for the content of a set of files: a page served the index asks
     for each chunk at an address that carries its version, so that a browser
     or a CDN that keeps files a while never gives an old chunk with a new list."""
-    return hashlib.blake2b("\0".join(texts).encode("utf-8"), digest_size=6).hexdigest()
+    # Text by text, as they come (an iterator is never held whole).
+    digest = hashlib.blake2b(digest_size=6)
+    for n, text in enumerate(texts):
+        digest.update(b"\0" if n else b"")
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()
 
 
 def list_file(
@@ -588,12 +593,14 @@ def index_files(
     """The files of the whole site's terms, in one set, and its list of shards,
     from each shard's name and head, newest first, and its (term, postings) in
     term order: (path relative to the site root, script text), the list last."""
-    keys, texts = [], []
+    keys: list[str] = []
+    versioned = hashlib.blake2b(digest_size=6)  # as files_version makes it, text by text
     for key, path, text in term_files(TERMS, postings, range(len(postings))):
+        versioned.update(b"\0" if keys else b"")
+        versioned.update(text.encode("utf-8"))
         keys.append(key)
-        texts.append(text)
         yield path, text
-    yield list_file(shards, [(TERMS, keys, files_version(texts))], language)
+    yield list_file(shards, [(TERMS, keys, versioned.hexdigest())], language)
 
 
 def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language: str = "en") -> dict[str, str]:

@@ -11,7 +11,7 @@ go into the chunks of terms without its articles being read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -138,28 +138,38 @@ class IndexMaker:
             write_file(self.root, path, text.encode("utf-8"))
         return name, OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
 
-    def index(self) -> dict[str, OutputRecord]:
-        """The sets of chunks of terms to make, from their shards' kept
-        postings, and the list of shards and of sets."""
+    def terms_set(self, unit: str) -> OutputRecord:
+        """Make the set of chunks of terms `unit` from its shards' kept postings,
+        and keep its keys and version for the list."""
         from .. import offline_index
 
-        made = {}
+        names, key, keys_file = self.sets[unit]
         places = {name: place for place, name in enumerate(self.keys)}
-        for unit in self.make_sets:
-            names, key, keys_file = self.sets[unit]
-            keys, written, texts = [], [], []
+        keys, written = [], []
+
+        def texts() -> Iterator[str]:
+            # Each chunk is written as it comes, and the set's version made of them as they come:
+            # the set of a million articles' terms is a gigabyte, never held whole.
             for chunk_key, path, text in offline_index.term_files(
                 unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
             ):
                 write_file(self.root, path, text.encode("utf-8"))
                 keys.append(chunk_key)
                 written.append(path)
-                texts.append(text)
-            partial = keys_file.with_name(keys_file.name + ".part")
-            kept_set = {"keys": keys, "version": offline_index.files_version(texts)}
-            partial.write_text(json.dumps(kept_set, ensure_ascii=False), encoding="utf-8")
-            partial.replace(keys_file)
-            made[unit] = OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
+                yield text
+
+        version = offline_index.files_version(texts())
+        partial = keys_file.with_name(keys_file.name + ".part")
+        partial.write_text(json.dumps({"keys": keys, "version": version}, ensure_ascii=False), encoding="utf-8")
+        partial.replace(keys_file)
+        return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
+
+    def index(self) -> dict[str, OutputRecord]:
+        """The sets of chunks of terms to make, from their shards' kept
+        postings, and the list of shards and of sets."""
+        from .. import offline_index
+
+        made = {unit: self.terms_set(unit) for unit in self.make_sets}
         if self.index_key is not None:
             heads = [(name, offline_index.read_head(self.postings[name])) for name in self.keys]
             sets = []
