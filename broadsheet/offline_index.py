@@ -433,8 +433,10 @@ def _separating_key(previous: str, first: str) -> str:
 
 
 def _entry_size(term: str, value: InShards) -> int:
-    """About the bytes of `"term":[0,"…",2,"…"],` in a chunk's JSON."""
-    return len(term.encode("utf-8")) + 6 + sum(len(part) + 3 if isinstance(part, str) else 2 for part in value)
+    """About the bytes of `"term":[0,"…",2,"…"],` in a chunk's JSON, written
+    in ASCII: another letter is an escape of six characters (or two of them)."""
+    written = len(term) if term.isascii() else len(json.dumps(term)) - 2
+    return written + 6 + sum(len(part) + 3 if isinstance(part, str) else 2 for part in value)
 
 
 InShards = list[int | str]  # a term's postings in each shard that has it: [shard, postings, shard, postings, ...]
@@ -540,8 +542,7 @@ def term_files(
     list of all shards are `numbers`: (key, path relative to the site root,
     script text) of each chunk, one at a time."""
     for number, (key, members) in enumerate(chunk_terms(merged(postings, numbers), limit=CHUNK_BYTES)):
-        # In term order, as the page adds up scores; words from articles in escapes, read the
-        # same whatever encoding a host names for the file.
+        # Words from articles in escapes: read the same whatever encoding a host names for the file.
         chunk = json.dumps(members, separators=(",", ":"))
         # A word in most articles, alone in its chunk: its postings may be runs of the same
         # digits, which packing shortens several times.  Tried by the quickest deflate first,

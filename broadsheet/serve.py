@@ -659,7 +659,8 @@ def _stopped_by_term() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, before)
+        # None: a handler set by C code, which Python cannot put back; the default then.
+        signal.signal(signal.SIGTERM, before if before is not None else signal.SIG_DFL)
 
 
 def _watched(inputs: Inputs) -> Iterable[Path]:
