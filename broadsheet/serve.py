@@ -626,13 +626,14 @@ def serve(config: Config, rebuild: Rebuild, *, host: str = "127.0.0.1", port: in
         print(f"error: cannot serve on {host}:{port}: {error.strerror or error}", file=sys.stderr)
         return 1
     rebuilder = Rebuilder(Inputs.of(config, settings), rebuild, state)
-    print(f"serving {config.out} at {address_of(server, config.base_path)} (Ctrl-C to stop)",
-          file=sys.stderr, flush=True)
-    rebuilder.start()
-    shown = ", ".join(str(path) for path in _watched(Inputs.of(config, settings)))
-    print(f"watching {shown}: pages reload after each rebuild", file=sys.stderr, flush=True)
     try:
+        # Before the first line: whoever reads it may stop the server at once.
         with _stopped_by_term():
+            print(f"serving {config.out} at {address_of(server, config.base_path)} (Ctrl-C to stop)",
+                  file=sys.stderr, flush=True)
+            rebuilder.start()
+            shown = ", ".join(str(path) for path in _watched(Inputs.of(config, settings)))
+            print(f"watching {shown}: pages reload after each rebuild", file=sys.stderr, flush=True)
             server.serve_forever()
     except KeyboardInterrupt:
         print("stopping", file=sys.stderr, flush=True)
