@@ -370,8 +370,7 @@ def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[st
         top = min(TOPS - 1, max(1, math.ceil(max(term_scores) / best * (TOPS - 1))))
         steps = WIDE_LEVELS if len(term_scores) >= WIDE_FROM else LEVELS
         unit = top / (TOPS - 1) * best / steps  # the score of one level, as the page reads the top back
-        last = steps - 1
-        quantised[term] = (top, [min(last, max(0, round(s / unit) - 1)) for s in term_scores])
+        quantised[term] = (top, [min(steps - 1, max(0, round(s / unit) - 1)) for s in term_scores])
     return quantised, best
 
 
@@ -558,16 +557,32 @@ def records_version(files: dict[str, str]) -> str:
     return files_version(text for _, text in sorted(files.items()))
 
 
-def files_version(texts: Iterable[str]) -> str:
+class FilesVersion:
     """Stands for the content of a set of files: a page served the index asks
     for each chunk at an address that carries its version, so that a browser
-    or a CDN that keeps files a while never gives an old chunk with a new list."""
-    # Text by text, as they come (an iterator is never held whole).
-    digest = hashlib.blake2b(digest_size=6)
-    for n, text in enumerate(texts):
-        digest.update(b"\0" if n else b"")
-        digest.update(text.encode("utf-8"))
-    return digest.hexdigest()
+    or a CDN that keeps files a while never gives an old chunk with a new list.
+    Made text by text as the files are written: a set of a million articles'
+    terms is a gigabyte, never held whole."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.blake2b(digest_size=6)
+        self._empty = True
+
+    def add(self, text: str) -> None:
+        self._digest.update(b"" if self._empty else b"\0")  # the texts joined by NULs
+        self._digest.update(text.encode("utf-8"))
+        self._empty = False
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()
+
+
+def files_version(texts: Iterable[str]) -> str:
+    """The FilesVersion of `texts`."""
+    version = FilesVersion()
+    for text in texts:
+        version.add(text)
+    return version.hexdigest()
 
 
 def list_file(
@@ -594,14 +609,12 @@ def index_files(
     """The files of the whole site's terms, in one set, and its list of shards,
     from each shard's name and head, newest first, and its (term, postings) in
     term order: (path relative to the site root, script text), the list last."""
-    keys: list[str] = []
-    versioned = hashlib.blake2b(digest_size=6)  # as files_version makes it, text by text
+    keys, version = [], FilesVersion()
     for key, path, text in term_files(TERMS, postings, range(len(postings))):
-        versioned.update(b"\0" if keys else b"")
-        versioned.update(text.encode("utf-8"))
         keys.append(key)
+        version.add(text)
         yield path, text
-    yield list_file(shards, [(TERMS, keys, versioned.hexdigest())], language)
+    yield list_file(shards, [(TERMS, keys, version.hexdigest())], language)
 
 
 def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language: str = "en") -> dict[str, str]:

@@ -11,7 +11,7 @@ go into the chunks of terms without its articles being read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -145,22 +145,17 @@ class IndexMaker:
 
         names, key, keys_file = self.sets[unit]
         places = {name: place for place, name in enumerate(self.keys)}
-        keys, written = [], []
-
-        def texts() -> Iterator[str]:
-            # Each chunk is written as it comes, and the set's version made of them as they come:
-            # the set of a million articles' terms is a gigabyte, never held whole.
-            for chunk_key, path, text in offline_index.term_files(
-                unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
-            ):
-                write_file(self.root, path, text.encode("utf-8"))
-                keys.append(chunk_key)
-                written.append(path)
-                yield text
-
-        version = offline_index.files_version(texts())
+        keys, written, version = [], [], offline_index.FilesVersion()
+        # Each chunk written as it comes, never the whole set held.
+        for chunk_key, path, text in offline_index.term_files(
+            unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
+        ):
+            write_file(self.root, path, text.encode("utf-8"))
+            keys.append(chunk_key)
+            written.append(path)
+            version.add(text)
         partial = keys_file.with_name(keys_file.name + ".part")
-        partial.write_text(json.dumps({"keys": keys, "version": version}, ensure_ascii=False), encoding="utf-8")
+        partial.write_text(json.dumps({"keys": keys, "version": version.hexdigest()}, ensure_ascii=False), encoding="utf-8")
         partial.replace(keys_file)
         return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
 
