@@ -17,7 +17,9 @@ set sizes, so that pages forked workers share with the build count once):
   changed, after one is added, and after one is added on a new day;
 - Pagefind alone over a copy of the built site (the whole index in one run; up
   to --alone-up-to articles);
-- Hugo, when it is installed, building a minimal site over the same articles.
+- Hugo, when it is installed, building a minimal site over the same articles;
+- with --zim, a full build without search that writes the ZIM file too, whose
+  ZIM stage is set against Pagefind alone.
 
 The full builds, Pagefind alone and Hugo take turns, once per repeat, and each
 ratio is the median of the ratios of runs made one after the other: this
@@ -177,8 +179,11 @@ def build(source: Path, out: Path, *extra: str) -> Run:
     return Run(seconds, peak, stages, int(rendered.group(1)) if rendered else None)
 
 
-def size_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+def size_mb(made: Path) -> float:
+    """Of a folder and all it holds, or of one file."""
+    if made.is_file():
+        return made.stat().st_size / 1e6
+    return sum(p.stat().st_size for p in made.rglob("*") if p.is_file()) / 1e6
 
 
 def corpus(work: Path, count: int, fmt: str) -> Path:
@@ -292,14 +297,21 @@ class Compared:
     ratios: dict[str, float]
 
 
-def full_builds(work: Path, count: int, repeat: int, *, alone: bool, with_hugo: bool) -> Compared:
+ZIM_BUILD = "full build --no-search --zim"
+
+
+def full_builds(work: Path, count: int, repeat: int, *, alone: bool, with_hugo: bool, zim: bool = False) -> Compared:
     source = corpus(work, count, "txt")
     hugo = Hugo.prepare(work, count) if with_hugo else None
     runs: dict[str, list[Run]] = {}
     ratios: dict[str, list[float]] = {}
     out = {label: full_site(work, count, mode) for label, mode, _ in MODES}
+    zim_site = full_site(work, count, "zim")
+    zim_file = zim_site.parent / "site.zim"
     for _ in range(repeat):
         this = {f"full build{label}": build(source, fresh(work, out[label]), *flags) for label, _, flags in MODES}
+        if zim:
+            this[ZIM_BUILD] = build(source, fresh(work, zim_site), "--no-search", "--zim", str(zim_file))
         if alone:
             this["Pagefind alone, one run"] = pagefind_alone(work, out[""], count)
         if hugo is not None:
@@ -312,6 +324,8 @@ def full_builds(work: Path, count: int, repeat: int, *, alone: bool, with_hugo: 
             ratios.setdefault("full ÷ Pagefind", []).append(full.seconds / alone_seconds)
             ratios.setdefault("offline-served ÷ Pagefind", []).append(
                 this["full build --served-search offline"].seconds / alone_seconds)
+            if zim:
+                ratios.setdefault("ZIM ÷ Pagefind", []).append(this[ZIM_BUILD].stages.get("zim", 0.0) / alone_seconds)
         if hugo is not None:
             rest = full.seconds - full.stages.get("search", 0.0) - full.stages.get("offline search", 0.0)
             ratios.setdefault("rest ÷ Hugo", []).append(rest / this["Hugo, minimal site"].seconds)
@@ -322,6 +336,7 @@ def full_builds(work: Path, count: int, repeat: int, *, alone: bool, with_hugo: 
         "full build --served-search offline": (out[" --served-search offline"],
                                                (out[" --served-search offline"] / "search/offline",)),
         "full build --no-search": (out[" --no-search"], ()),
+        ZIM_BUILD: (zim_site, (zim_file,)),
         "Pagefind alone, one run": (None, (work / "runs" / f"pagefind-{count}" / "pagefind_alone",)),
         "Hugo, minimal site": (hugo.site / "public" if hugo is not None else None, ()),
     }
@@ -418,6 +433,10 @@ def ratios(rows: list[Row], paired: dict[int, dict[str, float]]) -> list[str]:
         if "full ÷ Pagefind" in these:
             lines.append(f"- {size:,}: full build ÷ Pagefind alone = {these['full ÷ Pagefind']:.2f} (target ≤ 0.75); "
                          f"served by the offline index, {these['offline-served ÷ Pagefind']:.2f}")
+        if "ZIM ÷ Pagefind" in these:
+            zim = of[ZIM_BUILD]
+            lines.append(f"- {size:,}: the ZIM stage ÷ Pagefind alone = {these['ZIM ÷ Pagefind']:.2f} (target ≤ 1): "
+                         f"{zim.stages.get('zim', 0.0):.2f}s, a file of {zim.index_mb or 0:.1f} MB")
         if "rest ÷ Hugo" in these:
             lines.append(f"- {size:,}: full build without its search stages ÷ Hugo = {these['rest ÷ Hugo']:.2f}; "
                          f"full build --no-search ÷ Hugo = {these['no-search ÷ Hugo']:.2f} (target ≤ 0.6)")
@@ -452,6 +471,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=None, help="runs per figure (default: 5 up to 10,000, else 1)")
     parser.add_argument("--work", type=Path, default=PROJECT / "bench" / "out")
     parser.add_argument("--no-hugo", action="store_true")
+    parser.add_argument("--zim", action="store_true", help="also time the ZIM file (needs libzim)")
     parser.add_argument("--alone-up-to", type=int, default=20_000, metavar="N",
                         help="run Pagefind alone only up to N articles: one run over 100,000 pages needs "
                              "most of the memory of a small machine (default: 20000)")
@@ -472,7 +492,8 @@ def main() -> int:
     for size in (int(s) for s in args.sizes.split(",")):
         repeat = args.repeat or (5 if size <= 10_000 else 1)
         print(f"… {size:,} articles, {repeat} run(s) each", file=sys.stderr, flush=True)
-        compared = full_builds(args.work, size, repeat, alone=size <= args.alone_up_to, with_hugo=not args.no_hugo)
+        compared = full_builds(args.work, size, repeat, alone=size <= args.alone_up_to, with_hugo=not args.no_hugo,
+                               zim=args.zim)
         rows += compared.rows + rebuilds(args.work, size, repeat)
         paired[size] = compared.ratios
     header = f"{datetime.date.today().isoformat()}, {machine()}"

@@ -112,15 +112,18 @@ def test_the_benchmark_runs_at_its_smallest_size_and_reports_every_row(tmp_path)
     # a change that breaks it shows here, not on the day it is next run by hand.
     write_corpus(tmp_path / "corpus-60-txt", _news(60))
     done = subprocess.run([sys.executable, str(BENCH), "--work", str(tmp_path), "--sizes", "60", "--repeat", "1",
-                           "--no-hugo"], capture_output=True, text=True, timeout=600)
+                           "--no-hugo", "--zim"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["rows"]
     assert {row["what"] for row in rows} >= {
         "full build", "full build --no-search", "full build --served-search offline", "Pagefind alone, one run",
         "rebuild, one changed", "rebuild, one added --no-search", "rebuild, one added on a new day",
-        "rebuild, one added on a new day --served-search offline"}
+        "rebuild, one added on a new day --served-search offline", "full build --no-search --zim"}
     assert all(row["seconds"] > 0 and row["peak_mb"] > 0 for row in rows)
+    zim = next(row for row in rows if row["what"] == "full build --no-search --zim")
+    assert zim["stages"]["zim"] > 0 and zim["index_mb"] > 0  # the ZIM file's size
     assert "full build ÷ Pagefind alone" in done.stdout and "KB an article" in done.stdout
+    assert "the ZIM stage ÷ Pagefind alone" in done.stdout
     assert "served by the offline index" in done.stdout
 
 

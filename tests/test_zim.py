@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import posixpath
+import random
 import re
 import shutil
 import subprocess
@@ -199,9 +200,30 @@ def test_the_same_articles_make_the_same_file(tmp_path):
     first = (tmp_path / "one.zim").read_bytes()
     assert first == (tmp_path / "two.zim").read_bytes() == (tmp_path / "again.zim").read_bytes()
     assert Archive(tmp_path / "one.zim").check()  # the checksum made again after the ids are settled
-    # However many processes the build has: the ZIM is written by one thread.
+    # However many processes the build has, and so threads writing the ZIM.
     zim_build(source, tmp_path / "three", tmp_path / "three.zim", jobs=2)
     assert (tmp_path / "three.zim").read_bytes() == first
+
+
+def test_threads_that_compress_and_index_side_by_side_make_the_same_file(tmp_path):
+    # Enough articles for libzim's threads to finish them out of turn, and
+    # clusters to compress while articles are indexed (without the articles
+    # taking turns in the index, each of these files differs from the others).
+    rng = random.Random(5)
+    words = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(3000)]
+    pages = [zim.Entry(f"a/{n}.html", f"Article {n}", "text/html",
+                       f"<p>{' '.join(rng.choices(words, k=400))}</p>".encode(),
+                       indexed=f"Article {n}\n\n{' '.join(rng.choices(words, k=400))}", words=400)
+             for n in range(600)]
+
+    def written(name: str, workers: int) -> bytes:
+        zim.write_archive(tmp_path / name, pages, [], main="a/0.html", metadata={"Title": "T"}, illustration=None,
+                          language="eng", workers=workers)
+        return (tmp_path / name).read_bytes()
+
+    one = written("one.zim", 1)
+    assert written("four.zim", 4) == one and written("again.zim", 4) == one
+    assert found(Archive(tmp_path / "four.zim"), words[0])  # and it is searched
 
 
 def test_a_failed_write_leaves_the_last_file_and_no_part_of_a_new_one(tmp_path, monkeypatch):
@@ -293,6 +315,7 @@ def test_a_page_for_the_reader_keeps_all_but_scripts_search_and_feeds():
         '<head><script type="application/ld+json">{"a": 1}</script>\n'
         '<link rel="alternate" type="application/atom+xml" href="../feed.xml">\n'
         '<meta property="og:title" content="T">\n<meta name="description" content="D">\n'
+        '<link rel="icon" href="../assets/favicon.svg" type="image/svg+xml">\n<meta name="viewport" content="V">\n'
         '<SCRIPT src="../assets/highlight.js" defer></SCRIPT></head>\n'
         '<form class="search-box" role="search" action="../search/index.html"><input name="q"></form>\n'
         '<h1 data-pagefind-meta="title, image:">Title</h1>\n'
@@ -301,7 +324,7 @@ def test_a_page_for_the_reader_keeps_all_but_scripts_search_and_feeds():
         '<p>Site · <a href="../archive/index.html">Archive</a> · <a href="../search/index.html">Search</a></p>'
     )
     assert zim.for_reader(page) == (
-        '<head><meta name="description" content="D">\n</head>\n<h1>Title</h1>\n'
+        '<head><meta name="viewport" content="V">\n</head>\n<h1>Title</h1>\n'
         '<p>Text <img src="map.png" alt="Map"> and </p>\n'
         '<p>Site · <a href="../archive/index.html">Archive</a> </p>'
     )
