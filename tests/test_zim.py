@@ -226,6 +226,38 @@ def test_threads_that_compress_and_index_side_by_side_make_the_same_file(tmp_pat
     assert found(Archive(tmp_path / "four.zim"), words[0])  # and it is searched
 
 
+def test_a_rebuild_keeps_the_file_when_nothing_in_it_would_change(tmp_path):
+    source = small_corpus(tmp_path / "corpus")
+    target = tmp_path / "news.zim"
+
+    def rebuilt(**settings: object) -> str:
+        """What the build did with the file: "kept" or "wrote"."""
+        notes = [n for n in zim_build(source, tmp_path / "site", target, **settings).notes if str(target) in n]
+        assert len(notes) == 1, notes
+        return notes[0].split()[0]
+
+    assert rebuilt() == "wrote"
+    first = target.stat()
+    assert rebuilt() == "kept"
+    assert rebuilt(check=True) == "kept"  # a site made whole, not updated in place
+    assert (target.stat().st_ino, target.stat().st_mtime_ns) == (first.st_ino, first.st_mtime_ns)
+    (source / "two.md").write_text(md("Quarry reopens", "2024-01-03", "The quarry reopened after twelve years."),
+                                   encoding="utf-8")
+    assert rebuilt() == "wrote"
+    assert found(Archive(target), "twelve") == ["2024/01/03/two/index.html"]
+    target.unlink()
+    assert rebuilt() == "wrote" and target.is_file()
+    target.write_bytes(b"another file")  # a file put there by hand is not taken for the archive
+    assert rebuilt() == "wrote" and Archive(target).check()
+    icon = tmp_path / "icon.png"
+    icon.write_bytes(png(48, 48))
+    assert rebuilt(zim_illustration=icon) == "wrote"
+    assert rebuilt(zim_illustration=icon) == "kept"
+    icon.write_bytes(png(64, 64))
+    assert rebuilt(zim_illustration=icon) == "wrote"
+    assert rebuilt(zim_illustration=icon, jobs=1) == "kept"  # however many threads write it: the same bytes
+
+
 def test_a_failed_write_leaves_the_last_file_and_no_part_of_a_new_one(tmp_path, monkeypatch):
     source = small_corpus(tmp_path / "corpus")
     target = tmp_path / "out" / "news.zim"

@@ -38,8 +38,9 @@ from pathlib import Path
 
 from .. import favicon, parallel
 from .. import language as languages
+from ..cache import OutputRecord, file_status, text_key
 from ..config import Config
-from ..records import Problem
+from ..records import FileStatus, Problem
 from ..render import file_for
 from ..write import walk_files
 from . import Done, Output, Work, register
@@ -143,6 +144,8 @@ class Zim(Output):
     stage = "zim"
     order = 90
     after = (PAGES, "images", "static", ADDRESS_PAGES)  # it reads their files
+    # Its one unit has no file in the site: a site made whole keeps it as well as one updated in place.
+    linked = True
 
     @classmethod
     def wanted(cls, config: Config) -> bool:
@@ -151,9 +154,38 @@ class Zim(Output):
     def units(self) -> Sequence[str]:
         return [UNIT]
 
+    def fingerprint(self, unit: str, last: OutputRecord) -> str:
+        assert self.job.config.zim is not None
+        return self.contents_key(file_status(self.job.config.zim))
+
+    def contents_key(self, status: FileStatus | None) -> str:
+        """Stands for the file as it would be written now, and for the file at
+        FILE (`status`): the file is kept when it is the one the last build
+        wrote and nothing in it would differ.  The code, the templates and the
+        settings are not in it: a change to any of those makes the whole build
+        again (the cache's key)."""
+        config, outputs = self.job.config, self.outputs
+        parts = [str(config.zim), status.hex() if status is not None else "absent", _libzim_version()]
+        for kind in (PAGES, "images"):
+            for unit in outputs.units(kind):
+                record = outputs.record(kind, unit)
+                parts.append(f"{kind} {unit} {record.fingerprint if record is not None else ''}")
+        # What a build copies again each time, and the illustration's file: by their bytes.
+        shown = sorted(name for name in outputs.files_of("static") if _mimetype(name).startswith(_SHOWN))
+        for name in shown:
+            parts.append(f"static {name} {hashlib.blake2b(self._read(name), digest_size=16).hexdigest()}")
+        if config.zim_illustration is not None and config.zim_illustration.is_file():
+            parts.append(f"illustration {hashlib.blake2b(config.zim_illustration.read_bytes()).hexdigest()}")
+        parts += [f"redirect {r.path} {r.target}" for r in self.redirects()]
+        parts += [f"metadata {name} {value}" for name, value in self.metadata().items()]
+        return text_key("\n".join(parts))
+
     def start(self, todo: list[str]) -> Work:
         config, note = self.job.config, self.job.note
         assert config.zim is not None
+        if not todo:
+            self.job.notes.append(f"kept {config.zim}: nothing in it changed")
+            return Done({})
         try:
             import libzim  # noqa: F401
         except ImportError:
@@ -178,7 +210,7 @@ class Zim(Output):
             bar.close()
         self.job.notes.append(f"wrote {config.zim}: {written.articles} article{'s' if written.articles != 1 else ''}, "
                               f"{written.size / 1_000_000:.1f} MB")
-        return Done({})
+        return Done({UNIT: OutputRecord(self.contents_key(file_status(config.zim)), ())})
 
     def _read(self, name: str) -> bytes:
         """A file of the site as this build makes it: written into the staging
@@ -284,6 +316,13 @@ class Zim(Output):
             except (OSError, ValueError) as error:
                 note(Problem(str(source), f"cannot be used as the ZIM file's illustration ({_reason(error)})"))
         return None
+
+
+def _libzim_version() -> str:
+    try:
+        return f"libzim {metadata.version('libzim')}"
+    except metadata.PackageNotFoundError:
+        return "libzim absent"
 
 
 def _mimetype(name: str) -> str:
