@@ -226,6 +226,19 @@ def test_threads_that_compress_and_index_side_by_side_make_the_same_file(tmp_pat
     assert found(Archive(tmp_path / "four.zim"), words[0])  # and it is searched
 
 
+def test_words_with_accents_are_found_with_or_without_them(tmp_path):
+    # libzim takes the accents off a reader's query: the words are indexed without them too.
+    pages = [zim.Entry("a/1.html", "Wahl in Zürich", "text/html", b"<p>1</p>", words=6,
+                       indexed="Wahl in Zürich\n\nBürgermeister Müller gewann in Genève."),
+             zim.Entry("a/2.html", "Andere", "text/html", b"<p>2</p>", indexed="Andere\n\nNichts.", words=2)]
+    zim.write_archive(tmp_path / "de.zim", pages, [], main="a/1.html", metadata={"Title": "T"}, illustration=None,
+                      language="deu")
+    archive = Archive(tmp_path / "de.zim")
+    for query in ("Zürich", "zurich", "Müller", "MULLER", "Genève", "geneve", "bürgermeister"):
+        assert found(archive, query) == ["a/1.html"], query
+    assert zim.unaccented("Ça Été À Ἀθῆναι, ΟΔΟΣ") == "ca ete a αθηναι, οδος"
+
+
 def test_a_rebuild_keeps_the_file_when_nothing_in_it_would_change(tmp_path):
     source = small_corpus(tmp_path / "corpus")
     target = tmp_path / "news.zim"

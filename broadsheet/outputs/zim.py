@@ -30,11 +30,14 @@ import struct
 import sys
 import tempfile
 import threading
+import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+
+import regex
 
 from .. import favicon, parallel
 from .. import language as languages
@@ -118,6 +121,18 @@ def for_reader(page: str) -> str:
     page = _SHARING_META.sub("", page)
     page = _REMOTE_IMAGE.sub("", page)
     return _PAGEFIND_ATTRIBUTE.sub("", page)
+
+
+_MARKS = regex.compile(r"\p{M}+")
+
+
+def unaccented(text: str) -> str:
+    """`text` as libzim makes a reader's query before it searches the full-text
+    index (ICU's "Lower; NFD; [:M:] remove; NFC"): words are indexed so, or a
+    word with an accent ("été", "Müller") would be found by no query."""
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", text.lower())))
 
 
 @dataclass(frozen=True)
@@ -419,10 +434,10 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
             self.done.set()
 
         def get_title(self) -> str:
-            return self.entry.title
+            return unaccented(self.entry.title)
 
         def get_content(self) -> str:
-            return self.entry.indexed or ""
+            return unaccented(self.entry.indexed or "")
 
         def get_keywords(self) -> str:
             return ""
