@@ -55,7 +55,7 @@ UNIT = "zim"
 ILLUSTRATION_SIZE = 48
 DESCRIPTION_LENGTH = 80  # the most the openZIM metadata rules allow
 # Pages are compressed together in clusters of this size: half libzim's default, which compresses
-# a sixth faster for a file 3 % larger, and a reader opening a page unpacks half as much.
+# a tenth to a sixth faster for a file 1 to 3 % larger, and a reader opening a page unpacks half as much.
 CLUSTER_SIZE = 1 << 20
 # The theme's icons, the largest first: the illustration is scaled down from it.
 ICONS = ("assets/apple-touch-icon.png", favicon.SOURCE)
