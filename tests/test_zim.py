@@ -226,6 +226,32 @@ def test_threads_that_compress_and_index_side_by_side_make_the_same_file(tmp_pat
     assert found(Archive(tmp_path / "four.zim"), words[0])  # and it is searched
 
 
+ILLUSTRATION_AFTER_A_FULL_CLUSTER = """
+import random, sys
+from pathlib import Path
+from broadsheet.outputs import zim
+from tests.image_files import png
+rng = random.Random(1)
+words = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(5000)]
+icon = png(48, 48)
+entries = [zim.Entry("i/big.png", "", "image/png", rng.randbytes(zim.CLUSTER_SIZE - len(icon) // 2))]
+entries += [zim.Entry(f"l/{i}.html", f"L {i}", "text/html", f"<p>{' '.join(rng.choices(words, k=40000))}</p>".encode())
+            for i in range(60)]
+zim.write_archive(Path(sys.argv[1]), entries, [], main="l/0.html", metadata={"Title": "T"}, illustration=icon,
+                  language="eng", workers=2)
+"""
+
+
+def test_an_illustration_that_would_fill_a_cluster_does_not_stop_the_writing(tmp_path):
+    # Added last, the illustration filled the cluster of uncompressed images while Python's lock
+    # was held, and libzim waited for its threads, which waited for that lock: the build hung.
+    # In a process of its own, so that a hang fails the test instead of the whole run.
+    done = subprocess.run([sys.executable, "-c", ILLUSTRATION_AFTER_A_FULL_CLUSTER, str(tmp_path / "x.zim")],
+                          cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Archive(tmp_path / "x.zim").has_illustration(48)
+
+
 def test_words_with_accents_are_found_with_or_without_them(tmp_path):
     # libzim takes the accents off a reader's query: the words are indexed without them too.
     pages = [zim.Entry("a/1.html", "Wahl in Zürich", "text/html", b"<p>1</p>", words=6,

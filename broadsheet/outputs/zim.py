@@ -380,7 +380,7 @@ class InTurn:
     them, so with more than one thread the same articles would give another
     file each time.  Each article's words wait, on the thread that is to index
     them, until libzim has let go of the article's before (which it does once
-    those are in the index); compressing is not held up.  A thread waits only
+    those are in the index); a thread not waiting its turn compresses.  A thread waits only
     on an article taken from the queue before its own, which another thread
     is indexing, so the wait always ends."""
 
@@ -488,6 +488,12 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
         creator.__enter__()
         try:
             creator.set_mainpath(main)
+            # The illustration first: the binding adds it holding Python's lock, and had it
+            # filled a cluster, libzim would wait for threads that wait for that lock.
+            if illustration is not None:
+                creator.add_illustration(ILLUSTRATION_SIZE, illustration)
+            for key, value in metadata.items():
+                creator.add_metadata(key, value)
             for entry in entries:
                 creator.add_item(Adding(entry))
                 added.add(entry.path)
@@ -496,10 +502,6 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
                 if redirect.path not in added and redirect.target in added:
                     creator.add_redirection(redirect.path, "", redirect.target, {Hint.FRONT_ARTICLE: False})
                     added.add(redirect.path)
-            for key, value in metadata.items():
-                creator.add_metadata(key, value)
-            if illustration is not None:
-                creator.add_illustration(ILLUSTRATION_SIZE, illustration)
         finally:
             # What `with creator` does, but for the steps libzim prints as it finishes the file.
             with _quiet_stdout():
