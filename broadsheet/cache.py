@@ -498,10 +498,11 @@ def _files(folder: Path, pattern: str) -> Iterable[str | bytes]:
 
 def _library_versions() -> list[str]:
     """The version of each library the output depends on."""
-    return [f"{name} {_version(name)}" for name in _LIBRARIES]
+    return [f"{name} {library_version(name)}" for name in _LIBRARIES]
 
 
-def _version(name: str) -> str:
+def library_version(name: str) -> str:
+    """The installed version of a distribution, or "absent"."""
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:

@@ -20,6 +20,7 @@ it, --zim is one warning and the build goes on.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import html
 import mimetypes
@@ -41,7 +42,7 @@ import regex
 
 from .. import favicon, parallel
 from .. import language as languages
-from ..cache import OutputRecord, file_status, text_key
+from ..cache import OutputRecord, file_status, library_version, text_key
 from ..config import Config
 from ..records import FileStatus, Problem
 from ..render import file_for
@@ -171,16 +172,21 @@ class Zim(Output):
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         assert self.job.config.zim is not None
-        return self.contents_key(file_status(self.job.config.zim))
+        return self.file_key(file_status(self.job.config.zim))
 
-    def contents_key(self, status: FileStatus | None) -> str:
+    def file_key(self, status: FileStatus | None) -> str:
         """Stands for the file as it would be written now, and for the file at
         FILE (`status`): the file is kept when it is the one the last build
-        wrote and nothing in it would differ.  The code, the templates and the
-        settings are not in it: a change to any of those makes the whole build
-        again (the cache's key)."""
+        wrote and nothing in it would differ."""
+        return text_key(f"{self.contents}\n{status.hex() if status is not None else 'absent'}")
+
+    @functools.cached_property
+    def contents(self) -> str:
+        """What the file would hold if written now (the same before and after it
+        is written).  The code, the templates and the settings are not in it: a
+        change to any of those makes the whole build again (the cache's key)."""
         config, outputs = self.job.config, self.outputs
-        parts = [str(config.zim), status.hex() if status is not None else "absent", _libzim_version()]
+        parts = [str(config.zim), f"libzim {library_version('libzim')}"]
         for kind in (PAGES, "images"):
             for unit in outputs.units(kind):
                 record = outputs.record(kind, unit)
@@ -225,7 +231,7 @@ class Zim(Output):
             bar.close()
         self.job.notes.append(f"wrote {config.zim}: {written.articles} article{'s' if written.articles != 1 else ''}, "
                               f"{written.size / 1_000_000:.1f} MB")
-        return Done({UNIT: OutputRecord(self.contents_key(file_status(config.zim)), ())})
+        return Done({UNIT: OutputRecord(self.file_key(file_status(config.zim)), ())})
 
     def _read(self, name: str) -> bytes:
         """A file of the site as this build makes it: written into the staging
@@ -331,13 +337,6 @@ class Zim(Output):
             except (OSError, ValueError) as error:
                 note(Problem(str(source), f"cannot be used as the ZIM file's illustration ({_reason(error)})"))
         return None
-
-
-def _libzim_version() -> str:
-    try:
-        return f"libzim {metadata.version('libzim')}"
-    except metadata.PackageNotFoundError:
-        return "libzim absent"
 
 
 def _mimetype(name: str) -> str:
