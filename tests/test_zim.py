@@ -252,6 +252,42 @@ def test_an_illustration_that_would_fill_a_cluster_does_not_stop_the_writing(tmp
     assert Archive(tmp_path / "x.zim").has_illustration(48)
 
 
+A_FILE_TOO_LARGE = """
+import gc, random, resource, signal, sys
+from pathlib import Path
+from broadsheet.outputs import zim
+folder = Path(sys.argv[1])
+zim.Writing.STALLED = 3.0
+# A file system that takes no more than 2 MB a file, as a full disk takes nothing more.
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (2_000_000, 2_000_000))
+rng = random.Random(1)
+words = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(5000)]
+# Enough articles to fill the disk while they are added, and (345) while the file is finished.
+for articles, workers in ((1500, 4), (1500, 1), (345, 4), (345, 4)):
+    entries = (zim.Entry(f"l/{i}.html", f"L {i}", "text/html", " ".join(rng.choices(words, k=4000)).encode(),
+                         indexed=" ".join(rng.choices(words, k=300)), words=300) for i in range(articles))
+    try:
+        zim.write_archive(folder / "x.zim", entries, [], main="l/0.html", metadata={"Title": "T"},
+                          illustration=None, language="eng", workers=workers)
+    except RuntimeError as error:
+        print(articles, workers, zim._reason(error), sorted(p.name for p in folder.iterdir()))
+    gc.collect()  # libzim's writer in error, if freed, would wait for its threads
+print("done")
+"""
+
+
+def test_a_disk_that_fills_is_an_error_and_no_hang(tmp_path):
+    # libzim's threads stopped on the write error, and the call adding an article (or
+    # finishing the file) waited for them for good, as did the writer's destructor.
+    (tmp_path / "out").mkdir()
+    done = subprocess.run([sys.executable, "-c", A_FILE_TOO_LARGE, str(tmp_path / "out")],
+                          cwd=Path(__file__).parent.parent, capture_output=True, text=True, timeout=400)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines() == ["1500 4 File too large []", "1500 1 File too large []",
+                                        "345 4 File too large []", "345 4 File too large []", "done"]
+
+
 def test_words_with_accents_are_found_with_or_without_them(tmp_path):
     # libzim takes the accents off a reader's query: the words are indexed without them too.
     pages = [zim.Entry("a/1.html", "Wahl in Zürich", "text/html", b"<p>1</p>", words=6,

@@ -20,17 +20,21 @@ it, --zim is one warning and the build goes on.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import functools
 import hashlib
 import html
+import itertools
 import mimetypes
 import os
+import queue
 import re
 import shutil
 import struct
 import sys
 import tempfile
 import threading
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -381,23 +385,194 @@ class InTurn:
     them, until libzim has let go of the article's before (which it does once
     those are in the index); a thread not waiting its turn compresses.  A thread waits only
     on an article taken from the queue before its own, which another thread
-    is indexing, so the wait always ends."""
+    is indexing, so the wait ends, unless the writing stopped (stop())."""
 
     # Longer than any one article takes to index: a wait that ends this way is a fault, not a slow article.
     LONGEST_WAIT = 600.0
+    SLICE = 0.25  # how soon a wait sees that the writing stopped
 
     def __init__(self) -> None:
         self._last: threading.Event | None = None
+        self._stopped = threading.Event()
 
     def next(self) -> tuple[threading.Event | None, threading.Event]:
         """The turn of the next article: the event it waits for, and its own."""
         after, self._last = self._last, threading.Event()
         return after, self._last
 
-    @classmethod
-    def wait(cls, after: threading.Event | None) -> None:
-        if after is not None and not after.wait(cls.LONGEST_WAIT):
-            raise RuntimeError("the full-text index stopped: an article was never indexed")
+    def wait(self, after: threading.Event | None) -> None:
+        if after is None:
+            return
+        deadline = time.monotonic() + self.LONGEST_WAIT
+        while not after.wait(self.SLICE):
+            if self._stopped.is_set():
+                raise RuntimeError("the writing stopped")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the full-text index stopped: an article was never indexed")
+
+    def stop(self) -> None:
+        """End the waits: the writing failed, and the articles before them may never be indexed."""
+        self._stopped.set()
+
+
+def _keep_for_good(creator: object) -> None:
+    """Never free `creator`, which is in error: its destructor would wait for
+    room in the queues of the threads that ended (the build would hang where
+    it lets go of it, or as the process ends).  One file's writer, once."""
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(creator))
+
+
+def _thread_ids() -> frozenset[str] | None:
+    """The ids of this process's threads; None where the system does not list them (not Linux)."""
+    try:
+        return frozenset(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+class Writing:
+    """The file written on a thread of its own, given the entries by the
+    build's thread, which reads them (the build's files, its cache) and
+    watches the writing.
+
+    When one of libzim's own threads fails (a disk that fills, a file too
+    large), libzim ends all its threads, but a call that waits for room in
+    their queues waits for good: the build would hang.  libzim's threads end
+    only so or at the end of the file, after its last wait, when libzim
+    writes the file's last parts and renames it.  So the build gives up on
+    the writing when one of those threads is gone while entries are still
+    being added, or while the file being finished has not changed for STALLED
+    seconds, and says why; the thread left waiting is never used again.
+    Where the system does not list a process's threads, nothing is watched."""
+
+    STALLED = 30.0  # no part of a file's end takes so long without a write
+    GRACE = 1.0  # for the writing to raise libzim's error itself, at its next call
+    POLL = 0.25
+    LAST_THREADS = 10.0  # for libzim's threads to end after a failure
+    AHEAD = 64  # entries read ahead of the writing: about a cluster of pages
+
+    def __init__(self, fill: Callable[[Writing], int], creator: object, partial: Path, turns: InTurn,
+                 libzim: frozenset[str]) -> None:
+        self.fill, self.creator, self.partial, self.turns, self.libzim = fill, creator, partial, turns, libzim
+        self.finishing = False
+        self._stop = threading.Event()
+        self._items: queue.Queue[Entry | Redirect | None] = queue.Queue(self.AHEAD)
+        self._stdout: int | None = None  # the standard output, while libzim's goes nowhere
+        self._articles = 0
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True, name="zim")
+        self._gone_at: float | None = None  # when libzim's threads were first seen gone
+        self._files: tuple[FileStatus | None, ...] = ()
+
+    def _run(self) -> None:
+        try:
+            self._articles = self.fill(self)
+        except BaseException as error:  # noqa: BLE001 - raised by result()
+            self._error = error
+
+    def items(self) -> Iterator[Entry | Redirect]:
+        """The entries and redirects, on the writing's thread, as the build gives them."""
+        while True:
+            try:
+                item = self._items.get(timeout=self.POLL)
+            except queue.Empty:
+                if self._stop.is_set():
+                    raise KeyboardInterrupt from None  # the build stopped
+                continue
+            if item is None:
+                return
+            yield item
+
+    @contextlib.contextmanager
+    def quiet(self) -> Iterator[None]:
+        """libzim prints the steps of finishing a file on the standard output,
+        which is the user's: they go nowhere meanwhile."""
+        sys.stdout.flush()
+        self._stdout = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as nowhere:
+                os.dup2(nowhere.fileno(), 1)
+            yield
+        finally:
+            self._loud()
+
+    def _loud(self) -> None:
+        saved, self._stdout = self._stdout, None
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+    def result(self, items: Iterable[Entry | Redirect]) -> int:
+        """Write `items`; the number of articles written, once the file is;
+        raises what stopped it."""
+        self._thread.start()
+        try:
+            for item in _then_none(items):
+                while self._thread.is_alive():
+                    try:
+                        self._items.put(item, timeout=self.POLL)
+                        break
+                    except queue.Full:
+                        self._check()
+                if not self._thread.is_alive():
+                    break  # the writing failed: its error follows
+            while self._thread.is_alive():
+                self._thread.join(self.POLL)
+                if self._thread.is_alive():
+                    self._check()
+            if self._error is not None:
+                raise self._error
+        except BaseException:
+            if self._thread.is_alive() and not self._stop.is_set():
+                self._stop.set()  # interrupted: the writing stops at its next entry, and libzim ends the file
+                self._thread.join()
+            self._end_threads()
+            raise
+        return self._articles
+
+    def _check(self) -> None:
+        """Raise when libzim's threads have stopped on an error."""
+        running = _thread_ids()
+        if running is None or self.libzim <= running:
+            return
+        now = time.monotonic()
+        files = (file_status(self.partial), file_status(f"{self.partial}.tmp"))
+        if self._gone_at is None or files != self._files:
+            self._gone_at, self._files = now, files
+        if files[1] is None and files[0] is not None:
+            return  # renamed: libzim is past its last wait, computing the file's checksum
+        if now - self._gone_at >= (self.STALLED if self.finishing else self.GRACE):
+            self._stop.set()
+            reason = self._reason()
+            _keep_for_good(self.creator)
+            self._loud()  # the writing, left waiting, would never give the standard output back
+            raise RuntimeError(reason)
+
+    def _reason(self) -> str:
+        """What libzim's threads failed on."""
+        try:
+            # Asked so, libzim raises the error its threads stopped on, before it adds anything.
+            self.creator.add_metadata("Error", "")  # type: ignore[attr-defined]
+        except RuntimeError as error:
+            return _reason(error)
+        return "libzim's threads stopped on an error"
+
+    def _end_threads(self) -> None:
+        """After a failure, let libzim's threads end before the build goes on:
+        one waiting its turn behind an article never indexed would wait on, and
+        one still in Python as the process ends would make it abort."""
+        self.turns.stop()
+        deadline = time.monotonic() + self.LAST_THREADS
+        while time.monotonic() < deadline:
+            running = _thread_ids()
+            if running is None or not self.libzim & running:
+                return
+            time.sleep(self.POLL / 5)
+
+
+def _then_none(items: Iterable[Entry | Redirect]) -> Iterator[Entry | Redirect | None]:
+    yield from items
+    yield None  # the end
 
 
 @dataclass(frozen=True)
@@ -421,11 +596,12 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
 
         def __init__(self, entry: Entry, turn: InTurn) -> None:
             self.entry = entry
+            self.turn = turn
             self.after, self.done = turn.next()
 
         def has_indexdata(self) -> bool:
             # libzim asks this first, on the worker thread about to index the article.
-            InTurn.wait(self.after)
+            self.turn.wait(self.after)
             return True
 
         def __del__(self) -> None:
@@ -476,15 +652,11 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
 
     turns = InTurn()
 
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(handle)
-    partial = Path(name)
-    try:
-        creator = (Creator(partial).config_indexing(True, language).config_nbworkers(workers)
-                   .config_clustersize(CLUSTER_SIZE))
+    def fill(creator: Creator, writing: Writing) -> int:
+        """Add everything to the file and finish it; the number of articles."""
         added: set[str] = set()
         articles = 0
-        creator.__enter__()
+        failed: BaseException | None = None
         try:
             creator.set_mainpath(main)
             # The illustration first: the binding adds it holding Python's lock, and had it
@@ -493,18 +665,43 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
                 creator.add_illustration(ILLUSTRATION_SIZE, illustration)
             for key, value in metadata.items():
                 creator.add_metadata(key, value)
-            for entry in entries:
-                creator.add_item(Adding(entry))
-                added.add(entry.path)
-                articles += entry.indexed is not None
-            for redirect in redirects:
-                if redirect.path not in added and redirect.target in added:
-                    creator.add_redirection(redirect.path, "", redirect.target, {Hint.FRONT_ARTICLE: False})
-                    added.add(redirect.path)
-        finally:
-            # What `with creator` does, but for the steps libzim prints as it finishes the file.
-            with _quiet_stdout():
+            for item in writing.items():
+                if isinstance(item, Entry):
+                    creator.add_item(Adding(item))
+                    added.add(item.path)
+                    articles += item.indexed is not None
+                elif item.path not in added and item.target in added:
+                    creator.add_redirection(item.path, "", item.target, {Hint.FRONT_ARTICLE: False})
+                    added.add(item.path)
+        except BaseException as error:  # noqa: BLE001 - raised once libzim has ended the file
+            failed = error
+        writing.finishing = True
+        try:
+            # What `with creator` does (which libzim does after a failure too),
+            # but for the steps libzim prints as it finishes the file.
+            with writing.quiet():
                 creator.__exit__(None, None, None)
+        except RuntimeError:
+            _keep_for_good(creator)
+            if failed is None:
+                raise
+        if failed is not None:
+            # libzim in error says only that it is: the first error is the one to tell.
+            raise failed
+        return articles
+
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        creator = (Creator(partial).config_indexing(True, language).config_nbworkers(workers)
+                   .config_clustersize(CLUSTER_SIZE))
+        before = _thread_ids()
+        creator.__enter__()
+        after = _thread_ids()
+        writing = Writing(functools.partial(fill, creator), creator, partial, turns,
+                          libzim=after - before if before is not None and after is not None else frozenset())
+        articles = writing.result(itertools.chain(entries, redirects))
         settle(partial)
         os.replace(partial, target)
     except BaseException:
@@ -515,21 +712,6 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
                 leftover.unlink(missing_ok=True)
         raise
     return Written(target.stat().st_size, articles)
-
-
-@contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """libzim prints the steps of finishing a file on the standard output,
-    which is the user's: they go nowhere meanwhile."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "wb") as nowhere:
-            os.dup2(nowhere.fileno(), 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 # The header of a ZIM file: its id at 8, and where its MD5 checksum is (which
