@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import functools
 import hashlib
 import html
@@ -448,13 +449,14 @@ class Writing:
     STALLED = 30.0  # no part of a file's end takes so long without a write
     GRACE = 1.0  # for the writing to raise libzim's error itself, at its next call
     POLL = 0.25
-    LAST_THREADS = 10.0  # for libzim's threads to end after a failure
+    LAST_THREADS = 10.0  # for libzim's threads to end after an error of theirs
     AHEAD = 64  # entries read ahead of the writing: about a cluster of pages
 
     def __init__(self, fill: Callable[[Writing], int], creator: object, partial: Path, turns: InTurn,
                  libzim: frozenset[str]) -> None:
         self.fill, self.creator, self.partial, self.turns, self.libzim = fill, creator, partial, turns, libzim
         self.finishing = False
+        self.finished = False  # libzim ended the file, its threads with it
         self._stop = threading.Event()
         self._items: queue.Queue[Entry | Redirect | None] = queue.Queue(self.AHEAD)
         self._stdout: int | None = None  # the standard output, while libzim's goes nowhere
@@ -526,7 +528,7 @@ class Writing:
             if self._thread.is_alive() and not self._stop.is_set():
                 self._stop.set()  # interrupted: the writing stops at its next entry, and libzim ends the file
                 self._thread.join()
-            self._end_threads()
+            self._after_failure()
             raise
         return self._articles
 
@@ -544,7 +546,6 @@ class Writing:
         if now - self._gone_at >= (self.STALLED if self.finishing else self.GRACE):
             self._stop.set()
             reason = self._reason()
-            _keep_for_good(self.creator)
             self._loud()  # the writing, left waiting, would never give the standard output back
             raise RuntimeError(reason)
 
@@ -557,17 +558,26 @@ class Writing:
             return _reason(error)
         return "libzim's threads stopped on an error"
 
-    def _end_threads(self) -> None:
-        """After a failure, let libzim's threads end before the build goes on:
-        one waiting its turn behind an article never indexed would wait on, and
-        one still in Python as the process ends would make it abort."""
+    def _after_failure(self) -> None:
+        """libzim's writer after a failure.  When its threads stopped on an
+        error of their own, they are let end before the build goes on (one
+        waiting its turn behind an article never indexed would wait on, and one
+        still in Python as the process ends would make it abort), and the writer
+        is never freed: its destructor would wait for room in their queues.
+        When they all run on (the error was the build's, or came from a call
+        of its own), the writer is freed as usual, and its destructor ends them."""
         self.turns.stop()
-        deadline = time.monotonic() + self.LAST_THREADS
-        while time.monotonic() < deadline:
-            running = _thread_ids()
-            if running is None or not self.libzim & running:
+        if not self.libzim or self.finished:
+            return  # not watched, or ended as usual
+        start = time.monotonic()
+        while time.monotonic() - start < self.LAST_THREADS:
+            running = self.libzim & (_thread_ids() or frozenset())
+            if not running:
+                break
+            if running == self.libzim and time.monotonic() - start >= self.GRACE:
                 return
             time.sleep(self.POLL / 5)
+        _keep_for_good(self.creator)
 
 
 def _then_none(items: Iterable[Entry | Redirect]) -> Iterator[Entry | Redirect | None]:
@@ -681,8 +691,8 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
             # but for the steps libzim prints as it finishes the file.
             with writing.quiet():
                 creator.__exit__(None, None, None)
+            writing.finished = True
         except RuntimeError:
-            _keep_for_good(creator)
             if failed is None:
                 raise
         if failed is not None:
@@ -704,14 +714,26 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
         articles = writing.result(itertools.chain(entries, redirects))
         settle(partial)
         os.replace(partial, target)
-    except BaseException:
+    except BaseException as error:
+        # libzim and Xapian tell a full disk badly ("Unknown exception"): seen before the part written is removed.
+        full = isinstance(error, RuntimeError) and _no_room(target.parent)
         for leftover in partial.parent.glob(partial.name + "*"):  # libzim's own temporary files too
             if leftover.is_dir():
                 shutil.rmtree(leftover, ignore_errors=True)
             else:
                 leftover.unlink(missing_ok=True)
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target.parent)) from error
         raise
     return Written(target.stat().st_size, articles)
+
+
+def _no_room(folder: Path) -> bool:
+    """Whether the file system of `folder` has no room left for one more cluster."""
+    try:
+        return shutil.disk_usage(folder).free < 2 * CLUSTER_SIZE
+    except OSError:
+        return False
 
 
 # The header of a ZIM file: its id at 8, and where its MD5 checksum is (which
