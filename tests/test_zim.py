@@ -205,6 +205,24 @@ def test_the_same_articles_make_the_same_file(tmp_path):
     assert (tmp_path / "three.zim").read_bytes() == first
 
 
+def test_the_ids_are_settled_from_pieces_of_the_file(tmp_path, monkeypatch):
+    # The file is read in pieces, not held (gigabytes for a large archive): pieces so
+    # small that the indexes' heads fall across them give the same bytes.
+    pages = [zim.Entry(f"a/{n}.html", f"Article {n}", "text/html", f"<p>Text {n}.</p>".encode(),
+                       indexed=f"Article {n}\n\nText number {n}.", words=3) for n in range(50)]
+
+    def written(name: str) -> bytes:
+        zim.write_archive(tmp_path / name, pages, [], main="a/0.html", metadata={"Title": "T"}, illustration=None,
+                          language="eng")
+        return (tmp_path / name).read_bytes()
+
+    whole = written("whole.zim")
+    for piece in (4096, 97, 31):
+        monkeypatch.setattr(zim, "_PIECE", piece)
+        assert written(f"{piece}.zim") == whole, piece
+    assert Archive(tmp_path / "31.zim").check() and found(Archive(tmp_path / "31.zim"), "number") != []
+
+
 def test_threads_that_compress_and_index_side_by_side_make_the_same_file(tmp_path):
     # Enough articles for libzim's threads to finish them out of turn, and
     # clusters to compress while articles are indexed (without the articles

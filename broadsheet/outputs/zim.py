@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import regex
 
@@ -749,26 +750,67 @@ _XAPIAN_TYPE = "application/octet-stream+xapian"
 
 def settle(path: Path) -> None:
     """Make the ids that libzim and Xapian draw at random out of the file's
-    content, and its checksum again: the same articles, the same bytes."""
+    content, and its checksum again: the same articles, the same bytes.  The
+    file is read in pieces, never held (a large archive's is gigabytes)."""
     heads = _index_heads(path)
     with open(path, "r+b") as file:
-        data = bytearray(file.read())
-        (checksum_at,) = struct.unpack("<Q", data[_CHECKSUM_POSITION])
-        places = [_UUID]
-        for head in heads:
+        file.seek(_CHECKSUM_POSITION.start)
+        (checksum_at,) = struct.unpack("<Q", file.read(_CHECKSUM_POSITION.stop - _CHECKSUM_POSITION.start))
+        places = [_UUID.start]
+        for found in _places_of(file, heads, checksum_at):
             # The head holds the id drawn at random: it is found once in the file, where its entry is.
-            at = data.find(head, 0, checksum_at)
-            if at == -1 or data.find(head, at + 1, checksum_at) != -1:
+            if len(found) != 1:
                 raise RuntimeError("the index of the ZIM file is not where libzim wrote it")
-            places.append(slice(at + _XAPIAN_HEAD - 16, at + _XAPIAN_HEAD))
+            places.append(found[0] + _XAPIAN_HEAD - 16)
         for place in places:
-            data[place] = bytes(16)
-        digest = hashlib.sha256(data[:checksum_at]).digest()
+            file.seek(place)
+            file.write(bytes(16))
+        digest = _digest(file, checksum_at, hashlib.sha256()).digest()
         for n, place in enumerate(places):
-            data[place] = uuid.UUID(bytes=hashlib.sha256(digest + bytes([n])).digest()[:16], version=4).bytes
-        data[checksum_at:checksum_at + 16] = hashlib.md5(data[:checksum_at]).digest()
-        file.seek(0)
-        file.write(data)
+            file.seek(place)
+            file.write(uuid.UUID(bytes=hashlib.sha256(digest + bytes([n])).digest()[:16], version=4).bytes)
+        checksum = _digest(file, checksum_at, hashlib.md5()).digest()
+        file.seek(checksum_at)
+        file.write(checksum)
+
+
+_PIECE = 1 << 24  # bytes read at a time by settle()
+
+
+def _digest(file: BinaryIO, end: int, digest: Any) -> Any:
+    """`digest` updated with the first `end` bytes of `file`."""
+    file.seek(0)
+    left = end
+    while left > 0:
+        piece = file.read(min(_PIECE, left))
+        if not piece:
+            raise RuntimeError("the ZIM file is shorter than its header says")
+        digest.update(piece)
+        left -= len(piece)
+    return digest
+
+
+def _places_of(file: BinaryIO, needles: list[bytes], end: int) -> list[list[int]]:
+    """Where each of `needles` begins in the first `end` bytes of `file`, up
+    to its second place (one is all settle() takes)."""
+    found: list[list[int]] = [[] for _ in needles]
+    overlap = max((len(needle) for needle in needles), default=1) - 1
+    file.seek(0)
+    offset, carried = 0, b""  # the file's offset of `carried`, the end of the piece before
+    while offset + len(carried) < end:
+        piece = file.read(min(_PIECE, end - offset - len(carried)))
+        if not piece:
+            break
+        window = carried + piece
+        for needle, places in zip(needles, found, strict=True):
+            at = window.find(needle)
+            while at != -1 and len(places) < 2:
+                if offset + at not in places:
+                    places.append(offset + at)
+                at = window.find(needle, at + 1)
+        carried = window[-overlap:] if overlap else b""
+        offset += len(window) - len(carried)
+    return found
 
 
 def _index_heads(path: Path) -> list[bytes]:
