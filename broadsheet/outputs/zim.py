@@ -23,6 +23,7 @@ import contextlib
 import ctypes
 import errno
 import functools
+import glob
 import hashlib
 import html
 import itertools
@@ -417,11 +418,18 @@ class InTurn:
         self._stopped.set()
 
 
+# Set once a writer in error is kept (see _keep_for_good): libzim then waits, in every later
+# writer of the process, for the tasks that writer will never end (its count of tasks is one
+# for the whole process), so no other file is begun.
+_STUCK: list[str] = []
+
+
 def _keep_for_good(creator: object) -> None:
     """Never free `creator`, which is in error: its destructor would wait for
     room in the queues of the threads that ended (the build would hang where
     it lets go of it, or as the process ends).  One file's writer, once."""
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(creator))
+    _STUCK.append("libzim failed on an earlier file in this process and cannot write another until it restarts")
 
 
 def _thread_ids() -> frozenset[str] | None:
@@ -461,6 +469,7 @@ class Writing:
         self._stop = threading.Event()
         self._items: queue.Queue[Entry | Redirect | None] = queue.Queue(self.AHEAD)
         self._stdout: int | None = None  # the standard output, while libzim's goes nowhere
+        self._output = threading.Lock()  # over _stdout and the standard output's file
         self._articles = 0
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True, name="zim")
@@ -490,20 +499,26 @@ class Writing:
     def quiet(self) -> Iterator[None]:
         """libzim prints the steps of finishing a file on the standard output,
         which is the user's: they go nowhere meanwhile."""
-        sys.stdout.flush()
-        self._stdout = os.dup(1)
+        with self._output:
+            if self._stop.is_set():
+                saved = None  # given up on: the standard output is the build's again, for good
+            else:
+                sys.stdout.flush()
+                saved = self._stdout = os.dup(1)
+                with open(os.devnull, "wb") as nowhere:
+                    os.dup2(nowhere.fileno(), 1)
         try:
-            with open(os.devnull, "wb") as nowhere:
-                os.dup2(nowhere.fileno(), 1)
             yield
         finally:
-            self._loud()
+            if saved is not None:
+                self._loud()
 
     def _loud(self) -> None:
-        saved, self._stdout = self._stdout, None
-        if saved is not None:
-            os.dup2(saved, 1)
-            os.close(saved)
+        with self._output:
+            saved, self._stdout = self._stdout, None
+            if saved is not None:
+                os.dup2(saved, 1)
+                os.close(saved)
 
     def result(self, items: Iterable[Entry | Redirect]) -> int:
         """Write `items`; the number of articles written, once the file is;
@@ -528,7 +543,10 @@ class Writing:
         except BaseException:
             if self._thread.is_alive() and not self._stop.is_set():
                 self._stop.set()  # interrupted: the writing stops at its next entry, and libzim ends the file
-                self._thread.join()
+                with contextlib.suppress(RuntimeError):  # given up on: the error that came first is told
+                    while self._thread.is_alive():
+                        self._thread.join(self.POLL)
+                        self._check()
             self._after_failure()
             raise
         return self._articles
@@ -546,7 +564,8 @@ class Writing:
             return  # renamed: libzim is past its last wait, computing the file's checksum
         if now - self._gone_at >= (self.STALLED if self.finishing else self.GRACE):
             self._stop.set()
-            reason = self._reason()
+            # libzim is asked only when all its threads are gone: else it may be writing still.
+            reason = self._reason() if not self.libzim & running else "libzim's threads stopped on an error"
             self._loud()  # the writing, left waiting, would never give the standard output back
             raise RuntimeError(reason)
 
@@ -601,6 +620,9 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
     then renamed: on any failure nothing is left at `target` but what was there
     before."""
     from libzim.writer import Creator, Hint, IndexData, Item, StringProvider
+
+    if _STUCK:
+        raise RuntimeError(_STUCK[0])
 
     class Indexed(IndexData):  # type: ignore[misc]
         """An article's words for the full-text index, added in its turn (see `InTurn`)."""
@@ -710,23 +732,37 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
         before = _thread_ids()
         creator.__enter__()
         after = _thread_ids()
+        # Those that started as libzim did, but for Python's own (a thread of `serve`'s, say).
+        python = {str(thread.native_id) for thread in threading.enumerate()}
         writing = Writing(functools.partial(fill, creator), creator, partial, turns,
-                          libzim=after - before if before is not None and after is not None else frozenset())
+                          libzim=after - before - python if before is not None and after is not None else frozenset())
         articles = writing.result(itertools.chain(entries, redirects))
         settle(partial)
         os.replace(partial, target)
     except BaseException as error:
         # libzim and Xapian tell a full disk badly ("Unknown exception"): seen before the part written is removed.
         full = isinstance(error, RuntimeError) and _no_room(target.parent)
-        for leftover in partial.parent.glob(partial.name + "*"):  # libzim's own temporary files too
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
+        for leftover in partial.parent.glob(glob.escape(partial.name) + "*"):  # libzim's own temporary files too
+            _remove(leftover)
         if full:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target.parent)) from error
         raise
     return Written(target.stat().st_size, articles)
+
+
+def _remove(leftover: Path) -> None:
+    """Remove a file or folder of a file not written, emptied first: a writer
+    in error that libzim never lets go of keeps its files open, and the space
+    of a file removed but open is not given back."""
+    files = [leftover] if not leftover.is_dir() else [Path(root, name) for root, _, names in os.walk(leftover)
+                                                      for name in names]
+    for file in files:
+        with contextlib.suppress(OSError):
+            os.truncate(file, 0)
+    if leftover.is_dir():
+        shutil.rmtree(leftover, ignore_errors=True)
+    else:
+        leftover.unlink(missing_ok=True)
 
 
 def _no_room(folder: Path) -> bool:
