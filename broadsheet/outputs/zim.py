@@ -830,7 +830,9 @@ def _places_of(file: BinaryIO, needles: list[bytes], end: int) -> list[list[int]
     """Where each of `needles` begins in the first `end` bytes of `file`, up
     to its second place (one is all settle() takes)."""
     found: list[list[int]] = [[] for _ in needles]
-    overlap = max((len(needle) for needle in needles), default=1) - 1
+    if not needles:
+        return found  # a file without a full-text index: nothing to look for
+    overlap = max(len(needle) for needle in needles) - 1
     file.seek(0)
     offset, carried = 0, b""  # the file's offset of `carried`, the end of the piece before
     while offset + len(carried) < end:
