@@ -3,7 +3,9 @@ searcher and suggestions, and served by Kiwix's own kiwix-serve."""
 
 from __future__ import annotations
 
+import gc
 import http.client
+import os
 import posixpath
 import random
 import re
@@ -329,6 +331,27 @@ def test_a_disk_that_fills_is_an_error_and_no_hang(tmp_path):
             f"{articles} {workers} File too large [] True",
             "20 2 libzim failed on an earlier file in this process and cannot write another until it restarts [] True",
             "done"]
+
+
+def test_an_interrupted_write_leaves_no_part_and_no_thread(tmp_path):
+    def interrupted() -> Iterator[zim.Entry]:
+        for n in range(400):
+            if n == 200:
+                raise KeyboardInterrupt  # Ctrl-C, as the build reads the pages
+            yield zim.Entry(f"a/{n}.html", f"A {n}", "text/html", f"<p>{n}</p>".encode() * 500,
+                            indexed=f"A {n}\n\nText {n}.", words=2)
+
+    threads = len(os.listdir("/proc/self/task"))
+    with pytest.raises(KeyboardInterrupt):
+        zim.write_archive(tmp_path / "x.zim", interrupted(), [], main="a/0.html", metadata={"Title": "T"},
+                          illustration=None, language="eng", workers=2)
+    assert list(tmp_path.iterdir()) == []
+    gc.collect()
+    assert len(os.listdir("/proc/self/task")) == threads  # libzim ended the file, and its threads with it
+    # and it writes the next file as before
+    zim.write_archive(tmp_path / "y.zim", [zim.Entry("a/0.html", "A", "text/html", b"<p>A</p>", indexed="A", words=1)],
+                      [], main="a/0.html", metadata={"Title": "T"}, illustration=None, language="eng")
+    assert Archive(tmp_path / "y.zim").check()
 
 
 A_FULL_DISK = """
