@@ -41,7 +41,6 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -305,10 +304,8 @@ class Zim(Output):
             long_description = None
         name = re.sub(r"[^a-z0-9]+", "-", config.site_title.lower()).strip("-") or "broadsheet"
         pictures = "yes" if self.outputs.files_of("images") else "no"
-        try:
-            made_by = f"broadsheet {metadata.version('broadsheet')}"
-        except metadata.PackageNotFoundError:  # a checkout that was never installed
-            made_by = "broadsheet"
+        version = library_version("broadsheet")  # "absent" from a checkout that was never installed
+        made_by = "broadsheet" if version == "absent" else f"broadsheet {version}"
         values = {
             "Title": config.site_title,
             "Description": description,
@@ -421,7 +418,8 @@ class InTurn:
 # Set once a writer in error is kept (see _keep_for_good): libzim then waits, in every later
 # writer of the process, for the tasks that writer will never end (its count of tasks is one
 # for the whole process), so no other file is begun.
-_STUCK: list[str] = []
+_STUCK = threading.Event()
+STUCK = "libzim failed on an earlier file in this process and cannot write another until it restarts"
 
 
 def _keep_for_good(creator: object) -> None:
@@ -429,7 +427,7 @@ def _keep_for_good(creator: object) -> None:
     room in the queues of the threads that ended (the build would hang where
     it lets go of it, or as the process ends).  One file's writer, once."""
     ctypes.pythonapi.Py_IncRef(ctypes.py_object(creator))
-    _STUCK.append("libzim failed on an earlier file in this process and cannot write another until it restarts")
+    _STUCK.set()
 
 
 def _thread_ids() -> frozenset[str] | None:
@@ -534,22 +532,24 @@ class Writing:
                         self._check()
                 if not self._thread.is_alive():
                     break  # the writing failed: its error follows
-            while self._thread.is_alive():
-                self._thread.join(self.POLL)
-                if self._thread.is_alive():
-                    self._check()
+            self._join()
             if self._error is not None:
                 raise self._error
         except BaseException:
             if self._thread.is_alive() and not self._stop.is_set():
                 self._stop.set()  # interrupted: the writing stops at its next entry, and libzim ends the file
                 with contextlib.suppress(RuntimeError):  # given up on: the error that came first is told
-                    while self._thread.is_alive():
-                        self._thread.join(self.POLL)
-                        self._check()
+                    self._join()
             self._after_failure()
             raise
         return self._articles
+
+    def _join(self) -> None:
+        """Wait for the writing to end, watching libzim's threads."""
+        while self._thread.is_alive():
+            self._thread.join(self.POLL)
+            if self._thread.is_alive():
+                self._check()
 
     def _check(self) -> None:
         """Raise when libzim's threads have stopped on an error."""
@@ -621,8 +621,8 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
     before."""
     from libzim.writer import Creator, Hint, IndexData, Item, StringProvider
 
-    if _STUCK:
-        raise RuntimeError(_STUCK[0])
+    if _STUCK.is_set():
+        raise RuntimeError(STUCK)
 
     class Indexed(IndexData):  # type: ignore[misc]
         """An article's words for the full-text index, added in its turn (see `InTurn`)."""
