@@ -64,6 +64,21 @@ def test_a_rebuild_indexes_again_only_the_bundle_of_a_changed_article(corpus, tm
     assert files_of(out) == files_of(tmp_path / "full")
 
 
+def test_a_page_whose_link_to_a_neighbour_changed_leaves_its_bundle_kept(corpus, tmp_path):
+    # The newest article of 2020 links to the oldest of 2021, in another bundle:
+    # a new oldest article of 2021 changes that link, outside what Pagefind reads.
+    out = tmp_path / "site"
+    run(corpus, out)
+    [page] = (out / "2020/10/10").glob("*/index.html")
+    before = page.read_bytes()
+    write_corpus(corpus, {"new.txt": txt("2021-01-05", "A new story about the ferry.")})
+    added = run(corpus, out)
+    assert page.read_bytes() != before  # its "next" link
+    assert added.bundles_indexed == 1 and added.indexed == 15
+    run(corpus, tmp_path / "full", incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+
+
 def test_a_bundle_file_changed_by_hand_is_indexed_again(corpus, tmp_path):
     out = tmp_path / "site"
     run(corpus, out)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from .. import search
 from ..cache import OutputRecord, bundle_key
 from ..config import Config
+from ..render import file_for
 from . import ALWAYS, UNKNOWN, Done, Output, Work, register
 from .pages import KIND as PAGES
 
@@ -29,17 +30,25 @@ class SearchBundles(Output):
 
     def units(self) -> Sequence[str]:
         self.shards = {s.name: s for s in search.plan_shards(self.job.site, limit=self.job.config.search_shard_pages)}
+        self.entries = {file_for(e.url): e for e in self.job.site.entries}
         return [*self.shards, BUNDLES]
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         shard = self.shards.get(unit)
         if shard is None:
             return ALWAYS
-        return bundle_key(shard, map(self._page_fingerprint, shard.pages))
+        return bundle_key(shard, map(self._indexed, shard.pages))
 
-    def _page_fingerprint(self, path: str) -> str:
+    def _indexed(self, path: str) -> str:
+        """What Pagefind reads of an article's page: the article and the site's
+        values its templates read; not the links to the articles before and
+        after it, which are outside the part indexed, and change when an
+        article is added beside it in another bundle."""
         record = self.outputs.record(PAGES, path)
-        return record.fingerprint if record is not None else ""
+        if record is None:
+            return ""
+        fingerprints = self.job.fingerprints
+        return fingerprints.of(("indexed", fingerprints.entry(self.entries[path])), record.reads)
 
     def start(self, todo: list[str]) -> Work:
         job, staging = self.job, self.job.staging
