@@ -89,7 +89,7 @@ def _pool(jobs: int, work: int, chunk: int, *, fresh: tuple[str, object] | None 
         fresh_pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_fresh_worker,
                                          initargs=fresh)
         try:
-            with _main_left_alone():
+            with main_left_alone():
                 yield fresh_pool
         finally:
             fresh_pool.shutdown(wait=True, cancel_futures=True)
@@ -113,7 +113,7 @@ def _start_worker(parent: int) -> None:
 
 
 @contextmanager
-def _main_left_alone() -> Iterator[None]:
+def main_left_alone() -> Iterator[None]:
     """While fresh workers start: a process that multiprocessing starts runs
     the main module of this one again first (as "__mp_main__"), and a script
     that calls build() without `if __name__ == "__main__":` would build again

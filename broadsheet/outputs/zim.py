@@ -20,7 +20,6 @@ it, --zim is one warning and the build goes on.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import functools
 import glob
@@ -415,21 +414,6 @@ class InTurn:
         self._stopped.set()
 
 
-# Set once a writer in error is kept (see _keep_for_good): libzim then waits, in every later
-# writer of the process, for the tasks that writer will never end (its count of tasks is one
-# for the whole process), so no other file is begun.
-_STUCK = threading.Event()
-STUCK = "libzim failed on an earlier file in this process and cannot write another until it restarts"
-
-
-def _keep_for_good(creator: object) -> None:
-    """Never free `creator`, which is in error: its destructor would wait for
-    room in the queues of the threads that ended (the build would hang where
-    it lets go of it, or as the process ends).  One file's writer, once."""
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(creator))
-    _STUCK.set()
-
-
 def _thread_ids() -> frozenset[str] | None:
     """The ids of this process's threads; None where the system does not list them (not Linux)."""
     try:
@@ -440,34 +424,31 @@ def _thread_ids() -> frozenset[str] | None:
 
 class Writing:
     """The file written on a thread of its own, given the entries by the
-    build's thread, which reads them (the build's files, its cache) and
-    watches the writing.
+    writer process's main thread, which watches the writing.
 
     When one of libzim's own threads fails (a disk that fills, a file too
     large), libzim ends all its threads, but a call that waits for room in
-    their queues waits for good: the build would hang.  libzim's threads end
-    only so or at the end of the file, after its last wait, when libzim
-    writes the file's last parts and renames it.  So the build gives up on
-    the writing when one of those threads is gone while entries are still
-    being added, or while the file being finished has not changed for STALLED
-    seconds, and says why; the thread left waiting is never used again.
-    Where the system does not list a process's threads, nothing is watched."""
+    their queues waits for good, and so does the writer's destructor.
+    libzim's threads end only so or at the end of the file, after its last
+    wait, when libzim writes the file's last parts and renames it.  So the
+    writing is given up when one of those threads is gone while entries are
+    still being added, or while the file being finished has not changed for
+    `stalled` seconds, and the process that writes it ends (see
+    write_archive).  Where the system does not list a process's threads,
+    nothing is watched."""
 
     STALLED = 30.0  # no part of a file's end takes so long without a write
     GRACE = 1.0  # for the writing to raise libzim's error itself, at its next call
     POLL = 0.25
-    LAST_THREADS = 10.0  # for libzim's threads to end after an error of theirs
-    AHEAD = 64  # entries read ahead of the writing: about a cluster of pages
+    LAST_THREADS = 10.0  # for the rest of libzim's threads to end, once one did on an error
+    AHEAD = 64  # entries taken ahead of the writing: about a cluster of pages
 
     def __init__(self, fill: Callable[[Writing], int], creator: object, partial: Path, turns: InTurn,
-                 libzim: frozenset[str]) -> None:
-        self.fill, self.creator, self.partial, self.turns, self.libzim = fill, creator, partial, turns, libzim
+                 libzim: frozenset[str], stalled: float = STALLED) -> None:
+        self.fill, self.creator, self.partial, self.turns = fill, creator, partial, turns
+        self.libzim, self.stalled = libzim, stalled
         self.finishing = False
-        self.finished = False  # libzim ended the file, its threads with it
-        self._stop = threading.Event()
         self._items: queue.Queue[Entry | Redirect | None] = queue.Queue(self.AHEAD)
-        self._stdout: int | None = None  # the standard output, while libzim's goes nowhere
-        self._output = threading.Lock()  # over _stdout and the standard output's file
         self._articles = 0
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, daemon=True, name="zim")
@@ -481,75 +462,30 @@ class Writing:
             self._error = error
 
     def items(self) -> Iterator[Entry | Redirect]:
-        """The entries and redirects, on the writing's thread, as the build gives them."""
-        while True:
-            try:
-                item = self._items.get(timeout=self.POLL)
-            except queue.Empty:
-                if self._stop.is_set():
-                    raise KeyboardInterrupt from None  # the build stopped
-                continue
-            if item is None:
-                return
+        """The entries and redirects, on the writing's thread, as they are given."""
+        while (item := self._items.get()) is not None:
             yield item
-
-    @contextlib.contextmanager
-    def quiet(self) -> Iterator[None]:
-        """libzim prints the steps of finishing a file on the standard output,
-        which is the user's: they go nowhere meanwhile."""
-        with self._output:
-            if self._stop.is_set():
-                saved = None  # given up on: the standard output is the build's again, for good
-            else:
-                sys.stdout.flush()
-                saved = self._stdout = os.dup(1)
-                with open(os.devnull, "wb") as nowhere:
-                    os.dup2(nowhere.fileno(), 1)
-        try:
-            yield
-        finally:
-            if saved is not None:
-                self._loud()
-
-    def _loud(self) -> None:
-        with self._output:
-            saved, self._stdout = self._stdout, None
-            if saved is not None:
-                os.dup2(saved, 1)
-                os.close(saved)
 
     def result(self, items: Iterable[Entry | Redirect]) -> int:
         """Write `items`; the number of articles written, once the file is;
         raises what stopped it."""
         self._thread.start()
-        try:
-            for item in _then_none(items):
-                while self._thread.is_alive():
-                    try:
-                        self._items.put(item, timeout=self.POLL)
-                        break
-                    except queue.Full:
-                        self._check()
-                if not self._thread.is_alive():
-                    break  # the writing failed: its error follows
-            self._join()
-            if self._error is not None:
-                raise self._error
-        except BaseException:
-            if self._thread.is_alive() and not self._stop.is_set():
-                self._stop.set()  # interrupted: the writing stops at its next entry, and libzim ends the file
-                with contextlib.suppress(RuntimeError):  # given up on: the error that came first is told
-                    self._join()
-            self._after_failure()
-            raise
-        return self._articles
-
-    def _join(self) -> None:
-        """Wait for the writing to end, watching libzim's threads."""
+        for item in _then_none(items):
+            while self._thread.is_alive():
+                try:
+                    self._items.put(item, timeout=self.POLL)
+                    break
+                except queue.Full:
+                    self._check()
+            if not self._thread.is_alive():
+                break  # the writing failed: its error follows
         while self._thread.is_alive():
             self._thread.join(self.POLL)
             if self._thread.is_alive():
                 self._check()
+        if self._error is not None:
+            raise self._error
+        return self._articles
 
     def _check(self) -> None:
         """Raise when libzim's threads have stopped on an error."""
@@ -562,12 +498,15 @@ class Writing:
             self._gone_at, self._files = now, files
         if files[1] is None and files[0] is not None:
             return  # renamed: libzim is past its last wait, computing the file's checksum
-        if now - self._gone_at >= (self.STALLED if self.finishing else self.GRACE):
-            self._stop.set()
+        waited = now - self._gone_at - (self.stalled if self.finishing else self.GRACE)
+        if waited < 0:
+            return
+        # Its threads waiting their turn in the index, behind an article never indexed, end too.
+        self.turns.stop()
+        gone = not self.libzim & running
+        if gone or waited >= self.LAST_THREADS:
             # libzim is asked only when all its threads are gone: else it may be writing still.
-            reason = self._reason() if not self.libzim & running else "libzim's threads stopped on an error"
-            self._loud()  # the writing, left waiting, would never give the standard output back
-            raise RuntimeError(reason)
+            raise RuntimeError(self._reason() if gone else "libzim's threads stopped on an error")
 
     def _reason(self) -> str:
         """What libzim's threads failed on."""
@@ -577,27 +516,6 @@ class Writing:
         except RuntimeError as error:
             return _reason(error)
         return "libzim's threads stopped on an error"
-
-    def _after_failure(self) -> None:
-        """libzim's writer after a failure.  When its threads stopped on an
-        error of their own, they are let end before the build goes on (one
-        waiting its turn behind an article never indexed would wait on, and one
-        still in Python as the process ends would make it abort), and the writer
-        is never freed: its destructor would wait for room in their queues.
-        When they all run on (the error was the build's, or came from a call
-        of its own), the writer is freed as usual, and its destructor ends them."""
-        self.turns.stop()
-        if not self.libzim or self.finished:
-            return  # not watched, or ended as usual
-        start = time.monotonic()
-        while time.monotonic() - start < self.LAST_THREADS:
-            running = self.libzim & (_thread_ids() or frozenset())
-            if not running:
-                break
-            if running == self.libzim and time.monotonic() - start >= self.GRACE:
-                return
-            time.sleep(self.POLL / 5)
-        _keep_for_good(self.creator)
 
 
 def _then_none(items: Iterable[Entry | Redirect]) -> Iterator[Entry | Redirect | None]:
@@ -611,6 +529,23 @@ class Written:
     articles: int
 
 
+@dataclass(frozen=True)
+class _Task:
+    """What the writer process is given, besides the entries and redirects."""
+
+    partial: Path
+    main: str
+    metadata: dict[str, str]
+    illustration: bytes | None
+    language: str
+    workers: int
+    stalled: float
+
+
+# Entries sent to the writer process at a time: about 0.5 MB of pages.
+_BATCH = 64
+
+
 def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Redirect], *, main: str,
                   metadata: dict[str, str], illustration: bytes | None, language: str, workers: int = 1) -> Written:
     """Write the ZIM file `target` of `entries`, whose main page is at `main`,
@@ -618,11 +553,109 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
     that compress and index side by side; the same entries give the same bytes
     whatever their number.  Written under another name in the same folder,
     then renamed: on any failure nothing is left at `target` but what was there
-    before."""
-    from libzim.writer import Creator, Hint, IndexData, Item, StringProvider
+    before.
 
-    if _STUCK.is_set():
-        raise RuntimeError(STUCK)
+    libzim runs in a process of its own, which is given the entries as they
+    are read: a writer whose threads failed can be neither used nor freed
+    (see Writing), and ends with its process, which lets go of its files and
+    of its count of tasks (one for the whole process, which every later writer
+    in it would wait on)."""
+    import multiprocessing
+
+    if multiprocessing.current_process().daemon:
+        raise RuntimeError("libzim runs in a process of its own, which a daemon process cannot start")
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    partial = Path(name)
+    # Started afresh ("spawn"): nothing of the build's threads and locks, and the limits of the process as they are now.
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    process = context.Process(target=_write_in_process, name="zim", daemon=True, args=(
+        theirs, _Task(partial, main, metadata, illustration, language, workers, Writing.STALLED)))
+    try:
+        with parallel.main_left_alone():
+            process.start()
+        theirs.close()
+        batch: list[Entry | Redirect] = []
+        items: Iterator[Entry | Redirect] = itertools.chain(entries, redirects)
+        for item in items:
+            batch.append(item)
+            if len(batch) == _BATCH:
+                _send(ours, process, batch)
+                batch = []
+        _send(ours, process, batch)
+        _send(ours, process, None)
+        articles = _answer(ours, process)
+        process.join()
+        settle(partial)
+        os.replace(partial, target)
+    except BaseException as error:
+        process.kill()  # an interrupted build, or a writer in error: its files are let go
+        process.join()
+        ours.close()
+        # libzim and Xapian tell a full disk badly ("Unknown exception"): seen before the part written is removed.
+        full = isinstance(error, RuntimeError) and _no_room(target.parent)
+        for leftover in partial.parent.glob(glob.escape(partial.name) + "*"):  # libzim's own temporary files too
+            _remove(leftover)
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target.parent)) from error
+        raise
+    ours.close()
+    return Written(target.stat().st_size, articles)
+
+
+def _send(connection: Any, process: Any, batch: list[Entry | Redirect] | None) -> None:
+    try:
+        connection.send(batch)
+    except OSError:
+        # The writer ended (its pipe is closed): what it said before it did.
+        _answer(connection, process)
+        raise RuntimeError("the ZIM writer stopped") from None
+
+
+def _answer(connection: Any, process: Any) -> int:
+    """The writer process's answer: the number of articles written, or the error it stopped on, raised."""
+    try:
+        ok, value = connection.recv()
+    except (EOFError, OSError):
+        process.join()
+        raise RuntimeError(f"the ZIM writer ended with exit code {process.exitcode}") from None
+    if not ok:
+        raise value
+    return int(value)
+
+
+def _write_in_process(connection: Any, task: _Task) -> None:
+    """The writer process: the entries as they come, then the number of
+    articles written, or the error that stopped it.  It ends without freeing
+    libzim's writer, which would wait for good after an error of its threads."""
+    parallel.die_with(os.getppid())  # a build killed takes its writer with it
+    # libzim prints the steps of finishing a file on the standard output, which is the user's.
+    with open(os.devnull, "wb") as nowhere:
+        os.dup2(nowhere.fileno(), 1)
+    answer: tuple[bool, object] = (False, RuntimeError("the ZIM writer stopped"))
+    try:
+        answer = (True, _write(connection, task))
+    except BaseException as error:  # noqa: BLE001 - handed to the build, which raises it
+        answer = (False, error)
+    finally:
+        try:
+            connection.send(answer)
+        except Exception as error:  # noqa: BLE001 - an exception that cannot be pickled, or a build gone
+            with contextlib.suppress(Exception):
+                connection.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+        sys.stderr.flush()
+        os._exit(0 if answer[0] else 1)
+
+
+def _received(connection: Any) -> Iterator[Entry | Redirect]:
+    while (batch := connection.recv()) is not None:
+        yield from batch
+
+
+def _write(connection: Any, task: _Task) -> int:
+    """Write the file of the entries and redirects received; the number of articles."""
+    from libzim.writer import Creator, Hint, IndexData, Item, StringProvider
 
     class Indexed(IndexData):  # type: ignore[misc]
         """An article's words for the full-text index, added in its turn (see `InTurn`)."""
@@ -691,12 +724,12 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
         articles = 0
         failed: BaseException | None = None
         try:
-            creator.set_mainpath(main)
+            creator.set_mainpath(task.main)
             # The illustration first: the binding adds it holding Python's lock, and had it
             # filled a cluster, libzim would wait for threads that wait for that lock.
-            if illustration is not None:
-                creator.add_illustration(ILLUSTRATION_SIZE, illustration)
-            for key, value in metadata.items():
+            if task.illustration is not None:
+                creator.add_illustration(ILLUSTRATION_SIZE, task.illustration)
+            for key, value in task.metadata.items():
                 creator.add_metadata(key, value)
             for item in writing.items():
                 if isinstance(item, Entry):
@@ -710,11 +743,8 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
             failed = error
         writing.finishing = True
         try:
-            # What `with creator` does (which libzim does after a failure too),
-            # but for the steps libzim prints as it finishes the file.
-            with writing.quiet():
-                creator.__exit__(None, None, None)
-            writing.finished = True
+            # What `with creator` does, which libzim does after a failure too.
+            creator.__exit__(None, None, None)
         except RuntimeError:
             if failed is None:
                 raise
@@ -723,31 +753,14 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
             raise failed
         return articles
 
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(handle)
-    partial = Path(name)
-    try:
-        creator = (Creator(partial).config_indexing(True, language).config_nbworkers(workers)
-                   .config_clustersize(CLUSTER_SIZE))
-        before = _thread_ids()
-        creator.__enter__()
-        after = _thread_ids()
-        # Those that started as libzim did, but for Python's own (a thread of `serve`'s, say).
-        python = {str(thread.native_id) for thread in threading.enumerate()}
-        writing = Writing(functools.partial(fill, creator), creator, partial, turns,
-                          libzim=after - before - python if before is not None and after is not None else frozenset())
-        articles = writing.result(itertools.chain(entries, redirects))
-        settle(partial)
-        os.replace(partial, target)
-    except BaseException as error:
-        # libzim and Xapian tell a full disk badly ("Unknown exception"): seen before the part written is removed.
-        full = isinstance(error, RuntimeError) and _no_room(target.parent)
-        for leftover in partial.parent.glob(glob.escape(partial.name) + "*"):  # libzim's own temporary files too
-            _remove(leftover)
-        if full:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target.parent)) from error
-        raise
-    return Written(target.stat().st_size, articles)
+    creator = (Creator(task.partial).config_indexing(True, task.language).config_nbworkers(task.workers)
+               .config_clustersize(CLUSTER_SIZE))
+    before = _thread_ids()
+    creator.__enter__()
+    after = _thread_ids()
+    libzim = after - before if before is not None and after is not None else frozenset()
+    writing = Writing(functools.partial(fill, creator), creator, task.partial, turns, libzim, task.stalled)
+    return writing.result(_received(connection))
 
 
 def _remove(leftover: Path) -> None:
