@@ -539,6 +539,7 @@ class _Task:
     illustration: bytes | None
     language: str
     workers: int
+    cluster_size: int
     stalled: float
 
 
@@ -571,7 +572,7 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
     process = context.Process(target=_write_in_process, name="zim", daemon=True, args=(
-        theirs, _Task(partial, main, metadata, illustration, language, workers, Writing.STALLED)))
+        theirs, _Task(partial, main, metadata, illustration, language, workers, CLUSTER_SIZE, Writing.STALLED)))
     try:
         with parallel.main_left_alone():
             process.start()
@@ -754,7 +755,7 @@ def _write(connection: Any, task: _Task) -> int:
         return articles
 
     creator = (Creator(task.partial).config_indexing(True, task.language).config_nbworkers(task.workers)
-               .config_clustersize(CLUSTER_SIZE))
+               .config_clustersize(task.cluster_size))
     before = _thread_ids()
     creator.__enter__()
     after = _thread_ids()
