@@ -604,3 +604,16 @@ def test_kiwix_serve_serves_the_articles_and_searches_them(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_writer_process_that_cannot_start_is_an_error_and_leaves_nothing(tmp_path, monkeypatch):
+    import multiprocessing.context
+
+    def refused(self: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.context.SpawnProcess, "start", refused)
+    with pytest.raises(OSError, match="Resource temporarily unavailable"):
+        zim.write_archive(tmp_path / "x.zim", [zim.Entry("a/0.html", "A", "text/html", b"<p>A</p>", indexed="A", words=1)],
+                          [], main="a/0.html", metadata={"Title": "T"}, illustration=None, language="eng")
+    assert list(tmp_path.iterdir()) == []

@@ -591,8 +591,9 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
         settle(partial)
         os.replace(partial, target)
     except BaseException as error:
-        process.kill()  # an interrupted build, or a writer in error: its files are let go
-        process.join()
+        if process.pid is not None:  # started
+            process.kill()  # an interrupted build, or a writer in error: its files are let go
+            process.join()
         ours.close()
         # libzim and Xapian tell a full disk badly ("Unknown exception"): seen before the part written is removed.
         full = isinstance(error, RuntimeError) and _no_room(target.parent)
