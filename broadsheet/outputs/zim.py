@@ -724,35 +724,24 @@ def _write(connection: Any, task: _Task) -> int:
         """Add everything to the file and finish it; the number of articles."""
         added: set[str] = set()
         articles = 0
-        failed: BaseException | None = None
-        try:
-            creator.set_mainpath(task.main)
-            # The illustration first: the binding adds it holding Python's lock, and had it
-            # filled a cluster, libzim would wait for threads that wait for that lock.
-            if task.illustration is not None:
-                creator.add_illustration(ILLUSTRATION_SIZE, task.illustration)
-            for key, value in task.metadata.items():
-                creator.add_metadata(key, value)
-            for item in writing.items():
-                if isinstance(item, Entry):
-                    creator.add_item(Adding(item))
-                    added.add(item.path)
-                    articles += item.indexed is not None
-                elif item.path not in added and item.target in added:
-                    creator.add_redirection(item.path, "", item.target, {Hint.FRONT_ARTICLE: False})
-                    added.add(item.path)
-        except BaseException as error:  # noqa: BLE001 - raised once libzim has ended the file
-            failed = error
+        creator.set_mainpath(task.main)
+        # The illustration first: the binding adds it holding Python's lock, and had it
+        # filled a cluster, libzim would wait for threads that wait for that lock.
+        if task.illustration is not None:
+            creator.add_illustration(ILLUSTRATION_SIZE, task.illustration)
+        for key, value in task.metadata.items():
+            creator.add_metadata(key, value)
+        for item in writing.items():
+            if isinstance(item, Entry):
+                creator.add_item(Adding(item))
+                added.add(item.path)
+                articles += item.indexed is not None
+            elif item.path not in added and item.target in added:
+                creator.add_redirection(item.path, "", item.target, {Hint.FRONT_ARTICLE: False})
+                added.add(item.path)
+        # On an error above, the file is not finished: the process ends with it, and the build removes it.
         writing.finishing = True
-        try:
-            # What `with creator` does, which libzim does after a failure too.
-            creator.__exit__(None, None, None)
-        except RuntimeError:
-            if failed is None:
-                raise
-        if failed is not None:
-            # libzim in error says only that it is: the first error is the one to tell.
-            raise failed
+        creator.__exit__(None, None, None)  # what `with creator` does at its end: the file finished
         return articles
 
     creator = (Creator(task.partial).config_indexing(True, task.language).config_nbworkers(task.workers)
@@ -766,14 +755,7 @@ def _write(connection: Any, task: _Task) -> int:
 
 
 def _remove(leftover: Path) -> None:
-    """Remove a file or folder of a file not written, emptied first: a writer
-    in error that libzim never lets go of keeps its files open, and the space
-    of a file removed but open is not given back."""
-    files = [leftover] if not leftover.is_dir() else [Path(root, name) for root, _, names in os.walk(leftover)
-                                                      for name in names]
-    for file in files:
-        with contextlib.suppress(OSError):
-            os.truncate(file, 0)
+    """Remove a file or folder of a file not written (its writer's process has ended)."""
     if leftover.is_dir():
         shutil.rmtree(leftover, ignore_errors=True)
     else:
