@@ -329,6 +329,24 @@ def test_a_disk_that_fills_is_an_error_and_no_hang(tmp_path):
         assert done.stdout.splitlines() == [f"{articles} {workers} File too large [] 0", "20 2 written", "done"]
 
 
+def test_the_watch_sees_a_thread_start_and_end():
+    # The watch knows libzim's threads as those that started with its writer, and
+    # gives up when one of them is gone: the list must show threads as they come and go.
+    import threading
+
+    go = threading.Event()
+    thread = threading.Thread(target=go.wait)
+    before = zim._thread_ids()
+    thread.start()
+    during = zim._thread_ids()
+    go.set()
+    thread.join()
+    after = zim._thread_ids()
+    assert before is not None and during is not None and after is not None
+    assert during - before == {thread.native_id}
+    assert thread.native_id not in after and threading.get_native_id() in after
+
+
 def test_an_interrupted_write_leaves_no_part_and_no_thread(tmp_path):
     def interrupted() -> Iterator[zim.Entry]:
         for n in range(400):

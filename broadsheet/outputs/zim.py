@@ -414,11 +414,16 @@ class InTurn:
         self._stopped.set()
 
 
-def _thread_ids() -> frozenset[str] | None:
-    """The ids of this process's threads; None where the system does not list them (not Linux)."""
+def _thread_ids() -> frozenset[int] | None:
+    """The system's ids of this process's threads (Python's among them, as
+    `threading.get_native_id` gives them); None where psutil cannot list them."""
     try:
-        return frozenset(os.listdir("/proc/self/task"))
-    except OSError:
+        import psutil  # in the zim extra; Linux, macOS, Windows and the BSDs list a process's threads
+    except ImportError:
+        return None
+    try:
+        return frozenset(thread.id for thread in psutil.Process().threads())
+    except (psutil.Error, NotImplementedError, OSError):
         return None
 
 
@@ -434,8 +439,8 @@ class Writing:
     writing is given up when one of those threads is gone while entries are
     still being added, or while the file being finished has not changed for
     `stalled` seconds, and the process that writes it ends (see
-    write_archive).  Where the system does not list a process's threads,
-    nothing is watched."""
+    write_archive).  Where psutil does not list a process's threads, nothing
+    is watched."""
 
     STALLED = 30.0  # no part of a file's end takes so long without a write
     GRACE = 1.0  # for the writing to raise libzim's error itself, at its next call
@@ -444,7 +449,7 @@ class Writing:
     AHEAD = 64  # entries taken ahead of the writing: about a cluster of pages
 
     def __init__(self, fill: Callable[[Writing], int], creator: object, partial: Path, turns: InTurn,
-                 libzim: frozenset[str], stalled: float = STALLED) -> None:
+                 libzim: frozenset[int], stalled: float = STALLED) -> None:
         self.fill, self.creator, self.partial, self.turns = fill, creator, partial, turns
         self.libzim, self.stalled = libzim, stalled
         self.finishing = False
