@@ -104,12 +104,13 @@ def _warn(problem: Problem) -> None:
     print(problem, file=sys.stderr, flush=True)
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "broadsheet") -> int:
-    """Run the command line; `prog` is the program's name in usage and help."""
+def main(argv: Sequence[str] | None = None, prog: str = "broadsheet", *, exiting: bool = False) -> int:
+    """Run the command line; `prog` is the program's name in usage and help;
+    `exiting`: the process ends when this returns (see run)."""
     args = _parser(prog).parse_args(argv)
     if args.command == "init":
         return init(args.folder, prog)
-    code, config = build_and_report(args)
+    code, config = build_and_report(args, last=exiting and args.command != "serve")
     if args.command != "serve" or code != 0 or config is None:
         return code
     from .serve import serve  # only here: a build does without its imports
@@ -118,12 +119,14 @@ def main(argv: Sequence[str] | None = None, prog: str = "broadsheet") -> int:
                  settings=settings_file(args))
 
 
-def build_and_report(args: argparse.Namespace) -> tuple[int, Config | None]:
+def build_and_report(args: argparse.Namespace, *, last: bool = False) -> tuple[int, Config | None]:
     """Build as `args` say and print what happened: the exit code, and the
-    settings built with (None when no site was written)."""
+    settings built with (None when no site was written).  `last`: the
+    process ends right after, and frees the build's objects with it."""
     try:
         config = config_from_args(args)
-        result = build(config, report=_warn, progress=silent if config.quiet else for_stream(sys.stderr))
+        result = build(config, report=_warn, progress=silent if config.quiet else for_stream(sys.stderr),
+                       leave_to_exit=last)
     except (ConfigError, BuildError) as error:
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1, None
@@ -161,18 +164,19 @@ def init(folder: Path, prog: str) -> int:
 
 def run(prog: str = "broadsheet") -> NoReturn:
     """main() as a program.  It ends without taking the build's records apart
-    one object at a time, as the interpreter would on its way out (a twentieth
-    of a second at 10,000 articles): every file is closed by then, the workers
+    one object at a time, as the build's return and the interpreter on its
+    way out would (half a second at 100,000 articles): the workers
     have ended, and what is printed is flushed here.  Under a profiler or a
     tracer (cProfile, coverage), which write their findings on the way out, it
     ends as programs do."""
-    code = main(prog=prog)
+    exiting = sys.getprofile() is None and sys.gettrace() is None
+    code = main(prog=prog, exiting=exiting)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: nothing more can be said
             pass
-    if sys.getprofile() is None and sys.gettrace() is None:
+    if exiting:
         os._exit(code)
     sys.exit(code)
 
