@@ -144,6 +144,9 @@ def _shared_ids(placed: Sequence[tuple[Article, str]], warned: set[str]) -> list
     """One warning for each article whose id an article sorting before it has
     already (unless it was warned about its address): tools that look
     articles up by id would find two."""
+    ids = {article.id for article, _ in placed}
+    if len(ids) == len(placed):
+        return []  # no id is shared, as in most archives: no sort of every article by its file (0.1 s at 100,000)
     first: dict[str, Article] = {}
     problems = []
     for article, _ in sorted(placed, key=lambda pair: pair[0].source):
