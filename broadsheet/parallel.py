@@ -141,11 +141,16 @@ def _start_fresh_worker(name: str, value: object) -> None:
     globals()[name] = value
 
 
+PARENT_POLL = 0.5  # seconds: how soon a worker outside Linux sees that the build is gone
+
+
 def die_with(parent: int) -> None:
-    """Have this forked process killed when `parent`, the build, dies: else a
+    """Have this forked process end when `parent`, the build, dies: else a
     build killed by the user or by the out-of-memory killer leaves its workers
-    waiting forever for work (Linux only; elsewhere they may be left waiting)."""
+    waiting forever for work.  Linux kills it at once; elsewhere a thread of
+    its own sees within PARENT_POLL that its parent is another process."""
     if sys.platform != "linux":
+        threading.Thread(target=_end_without, args=(parent,), daemon=True, name="parent").start()
         return
     import ctypes
     import signal
@@ -154,6 +159,13 @@ def die_with(parent: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
     if os.getppid() != parent:  # the build died before that was set
         os._exit(1)
+
+
+def _end_without(parent: int) -> None:
+    # An orphan is given another parent (init, or a subreaper): its parent's id changes.
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
 
 
 def can_fork() -> bool:

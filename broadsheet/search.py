@@ -206,15 +206,14 @@ def _command(site_root: Path, shard: Shard, language: str, output: Path) -> list
 
 
 def available_memory() -> int | None:
-    """MemAvailable from /proc/meminfo, in bytes; None where it cannot be read."""
+    """The memory that new processes can take without swapping, in bytes (on
+    Linux, MemAvailable of /proc/meminfo); None where it cannot be known."""
+    import psutil  # here: a rebuild that indexes nothing does without it
+
     try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        return int(psutil.virtual_memory().available)
+    except (psutil.Error, OSError, NotImplementedError, AttributeError):
+        return None
 
 
 def run_bytes(shard: Shard) -> int:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 
 import pytest
 
 from broadsheet import parallel
+
+from .conftest import PROJECT
 
 
 def test_work_beside_gives_its_result_from_another_process():
@@ -172,3 +176,42 @@ def test_pages_made_here_are_made_as_they_are_taken(tmp_path):
     time.sleep(0.2)
     assert rendering.taken == 0 and not (tmp_path / "0/index.html").exists()  # nothing made on another thread
     assert list(rendering.finish()) == ["0/index.html", "1/index.html"]
+
+
+ORPHANED = """
+import multiprocessing, os, sys, time
+from broadsheet import parallel
+
+def worker(parent):
+    sys.platform = sys.argv[1]  # "linux", or another system: the worker watches its parent itself
+    parallel.die_with(parent)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("fork").Process(target=worker, args=(os.getpid(),))
+    child.start()
+    print(child.pid, flush=True)
+    time.sleep(0.5)
+    os._exit(0)  # the build, gone at once, as when it is killed: nothing ends its workers
+"""
+
+
+@pytest.mark.parametrize("system", ["linux", "darwin"])
+def test_a_worker_ends_when_the_build_is_gone(tmp_path, system):
+    import psutil
+
+    done = subprocess.run([sys.executable, "-c", ORPHANED, system], capture_output=True, text=True, timeout=60,
+                          cwd=PROJECT)
+    assert done.returncode == 0, done.stderr
+    pid = int(done.stdout)
+    deadline = time.monotonic() + 10
+
+    def alive() -> bool:
+        try:
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return False
+
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive()  # not left waiting for work that never comes (60 s)

@@ -417,10 +417,8 @@ class InTurn:
 def _thread_ids() -> frozenset[int] | None:
     """The system's ids of this process's threads (Python's among them, as
     `threading.get_native_id` gives them); None where psutil cannot list them."""
-    try:
-        import psutil  # in the zim extra; Linux, macOS, Windows and the BSDs list a process's threads
-    except ImportError:
-        return None
+    import psutil  # Linux, macOS, Windows and the BSDs list a process's threads
+
     try:
         return frozenset(thread.id for thread in psutil.Process().threads())
     except (psutil.Error, NotImplementedError, OSError):
