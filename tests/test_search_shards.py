@@ -154,6 +154,7 @@ def test_a_small_shard_size_gives_several_bundles_each_article_in_one(tmp_path):
     result = build_split(source, tmp_path / "site")
     out = tmp_path / "site"
     assert result.indexed == 16
+    assert not [note for note in result.notes if "Pagefind bundles" in note]  # 8: few enough
     listed = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     # Each year (4 articles) is more than 3: cut into its two months of 2.
     assert [b["name"] for b in listed] == [f"{y}-{m}" for y in range(2019, 2023) for m in ("03", "09")]
@@ -186,6 +187,21 @@ def test_a_small_shard_size_gives_several_bundles_each_article_in_one(tmp_path):
     )
     assert "pagefind/pagefind-entry.json" in bundle_files(out, shards[0], shards)
     assert "pagefind/2019-09/pagefind-entry.json" not in bundle_files(out, shards[0], shards)
+
+
+def test_a_search_index_of_many_bundles_says_what_a_served_search_then_loads(tmp_path, monkeypatch):
+    from broadsheet.outputs import search_bundles
+
+    monkeypatch.setattr(search_bundles, "HEAVY", 7)
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    result = build_split(source, tmp_path / "site")
+    assert result.bundles == 8
+    assert [note for note in result.notes if "Pagefind bundles" in note] == [
+        'note: the search index is 8 Pagefind bundles, and a search of the site on a web server loads a part of '
+        'each (about 320 KB); with served-search = "offline" it reads a few hundred KB at any size (see docs/search.md)']
+    # Served by the offline index, the site has no bundle to speak of.
+    offline = build_split(source, tmp_path / "offline", served_search="offline")
+    assert not [note for note in offline.notes if "Pagefind bundles" in note]
 
 
 def _site_of_build(source: Path):

@@ -14,6 +14,9 @@ from . import ALWAYS, UNKNOWN, Done, Output, Work, register
 from .pages import KIND as PAGES
 
 BUNDLES = f"{search.INDEX_FOLDER}/{search.BUNDLES}"  # the unit of the list of bundles
+# Past this many bundles, a query of the served site reads more than the
+# offline index would at any size: about 40 KB in two requests a bundle.
+HEAVY = 10
 
 
 @register
@@ -31,6 +34,11 @@ class SearchBundles(Output):
     def units(self) -> Sequence[str]:
         self.shards = {s.name: s for s in search.plan_shards(self.job.site, limit=self.job.config.search_shard_pages)}
         self.entries = {file_for(e.url): e for e in self.job.site.entries}
+        if len(self.shards) > HEAVY:
+            self.job.notes.append(
+                f"note: the search index is {len(self.shards)} Pagefind bundles, and a search of the site on a "
+                f"web server loads a part of each (about {40 * len(self.shards):,} KB); with served-search = "
+                '"offline" it reads a few hundred KB at any size (see docs/search.md)')
         return [*self.shards, BUNDLES]
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
