@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Measure served search on the real search page: what a query fetches, by kind.
 
-    python bench/served_search.py --corpus /work/corpus10k [--queries 10] [--order desc] [--work DIR] [--json FILE]
-        [--served-search offline]
+    python bench/served_search.py --corpus /work/corpus10k [--queries 10 | --query TEXT ...] [--order desc]
+        [--work DIR] [--json FILE] [--served-search offline]
 
 Builds the corpus into a site with search (kept in --work for the next run;
 --site names a site already built; --served-search offline builds one whose
@@ -188,6 +188,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--corpus", type=Path, help="the corpus to build (a folder of articles)")
     parser.add_argument("--site", type=Path, help="a site already built with search, instead of building --corpus")
     parser.add_argument("--queries", type=int, default=10, help="queries (default 10)")
+    parser.add_argument("--query", action="append", default=[],
+                        help="a query of your own, measured instead of the sample (may be given again)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--order", choices=("", "desc", "asc"), default="", help="the order asked for (default: best match)")
     parser.add_argument("--work", type=Path, default=Path("served-bench"),
@@ -217,7 +219,7 @@ def main(argv: list[str] | None = None) -> dict:
     corpus = args.corpus
     if corpus is None:
         sys.exit("--corpus is needed for the vocabulary of the queries")
-    queries = offline.sample_queries(offline.vocabulary(corpus), args.queries, args.seed)
+    queries = args.query or offline.sample_queries(offline.vocabulary(corpus), args.queries, args.seed)
     rows = measure(site, queries, args.order)
 
     print(f"{articles} articles, searched by {searched_by}; {len(rows)} queries, order {args.order or 'best match'}, "
