@@ -58,7 +58,10 @@ shard apart (newest/, see search.plan_shards); the list gives the keys of each
 set.  Adding an article to the newest day makes that small set again, and the
 first article of a new day, which puts the day before back with the rest, the
 newest shard's: neither makes the set of every older shard again.  A query
-reads a chunk of each set for each word.
+reads a chunk of each set for each word.  A word in most articles is split
+(SPLIT_BYTES): its chunk lists its files, the whole of its postings and parts
+of a run of shards each, so that a query whose other words are in a few
+shards reads its postings in those (offline-search.js chooses).
 
 Postings.  Each (term, document) pair gets a BM25 score with the title counted
 TITLE_WEIGHT times, quantised to 64 levels relative to the term's best score
@@ -117,6 +120,13 @@ CHUNK_BYTES = 34_000
 # A chunk of one term larger than CHUNK_BYTES is packed (see pack) when that
 # takes at least this share off: at 100,000 articles, "and" from 217 KB to 81 KB.
 PACK_SAVING = 1 / 3
+# A term whose postings are more than SPLIT_BYTES (as JSON) is split: its
+# chunk names the files that hold them, the whole (packed where that pays) and
+# parts of about PART_BYTES, each the postings of a run of shards.  A query
+# whose other words are in a few shards reads the parts of those shards only
+# (at a million articles, the postings of "and" are 2.2 MB).
+SPLIT_BYTES = 2 * CHUNK_BYTES
+PART_BYTES = CHUNK_BYTES
 DOCS_PER_CHUNK = 6
 TITLE_WEIGHT = 7.0  # as Pagefind weighs an h1
 BM25_K1 = 1.4  # Pagefind's term saturation
@@ -431,32 +441,44 @@ def _separating_key(previous: str, first: str) -> str:
     return first
 
 
-def _entry_size(term: str, value: InShards) -> int:
+def _entry_size(term: str, value: InShards | Split) -> int:
     """About the bytes of `"term":[0,"…",2,"…"],` in a chunk's JSON, written
     in ASCII: another letter is an escape of six characters (or two of them)."""
     written = len(term) if term.isascii() else len(json.dumps(term)) - 2
+    if isinstance(value, dict):
+        return written + 4 + len(json.dumps(value, separators=(",", ":")))
     return written + 6 + sum(len(part) + 3 if isinstance(part, str) else 2 for part in value)
 
 
 InShards = list[int | str]  # a term's postings in each shard that has it: [shard, postings, shard, postings, ...]
+# A split term in its chunk: "files", the number and bytes of each of its
+# files (the whole first, then the parts), and "shards", for each shard that
+# has it, the place in "files" of the part that holds its postings.
+Split = dict[str, list[int] | list[list[int]]]
+SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
 
 
-def chunk_terms(entries: Iterable[tuple[str, InShards]], *, limit: int = CHUNK_BYTES) -> Iterator[tuple[str, dict[str, InShards]]]:
+def chunk_terms(
+    entries: Iterable[tuple[str, InShards | Split]], *, limit: int = CHUNK_BYTES,
+) -> Iterator[tuple[str, dict[str, InShards | Split]]]:
     """Terms in order, cut into runs of about `limit` bytes: (key, members).
     A chunk's key is the shortest beginning of its first term that sorts after
     the last term of the chunk before it (the first chunk's key is ""): a term
-    is in the chunk of the last key that sorts at or before it."""
-    members: dict[str, InShards] = {}
-    key, size, previous, any_chunk = "", 0, "", False
+    is in the chunk of the last key that sorts at or before it.  A split term
+    is alone in its chunk, as it was before it was split: a query of it then
+    reads its list of files, not the postings of the terms beside it."""
+    members: dict[str, InShards | Split] = {}
+    key, size, previous, any_chunk, alone = "", 0, "", False, False
     for term, value in entries:
         entry = _entry_size(term, value)
-        if members and size + entry > limit:
+        split = isinstance(value, dict)
+        if members and (size + entry > limit or split or alone):
             yield key, members
             any_chunk = True
             key, members, size = _separating_key(previous, term), {}, 0
         members[term] = value
         size += entry
-        previous = term
+        previous, alone = term, split
     if members or not any_chunk:
         yield key, members
 
@@ -535,21 +557,62 @@ TERMS = "terms"  # the set of chunks of terms of every shard (or of the older sh
 
 def term_files(
     name: str, postings: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int],
-) -> Iterator[tuple[str, str, str]]:
+) -> Iterator[tuple[str | None, str, str]]:
     """The set of chunks of terms `name` (in FOLDER + name + "/"), from the
     (term, postings) in term order of each of its shards, whose places in the
     list of all shards are `numbers`: (key, path relative to the site root,
-    script text) of each chunk, one at a time."""
-    for number, (key, members) in enumerate(chunk_terms(merged(postings, numbers), limit=CHUNK_BYTES)):
-        # Words from articles in escapes: read the same whatever encoding a host names for the file.
-        chunk = json.dumps(members, separators=(",", ":"))
-        # A word in most articles, alone in its chunk: its postings may be runs of the same
-        # digits, which packing shortens several times.  Tried by the quickest deflate first,
-        # as most such chunks gain little, and base85 takes seconds over all of them.
-        if (len(members) == 1 and len(chunk) > CHUNK_BYTES
-                and len(zlib.compress(chunk.encode("ascii"), 1)) * 5 / 4 <= (1 - PACK_SAVING) * len(chunk)):
-            chunk = json.dumps(pack(members))
-        yield key, f"{FOLDER}{name}/{number}.js", f"{REGISTER}.terms({json.dumps(f'{name}/{number}')},{chunk});\n"
+    script text) of each chunk, one at a time, and of each file of a split
+    term, whose key is None."""
+    split: list[tuple[str, str]] = []  # the files of split terms met, to write
+    for number, (key, members) in enumerate(chunk_terms(_split_terms(name, merged(postings, numbers), split),
+                                                        limit=CHUNK_BYTES)):
+        yield key, f"{FOLDER}{name}/{number}.js", _terms_script(f"{name}/{number}", members)
+        yield from ((None, path, text) for path, text in split)
+        split.clear()
+    yield from ((None, path, text) for path, text in split)
+
+
+def _terms_script(name: str, members: dict[str, InShards | Split] | InShards) -> str:
+    # Words from articles in escapes: read the same whatever encoding a host names for the file.
+    chunk = json.dumps(members, separators=(",", ":"))
+    # A word in most articles, alone in its chunk: its postings may be runs of the same
+    # digits, which packing shortens several times.  Tried by the quickest deflate first,
+    # as most such chunks gain little, and base85 takes seconds over all of them.
+    if (len(members) == 1 or isinstance(members, list)) and len(chunk) > CHUNK_BYTES \
+            and len(zlib.compress(chunk.encode("ascii"), 1)) * 5 / 4 <= (1 - PACK_SAVING) * len(chunk):
+        chunk = json.dumps(pack(members))
+    return f"{REGISTER}.terms({json.dumps(name)},{chunk});\n"
+
+
+def _split_terms(
+    name: str, entries: Iterable[tuple[str, InShards]], files: list[tuple[str, str]],
+) -> Iterator[tuple[str, InShards | Split]]:
+    """The entries, each term of more than SPLIT_BYTES split: its files (the
+    whole, then parts of a run of shards each) added to `files` as (path,
+    script text), and its entry the Split that names them."""
+    count = 0  # files of split terms so far in the set
+    for term, value in entries:
+        if _entry_size(term, value) <= SPLIT_BYTES:
+            yield term, value
+            continue
+        runs: list[InShards] = [[]]
+        sizes = [0]
+        places: list[int] = []
+        for shard, postings in zip(value[::2], value[1::2], strict=True):
+            if runs[-1] and sizes[-1] + len(str(postings)) > PART_BYTES:
+                runs.append([])
+                sizes.append(0)
+            runs[-1] += [shard, postings]
+            sizes[-1] += len(str(postings)) + 8
+            places += [int(shard), len(runs)]  # the whole is file 0
+        listed: list[list[int]] = []
+        for part in (value, *runs):
+            path = f"{name}/{SPLIT_FILE}{count}"
+            text = _terms_script(path, part)
+            files.append((f"{FOLDER}{path}.js", text))
+            listed.append([count, len(text)])
+            count += 1
+        yield term, {"files": listed, "shards": places}
 
 
 def records_version(files: dict[str, str]) -> str:
@@ -611,7 +674,8 @@ def index_files(
     term order: (path relative to the site root, script text), the list last."""
     keys, version = [], FilesVersion()
     for key, path, text in term_files(TERMS, postings, range(len(postings))):
-        keys.append(key)
+        if key is not None:
+            keys.append(key)
         version.add(text)
         yield path, text
     yield list_file(shards, [(TERMS, keys, version.hexdigest())], language)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from broadsheet import offline_index
 from broadsheet.build import build
 from broadsheet.config import Config, validate
 
@@ -60,6 +61,19 @@ def test_a_rebuild_indexes_again_only_the_bundle_of_a_changed_article(corpus, tm
     assert changed.bundles_indexed == 1 and changed.indexed == 14
     assert "(1 of 4 search bundles indexed again)" in changed.summary()
     shutil.rmtree(tmp_path / "full", ignore_errors=True)
+    run(corpus, tmp_path / "full", incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+
+
+def test_a_rebuild_with_terms_split_is_the_site_a_full_build_makes(corpus, tmp_path, monkeypatch):
+    monkeypatch.setattr(offline_index, "SPLIT_BYTES", 20)  # "the", "harbour" and more: in every shard
+    monkeypatch.setattr(offline_index, "PART_BYTES", 1)
+    out = tmp_path / "site"
+    run(corpus, out)
+    assert list((out / offline_index.FOLDER / "terms").glob("s*.js"))
+    (corpus / "05.txt").write_text(txt("2020-06-10", "Story 5 rewritten about the lighthouse."), encoding="utf-8")
+    (corpus / "20.txt").write_text(txt("2022-12-11", "Story 20, the newest, at the harbour."), encoding="utf-8")
+    run(corpus, out)
     run(corpus, tmp_path / "full", incremental=False)
     assert files_of(out) == files_of(tmp_path / "full")
 

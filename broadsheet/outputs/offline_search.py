@@ -151,7 +151,8 @@ class IndexMaker:
             unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
         ):
             write_file(self.root, path, text.encode("utf-8"))
-            keys.append(chunk_key)
+            if chunk_key is not None:  # else the file of a split term
+                keys.append(chunk_key)
             written.append(path)
             version.add(text)
         partial = keys_file.with_name(keys_file.name + ".part")

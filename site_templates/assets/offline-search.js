@@ -163,23 +163,69 @@
   // The chunks that may hold a query's terms, in each set of chunks (the older
   // shards', the newest shard's, and the newest day's when it is apart): the
   // term's own, and the ones after it whose keys begin with it; each
-  // {term: [shard, postings, ...]}.
+  // {set, terms: {term: [shard, postings, ...] or a split term (see postingsOf)}}.
   function chunksFor(found, query) {
     var chunks = [];
     found.sets.forEach(function (set) {
       var keys = set.keys, n = chunkOf(keys, query.term);
-      chunks.push([set.folder + n, set.version]);
+      chunks.push([set, set.folder + n]);
       if (query.prefix) {
-        for (n += 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) chunks.push([set.folder + n, set.version]);
+        for (n += 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) chunks.push([set, set.folder + n]);
       }
     });
     return Promise.all(chunks.map(function (chunk) {
-      var name = "terms:" + chunk[0];
-      // JSON as it is, or packed: the chunk of a word in most articles.
-      return load(chunk[0] + ".js", name, undefined, chunk[1]).then(function (terms) {
-        return typeof terms === "string" ? unpack(name, terms) : terms;
-      });
+      return termsFile(chunk[0], chunk[1]).then(function (terms) { return { set: chunk[0], terms: terms }; });
     }));
+  }
+
+  // A file of terms of `set`: JSON as it is, or packed (the chunk of a word in most articles).
+  function termsFile(set, path) {
+    var name = "terms:" + path;
+    return load(path + ".js", name, undefined, set.version).then(function (terms) {
+      return typeof terms === "string" ? unpack(name, terms) : terms;
+    });
+  }
+
+  // Calls visit(term, found, set, weight) for each term of the chunks that the
+  // query's word matches: the word itself, and with a prefix the longer terms
+  // that begin with it, which count for less.
+  function eachTerm(chunks, query, visit) {
+    chunks.forEach(function (chunk) {
+      Object.keys(chunk.terms).forEach(function (term) {
+        var whole = term === query.term;
+        if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
+        visit(term, chunk.terms[term], chunk.set, whole ? 1 : lengthBonus(term.length - query.term.length));
+      });
+    });
+  }
+
+  // The shards that have a term: of [shard, postings, ...], or of a split
+  // term's {files: [[number, bytes], ...], shards: [shard, place in files, ...]}.
+  function shardsOf(found) {
+    var list = Array.isArray(found) ? found : found.shards, shards = [];
+    for (var i = 0; i < list.length; i += 2) shards.push(list[i]);
+    return shards;
+  }
+
+  // A term's [shard, postings, ...] for the shards `needed` ({shard: true})
+  // at least.  A split term's are read from its parts that hold those shards,
+  // or from its whole file where that is fewer bytes or the parts are many.
+  var MOST_PARTS = 8;
+  function postingsOf(found, set, needed) {
+    if (Array.isArray(found)) return Promise.resolve(found);
+    var parts = {}, count = 0, bytes = 0;
+    for (var i = 0; i < found.shards.length; i += 2) {
+      var place = found.shards[i + 1];
+      if (needed[found.shards[i]] && !parts[place]) {
+        parts[place] = true;
+        count += 1;
+        bytes += found.files[place][1];
+      }
+    }
+    var places = count && count <= MOST_PARTS && bytes < found.files[0][1] ? Object.keys(parts) : count ? ["0"] : [];
+    return Promise.all(places.map(function (place) {
+      return termsFile(set, set.folder + "s" + found.files[place][0]);
+    })).then(function (lists) { return [].concat.apply([], lists); });
   }
 
   // Calls visit(document, score) for each posting of "TOP LEVELS:DOCUMENTS":
@@ -223,24 +269,44 @@
 
   // Each document's score for one query term, by shard (an array of the
   // shard's documents, or none where no document has it); 0 where it is missing.
-  // The terms a word matches add up, as Pagefind's do: each with its own rarity.
-  function scoresFor(shards, query, chunks) {
+  // The terms a word matches add up, as Pagefind's do: each with its own
+  // rarity, from `terms`, [weight, [shard, postings, ...]] each.
+  function scoresFor(shards, terms) {
     var scores = [];
-    chunks.forEach(function (chunk) {
-      Object.keys(chunk).forEach(function (term) {
-        var whole = term === query.term;
-        if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
-        // A longer word that only begins with what was typed counts for less.
-        var weight = whole ? 1 : lengthBonus(term.length - query.term.length), found = chunk[term];
-        for (var i = 0; i < found.length; i += 2) {
-          var s = found[i], list = scores[s] || (scores[s] = new Float64Array(shards[s].documents));
-          decode(found[i + 1], function (doc, score) {
-            list[doc] += score * weight;
-          });
-        }
-      });
+    terms.forEach(function (term) {
+      var weight = term[0], found = term[1];
+      for (var i = 0; i < found.length; i += 2) {
+        var s = found[i], list = scores[s] || (scores[s] = new Float64Array(shards[s].documents));
+        decode(found[i + 1], function (doc, score) {
+          list[doc] += score * weight;
+        });
+      }
     });
     return scores;
+  }
+
+  // Each query word's terms, [weight, [shard, postings, ...]] each, for the
+  // shards that have every word (the others hold no result): read after the
+  // chunks, which say where each term is, so that a word in most articles is
+  // read for those shards only where its postings are split.
+  function termsOfQuery(found, queries) {
+    return Promise.all(queries.map(function (q) { return chunksFor(found, q); })).then(function (chunkLists) {
+      var needed = null;
+      chunkLists.forEach(function (chunks, k) {
+        var mine = {};
+        eachTerm(chunks, queries[k], function (term, value) {
+          shardsOf(value).forEach(function (shard) { if (!needed || needed[shard]) mine[shard] = true; });
+        });
+        needed = mine;
+      });
+      return Promise.all(chunkLists.map(function (chunks, k) {
+        var terms = [];
+        eachTerm(chunks, queries[k], function (term, value, set, weight) {
+          terms.push(postingsOf(value, set, needed).then(function (list) { return [weight, list]; }));
+        });
+        return Promise.all(terms);
+      }));
+    });
   }
 
   // The month ("2023-04") of each of a shard's documents: the list gives the
@@ -257,9 +323,8 @@
   // The documents that hold every term, numbered in the whole site, with their
   // scores on the scale of every shard and their month.
   function rank(found, queries) {
-    return Promise.all(queries.map(function (q) {
-      return chunksFor(found, q).then(function (chunks) { return scoresFor(found.shards, q, chunks); });
-    })).then(function (lists) {
+    return termsOfQuery(found, queries).then(function (perWord) {
+      var lists = perWord.map(function (terms) { return scoresFor(found.shards, terms); });
       var hits = [];
       found.shards.forEach(function (shard, s) {
         var mine = lists.map(function (list) { return list[s]; });

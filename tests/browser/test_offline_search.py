@@ -110,6 +110,19 @@ def site_of_small_chunks(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def site_of_split_terms(tmp_path_factory) -> Path:
+    """The same site, nearly every term split: its postings in a whole file,
+    and in a part for each shard that has it."""
+    folder = tmp_path_factory.mktemp("search-site-split-terms")
+    source = write_corpus(folder / "corpus", CORPUS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(offline_index, "SPLIT_BYTES", 20)
+        patch.setattr(offline_index, "PART_BYTES", 1)
+        build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=10)))
+    return folder / "site"
+
+
+@pytest.fixture(scope="module")
 def site_of_newest_apart(tmp_path_factory) -> Path:
     """The same site, its newest day (one article, 2023-09-05) indexed apart:
     a second set of chunks of terms, which every query reads too."""
@@ -311,6 +324,47 @@ def test_results_are_the_same_whatever_the_size_of_the_chunks_and_levels(page, s
     assert sorted(found["results"], key=json.dumps) == sorted(expected["results"], key=json.dumps)
     if query == "port":  # a word whose terms run over several chunks
         assert "A new gallery" in [r["title"] for r in expected["results"]]
+
+
+@pytest.mark.parametrize("query", ["harb", "harbour strike", "port", "porters portal", "council", "the", "the gallery",
+                                   "the c", "c", "東", "nothing here"])
+def test_results_are_the_same_with_the_postings_of_terms_split(page, site, site_of_split_terms, query):
+    expected = offline_search(page, site, query, count=100)
+    found = offline_search(page, site_of_split_terms, query, count=100)
+    assert {**found, "results": None} == {**expected, "results": None}
+    assert sorted(found["results"], key=json.dumps) == sorted(expected["results"], key=json.dumps)
+
+
+def _entry(site: Path, folder: str, term: str) -> object:
+    """A term's entry in the chunks of terms of one set."""
+    for chunk in (site / offline_index.FOLDER / folder).glob("[0-9]*.js"):
+        members = json.loads(chunk.read_text(encoding="utf-8").split(",", 1)[1].removesuffix(");\n"))
+        if term in members:
+            return members[term]
+    raise AssertionError(f"{term!r} is in no chunk of {folder}")
+
+
+def test_a_word_in_most_articles_is_read_for_the_shards_of_the_other_words_only(page, site_of_split_terms):
+    site = site_of_split_terms
+    the = _entry(site, "terms", "the")  # the older shards': 2022 (two shards of months) and 2021
+    assert isinstance(the, dict) and len(the["shards"]) == 6 and len(the["files"]) == 4
+    whole, part_of = the["files"][0][0], dict(zip(the["shards"][::2], the["shards"][1::2], strict=True))
+    shards = json.loads((site / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert [b["name"] for b in shards] == ["2021", "2022-01", "2022-11", "2023"]  # oldest first; numbered newest first
+    gallery = f"terms/s{the['files'][part_of[3]][0]}.js"  # 2021's part: "gallery" is in that shard only
+
+    found = offline_search(page, site, "the gallery")
+    assert [r["title"] for r in found["results"]] == ["A new gallery"]
+    loaded = page.evaluate("window.__offlineSearch.loaded")
+    split = [path for path in loaded if re.fullmatch(r"(terms|recent)/s[0-9]+\.js", path)]
+    # "the" of 2021, not of every shard, and none of the newest shard's set, where "gallery" is not.
+    assert gallery in split and f"terms/s{whole}.js" not in split
+    assert not [path for path in split if path.startswith("recent/")]
+
+    offline_search(page, site, "the")  # in every shard: the whole, one file, not a part for each
+    loaded = page.evaluate("window.__offlineSearch.loaded")
+    assert f"terms/s{whole}.js" in loaded and not (set(loaded) - {gallery}) & {
+        f"terms/s{number}.js" for number, _ in the["files"][1:]}
 
 
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
