@@ -575,9 +575,9 @@ def term_files(
 def _terms_script(name: str, members: dict[str, InShards | Split] | InShards) -> str:
     # Words from articles in escapes: read the same whatever encoding a host names for the file.
     chunk = json.dumps(members, separators=(",", ":"))
-    # A word in most articles, alone in its chunk: its postings may be runs of the same
-    # digits, which packing shortens several times.  Tried by the quickest deflate first,
-    # as most such chunks gain little, and base85 takes seconds over all of them.
+    # A word in most articles, alone in its chunk or in a file of its split postings: they
+    # may be runs of the same digits, which packing shortens several times.  Tried by the
+    # quickest deflate first, as most gain little, and base85 takes seconds over all of them.
     if (len(members) == 1 or isinstance(members, list)) and len(chunk) > CHUNK_BYTES \
             and len(zlib.compress(chunk.encode("ascii"), 1)) * 5 / 4 <= (1 - PACK_SAVING) * len(chunk):
         chunk = json.dumps(pack(members))
@@ -596,14 +596,15 @@ def _split_terms(
             yield term, value
             continue
         runs: list[InShards] = [[]]
-        sizes = [0]
+        size = 0  # of the last run, as JSON
         places: list[int] = []
         for shard, postings in zip(value[::2], value[1::2], strict=True):
-            if runs[-1] and sizes[-1] + len(str(postings)) > PART_BYTES:
+            written = len(str(postings)) + 8  # quotes, commas and the shard's number
+            if runs[-1] and size + written > PART_BYTES:
                 runs.append([])
-                sizes.append(0)
+                size = 0
             runs[-1] += [shard, postings]
-            sizes[-1] += len(str(postings)) + 8
+            size += written
             places += [int(shard), len(runs)]  # the whole is file 0
         listed: list[list[int]] = []
         for part in (value, *runs):

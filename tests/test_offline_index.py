@@ -286,7 +286,7 @@ def test_a_term_in_several_shards_is_in_one_chunk_with_each_shards_postings():
 
 def test_a_term_of_long_postings_is_split_into_its_whole_and_parts_of_a_few_shards(monkeypatch):
     monkeypatch.setattr(oi, "SPLIT_BYTES", 100)
-    monkeypatch.setattr(oi, "PART_BYTES", 100)
+    monkeypatch.setattr(oi, "PART_BYTES", 110)
     shards = [[("and", "AB:" + "x" * 40), ("zeta", "AB:y")], [("and", "AB:" + "z" * 40)], [("and", "AB:" + "w" * 40)]]
     files = list(oi.term_files("terms", shards, [0, 1, 2]))
     # The split term alone in its chunk, as it would be whole; then its files; then the next chunk.
@@ -294,7 +294,7 @@ def test_a_term_of_long_postings_is_split_into_its_whole_and_parts_of_a_few_shar
         (None, f"{oi.FOLDER}terms/s{n}.js") for n in range(3)] + [("z", f"{oi.FOLDER}terms/1.js")]
     written = {path.removeprefix(oi.FOLDER).removesuffix(".js"): call(text)[1][0] for _, path, text in files}
     assert written["terms/1"] == {"zeta": [0, "AB:y"]}  # short: as it was
-    # The whole, then two parts: shards 0 and 1 (100 bytes or less), then 2.
+    # The whole, then two parts: shards 0 and 1 (110 bytes or less as JSON), then 2.
     assert written["terms/0"] == {"and": {"files": [[n, len(files[1 + n][2])] for n in range(3)],
                                           "shards": [0, 1, 1, 1, 2, 2]}}
     assert written["terms/s0"] == [0, "AB:" + "x" * 40, 1, "AB:" + "z" * 40, 2, "AB:" + "w" * 40]
