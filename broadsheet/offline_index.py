@@ -467,10 +467,16 @@ def chunk_terms(
     is in the chunk of the last key that sorts at or before it.  A split term
     is alone in its chunk, as it was before it was split: a query of it then
     reads its list of files, not the postings of the terms beside it."""
+    return _chunks(((term, value, _entry_size(term, value)) for term, value in entries), limit)
+
+
+def _chunks(
+    entries: Iterable[tuple[str, InShards | Split, int]], limit: int,
+) -> Iterator[tuple[str, dict[str, InShards | Split]]]:
+    """chunk_terms of entries whose sizes (_entry_size) are known."""
     members: dict[str, InShards | Split] = {}
     key, size, previous, any_chunk, alone = "", 0, "", False, False
-    for term, value in entries:
-        entry = _entry_size(term, value)
+    for term, value, entry in entries:
         split = isinstance(value, dict)
         if members and (size + entry > limit or split or alone):
             yield key, members
@@ -564,8 +570,8 @@ def term_files(
     script text) of each chunk, one at a time, and of each file of a split
     term, whose key is None."""
     split: list[tuple[str, str]] = []  # the files of split terms met, to write
-    for number, (key, members) in enumerate(chunk_terms(_split_terms(name, merged(postings, numbers), split),
-                                                        limit=CHUNK_BYTES)):
+    for number, (key, members) in enumerate(_chunks(_split_terms(name, merged(postings, numbers), split),
+                                                    CHUNK_BYTES)):
         yield key, f"{FOLDER}{name}/{number}.js", _terms_script(f"{name}/{number}", members)
         yield from ((None, path, text) for path, text in split)
         split.clear()
@@ -586,14 +592,16 @@ def _terms_script(name: str, members: dict[str, InShards | Split] | InShards) ->
 
 def _split_terms(
     name: str, entries: Iterable[tuple[str, InShards]], files: list[tuple[str, str]],
-) -> Iterator[tuple[str, InShards | Split]]:
-    """The entries, each term of more than SPLIT_BYTES split: its files (the
-    whole, then parts of a run of shards each) added to `files` as (path,
-    script text), and its entry the Split that names them."""
+) -> Iterator[tuple[str, InShards | Split, int]]:
+    """The entries with their sizes (_entry_size), each term of more than
+    SPLIT_BYTES split: its files (the whole, then parts of a run of shards
+    each) added to `files` as (path, script text), and its entry the Split
+    that names them."""
     count = 0  # files of split terms so far in the set
     for term, value in entries:
-        if _entry_size(term, value) <= SPLIT_BYTES:
-            yield term, value
+        entry = _entry_size(term, value)  # once: a pass over every shard's postings of every term
+        if entry <= SPLIT_BYTES:
+            yield term, value, entry
             continue
         runs: list[InShards] = [[]]
         size = 0  # of the last run, as JSON
@@ -613,7 +621,8 @@ def _split_terms(
             files.append((f"{FOLDER}{path}.js", text))
             listed.append([count, len(text)])
             count += 1
-        yield term, {"files": listed, "shards": places}
+        split: Split = {"files": listed, "shards": places}
+        yield term, split, _entry_size(term, split)
 
 
 def records_version(files: dict[str, str]) -> str:

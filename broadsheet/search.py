@@ -212,7 +212,7 @@ def available_memory() -> int | None:
 
     try:
         return int(psutil.virtual_memory().available)
-    except (psutil.Error, OSError, NotImplementedError, AttributeError):
+    except (psutil.Error, OSError, NotImplementedError):
         return None
 
 
