@@ -416,8 +416,11 @@ class Staging:
         marker = self.path / MARKER
         # Until the end, the marker lists every file this build may have put in
         # place: one cut short leaves none that a later build takes as a stranger's.
-        marker.write_text(_inventory_text(made | set(written)), encoding="utf-8")
-        os.replace(marker, self.out / MARKER)
+        # It is written only where it changes, which most rebuilds' files do not
+        # (a list of every file of the site: 0.3 s at 100,000 articles).
+        if not made.issuperset(written):
+            marker.write_text(_inventory_text(made | set(written)), encoding="utf-8")
+            os.replace(marker, self.out / MARKER)
         changed = 0
         for name in written:
             target = self.out / name
@@ -435,8 +438,9 @@ class Staging:
             while folder != self.out and folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
                 folder = folder.parent
-        marker.write_text(_inventory_text(now), encoding="utf-8")
-        os.replace(marker, self.out / MARKER)
+        if now != made:
+            marker.write_text(_inventory_text(now), encoding="utf-8")
+            os.replace(marker, self.out / MARKER)
         self.discard()
         return changed
 
