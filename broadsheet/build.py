@@ -340,6 +340,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     result.in_place = made is not None and in_place
     # Without a cache to keep from, a new one is written as the articles are loaded.
     whole = cache_module.WholeCache(config.out) if cache is None else None
+    # Whether the site's files are as the last build left them, read beside the load and the site model.
+    site_check = outputs.SiteCheck(config.out, cache.outputs) if cache is not None else None
     staging: Staging | None = None
     try:
         with _stage(result, "load"):
@@ -366,8 +368,10 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             jobs=_jobs(config), in_place=result.in_place, addresses=addresses,
         )
         # Every output: kept where it is unchanged, made again where not.
-        made_outputs = outputs.Outputs(job, cache, functools.partial(_stage, result))
+        made_outputs = outputs.Outputs(job, cache, functools.partial(_stage, result), site_check)
         made_outputs.make()
+        if site_check is not None:
+            site_check.stop()  # asked by every kind kept from the last build; ended here if none was
         _tally(result, made_outputs)
         if config.check:
             with _stage(result, "check"):
@@ -386,6 +390,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             with _stage(result, "write"):
                 staging.commit()
     except BaseException as error:
+        if site_check is not None:
+            site_check.stop()
         if staging is not None:
             staging.discard()
         if whole is not None:

@@ -523,11 +523,6 @@ def text_key(text: str) -> str:
     return _hash([text])
 
 
-def entries_key(entries: Iterable[Entry], digests: Mapping[str, str]) -> str:
-    """Changes when any article, or its address or place, does."""
-    return _hash(entry_text(e, digests) for e in entries)
-
-
 def bundle_key(shard: Any, page_fingerprints: Iterable[str]) -> str:
     """Changes when a search bundle would: its place, its pages, or theirs."""
     return _hash([shard.name, shard.folder, *shard.pages, *page_fingerprints])
@@ -541,13 +536,17 @@ class Fingerprints:
 
     RECENT = 4096  # entries' texts kept (see _entries)
 
-    def __init__(self, site_globals: Mapping[str, Any], digests: Mapping[str, str]) -> None:
+    def __init__(self, site_globals: Mapping[str, Any], digests: Mapping[str, str], *, every: bool = False) -> None:
         self.digests = digests
         # By address: each entry is shown on about five pages, and a worker is sent
         # copies of entries (see outputs/pages.py part_of), whose ids mean nothing.
-        # Only the last few thousand are kept: pages are made in order, so an
-        # entry's are near each other, and a text for every article of a large
-        # archive would be held to the end of the build (0.15 KB an article).
+        # A build made whole keeps only the last few thousand: pages are made in
+        # order, so an entry's are near each other, and a text for every article
+        # of a large archive would be held to the end of the build (0.15 KB an
+        # article).  A rebuild, whose peak is far below, keeps `every` one: it
+        # checks the fingerprint of every page, bundle and feed, and would make
+        # each entry's text six times (0.6 s at 100,000 articles).
+        self.every = every
         self._entries: dict[str, str] = {}
         self._globals = {name: _hash([self._text(value)]) for name, value in site_globals.items()}
         self._globals[ReadsNoted.ALL] = _hash(f"{name}={value}" for name, value in sorted(self._globals.items()))
@@ -563,12 +562,16 @@ class Fingerprints:
 
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
         """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""
-        globals_read = self._read.get(reads)
-        if globals_read is None:
-            globals_read = self._read[reads] = repr(tuple(f"{name}={self._globals.get(name, '-')}" for name in sorted(reads)))
         # The repr of a tuple of strings tells its parts apart, and ends where
         # it ends: one part to hash, for one page of many.
-        return _hash([repr(given) + globals_read])
+        return _hash([repr(given) + self._reads_key(reads)])
+
+    def _reads_key(self, reads: frozenset[str]) -> str:
+        """Stands for the values of the keys `reads` of `site`."""
+        key = self._read.get(reads)
+        if key is None:
+            key = self._read[reads] = text_key(repr(tuple(f"{name}={self._globals.get(name, '-')}" for name in sorted(reads))))
+        return key
 
     def entry(self, entry: Entry | None) -> str:
         """An entry as a page that shows it depends on it."""
@@ -578,10 +581,20 @@ class Fingerprints:
             return "-"
         text = self._entries.get(entry.url)
         if text is None:
-            if len(self._entries) >= self.RECENT:
+            if len(self._entries) >= self.RECENT and not self.every:
                 self._entries.clear()
             text = self._entries[entry.url] = entry_text(entry, self.digests)
         return text
+
+    def entries_key(self, entries: Iterable[Entry]) -> str:
+        """Changes when any of `entries`, or its address or place, does."""
+        return _hash(map(self.entry, entries))
+
+    def indexed(self, entry: Entry, reads: frozenset[str]) -> str:
+        """What a search index reads of an entry's page made by templates that
+        read `reads` of `site`: the article and those values, not its
+        neighbours.  Not hashed: a bundle's key hashes the texts of its pages."""
+        return f"{self._reads_key(reads)} {self.entry(entry)}"
 
     def _text(self, value: Any) -> str:
         if isinstance(value, Entry):

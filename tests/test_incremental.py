@@ -354,6 +354,27 @@ def test_a_page_edited_by_hand_is_rendered_again(site):
     assert result.rendered == 1 and page.read_bytes() == original
 
 
+def test_the_files_of_the_site_are_read_beside_the_build_as_in_it(site, monkeypatch):
+    from broadsheet import outputs, parallel
+
+    _, out = site()
+    config = validate(Config(source=site.source, out=out, search=False, per_page=10))
+    last, _ = cache.read_cache(out, cache.build_key(config))
+    assert last is not None
+    edited, removed = page_of(out, "000a0003"), page_of(out, "000a0004")
+    edited.write_text("edited", encoding="utf-8")
+    removed.unlink()
+    expected = {("pages", edited.relative_to(out).as_posix()), ("pages", removed.relative_to(out).as_posix())}
+    assert outputs.units_changed(out, last.outputs) == expected
+    beside = outputs.SiteCheck(out, last.outputs)
+    assert beside._beside is not None and beside.changed() == expected  # read in a forked process
+    # A process that dies: its files are read in the build.
+    monkeypatch.setattr(parallel, "_run_beside", lambda *args: os._exit(3))
+    assert outputs.SiteCheck(out, last.outputs).changed() == expected
+    result, _ = site()
+    assert result.rendered == 2 and edited.read_text(encoding="utf-8") != "edited" and removed.is_file()
+
+
 def test_a_damaged_cache_means_a_full_build(site):
     first, out = site()
     (cache.folder_for(out) / cache.CACHE_FILE).write_bytes(b"not a database at all" * 100)
@@ -458,7 +479,8 @@ def test_a_rebuild_with_search_keeps_the_feeds_that_did_not_change(site, monkeyp
 
 
 def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(site, monkeypatch):
-    # An entry's text is kept for the pages near it, not for the whole build.
+    # An entry's text is kept for the pages near it, not for the whole build;
+    # a rebuild, which checks every page, keeps every one.
     from broadsheet.outputs import pages
     from broadsheet.render import site_globals
     from broadsheet.site import build_site
@@ -476,6 +498,11 @@ def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(s
         assert pages.page_fingerprint(shown, few, key, frozenset()) == fingerprint
         held.append(len(few._entries))
     assert max(held) == 3 and len(every._entries) == len(shown.entries) > 3
+    kept = cache.Fingerprints(site_globals(config, shown), {}, every=True)
+    assert [pages.page_fingerprint(shown, kept, key, frozenset()) for key in keys] == expected
+    assert len(kept._entries) == len(shown.entries)
+    assert kept.entries_key(shown.entries) == few.entries_key(shown.entries) == every.entries_key(shown.entries)
+    assert kept.indexed(shown.entries[0], frozenset()) == few.indexed(shown.entries[0], frozenset())
 
 
 def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes(tmp_path, monkeypatch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import publish
-from ..cache import OutputRecord, entries_key, holding
+from ..cache import OutputRecord, holding
 from ..render import body_html
 from ..site import Entry
 from . import UNKNOWN, Done, Job, Output, Outputs, Work, register
@@ -35,7 +35,7 @@ class FeedArchives(Output):
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         # A document shows its articles and links to the one before it, which exists for every number but 1.
-        return entries_key(self.pages[unit][1], self.job.digests)
+        return self.job.fingerprints.entries_key(self.pages[unit][1])
 
     def start(self, todo: list[str]) -> Work:
         config = self.job.config

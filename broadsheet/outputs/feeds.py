@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import publish
-from ..cache import OutputRecord, entries_key, holding, text_key
+from ..cache import OutputRecord, holding, text_key
 from . import UNKNOWN, Done, Output, Work, register
 
 FEEDS = "feeds"
@@ -29,7 +29,7 @@ class Feeds(Output):
 
     def _feeds_key(self) -> str:
         # The feeds link to the newest archive document, whose number grows with the archive.
-        newest = entries_key(publish.newest(self.job.site), self.job.digests)
+        newest = self.job.fingerprints.entries_key(publish.newest(self.job.site))
         return text_key(f"{newest} {len(publish.archive_pages(self.job.site))}")
 
     def start(self, todo: list[str]) -> Work:

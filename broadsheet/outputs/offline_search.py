@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .. import parallel, search
-from ..cache import BodyReader, OutputRecord, bundle_key, entries_key, folder_for, holding, text_key
+from .. import parallel
+from ..cache import BodyReader, OutputRecord, bundle_key, folder_for, holding, text_key
 from ..config import Config
 from ..render import file_for
 from ..site import Entry
@@ -45,7 +45,7 @@ class OfflineSearch(Output):
 
     def units(self) -> Sequence[str]:
         shard_of = {}
-        for shard in search.plan_shards(self.job.site, limit=self.job.config.search_shard_pages):
+        for shard in self.job.shards:
             shard_of.update(dict.fromkeys(shard.pages, shard))
         self.entries: dict[str, list[Entry]] = {}  # by shard name, newest first
         self.shards = {}
@@ -54,7 +54,7 @@ class OfflineSearch(Output):
             self.entries.setdefault(shard.name, []).append(entry)
             self.shards[shard.name] = shard
         self.keys = {
-            name: bundle_key(self.shards[name], [entries_key(entries, self.job.digests)])
+            name: bundle_key(self.shards[name], [self.job.fingerprints.entries_key(entries)])
             for name, entries in self.entries.items()
         }
         # The newest day, if apart, has a set of terms of its own (it is the first shard, newest first), and

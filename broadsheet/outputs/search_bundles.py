@@ -32,7 +32,7 @@ class SearchBundles(Output):
         return config.search and config.served_search == "pagefind"
 
     def units(self) -> Sequence[str]:
-        self.shards = {s.name: s for s in search.plan_shards(self.job.site, limit=self.job.config.search_shard_pages)}
+        self.shards = {s.name: s for s in self.job.shards}
         self.entries = {file_for(e.url): e for e in self.job.site.entries}
         if len(self.shards) > HEAVY:
             self.job.notes.append(
@@ -55,8 +55,7 @@ class SearchBundles(Output):
         record = self.outputs.record(PAGES, path)
         if record is None:
             return ""
-        fingerprints = self.job.fingerprints
-        return fingerprints.of(("indexed", fingerprints.entry(self.entries[path])), record.reads)
+        return self.job.fingerprints.indexed(self.entries[path], record.reads)
 
     def start(self, todo: list[str]) -> Work:
         job, staging = self.job, self.job.staging
