@@ -343,6 +343,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     # Whether the site's files are as the last build left them, read beside the load and the site model.
     site_check = outputs.SiteCheck(config.out, cache.outputs) if cache is not None else None
     staging: Staging | None = None
+    addresses: AddressPlanning | None = None
     try:
         with _stage(result, "load"):
             corpus = load_articles(config, note, progress, cache, whole)
@@ -360,7 +361,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         _stop_if_strict(config, result)
         clear_leftovers(config.out)
         staging = Staging(config.out)
-        addresses = AddressPlanning(config, site, staging, result, note, cache.record_digest if cache is not None else None)
+        addresses = AddressPlanning(config, site, staging, result, note, cache.record_digest if cache is not None else None,
+                                    beside=result.in_place)
         job = outputs.Job(
             config, site, corpus.digests, staging,
             Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates"),
@@ -372,6 +374,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         made_outputs.make()
         if site_check is not None:
             site_check.stop()  # asked by every kind kept from the last build; ended here if none was
+        addresses.stop()  # the same: a plan begun and not asked for
         _tally(result, made_outputs)
         if config.check:
             with _stage(result, "check"):
@@ -392,6 +395,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     except BaseException as error:
         if site_check is not None:
             site_check.stop()
+        if addresses is not None:
+            addresses.stop()
         if staging is not None:
             staging.discard()
         if whole is not None:
@@ -423,40 +428,95 @@ def _known_images(config: Config) -> Path:
     return cache_module.folder_for(config.out) / images.KNOWN_FILE
 
 
+@dataclass(frozen=True)
+class PlannedAddresses:
+    """What planning the addresses gives the build, besides the record it writes into the site."""
+
+    addresses: outputs.Addresses
+    digest: str  # of the record written
+    to_keep: bool
+    problems: list[Problem]
+    notes: list[str]
+
+
 class AddressPlanning:
     """The plan of what answers at every address ever published, made once
     the pages are known, by the first output that asks: the record of
     addresses goes into the site then.  Neither record's text is held after
     that (they are as large as the heads of the articles): the record's digest
     is, and whether the project's record is to be written again from the
-    site's copy."""
+    site's copy.
+
+    A rebuild (`beside`) begins the plan in a process forked as soon as the
+    pages are known, while the build checks the fingerprint of every page: a
+    second at 100,000 articles, on a core that is otherwise idle then.  A full
+    build, whose workers have both cores, plans when asked."""
 
     def __init__(
         self, config: Config, site: Site, staging: Staging, result: BuildResult, note: Callable[[Problem], None],
-        written_digest: str | None,
+        written_digest: str | None, *, beside: bool = False,
     ) -> None:
         self.config, self.site, self.staging, self.result, self.note = config, site, staging, result, note
         self.written_digest = written_digest
+        self.beside = beside
+        self._begun: tuple[set[str], parallel.Beside[PlannedAddresses]] | None = None
         self._planned: outputs.Addresses | None = None
         self.digest = redirects.record_digest("")
         self.to_keep = False  # the project's record differs from the site's copy, or there is none yet
 
+    def begin(self, pages: set[str]) -> None:
+        """The pages are known: a rebuild begins the plan beside the build."""
+        if self.beside and self._begun is None and self._planned is None:
+            self._begun = (pages, parallel.Beside(functools.partial(self._plan, pages)))
+
+    def stop(self) -> None:
+        """End the plan begun beside the build, if any (the build failed)."""
+        if self._begun is not None:
+            self._begun[1].stop()
+            self._begun = None
+
     def __call__(self, pages: set[str]) -> outputs.Addresses:
         if self._planned is None:
-            previous = previous_record(self.config, self.note, self.result.notes)
-            plan = plan_addresses(self.config, self.site, pages, previous, self.note, self.written_digest)
+            begun, self._begun = self._begun, None
+            planned = self._joined(begun[1]) if begun is not None and begun[0] == pages else None
+            if planned is None:
+                planned = self._plan(pages)
+            else:
+                self.staging.add([redirects.RECORD])  # written by the process beside
+            for problem in planned.problems:
+                self.note(problem)
+            self.result.notes.extend(planned.notes)
             _stop_if_strict(self.config, self.result)
-            # Written as it is made, not held whole: a line an article.
-            digest = redirects.RecordDigest()
-            self.staging.write_text(redirects.RECORD, digest.through(plan.record_parts()))
-            self.digest = digest.hexdigest()
-            self.to_keep = (not previous.own or previous.text is None
-                            or self.digest != redirects.record_digest(previous.text))
-            del previous
-            folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
-            self.result.moved, self.result.gone = len(plan.moved), len(plan.gone)
-            self._planned = outputs.Addresses(plan.moved, plan.gone, folders)
+            self.digest, self.to_keep = planned.digest, planned.to_keep
+            self.result.moved, self.result.gone = len(planned.addresses.moved), len(planned.addresses.gone)
+            self._planned = planned.addresses
         return self._planned
+
+    @staticmethod
+    def _joined(begun: parallel.Beside[PlannedAddresses]) -> PlannedAddresses | None:
+        """The plan made beside; None if its process died (out of memory, killed)."""
+        try:
+            return begun.join()
+        except BuildError:
+            raise
+        except Exception:  # noqa: BLE001 - planned again in the build
+            return None
+
+    def _plan(self, pages: set[str]) -> PlannedAddresses:
+        """The plan, its record written into the site, and the warnings and
+        notes it gives, to be told by the build (this may run beside it)."""
+        problems: list[Problem] = []
+        notes: list[str] = []
+        previous = previous_record(self.config, problems.append, notes)
+        plan = plan_addresses(self.config, self.site, pages, previous, problems.append, self.written_digest)
+        # Written as it is made, not held whole: a line an article.
+        digest = redirects.RecordDigest()
+        self.staging.write_text(redirects.RECORD, digest.through(plan.record_parts()))
+        written = digest.hexdigest()
+        to_keep = not previous.own or previous.text is None or written != redirects.record_digest(previous.text)
+        del previous
+        folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
+        return PlannedAddresses(outputs.Addresses(plan.moved, plan.gone, folders), written, to_keep, problems, notes)
 
 
 def _tally(result: BuildResult, made: outputs.Outputs) -> None:

@@ -129,6 +129,28 @@ def test_added_and_removed_articles_give_the_site_of_a_full_build(site):
     assert_same_as_full_build(site, out)
 
 
+def test_a_rebuild_plans_the_addresses_beside_the_build_and_says_what_the_plan_says(site, monkeypatch, tmp_path):
+    planned_in = tmp_path / "planned in"
+    real = build_module.AddressPlanning._plan
+
+    def plan(self, pages):
+        with planned_in.open("a", encoding="utf-8") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return real(self, pages)
+
+    monkeypatch.setattr(build_module.AddressPlanning, "_plan", plan)
+    _, out = site()
+    shutil.copytree(out, out.parent / "full")  # to compare with: a full build that knows the removed address
+    (site.source / "005_000a0005.txt").unlink()
+    removed, _ = site()
+    full_build, rebuild = planned_in.read_text(encoding="utf-8").split()
+    assert full_build == str(os.getpid()) != rebuild
+    assert removed.in_place and removed.gone == 1
+    # Its warning, told once, by the build.
+    assert [(p.source, "it was 005_000a0005.txt" in p.message) for p in removed.problems] == [("2023/06/06/000a0005/", True)]
+    assert_same_as_full_build(site, out)
+
+
 def test_unchanged_files_are_not_parsed_again(site, monkeypatch):
     age(site.source)
     site()

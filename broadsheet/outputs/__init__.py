@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from .. import parallel, redirects, search
 from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
@@ -46,6 +46,14 @@ class Addresses:
     folders: tuple[redirects.Permalink, ...]  # folders of pages, which redirect to a page
 
 
+class AddressPlan(Protocol):
+    def begin(self, pages: set[str]) -> None:
+        """The files of every page are known: the plan may begin, beside the build."""
+
+    def __call__(self, pages: set[str]) -> Addresses:
+        """The plan, given the files of every page."""
+
+
 @dataclass
 class Job:
     """What every kind may use: the site, and where and how it is made."""
@@ -62,7 +70,7 @@ class Job:
     jobs: int  # processes
     in_place: bool  # the site in place is updated, not replaced
     # The plan of addresses, given the files of every page: made when first asked for.
-    addresses: Callable[[set[str]], Addresses]
+    addresses: AddressPlan
 
     @functools.cached_property
     def site_key(self) -> str:
