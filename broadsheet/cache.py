@@ -102,6 +102,11 @@ def folder_for(out: Path) -> Path:
     return out.parent / f".{out.name}.cache"
 
 
+def exists(out: Path) -> bool:
+    """Whether a build into `out` left a cache (which may not be usable)."""
+    return (folder_for(out) / CACHE_FILE).is_file()
+
+
 def _connect(out: Path, *, create: bool) -> sqlite3.Connection | None:
     path = folder_for(out) / CACHE_FILE
     if not create and not path.is_file():

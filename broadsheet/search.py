@@ -100,7 +100,9 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     # Runs of parts that may share a shard: consecutive years that each fit, the
     # consecutive months of one year that does not, or the days of one month.
     runs: list[list[tuple[str, list[str]]]] = [[]]
-    oldest_first = sorted(site.entries, key=lambda e: (e.article.date.year, e.article.date.month, e.article.date.day))
+    # The site's entries are newest first by day: reversed, not sorted again (0.15 s at 100,000
+    # articles); the order within a day is not the shards' (their pages are sorted).
+    oldest_first = list(reversed(site.entries))
     newest: list[Entry] = []
     if oldest_first:
         day = oldest_first[-1].article.date

@@ -151,6 +151,28 @@ def test_a_rebuild_plans_the_addresses_beside_the_build_and_says_what_the_plan_s
     assert_same_as_full_build(site, out)
 
 
+def test_a_rebuild_lists_the_sources_beside_the_reading_of_its_cache(site, monkeypatch, tmp_path):
+    listed_in = tmp_path / "listed in"
+    real = build_module.list_sources
+
+    def list_sources(source):
+        with listed_in.open("a", encoding="utf-8") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return real(source)
+
+    monkeypatch.setattr(build_module, "list_sources", list_sources)
+    _, out = site()
+    assert not listed_in.exists()  # a full build: each file's status is read with the file, in the workers
+    write_corpus(site.source, {"900_000b0001.txt": txt("2023-06-15", "A story added later about the harbour.")})
+    (site.source / "005_000a0005.txt").write_text(story(5, " and its boats"), encoding="utf-8")
+    again, _ = site()
+    assert listed_in.read_text(encoding="utf-8").split() != [str(os.getpid())]
+    assert again.in_place and again.articles == 41 and 0 < again.rendered < again.pages
+    assert "and its boats" in page_of(out, "000a0005").read_text(encoding="utf-8")
+    shutil.copytree(out, out.parent / "full")
+    assert_same_as_full_build(site, out)
+
+
 def test_unchanged_files_are_not_parsed_again(site, monkeypatch):
     age(site.source)
     site()
