@@ -173,6 +173,41 @@ def test_a_rebuild_lists_the_sources_beside_the_reading_of_its_cache(site, monke
     assert_same_as_full_build(site, out)
 
 
+def test_a_rebuild_writes_the_manifest_beside_the_build(site, monkeypatch, tmp_path):
+    from broadsheet import check, parallel
+    from broadsheet.outputs import static
+
+    written_in = tmp_path / "written in"
+    real = check.manifest_parts
+
+    def manifest_parts(entries):
+        with written_in.open("a", encoding="utf-8") as noted:
+            noted.write(f"{os.getpid()}\n")
+        yield from real(entries)
+
+    monkeypatch.setattr(check, "manifest_parts", manifest_parts)
+    # As in a build that has no other thread (tests before this one may have left some).
+    monkeypatch.setattr(static.threading, "active_count", lambda: 1)
+    _, out = site()
+    write_corpus(site.source, {"900_000b0001.txt": txt("2023-06-15", "A story added later about the harbour.")})
+    site()
+    full_build, rebuild = written_in.read_text(encoding="utf-8").split()
+    assert full_build == str(os.getpid()) != rebuild
+    assert_same_as_full_build(site, out)
+    # A build with another thread, which a fork would not copy: written by the build.
+    monkeypatch.setattr(static.threading, "active_count", lambda: 2)
+    write_corpus(site.source, {"900_000b0003.txt": txt("2023-06-17", "A third story about the harbour.")})
+    site()
+    assert written_in.read_text(encoding="utf-8").split()[-1] == str(os.getpid())
+    monkeypatch.setattr(static.threading, "active_count", lambda: 1)
+    # A process that dies: the manifest is written by the build.
+    monkeypatch.setattr(parallel, "_run_beside", lambda *args: os._exit(3))
+    write_corpus(site.source, {"900_000b0002.txt": txt("2023-06-16", "Another story about the harbour.")})
+    again, _ = site()
+    assert again.in_place and written_in.read_text(encoding="utf-8").split()[-1] == str(os.getpid())
+    assert_same_as_full_build(site, out)
+
+
 def test_unchanged_files_are_not_parsed_again(site, monkeypatch):
     age(site.source)
     site()

@@ -200,6 +200,42 @@ def test_the_marker_is_written_again_only_when_the_files_of_the_site_change(corp
     assert listed == sorted(set(snapshot(out)) - {MARKER})
 
 
+def test_new_files_are_in_the_marker_before_they_are_in_place(corpus, build_site, monkeypatch):
+    source = corpus(corpus_of(6))
+    _, out = build_site(source)
+    write_corpus(source, {"new.txt": txt("2021-06-01", "A new story.")})
+    real = os.replace
+
+    def cut_short(old, new):
+        if Path(new).name == "index.html":
+            listed = (out / MARKER).read_text(encoding="utf-8").split(write.INVENTORY_HEADING, 1)[1].splitlines()
+            assert "2021/06/01/new/index.html" in listed  # before the page is there
+            raise KeyboardInterrupt
+        return real(old, new)
+
+    monkeypatch.setattr(write.os, "replace", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(source)
+    monkeypatch.setattr(write.os, "replace", real)
+    result, _ = build_site(source)
+    assert result.in_place
+    listed = (out / MARKER).read_text(encoding="utf-8").split(write.INVENTORY_HEADING, 1)[1].splitlines()
+    assert listed == sorted(set(snapshot(out)) - {MARKER})
+
+
+def test_a_line_of_the_marker_cut_short_is_no_name_until_it_is_ended(tmp_path):
+    marker = tmp_path / MARKER
+    marker.write_text(write.MARKER_TEXT + write.INVENTORY_HEADING + "a/index.html\nb/ind", encoding="utf-8")
+    assert write._inventory(tmp_path) == {"a/index.html"}
+    assert not write._names_added(marker)
+    write._add_to_inventory(marker, ["c/index.html", "d/index.html"])
+    assert write._inventory(tmp_path) == {"a/index.html", "b/ind", "c/index.html", "d/index.html"}
+    write._add_to_inventory(marker, ["e/index.html"])
+    assert write._inventory(tmp_path) == {"a/index.html", "b/ind", "c/index.html", "d/index.html", "e/index.html"}
+    assert write._names_added(marker)
+    assert write._names_added(tmp_path / "missing")  # written whole, to be sure
+
+
 # --- interrupted builds --------------------------------------------------------------
 
 

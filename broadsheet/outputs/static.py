@@ -3,9 +3,10 @@ and the manifest of articles that `check` reads, kept while no article changed."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 
-from .. import check, favicon
+from .. import check, favicon, parallel
 from ..cache import OutputRecord
 from ..records import Problem
 from . import ALWAYS, UNKNOWN, Done, Output, Work, register
@@ -33,9 +34,19 @@ class Static(Output):
                 staging.copy_tree(folder / ASSETS, ASSETS)
         if favicon.ICO in todo and self._write_favicon():
             made[favicon.ICO] = OutputRecord(ALWAYS, ((favicon.ICO, UNKNOWN),))
-        if check.MANIFEST in todo:
-            staging.write_text(check.MANIFEST, check.manifest_parts(self.job.site.entries))
-            made[check.MANIFEST] = OutputRecord(self.job.site_key, ((check.MANIFEST, UNKNOWN),))
+        if check.MANIFEST not in todo:
+            return Done(made)
+        made[check.MANIFEST] = OutputRecord(self.job.site_key, ((check.MANIFEST, UNKNOWN),))
+        entries = self.job.site.entries
+
+        def write() -> None:
+            staging.write_text(check.MANIFEST, check.manifest_parts(entries))
+
+        # A rebuild writes the manifest, a line for each article (0.3 s at 100,000), in a process beside the build
+        # while it makes the rest: forked only while the build has no other thread, which the fork would not copy.
+        if self.job.in_place and threading.active_count() == 1:
+            return Manifest(parallel.Beside(write), write, made)
+        write()
         return Done(made)
 
     def _write_favicon(self) -> bool:
@@ -53,3 +64,20 @@ class Static(Output):
         else:
             return True
         return False
+
+
+class Manifest(Work):
+    """The manifest being written beside the build; written here if that process died."""
+
+    def __init__(self, beside: parallel.Beside[None], write: Callable[[], None], made: dict[str, OutputRecord]) -> None:
+        self.beside, self.write, self.made = beside, write, made
+
+    def finish(self) -> dict[str, OutputRecord]:
+        try:
+            self.beside.join()
+        except Exception:  # noqa: BLE001 - a process that died: written here instead
+            self.write()
+        return self.made
+
+    def stop(self) -> None:
+        self.beside.stop()
