@@ -61,6 +61,21 @@ def age(folder: Path, seconds: float = 60) -> None:
         os.utime(path, (past, past))
 
 
+def noting_process(noted: Path, real):
+    """`real`, noting in `noted` the id of the process each call runs in."""
+
+    def call(*args):
+        with noted.open("a", encoding="utf-8") as file:
+            file.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    return call
+
+
+def processes(noted: Path) -> list[str]:
+    return noted.read_text(encoding="utf-8").split()
+
+
 def assert_same_as_full_build(site, out: Path) -> None:
     full, fresh = site(out="full", incremental=False)
     assert full.rendered == full.pages
@@ -131,19 +146,12 @@ def test_added_and_removed_articles_give_the_site_of_a_full_build(site):
 
 def test_a_rebuild_plans_the_addresses_beside_the_build_and_says_what_the_plan_says(site, monkeypatch, tmp_path):
     planned_in = tmp_path / "planned in"
-    real = build_module.AddressPlanning._plan
-
-    def plan(self, pages):
-        with planned_in.open("a", encoding="utf-8") as noted:
-            noted.write(f"{os.getpid()}\n")
-        return real(self, pages)
-
-    monkeypatch.setattr(build_module.AddressPlanning, "_plan", plan)
+    monkeypatch.setattr(build_module.AddressPlanning, "_plan", noting_process(planned_in, build_module.AddressPlanning._plan))
     _, out = site()
     shutil.copytree(out, out.parent / "full")  # to compare with: a full build that knows the removed address
     (site.source / "005_000a0005.txt").unlink()
     removed, _ = site()
-    full_build, rebuild = planned_in.read_text(encoding="utf-8").split()
+    full_build, rebuild = processes(planned_in)
     assert full_build == str(os.getpid()) != rebuild
     assert removed.in_place and removed.gone == 1
     # Its warning, told once, by the build.
@@ -153,20 +161,13 @@ def test_a_rebuild_plans_the_addresses_beside_the_build_and_says_what_the_plan_s
 
 def test_a_rebuild_lists_the_sources_beside_the_reading_of_its_cache(site, monkeypatch, tmp_path):
     listed_in = tmp_path / "listed in"
-    real = build_module.list_sources
-
-    def list_sources(source):
-        with listed_in.open("a", encoding="utf-8") as noted:
-            noted.write(f"{os.getpid()}\n")
-        return real(source)
-
-    monkeypatch.setattr(build_module, "list_sources", list_sources)
+    monkeypatch.setattr(build_module, "list_sources", noting_process(listed_in, build_module.list_sources))
     _, out = site()
     assert not listed_in.exists()  # a full build: each file's status is read with the file, in the workers
     write_corpus(site.source, {"900_000b0001.txt": txt("2023-06-15", "A story added later about the harbour.")})
     (site.source / "005_000a0005.txt").write_text(story(5, " and its boats"), encoding="utf-8")
     again, _ = site()
-    assert listed_in.read_text(encoding="utf-8").split() != [str(os.getpid())]
+    assert processes(listed_in) != [str(os.getpid())]
     assert again.in_place and again.articles == 41 and 0 < again.rendered < again.pages
     assert "and its boats" in page_of(out, "000a0005").read_text(encoding="utf-8")
     shutil.copytree(out, out.parent / "full")
@@ -178,33 +179,26 @@ def test_a_rebuild_writes_the_manifest_beside_the_build(site, monkeypatch, tmp_p
     from broadsheet.outputs import static
 
     written_in = tmp_path / "written in"
-    real = check.manifest_parts
-
-    def manifest_parts(entries):
-        with written_in.open("a", encoding="utf-8") as noted:
-            noted.write(f"{os.getpid()}\n")
-        yield from real(entries)
-
-    monkeypatch.setattr(check, "manifest_parts", manifest_parts)
+    monkeypatch.setattr(check, "manifest_parts", noting_process(written_in, check.manifest_parts))
     # As in a build that has no other thread (tests before this one may have left some).
     monkeypatch.setattr(static.threading, "active_count", lambda: 1)
     _, out = site()
     write_corpus(site.source, {"900_000b0001.txt": txt("2023-06-15", "A story added later about the harbour.")})
     site()
-    full_build, rebuild = written_in.read_text(encoding="utf-8").split()
+    full_build, rebuild = processes(written_in)
     assert full_build == str(os.getpid()) != rebuild
     assert_same_as_full_build(site, out)
     # A build with another thread, which a fork would not copy: written by the build.
     monkeypatch.setattr(static.threading, "active_count", lambda: 2)
     write_corpus(site.source, {"900_000b0003.txt": txt("2023-06-17", "A third story about the harbour.")})
     site()
-    assert written_in.read_text(encoding="utf-8").split()[-1] == str(os.getpid())
+    assert processes(written_in)[-1] == str(os.getpid())
     monkeypatch.setattr(static.threading, "active_count", lambda: 1)
     # A process that dies: the manifest is written by the build.
     monkeypatch.setattr(parallel, "_run_beside", lambda *args: os._exit(3))
     write_corpus(site.source, {"900_000b0002.txt": txt("2023-06-16", "Another story about the harbour.")})
     again, _ = site()
-    assert again.in_place and written_in.read_text(encoding="utf-8").split()[-1] == str(os.getpid())
+    assert again.in_place and processes(written_in)[-1] == str(os.getpid())
     assert_same_as_full_build(site, out)
 
 
