@@ -507,7 +507,8 @@ class AddressPlanning:
     A rebuild (`beside`) begins the plan in a process forked as soon as the
     pages are known, while the build checks the fingerprint of every page: a
     second at 100,000 articles, on a core that is otherwise idle then.  A full
-    build, whose workers have both cores, plans when asked."""
+    build, whose workers have both cores, plans when asked; so does a rebuild
+    short of memory for that process (see parallel.room_beside)."""
 
     def __init__(
         self, config: Config, site: Site, staging: Staging, result: BuildResult, note: Callable[[Problem], None],
@@ -523,7 +524,7 @@ class AddressPlanning:
 
     def begin(self, pages: set[str]) -> None:
         """The pages are known: a rebuild begins the plan beside the build."""
-        if self.beside and self._begun is None and self._planned is None:
+        if self.beside and self._begun is None and self._planned is None and parallel.room_beside():
             self._begun = (pages, parallel.Beside(functools.partial(self._plan, pages)))
 
     def stop(self) -> None:

@@ -731,6 +731,20 @@ def beside(work: Callable[[], T]) -> Joinable[T]:
     return _runner.beside(work)
 
 
+def room_beside() -> bool:
+    """Whether a process forked beside this one fits in the memory there is
+    now: it shares this one's pages until it writes to them, and a Python
+    process writes to each object it reads (its count of references), so it
+    may come to copy all it reads of them.  Twice this process's resident
+    size is asked for; where the memory cannot be known, there is room."""
+    import psutil  # here: a build that forks nothing beside does without it
+
+    try:
+        return int(psutil.virtual_memory().available) >= 2 * int(psutil.Process().memory_info().rss)
+    except (psutil.Error, OSError, NotImplementedError):
+        return True
+
+
 class Beside(Generic[T]):
     """Work that runs in a forked process beside this one while this one does
     something else (Pagefind's runs, which wait on processes of their own);

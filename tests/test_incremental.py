@@ -145,6 +145,8 @@ def test_added_and_removed_articles_give_the_site_of_a_full_build(site):
 
 
 def test_a_rebuild_plans_the_addresses_beside_the_build_and_says_what_the_plan_says(site, monkeypatch, tmp_path):
+    from broadsheet import parallel
+
     planned_in = tmp_path / "planned in"
     monkeypatch.setattr(build_module.AddressPlanning, "_plan", noting_process(planned_in, build_module.AddressPlanning._plan))
     _, out = site()
@@ -156,6 +158,13 @@ def test_a_rebuild_plans_the_addresses_beside_the_build_and_says_what_the_plan_s
     assert removed.in_place and removed.gone == 1
     # Its warning, told once, by the build.
     assert [(p.source, "it was 005_000a0005.txt" in p.message) for p in removed.problems] == [("2023/06/06/000a0005/", True)]
+    assert_same_as_full_build(site, out)
+    # Short of memory for another process: planned in the build.
+    monkeypatch.setattr(parallel, "room_beside", lambda: False)
+    write_corpus(site.source, {"900_000b0001.txt": txt("2023-06-15", "A story added later about the harbour.")})
+    added, _ = site()
+    assert added.in_place and processes(planned_in)[-1] == str(os.getpid())
+    shutil.copytree(out, out.parent / "full")
     assert_same_as_full_build(site, out)
 
 

@@ -343,7 +343,8 @@ def test_the_watch_sees_a_thread_start_and_end():
     thread.join()
     after = zim._thread_ids()
     assert before is not None and during is not None and after is not None
-    assert during - before == {thread.native_id}
+    # (Threads that earlier tests left may come and go meanwhile.)
+    assert thread.native_id in during - before
     assert thread.native_id not in after and threading.get_native_id() in after
 
 

@@ -175,13 +175,15 @@ class SiteCheck:
     """units_changed, begun as soon as the last build's records are read, in
     a process forked beside the build while it loads the articles and makes
     the site model: a status read of every file of the site takes 0.7 s of a
-    rebuild at 100,000 articles.  Where fork is not available, or the process
-    fails, the files are read when first asked about."""
+    rebuild at 100,000 articles.  Where fork is not available, or memory is
+    short for that process, or it fails, the files are read when first asked
+    about."""
 
     def __init__(self, out: Path, last: OutputRecords, *, beside: bool = True) -> None:
         self.out, self.last = out, last
         self._beside: parallel.Beside[set[tuple[str, str]]] | None = (
-            parallel.Beside(functools.partial(units_changed, out, last)) if beside and last else None)
+            parallel.Beside(functools.partial(units_changed, out, last)) if beside and last and parallel.room_beside()
+            else None)
         self._changed: set[tuple[str, str]] | None = None
 
     def changed(self) -> set[tuple[str, str]]:

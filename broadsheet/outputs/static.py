@@ -44,7 +44,7 @@ class Static(Output):
 
         # A rebuild writes the manifest, a line for each article (0.3 s at 100,000), in a process beside the build
         # while it makes the rest: forked only while the build has no other thread, which the fork would not copy.
-        if self.job.in_place and threading.active_count() == 1:
+        if self.job.in_place and threading.active_count() == 1 and parallel.room_beside():
             return Manifest(parallel.Beside(write), write, made)
         write()
         return Done(made)
