@@ -220,6 +220,7 @@ def clear_leftovers(out: Path) -> None:
             if folder.is_symlink() or not folder.is_dir():
                 continue
             if _is_ours(folder):
+                _end_writers(folder)
                 shutil.rmtree(folder, ignore_errors=True)
             else:
                 # Made but not yet marked when its build stopped: empty, so nothing is lost.
@@ -227,6 +228,27 @@ def clear_leftovers(out: Path) -> None:
                     folder.rmdir()
                 except OSError:
                     pass
+
+
+def _end_writers(folder: Path) -> None:
+    """End the processes still at work in `folder`, the staging folder of a
+    build that was killed outright: Pagefind's runs, which do not die with the
+    build, would go on making their bundle there (a minute or more each) while
+    it is removed.  A process is known by a path in or below `folder` among
+    its arguments, as Pagefind is given its site and its output."""
+    import psutil  # here: only a build after one that was killed looks
+
+    named = os.fspath(folder)
+    found = []
+    for process in psutil.process_iter(["cmdline"]):
+        arguments = process.info.get("cmdline") or []
+        if process.pid != os.getpid() and any(a == named or a.startswith(named + os.sep) for a in arguments):
+            try:
+                process.kill()
+                found.append(process)
+            except psutil.Error:  # gone meanwhile, or another user's
+                pass
+    psutil.wait_procs(found, timeout=5)
 
 
 KNOWN_FOLDERS = 4096  # folders that write_file remembers making

@@ -423,6 +423,28 @@ def test_sigkill_between_the_two_renames_is_recovered_by_the_next_build(tmp_path
     assert leftovers(tmp_path) == []
 
 
+def test_what_still_works_in_a_killed_builds_staging_folder_is_ended_before_it_is_removed(tmp_path):
+    # As Pagefind's runs of a build killed outright, which do not die with it.
+    out = tmp_path / "site"
+    out.mkdir()
+    left, other = tmp_path / f"{write.STAGING_PREFIX}site-abc12345", tmp_path / "elsewhere"
+    for folder in (left, other):
+        folder.mkdir()
+    (left / MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
+    wait = [sys.executable, "-c", "import time; time.sleep(120)", "--output-path"]
+    working = subprocess.Popen([*wait, str(left / "pagefind")])
+    unrelated = subprocess.Popen([*wait, str(other)])
+    try:
+        write.clear_leftovers(out)
+        working.wait(timeout=10)  # ended: it would sleep two minutes (psutil took its exit status)
+        assert unrelated.poll() is None
+        assert leftovers(tmp_path) == []
+    finally:
+        for process in (working, unrelated):
+            process.kill()
+            process.wait()
+
+
 def test_a_second_build_into_the_same_folder_waits_for_the_first(corpus, build_site, tmp_path, monkeypatch):
     source = corpus(corpus_of(3))
     events: list[str] = []
