@@ -536,7 +536,10 @@ class AddressPlanning:
     def __call__(self, pages: set[str]) -> outputs.Addresses:
         if self._planned is None:
             begun, self._begun = self._begun, None
-            planned = self._joined(begun[1]) if begun is not None and begun[0] == pages else None
+            if begun is not None and begun[0] != pages:
+                begun[1].stop()  # begun for other pages: planned again here
+                begun = None
+            planned = self._joined(begun[1]) if begun is not None else None
             if planned is None:
                 planned = self._plan(pages)
             else:
