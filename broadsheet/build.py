@@ -133,33 +133,9 @@ def list_sources(source: Path) -> Listed:
     return Listed(rels, problems, list(map(cache_module.status_reader(source), rels)), read_started_ns)
 
 
-class SourceListing:
-    """list_sources, for a rebuild: in a process forked before the cache is
-    read, and read beside it (0.3 s at 100,000 articles).  Where fork is not
-    available, or the process fails, the folder is listed when asked."""
-
-    def __init__(self, source: Path) -> None:
-        self.source = source
-        self._beside: parallel.Beside[Listed] | None = parallel.Beside(functools.partial(list_sources, source))
-
-    def listed(self) -> Listed:
-        beside, self._beside = self._beside, None
-        if beside is not None:
-            try:
-                return beside.join()
-            except Exception:  # noqa: BLE001 - a process that died: the folder is listed here instead
-                pass
-        return list_sources(self.source)
-
-    def stop(self) -> None:
-        if self._beside is not None:
-            self._beside.stop()
-            self._beside = None
-
-
 def load_articles(
     config: Config, report: Callable[[Problem], None], progress: ProgressFactory, cache: Cache | None = None,
-    whole: cache_module.WholeCache | None = None, listing: SourceListing | None = None,
+    whole: cache_module.WholeCache | None = None, listing: parallel.Apart[Listed] | None = None,
 ) -> Corpus:
     """Every article of the source folder; a file unchanged since the build of
     `cache` is not parsed again.  The record of each goes into `whole` as it
@@ -168,7 +144,7 @@ def load_articles(
     if not config.source.is_dir():
         raise BuildError(f"source folder {config.source} does not exist")
     if cache is not None:
-        listed = listing.listed() if listing is not None else list_sources(config.source)
+        listed = listing.join() if listing is not None else list_sources(config.source)
         rels, problems, statuses, read_started_ns = listed.rels, listed.problems, listed.statuses, listed.read_started_ns
     else:
         if listing is not None:
@@ -371,8 +347,8 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             report(problem)
 
     # A rebuild lists the articles' files beside the reading of its cache.
-    listing = (SourceListing(config.source) if config.incremental and config.source.is_dir()
-               and cache_module.exists(config.out) else None)
+    listing = (parallel.Apart(functools.partial(list_sources, config.source)) if config.incremental
+               and config.source.is_dir() and cache_module.exists(config.out) else None)
     try:
         with _stage(result, "cache"):
             key = cache_module.build_key(config)
@@ -517,15 +493,15 @@ class AddressPlanning:
         self.config, self.site, self.staging, self.result, self.note = config, site, staging, result, note
         self.written_digest = written_digest
         self.beside = beside
-        self._begun: tuple[set[str], parallel.Beside[PlannedAddresses]] | None = None
+        self._begun: tuple[set[str], parallel.Apart[PlannedAddresses]] | None = None
         self._planned: outputs.Addresses | None = None
         self.digest = redirects.record_digest("")
         self.to_keep = False  # the project's record differs from the site's copy, or there is none yet
 
     def begin(self, pages: set[str]) -> None:
         """The pages are known: a rebuild begins the plan beside the build."""
-        if self.beside and self._begun is None and self._planned is None and parallel.room_beside():
-            self._begun = (pages, parallel.Beside(functools.partial(self._plan, pages)))
+        if self.beside and self._begun is None and self._planned is None:
+            self._begun = (pages, parallel.Apart(functools.partial(self._plan, pages)))
 
     def stop(self) -> None:
         """End the plan begun beside the build, if any (the build failed)."""
@@ -539,11 +515,8 @@ class AddressPlanning:
             if begun is not None and begun[0] != pages:
                 begun[1].stop()  # begun for other pages: planned again here
                 begun = None
-            planned = self._joined(begun[1]) if begun is not None else None
-            if planned is None:
-                planned = self._plan(pages)
-            else:
-                self.staging.add([redirects.RECORD])  # written by the process beside
+            planned = begun[1].join() if begun is not None else self._plan(pages)
+            self.staging.add([redirects.RECORD])  # written by the process beside, if there was one
             for problem in planned.problems:
                 self.note(problem)
             self.result.notes.extend(planned.notes)
@@ -552,16 +525,6 @@ class AddressPlanning:
             self.result.moved, self.result.gone = len(planned.addresses.moved), len(planned.addresses.gone)
             self._planned = planned.addresses
         return self._planned
-
-    @staticmethod
-    def _joined(begun: parallel.Beside[PlannedAddresses]) -> PlannedAddresses | None:
-        """The plan made beside; None if its process died (out of memory, killed)."""
-        try:
-            return begun.join()
-        except BuildError:
-            raise
-        except Exception:  # noqa: BLE001 - planned again in the build
-            return None
 
     def _plan(self, pages: set[str]) -> PlannedAddresses:
         """The plan, its record written into the site, and the warnings and

@@ -745,6 +745,36 @@ def room_beside() -> bool:
         return True
 
 
+class ProcessDied(RuntimeError):
+    """A process beside the build ended without its result (killed, out of memory)."""
+
+
+class Apart(Generic[T]):
+    """`work` for a rebuild, done in a process forked beside the build where
+    there is room for it (see room_beside) and `fork` says so, while the build
+    does something else; in the build itself when joined where not, or where
+    that process died.  Exceptions of the work itself are raised by join()."""
+
+    def __init__(self, work: Callable[[], T], *, fork: bool = True) -> None:
+        self._work = work
+        self._beside: Beside[T] | None = Beside(work) if fork and room_beside() else None
+
+    def join(self) -> T:
+        beside, self._beside = self._beside, None
+        if beside is not None:
+            try:
+                return beside.join()
+            except ProcessDied:
+                pass
+        return self._work()
+
+    def stop(self) -> None:
+        """End the process, if it is still running (the build failed, or has no use for the result)."""
+        if self._beside is not None:
+            self._beside.stop()
+            self._beside = None
+
+
 class Beside(Generic[T]):
     """Work that runs in a forked process beside this one while this one does
     something else (Pagefind's runs, which wait on processes of their own);
@@ -775,7 +805,7 @@ class Beside(Generic[T]):
         except EOFError:
             # The pipe closes as the process dies, a moment before its exit code is known.
             self._process.join()
-            ok, value = False, RuntimeError(f"a worker process ended with exit code {self._process.exitcode}")
+            ok, value = False, ProcessDied(f"a worker process ended with exit code {self._process.exitcode}")
         finally:
             self._process.join()
             self._results.close()

@@ -449,7 +449,7 @@ def test_the_files_of_the_site_are_read_beside_the_build_as_in_it(site, monkeypa
     expected = {("pages", edited.relative_to(out).as_posix()), ("pages", removed.relative_to(out).as_posix())}
     assert outputs.units_changed(out, last.outputs) == expected
     beside = outputs.SiteCheck(out, last.outputs)
-    assert beside._beside is not None and beside.changed() == expected  # read in a forked process
+    assert beside._apart._beside is not None and beside.changed() == expected  # read in a forked process
     # A process that dies: its files are read in the build.
     monkeypatch.setattr(parallel, "_run_beside", lambda *args: os._exit(3))
     assert outputs.SiteCheck(out, last.outputs).changed() == expected

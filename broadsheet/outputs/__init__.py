@@ -180,26 +180,17 @@ class SiteCheck:
     about."""
 
     def __init__(self, out: Path, last: OutputRecords, *, beside: bool = True) -> None:
-        self.out, self.last = out, last
-        self._beside: parallel.Beside[set[tuple[str, str]]] | None = (
-            parallel.Beside(functools.partial(units_changed, out, last)) if beside and last and parallel.room_beside()
-            else None)
+        self._apart = parallel.Apart(functools.partial(units_changed, out, last), fork=beside and bool(last))
         self._changed: set[tuple[str, str]] | None = None
 
     def changed(self) -> set[tuple[str, str]]:
         if self._changed is None:
-            beside, self._beside = self._beside, None
-            try:
-                self._changed = beside.join() if beside is not None else units_changed(self.out, self.last)
-            except Exception:  # noqa: BLE001 - a process that died: the files are read here instead
-                self._changed = units_changed(self.out, self.last)
+            self._changed = self._apart.join()
         return self._changed
 
     def stop(self) -> None:
         """End the process, if it is still running (the build failed)."""
-        if self._beside is not None:
-            self._beside.stop()
-            self._beside = None
+        self._apart.stop()
 
 
 @dataclass(frozen=True)

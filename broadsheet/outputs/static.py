@@ -4,7 +4,7 @@ and the manifest of articles that `check` reads, kept while no article changed."
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from .. import check, favicon, parallel
 from ..cache import OutputRecord
@@ -44,10 +44,9 @@ class Static(Output):
 
         # A rebuild writes the manifest, a line for each article (0.3 s at 100,000), in a process beside the build
         # while it makes the rest: forked only while the build has no other thread, which the fork would not copy.
-        if self.job.in_place and threading.active_count() == 1 and parallel.room_beside():
-            return Manifest(parallel.Beside(write), write, made)
-        write()
-        return Done(made)
+        # Its place is taken now, empty, for the outputs made meanwhile (a redirect must not go there).
+        staging.write_bytes(check.MANIFEST, b"")
+        return Manifest(parallel.Apart(write, fork=self.job.in_place and threading.active_count() == 1), made)
 
     def _write_favicon(self) -> bool:
         """favicon.ico at the root, from the PNG icon of the templates that give one."""
@@ -67,17 +66,14 @@ class Static(Output):
 
 
 class Manifest(Work):
-    """The manifest being written beside the build; written here if that process died."""
+    """The manifest being written beside the build, or written when finished."""
 
-    def __init__(self, beside: parallel.Beside[None], write: Callable[[], None], made: dict[str, OutputRecord]) -> None:
-        self.beside, self.write, self.made = beside, write, made
+    def __init__(self, writing: parallel.Apart[None], made: dict[str, OutputRecord]) -> None:
+        self.writing, self.made = writing, made
 
     def finish(self) -> dict[str, OutputRecord]:
-        try:
-            self.beside.join()
-        except Exception:  # noqa: BLE001 - a process that died: written here instead
-            self.write()
+        self.writing.join()
         return self.made
 
     def stop(self) -> None:
-        self.beside.stop()
+        self.writing.stop()
