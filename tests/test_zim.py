@@ -10,6 +10,7 @@ import posixpath
 import random
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -26,7 +27,7 @@ from broadsheet import favicon
 from broadsheet.build import build
 from broadsheet.cli import main
 from broadsheet.config import Config, ConfigError, validate
-from broadsheet.outputs import zim
+from broadsheet.outputs import zim, zim_file
 
 from .conftest import SEED_FILE, write_corpus
 from .image_files import png
@@ -220,9 +221,66 @@ def test_the_ids_are_settled_from_pieces_of_the_file(tmp_path, monkeypatch):
 
     whole = written("whole.zim")
     for piece in (4096, 97, 31):
-        monkeypatch.setattr(zim, "_PIECE", piece)
+        monkeypatch.setattr(zim_file, "_PIECE", piece)
         assert written(f"{piece}.zim") == whole, piece
     assert Archive(tmp_path / "31.zim").check() and found(Archive(tmp_path / "31.zim"), "number") != []
+
+
+def clusters(path: Path) -> list[tuple[int, int, int]]:
+    """Each cluster of the ZIM file, read by the format's own description
+    (openZIM's): its place, its size in the file and its compression (1 none, 5 zstd)."""
+    data = path.read_bytes()
+    count, = struct.unpack_from("<I", data, 28)
+    entry_list, cluster_list = struct.unpack_from("<Q", data, 32)[0], struct.unpack_from("<Q", data, 48)[0]
+    entries = struct.unpack_from(f"<{struct.unpack_from('<I', data, 24)[0]}Q", data, entry_list)
+    places = [*struct.unpack_from(f"<{count}Q", data, cluster_list), min(entries)]
+    return [(start, end - start, data[start] & 0x0F) for start, end in zip(places, places[1:], strict=False)]
+
+
+def test_clusters_are_compressed_but_the_indexes_and_what_does_not_shrink(tmp_path):
+    rng = random.Random(3)
+    words = ["".join(rng.choice("bdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3)) for _ in range(2000)]
+    noise = rng.randbytes(3 * zim.CLUSTER_SIZE // 2)  # an image that no compression shortens
+    pages = [zim.Entry("i/noise.png", "", "image/png", noise)]
+    pages += [zim.Entry(f"a/{n}.html", f"Article {n}", "text/html", f"<p>{' '.join(rng.choices(words, k=900))}</p>".encode(),
+                        indexed=f"Article {n}\n\n{' '.join(rng.choices(words, k=300))}", words=300)
+              for n in range(400)]
+
+    def written(name: str, level: int) -> Path:
+        zim.write_archive(tmp_path / name, pages, [], main="a/0.html", metadata={"Title": "T"}, illustration=None,
+                          language="eng", workers=2, level=level)
+        return tmp_path / name
+
+    fast, small = written("fast.zim", 1), written("small.zim", 19)
+    assert small.stat().st_size < fast.stat().st_size
+    for path in (fast, small):
+        archive = Archive(path)
+        assert archive.check()
+        given = {e.path: e.content for e in pages}
+        assert {p: content for p, _, _, content in entries(archive) if p in given} == given
+        assert found(archive, words[5]) and suggested(archive, "Article 12")  # both indexes read where they are
+        assert [kind for _, _, kind in clusters(path)].count(5) >= 3  # the pages'
+        # Stored as they are: the noise, and the two indexes (Xapian reads them in place).
+        assert [kind for _, size, kind in clusters(path) if size > zim.CLUSTER_SIZE] == [1]
+        data = path.read_bytes()
+        indexes = [m.start() for m in re.finditer(re.escape(b"Xapian Glass"), data)]
+        assert len(indexes) == 2
+        assert [kind for start, size, kind in clusters(path) for at in indexes if start <= at < start + size] == [1, 1]
+
+
+def test_a_file_not_laid_out_as_expected_is_an_error_and_left_as_it_was(tmp_path, monkeypatch):
+    pages = [zim.Entry(f"a/{n}.html", f"A {n}", "text/html", b"<p>x</p>" * 200) for n in range(20)]
+    zim.write_archive(tmp_path / "one.zim", pages, [], main="a/0.html", metadata={"Title": "T"}, illustration=None,
+                      language="eng")
+    target = tmp_path / "one.zim"
+    before = target.read_bytes()
+    data = bytearray(before)
+    data[48:56] = struct.pack("<Q", struct.unpack_from("<Q", data, 48)[0] - 8)  # the list of clusters moved
+    target.write_bytes(bytes(data))
+    monkeypatch.setattr(zim_file, "_index_heads", lambda path: [])  # what libzim would refuse to open
+    with pytest.raises(RuntimeError, match="not laid out"):
+        zim_file.finish(target, 12)
+    assert target.read_bytes() == bytes(data)
 
 
 def test_threads_that_compress_and_index_side_by_side_make_the_same_file(tmp_path):
@@ -455,6 +513,10 @@ def test_a_rebuild_keeps_the_file_when_nothing_in_it_would_change(tmp_path):
     icon.write_bytes(png(64, 64))
     assert rebuilt(zim_illustration=icon) == "wrote"
     assert rebuilt(zim_illustration=icon, jobs=1) == "kept"  # however many threads write it: the same bytes
+    smaller = target.stat().st_size
+    assert rebuilt(zim_illustration=icon, zim_compression=1) == "wrote"  # the level asked is in the file
+    assert target.stat().st_size > smaller and Archive(target).check()
+    assert rebuilt(zim_illustration=icon, zim_compression=1) == "kept"
 
 
 def test_a_failed_write_leaves_the_last_file_and_no_part_of_a_new_one(tmp_path, monkeypatch):

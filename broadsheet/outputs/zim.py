@@ -31,17 +31,15 @@ import os
 import queue
 import re
 import shutil
-import struct
 import sys
 import tempfile
 import threading
 import time
 import unicodedata
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import regex
 
@@ -52,7 +50,7 @@ from ..config import Config
 from ..records import FileStatus, Problem
 from ..render import file_for
 from ..write import walk_files
-from . import Done, Output, Work, register
+from . import Done, Output, Work, register, zim_file
 from .address_pages import KIND as ADDRESS_PAGES
 from .pages import KIND as PAGES
 from .pages import page_keys, page_path
@@ -191,7 +189,8 @@ class Zim(Output):
         is written).  The code, the templates and the settings are not in it: a
         change to any of those makes the whole build again (the cache's key)."""
         config, outputs = self.job.config, self.outputs
-        parts = [str(config.zim), f"libzim {library_version('libzim')}"]
+        parts = [str(config.zim), f"libzim {library_version('libzim')}", f"zstd level {config.zim_compression}",
+                 f"zstandard {library_version('zstandard')}"]
         for kind in (PAGES, "images"):
             for unit in outputs.units(kind):
                 record = outputs.record(kind, unit)
@@ -214,8 +213,9 @@ class Zim(Output):
             return Done({})
         try:
             import libzim  # noqa: F401
-        except ImportError:
-            note(Problem(str(config.zim), "needs the Python package libzim (pip install 'broadsheet[zim]'); "
+            import zstandard  # noqa: F401
+        except ImportError as missing:
+            note(Problem(str(config.zim), f"needs the Python package {missing.name} (pip install 'broadsheet[zim]'); "
                                           "no ZIM file written"))
             return Done({})
         if not config.zim.parent.is_dir():
@@ -228,7 +228,7 @@ class Zim(Output):
             written = write_archive(config.zim, self.entries(tick=bar.update), self.redirects(), main=file_for(""),
                                     metadata=self.metadata(), illustration=self.illustration(),
                                     language=iso_639_3(config.language),
-                                    workers=min(self.job.jobs, parallel.default_jobs()))
+                                    workers=min(self.job.jobs, parallel.default_jobs()), level=config.zim_compression)
         except (OSError, RuntimeError, UnicodeDecodeError) as error:
             note(Problem(str(config.zim), f"cannot be written ({_reason(error)}); no ZIM file written"))
             return Done({})
@@ -552,11 +552,12 @@ _BATCH = 64
 
 
 def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Redirect], *, main: str,
-                  metadata: dict[str, str], illustration: bytes | None, language: str, workers: int = 1) -> Written:
+                  metadata: dict[str, str], illustration: bytes | None, language: str, workers: int = 1,
+                  level: int = 12) -> Written:
     """Write the ZIM file `target` of `entries`, whose main page is at `main`,
     and of the `redirects` whose target is one of them, with `workers` threads
-    that compress and index side by side; the same entries give the same bytes
-    whatever their number.  Written under another name in the same folder,
+    that index side by side and then compress its clusters at zstd's `level`;
+    the same entries give the same bytes whatever their number.  Written under another name in the same folder,
     then renamed: on any failure nothing is left at `target` but what was there
     before.
 
@@ -592,7 +593,7 @@ def write_archive(target: Path, entries: Iterable[Entry], redirects: Iterable[Re
         _send(ours, process, None)
         articles = _answer(ours, process)
         process.join()
-        settle(partial)
+        zim_file.finish(partial, level, workers)
         os.replace(partial, target)
     except BaseException as error:
         if process.pid is not None:  # started
@@ -661,7 +662,7 @@ def _received(connection: Any) -> Iterator[Entry | Redirect]:
 
 def _write(connection: Any, task: _Task) -> int:
     """Write the file of the entries and redirects received; the number of articles."""
-    from libzim.writer import Creator, Hint, IndexData, Item, StringProvider
+    from libzim.writer import Compression, Creator, Hint, IndexData, Item, StringProvider
 
     class Indexed(IndexData):  # type: ignore[misc]
         """An article's words for the full-text index, added in its turn (see `InTurn`)."""
@@ -751,8 +752,9 @@ def _write(connection: Any, task: _Task) -> int:
         creator.__exit__(None, None, None)  # what `with creator` does at its end: the file finished
         return articles
 
+    # Clusters as they are: they are compressed once the file is written (see zim_file).
     creator = (Creator(task.partial).config_indexing(True, task.language).config_nbworkers(task.workers)
-               .config_clustersize(task.cluster_size))
+               .config_clustersize(task.cluster_size).config_compression(Compression.none))
     before = _thread_ids()
     creator.__enter__()
     after = _thread_ids()
@@ -775,96 +777,3 @@ def _no_room(folder: Path) -> bool:
         return shutil.disk_usage(folder).free < 2 * CLUSTER_SIZE
     except OSError:
         return False
-
-
-# The header of a ZIM file: its id at 8, and where its MD5 checksum is (which
-# covers everything before it) at 72.  Each index (full text, titles) is a
-# Xapian glass database in an entry of its own, which begins with its magic,
-# its version (2 bytes) and an id of its own.
-_UUID = slice(8, 24)
-_CHECKSUM_POSITION = slice(72, 80)
-_XAPIAN_GLASS = b"\x0f\x0dXapian Glass"
-_XAPIAN_HEAD = len(_XAPIAN_GLASS) + 2 + 16
-_XAPIAN_TYPE = "application/octet-stream+xapian"
-
-
-def settle(path: Path) -> None:
-    """Make the ids that libzim and Xapian draw at random out of the file's
-    content, and its checksum again: the same articles, the same bytes.  The
-    file is read in pieces, never held (a large archive's is gigabytes)."""
-    heads = _index_heads(path)
-    with open(path, "r+b") as file:
-        file.seek(_CHECKSUM_POSITION.start)
-        (checksum_at,) = struct.unpack("<Q", file.read(_CHECKSUM_POSITION.stop - _CHECKSUM_POSITION.start))
-        places = [_UUID.start]
-        for found in _places_of(file, heads, checksum_at):
-            # The head holds the id drawn at random: it is found once in the file, where its entry is.
-            if len(found) != 1:
-                raise RuntimeError("the index of the ZIM file is not where libzim wrote it")
-            places.append(found[0] + _XAPIAN_HEAD - 16)
-        for place in places:
-            file.seek(place)
-            file.write(bytes(16))
-        digest = _digest(file, checksum_at, hashlib.sha256()).digest()
-        for n, place in enumerate(places):
-            file.seek(place)
-            file.write(uuid.UUID(bytes=hashlib.sha256(digest + bytes([n])).digest()[:16], version=4).bytes)
-        checksum = _digest(file, checksum_at, hashlib.md5()).digest()
-        file.seek(checksum_at)
-        file.write(checksum)
-
-
-_PIECE = 1 << 24  # bytes read at a time by settle()
-
-
-def _digest(file: BinaryIO, end: int, digest: Any) -> Any:
-    """`digest` updated with the first `end` bytes of `file`."""
-    file.seek(0)
-    left = end
-    while left > 0:
-        piece = file.read(min(_PIECE, left))
-        if not piece:
-            raise RuntimeError("the ZIM file is shorter than its header says")
-        digest.update(piece)
-        left -= len(piece)
-    return digest
-
-
-def _places_of(file: BinaryIO, needles: list[bytes], end: int) -> list[list[int]]:
-    """Where each of `needles` begins in the first `end` bytes of `file`, up
-    to its second place (one is all settle() takes)."""
-    found: list[list[int]] = [[] for _ in needles]
-    if not needles:
-        return found  # a file without a full-text index: nothing to look for
-    overlap = max(len(needle) for needle in needles) - 1
-    file.seek(0)
-    offset, carried = 0, b""  # the file's offset of `carried`, the end of the piece before
-    while offset + len(carried) < end:
-        piece = file.read(min(_PIECE, end - offset - len(carried)))
-        if not piece:
-            break
-        window = carried + piece
-        for needle, places in zip(needles, found, strict=True):
-            at = window.find(needle)
-            while at != -1 and len(places) < 2:
-                if offset + at not in places:
-                    places.append(offset + at)
-                at = window.find(needle, at + 1)
-        carried = window[-overlap:] if overlap else b""
-        offset += len(window) - len(carried)
-    return found
-
-
-def _index_heads(path: Path) -> list[bytes]:
-    """The first bytes of each Xapian database in the file, read back with libzim."""
-    from libzim.reader import Archive
-
-    archive = Archive(path)
-    heads = []
-    for i in range(archive.all_entry_count):
-        entry = archive._get_entry_by_id(i)
-        if not entry.is_redirect and entry.get_item().mimetype == _XAPIAN_TYPE:
-            head = bytes(entry.get_item().content[:_XAPIAN_HEAD])
-            if head.startswith(_XAPIAN_GLASS):
-                heads.append(head)
-    return heads
