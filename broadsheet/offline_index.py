@@ -140,6 +140,7 @@ WIDE_LEVELS = 4096
 
 # base64url: safe in JSON strings and in file names; one character is six bits.
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+DIGIT_VALUE = {digit: value for value, digit in enumerate(DIGITS)}
 
 # Combining marks, except the kana voicing marks: が and か are different letters.
 _MARKS = regex.compile(r"[^\P{Mn}\u3099\u309a]")
@@ -414,6 +415,14 @@ def encode_documents(numbers: Sequence[int]) -> str:
     return "*" + "".join(DIGITS[b] for b in bits)
 
 
+def postings_head(postings: str) -> tuple[int, int]:
+    """The top and the number of documents of postings (encode_postings)."""
+    wide = postings.startswith("!")
+    head = 1 if wide else 0
+    top = DIGIT_VALUE[postings[head]] * 64 + DIGIT_VALUE[postings[head + 1]]
+    return top, (postings.index(":") - head - 2) // (2 if wide else 1)
+
+
 def encode_postings(numbers: Sequence[int], levels: Sequence[int], top: int) -> str:
     """"TOP LEVELS:DOCUMENTS": the term's top in two characters, one level
     character per document, then the documents.  A term in WIDE_FROM
@@ -453,7 +462,12 @@ def _entry_size(term: str, value: InShards | Split) -> int:
 InShards = list[int | str]  # a term's postings in each shard that has it: [shard, postings, shard, postings, ...]
 # A split term in its chunk: "files", the number and bytes of each of its
 # files (the whole first, then the parts), and "shards", for each shard that
-# has it, the place in "files" of the part that holds its postings.
+# has it, the place in "files" of the part that holds its postings; then, for
+# each of those shards in the same order, "tops", the term's top there (the
+# best score a document of the shard can have of it), and "counts", the
+# documents that hold it.  A query of that word alone reads first the parts
+# of the shards whose results come first, and counts the others' documents
+# without reading them.
 Split = dict[str, list[int] | list[list[int]]]
 SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
 
@@ -606,7 +620,12 @@ def _split_terms(
         runs: list[InShards] = [[]]
         size = 0  # of the last run, as JSON
         places: list[int] = []
+        tops: list[int] = []
+        counts: list[int] = []
         for shard, postings in zip(value[::2], value[1::2], strict=True):
+            top, documents = postings_head(str(postings))
+            tops.append(top)
+            counts.append(documents)
             written = len(str(postings)) + 8  # quotes, commas and the shard's number
             if runs[-1] and size + written > PART_BYTES:
                 runs.append([])
@@ -621,7 +640,7 @@ def _split_terms(
             files.append((f"{FOLDER}{path}.js", text))
             listed.append([count, len(text)])
             count += 1
-        split: Split = {"files": listed, "shards": places}
+        split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts}
         yield term, split, _entry_size(term, split)
 
 

@@ -287,7 +287,7 @@ def test_a_term_in_several_shards_is_in_one_chunk_with_each_shards_postings():
 def test_a_term_of_long_postings_is_split_into_its_whole_and_parts_of_a_few_shards(monkeypatch):
     monkeypatch.setattr(oi, "SPLIT_BYTES", 100)
     monkeypatch.setattr(oi, "PART_BYTES", 110)
-    shards = [[("and", "AB:" + "x" * 40), ("zeta", "AB:y")], [("and", "AB:" + "z" * 40)], [("and", "AB:" + "w" * 40)]]
+    shards = [[("and", "AB:" + "x" * 40), ("zeta", "AB:y")], [("and", "BAzz:" + "z" * 38)], [("and", "!ABzzzz:" + "w" * 36)]]
     files = list(oi.term_files("terms", shards, [0, 1, 2]))
     # The split term alone in its chunk, as it would be whole; then its files; then the next chunk.
     assert [(key, path) for key, path, _ in files] == [("", f"{oi.FOLDER}terms/0.js")] + [
@@ -295,14 +295,21 @@ def test_a_term_of_long_postings_is_split_into_its_whole_and_parts_of_a_few_shar
     written = {path.removeprefix(oi.FOLDER).removesuffix(".js"): call(text)[1][0] for _, path, text in files}
     assert written["terms/1"] == {"zeta": [0, "AB:y"]}  # short: as it was
     # The whole, then two parts: shards 0 and 1 (110 bytes or less as JSON), then 2.
+    # For each shard, the term's top there and its number of documents: what a query of it alone needs first.
     assert written["terms/0"] == {"and": {"files": [[n, len(files[1 + n][2])] for n in range(3)],
-                                          "shards": [0, 1, 1, 1, 2, 2]}}
-    assert written["terms/s0"] == [0, "AB:" + "x" * 40, 1, "AB:" + "z" * 40, 2, "AB:" + "w" * 40]
-    assert written["terms/s1"] == [0, "AB:" + "x" * 40, 1, "AB:" + "z" * 40]
-    assert written["terms/s2"] == [2, "AB:" + "w" * 40]
+                                          "shards": [0, 1, 1, 1, 2, 2], "tops": [1, 64, 1], "counts": [0, 2, 2]}}
+    assert written["terms/s0"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38, 2, "!ABzzzz:" + "w" * 36]
+    assert written["terms/s1"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38]
+    assert written["terms/s2"] == [2, "!ABzzzz:" + "w" * 36]
     # The list names the chunks only; the set's version covers every file.
     listed = dict(oi.index_files([(f"s{n}", {"documents": 1, "scale": 1.0, "months": []}) for n in range(3)], shards))
     assert oi.unpack(call(listed[f"{oi.FOLDER}index.js"])[1][0])["sets"][0]["keys"] == ["", "z"]
+
+
+@pytest.mark.parametrize("count", [1, 5, oi.WIDE_FROM + 3])
+def test_the_head_of_postings_is_their_top_and_number_of_documents(count):
+    postings = oi.encode_postings(list(range(0, 3 * count, 3)), [n % 60 for n in range(count)], 2345)
+    assert oi.postings_head(postings) == (2345, count)
 
 
 def test_kept_postings_read_back_as_written(tmp_path):

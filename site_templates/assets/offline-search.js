@@ -327,18 +327,158 @@
       var lists = perWord.map(function (terms) { return scoresFor(found.shards, terms); });
       var hits = [];
       found.shards.forEach(function (shard, s) {
-        var mine = lists.map(function (list) { return list[s]; });
-        if (!mine.length || mine.some(function (list) { return !list; })) return;
-        for (var doc = 0; doc < shard.documents; doc++) {
-          var total = 0;
-          for (var t = 0; t < mine.length && total >= 0; t++) total = mine[t][doc] ? total + mine[t][doc] : -1;
-          if (total > 0) {
-            hits.push({ doc: shard.first + doc, local: doc, shard: shard, perChunk: found.perChunk, score: total * shard.scale,
-              month: monthOf(shard, doc) });
-          }
-        }
+        addHits(found, s, lists.map(function (list) { return list[s]; }), hits);
       });
       return hits;
+    });
+  }
+
+  // Adds to `hits` the documents of shard `s` that have a score in each of
+  // `mine` (one array of the shard's scores for each word of the query).
+  function addHits(found, s, mine, hits) {
+    var shard = found.shards[s];
+    if (!mine.length || mine.some(function (list) { return !list; })) return;
+    for (var doc = 0; doc < shard.documents; doc++) {
+      var total = 0;
+      for (var t = 0; t < mine.length && total >= 0; t++) total = mine[t][doc] ? total + mine[t][doc] : -1;
+      if (total > 0) {
+        hits.push({ doc: shard.first + doc, local: doc, shard: shard, perChunk: found.perChunk, score: total * shard.scale,
+          month: monthOf(shard, doc) });
+      }
+    }
+  }
+
+  // ---- A word in most articles, alone ----
+
+  // A query of one word that matches a split term (a word in most articles),
+  // with no year chosen, reads that term's postings a few shards at a time,
+  // in the order that can change the first `count` results: by relevance,
+  // the shards where the word's top is highest (no document scores more than
+  // its shard's top); by date, the newest or the oldest.  It stops once no
+  // shard left unread could put a document among those results, and counts
+  // the documents of the shards left from the split terms' counts (exact
+  // where one term has documents in the shard; else estimated, and the
+  // answer is "about").  Results stay complete: asked for more, it reads more.
+  var PARTS_AT_ONCE = 4;
+
+  // The top of postings (see decode), on the scale of the term's shard.
+  function topOf(postings) {
+    var n = postings.charAt(0) === "!" ? 1 : 0;
+    return (VALUE[postings.charCodeAt(n)] * 64 + VALUE[postings.charCodeAt(n + 1)]) / 4095;
+  }
+
+  // The shards whose months are of more than one year: their documents are
+  // counted by year only once read.
+  function ofOneYear(shard) {
+    var months = shard.months;
+    return months[0][0].slice(0, 4) === months[months.length - 1][0].slice(0, 4);
+  }
+
+  function isSplit(found, query) {
+    return chunksFor(found, query).then(function (chunks) {
+      var split = false;
+      eachTerm(chunks, query, function (term, value) { split = split || !Array.isArray(value); });
+      return split ? chunks : null;
+    });
+  }
+
+  // {hits, total, years, approximate}: the hits of the shards read, which
+  // hold the first `count` results in `order`, and the counts of all.
+  function rankLazily(found, query, chunks, count, order) {
+    var terms = [], bound = [], held = {}, read = {}, hits = [];
+    eachTerm(chunks, query, function (term, value, set, weight) {
+      // Each term: its weight, its postings by shard so far, its shards, and
+      // for a split term its list and the parts read.
+      var t = { weight: weight, postings: {}, shards: [], split: Array.isArray(value) ? null : value, set: set, parts: {},
+        bytes: 0 };
+      var list = Array.isArray(value) ? value : value.shards;
+      for (var i = 0; i < list.length; i += 2) {
+        var s = list[i], top = t.split ? t.split.tops[i / 2] / 4095 : topOf(list[i + 1]);
+        if (!t.split) t.postings[s] = list[i + 1];
+        t.shards.push(s);
+        bound[s] = (bound[s] || 0) + top * weight * found.shards[s].scale;
+        held[s] = true;
+      }
+      terms.push(t);
+    });
+    var candidates = Object.keys(held).map(Number);
+
+    function ready(s) {
+      return terms.every(function (t) { return !t.split || t.shards.indexOf(s) < 0 || t.postings[s] !== undefined; });
+    }
+    function first(a, b) {
+      if (order === "desc") return a - b;
+      if (order === "asc") return b - a;
+      return bound[b] - bound[a] || a - b;
+    }
+    // Whether an unread shard could hold a document among the first `count`.
+    function matters(s) {
+      if (!ofOneYear(found.shards[s]) || hits.length < count) return true;
+      var last = hits[count - 1], shard = found.shards[s];
+      if (order === "desc") return shard.first < last.doc;
+      if (order === "asc") return shard.first + shard.documents - 1 > last.doc;
+      var beyond = bound[s] - last.score, slack = 1e-9 * last.score;
+      return beyond > slack || (beyond > -slack && shard.first < last.doc);
+    }
+    function take() {
+      candidates.filter(function (s) { return !read[s] && ready(s); }).forEach(function (s) {
+        read[s] = true;
+        var scores = scoresFor(found.shards, terms.filter(function (t) { return t.postings[s] !== undefined; })
+          .map(function (t) { return [t.weight, [s, t.postings[s]]]; }));
+        addHits(found, s, [scores[s]], hits);
+      });
+      ordered(hits, order);
+    }
+    // Loads the parts that hold the next shards that matter, PARTS_AT_ONCE at most.
+    function step() {
+      take();
+      var next = candidates.filter(function (s) { return !read[s] && matters(s); }).sort(first);
+      if (!next.length) return Promise.resolve();
+      var loads = [], parts = 0;
+      next.some(function (s) {
+        terms.forEach(function (t) {
+          if (!t.split || t.postings[s] !== undefined) return;
+          var at = t.shards.indexOf(s), place = at < 0 ? 0 : t.split.shards[2 * at + 1];
+          if (at < 0 || t.parts[place]) return;
+          t.bytes += t.split.files[place][1];
+          if (t.bytes > t.split.files[0][1]) place = 0; // parts of more bytes than the whole: the whole, once
+          if (t.parts[place]) return;
+          t.parts[place] = true;
+          parts += 1;
+          loads.push(termsFile(t.set, t.set.folder + "s" + t.split.files[place][0]).then(function (list) {
+            for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
+          }));
+        });
+        return parts >= PARTS_AT_ONCE;
+      });
+      if (!loads.length) return Promise.reject(new Error("a part of the index does not hold the shard it is listed for"));
+      return Promise.all(loads).then(step);
+    }
+
+    return step().then(function () {
+      var years = {}, total = hits.length, approximate = false;
+      hits.forEach(function (hit) {
+        var y = hit.month.slice(0, 4);
+        years[y] = (years[y] || 0) + 1;
+      });
+      candidates.forEach(function (s) {
+        if (read[s]) return;
+        var shard = found.shards[s], none = 1, holding = 0;
+        terms.forEach(function (t) {
+          var at = t.shards.indexOf(s);
+          if (at < 0) return;
+          var documents = t.split ? t.split.counts[at] : 0;
+          if (!t.split) decode(t.postings[s], function () { documents += 1; });
+          none *= 1 - documents / shard.documents;
+          holding += 1;
+        });
+        var estimate = Math.round(shard.documents * (1 - none));
+        var y = shard.months[0][0].slice(0, 4);
+        years[y] = (years[y] || 0) + estimate;
+        total += estimate;
+        approximate = approximate || holding > 1;
+      });
+      return { hits: hits, total: total, years: years, approximate: approximate };
     });
   }
 
@@ -464,11 +604,19 @@
     options = options || {};
     var year = String(options.year || ""), month = year ? String(options.month || "") : "";
     var count = options.count === undefined ? 10 : options.count;
-    var queries;
+    var queries, lazily = null;
     return loadStemmer().then(index).then(function (found) {
       queries = queryTerms(query);
-      return queries.length ? rank(found, queries) : [];
+      if (queries.length !== 1 || year) return queries.length ? rank(found, queries) : [];
+      return isSplit(found, queries[0]).then(function (chunks) {
+        if (!chunks) return rank(found, queries);
+        return rankLazily(found, queries[0], chunks, count, options.order || "").then(function (answer) {
+          lazily = answer;
+          return answer.hits;
+        });
+      });
     }).then(function (hits) {
+      if (lazily) return answered(lazily.hits.slice(0, count), lazily.total, lazily.years, {}, lazily.approximate);
       var years = {}, months = {}, kept = [];
       hits.forEach(function (hit) {
         var y = hit.month.slice(0, 4), m = hit.month.slice(5);
@@ -478,10 +626,13 @@
         if (!month || m === month) kept.push(hit);
       });
       if (!year) months = {};
-      var shown = ordered(kept, options.order || "").slice(0, count);
+      return answered(ordered(kept, options.order || "").slice(0, count), kept.length, years, months, false);
+    });
+
+    function answered(shown, total, years, months, approximate) {
       return records(shown).then(function (list) {
         return {
-          total: kept.length, years: years, months: months,
+          total: total, years: years, months: months, approximate: approximate,
           results: list.map(function (record) {
             var found = passage(record[3], queries);
             return {
@@ -492,7 +643,7 @@
           })
         };
       });
-    });
+    }
   };
   api.queryTerms = queryTerms;
   api.fromBase85 = fromBase85;

@@ -122,6 +122,23 @@ def site_of_split_terms(tmp_path_factory) -> Path:
     return folder / "site"
 
 
+def _site_of_small_shards(folder: Path, split: bool) -> Path:
+    source = write_corpus(folder / "corpus", CORPUS)
+    with pytest.MonkeyPatch.context() as patch:
+        if split:
+            patch.setattr(offline_index, "SPLIT_BYTES", 20)
+            patch.setattr(offline_index, "PART_BYTES", 1)
+        build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=2)))
+    return folder / "site"
+
+
+@pytest.fixture(scope="module")
+def sites_of_small_shards(tmp_path_factory) -> tuple[Path, Path]:
+    """The same corpus in shards of two articles or so: as it is, and with nearly every term split."""
+    return (_site_of_small_shards(tmp_path_factory.mktemp("small-shards"), split=False),
+            _site_of_small_shards(tmp_path_factory.mktemp("small-shards-split"), split=True))
+
+
 @pytest.fixture(scope="module")
 def site_of_newest_apart(tmp_path_factory) -> Path:
     """The same site, its newest day (one article, 2023-09-05) indexed apart:
@@ -365,6 +382,43 @@ def test_a_word_in_most_articles_is_read_for_the_shards_of_the_other_words_only(
     loaded = page.evaluate("window.__offlineSearch.loaded")
     assert f"terms/s{whole}.js" in loaded and not (set(loaded) - {gallery}) & {
         f"terms/s{number}.js" for number, _ in the["files"][1:]}
+
+
+@pytest.mark.parametrize("order", ["", "desc", "asc"])
+@pytest.mark.parametrize("query", ["the", "c", "harb", "council", "port"])
+def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, sites_of_small_shards, query, order):
+    whole, split = sites_of_small_shards
+    shards = json.loads((split / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert len(shards) > 8
+    for count in (1, 3, 100):
+        expected = offline_search(page, whole, query, count=count, order=order)
+        found = offline_search(page, split, query, count=count, order=order)
+        assert found["results"] == expected["results"], count  # the same, in the same order
+        assert found["months"] == expected["months"] == {}
+        assert expected["approximate"] is False
+        if found["approximate"]:  # estimated where several terms begin with the word in a shard not read
+            assert abs(found["total"] - expected["total"]) <= len(shards)
+            assert sum(found["years"].values()) == found["total"]
+        else:  # one term in each shard not read: counted from the list
+            assert (found["total"], found["years"]) == (expected["total"], expected["years"]), count
+    if query == "the":
+        the = _entry(split, "terms", "the")
+        assert isinstance(the, dict) and len(the["shards"]) // 2 > 4
+        page.goto("about:blank")
+        offline_search(page, split, query, count=1, order=order)
+        read = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9]+\.js", path)]
+        # Of "the" and the terms that begin with it, a few files (none where the newest shard's set has
+        # the first results), not a part for each shard; and the parts, not the whole of "the", but
+        # oldest first, where its first parts here outweigh its whole (each part is a script of a few bytes).
+        assert len(read) <= 4 and (order == "asc" or f"terms/s{the['files'][0][0]}.js" not in read)
+
+
+def test_a_split_word_with_a_year_chosen_is_read_for_that_year(page, sites_of_small_shards):
+    whole, split = sites_of_small_shards
+    for year, month in (("2022", ""), ("2022", "03"), ("2023", "")):
+        expected = offline_search(page, whole, "the", count=2, year=year, month=month)
+        assert offline_search(page, split, "the", count=2, year=year, month=month) == expected
+        assert expected["months"] and not expected["approximate"]
 
 
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
