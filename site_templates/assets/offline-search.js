@@ -361,12 +361,6 @@
   // answer is "about").  Results stay complete: asked for more, it reads more.
   var PARTS_AT_ONCE = 4;
 
-  // The top of postings (see decode), on the scale of the term's shard.
-  function topOf(postings) {
-    var n = postings.charAt(0) === "!" ? 1 : 0;
-    return (VALUE[postings.charCodeAt(n)] * 64 + VALUE[postings.charCodeAt(n + 1)]) / 4095;
-  }
-
   // The shards whose months are of more than one year: their documents are
   // counted by year only once read.
   function ofOneYear(shard) {
@@ -393,15 +387,23 @@
         bytes: 0 };
       var list = Array.isArray(value) ? value : value.shards;
       for (var i = 0; i < list.length; i += 2) {
-        var s = list[i], top = t.split ? t.split.tops[i / 2] / 4095 : topOf(list[i + 1]);
-        if (!t.split) t.postings[s] = list[i + 1];
+        var s = list[i];
+        if (t.split) bound[s] = (bound[s] || 0) + t.split.tops[i / 2] / 4095 * weight;
+        else t.postings[s] = list[i + 1];
         t.shards.push(s);
-        bound[s] = (bound[s] || 0) + top * weight * found.shards[s].scale;
         held[s] = true;
       }
       terms.push(t);
     });
     var candidates = Object.keys(held).map(Number);
+    // The most a document of each shard can score: its best of the terms read
+    // whole (the rarer), and the tops of the split terms.
+    candidates.forEach(function (s) {
+      var scores = scoresFor(found.shards, terms.filter(function (t) { return !t.split && t.postings[s] !== undefined; })
+        .map(function (t) { return [t.weight, [s, t.postings[s]]]; }))[s], best = 0;
+      for (var doc = 0; scores && doc < scores.length; doc++) best = Math.max(best, scores[doc]);
+      bound[s] = ((bound[s] || 0) + best) * found.shards[s].scale;
+    });
 
     function ready(s) {
       return terms.every(function (t) { return !t.split || t.shards.indexOf(s) < 0 || t.postings[s] !== undefined; });
@@ -429,25 +431,45 @@
       });
       ordered(hits, order);
     }
-    // Loads the parts that hold the next shards that matter, PARTS_AT_ONCE at most.
+    // The parts of term t that hold the shards `next` and are not read yet: {place: true}.
+    function partsOf(t, next) {
+      var parts = {};
+      next.forEach(function (s) {
+        var at = t.shards.indexOf(s);
+        if (at >= 0 && t.postings[s] === undefined) parts[t.split.shards[2 * at + 1]] = true;
+      });
+      return parts;
+    }
+    // Loads the parts that hold the next shards that matter, PARTS_AT_ONCE at
+    // most; or a term's whole, once its parts read and still to read would be
+    // more bytes (known once the first results are: before, every shard matters).
     function step() {
       take();
       var next = candidates.filter(function (s) { return !read[s] && matters(s); }).sort(first);
       if (!next.length) return Promise.resolve();
       var loads = [], parts = 0;
+      function load(t, place) {
+        t.parts[place] = true;
+        t.bytes += t.split.files[place][1];
+        parts += 1;
+        loads.push(termsFile(t.set, t.set.folder + "s" + t.split.files[place][0]).then(function (list) {
+          for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
+        }));
+      }
+      if (hits.length >= count) {
+        terms.forEach(function (t) {
+          if (!t.split || t.parts[0]) return;
+          var left = Object.keys(partsOf(t, next)), bytes = t.bytes;
+          left.forEach(function (place) { bytes += t.split.files[place][1]; });
+          if (left.length && bytes > t.split.files[0][1]) load(t, 0);
+        });
+      }
       next.some(function (s) {
         terms.forEach(function (t) {
-          if (!t.split || t.postings[s] !== undefined) return;
-          var at = t.shards.indexOf(s), place = at < 0 ? 0 : t.split.shards[2 * at + 1];
-          if (at < 0 || t.parts[place]) return;
-          t.bytes += t.split.files[place][1];
-          if (t.bytes > t.split.files[0][1]) place = 0; // parts of more bytes than the whole: the whole, once
-          if (t.parts[place]) return;
-          t.parts[place] = true;
-          parts += 1;
-          loads.push(termsFile(t.set, t.set.folder + "s" + t.split.files[place][0]).then(function (list) {
-            for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
-          }));
+          if (!t.split || t.parts[0]) return;
+          Object.keys(partsOf(t, [s])).forEach(function (place) {
+            if (!t.parts[place]) load(t, place);
+          });
         });
         return parts >= PARTS_AT_ONCE;
       });
