@@ -353,8 +353,9 @@
   // A query of one word that matches a split term (a word in most articles),
   // with no year chosen, reads that term's postings a few shards at a time,
   // in the order that can change the first `count` results: by relevance,
-  // the shards where the word's top is highest (no document scores more than
-  // its shard's top); by date, the newest or the oldest.  It stops once no
+  // the shards of the highest bound (the split terms' tops there, and the
+  // best document of the rarer terms: no document of the shard scores more);
+  // by date, the newest or the oldest.  It stops once no
   // shard left unread could put a document among those results, and counts
   // the documents of the shards left from the split terms' counts (exact
   // where one term has documents in the shard; else estimated, and the
