@@ -99,23 +99,27 @@ def finish(path: Path, level: int, workers: int = 1) -> None:
             if len(found) != 1:
                 raise RuntimeError("the index of the ZIM file is not where libzim wrote it")
             indexes.append(found[0])
-        _settle_ids(file, header, [at + _XAPIAN_HEAD - 16 for at in indexes])
-        header = _compress(file, Header.read(file), layout, level, workers, kept=indexes)  # read again: its id is settled
+        header = _settle_ids(file, header, [at + _XAPIAN_HEAD - 16 for at in indexes])
+        header = _compress(file, header, layout, level, workers, kept=indexes)
         file.seek(header.checksum_at)
         file.write(_digest(file, header.checksum_at, hashlib.md5()).digest())
         file.truncate(header.checksum_at + 16)
 
 
-def _settle_ids(file: BinaryIO, header: Header, places: list[int]) -> None:
-    """The file's id and the indexes' ids made from a digest of the file with them blank."""
+def _settle_ids(file: BinaryIO, header: Header, places: list[int]) -> Header:
+    """The file's id and the indexes' ids made from a digest of the file with
+    them blank; the header with its new id."""
     places = [_UUID.start, *places]
     for place in places:
         file.seek(place)
         file.write(bytes(16))
     digest = _digest(file, header.checksum_at, hashlib.sha256()).digest()
-    for n, place in enumerate(places):
+    ids = [uuid.UUID(bytes=hashlib.sha256(digest + bytes([n])).digest()[:16], version=4).bytes
+           for n in range(len(places))]
+    for place, new in zip(places, ids, strict=True):
         file.seek(place)
-        file.write(uuid.UUID(bytes=hashlib.sha256(digest + bytes([n])).digest()[:16], version=4).bytes)
+        file.write(new)
+    return replace(header, uuid=ids[0])
 
 
 @dataclass(frozen=True)
