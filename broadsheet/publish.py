@@ -16,11 +16,10 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from urllib.parse import quote
 
 from .render import body_html
-from .site import ARCHIVE_URL, AUTHORS_URL, TAGS_URL, Entry, Site
+from .site import ARCHIVE_URL, AUTHORS_URL, TAGS_URL, Entry, MonthSummary, Site
 from .text import C0_CONTROLS
 from .times import day_of, modified, moment, published
 
@@ -254,17 +253,21 @@ class SitemapUrl:
 
 
 def sitemap_urls(site: Site) -> Iterator[SitemapUrl]:
-    """Every listing page and every article, each dated by the newest article it shows.
+    """Every listing page and every article, each dated by the newest article it shows."""
+    yield from listing_urls(site)
+    yield from article_urls(site.entries)
+
+
+def listing_urls(site: Site) -> Iterator[SitemapUrl]:
+    """Every listing page, dated by the newest article of its whole list.
 
     A new article moves every page of the list it joins, so a listing page is
     as new as the newest article of its whole list, not of its own page."""
     if not site.entries:
         return
     newest_day = site.entries[0].article.date
-    newest_in_month: dict[tuple[int, int], datetime.date] = {}
-    for entry in site.entries:
-        day = entry.article.date
-        newest_in_month.setdefault((day.year, day.month), day)
+    newest_in_month = {(month.year, month.month): site.entries[start].article.date
+                       for month, start, _ in _months(site)}
     yield from (SitemapUrl(listing.url, newest_day) for listing in site.listings if listing.kind == "index")
     yield SitemapUrl(ARCHIVE_URL, newest_day)
     # Entries are newest first, so a year's first month holds its newest article.
@@ -281,8 +284,73 @@ def sitemap_urls(site: Site) -> Iterator[SitemapUrl]:
                 for listing in site.listings if listing.kind in ("author", "tag"))
     yield from (SitemapUrl(url, newest_day) for url, groups in ((AUTHORS_URL, site.authors), (TAGS_URL, site.tags))
                 if groups)
-    yield from (SitemapUrl(e.url, e.article.date if e.article.updated is None else day_of(e.article.updated))
-                for e in site.entries)
+
+
+def article_urls(entries: Iterable[Entry]) -> Iterator[SitemapUrl]:
+    """Each article, dated by its last update."""
+    return (SitemapUrl(e.url, _last_day(e)) for e in entries)
+
+
+def _last_day(entry: Entry) -> datetime.date:
+    article = entry.article
+    return article.date if article.updated is None else day_of(article.updated)
+
+
+@dataclass(frozen=True)
+class SitemapPart:
+    """One file of the sitemaps of a site with more addresses than one file
+    takes: its listing pages, or the articles of one month."""
+
+    name: str  # its file's
+    listings: tuple[SitemapUrl, ...]  # of the part of listing pages
+    entries: tuple[Entry, ...]  # of a month's part, newest first
+
+    def urls(self) -> Iterator[SitemapUrl]:
+        yield from self.listings
+        yield from article_urls(self.entries)
+
+    def lastmod(self) -> datetime.date:
+        return max(max((u.lastmod for u in self.listings), default=datetime.date.min),
+                   max((_last_day(e) for e in self.entries), default=datetime.date.min))
+
+
+def sitemap_parts(site: Site, *, limit: int = SITEMAP_LIMIT) -> list[SitemapPart]:
+    """The files of a site's sitemaps when its addresses are more than `limit`
+    (the protocol's most for one file), which sitemap.xml then names as their
+    index; none when they fit in sitemap.xml alone.
+
+    The listing pages are one part; the articles are one part a month
+    (`sitemap-2024-11.xml`), of at most `limit` each, counted from the oldest
+    (`sitemap-2024-11-2.xml` for the next): an article added or changed makes
+    its month's file again, and the index, not every file of the archive.
+    They lie beside sitemap.xml, at the site's root: a sitemap may list only
+    addresses below its own folder."""
+    if limit < 1:
+        raise ValueError(f"sitemap limit must be at least 1, not {limit}")
+    listings = tuple(listing_urls(site))
+    if len(listings) + len(site.entries) <= limit:
+        return []
+    parts = [SitemapPart(_part_name("listings", n), listings[start : start + limit], ())
+             for n, start in enumerate(range(0, len(listings), limit), start=1)]
+    for month, start, stop in _months(site):
+        older = site.entries[start:stop][::-1]
+        chunks = [tuple(older[first : first + limit][::-1]) for first in range(0, len(older), limit)]
+        parts += [SitemapPart(_part_name(f"{month.year:04d}-{month.month:02d}", n), (), chunk) for n, chunk in
+                  reversed(list(enumerate(chunks, start=1)))]
+    return parts
+
+
+def _months(site: Site) -> Iterator[tuple[MonthSummary, int, int]]:
+    """Each month of the archive, newest first, with where its articles start and stop in `site.entries`."""
+    start = 0
+    for year in site.years:
+        for month in year.months:
+            yield month, start, start + month.count
+            start += month.count
+
+
+def _part_name(stem: str, number: int) -> str:
+    return f"sitemap-{stem}.xml" if number == 1 else f"sitemap-{stem}-{number}.xml"
 
 
 def _encoded(url: str) -> str:
@@ -303,36 +371,25 @@ def _xml_document(root: str, rows: Iterator[str]) -> str:
     )
 
 
-def _urlset(urls: Sequence[SitemapUrl], base_url: str) -> str:
+def _urlset(urls: Iterable[SitemapUrl], base_url: str) -> str:
     return _xml_document("urlset", (
         f"<url><loc>{_loc(base_url + u.url)}</loc><lastmod>{u.lastmod.isoformat()}</lastmod></url>\n" for u in urls
     ))
 
 
-def sitemaps(urls: Iterable[SitemapUrl], *, base_url: str, limit: int = SITEMAP_LIMIT) -> Iterator[tuple[str, str]]:
-    """(file name, text): sitemap.xml alone, or past `limit` addresses,
-    sitemap-1.xml, sitemap-2.xml… of at most `limit` each, then sitemap.xml as
-    their index.  Made a part at a time: a large archive's addresses and their
-    texts are never all held (a sitemap of a million addresses is 130 MB)."""
-    if limit < 1:
-        raise ValueError(f"sitemap limit must be at least 1, not {limit}")
-    return _sitemaps(iter(urls), base_url, limit)
+def sitemap_part(part: SitemapPart, *, base_url: str) -> str:
+    """The file of one part of the sitemaps (see sitemap_parts)."""
+    return _urlset(part.urls(), base_url)
 
 
-def _sitemaps(urls: Iterator[SitemapUrl], base_url: str, limit: int) -> Iterator[tuple[str, str]]:
-    part, following = list(islice(urls, limit)), list(islice(urls, limit))
-    if not following:
-        yield SITEMAP, _urlset(part, base_url)
-        return
-    newest: list[tuple[str, datetime.date]] = []
-    while part:
-        name = f"sitemap-{len(newest) + 1}.xml"
-        newest.append((name, max(u.lastmod for u in part)))
-        yield name, _urlset(part, base_url)
-        part, following = following, list(islice(urls, limit))
-    yield SITEMAP, _xml_document("sitemapindex", (
-        f"<sitemap><loc>{_loc(base_url + name)}</loc><lastmod>{lastmod.isoformat()}</lastmod></sitemap>\n"
-        for name, lastmod in newest
+def sitemap_file(site: Site, parts: Sequence[SitemapPart], *, base_url: str) -> str:
+    """sitemap.xml: every address of the site, or, with `parts`, the index
+    that names them, each dated by its newest address."""
+    if not parts:
+        return _urlset(sitemap_urls(site), base_url)
+    return _xml_document("sitemapindex", (
+        f"<sitemap><loc>{_loc(base_url + part.name)}</loc><lastmod>{part.lastmod().isoformat()}</lastmod></sitemap>\n"
+        for part in parts
     ))
 
 
@@ -387,12 +444,14 @@ def robots(base_url: str) -> str:
 
 
 def publish_files(
-    site: Site, *, base_url: str, site_title: str, language: str, sitemap_limit: int = SITEMAP_LIMIT,
-    feeds: bool = True, sitemap_files: bool = True, zone: datetime.tzinfo = datetime.UTC, archives: int = 0,
+    site: Site, *, base_url: str, site_title: str, language: str, feeds: bool = True, sitemap_files: bool = True,
+    zone: datetime.tzinfo = datetime.UTC, archives: int = 0, parts: Sequence[SitemapPart] = (),
 ) -> Iterator[tuple[str, str]]:
-    """Every file of this module for one site (but the feeds without `feeds`,
-    the sitemaps and robots.txt without `sitemap_files`): (path in the output,
-    text), one at a time."""
+    """The files of this module for one site (but the feeds without `feeds`,
+    the sitemap, the news sitemap and robots.txt without `sitemap_files`):
+    (path in the output, text), one at a time.  `parts`: the site's
+    sitemap_parts, which sitemap.xml then names; each is made by
+    sitemap_part."""
     if feeds:
         yield ATOM_FEED, atom_feed(site, base_url=base_url, site_title=site_title, language=language, zone=zone,
                                    archives=archives)
@@ -400,6 +459,6 @@ def publish_files(
                                    archives=archives)
     if not sitemap_files:
         return
-    yield from sitemaps(sitemap_urls(site), base_url=base_url, limit=sitemap_limit)
+    yield SITEMAP, sitemap_file(site, parts, base_url=base_url)
     yield NEWS_SITEMAP, news_sitemap(site, base_url=base_url, site_title=site_title, language=language, zone=zone)
     yield ROBOTS, robots(base_url)

@@ -160,29 +160,74 @@ def test_sitemap_lists_every_article_and_listing_page(corpus, build_site):
     assert (out / "robots.txt").read_text().splitlines()[-2:] == [f"Sitemap: {BASE}sitemap.xml", f"Sitemap: {BASE}news-sitemap.xml"]
 
 
-def test_sitemap_becomes_an_index_past_the_limit():
-    urls = [publish.SitemapUrl(f"2023/01/{d:02d}/a/", datetime.date(2023, 1, d)) for d in range(7, 0, -1)]
-    assert [name for name, _ in publish.sitemaps(urls[:3], base_url=BASE, limit=3)] == ["sitemap.xml"]
-    # Made a part at a time, from addresses given one at a time: the index, which names them, comes last.
-    files = dict(publish.sitemaps(iter(urls), base_url=BASE, limit=3))
-    assert list(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
-    index = ET.fromstring(files["sitemap.xml"])
-    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
-    listed = [(s.findtext("s:loc", namespaces=SITEMAP_NS), s.findtext("s:lastmod", namespaces=SITEMAP_NS))
-              for s in index.findall("s:sitemap", SITEMAP_NS)]
-    assert listed == [(BASE + "sitemap-1.xml", "2023-01-07"), (BASE + "sitemap-2.xml", "2023-01-04"),
-                      (BASE + "sitemap-3.xml", "2023-01-01")]
-    seen = []
-    for name in ("sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml"):
-        locations = [u.findtext("s:loc", namespaces=SITEMAP_NS) for u in ET.fromstring(files[name]).findall("s:url", SITEMAP_NS)]
-        assert 1 <= len(locations) <= 3
-        seen += locations
-    assert seen == [BASE + u.url for u in urls]
-    # Six addresses at three a part: two parts, and the index.
-    assert [name for name, _ in publish.sitemaps(urls[:6], base_url=BASE, limit=3)] == [
-        "sitemap-1.xml", "sitemap-2.xml", "sitemap.xml"]
+def valid(path: Path) -> Path:
+    from .test_news_sitemap import valid as valid_tree
+
+    valid_tree(path)  # against the sitemap protocol's schema
+    return path
+
+
+def sitemap_index(path: Path) -> list[tuple[str, str]]:
+    root = ET.parse(path).getroot()
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    return [(s.findtext("s:loc", namespaces=SITEMAP_NS), s.findtext("s:lastmod", namespaces=SITEMAP_NS))
+            for s in root.findall("s:sitemap", SITEMAP_NS)]
+
+
+def test_past_the_limit_the_sitemap_is_an_index_of_the_listings_and_of_each_month(corpus, build_site, tmp_path,
+                                                                                 monkeypatch):
+    source = corpus(small_corpus(30))  # 2023, about three articles a month, and 17 listing pages at four a page
+    _, whole = build_site(source, base_url=BASE, per_page=4, out=tmp_path / "whole")
+    every = sitemap_locations(whole / "sitemap.xml")
+    monkeypatch.setattr(publish, "SITEMAP_LIMIT", 2)
+    _, out = build_site(source, base_url=BASE, per_page=4, out=tmp_path / "parts")
+    index = sitemap_index(out / "sitemap.xml")
+    names = [loc.removeprefix(BASE) for loc, _ in index]
+    listings = [name for name in names if name.startswith("sitemap-listings")]
+    assert listings[:3] == ["sitemap-listings.xml", "sitemap-listings-2.xml", "sitemap-listings-3.xml"]
+    # Months newest first (July to December hold two articles, the months before three): a month of
+    # three articles is two parts, the first of them its two oldest.
+    months = [f"sitemap-2023-{month:02d}.xml" for month in range(12, 6, -1)]
+    assert names[len(listings):] == [*months, *(name for month in range(6, 0, -1) for name in (
+        f"sitemap-2023-{month:02d}-2.xml", f"sitemap-2023-{month:02d}.xml"))]
+    june = [sitemap_locations(out / name) for name in ("sitemap-2023-06.xml", "sitemap-2023-06-2.xml")]
+    assert [len(part) for part in june] == [2, 1]
+    assert max(june[0].values()) <= min(june[1].values())
+    parts = [sitemap_locations(valid(out / name)) for name in names]
+    assert all(1 <= len(part) <= 2 for part in parts)
+    # Every address once, with the date the single sitemap gives it; each part dated by its newest.
+    assert sum(len(part) for part in parts) == len(every)
+    assert {loc: day for part in parts for loc, day in part.items()} == every
+    assert [day for _, day in index] == [max(part.values()) for part in parts]
+    assert sorted(path.name for path in out.glob("sitemap*.xml")) == sorted([*names, "sitemap.xml"])
+
+
+def test_a_rebuild_makes_the_sitemap_of_the_month_that_changed_and_the_index(tmp_path, build_site, monkeypatch):
+    from .conftest import write_corpus
+    from .test_incremental import files_of
+
+    source = write_corpus(tmp_path / "corpus", small_corpus(30))
+    monkeypatch.setattr(publish, "SITEMAP_LIMIT", 10)
+    _, out = build_site(source, base_url=BASE, incremental=True)
+    parts = sorted(path.name for path in out.glob("sitemap-*.xml"))
+    assert "sitemap-2023-03.xml" in parts and "sitemap-listings.xml" in parts
+    before = {name: (out / name).stat().st_ino for name in parts}
+    (source / "new.txt").write_text(txt("2023-03-20", "A new story of March."), encoding="utf-8")
+    build_site(source, base_url=BASE, incremental=True)
+    changed = {name for name in parts if (out / name).stat().st_ino != before[name]}
+    assert changed == {"sitemap-2023-03.xml"}
+    assert BASE + "2023/03/20/new/" in sitemap_locations(out / "sitemap-2023-03.xml")
+    _, fresh = build_site(source, base_url=BASE, incremental=False, out=tmp_path / "fresh")
+    assert files_of(out) == files_of(fresh)
+
+
+def test_a_sitemap_limit_below_one_is_refused():
+    from broadsheet.site import build_site
+
+    empty, _ = build_site([], per_page=4, site_title="News")
+    assert publish.sitemap_parts(empty, limit=1) == []
     with pytest.raises(ValueError, match="at least 1"):
-        publish.sitemaps(urls, base_url=BASE, limit=0)
+        publish.sitemap_parts(empty, limit=0)
 
 
 def meta(page, key: str) -> list[str]:
