@@ -310,8 +310,7 @@ class SitemapPart:
         yield from article_urls(self.entries)
 
     def lastmod(self) -> datetime.date:
-        return max(max((u.lastmod for u in self.listings), default=datetime.date.min),
-                   max((_last_day(e) for e in self.entries), default=datetime.date.min))
+        return max(u.lastmod for u in self.urls())
 
 
 def sitemap_parts(site: Site, *, limit: int = SITEMAP_LIMIT) -> list[SitemapPart]:
