@@ -39,6 +39,7 @@ from .records import FileStatus, status_of
 from .render import Rendered
 
 if TYPE_CHECKING:
+    import importlib.machinery
     import multiprocessing.process
     from concurrent.futures import Executor, Future
     from multiprocessing.connection import Connection
@@ -122,16 +123,28 @@ def main_left_alone() -> Iterator[None]:
     "__main__" is one multiprocessing leaves alone."""
     import importlib.machinery
 
+    global _main_spec, _left_alone
     main = sys.modules.get("__main__")
     if main is None:
         yield
         return
-    spec = getattr(main, "__spec__", None)
-    main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+    # Pools of fresh workers may be open side by side (pages, feed archives),
+    # and end in any order: the name is given back when the last one ends.
+    if _left_alone == 0:
+        _main_spec = getattr(main, "__spec__", None)
+        main.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+    _left_alone += 1
     try:
         yield
     finally:
-        main.__spec__ = spec
+        _left_alone -= 1
+        if _left_alone == 0:
+            main.__spec__ = _main_spec
+            _main_spec = None
+
+
+_left_alone = 0  # pools of fresh workers open (see main_left_alone)
+_main_spec: importlib.machinery.ModuleSpec | None = None  # the main module's own, while they are
 
 
 def _start_fresh_worker(name: str, value: object) -> None:
@@ -724,6 +737,36 @@ def each(work: Callable[[int], T], count: int, *, jobs: int) -> list[T]:
         return [result for results in _in_ranges(_each_range, count, chunk=1, jobs=jobs, inherited="_each_work") for result in results]  # type: ignore[misc]
     finally:
         _each_work = None
+
+
+# What fresh workers of in_workers() are given once: the work to do for each item.
+_item_work: Callable[[Any], object] | None = None
+
+
+def _items_range(start: int, stop: int, items: Sequence[Any]) -> list[object]:
+    assert _item_work is not None
+    return [_item_work(item) for item in items]
+
+
+@contextmanager
+def in_workers(work: Callable[[X], T], count: int, item: Callable[[int], X], *, jobs: int,
+               chunk: int = 1) -> Iterator[Iterator[list[T]]]:
+    """work(item(i)) for i in range(count), results in order, `chunk` at a
+    time: in fresh workers (see _pool), each given `work` once and sent the
+    items of a range as it is begun, from the start, while this process does
+    other work inside the `with` (see made_elsewhere); else in this process as
+    the results are taken.  On exit, work not begun is dropped and the workers
+    end.  One at a time: the work is a module global, as the workers'."""
+    global _item_work
+    if _item_work is not None:
+        raise RuntimeError("in_workers is already in use")
+    _item_work = work
+    try:
+        with _runner.ranges(_items_range, count, chunk=chunk, jobs=jobs, inherited="_item_work",
+                            sent=lambda start, stop: [item(i) for i in range(start, stop)]) as chunks:
+            yield chunks  # type: ignore[misc]
+    finally:
+        _item_work = None
 
 
 def beside(work: Callable[[], T]) -> Joinable[T]:

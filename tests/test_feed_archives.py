@@ -109,3 +109,63 @@ def test_an_empty_json_feed_is_valid():
     text = publish.json_document([], path="feed.json", older=None, base_url=BASE, site_title="T", language="en",
                                  zone=__import__("datetime").UTC)
     assert json.loads(text)["items"] == [] and text.endswith("}\n")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_archive_documents_written_by_workers_are_those_the_build_writes(tmp_path, monkeypatch):
+    # Above a few documents, worker processes write them while the pages are rendered.
+    from contextlib import contextmanager
+
+    from broadsheet import parallel
+    from broadsheet.build import build
+    from broadsheet.config import Config, validate
+    from broadsheet.outputs import feed_archives
+
+    source = write_corpus(tmp_path / "corpus", small_corpus(260))  # five documents
+    elsewhere = []
+    real = parallel.in_workers
+
+    @contextmanager
+    def noting(*args, **kwargs):
+        with real(*args, **kwargs) as chunks:
+            elsewhere.append(parallel.made_elsewhere(chunks))
+            yield chunks
+
+    monkeypatch.setattr(parallel, "in_workers", noting)
+
+    def built(out: Path, jobs: int):
+        return build(validate(Config(source=source, out=out, base_url=BASE, search=False, jobs=jobs)))
+
+    monkeypatch.setattr(feed_archives, "IN_WORKERS_FROM", 100)
+    built(tmp_path / "here", jobs=2)
+    monkeypatch.setattr(feed_archives, "IN_WORKERS_FROM", 2)
+    built(tmp_path / "there", jobs=2)
+    assert elsewhere == [False, True]
+    here, there = _files(tmp_path / "here"), _files(tmp_path / "there")
+    assert [name for name in there if name.startswith("feeds/")] == [f"feeds/{n}.{s}" for n in range(1, 6)
+                                                                      for s in ("json", "xml")]
+    assert there == here
+    # Their records hold each file as written: a rebuild keeps every one.
+    again = built(tmp_path / "there", jobs=2)
+    assert again.in_place and elsewhere == [False, True]
+    assert _files(tmp_path / "there") == here
+
+
+def test_a_worker_never_makes_a_staging_folder_again(tmp_path):
+    import datetime
+
+    import pytest
+
+    from broadsheet.outputs.feed_archives import Archiving
+    from broadsheet.site import Entry
+
+    from .test_site import article
+
+    gone = tmp_path / "staging"
+    archiving = Archiving(gone, BASE, "T", "en", datetime.UTC, None)
+    with pytest.raises(FileNotFoundError, match="staging folder is gone"):
+        archiving((1, (Entry(article("a.txt"), "2024/01/01/a/"),)))
+    assert not gone.exists()

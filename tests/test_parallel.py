@@ -178,6 +178,49 @@ def test_pages_made_here_are_made_as_they_are_taken(tmp_path):
     assert list(rendering.finish()) == ["0/index.html", "1/index.html"]
 
 
+def _pid_and_square(n: int) -> tuple[int, int]:
+    return os.getpid(), n * n
+
+
+def test_items_made_in_workers_come_back_in_order_from_other_processes():
+    here = os.getpid()
+    sent = []
+
+    def item(i: int) -> int:
+        sent.append(i)
+        return i
+
+    with parallel.in_workers(_pid_and_square, 10, item, jobs=2, chunk=3) as chunks:
+        assert parallel.made_elsewhere(chunks)
+        results = [result for chunk in chunks for result in chunk]
+    assert [square for _, square in results] == [n * n for n in range(10)]
+    assert here not in {pid for pid, _ in results}
+    assert sorted(sent) == list(range(10))  # each item made once, by this process, as its range is sent
+
+
+def test_items_made_here_are_made_as_they_are_taken():
+    sent = []
+    with parallel.in_workers(_pid_and_square, 2, lambda i: sent.append(i) or i, jobs=1) as chunks:
+        assert not parallel.made_elsewhere(chunks) and sent == []
+        assert [result for chunk in chunks for result in chunk] == [(os.getpid(), 0), (os.getpid(), 1)]
+
+
+def test_two_pools_of_fresh_workers_may_end_in_any_order(tmp_path):
+    # The main module's name is given back once the last pool ends, not when the first does.
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    with parallel.in_workers(_pid_and_square, 4, int, jobs=2) as chunks:
+        other = parallel.rendering(_page_reading_the_same_keys, list(range(3 * parallel.RENDER_CHUNK)),
+                                   tmp_path, jobs=2, shown=str, fingerprint=_fingerprint_of)
+        pages = other.__enter__()
+        assert main.__spec__ is not spec
+        assert len([page for chunk in pages for page in chunk]) == 3 * parallel.RENDER_CHUNK
+        list(chunks)
+    assert main.__spec__ is not spec  # the pages' pool is still open
+    other.__exit__(None, None, None)
+    assert main.__spec__ is spec
+
+
 ORPHANED = """
 import multiprocessing, os, sys, time
 from broadsheet import parallel

@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, TypeVar
 
 from .. import parallel, redirects, search
 from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
@@ -31,6 +32,8 @@ from ..records import FileStatus, Problem
 from ..render import Renderer, site_globals
 from ..site import Site
 from ..write import Staging
+
+T = TypeVar("T")
 
 ALWAYS = ""  # the fingerprint of a unit made by every build: never kept, never recorded
 UNKNOWN: FileStatus = bytes(24)  # the status of a file its kind did not take: read once the site is in place
@@ -108,6 +111,57 @@ class Done(Work):
 
     def finish(self) -> dict[str, OutputRecord]:
         return self.records
+
+
+class Taken(Work):
+    """Work of worker processes (parallel.rendering, parallel.in_workers):
+    a thread of the build takes their results as they come, while the build
+    makes the rest of the site, so that the workers never wait for it and
+    results are not left waiting in memory.  Where the work is done in the
+    build's own process instead, finish() does it, in the build's thread.
+    `take(chunks, taken)` makes the records of the results, calling taken(n)
+    after each n; a progress bar named `name` counts `total` as finish() waits."""
+
+    def __init__(self, stack: ExitStack, chunks: Iterator[list[T]],
+                 take: Callable[[Iterator[list[T]], Callable[[int], None]], dict[str, OutputRecord]],
+                 progress: ProgressFactory, name: str, total: int) -> None:
+        self.stack, self.chunks, self.take, self.progress, self.name, self.total = stack, chunks, take, progress, name, total
+        self.taken = 0  # results taken so far, for the progress shown by finish()
+        self._records: dict[str, OutputRecord] = {}
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if parallel.made_elsewhere(chunks):
+            self._thread = threading.Thread(target=self._take, daemon=True, name=name)
+            self._thread.start()
+
+    def _take(self) -> None:
+        try:
+            self._records = self.take(self.chunks, self._count)
+        except BaseException as error:  # noqa: BLE001 - raised by finish()
+            self._error = error
+
+    def _count(self, done: int) -> None:
+        self.taken += done
+
+    def finish(self) -> dict[str, OutputRecord]:
+        with self.stack:
+            bar = self.progress(self.name, self.total)
+            try:
+                if self._thread is None:
+                    return self.take(self.chunks, bar.update)
+                shown = 0
+                while self._thread.is_alive():
+                    self._thread.join(0.2)
+                    bar.update(self.taken - shown)
+                    shown = self.taken
+            finally:
+                bar.close()
+            if self._error is not None:
+                raise self._error
+            return self._records
+
+    def stop(self) -> None:
+        self.stack.close()  # the workers end; the thread taking their results with them
 
 
 class Output(ABC):

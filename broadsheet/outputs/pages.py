@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from ..cache import BodyReader, Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
 from ..render import Rendered, Renderer, file_for
 from ..site import AUTHORS_URL, TAGS_URL, Entry, Group, Listing, Site, YearArchive
-from . import Job, Output, Outputs, Work, register
+from . import Job, Output, Outputs, Taken, Work, register
 
 KIND = "pages"
 
@@ -171,54 +170,15 @@ class Pages(Output):
         return Rendering(stack, chunks, todo, self.job.progress)
 
 
-
-class Rendering(Work):
-    """The pages being made.  When workers make them, a thread of the build
-    takes their records as they come, while the build writes the rest of the
-    site: results left waiting would hold each page's path twice, and its
-    result's object (0.2 KB a page).  Else the pages are made as they are
-    taken, by finish(), in the build's own thread (the renderer is not shared
-    between threads)."""
+class Rendering(Taken):
+    """The pages being made (see Taken): a result left waiting would hold its
+    page's path twice, and its object (0.2 KB a page).  Made in the build's
+    own thread, where they are, as the renderer is not shared between threads."""
 
     def __init__(self, stack: ExitStack, chunks: Iterator[list[parallel.Written]], todo: list[str],
                  progress: ProgressFactory) -> None:
-        self.stack, self.chunks, self.todo, self.progress = stack, chunks, todo, progress
-        self.taken = 0  # pages taken so far, for the progress shown by finish()
-        self._records: dict[str, OutputRecord] = {}
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if parallel.made_elsewhere(chunks):
-            self._thread = threading.Thread(target=self._take, daemon=True, name="pages")
-            self._thread.start()
-
-    def _take(self) -> None:
-        try:
-            self._records = take_pages(self.chunks, self.todo, self._count)
-        except BaseException as error:  # noqa: BLE001 - raised by finish()
-            self._error = error
-
-    def _count(self, done: int) -> None:
-        self.taken += done
-
-    def finish(self) -> dict[str, OutputRecord]:
-        with self.stack:
-            bar = self.progress("render", len(self.todo))
-            try:
-                if self._thread is None:
-                    return take_pages(self.chunks, self.todo, bar.update)
-                shown = 0
-                while self._thread.is_alive():
-                    self._thread.join(0.2)
-                    bar.update(self.taken - shown)
-                    shown = self.taken
-            finally:
-                bar.close()
-            if self._error is not None:
-                raise self._error
-            return self._records
-
-    def stop(self) -> None:
-        self.stack.close()  # the workers end; the thread taking their results with them
+        super().__init__(stack, chunks, lambda chunks, taken: take_pages(chunks, todo, taken), progress,
+                         "render", len(todo))
 
 
 def take_pages(chunks: Iterator[list[parallel.Written]], todo: list[str],
