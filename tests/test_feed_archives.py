@@ -169,3 +169,20 @@ def test_a_worker_never_makes_a_staging_folder_again(tmp_path):
     with pytest.raises(FileNotFoundError, match="staging folder is gone"):
         archiving((1, (Entry(article("a.txt"), "2024/01/01/a/"),)))
     assert not gone.exists()
+
+
+def test_nothing_else_is_planned_inside_feeds_where_workers_write_the_documents(tmp_path, monkeypatch):
+    # The archive documents are written while the redirect pages are made: those never go into feeds/.
+    from broadsheet.build import build
+    from broadsheet.config import Config, validate
+    from broadsheet.outputs import feed_archives
+
+    monkeypatch.setattr(feed_archives, "IN_WORKERS_FROM", 2)
+    source = write_corpus(tmp_path / "corpus", small_corpus(260))
+    (source / "redirects").write_text("feeds/1.xml/ archive/\nfeeds/5.json/x/ archive/\n", encoding="utf-8")
+    result = build(validate(Config(source=source, out=tmp_path / "site", base_url=BASE, search=False, jobs=2)))
+    assert [(p.source, p.message) for p in result.problems] == [
+        (f"redirects:{line}", f"old address '{address}' is inside feeds/, which holds the site's own files; line ignored")
+        for line, address in ((1, "feeds/1.xml/"), (2, "feeds/5.json/x/"))]
+    assert atom_chain(tmp_path / "site")[-1][0] == "feeds/1.xml"
+    assert json_chain(tmp_path / "site")[-1][0] == "feeds/1.json"

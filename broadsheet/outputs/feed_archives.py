@@ -89,6 +89,10 @@ class FeedArchives(Output):
         # A document shows its articles and links to the one before it, which exists for every number but 1.
         return self.job.fingerprints.entries_key(self.pages[unit][1])
 
+    def _paths(self, unit: str) -> tuple[str, str]:
+        number = self.pages[unit][0]
+        return publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")
+
     def start(self, todo: list[str]) -> Work:
         config = self.job.config
         if config.base_url is None or not todo:
@@ -110,13 +114,11 @@ class FeedArchives(Output):
             for chunk in chunks:
                 for statuses in chunk:
                     unit, fingerprint = next(units)
-                    number = self.pages[unit][0]
-                    files = zip((publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")),
-                                statuses, strict=True)
-                    made[unit] = OutputRecord(fingerprint, tuple(files))
+                    made[unit] = OutputRecord(fingerprint, tuple(zip(self._paths(unit), statuses, strict=True)))
                 taken(len(chunk))
             return made
 
+        # Written while later kinds are made: none of them writes inside feeds/ (see redirects.RESERVED_FOLDERS).
         stack = ExitStack()
         # A few documents are written here: workers take longer to start.
         jobs = self.job.jobs if len(todo) >= IN_WORKERS_FROM else 1
