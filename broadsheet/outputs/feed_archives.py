@@ -33,6 +33,11 @@ CHUNK = 2
 IN_WORKERS_FROM = 16
 
 
+def document_paths(number: int) -> tuple[str, str]:
+    """The files of the archive document `number`: its Atom and its JSON Feed."""
+    return publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")
+
+
 @dataclass(frozen=True)
 class Archiving:
     """What writes archive documents, given once to each worker: the site's
@@ -48,15 +53,15 @@ class Archiving:
     def __call__(self, document: tuple[int, tuple[Entry, ...]]) -> tuple[FileStatus, FileStatus]:
         """Write the Atom and JSON Feed documents `number` of `entries`; the status of each file."""
         number, entries = document
-        atom, json = publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")
-        before = number - 1 if number > 1 else None
+        atom, json = document_paths(number)
+        older_atom, older_json = document_paths(number - 1) if number > 1 else (None, None)
         with holding(self.bodies, (e.article for e in entries)):
             bodies = [str(body_html(e.article, self.language)) for e in entries]  # once for both documents
             texts = (
-                publish.atom_document(entries, path=atom, older=publish.archive_path(before, ".xml") if before else None,
+                publish.atom_document(entries, path=atom, older=older_atom,
                                       archive=True, base_url=self.base_url, site_title=self.site_title,
                                       language=self.language, zone=self.zone, bodies=bodies),
-                publish.json_document(entries, path=json, older=publish.archive_path(before, ".json") if before else None,
+                publish.json_document(entries, path=json, older=older_json,
                                       base_url=self.base_url, site_title=self.site_title, language=self.language,
                                       zone=self.zone, bodies=bodies),
             )
@@ -89,10 +94,6 @@ class FeedArchives(Output):
         # A document shows its articles and links to the one before it, which exists for every number but 1.
         return self.job.fingerprints.entries_key(self.pages[unit][1])
 
-    def _paths(self, unit: str) -> tuple[str, str]:
-        number = self.pages[unit][0]
-        return publish.archive_path(number, ".xml"), publish.archive_path(number, ".json")
-
     def start(self, todo: list[str]) -> Work:
         config = self.job.config
         if config.base_url is None or not todo:
@@ -114,7 +115,7 @@ class FeedArchives(Output):
             for chunk in chunks:
                 for statuses in chunk:
                     unit, fingerprint = next(units)
-                    made[unit] = OutputRecord(fingerprint, tuple(zip(self._paths(unit), statuses, strict=True)))
+                    made[unit] = OutputRecord(fingerprint, tuple(zip(document_paths(self.pages[unit][0]), statuses, strict=True)))
                 taken(len(chunk))
             return made
 
