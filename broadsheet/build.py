@@ -6,6 +6,7 @@ import datetime
 import functools
 import gc
 import os
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
-from . import check, images, language, load, outputs, parallel, redirects, search
+from . import check, images, language, load, outputs, parallel, redirects, resume, search
 from .cache import ArticleRecord, Cache
 from .config import PROJECT_ROOT, Config
 from .progress import ProgressFactory, silent
@@ -375,6 +376,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         raise
     staging: Staging | None = None
     addresses: AddressPlanning | None = None
+    journal: resume.Journal | None = None
     try:
         with _stage(result, "load"):
             corpus = load_articles(config, note, progress, cache, whole, listing)
@@ -390,18 +392,23 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 note(problem)
         result.articles = len(site.entries)
         _stop_if_strict(config, result)
-        clear_leftovers(config.out)
+        # A build made whole takes up what the last one, killed, made (see resume.py).
+        resumed = resume.take_up(config.out, key) if cache is None and config.incremental else None
+        resume.remove(config.out)
+        clear_leftovers(config.out, keep=resumed.folder if resumed is not None else None)
         staging = Staging(config.out)
+        if not result.in_place:
+            journal = resume.Journal(config.out, key, staging.path)
         addresses = AddressPlanning(config, site, staging, result, note, cache.record_digest if cache is not None else None,
                                     beside=result.in_place)
         job = outputs.Job(
             config, site, corpus.digests, staging,
             Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates"),
             bodies=corpus.bodies, note=note, notes=result.notes, progress=progress,
-            jobs=_jobs(config), in_place=result.in_place, addresses=addresses,
+            jobs=_jobs(config), in_place=result.in_place, addresses=addresses, journal=journal,
         )
         # Every output: kept where it is unchanged, made again where not.
-        made_outputs = outputs.Outputs(job, cache, functools.partial(_stage, result), site_check)
+        made_outputs = outputs.Outputs(job, cache, functools.partial(_stage, result), site_check, resumed)
         made_outputs.make()
         if site_check is not None:
             site_check.stop()  # asked by every kind kept from the last build; ended here if none was
@@ -423,7 +430,16 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         else:
             with _stage(result, "write"):
                 staging.commit()
+                if journal is not None:
+                    journal.remove()
+                if resumed is not None:
+                    taken = ", ".join(f"{kind} {count:,}" for kind, count in made_outputs.kept_counts().items() if count)
+                    result.notes.append(f"note: taken up from the build into {config.out} that was cut short: "
+                                        f"{taken or 'nothing that could still be used'}")
+                    shutil.rmtree(resumed.folder, ignore_errors=True)
     except BaseException as error:
+        if journal is not None:
+            journal.remove()  # its staging folder goes: only a build killed outright leaves both
         if listing is not None:
             listing.stop()
         if site_check is not None:

@@ -371,16 +371,16 @@ def indexed_pages(index: Path) -> int:
 
 def bundle_files(site_root: Path, shard: Shard, shards: Sequence[Shard]) -> list[str]:
     """The files of the shard's bundle, relative to the site root: the first
-    bundle's folder holds the other bundles' folders and the list of bundles,
-    which are not its files."""
+    bundle's folder holds the other bundles' folders, the list of bundles and,
+    while other bundles are made, their placeholder page, which are not its files."""
     site_root = Path(site_root)
     others = {other.folder for other in shards if other.folder != shard.folder}
-    skip = f"{INDEX_FOLDER}/{BUNDLES}"
+    skip = {f"{INDEX_FOLDER}/{BUNDLES}", PLACEHOLDER}
     files = []
     for path, dirs, names in os.walk(site_root / shard.folder):
         here = Path(path).relative_to(site_root).as_posix()
         dirs[:] = [d for d in dirs if f"{here}/{d}/" not in others]
-        files += [f"{here}/{name}" for name in names if f"{here}/{name}" != skip]
+        files += [f"{here}/{name}" for name in names if f"{here}/{name}" not in skip]
     return sorted(files)
 
 

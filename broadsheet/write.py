@@ -103,7 +103,7 @@ def check_output(
     if target.exists() or target.is_symlink():
         if not target.is_dir():
             raise OutputError(f"output {out} exists and is not a folder")
-        if not _is_ours(target) and any(target.iterdir()):
+        if not is_ours(target) and any(target.iterdir()):
             raise OutputError(f"output folder {out} is not empty and was not made by this tool; choose another --out or empty it")
         made = _inventory(target)
         stranger = _first_foreign_entry(target, made) if made is not None and replacing else None
@@ -121,7 +121,7 @@ def check_output(
     return made
 
 
-def _is_ours(folder: Path) -> bool:
+def is_ours(folder: Path) -> bool:
     return (folder / MARKER).is_file()
 
 
@@ -199,7 +199,7 @@ def recover_interrupted_swap(out: Path) -> bool:
         return False
     retired = sorted(
         folder for folder in target.parent.glob(f"{RETIRED_PREFIX}{target.name}-*")
-        if folder.is_dir() and not folder.is_symlink() and _is_ours(folder)
+        if folder.is_dir() and not folder.is_symlink() and is_ours(folder)
     )
     if not retired:
         return False
@@ -207,8 +207,9 @@ def recover_interrupted_swap(out: Path) -> bool:
     return True
 
 
-def clear_leftovers(out: Path) -> None:
-    """Remove staging folders of interrupted earlier builds (ours alone, by marker)."""
+def clear_leftovers(out: Path, *, keep: Path | None = None) -> None:
+    """Remove staging folders of interrupted earlier builds (ours alone, by
+    marker); `keep`, one this build takes up (see resume.py), is only made still."""
     target = out.resolve()
     parent = target.parent
     prefixes = [STAGING_PREFIX, TRASH_PREFIX]
@@ -219,9 +220,10 @@ def clear_leftovers(out: Path) -> None:
         for folder in parent.glob(f"{prefix}{target.name}-*"):
             if folder.is_symlink() or not folder.is_dir():
                 continue
-            if _is_ours(folder):
+            if is_ours(folder):
                 _end_writers(folder)
-                shutil.rmtree(folder, ignore_errors=True)
+                if keep is None or folder != keep:
+                    shutil.rmtree(folder, ignore_errors=True)
             else:
                 # Made but not yet marked when its build stopped: empty, so nothing is lost.
                 try:
@@ -419,7 +421,7 @@ class Staging:
         self.write_inventory()
         retired: Path | None = None
         if self.out.exists():
-            if not _is_ours(self.out):
+            if not is_ours(self.out):
                 # An empty folder the user made: marked before it moves, so that
                 # it is known as ours (and restorable) while retired.
                 (self.out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")

@@ -450,9 +450,9 @@ def test_a_second_build_into_the_same_folder_waits_for_the_first(corpus, build_s
     events: list[str] = []
     real = write.clear_leftovers
 
-    def clear_leftovers(out):
+    def clear_leftovers(out, **kwargs):
         events.append("second build clears leftovers")
-        real(out)
+        real(out, **kwargs)
 
     real_flock, at_the_lock = write.fcntl.flock, threading.Event()
 

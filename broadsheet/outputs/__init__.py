@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol, TypeVar
 
-from .. import parallel, redirects, search
+from .. import parallel, redirects, resume, search
 from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
 from ..config import Config
 from ..progress import ProgressFactory
@@ -74,6 +74,8 @@ class Job:
     in_place: bool  # the site in place is updated, not replaced
     # The plan of addresses, given the files of every page: made when first asked for.
     addresses: AddressPlan
+    # Of a build made whole: where the units made are noted as they are (see resume.py).
+    journal: resume.Journal | None = None
 
     @functools.cached_property
     def site_key(self) -> str:
@@ -174,8 +176,12 @@ class Output(ABC):
     order: ClassVar[int]
     after: ClassVar[tuple[str, ...]] = ()  # kinds to finish before this one is planned
     # Whether a unit kept can be linked into a site made whole, beside the one
-    # in place; else units are kept only by a site updated in place.
+    # in place (or from the staging folder of a build cut short, see
+    # resume.py); else units are kept only by a site updated in place.
     linked: ClassVar[bool] = False
+    # Whether its work notes each unit in the job's journal as it is made (a
+    # long stage); the driver notes the others' once they are all made.
+    journaled: ClassVar[bool] = False
 
     def __init__(self, job: Job, outputs: Outputs) -> None:
         self.job = job
@@ -258,12 +264,15 @@ class Outputs:
     """The driver: every output of one build, planned, kept or made, and recorded."""
 
     def __init__(self, job: Job, last: Cache | None, timed: Callable[[str], AbstractContextManager[None]],
-                 site_check: SiteCheck | None = None) -> None:
+                 site_check: SiteCheck | None = None, resumed: resume.Resumed | None = None) -> None:
         self.job = job
-        self.last = last.outputs if last is not None else {}
-        self.site_check = site_check if site_check is not None else SiteCheck(job.config.out, self.last, beside=False)
+        self.last = last.outputs if last is not None else resumed.records if resumed is not None else {}
+        # Where kept units' files are: the site in place, or the staging folder of the build taken up.
+        self.kept_from = resumed.folder if resumed is not None and last is None else job.config.out
+        self.site_check = site_check if site_check is not None else SiteCheck(self.kept_from, self.last, beside=False)
         self.timed = timed
         self.kept_files: set[str] = set()  # in the site in place, or linked from it
+        self._journaled: set[str] = set()  # kinds whose work notes its units in the journal itself
         self._units: dict[str, Sequence[str]] = {}
         self._kept: dict[str, dict[str, OutputRecord]] = {}
         self._made: dict[str, dict[str, OutputRecord]] = {}
@@ -280,6 +289,8 @@ class Outputs:
                 with self.timed(output.stage):
                     self._work[output.kind] = output.start(self._plan(output))
                 self._stages[output.kind] = output.stage
+                if output.journaled:
+                    self._journaled.add(output.kind)
             for output in wanted:
                 self._finish(output.kind)
         except BaseException:
@@ -305,10 +316,12 @@ class Outputs:
                 kept[unit] = record
                 for name, _ in record.files:
                     if not self.job.in_place:
-                        self.job.staging.link_from(self.job.config.out, name)
+                        self.job.staging.link_from(self.kept_from, name)
                     self.kept_files.add(name)
             else:
                 todo.append(unit)
+        if self.job.journal is not None:
+            self.job.journal.add(output.kind, kept)
         return todo
 
     def _finish(self, kind: str) -> None:
@@ -317,6 +330,8 @@ class Outputs:
             return
         with self.timed(self._stages[kind]):
             made = self._made[kind] = work.finish()
+        if self.job.journal is not None and kind not in self._journaled:
+            self.job.journal.add(kind, {unit: record for unit, record in made.items() if record.fingerprint != ALWAYS})
         # Files written by others (worker processes, Pagefind) are noted here.
         self.job.staging.add(name for record in made.values() for name, _ in record.files)
 
@@ -338,6 +353,10 @@ class Outputs:
         made = [r for r in self._made.get(kind, {}).values() if r.fingerprint != ALWAYS]
         kept = list(self._kept.get(kind, {}).values())
         return Tally(len(made) + len(kept), len(made), sum(r.count for r in (*made, *kept)))
+
+    def kept_counts(self) -> dict[str, int]:
+        """The units kept, by kind."""
+        return {kind: len(kept) for kind, kept in self._kept.items()}
 
     def records(self, *, in_place: bool) -> OutputRecords:
         """What the next build may keep, with the status of each file as it

@@ -13,6 +13,7 @@ from .. import parallel
 from ..cache import BodyReader, Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
 from ..render import Rendered, Renderer, file_for
+from ..resume import Journal
 from ..site import AUTHORS_URL, TAGS_URL, Entry, Group, Listing, Site, YearArchive
 from . import Job, Output, Outputs, Taken, Work, register
 
@@ -137,6 +138,7 @@ class Pages(Output):
     stage = "render"
     order = 10
     linked = True  # a page kept is linked from the site in place into a new one
+    journaled = True  # as the workers give them: most of a full build's time
 
     def __init__(self, job: Job, outputs: Outputs) -> None:
         super().__init__(job, outputs)
@@ -167,7 +169,7 @@ class Pages(Output):
             shown=functools.partial(shown, site, fingerprints),
             fingerprint=functools.partial(fingerprint_shown, fingerprints.for_workers()),
             holding=functools.partial(bodies_of, bodies)))
-        return Rendering(stack, chunks, todo, self.job.progress)
+        return Rendering(stack, chunks, todo, self.job.progress, self.job.journal)
 
 
 class Rendering(Taken):
@@ -176,27 +178,30 @@ class Rendering(Taken):
     own thread, where they are, as the renderer is not shared between threads."""
 
     def __init__(self, stack: ExitStack, chunks: Iterator[list[parallel.Written]], todo: list[str],
-                 progress: ProgressFactory) -> None:
-        super().__init__(stack, chunks, lambda chunks, taken: take_pages(chunks, todo, taken), progress,
+                 progress: ProgressFactory, journal: Journal | None = None) -> None:
+        super().__init__(stack, chunks, lambda chunks, taken: take_pages(chunks, todo, taken, journal), progress,
                          "render", len(todo))
 
 
 def take_pages(chunks: Iterator[list[parallel.Written]], todo: list[str],
-               taken: Callable[[int], None]) -> dict[str, OutputRecord]:
+               taken: Callable[[int], None], journal: Journal | None = None) -> dict[str, OutputRecord]:
     """The record of each page of `todo` rendered, by its file, as the workers
-    give them; taken(n) after each n pages."""
-    records = {}
+    give them; taken(n) after each n pages, and each noted in `journal`."""
+    records: dict[str, OutputRecord] = {}
     # Nearly every page reads the same few keys of `site`: one set for them
     # all, not one each as they come from the workers (5 MB at 10,000 articles).
     reads: dict[frozenset[str], frozenset[str]] = {}
     units = iter(todo)
     for chunk in chunks:
+        got = {}
         for page in chunk:
             # Pages come back in the order of `todo`: the unit's own string
             # is kept, not the worker's copy of it (a string a page).
             unit = next(units, None)
             path = unit if unit is not None and unit == page.path else page.path
-            records[path] = OutputRecord(page.fingerprint, ((path, page.status),),
-                                         reads.setdefault(page.reads, page.reads))
+            got[path] = OutputRecord(page.fingerprint, ((path, page.status),), reads.setdefault(page.reads, page.reads))
+        records.update(got)
+        if journal is not None:
+            journal.add(KIND, got)
         taken(len(chunk))
     return records

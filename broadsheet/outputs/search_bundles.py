@@ -25,6 +25,8 @@ class SearchBundles(Output):
     stage = "search"
     order = 70
     after = (PAGES,)  # Pagefind reads the rendered pages
+    linked = True  # a bundle kept is linked from the site in place into a new one
+    journaled = True  # each bundle as its run ends: a minute or more each
 
     @classmethod
     def wanted(cls, config: Config) -> bool:
@@ -68,19 +70,22 @@ class SearchBundles(Output):
         else:
             folder = staging.path
         bar = job.progress("search", len(shards))
-        try:
-            counts = search.index_shards(
-                folder, shards, language=job.config.language, jobs=job.jobs,
-                done=lambda shard, count: bar.update(1), output=staging.path,
-            )
-        finally:
-            bar.close()
         every = list(self.shards.values())
         made = {}
-        for shard in shards:
+
+        def done(shard: search.Shard, count: int) -> None:
             files = tuple((name, UNKNOWN) for name in search.bundle_files(staging.path, shard, every))
-            made[shard.name] = OutputRecord(self.fingerprint(shard.name, OutputRecord(ALWAYS, ())), files,
-                                            count=counts[shard.name])
+            made[shard.name] = OutputRecord(self.fingerprint(shard.name, OutputRecord(ALWAYS, ())), files, count=count)
+            if job.journal is not None:
+                job.journal.add(self.kind, {shard.name: made[shard.name]})
+            bar.update(1)
+
+        try:
+            search.index_shards(folder, shards, language=job.config.language, jobs=job.jobs, done=done,
+                                output=staging.path)
+        finally:
+            bar.close()
+        made = {shard.name: made[shard.name] for shard in shards}  # in the order of the shards, as they end in any
         pages = {name: (made.get(name) or self.outputs.record(self.kind, name) or OutputRecord(ALWAYS, ())).count
                  for name in self.shards}
         staging.write_text(BUNDLES, search.bundles_json(every, pages))

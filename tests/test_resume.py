@@ -1,0 +1,218 @@
+"""A full build cut short is taken up by the next: what it made and noted in its
+journal, and is still as it left it, is linked into the new site, not made again."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from broadsheet import resume, write
+from broadsheet.cache import OutputRecord, folder_for
+from broadsheet.outputs import UNKNOWN
+from broadsheet.records import status_of
+from broadsheet.write import Staging
+
+from .conftest import PROJECT, txt, write_corpus
+from .test_output_safety import leftovers, snapshot
+
+SEARCH = {"search": True, "search_shard_pages": 4}
+
+
+def corpus_files(extra: str = "") -> dict[str, str]:
+    return {f"{i:02d}_{0xB0000 + i:06x}.txt": txt(f"{2019 + i % 4}-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                                                   f"Story {i} of the harbour {extra}. More words.")
+            for i in range(18)}
+
+
+class Cut(Exception):
+    """Stands for the build being killed."""
+
+
+def cut_short(monkeypatch, at_kind: str, after: int = 1) -> None:
+    """The next build stops once the journal has noted `after` units of
+    `at_kind`, leaving its staging folder and journal as a killed build does."""
+    real = resume.Journal.add
+    noted: list[int] = []
+
+    def add(self, kind, records):
+        real(self, kind, records)
+        if kind == at_kind and records:
+            noted.append(len(records))
+            if sum(noted) >= after:
+                raise Cut
+    monkeypatch.setattr(resume.Journal, "add", add)
+    # Killed: nothing is cleaned up.
+    monkeypatch.setattr(Staging, "discard", lambda self: None)
+    monkeypatch.setattr(resume.Journal, "remove", resume.Journal.close)
+
+
+def killed(monkeypatch, build_site, source: Path, at_kind: str, after: int = 1, **settings) -> None:
+    """A build of `source` cut short as cut_short says."""
+    with monkeypatch.context() as patched:
+        cut_short(patched, at_kind, after)
+        with pytest.raises(Cut):
+            build_site(source, **settings)
+
+
+def test_a_journal_reads_back_what_was_noted_and_stops_at_a_torn_line(tmp_path):
+    out = tmp_path / "site"
+    staging = tmp_path / f"{write.STAGING_PREFIX}site-abc"
+    staging.mkdir()
+    (staging / write.MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
+    (staging / "a.html").write_text("a", encoding="utf-8")
+    journal = resume.Journal(out, "key", staging)
+    status = bytes(range(24))
+    journal.add("pages", {"a.html": OutputRecord("f1", (("a.html", status),), frozenset({"title"}))})
+    # A status not known yet is read from the file in the staging folder.
+    journal.add("feeds", {"feed": OutputRecord("f2", (("a.html", UNKNOWN),), count=3)})
+    journal.add("pages", {"gone.html": OutputRecord("f3", (("gone.html", UNKNOWN),))})  # no file: not noted
+    journal.close()
+    taken = resume.take_up(out, "key")
+    assert taken is not None and taken.folder == staging
+    assert taken.records["pages"] == {"a.html": OutputRecord("f1", (("a.html", status),), frozenset({"title"}))}
+    (feed,) = taken.records["feeds"].values()
+    assert feed.count == 3 and feed.files[0][1] == status_of(os.stat(staging / "a.html"))
+    assert resume.take_up(out, "another key") is None
+
+    path = resume.journal_path(out)
+    path.write_text(path.read_text(encoding="utf-8") + '["pages","b.html","f4",[["b.html","00', encoding="utf-8")
+    taken = resume.take_up(out, "key")
+    assert taken is not None and set(taken.records["pages"]) == {"a.html"}
+
+    (staging / write.MARKER).unlink()  # not a folder a build made: never taken up
+    assert resume.take_up(out, "key") is None
+
+
+def test_a_journal_never_names_a_folder_other_than_a_staging_folder_of_its_site(tmp_path):
+    out = tmp_path / "site"
+    elsewhere = tmp_path / "photos"
+    elsewhere.mkdir()
+    (elsewhere / write.MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
+    folder_for(out).mkdir()
+    for name in ("photos", "../photos", f"{write.STAGING_PREFIX}site-x/../../photos", f"{write.STAGING_PREFIX}other-x"):
+        resume.journal_path(out).write_text(json.dumps({"format": resume.FORMAT, "key": "k", "staging": name}) + "\n",
+                                            encoding="utf-8")
+        assert resume.take_up(out, "k") is None, name
+
+
+def test_pages_and_bundles_of_a_build_cut_short_are_taken_up_and_the_site_is_the_same(
+        corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
+    clean, _ = build_site(source, out=tmp_path / "clean", **SEARCH)
+    assert clean.bundles >= 3
+
+    killed(monkeypatch, build_site, source, "search bundles", **SEARCH)
+    assert resume.journal_path(tmp_path / "site").is_file()
+    assert len(leftovers(tmp_path)) == 1
+
+    result, out = build_site(source, **SEARCH)
+    assert result.rendered == 0 and result.pages == clean.pages  # every page was taken up
+    assert result.bundles_indexed == result.bundles - 1  # the bundle made before the cut was too
+    assert any(note.startswith("note: taken up from the build") and "search bundles 1" in note for note in result.notes)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+    assert leftovers(tmp_path) == []  # the folder taken up is gone
+    assert not resume.journal_path(out).exists()
+    # Each bundle's record names its own files alone (not the placeholder page
+    # of the runs still going when it ended): a rebuild keeps every one.
+    again, _ = build_site(source, **SEARCH)
+    assert again.in_place and again.bundles_indexed == 0 and again.rendered == 0
+
+
+def test_a_build_cut_short_twice_is_taken_up_by_the_third(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
+    clean, _ = build_site(source, out=tmp_path / "clean", **SEARCH)
+    for _ in range(2):  # the second is cut as it notes the bundle it took up from the first
+        killed(monkeypatch, build_site, source, "search bundles", **SEARCH)
+    result, out = build_site(source, **SEARCH)
+    assert result.rendered == 0 and result.bundles_indexed == result.bundles - 1
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+    assert leftovers(tmp_path) == []
+
+
+def test_what_changed_since_the_cut_is_made_again(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
+    killed(monkeypatch, build_site, source, "pages", after=10)
+    (staging,) = (tmp_path / name for name in leftovers(tmp_path))
+    journal = resume.take_up(tmp_path / "site", _key(tmp_path / "site"))
+    assert journal is not None and len(journal.records["pages"]) >= 10
+    touched = sorted(journal.records["pages"])[0]
+    (staging / touched).write_text("edited since", encoding="utf-8")  # a file not as the journal says
+    changed = corpus_files(extra="changed")
+    first = sorted(changed)[0]
+    write_corpus(source, {first: changed[first]})  # an article changed since
+
+    result, out = build_site(source)
+    taken = len(journal.records["pages"])
+    assert 0 < result.rendered < result.pages
+    assert result.rendered >= result.pages - taken + 1
+    expected, _ = build_site(source, out=tmp_path / "clean")
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+    assert "edited since" not in (out / touched).read_text(encoding="utf-8")
+    assert expected.pages == result.pages
+
+
+def _key(out: Path) -> str:
+    head = json.loads(resume.journal_path(out).read_text(encoding="utf-8").splitlines()[0])
+    return head["key"]
+
+
+def test_a_build_that_fails_leaves_nothing_to_take_up(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
+    real = resume.Journal.add
+
+    def add(self, kind, records):
+        real(self, kind, records)
+        if kind == "pages" and records:
+            raise KeyboardInterrupt  # Ctrl-C: the build cleans up as it ends
+    with monkeypatch.context() as patched:
+        patched.setattr(resume.Journal, "add", add)
+        with pytest.raises(KeyboardInterrupt):
+            build_site(source)
+    assert leftovers(tmp_path) == [] and not resume.journal_path(tmp_path / "site").exists()
+
+
+def test_a_full_build_takes_nothing_up_and_a_later_one_finds_no_journal(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
+    killed(monkeypatch, build_site, source, "pages", after=5)
+    result, out = build_site(source, incremental=False)  # --full
+    assert result.rendered == result.pages
+    assert leftovers(tmp_path) == [] and not resume.journal_path(out).exists()
+    # A rebuild of the site in place keeps no journal: nothing of it is made whole.
+    write_corpus(source, {"new.txt": txt("2024-01-01", "A new story.")})
+    again, _ = build_site(source)
+    assert again.in_place and not resume.journal_path(out).exists()
+
+
+KILL_AT_FIRST_BUNDLE = """
+import os, signal, sys
+from broadsheet import resume
+real = resume.Journal.add
+def add(self, kind, records):
+    real(self, kind, records)
+    if kind == "search bundles" and records:
+        os.kill(os.getpid(), signal.SIGKILL)
+resume.Journal.add = add
+from broadsheet.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_build_killed_outright_is_taken_up(tmp_path):
+    source = write_corpus(tmp_path / "src", corpus_files())
+    (tmp_path / "broadsheet.toml").write_text("search-shard-pages = 4\n", encoding="utf-8")
+    args = ["--source", str(source), "--out", str(tmp_path / "site"), "--record", str(tmp_path / "record.json")]
+    killed = subprocess.run([sys.executable, "-c", KILL_AT_FIRST_BUNDLE, *args], capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    done = subprocess.run([sys.executable, str(PROJECT / "build.py"), *args], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "note: taken up from the build" in done.stderr + done.stdout
+    assert "0 rendered again" in done.stdout + done.stderr
+    assert leftovers(tmp_path) == []
