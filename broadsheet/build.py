@@ -438,15 +438,20 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                                         f"{taken or 'nothing that could still be used'}")
                     shutil.rmtree(resumed.folder, ignore_errors=True)
     except BaseException as error:
-        if journal is not None:
-            journal.remove()  # its staging folder goes: only a build killed outright leaves both
+        # Stopped by Ctrl-C, a build made whole leaves what it made for the next
+        # to take up, as one killed outright does (see resume.py); else it goes.
+        for_next = isinstance(error, KeyboardInterrupt) and journal is not None and journal.noted > 0
+        if journal is not None and not for_next:
+            journal.remove()
+        elif journal is not None:
+            journal.close()
         if listing is not None:
             listing.stop()
         if site_check is not None:
             site_check.stop()
         if addresses is not None:
             addresses.stop()
-        if staging is not None:
+        if staging is not None and not for_next:
             staging.discard()
         if whole is not None:
             whole.abandon()

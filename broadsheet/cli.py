@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from . import starter
+from . import resume, starter
 from .build import BuildError, build
 from .config import (
     CONFIG_FILE_NAME,
@@ -123,6 +123,7 @@ def build_and_report(args: argparse.Namespace, *, last: bool = False) -> tuple[i
     """Build as `args` say and print what happened: the exit code, and the
     settings built with (None when no site was written).  `last`: the
     process ends right after, and frees the build's objects with it."""
+    config: Config | None = None
     try:
         config = config_from_args(args)
         result = build(config, report=_warn, progress=silent if config.quiet else for_stream(sys.stderr),
@@ -131,7 +132,10 @@ def build_and_report(args: argparse.Namespace, *, last: bool = False) -> tuple[i
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1, None
     except KeyboardInterrupt:
-        print("error: interrupted; the previous site is untouched", file=sys.stderr)
+        kept = config is not None and resume.journal_path(config.out).is_file()
+        print("error: interrupted; the previous site is untouched"
+              + ("; what was made so far is kept beside it, for the next build to take up" if kept else ""),
+              file=sys.stderr)
         return 130, None
     for link in result.broken_links:
         print(link, file=sys.stderr)

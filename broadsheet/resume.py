@@ -98,6 +98,7 @@ class Journal:
         self.out, self.path, self.staging = out, journal_path(out), staging
         self._lock = threading.Lock()
         self._reads: dict[frozenset[str], int] = {}
+        self.noted = 0  # units noted so far
         self._file: IO[str] | None = None
         try:
             self.path.parent.mkdir(exist_ok=True)
@@ -131,6 +132,8 @@ class Journal:
                 self._write(lines)
             except (OSError, ValueError):
                 self._close()
+                return
+            self.noted += sum(1 for line in lines if line[0] != "reads")
 
     def _write(self, lines: list[Any]) -> None:
         assert self._file is not None

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from broadsheet import resume, write
+from broadsheet.build import BuildError
 from broadsheet.cache import OutputRecord, folder_for
+from broadsheet.cli import main
 from broadsheet.outputs import UNKNOWN
 from broadsheet.records import status_of
 from broadsheet.write import Staging
@@ -162,19 +164,51 @@ def _key(out: Path) -> str:
     return head["key"]
 
 
-def test_a_build_that_fails_leaves_nothing_to_take_up(corpus, build_site, tmp_path, monkeypatch):
-    source = corpus(corpus_files())
+def stopped_at(monkeypatch, kind: str, error: BaseException) -> None:
+    """The next build raises `error` once the journal has noted units of `kind`."""
     real = resume.Journal.add
 
-    def add(self, kind, records):
-        real(self, kind, records)
-        if kind == "pages" and records:
-            raise KeyboardInterrupt  # Ctrl-C: the build cleans up as it ends
+    def add(self, noted_kind, records):
+        real(self, noted_kind, records)
+        if noted_kind == kind and records:
+            raise error
+    monkeypatch.setattr(resume.Journal, "add", add)
+
+
+def test_a_build_that_fails_leaves_nothing_to_take_up(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
     with monkeypatch.context() as patched:
-        patched.setattr(resume.Journal, "add", add)
-        with pytest.raises(KeyboardInterrupt):
+        stopped_at(patched, "pages", OSError(28, "No space left on device"))
+        with pytest.raises(BuildError, match="No space left"):
             build_site(source)
     assert leftovers(tmp_path) == [] and not resume.journal_path(tmp_path / "site").exists()
+
+
+def test_a_build_stopped_by_ctrl_c_is_taken_up_by_the_next(corpus, tmp_path, monkeypatch, capsys):
+    source = corpus(corpus_files())
+    out = tmp_path / "site"
+    args = ["--source", str(source), "--out", str(out), "--no-search", "--record", str(tmp_path / "record.json")]
+    with monkeypatch.context() as patched:
+        stopped_at(patched, "pages", KeyboardInterrupt())
+        assert main(args) == 130
+    assert "what was made so far is kept beside it, for the next build to take up" in capsys.readouterr().err
+    assert len(leftovers(tmp_path)) == 1 and resume.journal_path(out).is_file()
+    assert main(args) == 0
+    assert "note: taken up from the build" in capsys.readouterr().err
+    assert leftovers(tmp_path) == [] and not resume.journal_path(out).exists()
+
+
+def test_ctrl_c_before_anything_was_made_leaves_nothing(corpus, tmp_path, monkeypatch, capsys):
+    source = corpus(corpus_files())
+    out = tmp_path / "site"
+
+    def interrupted(self):
+        assert resume.journal_path(out).is_file()  # begun, with nothing in it yet
+        raise KeyboardInterrupt
+    monkeypatch.setattr("broadsheet.outputs.Outputs.make", interrupted)
+    assert main(["--source", str(source), "--out", str(out), "--no-search"]) == 130
+    assert capsys.readouterr().err.strip().endswith("error: interrupted; the previous site is untouched")
+    assert leftovers(tmp_path) == [] and not resume.journal_path(out).exists()
 
 
 def test_a_full_build_takes_nothing_up_and_a_later_one_finds_no_journal(corpus, build_site, tmp_path, monkeypatch):
