@@ -88,7 +88,7 @@ def _pool(jobs: int, work: int, chunk: int, *, fresh: tuple[str, object] | None 
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(FRESH_PRELOAD)
         fresh_pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_fresh_worker,
-                                         initargs=fresh)
+                                         initargs=(os.getpid(), *fresh))
         try:
             with main_left_alone():
                 yield fresh_pool
@@ -147,11 +147,43 @@ _left_alone = 0  # pools of fresh workers open (see main_left_alone)
 _main_spec: importlib.machinery.ModuleSpec | None = None  # the main module's own, while they are
 
 
-def _start_fresh_worker(name: str, value: object) -> None:
+def _start_fresh_worker(build: int, name: str, value: object) -> None:
     gc.enable()
-    # Killed with the server it was forked from, which ends with the build.
-    die_with(os.getppid())
+    # Its parent is the server it was forked from, which outlives a build
+    # killed outright as long as any of its workers lives (each holds the
+    # pipe whose end tells the server its clients are gone): it watches the build.
+    end_with(build)
     globals()[name] = value
+
+
+def end_with(build: int) -> None:
+    """Have this process end when the process `build`, which need not be its
+    parent, ends: on Linux as soon as it does (a pidfd, which no later process
+    with the same id is mistaken for), elsewhere within PARENT_POLL."""
+    try:
+        watched = os.pidfd_open(build)
+    except ProcessLookupError:  # ended already
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux 5.3 or later
+        threading.Thread(target=_end_when_gone, args=(build,), daemon=True, name="build").start()
+        return
+    threading.Thread(target=_end_when_readable, args=(watched,), daemon=True, name="build").start()
+
+
+def _end_when_readable(watched: int) -> None:
+    import select
+
+    select.select([watched], [], [])  # a pidfd turns readable when its process ends
+    os._exit(1)
+
+
+def _end_when_gone(build: int) -> None:
+    while True:
+        try:
+            os.kill(build, 0)
+        except (ProcessLookupError, PermissionError):  # gone; or its id now another user's process's
+            os._exit(1)
+        time.sleep(PARENT_POLL)
 
 
 PARENT_POLL = 0.5  # seconds: how soon a worker outside Linux sees that the build is gone

@@ -348,6 +348,45 @@ def test_the_workers_of_a_killed_build_die_with_it(tmp_path):
     assert processes_naming(marker) == []
 
 
+def processes_with(variable: str, value: str) -> list[int]:
+    """The processes whose environment has `variable` set to `value` (a build and every process it started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f"{variable}={value}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+SLOW_FRESH_WORKERS = """
+import time
+from broadsheet import parallel
+with parallel.in_workers(time.sleep, 4, lambda i: 60, jobs=2) as results:
+    next(results)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the processes are found by their environment in /proc")
+def test_the_fresh_workers_of_a_killed_build_and_their_server_end_with_it(tmp_path):
+    # Fresh workers are forked by a server process (see parallel._pool), not
+    # by the build, and do not carry its command line: they are found by a
+    # variable of the environment that every process the build starts inherits.
+    tag = str(tmp_path)
+    build = subprocess.Popen([sys.executable, "-c", SLOW_FRESH_WORKERS], cwd=PROJECT,
+                             env={**os.environ, "BROADSHEET_TEST_BUILD": tag})
+    try:
+        # The build, the server, its two workers (and a resource tracker).
+        wait_for(lambda: len(processes_with("BROADSHEET_TEST_BUILD", tag)) >= 4, 60)
+        assert len(processes_with("BROADSHEET_TEST_BUILD", tag)) >= 4
+    finally:
+        build.kill()
+        build.wait()
+    wait_for(lambda: not processes_with("BROADSHEET_TEST_BUILD", tag), 10)
+    assert processes_with("BROADSHEET_TEST_BUILD", tag) == []
+
+
 def wait_until_rendering(parent: Path, process: subprocess.Popen, first_page: str) -> Path | None:
     """The staging folder of `process` once it holds `first_page`, and before it
     holds 404.html (the last page rendered); None if the moment was missed."""
