@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """A full build killed, and taken up by the next: what it saves.
 
-    python bench/resume.py [--size 100000] [--at 12] [--repeat 1] [--work DIR] [--corpus DIR]
+    python bench/resume.py [--size 100000] [--at 12] [--kind KIND] [--repeat 1] [--work DIR] [--corpus DIR]
 
 Each round, with search as by default: a build from nothing into an empty
 folder; then another, killed outright (SIGKILL, sent by itself) once its journal has
-noted `--at` Pagefind bundles; then the same command again, which takes up what the
+noted `--at` units of `--kind` (Pagefind's bundles by default); then the same command again, which takes up what the
 killed build made (see broadsheet/resume.py).  Prints the seconds of each, the
 peak of the taken-up build's process tree, and what it said it took up.  The
 corpus is the benchmark's (../shared/bench/make_corpus.py, realistic
@@ -54,41 +54,51 @@ def clear(out: Path) -> None:
     (out.parent / f"{out.name}.published.json").unlink(missing_ok=True)
 
 
-# The build, killed by itself (SIGKILL, which nothing can catch) the moment its
-# journal has noted AT bundles: exactly there, however fast the build goes.
+# The build, killed (SIGKILL, which nothing can catch) the moment its journal
+# has noted AT units of KIND: exactly there, however fast the build goes, and
+# from whichever of its processes notes it (the offline index's shards are
+# noted by the workers that make them).
 KILLER = """
 import os, signal, sys
 from broadsheet import resume
-at, noted, real = int(sys.argv[1]), [], resume.Journal.add
-def add(self, kind, records):
-    real(self, kind, records)
-    if kind == "search bundles" and records:
-        noted.append(len(records))
-        if sum(noted) >= at:
-            os.kill(os.getpid(), signal.SIGKILL)
-resume.Journal.add = add
+at, kind, build, noted = int(sys.argv[1]), sys.argv[2], os.getpid(), []
+def counted(units):
+    noted.append(units)
+    if sum(noted) >= at:
+        os.kill(build, signal.SIGKILL)
+real_add, real_note = resume.Journal.add, resume.Noting.__call__
+def add(self, noted_kind, records):
+    real_add(self, noted_kind, records)
+    if noted_kind == kind and records:
+        counted(len(records))
+def note(self, unit, record):
+    real_note(self, unit, record)
+    if self.kind == kind:
+        counted(1)
+resume.Journal.add, resume.Noting.__call__ = add, note
 from broadsheet.cli import main
-sys.exit(main(sys.argv[2:]))
+sys.exit(main(sys.argv[3:]))
 """
 
 
-def killed(source: Path, out: Path, at: int, extra: list[str]) -> float:
-    """Seconds until the build was killed, once its journal noted `at` bundles."""
+def killed(source: Path, out: Path, at: int, kind: str, extra: list[str]) -> float:
+    """Seconds until the build was killed, once its journal noted `at` units of `kind`."""
     os.sync()
     start = time.perf_counter()
-    ran = subprocess.run([sys.executable, "-c", KILLER, str(at), *command(source, out, "--quiet", *extra)[2:]],
+    ran = subprocess.run([sys.executable, "-c", KILLER, str(at), kind, *command(source, out, "--quiet", *extra)[2:]],
                          cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if ran.returncode != -signal.SIGKILL:
-        raise SystemExit(f"the build ended ({ran.returncode}) before {at} bundles were noted: ask for fewer with --at"
+        raise SystemExit(f"the build ended ({ran.returncode}) before {at} units of {kind} were noted: "
+                         "ask for fewer with --at"
                          f"\n{ran.stderr[-2000:]}")
     return time.perf_counter() - start
 
 
-def one_round(source: Path, out: Path, at: int, extra: list[str]) -> Round:
+def one_round(source: Path, out: Path, at: int, kind: str, extra: list[str]) -> Round:
     clear(out)
     whole, _, _ = run.measure(command(source, out, *extra))
     clear(out)
-    seconds = killed(source, out, at, extra)
+    seconds = killed(source, out, at, kind, extra)
     taken_up, peak, err = run.measure(command(source, out, *extra))
     said = next((line for line in err.splitlines() if line.startswith("note: taken up")), "(nothing taken up)")
     clear(out)
@@ -99,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000, help="articles of the benchmark corpus")
     parser.add_argument("--corpus", type=Path, help="a folder of articles instead of the benchmark corpus")
-    parser.add_argument("--at", type=int, default=12, help="bundles noted when the build is killed")
+    parser.add_argument("--at", type=int, default=12, help="units noted when the build is killed")
+    parser.add_argument("--kind", default="search bundles", choices=("pages", "search bundles", "offline search"),
+                        help="of those units (default: search bundles)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--work", type=Path, default=PROJECT / "bench" / "out")
     parser.add_argument("--config", type=Path, help="a settings file for the builds (TOML)")
@@ -108,9 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     source = args.corpus.resolve() if args.corpus else run.corpus(args.work, args.size, "txt")
     extra = ["--config", str(args.config.resolve())] if args.config else []
     out = args.work.resolve() / "resume-site"
-    rounds = [one_round(source, out, args.at, extra) for _ in range(args.repeat)]
+    rounds = [one_round(source, out, args.at, args.kind, extra) for _ in range(args.repeat)]
     print(f"{source.name}, {run.machine()}")
-    print(f"killed once {args.at} search bundles were noted")
+    print(f"killed once {args.at} units of {args.kind} were noted")
     print("| round | from nothing s | killed after s | taken up s | its peak MB | saved s |")
     print("|---:|---:|---:|---:|---:|---:|")
     for i, r in enumerate(rounds, start=1):

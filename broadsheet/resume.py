@@ -10,20 +10,21 @@ staging folder: a unit whose fingerprint is the one in the journal, and whose
 files are still as the journal says, is linked into the new staging folder
 rather than made again, as a rebuild keeps a unit of the site in place.
 
-The journal is lines of JSON, each flushed as it is written: a build killed
+The journal is lines of JSON, appended by one write each: a build killed
 while it wrote one leaves every line before it whole, and the torn line is
-ignored.  A status says size, modification time and inode, so a file changed,
+ignored; the workers that make the offline index's shards append theirs too.  A status says size, modification time and inode, so a file changed,
 replaced or cut short since its line was written is made again.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .cache import OutputRecord, OutputRecords, folder_for, status_reader
 from .write import STAGING_PREFIX, is_ours
@@ -76,86 +77,129 @@ def _value(line: str) -> Any:
 
 def _records(lines: Iterator[str]) -> OutputRecords:
     records: OutputRecords = {}
-    reads: list[frozenset[str]] = []
+    reads: dict[int, frozenset[str]] = {}
     for line in lines:
         value = _value(line)
         if not isinstance(value, list):
             break  # torn: what follows was never written whole
         if value[0] == "reads":
-            reads.append(frozenset(value[1]))
+            reads[value[1]] = frozenset(value[2])
             continue
         kind, unit, fingerprint, files, read, count = value
         records.setdefault(kind, {})[unit] = OutputRecord(
-            fingerprint, tuple((name, bytes.fromhex(status)) for name, status in files), reads[read], count)
+            fingerprint, tuple((name, bytes.fromhex(status)) for name, status in files),
+            reads[read] if read is not None else frozenset(), count)
     return records
+
+
+def _entry(kind: str, unit: str, record: OutputRecord, staging: Path, read: int | None) -> list[Any] | None:
+    """The line of a unit, its statuses not known yet read from its files; None
+    if one of them is missing (not a unit to take up)."""
+    status_in_staging = status_reader(staging)
+    files = []
+    for name, status in record.files:
+        found = status if status != UNKNOWN_STATUS else status_in_staging(name)
+        if found is None:
+            return None
+        files.append((name, found.hex()))
+    return [kind, unit, record.fingerprint, files, read, record.count]
+
+
+def _append(fd: int, lines: list[Any]) -> None:
+    data = "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines).encode("utf-8")
+    # Each call one write to the end of the file: lines that other processes
+    # append meanwhile (see Noting) come before or after these, never inside.
+    while data:
+        data = data[os.write(fd, data):]
 
 
 class Journal:
     """The journal of a full build made in `staging` (see the module's doc).
-    add() may be called from any thread."""
+    add() may be called from any thread; a process forked from the build, or
+    started by it, notes its units with a Noting (elsewhere())."""
 
     def __init__(self, out: Path, key: str, staging: Path) -> None:
         self.out, self.path, self.staging = out, journal_path(out), staging
         self._lock = threading.Lock()
         self._reads: dict[frozenset[str], int] = {}
-        self.noted = 0  # units noted so far
-        self._file: IO[str] | None = None
+        self.noted = 0  # units noted so far by this process
+        self._fd: int | None = None
         try:
             self.path.parent.mkdir(exist_ok=True)
-            self._file = self.path.open("w", encoding="utf-8")
-            self._write([{"format": FORMAT, "key": key, "staging": staging.name}])
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+            _append(self._fd, [{"format": FORMAT, "key": key, "staging": staging.name}])
         except OSError:
             self.close()  # a build that cannot keep a journal is only not taken up
 
     def add(self, kind: str, records: Mapping[str, OutputRecord]) -> None:
-        """The units of `kind` made (or kept) into the staging folder; a status
-        not known yet is read from the file."""
-        if self._file is None or not records:
+        """The units of `kind` made (or kept) into the staging folder."""
+        if self._fd is None or not records:
             return
-        status_in_staging = status_reader(self.staging)
         with self._lock:
             lines: list[Any] = []
             for unit, record in records.items():
-                read = self._reads.get(record.reads)
-                if read is None:
-                    read = self._reads[record.reads] = len(self._reads)
-                    lines.append(["reads", sorted(record.reads)])
-                files = []
-                for name, status in record.files:
-                    found = status if status != UNKNOWN_STATUS else status_in_staging(name)
-                    if found is None:
-                        break  # not all there: not a unit to take up
-                    files.append((name, found.hex()))
-                else:
-                    lines.append([kind, unit, record.fingerprint, files, read, record.count])
+                read = None
+                if record.reads:
+                    read = self._reads.get(record.reads)
+                    if read is None:
+                        read = self._reads[record.reads] = len(self._reads)
+                        lines.append(["reads", read, sorted(record.reads)])
+                entry = _entry(kind, unit, record, self.staging, read)
+                if entry is not None:
+                    lines.append(entry)
             try:
-                self._write(lines)
-            except (OSError, ValueError):
+                _append(self._fd, lines)
+            except OSError:
                 self._close()
                 return
             self.noted += sum(1 for line in lines if line[0] != "reads")
 
-    def _write(self, lines: list[Any]) -> None:
-        assert self._file is not None
-        self._file.write("".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in lines))
-        self._file.flush()
+    def elsewhere(self, kind: str) -> Noting | None:
+        """What notes units of `kind` from another process of this machine."""
+        return Noting(self.path, self.staging, kind) if self._fd is not None else None
 
     def close(self) -> None:
         with self._lock:
             self._close()
 
     def _close(self) -> None:
-        if self._file is not None:
+        if self._fd is not None:
             try:
-                self._file.close()
+                os.close(self._fd)
             except OSError:
                 pass
-            self._file = None
+            self._fd = None
 
     def remove(self) -> None:
         """The build is done: nothing is left to take up."""
         self.close()
         remove(self.out)
+
+
+@dataclass(frozen=True)
+class Noting:
+    """Notes a unit of `kind` in the journal at `path` from any process of the
+    machine (a worker that makes it), by a line appended.  For kinds whose
+    records read nothing of the site (the offline index's shards)."""
+
+    path: Path
+    staging: Path
+    kind: str
+
+    def __call__(self, unit: str, record: OutputRecord) -> None:
+        entry = _entry(self.kind, unit, record, self.staging, None) if not record.reads else None
+        if entry is None:
+            return
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)  # not made again if the build removed it
+        except OSError:
+            return
+        try:
+            _append(fd, [entry])
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def remove(out: Path) -> None:

@@ -139,17 +139,19 @@ def test_the_memory_benchmark_reports_the_growth_per_article(tmp_path):
     assert "growth 40 → 80:" in done.stdout
 
 
-def test_the_resume_benchmark_kills_a_build_and_times_the_next(tmp_path):
+@pytest.mark.parametrize("kind", ["search bundles", "offline search"])
+def test_the_resume_benchmark_kills_a_build_and_times_the_next(tmp_path, kind):
     corpus = write_corpus(tmp_path / "corpus", _news(60))
     settings = tmp_path / "settings.toml"
-    settings.write_text("search-shard-pages = 10\n", encoding="utf-8")  # bundles enough to be killed among them
+    settings.write_text("search-shard-pages = 10\n", encoding="utf-8")  # units enough to be killed among them
     done = subprocess.run([sys.executable, str(PROJECT / "bench" / "resume.py"), "--corpus", str(corpus), "--at", "1",
-                           "--work", str(tmp_path / "work"), "--config", str(settings)],
+                           "--kind", kind, "--work", str(tmp_path / "work"), "--config", str(settings)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     row = next(line for line in done.stdout.splitlines() if line.startswith("| 1 |")).split("|")
     assert float(row[3]) > 0 and float(row[4]) > 0  # the build killed, and the one that took it up
-    assert "note: taken up from the build" in done.stdout and "search bundles" in done.stdout
+    said = next(line for line in done.stdout.splitlines() if line.startswith("note: taken up from the build"))
+    assert f"{kind} " in said  # the kind it was killed at is among what was taken up
     assert [p.name for p in (tmp_path / "work").iterdir()] == []  # every site removed
 
 

@@ -126,6 +126,28 @@ def test_pages_and_bundles_of_a_build_cut_short_are_taken_up_and_the_site_is_the
     assert again.in_place and again.bundles_indexed == 0 and again.rendered == 0
 
 
+def test_the_offline_index_s_shards_are_noted_as_they_are_made_and_taken_up(corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
+    clean, _ = build_site(source, out=tmp_path / "clean", **SEARCH)
+    real = resume.Noting.__call__
+
+    def note(self, unit, record):
+        real(self, unit, record)
+        raise Cut  # killed as the first shard is noted
+    with monkeypatch.context() as patched:
+        cut_short(patched, "none")
+        patched.setattr(resume.Noting, "__call__", note)
+        with pytest.raises(Cut):
+            build_site(source, jobs=1, **SEARCH)  # one process: the shards are made in the build's
+    noted = resume.take_up(tmp_path / "site", _key(tmp_path / "site"))
+    assert noted is not None and len(noted.records["offline search"]) == 1
+
+    result, out = build_site(source, **SEARCH)
+    assert any("offline search 1" in note for note in result.notes)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+    assert leftovers(tmp_path) == []
+
+
 def test_a_build_cut_short_twice_is_taken_up_by_the_third(corpus, build_site, tmp_path, monkeypatch):
     source = corpus(corpus_files())
     clean, _ = build_site(source, out=tmp_path / "clean", **SEARCH)

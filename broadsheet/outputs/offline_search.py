@@ -19,6 +19,7 @@ from .. import parallel
 from ..cache import BodyReader, OutputRecord, bundle_key, folder_for, holding, text_key
 from ..config import Config
 from ..render import file_for
+from ..resume import Noting
 from ..site import Entry
 from ..write import write_file
 from . import ALWAYS, UNKNOWN, Output, Work, register
@@ -38,6 +39,7 @@ class OfflineSearch(Output):
     stage = "offline search"
     order = 60  # before the search bundles: its shards are made beside Pagefind's runs
     after = (PAGES,)  # the pages' workers are done: the cores are free
+    linked = True  # a shard kept is linked from the site in place into a new one (its postings are in the cache folder)
 
     @classmethod
     def wanted(cls, config: Config) -> bool:
@@ -106,6 +108,9 @@ class OfflineSearch(Output):
             self.keys, {name: self.postings_file(name) for name in self.entries}, self.job.bodies,
             {unit: (self.sets[unit], self.set_key(unit), self.set_keys_file(unit)) for unit in self.sets},
             sets, self.index_key() if index else None,
+            # Each shard noted as it is made, wherever: not by a cluster's workers, which may be other machines.
+            self.job.journal.elsewhere(self.kind)
+            if self.job.journal is not None and not isinstance(parallel.runner(), parallel.Cluster) else None,
         )
 
 
@@ -120,6 +125,7 @@ class IndexMaker:
     sets: dict[str, tuple[list[str], str, Path]]  # every set of terms: its shards, fingerprint, where its keys are kept
     make_sets: list[str]  # the sets of terms to make
     index_key: str | None  # the fingerprint of the list, if it is to be made
+    noting: Noting | None = None  # of the build's journal (see resume.py)
 
     def shard(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
@@ -136,7 +142,10 @@ class IndexMaker:
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
         for path, text in files.items():
             write_file(self.root, path, text.encode("utf-8"))
-        return name, OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
+        record = OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
+        if self.noting is not None:
+            self.noting(name, record)
+        return name, record
 
     def terms_set(self, unit: str) -> OutputRecord:
         """Make the set of chunks of terms `unit` from its shards' kept postings,
