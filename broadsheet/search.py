@@ -35,6 +35,7 @@ import os
 import queue
 import shutil
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -197,6 +198,7 @@ def _command(site_root: Path, shard: Shard, language: str, output: Path) -> list
     import pagefind_bin  # here: a rebuild that indexes nothing does without it
 
     return [
+        *_ended_with_the_build(),
         str(pagefind_bin.get_executable()),
         "--site", str(site_root),
         "--glob", shard_glob(shard),
@@ -205,6 +207,17 @@ def _command(site_root: Path, shard: Shard, language: str, output: Path) -> list
         "--keep-index-url",
         "--silent",
     ]
+
+
+def _ended_with_the_build() -> list[str]:
+    """What Pagefind's command begins with so that its run ends when the build
+    does, killed outright too: on Linux, util-linux's setpriv gives it the
+    signal a process gets when the thread that started it ends, then runs it
+    (Python's subprocess offers that only through preexec_fn, which is unsafe
+    in a process with threads).  Elsewhere, or without setpriv, a run goes on
+    until the next build ends it (write.clear_leftovers)."""
+    setpriv = shutil.which("setpriv") if sys.platform == "linux" else None
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv is not None else []
 
 
 def available_memory() -> int | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from broadsheet import write
+from broadsheet import search, write
 from broadsheet.build import BuildError
 from broadsheet.cli import main
 from broadsheet.render import Renderer
@@ -487,6 +487,42 @@ def test_what_still_works_in_a_killed_builds_staging_folder_is_ended_before_it_i
         for process in (working, unrelated):
             process.kill()
             process.wait()
+
+
+STARTS_A_LONG_RUN = """
+import subprocess, sys
+from broadsheet import search
+run = subprocess.Popen([*search._ended_with_the_build(), sys.executable, "-c", "import time; time.sleep(120)"])
+print(run.pid, flush=True)
+import time; time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux" or shutil.which("setpriv") is None, reason="setpriv of util-linux, on Linux")
+def test_pagefind_s_runs_end_when_the_build_is_killed(tmp_path):
+    # Pagefind's command begins with what ties it to the build...
+    command = search._command(tmp_path, search.Shard("2023", "pagefind/", ("2023/a/index.html",)), "en", tmp_path)
+    assert command[:4] == [shutil.which("setpriv"), "--pdeathsig", "KILL", "--"] and "pagefind" in command[4]
+    # ... which ends a run, a long one here, as soon as the build is killed.
+    build = subprocess.Popen([sys.executable, "-c", STARTS_A_LONG_RUN], cwd=PROJECT, stdout=subprocess.PIPE, text=True)
+    assert build.stdout is not None
+    run = int(build.stdout.readline())
+    try:
+        assert os.path.exists(f"/proc/{run}")
+        build.kill()
+        build.wait()
+        wait_for(lambda: not _running(run), 5)
+        assert not _running(run)
+    finally:
+        if _running(run):
+            os.kill(run, signal.SIGKILL)
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
 
 
 def test_a_second_build_into_the_same_folder_waits_for_the_first(corpus, build_site, tmp_path, monkeypatch):
