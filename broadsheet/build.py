@@ -6,7 +6,6 @@ import datetime
 import functools
 import gc
 import os
-import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -377,6 +376,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
     staging: Staging | None = None
     addresses: AddressPlanning | None = None
     journal: resume.Journal | None = None
+    resumed: resume.Resumed | None = None
     try:
         with _stage(result, "load"):
             corpus = load_articles(config, note, progress, cache, whole, listing)
@@ -392,13 +392,16 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 note(problem)
         result.articles = len(site.entries)
         _stop_if_strict(config, result)
-        # A build made whole takes up what the last one, killed, made (see resume.py).
+        # A build made whole takes up the staging folder of the last one, if that was cut short (see resume.py).
         resumed = resume.take_up(config.out, key) if cache is None and config.incremental else None
-        resume.remove(config.out)
+        if resumed is None:
+            resume.remove(config.out)
         clear_leftovers(config.out, keep=resumed.folder if resumed is not None else None)
-        staging = Staging(config.out)
+        if resumed is not None:
+            resume.prune(resumed)
+        staging = Staging(config.out, adopted=resumed.folder if resumed is not None else None)
         if not result.in_place:
-            journal = resume.Journal(config.out, key, staging.path)
+            journal = resume.Journal(config.out, key, staging.path, going_on=resumed is not None)
         addresses = AddressPlanning(config, site, staging, result, note, cache.record_digest if cache is not None else None,
                                     beside=result.in_place)
         job = outputs.Job(
@@ -432,15 +435,15 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 staging.commit()
                 if journal is not None:
                     journal.remove()
-                if resumed is not None:
-                    taken = ", ".join(f"{kind} {count:,}" for kind, count in made_outputs.kept_counts().items() if count)
-                    result.notes.append(f"note: taken up from the build into {config.out} that was cut short: "
-                                        f"{taken or 'nothing that could still be used'}")
-                    shutil.rmtree(resumed.folder, ignore_errors=True)
+            if resumed is not None:
+                taken = ", ".join(f"{kind} {count:,}" for kind, count in made_outputs.kept_counts().items() if count)
+                result.notes.append(f"note: taken up from the build into {config.out} that was cut short: "
+                                    f"{taken or 'nothing that could still be used'}")
     except BaseException as error:
         # Stopped by Ctrl-C, a build made whole leaves what it made for the next
         # to take up, as one killed outright does (see resume.py); else it goes.
-        for_next = isinstance(error, KeyboardInterrupt) and journal is not None and journal.noted > 0
+        for_next = (isinstance(error, KeyboardInterrupt) and journal is not None
+                    and (journal.noted > 0 or resumed is not None))
         if journal is not None and not for_next:
             journal.remove()
         elif journal is not None:

@@ -6,9 +6,11 @@ output before it swaps it in: killed, it used to leave nothing the next build
 could use.  Now it writes a journal as it goes, in the cache folder: the record
 of each unit it made (a page, a search bundle, ...), with the status of its
 files.  The next build made whole with the same build key takes up that
-staging folder: a unit whose fingerprint is the one in the journal, and whose
-files are still as the journal says, is linked into the new staging folder
-rather than made again, as a rebuild keeps a unit of the site in place.
+staging folder as its own, and goes on with its journal: what no unit of the
+journal holds is removed first (prune), then a unit whose fingerprint is the
+one in the journal, and whose files are still as the journal says, is kept
+where it is, as a rebuild keeps a unit of the site in place, and the others
+are made again (see outputs.Outputs).
 
 The journal is lines of JSON, appended by one write each: a build killed
 while it wrote one leaves every line before it whole, and the torn line is
@@ -26,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cache import OutputRecord, OutputRecords, folder_for, status_reader
-from .write import STAGING_PREFIX, is_ours
+from .cache import OutputRecord, OutputRecords, folder_for, status_reader, text_key
+from .write import MARKER, STAGING_PREFIX, is_ours, siblings
 
 JOURNAL = "resume.jsonl"
 FORMAT = 1
@@ -45,10 +47,6 @@ class Resumed:
     folder: Path
     records: OutputRecords
 
-    @property
-    def units(self) -> int:
-        return sum(len(units) for units in self.records.values())
-
 
 def take_up(out: Path, key: str) -> Resumed | None:
     """The work of the full build into `out` that was cut short, if it was made
@@ -60,12 +58,31 @@ def take_up(out: Path, key: str) -> Resumed | None:
                 return None
             name = head.get("staging")
             folder = out.resolve().parent / str(name)
-            if (not isinstance(name, str) or not name.startswith(f"{STAGING_PREFIX}{out.resolve().name}-")
-                    or "/" in name or not folder.is_dir() or folder.is_symlink() or not is_ours(folder)):
+            if (not isinstance(name, str) or folder not in siblings(out, STAGING_PREFIX) or not folder.is_dir()
+                    or folder.is_symlink() or not is_ours(folder)):
                 return None
             return Resumed(folder, _records(lines))
     except (OSError, UnicodeDecodeError):
         return None
+
+
+def prune(resumed: Resumed) -> None:
+    """Remove from the staging folder taken up what no unit of its journal
+    holds (the files of work that was under way when the build stopped: a
+    page half written, a bundle half made, Pagefind's placeholder page), and
+    the folders left empty; the other units' files stay, to be kept or made
+    again (see outputs.Outputs)."""
+    noted = {name for units in resumed.records.values() for record in units.values() for name, _ in record.files}
+    noted.add(MARKER)
+    root = os.fspath(resumed.folder)
+    for folder, _, names in os.walk(root, topdown=False):
+        here = os.path.relpath(folder, root)
+        for name in names:
+            relpath = name if here == "." else f"{here}/{name}"
+            if relpath.replace(os.sep, "/") not in noted:
+                os.unlink(os.path.join(folder, name))
+        if folder != root and not os.listdir(folder):
+            os.rmdir(folder)
 
 
 def _value(line: str) -> Any:
@@ -77,22 +94,32 @@ def _value(line: str) -> Any:
 
 def _records(lines: Iterator[str]) -> OutputRecords:
     records: OutputRecords = {}
-    reads: dict[int, frozenset[str]] = {}
+    reads: dict[str, frozenset[str]] = {}
     for line in lines:
         value = _value(line)
-        if not isinstance(value, list):
-            break  # torn: what follows was never written whole
-        if value[0] == "reads":
-            reads[value[1]] = frozenset(value[2])
-            continue
-        kind, unit, fingerprint, files, read, count = value
-        records.setdefault(kind, {})[unit] = OutputRecord(
-            fingerprint, tuple((name, bytes.fromhex(status)) for name, status in files),
-            reads[read] if read is not None else frozenset(), count)
+        try:
+            if value[0] == "reads":
+                reads[value[1]] = frozenset(value[2])
+                continue
+            kind, unit, fingerprint, files, read, count = value
+            record = OutputRecord(fingerprint, tuple((name, bytes.fromhex(status)) for name, status in files),
+                                  reads[read] if read is not None else frozenset(), count)
+            if not (isinstance(kind, str) and isinstance(unit, str) and isinstance(fingerprint, str)
+                    and isinstance(count, int) and all(isinstance(name, str) for name, _ in record.files)):
+                raise TypeError(kind)
+        except (TypeError, ValueError, KeyError, IndexError):
+            break  # torn or damaged: what follows is not trusted
+        records.setdefault(kind, {})[unit] = record
     return records
 
 
-def _entry(kind: str, unit: str, record: OutputRecord, staging: Path, read: int | None) -> list[Any] | None:
+def _reads_id(reads: frozenset[str]) -> str:
+    """Names a set of the keys of `site` that pages read, the same in every
+    process and in every build that goes on with a journal."""
+    return text_key(repr(sorted(reads)))[:16]
+
+
+def _entry(kind: str, unit: str, record: OutputRecord, staging: Path, read: str | None) -> list[Any] | None:
     """The line of a unit, its statuses not known yet read from its files; None
     if one of them is missing (not a unit to take up)."""
     status_in_staging = status_reader(staging)
@@ -114,35 +141,42 @@ def _append(fd: int, lines: list[Any]) -> None:
 
 
 class Journal:
-    """The journal of a full build made in `staging` (see the module's doc).
-    add() may be called from any thread; a process forked from the build, or
-    started by it, notes its units with a Noting (elsewhere())."""
+    """The journal of a full build made in `staging` (see the module's doc);
+    with `going_on`, the journal of the build cut short whose staging folder
+    this build takes up, to which it adds.  add() may be called from any
+    thread; a process forked from the build, or started by it, notes its
+    units with a Noting (elsewhere())."""
 
-    def __init__(self, out: Path, key: str, staging: Path) -> None:
+    def __init__(self, out: Path, key: str, staging: Path, *, going_on: bool = False) -> None:
         self.out, self.path, self.staging = out, journal_path(out), staging
         self._lock = threading.Lock()
-        self._reads: dict[frozenset[str], int] = {}
+        self._reads: set[str] = set()  # the ids of the sets of keys noted by this build
         self.noted = 0  # units noted so far by this process
         self._fd: int | None = None
         try:
             self.path.parent.mkdir(exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
-            _append(self._fd, [{"format": FORMAT, "key": key, "staging": staging.name}])
+            if going_on:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            else:
+                self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+                _append(self._fd, [{"format": FORMAT, "key": key, "staging": staging.name}])
         except OSError:
             self.close()  # a build that cannot keep a journal is only not taken up
 
     def add(self, kind: str, records: Mapping[str, OutputRecord]) -> None:
         """The units of `kind` made (or kept) into the staging folder."""
-        if self._fd is None or not records:
+        if not records:
             return
         with self._lock:
+            if self._fd is None:
+                return
             lines: list[Any] = []
             for unit, record in records.items():
                 read = None
                 if record.reads:
-                    read = self._reads.get(record.reads)
-                    if read is None:
-                        read = self._reads[record.reads] = len(self._reads)
+                    read = _reads_id(record.reads)
+                    if read not in self._reads:
+                        self._reads.add(read)
                         lines.append(["reads", read, sorted(record.reads)])
                 entry = _entry(kind, unit, record, self.staging, read)
                 if entry is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -190,6 +191,16 @@ def _first_foreign_entry(folder: Path, made: set[str]) -> str | None:
     return min(strangers) if strangers else None
 
 
+def siblings(out: Path, prefix: str) -> list[Path]:
+    """The folders beside `out` that a build into `out` named with `prefix`
+    (see Staging): `prefix`, the name of `out`, a dash and mkdtemp's eight
+    characters, so that those of an output named `site-fr` are never taken
+    for those of `site`."""
+    target = out.resolve()
+    name = re.compile(re.escape(f"{prefix}{target.name}-") + r"[a-z0-9_]{8}")
+    return sorted(folder for folder in target.parent.glob(f"{prefix}{target.name}-*") if name.fullmatch(folder.name))
+
+
 def recover_interrupted_swap(out: Path) -> bool:
     """Put the previous site back when a build was stopped between the two
     renames of commit(): `out` is then missing and the site is in a retired
@@ -197,10 +208,8 @@ def recover_interrupted_swap(out: Path) -> bool:
     target = out.resolve()
     if target.exists() or target.is_symlink() or not target.parent.is_dir():
         return False
-    retired = sorted(
-        folder for folder in target.parent.glob(f"{RETIRED_PREFIX}{target.name}-*")
-        if folder.is_dir() and not folder.is_symlink() and is_ours(folder)
-    )
+    retired = [folder for folder in siblings(target, RETIRED_PREFIX)
+               if folder.is_dir() and not folder.is_symlink() and is_ours(folder)]
     if not retired:
         return False
     os.rename(retired[0], target)
@@ -211,13 +220,12 @@ def clear_leftovers(out: Path, *, keep: Path | None = None) -> None:
     """Remove staging folders of interrupted earlier builds (ours alone, by
     marker); `keep`, one this build takes up (see resume.py), is only made still."""
     target = out.resolve()
-    parent = target.parent
     prefixes = [STAGING_PREFIX, TRASH_PREFIX]
     if target.exists():
         # While the output is missing, a retired folder is the site to restore.
         prefixes.append(RETIRED_PREFIX)
     for prefix in prefixes:
-        for folder in parent.glob(f"{prefix}{target.name}-*"):
+        for folder in siblings(target, prefix):
             if folder.is_symlink() or not folder.is_dir():
                 continue
             if is_ours(folder):
@@ -337,11 +345,15 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 class Staging:
     """A new folder beside `out` that becomes `out` on commit()."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, *, adopted: Path | None = None) -> None:
         self.out = out.resolve()
-        self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{self.out.name}-", dir=self.out.parent))
-        # Marked first, so that a leftover of an interrupted build is known as ours.
-        (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        if adopted is not None:
+            # The staging folder of a build that was cut short, taken up (see resume.py).
+            self.path = adopted
+        else:
+            self.path = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{self.out.name}-", dir=self.out.parent))
+            # Marked first, so that a leftover of an interrupted build is known as ours.
+            (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         # What the folder holds, noted as it is written: walking the tree of a
         # large site to find out costs more than a tenth of its build.
         self._files: set[str] = set()
@@ -359,6 +371,23 @@ class Staging:
     def add(self, relpaths: Iterable[str]) -> None:
         """Note files written into the folder by others: worker processes, Pagefind."""
         self._files.update(relpaths)
+
+    def remove(self, relpaths: Iterable[str]) -> None:
+        """Remove files, if they are there, and the folders they leave empty."""
+        for relpath in relpaths:
+            self._files.discard(relpath)
+            try:
+                os.unlink(self.path / relpath)
+            except FileNotFoundError:
+                continue
+            folder = os.path.dirname(relpath)
+            while folder:
+                try:
+                    os.rmdir(self.path / folder)
+                except OSError:  # not empty
+                    break
+                self._folders.discard(os.path.join(self.path, folder))
+                folder = os.path.dirname(folder)
 
     def occupied(self, relpath: str) -> bool:
         """True when a file is already at `relpath`, or where one of its folders would be."""

@@ -525,6 +525,23 @@ def _running(pid: int) -> bool:
         return False
 
 
+def test_the_folders_of_another_output_whose_name_begins_the_same_are_left_alone(tmp_path):
+    # site-fr beside site: its staging folder, and the old site it set aside
+    # when a swap was cut between its two renames, are not site's.
+    out = tmp_path / "site"
+    out.mkdir()
+    theirs = [tmp_path / f"{prefix}site-fr-abcd1234" for prefix in (write.STAGING_PREFIX, write.RETIRED_PREFIX)]
+    mine = tmp_path / f"{write.STAGING_PREFIX}site-wxyz9876"
+    for folder in (*theirs, mine):
+        folder.mkdir()
+        (folder / MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
+    write.clear_leftovers(out)
+    assert all(folder.is_dir() for folder in theirs) and not mine.exists()
+    out.rmdir()
+    assert not write.recover_interrupted_swap(out)  # site-fr's old site is not put back as site
+    assert not out.exists() and theirs[1].is_dir()
+
+
 def test_a_second_build_into_the_same_folder_waits_for_the_first(corpus, build_site, tmp_path, monkeypatch):
     source = corpus(corpus_of(3))
     events: list[str] = []

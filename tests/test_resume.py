@@ -64,7 +64,7 @@ def killed(monkeypatch, build_site, source: Path, at_kind: str, after: int = 1, 
 
 def test_a_journal_reads_back_what_was_noted_and_stops_at_a_torn_line(tmp_path):
     out = tmp_path / "site"
-    staging = tmp_path / f"{write.STAGING_PREFIX}site-abc"
+    staging = tmp_path / f"{write.STAGING_PREFIX}site-abcd1234"
     staging.mkdir()
     (staging / write.MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
     (staging / "a.html").write_text("a", encoding="utf-8")
@@ -87,6 +87,15 @@ def test_a_journal_reads_back_what_was_noted_and_stops_at_a_torn_line(tmp_path):
     taken = resume.take_up(out, "key")
     assert taken is not None and set(taken.records["pages"]) == {"a.html"}
 
+    # Lines of JSON that are no records: what follows is not trusted either.
+    for damaged in ("[]", '["pages","b.html"]', '["pages","b.html","f",[["b.html","zz"]],null,0]',
+                    '["pages","b.html","f",[],"no such reads",0]', '[1,2,3,4,5,6]'):
+        path.write_text(path.read_text(encoding="utf-8").rsplit("\n", 1)[0] + "\n" + damaged + "\n"
+                        + '["pages","c.html","f",[],null,0]\n', encoding="utf-8")
+        taken = resume.take_up(out, "key")
+        assert taken is not None and set(taken.records["pages"]) == {"a.html"}, damaged
+        path.write_text("".join(path.read_text(encoding="utf-8").splitlines(keepends=True)[:-2]), encoding="utf-8")
+
     (staging / write.MARKER).unlink()  # not a folder a build made: never taken up
     assert resume.take_up(out, "key") is None
 
@@ -97,7 +106,11 @@ def test_a_journal_never_names_a_folder_other_than_a_staging_folder_of_its_site(
     elsewhere.mkdir()
     (elsewhere / write.MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
     folder_for(out).mkdir()
-    for name in ("photos", "../photos", f"{write.STAGING_PREFIX}site-x/../../photos", f"{write.STAGING_PREFIX}other-x"):
+    sibling = tmp_path / f"{write.STAGING_PREFIX}site-fr-abcd1234"  # another output's, site-fr's
+    sibling.mkdir()
+    (sibling / write.MARKER).write_text(write.MARKER_TEXT, encoding="utf-8")
+    for name in ("photos", "../photos", f"{write.STAGING_PREFIX}site-x/../../photos", f"{write.STAGING_PREFIX}other-x",
+                 sibling.name):
         resume.journal_path(out).write_text(json.dumps({"format": resume.FORMAT, "key": "k", "staging": name}) + "\n",
                                             encoding="utf-8")
         assert resume.take_up(out, "k") is None, name
@@ -148,13 +161,50 @@ def test_the_offline_index_s_shards_are_noted_as_they_are_made_and_taken_up(corp
     assert leftovers(tmp_path) == []
 
 
+def test_a_build_that_takes_up_another_and_is_cut_before_it_notes_anything_loses_nothing(
+        corpus, build_site, tmp_path, monkeypatch):
+    source = corpus(corpus_files())
+    clean, _ = build_site(source, out=tmp_path / "clean", **SEARCH)
+    killed(monkeypatch, build_site, source, "search bundles", **SEARCH)
+    real = resume.prune
+
+    def prune_then_cut(resumed):
+        real(resumed)
+        raise Cut  # as soon as it has begun: the journal and the folder are still the first build's
+    with monkeypatch.context() as patched:
+        cut_short(patched, "none")
+        patched.setattr(resume, "prune", prune_then_cut)
+        with pytest.raises(Cut):
+            build_site(source, **SEARCH)
+    result, out = build_site(source, **SEARCH)
+    assert result.rendered == 0 and result.bundles_indexed == result.bundles - 1
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
+def test_articles_removed_since_the_cut_leave_nothing_behind(corpus, build_site, tmp_path, monkeypatch):
+    files = corpus_files()
+    source = corpus(files)
+    killed(monkeypatch, build_site, source, "search bundles", **SEARCH)
+    for name in sorted(files)[:3]:
+        (source / name).unlink()
+    result, out = build_site(source, **SEARCH)
+    build_site(source, out=tmp_path / "clean", **SEARCH)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+    folders = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir())
+    assert folders == sorted(p.relative_to(tmp_path / "clean").as_posix() for p in (tmp_path / "clean").rglob("*")
+                             if p.is_dir())  # no folder left empty by a page removed
+    assert result.rendered > 0
+
+
 def test_a_build_cut_short_twice_is_taken_up_by_the_third(corpus, build_site, tmp_path, monkeypatch):
     source = corpus(corpus_files())
     clean, _ = build_site(source, out=tmp_path / "clean", **SEARCH)
-    for _ in range(2):  # the second is cut as it notes the bundle it took up from the first
+    for _ in range(2):  # each cut as it notes a bundle it made: the second goes on with the first's folder
         killed(monkeypatch, build_site, source, "search bundles", **SEARCH)
+        assert len(leftovers(tmp_path)) == 1
     result, out = build_site(source, **SEARCH)
-    assert result.rendered == 0 and result.bundles_indexed == result.bundles - 1
+    assert result.rendered == 0 and result.bundles_indexed == result.bundles - 2
+    assert any("search bundles 2" in note for note in result.notes)
     assert snapshot(out) == snapshot(tmp_path / "clean")
     assert leftovers(tmp_path) == []
 

@@ -176,8 +176,8 @@ class Output(ABC):
     order: ClassVar[int]
     after: ClassVar[tuple[str, ...]] = ()  # kinds to finish before this one is planned
     # Whether a unit kept can be linked into a site made whole, beside the one
-    # in place (or from the staging folder of a build cut short, see
-    # resume.py); else units are kept only by a site updated in place.
+    # in place; else units are kept only by a site updated in place (or by a
+    # build that takes up the staging folder of one cut short, see resume.py).
     linked: ClassVar[bool] = False
     # Whether its work notes each unit in the job's journal as it is made (a
     # long stage); the driver notes the others' once they are all made.
@@ -266,10 +266,12 @@ class Outputs:
     def __init__(self, job: Job, last: Cache | None, timed: Callable[[str], AbstractContextManager[None]],
                  site_check: SiteCheck | None = None, resumed: resume.Resumed | None = None) -> None:
         self.job = job
-        self.last = last.outputs if last is not None else resumed.records if resumed is not None else {}
-        # Where kept units' files are: the site in place, or the staging folder of the build taken up.
-        self.kept_from = resumed.folder if resumed is not None and last is None else job.config.out
-        self.site_check = site_check if site_check is not None else SiteCheck(self.kept_from, self.last, beside=False)
+        # A build that takes up the staging folder of one cut short keeps units
+        # in it, where they are, as a rebuild keeps them in the site in place.
+        self.adopted = resumed is not None and last is None
+        self.last = resumed.records if resumed is not None and last is None else last.outputs if last is not None else {}
+        where = job.staging.path if self.adopted else job.config.out
+        self.site_check = site_check if site_check is not None else SiteCheck(where, self.last, beside=False)
         self.timed = timed
         self.kept_files: set[str] = set()  # in the site in place, or linked from it
         self._journaled: set[str] = set()  # kinds whose work notes its units in the journal itself
@@ -301,7 +303,7 @@ class Outputs:
     def _plan(self, output: Output) -> list[str]:
         """The units of `output` to make; the others are kept."""
         units = self._units[output.kind] = output.units()
-        usable = self.job.in_place or output.linked
+        usable = self.job.in_place or output.linked or self.adopted
         last = self.last.get(output.kind, {}) if usable else {}
         changed = self.site_check.changed() if last else set()
         kept = self._kept[output.kind] = {}
@@ -315,13 +317,23 @@ class Outputs:
             ):
                 kept[unit] = record
                 for name, _ in record.files:
-                    if not self.job.in_place:
-                        self.job.staging.link_from(self.kept_from, name)
+                    if self.adopted:
+                        self.job.staging.add([name])
+                    elif not self.job.in_place:
+                        self.job.staging.link_from(self.job.config.out, name)
                     self.kept_files.add(name)
             else:
                 todo.append(unit)
-        if self.job.journal is not None:
-            self.job.journal.add(output.kind, kept)
+        if self.adopted:
+            # What the build cut short made of this kind and is not kept: made
+            # again from nothing, or no longer wanted; a file that this build
+            # wrote there since (its status is another) is this build's.
+            status_in_staging = status_reader(self.job.staging.path)
+            self.job.staging.remove(name for unit, record in self.last.get(output.kind, {}).items()
+                                    if unit not in kept for name, status in record.files
+                                    if status_in_staging(name) == status)
+        if self.job.journal is not None and not self.adopted:
+            self.job.journal.add(output.kind, kept)  # linked into this build's folder: noted again there
         return todo
 
     def _finish(self, kind: str) -> None:

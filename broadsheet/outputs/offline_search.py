@@ -39,7 +39,6 @@ class OfflineSearch(Output):
     stage = "offline search"
     order = 60  # before the search bundles: its shards are made beside Pagefind's runs
     after = (PAGES,)  # the pages' workers are done: the cores are free
-    linked = True  # a shard kept is linked from the site in place into a new one (its postings are in the cache folder)
 
     @classmethod
     def wanted(cls, config: Config) -> bool:

@@ -25,7 +25,6 @@ class SearchBundles(Output):
     stage = "search"
     order = 70
     after = (PAGES,)  # Pagefind reads the rendered pages
-    linked = True  # a bundle kept is linked from the site in place into a new one
     journaled = True  # each bundle as its run ends: a minute or more each
 
     @classmethod
