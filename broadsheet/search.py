@@ -311,14 +311,7 @@ def index_shard(site_root: Path, shard: Shard, *, language: str, output: Path, s
     whose bundles may lie inside this one's."""
     bundle = output / shard.folder
     if bundle.is_dir():
-        # A run again, after a worker died in the middle of it: what that run left goes.
-        others = {Path(other.folder).name for other in shards if other.folder != shard.folder}
-        for path in bundle.iterdir():
-            if path.is_dir() and not path.is_symlink():
-                if path.name not in others:
-                    shutil.rmtree(path)
-            elif path.name != BUNDLES:
-                path.unlink()
+        clear_bundle(bundle, shard, shards)
     try:
         ran = subprocess.run(_checked_command(site_root, shard, language, output), capture_output=True,
                              stdin=subprocess.DEVNULL, text=True, errors="replace", check=False)
@@ -327,6 +320,21 @@ def index_shard(site_root: Path, shard: Shard, *, language: str, output: Path, s
     if ran.returncode != 0:
         raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(ran.stderr or ran.stdout, ran.returncode)}")
     return _finish(output, shard)
+
+
+def clear_bundle(bundle: Path, shard: Shard, shards: Sequence[Shard]) -> None:
+    """Before a run again, after a worker died in the middle of it: what that
+    run left goes; not the other bundles inside the first one's folder, the
+    list of bundles, nor the placeholder page that the other runs index."""
+    others = {Path(other.folder).name for other in shards if other.folder != shard.folder}
+    if is_first(shard):
+        others.add(Path(PLACEHOLDER).parent.name)
+    for path in bundle.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            if path.name not in others:
+                shutil.rmtree(path)
+        elif path.name != BUNDLES:
+            path.unlink()
 
 
 def _checked_command(site_root: Path, shard: Shard, language: str, output: Path) -> list[str]:

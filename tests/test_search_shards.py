@@ -407,3 +407,18 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     build_split(source, full, shard_pages=5)
     assert files_of(out) == files_of(full)
     assert not list(full.parent.glob(".full*/offline-search/*.part"))
+
+
+def test_a_run_again_clears_what_its_first_run_left_but_the_other_bundles_and_the_placeholder(tmp_path):
+    # On a cluster, a shard's run is a task that may run again after its worker died.
+    shards = [Shard("2020", f"{INDEX_FOLDER}/", ("2020/a/index.html",)),
+              Shard("2021", f"{INDEX_FOLDER}/2021/", ("2021/b/index.html",))]
+    bundle = tmp_path / INDEX_FOLDER
+    for name in ("fragment/en_1.pf_fragment", "pagefind-entry.json", "2021/pagefind-entry.json", search.BUNDLES,
+                 search.PLACEHOLDER.removeprefix(f"{INDEX_FOLDER}/")):
+        (bundle / name).parent.mkdir(parents=True, exist_ok=True)
+        (bundle / name).write_text("x", encoding="utf-8")
+    search.clear_bundle(bundle, shards[0], shards)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted([f"{INDEX_FOLDER}/2021/pagefind-entry.json", f"{INDEX_FOLDER}/{search.BUNDLES}",
+                           search.PLACEHOLDER])
