@@ -535,3 +535,23 @@ def test_the_javascript_stemmers_give_the_builds_stems(tmp_path):
         expected = [oi.stem(word, language) for word in list_]
         differ = [(w, e, s) for w, e, s in zip(list_, expected, stems[language], strict=True) if e != s]
         assert differ == [], (language, differ[:10])
+
+
+def test_a_shard_s_postings_are_written_under_a_name_of_the_process_s_own_and_others_left_go(
+        corpus, build_site, tmp_path):
+    import os
+    import socket
+
+    from broadsheet.cache import folder_for
+    from broadsheet.outputs import offline_search
+
+    # A killed build's task on a cluster's worker may still write the same file: never under the same name.
+    assert offline_search._partial(Path("k/2021.abc.gz")) == Path(f"k/2021.abc.gz.{socket.gethostname()}-{os.getpid()}.part")
+    source = corpus({f"{i}.txt": txt(f"202{i % 3}-0{1 + i % 9}-1{i % 9}", f"Story {i} of the harbour.") for i in range(9)})
+    _, out = build_site(source, search=True, served_search="offline")
+    kept = folder_for(out) / offline_search.KEPT
+    left = kept / "2021.0123.gz.elsewhere-12.part"
+    left.write_bytes(b"half")
+    (source / "new.txt").write_text(txt("2022-09-30", "A new story."), encoding="utf-8")
+    build_site(source, search=True, served_search="offline")
+    assert not left.exists() and list(kept.glob("*.gz"))

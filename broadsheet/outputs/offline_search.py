@@ -11,6 +11,8 @@ go into the chunks of terms without its articles being read."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -136,7 +138,7 @@ class IndexMaker:
         made = replace(offline_index.shard_index(documents, counted), version=offline_index.records_version(files))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = kept.with_name(kept.name + ".part")
+        partial = _partial(kept)
         offline_index.write_shard(partial, made)
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
         for path, text in files.items():
@@ -163,7 +165,7 @@ class IndexMaker:
                 keys.append(chunk_key)
             written.append(path)
             version.add(text)
-        partial = keys_file.with_name(keys_file.name + ".part")
+        partial = _partial(keys_file)
         partial.write_text(json.dumps({"keys": keys, "version": version.hexdigest()}, ensure_ascii=False), encoding="utf-8")
         partial.replace(keys_file)
         return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
@@ -199,6 +201,13 @@ class IndexMaker:
         else:
             made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
         return {**made, **self.index()}
+
+
+def _partial(path: Path) -> Path:
+    """Where `path` is written before it is renamed into place: a name of this
+    process's own, as the task of a killed build may still be writing the same
+    file on a cluster's worker (what is left there goes with the next index())."""
+    return path.with_name(f"{path.name}.{socket.gethostname()}-{os.getpid()}.part")
 
 
 def made_beside(articles: int, shard_pages: int, jobs: int, shards: int) -> bool:
