@@ -39,6 +39,7 @@ class Round:
     taken_up: float
     taken_up_mb: float
     said: str  # the build's note of what it took up
+    summary: str  # and its last line: the time of each stage
 
 
 def command(source: Path, out: Path, *extra: str) -> list[str]:
@@ -101,8 +102,9 @@ def one_round(source: Path, out: Path, at: int, kind: str, extra: list[str]) -> 
     seconds = killed(source, out, at, kind, extra)
     taken_up, peak, err = run.measure(command(source, out, *extra))
     said = next((line for line in err.splitlines() if line.startswith("note: taken up")), "(nothing taken up)")
+    summary = next((line for line in err.splitlines() if line.startswith("built ")), "")
     clear(out)
-    return Round(whole, seconds, taken_up, peak, said)
+    return Round(whole, seconds, taken_up, peak, said, summary)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"median: from nothing {statistics.median(r.whole for r in rounds):.1f} s, "
           f"taken up {statistics.median(r.taken_up for r in rounds):.1f} s")
     print(rounds[-1].said)
+    print(rounds[-1].summary)
     return 0
 
 

@@ -152,6 +152,7 @@ def test_the_resume_benchmark_kills_a_build_and_times_the_next(tmp_path, kind):
     assert float(row[3]) > 0 and float(row[4]) > 0  # the build killed, and the one that took it up
     said = next(line for line in done.stdout.splitlines() if line.startswith("note: taken up from the build"))
     assert f"{kind} " in said  # the kind it was killed at is among what was taken up
+    assert "\nbuilt 60 articles (" in done.stdout  # with the time of each of its stages
     assert [p.name for p in (tmp_path / "work").iterdir()] == []  # every site removed
 
 
