@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 # for each article and each page, 57 bytes so against 160 as a tuple of ints.
 FileStatus = bytes
 _STATUS = struct.Struct("<QqQ")
+UNKNOWN: FileStatus = bytes(24)  # the status of a file its maker did not take: read from the file when needed
 
 
 def status_of(info: os.stat_result) -> FileStatus:

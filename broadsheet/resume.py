@@ -23,17 +23,17 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .cache import OutputRecord, OutputRecords, folder_for, status_reader, text_key
+from .records import UNKNOWN, FileStatus
 from .write import MARKER, STAGING_PREFIX, is_ours, siblings
 
 JOURNAL = "resume.jsonl"
 FORMAT = 1
-UNKNOWN_STATUS = bytes(24)  # outputs.UNKNOWN: a status read here from the file itself
 
 
 def journal_path(out: Path) -> Path:
@@ -119,13 +119,13 @@ def _reads_id(reads: frozenset[str]) -> str:
     return text_key(repr(sorted(reads)))[:16]
 
 
-def _entry(kind: str, unit: str, record: OutputRecord, staging: Path, read: str | None) -> list[Any] | None:
+def _entry(kind: str, unit: str, record: OutputRecord, status_in_staging: Callable[[str], FileStatus | None],
+           read: str | None) -> list[Any] | None:
     """The line of a unit, its statuses not known yet read from its files; None
     if one of them is missing (not a unit to take up)."""
-    status_in_staging = status_reader(staging)
     files = []
     for name, status in record.files:
-        found = status if status != UNKNOWN_STATUS else status_in_staging(name)
+        found = status if status != UNKNOWN else status_in_staging(name)
         if found is None:
             return None
         files.append((name, found.hex()))
@@ -171,6 +171,7 @@ class Journal:
             if self._fd is None:
                 return
             lines: list[Any] = []
+            status_in_staging = status_reader(self.staging)
             for unit, record in records.items():
                 read = None
                 if record.reads:
@@ -178,7 +179,7 @@ class Journal:
                     if read not in self._reads:
                         self._reads.add(read)
                         lines.append(["reads", read, sorted(record.reads)])
-                entry = _entry(kind, unit, record, self.staging, read)
+                entry = _entry(kind, unit, record, status_in_staging, read)
                 if entry is not None:
                     lines.append(entry)
             try:
@@ -221,7 +222,7 @@ class Noting:
     kind: str
 
     def __call__(self, unit: str, record: OutputRecord) -> None:
-        entry = _entry(self.kind, unit, record, self.staging, None) if not record.reads else None
+        entry = _entry(self.kind, unit, record, status_reader(self.staging), None) if not record.reads else None
         if entry is None:
             return
         try:

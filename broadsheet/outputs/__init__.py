@@ -28,7 +28,7 @@ from .. import parallel, redirects, resume, search
 from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
 from ..config import Config
 from ..progress import ProgressFactory
-from ..records import FileStatus, Problem
+from ..records import UNKNOWN, Problem
 from ..render import Renderer, site_globals
 from ..site import Site
 from ..write import Staging
@@ -36,7 +36,7 @@ from ..write import Staging
 T = TypeVar("T")
 
 ALWAYS = ""  # the fingerprint of a unit made by every build: never kept, never recorded
-UNKNOWN: FileStatus = bytes(24)  # the status of a file its kind did not take: read once the site is in place
+# UNKNOWN (records.py): the status of a file its kind did not take, read once the site is in place.
 
 
 @dataclass(frozen=True)
@@ -274,7 +274,6 @@ class Outputs:
         self.site_check = site_check if site_check is not None else SiteCheck(where, self.last, beside=False)
         self.timed = timed
         self.kept_files: set[str] = set()  # in the site in place, or linked from it
-        self._journaled: set[str] = set()  # kinds whose work notes its units in the journal itself
         self._units: dict[str, Sequence[str]] = {}
         self._kept: dict[str, dict[str, OutputRecord]] = {}
         self._made: dict[str, dict[str, OutputRecord]] = {}
@@ -284,6 +283,7 @@ class Outputs:
     def make(self) -> None:
         """Plan every kind, keep what can be kept, and make the rest."""
         wanted = [kind(self.job, self) for kind in kinds() if kind.wanted(self.job.config)]
+        self._journaled = {output.kind for output in wanted if output.journaled}  # their work notes their units
         try:
             for output in wanted:
                 for kind in output.after:
@@ -291,8 +291,6 @@ class Outputs:
                 with self.timed(output.stage):
                     self._work[output.kind] = output.start(self._plan(output))
                 self._stages[output.kind] = output.stage
-                if output.journaled:
-                    self._journaled.add(output.kind)
             for output in wanted:
                 self._finish(output.kind)
         except BaseException:
@@ -316,12 +314,13 @@ class Outputs:
                 and record.fingerprint == output.fingerprint(unit, record)
             ):
                 kept[unit] = record
-                for name, _ in record.files:
-                    if self.adopted:
-                        self.job.staging.add([name])
-                    elif not self.job.in_place:
+                names = [name for name, _ in record.files]
+                if self.adopted:
+                    self.job.staging.add(names)
+                elif not self.job.in_place:
+                    for name in names:
                         self.job.staging.link_from(self.job.config.out, name)
-                    self.kept_files.add(name)
+                self.kept_files.update(names)
             else:
                 todo.append(unit)
         if self.adopted:
