@@ -98,8 +98,8 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import regex
@@ -137,6 +137,9 @@ TOPS = 4096  # a term's best score, in two characters
 # scores are close together, and 64 levels would make ties of most of them.
 WIDE_FROM = 1024
 WIDE_LEVELS = 4096
+# A term in this many documents of a shard or more has its family's best
+# there (family_bests): what a term needs to be split, at a million articles.
+FAMILY_FROM = 64
 
 # base64url: safe in JSON strings and in file names; one character is six bits.
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -464,11 +467,14 @@ InShards = list[int | str]  # a term's postings in each shard that has it: [shar
 # files (the whole first, then the parts), and "shards", for each shard that
 # has it, the place in "files" of the part that holds its postings; then, for
 # each of those shards in the same order, "tops", the term's top there (the
-# best score a document of the shard can have of it), and "counts", the
-# documents that hold it.  A query of that word alone reads first the parts
-# of the shards whose results come first, and counts the others' documents
-# without reading them.
+# best score a document of the shard can have of it), "counts", the
+# documents that hold it, and "family", the best score a document of the
+# shard has for a query of the word, the longer terms that begin with it
+# counted (family_bests; UNKNOWN_BEST where not known).  A query of that word
+# alone reads first the parts of the shards whose results come first, and
+# counts the others' documents without reading them.
 Split = dict[str, list[int] | list[list[int]]]
+UNKNOWN_BEST = -1
 SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
 
 
@@ -543,6 +549,8 @@ class ShardIndex:
     months: list[list[str | int]]
     postings: dict[str, str]
     version: str = ""  # of its records' files (see records_version): "" where not known
+    families: dict[str, int] = field(default_factory=dict)  # family_bests
+
 
     def head(self) -> dict[str, object]:
         head: dict[str, object] = {"documents": self.documents, "scale": self.scale, "months": self.months}
@@ -559,7 +567,54 @@ def shard_index(docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[
     encoded = {
         term: encode_postings(numbers, levels[term][1], levels[term][0]) for term, (numbers, _) in index.items()
     }
-    return ShardIndex(len(docs), scale, month_starts(docs), encoded)
+    return ShardIndex(len(docs), scale, month_starts(docs), encoded, families=family_bests(index, levels, len(docs)))
+
+
+def length_bonus(extra: int) -> float:
+    """What a term `extra` characters (UTF-16 code units) longer than a query's
+    word counts for against the word itself, as offline-search.js's lengthBonus."""
+    return math.exp(math.exp(-0.125 * (extra + 1) * (extra + 1))) / math.exp(math.exp(-0.125))
+
+
+def _js_length(term: str) -> int:
+    """A string's length as JavaScript counts it, in UTF-16 code units."""
+    return len(term) + sum(1 for character in term if character > "\uffff")
+
+
+def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int) -> dict[str, int]:
+    """For each term in FAMILY_FROM documents of the shard or more, the best
+    score a document of the shard has for a query of that word: the sum of its
+    scores of the term and of every longer term that begins with it, each
+    weighted by length_bonus, as the page reads them back (decode in
+    offline-search.js), in 4095ths of the shard's best, rounded up and one
+    more (the page's sums may differ in their last bits).  The page reads a
+    word in most articles a few shards at a time, the shards of the highest
+    bound first, and stops when no shard left can score more than its results:
+    the word's top plus the best of the rarer terms that begin with it is a
+    bound no document reaches (at a million articles "the" was read whole)."""
+    ordered = sorted(index, key=term_order)
+    bests: dict[str, int] = {}
+    scores = [0.0] * documents
+    for at, word in enumerate(ordered):
+        if len(index[word][0]) < FAMILY_FROM:
+            continue
+        end = at + 1
+        while end < len(ordered) and ordered[end].startswith(word):
+            end += 1
+        if end == at + 1:  # no longer term: its own top
+            bests[word] = levels[word][0]
+            continue
+        length = _js_length(word)
+        for term in ordered[at:end]:
+            numbers = index[term][0]
+            top, term_levels = levels[term]
+            steps = WIDE_LEVELS if len(numbers) >= WIDE_FROM else LEVELS
+            unit = top / (TOPS - 1) / steps * length_bonus(_js_length(term) - length)
+            for number, level in zip(numbers, term_levels, strict=True):
+                scores[number] += (level + 1) * unit
+        bests[word] = math.ceil(max(scores) * (TOPS - 1)) + 1
+        scores = [0.0] * documents
+    return bests
 
 
 def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
@@ -577,14 +632,17 @@ TERMS = "terms"  # the set of chunks of terms of every shard (or of the older sh
 
 def term_files(
     name: str, postings: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int],
+    families: Sequence[Mapping[str, int]] = (),
 ) -> Iterator[tuple[str | None, str, str]]:
     """The set of chunks of terms `name` (in FOLDER + name + "/"), from the
     (term, postings) in term order of each of its shards, whose places in the
-    list of all shards are `numbers`: (key, path relative to the site root,
-    script text) of each chunk, one at a time, and of each file of a split
-    term, whose key is None."""
+    list of all shards are `numbers`, and the family_bests of each (none
+    known where not given): (key, path relative to the site root, script
+    text) of each chunk, one at a time, and of each file of a split term,
+    whose key is None."""
     split: list[tuple[str, str]] = []  # the files of split terms met, to write
-    for number, (key, members) in enumerate(_chunks(_split_terms(name, merged(postings, numbers), split),
+    by_number = dict(zip(numbers, families, strict=False))
+    for number, (key, members) in enumerate(_chunks(_split_terms(name, merged(postings, numbers), split, by_number),
                                                     CHUNK_BYTES)):
         yield key, f"{FOLDER}{name}/{number}.js", _terms_script(f"{name}/{number}", members)
         yield from ((None, path, text) for path, text in split)
@@ -606,11 +664,13 @@ def _terms_script(name: str, members: dict[str, InShards | Split] | InShards) ->
 
 def _split_terms(
     name: str, entries: Iterable[tuple[str, InShards]], files: list[tuple[str, str]],
+    families: Mapping[int, Mapping[str, int]],
 ) -> Iterator[tuple[str, InShards | Split, int]]:
     """The entries with their sizes (_entry_size), each term of more than
     SPLIT_BYTES split: its files (the whole, then parts of a run of shards
     each) added to `files` as (path, script text), and its entry the Split
-    that names them."""
+    that names them, with its family's best in each shard from `families`
+    (family_bests, by shard number)."""
     count = 0  # files of split terms so far in the set
     for term, value in entries:
         entry = _entry_size(term, value)  # once: a pass over every shard's postings of every term
@@ -622,10 +682,12 @@ def _split_terms(
         places: list[int] = []
         tops: list[int] = []
         counts: list[int] = []
+        bests: list[int] = []
         for shard, postings in zip(value[::2], value[1::2], strict=True):
             top, documents = postings_head(str(postings))
             tops.append(top)
             counts.append(documents)
+            bests.append(families.get(int(shard), {}).get(term, UNKNOWN_BEST))
             written = len(str(postings)) + 8  # quotes, commas and the shard's number
             if runs[-1] and size + written > PART_BYTES:
                 runs.append([])
@@ -640,7 +702,7 @@ def _split_terms(
             files.append((f"{FOLDER}{path}.js", text))
             listed.append([count, len(text)])
             count += 1
-        split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts}
+        split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts, "family": bests}
         yield term, split, _entry_size(term, split)
 
 
@@ -697,12 +759,14 @@ def list_file(
 
 def index_files(
     shards: Sequence[tuple[str, dict[str, object]]], postings: Sequence[Iterable[tuple[str, str]]], language: str = "en",
+    families: Sequence[Mapping[str, int]] = (),
 ) -> Iterator[tuple[str, str]]:
     """The files of the whole site's terms, in one set, and its list of shards,
-    from each shard's name and head, newest first, and its (term, postings) in
-    term order: (path relative to the site root, script text), the list last."""
+    from each shard's name and head, newest first, its (term, postings) in
+    term order and its family_bests: (path relative to the site root, script
+    text), the list last."""
     keys, version = [], FilesVersion()
-    for key, path, text in term_files(TERMS, postings, range(len(postings))):
+    for key, path, text in term_files(TERMS, postings, range(len(postings)), families):
         if key is not None:
             keys.append(key)
         version.add(text)
@@ -719,7 +783,8 @@ def site_files(shards: Sequence[tuple[str, Sequence[SearchDocument]]], language:
         records = record_files(docs, name)
         files.update(records)
         made.append((name, replace(shard_index(docs), version=records_version(records))))
-    files.update(index_files([(name, made.head()) for name, made in made], [made.in_order() for _, made in made], language))
+    files.update(index_files([(name, made.head()) for name, made in made], [made.in_order() for _, made in made], language,
+                             [made.families for _, made in made]))
     return files
 
 
@@ -766,9 +831,11 @@ def shard_folder(shard: str) -> str:
 
 
 def write_shard(path: Path, shard: ShardIndex) -> None:
-    """The head, then a line "term<TAB>postings" for each term in term order, gzipped."""
+    """The head, its family_bests, then a line "term<TAB>postings" for each
+    term in term order, gzipped."""
     with gzip.open(path, "wt", encoding="utf-8", newline="\n", compresslevel=1) as out:
         out.write(json.dumps(shard.head(), separators=(",", ":")) + "\n")
+        out.write(json.dumps(shard.families, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n")
         out.writelines(f"{term}\t{encoded}\n" for term, encoded in shard.in_order())
 
 
@@ -778,9 +845,17 @@ def read_head(path: Path) -> dict[str, object]:
         return head
 
 
+def read_families(path: Path) -> dict[str, int]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
+        kept.readline()
+        families: dict[str, int] = json.loads(kept.readline())
+        return families
+
+
 def read_postings(path: Path) -> Iterator[tuple[str, str]]:
     """A shard's (term, postings) as write_shard wrote them, read as they are used."""
     with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
+        kept.readline()
         kept.readline()
         for line in kept:
             term, _, encoded = line.rstrip("\n").partition("\t")

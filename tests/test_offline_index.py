@@ -297,13 +297,62 @@ def test_a_term_of_long_postings_is_split_into_its_whole_and_parts_of_a_few_shar
     # The whole, then two parts: shards 0 and 1 (110 bytes or less as JSON), then 2.
     # For each shard, the term's top there and its number of documents: what a query of it alone needs first.
     assert written["terms/0"] == {"and": {"files": [[n, len(files[1 + n][2])] for n in range(3)],
-                                          "shards": [0, 1, 1, 1, 2, 2], "tops": [1, 64, 1], "counts": [0, 2, 2]}}
+                                          "shards": [0, 1, 1, 1, 2, 2], "tops": [1, 64, 1], "counts": [0, 2, 2],
+                                          "family": [oi.UNKNOWN_BEST] * 3}}
     assert written["terms/s0"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38, 2, "!ABzzzz:" + "w" * 36]
     assert written["terms/s1"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38]
     assert written["terms/s2"] == [2, "!ABzzzz:" + "w" * 36]
     # The list names the chunks only; the set's version covers every file.
     listed = dict(oi.index_files([(f"s{n}", {"documents": 1, "scale": 1.0, "months": []}) for n in range(3)], shards))
     assert oi.unpack(call(listed[f"{oi.FOLDER}index.js"])[1][0])["sets"][0]["keys"] == ["", "z"]
+
+
+def family_best(made: oi.ShardIndex, word: str) -> float:
+    """The best score of a document for a query of `word`, the longer terms that
+    begin with it counted as the page counts them, as a share of the shard's best."""
+    scores: dict[int, float] = {}
+    for term, postings in made.postings.items():
+        if term.startswith(word):
+            weight = oi.length_bonus(len(term) - len(word))
+            for number, score in decode(postings).items():
+                scores[number] = scores.get(number, 0.0) + score * weight
+    return max(scores.values())
+
+
+def test_a_common_word_has_the_best_score_of_its_family_in_the_shard(monkeypatch):
+    monkeypatch.setattr(oi, "FAMILY_FROM", 5)
+    monkeypatch.setattr(oi, "WIDE_FROM", 8)
+    docs = [doc(f"Story {i}", " ".join(["state"] * (1 + i % 4) + ["filler"] * (10 + i) + ["statement"] * (i % 3)
+                                      + ["stateless"] * (i == 0) + ["harbour"] * (i % 5 == 0)))
+            for i in range(12)]
+    made = oi.shard_index(docs)
+    assert {"state", "filler", "story"} <= set(made.families) and "harbour" not in made.families  # in 3 documents
+    # "state" begins "statement" and "stateless": the best of their sums, rounded up and one more.
+    best = family_best(made, "state")
+    assert best * (oi.TOPS - 1) < made.families["state"] <= best * (oi.TOPS - 1) + 2
+    # Far below the bound of its top and each longer term's top, which no document reaches.
+    tops = sum(oi.postings_head(made.postings[t])[0] * oi.length_bonus(len(t) - 5) for t in made.postings
+               if t.startswith("state"))
+    assert made.families["state"] < 0.8 * tops
+    # A word that begins no other: its own top.
+    assert made.families["filler"] == oi.postings_head(made.postings["filler"])[0]
+
+
+def test_a_split_term_lists_its_familys_best_in_each_shard(monkeypatch, tmp_path):
+    monkeypatch.setattr(oi, "FAMILY_FROM", 3)
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 20)
+    shards = [oi.shard_index([doc(f"A {i}", "state statement " * (i + 1)) for i in range(4)]),
+              oi.shard_index([doc(f"B {i}", "state harbour") for i in range(2)])]
+    for number, made in enumerate(shards):
+        oi.write_shard(tmp_path / f"{number}.gz", made)
+        assert oi.read_families(tmp_path / f"{number}.gz") == made.families
+        assert list(oi.read_postings(tmp_path / f"{number}.gz")) == made.in_order()
+    files = list(oi.term_files("terms", [oi.read_postings(tmp_path / f"{n}.gz") for n in range(2)], [0, 1],
+                               [oi.read_families(tmp_path / f"{n}.gz") for n in range(2)]))
+    entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
+    # In the second shard "state" is in two documents, fewer than FAMILY_FROM: not known there.
+    assert entries["state"]["family"] == [shards[0].families["state"], oi.UNKNOWN_BEST]
+    assert shards[0].families["state"] > oi.postings_head(shards[0].postings["state"])[0]
 
 
 @pytest.mark.parametrize("count", [1, 5, oi.WIDE_FROM + 3])

@@ -158,7 +158,8 @@ class IndexMaker:
         keys, written, version = [], [], offline_index.FilesVersion()
         # Each chunk written as it comes, never the whole set held.
         for chunk_key, path, text in offline_index.term_files(
-            unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names]
+            unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names],
+            [offline_index.read_families(self.postings[name]) for name in names],
         ):
             write_file(self.root, path, text.encode("utf-8"))
             if chunk_key is not None:  # else the file of a split term

@@ -380,7 +380,7 @@
   // {hits, total, years, approximate}: the hits of the shards read, which
   // hold the first `count` results in `order`, and the counts of all.
   function rankLazily(found, query, chunks, count, order) {
-    var terms = [], bound = [], held = {}, read = {}, hits = [];
+    var terms = [], bound = [], family = [], held = {}, read = {}, hits = [];
     eachTerm(chunks, query, function (term, value, set, weight) {
       // Each term: its weight, its postings by shard so far, its shards, and
       // for a split term its list and the parts read.
@@ -389,17 +389,27 @@
       var list = Array.isArray(value) ? value : value.shards;
       for (var i = 0; i < list.length; i += 2) {
         var s = list[i];
-        if (t.split) bound[s] = (bound[s] || 0) + t.split.tops[i / 2] / 4095 * weight;
-        else t.postings[s] = list[i + 1];
+        if (t.split) {
+          bound[s] = (bound[s] || 0) + t.split.tops[i / 2] / 4095 * weight;
+          // The word's own list may give its family's best in the shard: the
+          // best a document there scores for the word and the terms it begins.
+          var best = term === query.term && query.prefix && t.split.family ? t.split.family[i / 2] : -1;
+          if (best >= 0) family[s] = best / 4095;
+        } else t.postings[s] = list[i + 1];
         t.shards.push(s);
         held[s] = true;
       }
       terms.push(t);
     });
     var candidates = Object.keys(held).map(Number);
-    // The most a document of each shard can score: its best of the terms read
-    // whole (the rarer), and the tops of the split terms.
+    // The most a document of each shard can score: its family's best where
+    // the list gives it; else its best of the terms read whole (the rarer)
+    // and the tops of the split terms, which no document may reach.
     candidates.forEach(function (s) {
+      if (family[s] !== undefined) {
+        bound[s] = family[s] * found.shards[s].scale;
+        return;
+      }
       var scores = scoresFor(found.shards, terms.filter(function (t) { return !t.split && t.postings[s] !== undefined; })
         .map(function (t) { return [t.weight, [s, t.postings[s]]]; }))[s], best = 0;
       for (var doc = 0; scores && doc < scores.length; doc++) best = Math.max(best, scores[doc]);

@@ -128,6 +128,7 @@ def _site_of_small_shards(folder: Path, split: bool) -> Path:
         if split:
             patch.setattr(offline_index, "SPLIT_BYTES", 20)
             patch.setattr(offline_index, "PART_BYTES", 1)
+            patch.setattr(offline_index, "FAMILY_FROM", 1)  # each word's family's best in each shard
         build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=2)))
     return folder / "site"
 
