@@ -596,7 +596,8 @@ def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[i
     bests: dict[str, int] = {}
     scores = [0.0] * documents
     for at, word in enumerate(ordered):
-        if len(index[word][0]) < FAMILY_FROM:
+        # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
+        if len(index[word][0]) < FAMILY_FROM or len(word) < 2:
             continue
         end = at + 1
         while end < len(ordered) and ordered[end].startswith(word):
