@@ -88,6 +88,7 @@ smaller, is packed (PACK_SAVING).
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import gzip
 import hashlib
@@ -140,6 +141,7 @@ WIDE_LEVELS = 4096
 # A term in this many documents of a shard or more has its family's best
 # there (family_bests): what a term needs to be split, at a million articles.
 FAMILY_FROM = 64
+FAMILY_BEGINNING = 3  # letters: two-letter beginnings have the largest families, and cost the most
 
 # base64url: safe in JSON strings and in file names; one character is six bits.
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -470,10 +472,12 @@ InShards = list[int | str]  # a term's postings in each shard that has it: [shar
 # best score a document of the shard can have of it), "counts", the
 # documents that hold it, and "family", the best score a document of the
 # shard has for a query of the word, the longer terms that begin with it
-# counted (family_bests; UNKNOWN_BEST where not known).  A query of that word
+# counted (family_bests; UNKNOWN_BEST where not known); and "beginnings", for
+# each word that begins it and no split term before it, and is no split term
+# itself, [shard, the word's family's best there, ...].  A query of that word
 # alone reads first the parts of the shards whose results come first, and
 # counts the others' documents without reading them.
-Split = dict[str, list[int] | list[list[int]]]
+Split = dict[str, list[int] | list[list[int]] | dict[str, list[int]]]
 UNKNOWN_BEST = -1
 SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
 
@@ -582,30 +586,39 @@ def _js_length(term: str) -> int:
 
 
 def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int) -> dict[str, int]:
-    """For each term in FAMILY_FROM documents of the shard or more, the best
-    score a document of the shard has for a query of that word: the sum of its
-    scores of the term and of every longer term that begins with it, each
-    weighted by length_bonus, as the page reads them back (decode in
+    """For each word that may be split (see Split), the best score a document
+    of the shard has for a query of that word: the sum of its scores of every
+    term that begins with the word, each weighted as the page weighs a longer
+    term (length_bonus), as the page reads them back (decode in
     offline-search.js), in 4095ths of the shard's best, rounded up and one
-    more (the page's sums may differ in their last bits).  The page reads a
-    word in most articles a few shards at a time, the shards of the highest
-    bound first, and stops when no shard left can score more than its results:
-    the word's top plus the best of the rarer terms that begin with it is a
-    bound no document reaches (at a million articles "the" was read whole)."""
+    more (the page's sums may differ in their last bits).  The words: each
+    term of two letters or more in FAMILY_FROM documents of the shard or more,
+    and each beginning (FAMILY_BEGINNING letters or more) of two such terms
+    that is no term of the shard (in the benchmark's vocabulary "the", which
+    begins "their" and "there" but is no word of it).
+
+    The page reads a word in most articles a few shards at a time, the shards
+    of the highest bound first, and stops once no shard left can score more
+    than its results: without this, its bound adds up the tops of the split
+    terms that begin with the word, which no document reaches, and at a
+    million articles "the" was read whole."""
     ordered = sorted(index, key=term_order)
+    keys = [term_order(term) for term in ordered]
+    # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
+    common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM and len(term) >= 2]
+    beginnings = Counter(term[:n] for term in common for n in range(FAMILY_BEGINNING, len(term)))
+    words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in index)]
     bests: dict[str, int] = {}
-    scores = [0.0] * documents
-    for at, word in enumerate(ordered):
-        # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
-        if len(index[word][0]) < FAMILY_FROM or len(word) < 2:
-            continue
-        end = at + 1
+    for word in words:
+        at = bisect.bisect_left(keys, term_order(word))
+        end = at
         while end < len(ordered) and ordered[end].startswith(word):
             end += 1
-        if end == at + 1:  # no longer term: its own top
+        if ordered[at:end] == [word]:  # a term that begins no longer one: its own top
             bests[word] = levels[word][0]
             continue
         length = _js_length(word)
+        scores = [0.0] * documents
         for term in ordered[at:end]:
             numbers = index[term][0]
             top, term_levels = levels[term]
@@ -614,8 +627,7 @@ def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[i
             for number, level in zip(numbers, term_levels, strict=True):
                 scores[number] += (level + 1) * unit
         bests[word] = math.ceil(max(scores) * (TOPS - 1)) + 1
-        scores = [0.0] * documents
-    return bests
+    return dict(sorted(bests.items()))
 
 
 def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
@@ -671,13 +683,18 @@ def _split_terms(
     SPLIT_BYTES split: its files (the whole, then parts of a run of shards
     each) added to `files` as (path, script text), and its entry the Split
     that names them, with its family's best in each shard from `families`
-    (family_bests, by shard number)."""
+    (family_bests, by shard number), and the family's best in each shard of
+    each word that begins it and has no split entry of its own, in the first
+    split term it begins."""
     count = 0  # files of split terms so far in the set
+    split_terms: set[str] = set()
+    beginnings_listed: set[str] = set()
     for term, value in entries:
         entry = _entry_size(term, value)  # once: a pass over every shard's postings of every term
         if entry <= SPLIT_BYTES:
             yield term, value, entry
             continue
+        split_terms.add(term)
         runs: list[InShards] = [[]]
         size = 0  # of the last run, as JSON
         places: list[int] = []
@@ -704,6 +721,18 @@ def _split_terms(
             listed.append([count, len(text)])
             count += 1
         split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts, "family": bests}
+        beginnings: dict[str, list[int]] = {}
+        for word in (term[:n] for n in range(2, len(term))):
+            # Its terms sort before this one: a word that is a split term is known by now.
+            if word in split_terms or word in beginnings_listed:
+                continue
+            beginnings_listed.add(word)
+            found = [value for number, bests_there in sorted(families.items()) if word in bests_there
+                     for value in (number, bests_there[word])]
+            if found:
+                beginnings[word] = found
+        if beginnings:
+            split["beginnings"] = beginnings
         yield term, split, _entry_size(term, split)
 
 

@@ -355,6 +355,28 @@ def test_a_split_term_lists_its_familys_best_in_each_shard(monkeypatch, tmp_path
     assert shards[0].families["state"] > oi.postings_head(shards[0].postings["state"])[0]
 
 
+def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_of_them(monkeypatch):
+    monkeypatch.setattr(oi, "FAMILY_FROM", 2)
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 20)
+    shards = [oi.shard_index([doc(f"A {i}", "portrait porter portal " * (1 + i) + "filler " * 9) for i in range(4)]),
+              oi.shard_index([doc(f"B {i}", "porter portal harbour " + "portrait " * i) for i in range(3)])]
+    # "port" is no term: the beginning of three, counted in each shard as a query of it would count them.
+    for made in shards:
+        assert "port" not in made.postings
+        best = family_best(made, "port")
+        assert best * (oi.TOPS - 1) < made.families["port"] <= best * (oi.TOPS - 1) + 2
+    assert "po" not in shards[0].families  # shorter than FAMILY_BEGINNING: not worked out
+    files = oi.term_files("terms", [made.in_order() for made in shards], [0, 1], [made.families for made in shards])
+    entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
+    assert all(isinstance(entries[term], dict) for term in ("portal", "porter", "portrait"))  # split
+    # In the first split term that each begins, once.
+    assert entries["portal"]["beginnings"] == {
+        word: [0, shards[0].families[word], 1, shards[1].families[word]] for word in ("por", "port")}
+    assert "beginnings" not in entries["porter"] and "beginnings" not in entries["portrait"]
+    # A split term's own family's best is in its own list, never among another's beginnings.
+    assert entries["portrait"]["family"] == [made.families["portrait"] for made in shards]
+
+
 @pytest.mark.parametrize("count", [1, 5, oi.WIDE_FROM + 3])
 def test_the_head_of_postings_is_their_top_and_number_of_documents(count):
     postings = oi.encode_postings(list(range(0, 3 * count, 3)), [n % 60 for n in range(count)], 2345)

@@ -387,6 +387,10 @@
       var t = { weight: weight, postings: {}, shards: [], split: Array.isArray(value) ? null : value, set: set, parts: {},
         bytes: 0 };
       var list = Array.isArray(value) ? value : value.shards;
+      // A word that is only the beginning of split terms (or is not split)
+      // has its family's best in the first split term it begins.
+      var beginning = query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
+      for (var k = 0; beginning && k < beginning.length; k += 2) family[beginning[k]] = beginning[k + 1] / 4095;
       for (var i = 0; i < list.length; i += 2) {
         var s = list[i];
         if (t.split) {
