@@ -405,20 +405,36 @@
       }
       terms.push(t);
     });
-    var candidates = Object.keys(held).map(Number);
+    var candidates = Object.keys(held).map(Number), least = [];
     // The most a document of each shard can score: its family's best where
     // the list gives it; else its best of the terms read whole (the rarer)
-    // and the tops of the split terms, which no document may reach.
+    // and the tops of the split terms, which no document may reach.  And the
+    // least that its best document scores: the family's best (rounded up by
+    // at most two 4095ths), else the best of the rarer terms or of a split
+    // term's top, as its levels read it back (a level is at most half of one
+    // of 64 below, and the top is rounded up).
     candidates.forEach(function (s) {
+      var scale = found.shards[s].scale;
       if (family[s] !== undefined) {
-        bound[s] = family[s] * found.shards[s].scale;
+        bound[s] = family[s] * scale;
+        least.push((family[s] - 2 / 4095) * scale);
         return;
       }
       var scores = scoresFor(found.shards, terms.filter(function (t) { return !t.split && t.postings[s] !== undefined; })
         .map(function (t) { return [t.weight, [s, t.postings[s]]]; }))[s], best = 0;
       for (var doc = 0; scores && doc < scores.length; doc++) best = Math.max(best, scores[doc]);
-      bound[s] = ((bound[s] || 0) + best) * found.shards[s].scale;
+      bound[s] = ((bound[s] || 0) + best) * scale;
+      terms.forEach(function (t) {
+        var at = t.split ? t.shards.indexOf(s) : -1;
+        if (at >= 0) best = Math.max(best, (t.split.tops[at] * 127 / 128 - 1) / 4095 * t.weight);
+      });
+      least.push(best * scale);
     });
+    // By relevance, a shard whose bound is below the `count`th of those
+    // leasts holds none of the first results, however many it has, whatever
+    // else is read: each of `count` other shards has a document that scores more.
+    least.sort(function (a, b) { return b - a; });
+    var floor = order === "" && least.length >= count ? least[count - 1] * (1 - 1e-9) : -Infinity;
 
     function ready(s) {
       return terms.every(function (t) { return !t.split || t.shards.indexOf(s) < 0 || t.postings[s] !== undefined; });
@@ -430,7 +446,9 @@
     }
     // Whether an unread shard could hold a document among the first `count`.
     function matters(s) {
-      if (!ofOneYear(found.shards[s]) || hits.length < count) return true;
+      if (!ofOneYear(found.shards[s])) return true;
+      if (bound[s] < floor) return false;
+      if (hits.length < count) return true;
       var last = hits[count - 1], shard = found.shards[s];
       if (order === "desc") return shard.first < last.doc;
       if (order === "asc") return shard.first + shard.documents - 1 > last.doc;
