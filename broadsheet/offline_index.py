@@ -472,13 +472,14 @@ InShards = list[int | str]  # a term's postings in each shard that has it: [shar
 # best score a document of the shard can have of it), "counts", the
 # documents that hold it, and "family", the best score a document of the
 # shard has for a query of the word, the longer terms that begin with it
-# counted (family_bests; UNKNOWN_BEST where not known); and "beginnings", for
+# counted, as a share of the shard's best (family_bests; UNKNOWN_BEST where
+# not known); and "beginnings", for
 # each word that begins it and no split term before it, and is no split term
 # itself, [shard, the word's family's best there, ...].  A query of that word
 # alone reads first the parts of the shards whose results come first, and
 # counts the others' documents without reading them.
-Split = dict[str, list[int] | list[list[int]] | dict[str, list[int]]]
-UNKNOWN_BEST = -1
+Split = dict[str, list[int] | list[float] | list[list[int]] | dict[str, list[float]]]
+UNKNOWN_BEST = -1.0
 SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
 
 
@@ -553,7 +554,7 @@ class ShardIndex:
     months: list[list[str | int]]
     postings: dict[str, str]
     version: str = ""  # of its records' files (see records_version): "" where not known
-    families: dict[str, int] = field(default_factory=dict)  # family_bests
+    families: dict[str, float] = field(default_factory=dict)  # family_bests
 
 
     def head(self) -> dict[str, object]:
@@ -585,49 +586,63 @@ def _js_length(term: str) -> int:
     return len(term) + sum(1 for character in term if character > "\uffff")
 
 
-def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int) -> dict[str, int]:
+def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int) -> dict[str, float]:
     """For each word that may be split (see Split), the best score a document
     of the shard has for a query of that word: the sum of its scores of every
     term that begins with the word, each weighted as the page weighs a longer
     term (length_bonus), as the page reads them back (decode in
-    offline-search.js), in 4095ths of the shard's best, rounded up and one
-    more (the page's sums may differ in their last bits).  The words: each
-    term of two letters or more in FAMILY_FROM documents of the shard or more,
-    and each beginning (FAMILY_BEGINNING letters or more) of two such terms
-    that is no term of the shard (in the benchmark's vocabulary "the", which
-    begins "their" and "there" but is no word of it).
+    offline-search.js), as a share of the shard's best (rounded_up).  The
+    words: each term of two letters or more in FAMILY_FROM documents of the
+    shard or more, and each beginning (FAMILY_BEGINNING letters or more) of
+    two such terms that is no term of the shard (in the benchmark's vocabulary
+    "the", which begins "their" and "there" but is no word of it).
 
     The page reads a word in most articles a few shards at a time, the shards
     of the highest bound first, and stops once no shard left can score more
     than its results: without this, its bound adds up the tops of the split
     terms that begin with the word, which no document reaches, and at a
-    million articles "the" was read whole."""
+    million articles "the" was read whole.  Not the top's 4095ths: the top of
+    a word in every article ("and") is 1, far above its best."""
     ordered = sorted(index, key=term_order)
     keys = [term_order(term) for term in ordered]
     # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
     common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM and len(term) >= 2]
     beginnings = Counter(term[:n] for term in common for n in range(FAMILY_BEGINNING, len(term)))
     words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in index)]
-    bests: dict[str, int] = {}
+    bests: dict[str, float] = {}
     for word in words:
         at = bisect.bisect_left(keys, term_order(word))
         end = at
         while end < len(ordered) and ordered[end].startswith(word):
             end += 1
-        if ordered[at:end] == [word]:  # a term that begins no longer one: its own top
-            bests[word] = levels[word][0]
-            continue
         length = _js_length(word)
-        scores = [0.0] * documents
+        scores = [0.0] * documents if end - at > 1 else None
+        best = 0.0
         for term in ordered[at:end]:
             numbers = index[term][0]
             top, term_levels = levels[term]
             steps = WIDE_LEVELS if len(numbers) >= WIDE_FROM else LEVELS
             unit = top / (TOPS - 1) / steps * length_bonus(_js_length(term) - length)
+            if scores is None:  # the word alone, which begins no longer term
+                best = (max(term_levels) + 1) * unit
+                break
             for number, level in zip(numbers, term_levels, strict=True):
                 scores[number] += (level + 1) * unit
-        bests[word] = math.ceil(max(scores) * (TOPS - 1)) + 1
+        bests[word] = rounded_up(best if scores is None else max(scores))
     return dict(sorted(bests.items()))
+
+
+# A family's best is written in FAMILY_DIGITS significant digits, rounded up
+# by rounded_up: the page takes it as a bound, and divided by FAMILY_SLACK as
+# the least score of the shard's best document.
+FAMILY_DIGITS = 4
+FAMILY_SLACK = 1.002
+
+
+def rounded_up(value: float) -> float:
+    """`value` in FAMILY_DIGITS significant digits, at or above it (the page's
+    sums may differ in their last bits), and below FAMILY_SLACK times it."""
+    return float(f"{value * 1.001:.{FAMILY_DIGITS}g}")
 
 
 def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
@@ -645,7 +660,7 @@ TERMS = "terms"  # the set of chunks of terms of every shard (or of the older sh
 
 def term_files(
     name: str, postings: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int],
-    families: Sequence[Mapping[str, int]] = (),
+    families: Sequence[Mapping[str, float]] = (),
 ) -> Iterator[tuple[str | None, str, str]]:
     """The set of chunks of terms `name` (in FOLDER + name + "/"), from the
     (term, postings) in term order of each of its shards, whose places in the
@@ -677,7 +692,7 @@ def _terms_script(name: str, members: dict[str, InShards | Split] | InShards) ->
 
 def _split_terms(
     name: str, entries: Iterable[tuple[str, InShards]], files: list[tuple[str, str]],
-    families: Mapping[int, Mapping[str, int]],
+    families: Mapping[int, Mapping[str, float]],
 ) -> Iterator[tuple[str, InShards | Split, int]]:
     """The entries with their sizes (_entry_size), each term of more than
     SPLIT_BYTES split: its files (the whole, then parts of a run of shards
@@ -700,7 +715,7 @@ def _split_terms(
         places: list[int] = []
         tops: list[int] = []
         counts: list[int] = []
-        bests: list[int] = []
+        bests: list[float] = []
         for shard, postings in zip(value[::2], value[1::2], strict=True):
             top, documents = postings_head(str(postings))
             tops.append(top)
@@ -721,7 +736,7 @@ def _split_terms(
             listed.append([count, len(text)])
             count += 1
         split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts, "family": bests}
-        beginnings: dict[str, list[int]] = {}
+        beginnings: dict[str, list[float]] = {}
         for word in (term[:n] for n in range(2, len(term))):
             # Its terms sort before this one: a word that is a split term is known by now.
             if word in split_terms or word in beginnings_listed:
@@ -789,7 +804,7 @@ def list_file(
 
 def index_files(
     shards: Sequence[tuple[str, dict[str, object]]], postings: Sequence[Iterable[tuple[str, str]]], language: str = "en",
-    families: Sequence[Mapping[str, int]] = (),
+    families: Sequence[Mapping[str, float]] = (),
 ) -> Iterator[tuple[str, str]]:
     """The files of the whole site's terms, in one set, and its list of shards,
     from each shard's name and head, newest first, its (term, postings) in
@@ -875,10 +890,10 @@ def read_head(path: Path) -> dict[str, object]:
         return head
 
 
-def read_families(path: Path) -> dict[str, int]:
+def read_families(path: Path) -> dict[str, float]:
     with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
         kept.readline()
-        families: dict[str, int] = json.loads(kept.readline())
+        families: dict[str, float] = json.loads(kept.readline())
         return families
 
 

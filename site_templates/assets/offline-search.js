@@ -361,6 +361,7 @@
   // where one term has documents in the shard; else estimated, and the
   // answer is "about").  Results stay complete: asked for more, it reads more.
   var PARTS_AT_ONCE = 4;
+  var FAMILY_SLACK = 1.002; // offline_index.py's
 
   // The shards whose months are of more than one year: their documents are
   // counted by year only once read.
@@ -390,7 +391,7 @@
       // A word that is only the beginning of split terms (or is not split)
       // has its family's best in the first split term it begins.
       var beginning = query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
-      for (var k = 0; beginning && k < beginning.length; k += 2) family[beginning[k]] = beginning[k + 1] / 4095;
+      for (var k = 0; beginning && k < beginning.length; k += 2) family[beginning[k]] = beginning[k + 1];
       for (var i = 0; i < list.length; i += 2) {
         var s = list[i];
         if (t.split) {
@@ -398,7 +399,7 @@
           // The word's own list may give its family's best in the shard: the
           // best a document there scores for the word and the terms it begins.
           var best = term === query.term && query.prefix && t.split.family ? t.split.family[i / 2] : -1;
-          if (best >= 0) family[s] = best / 4095;
+          if (best >= 0) family[s] = best;
         } else t.postings[s] = list[i + 1];
         t.shards.push(s);
         held[s] = true;
@@ -409,15 +410,15 @@
     // The most a document of each shard can score: its family's best where
     // the list gives it; else its best of the terms read whole (the rarer)
     // and the tops of the split terms, which no document may reach.  And the
-    // least that its best document scores: the family's best (rounded up by
-    // at most two 4095ths), else the best of the rarer terms or of a split
+    // least that its best document scores: the family's best (rounded up, by
+    // less than FAMILY_SLACK times), else the best of the rarer terms or of a split
     // term's top, as its levels read it back (a level is at most half of one
     // of 64 below, and the top is rounded up).
     candidates.forEach(function (s) {
       var scale = found.shards[s].scale;
       if (family[s] !== undefined) {
         bound[s] = family[s] * scale;
-        least.push((family[s] - 2 / 4095) * scale);
+        least.push(family[s] / FAMILY_SLACK * scale);
         return;
       }
       var scores = scoresFor(found.shards, terms.filter(function (t) { return !t.split && t.postings[s] !== undefined; })
