@@ -473,11 +473,13 @@ InShards = list[int | str]  # a term's postings in each shard that has it: [shar
 # documents that hold it, and "family", the best score a document of the
 # shard has for a query of the word, the longer terms that begin with it
 # counted, as a share of the shard's best (family_bests; UNKNOWN_BEST where
-# not known); and "beginnings", for
-# each word that begins it and no split term before it, and is no split term
-# itself, [shard, the word's family's best there, ...].  A query of that word
-# alone reads first the parts of the shards whose results come first, and
-# counts the others' documents without reading them.
+# not known); "first", the FIRST documents of those shards for a query of the
+# word (first_of); and "beginnings", for each word that begins it and no split
+# term before it, and is no split term itself, [shard, the word's family's best
+# there, ...], and "firsts", its first documents.  A query of that word alone
+# shows its first results from those, reads first the parts of the shards
+# whose results come first when more are asked, and counts the others'
+# documents without reading them.
 Split = dict[str, list[int] | list[float] | list[list[int]] | dict[str, list[float]]]
 UNKNOWN_BEST = -1.0
 SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
@@ -543,6 +545,12 @@ def _script(call: str, *arguments: object) -> str:
     return f"{REGISTER}.{call}({text});\n"
 
 
+# A word's family (family_bests): [its best, then its first documents in the
+# shard, by relevance: number, score, number, score, ...].
+Family = list[float]
+FIRST = 10  # the results a page shows first (search.js's PAGE)
+
+
 @dataclass(frozen=True)
 class ShardIndex:
     """What the whole index needs of one shard besides its records: how many
@@ -554,7 +562,7 @@ class ShardIndex:
     months: list[list[str | int]]
     postings: dict[str, str]
     version: str = ""  # of its records' files (see records_version): "" where not known
-    families: dict[str, float] = field(default_factory=dict)  # family_bests
+    families: dict[str, Family] = field(default_factory=dict)  # family_bests
 
 
     def head(self) -> dict[str, object]:
@@ -572,7 +580,8 @@ def shard_index(docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[
     encoded = {
         term: encode_postings(numbers, levels[term][1], levels[term][0]) for term, (numbers, _) in index.items()
     }
-    return ShardIndex(len(docs), scale, month_starts(docs), encoded, families=family_bests(index, levels, len(docs)))
+    return ShardIndex(len(docs), scale, month_starts(docs), encoded,
+                      families=family_bests(index, levels, len(docs), scale))
 
 
 def length_bonus(extra: int) -> float:
@@ -586,13 +595,17 @@ def _js_length(term: str) -> int:
     return len(term) + sum(1 for character in term if character > "\uffff")
 
 
-def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int) -> dict[str, float]:
+def family_bests(
+    index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int, scale: float = 1.0,
+) -> dict[str, Family]:
     """For each word that may be split (see Split), the best score a document
     of the shard has for a query of that word: the sum of its scores of every
     term that begins with the word, each weighted as the page weighs a longer
     term (length_bonus), as the page reads them back (decode in
-    offline-search.js), as a share of the shard's best (rounded_up).  The
-    words: each term of two letters or more in FAMILY_FROM documents of the
+    offline-search.js), as a share of the shard's best (rounded_up); then the
+    shard's FIRST documents for that query, by relevance, and their scores as
+    the page has them (its sums, in the same order, times the shard's `scale`).
+    The words: each term of two letters or more in FAMILY_FROM documents of the
     shard or more, and each beginning (FAMILY_BEGINNING letters or more) of
     two such terms that is no term of the shard (in the benchmark's vocabulary
     "the", which begins "their" and "there" but is no word of it).
@@ -602,34 +615,50 @@ def family_bests(index: dict[str, Postings], levels: dict[str, tuple[int, list[i
     than its results: without this, its bound adds up the tops of the split
     terms that begin with the word, which no document reaches, and at a
     million articles "the" was read whole.  Not the top's 4095ths: the top of
-    a word in every article ("and") is 1, far above its best."""
+    a word in every article ("and") is 1, far above its best.  With the first
+    documents, the page shows the first results of such a word without reading
+    its postings at all (first_documents)."""
     ordered = sorted(index, key=term_order)
     keys = [term_order(term) for term in ordered]
     # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
     common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM and len(term) >= 2]
     beginnings = Counter(term[:n] for term in common for n in range(FAMILY_BEGINNING, len(term)))
     words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in index)]
-    bests: dict[str, float] = {}
+    families: dict[str, Family] = {}
     for word in words:
         at = bisect.bisect_left(keys, term_order(word))
         end = at
         while end < len(ordered) and ordered[end].startswith(word):
             end += 1
         length = _js_length(word)
-        scores = [0.0] * documents if end - at > 1 else None
-        best = 0.0
+        scores = [0.0] * documents
+        # As offline-search.js sums them, term by term in term order, so that the
+        # scores of the first documents are the page's to the last bit.
         for term in ordered[at:end]:
             numbers = index[term][0]
             top, term_levels = levels[term]
-            steps = WIDE_LEVELS if len(numbers) >= WIDE_FROM else LEVELS
-            unit = top / (TOPS - 1) / steps * length_bonus(_js_length(term) - length)
-            if scores is None:  # the word alone, which begins no longer term
-                best = (max(term_levels) + 1) * unit
-                break
+            unit = top / (TOPS - 1) / (WIDE_LEVELS if len(numbers) >= WIDE_FROM else LEVELS)
+            weight = 1.0 if term == word else length_bonus(_js_length(term) - length)
             for number, level in zip(numbers, term_levels, strict=True):
-                scores[number] += (level + 1) * unit
-        bests[word] = rounded_up(best if scores is None else max(scores))
-    return dict(sorted(bests.items()))
+                scores[number] += (level + 1) * unit * weight
+        family: Family = [rounded_up(max(scores))]
+        for number, score in first_documents(scores, scale, FIRST):
+            family += [number, score]
+        families[word] = family
+    return dict(sorted(families.items()))
+
+
+def first_documents(scores: Sequence[float], scale: float, count: int) -> list[tuple[int, float]]:
+    """The `count` documents of the highest scores (above 0), by score times
+    `scale` as the page orders them: the higher first, then the lower number."""
+    if len(scores) > count:
+        # A score below the count-th by more than rounding cannot come first once scaled.
+        least = heapq.nlargest(count, scores)[-1] * (1 - 1e-12)
+        numbers = [number for number, score in enumerate(scores) if score >= least]
+    else:
+        numbers = list(range(len(scores)))
+    found = sorted(((scores[n] * scale, n) for n in numbers if scores[n] > 0), key=lambda item: (-item[0], item[1]))
+    return [(n, score) for score, n in found[:count]]
 
 
 # A family's best is written in FAMILY_DIGITS significant digits, rounded up
@@ -660,7 +689,7 @@ TERMS = "terms"  # the set of chunks of terms of every shard (or of the older sh
 
 def term_files(
     name: str, postings: Sequence[Iterable[tuple[str, str]]], numbers: Sequence[int],
-    families: Sequence[Mapping[str, float]] = (),
+    families: Sequence[Mapping[str, Family]] = (),
 ) -> Iterator[tuple[str | None, str, str]]:
     """The set of chunks of terms `name` (in FOLDER + name + "/"), from the
     (term, postings) in term order of each of its shards, whose places in the
@@ -692,7 +721,7 @@ def _terms_script(name: str, members: dict[str, InShards | Split] | InShards) ->
 
 def _split_terms(
     name: str, entries: Iterable[tuple[str, InShards]], files: list[tuple[str, str]],
-    families: Mapping[int, Mapping[str, float]],
+    families: Mapping[int, Mapping[str, Family]],
 ) -> Iterator[tuple[str, InShards | Split, int]]:
     """The entries with their sizes (_entry_size), each term of more than
     SPLIT_BYTES split: its files (the whole, then parts of a run of shards
@@ -720,7 +749,8 @@ def _split_terms(
             top, documents = postings_head(str(postings))
             tops.append(top)
             counts.append(documents)
-            bests.append(families.get(int(shard), {}).get(term, UNKNOWN_BEST))
+            family = families.get(int(shard), {}).get(term)
+            bests.append(family[0] if family else UNKNOWN_BEST)
             written = len(str(postings)) + 8  # quotes, commas and the shard's number
             if runs[-1] and size + written > PART_BYTES:
                 runs.append([])
@@ -736,19 +766,39 @@ def _split_terms(
             listed.append([count, len(text)])
             count += 1
         split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts, "family": bests}
+        first = first_of(term, (int(shard) for shard in value[::2]), families)
+        if first:
+            split["first"] = first
         beginnings: dict[str, list[float]] = {}
+        firsts: dict[str, list[float]] = {}
         for word in (term[:n] for n in range(2, len(term))):
             # Its terms sort before this one: a word that is a split term is known by now.
             if word in split_terms or word in beginnings_listed:
                 continue
             beginnings_listed.add(word)
             found = [value for number, bests_there in sorted(families.items()) if word in bests_there
-                     for value in (number, bests_there[word])]
+                     for value in (number, bests_there[word][0])]
             if found:
                 beginnings[word] = found
+                firsts[word] = first_of(word, found[::2], families)
         if beginnings:
             split["beginnings"] = beginnings
+            split["firsts"] = firsts
         yield term, split, _entry_size(term, split)
+
+
+def first_of(word: str, shards: Iterable[float], families: Mapping[int, Mapping[str, Family]]) -> list[float]:
+    """The FIRST documents for a query of `word` of those of `shards` whose
+    family_bests have it (the shards whose family's best the page knows), in
+    the page's order: [shard, number, score, ...]."""
+    found: list[tuple[float, int, int]] = []
+    for shard in shards:
+        family = families.get(int(shard), {}).get(word)
+        if family:
+            found += ((score, int(shard), int(number)) for number, score in zip(family[1::2], family[2::2], strict=True))
+    # Documents are numbered newest first, shard after shard: of equal scores, the lower shard's first.
+    found.sort(key=lambda item: (-item[0], item[1], item[2]))
+    return [value for score, shard, number in found[:FIRST] for value in (shard, number, score)]
 
 
 def records_version(files: dict[str, str]) -> str:
@@ -804,7 +854,7 @@ def list_file(
 
 def index_files(
     shards: Sequence[tuple[str, dict[str, object]]], postings: Sequence[Iterable[tuple[str, str]]], language: str = "en",
-    families: Sequence[Mapping[str, float]] = (),
+    families: Sequence[Mapping[str, Family]] = (),
 ) -> Iterator[tuple[str, str]]:
     """The files of the whole site's terms, in one set, and its list of shards,
     from each shard's name and head, newest first, its (term, postings) in
@@ -890,10 +940,10 @@ def read_head(path: Path) -> dict[str, object]:
         return head
 
 
-def read_families(path: Path) -> dict[str, float]:
+def read_families(path: Path) -> dict[str, Family]:
     with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
         kept.readline()
-        families: dict[str, float] = json.loads(kept.readline())
+        families: dict[str, Family] = json.loads(kept.readline())
         return families
 
 

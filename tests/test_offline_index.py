@@ -329,13 +329,13 @@ def test_a_common_word_has_the_best_score_of_its_family_in_the_shard(monkeypatch
     assert {"state", "filler", "story"} <= set(made.families) and "harbour" not in made.families  # in 3 documents
     # "state" begins "statement" and "stateless": the best of their sums, rounded up.
     best = family_best(made, "state")
-    assert best < made.families["state"] < best * oi.FAMILY_SLACK
+    assert best < made.families["state"][0] < best * oi.FAMILY_SLACK
     # Far below the bound of its top and each longer term's top, which no document reaches.
     tops = sum(oi.postings_head(made.postings[t])[0] / (oi.TOPS - 1) * oi.length_bonus(len(t) - 5) for t in made.postings
                if t.startswith("state"))
-    assert made.families["state"] < 0.8 * tops
+    assert made.families["state"][0] < 0.8 * tops
     # A word that begins no other: its own best.
-    assert max(decode(made.postings["filler"]).values()) < made.families["filler"] < max(
+    assert max(decode(made.postings["filler"]).values()) < made.families["filler"][0] < max(
         decode(made.postings["filler"]).values()) * oi.FAMILY_SLACK
 
 
@@ -345,8 +345,8 @@ def test_a_word_in_every_document_has_its_best_to_four_digits_not_its_top():
     made = oi.shard_index(docs)
     assert oi.postings_head(made.postings["and"])[0] == 1
     best = max(decode(made.postings["and"]).values())
-    assert best < made.families["and"] < best * oi.FAMILY_SLACK < 0.5 / (oi.TOPS - 1)
-    assert len(repr(made.families["and"]).replace(".", "").split("e")[0].strip("0")) <= oi.FAMILY_DIGITS
+    assert best < made.families["and"][0] < best * oi.FAMILY_SLACK < 0.5 / (oi.TOPS - 1)
+    assert len(repr(made.families["and"][0]).replace(".", "").split("e")[0].strip("0")) <= oi.FAMILY_DIGITS
 
 
 def test_a_split_term_lists_its_familys_best_in_each_shard(monkeypatch, tmp_path):
@@ -362,8 +362,8 @@ def test_a_split_term_lists_its_familys_best_in_each_shard(monkeypatch, tmp_path
                                [oi.read_families(tmp_path / f"{n}.gz") for n in range(2)]))
     entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
     # In the second shard "state" is in two documents, fewer than FAMILY_FROM: not known there.
-    assert entries["state"]["family"] == [shards[0].families["state"], oi.UNKNOWN_BEST]
-    assert shards[0].families["state"] > max(decode(shards[0].postings["state"]).values())
+    assert entries["state"]["family"] == [shards[0].families["state"][0], oi.UNKNOWN_BEST]
+    assert shards[0].families["state"][0] > max(decode(shards[0].postings["state"]).values())
 
 
 def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_of_them(monkeypatch):
@@ -375,17 +375,64 @@ def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_o
     for made in shards:
         assert "port" not in made.postings
         best = family_best(made, "port")
-        assert best < made.families["port"] < best * oi.FAMILY_SLACK
+        assert best < made.families["port"][0] < best * oi.FAMILY_SLACK
     assert "po" not in shards[0].families  # shorter than FAMILY_BEGINNING: not worked out
     files = oi.term_files("terms", [made.in_order() for made in shards], [0, 1], [made.families for made in shards])
     entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
     assert all(isinstance(entries[term], dict) for term in ("portal", "porter", "portrait"))  # split
     # In the first split term that each begins, once.
     assert entries["portal"]["beginnings"] == {
-        word: [0, shards[0].families[word], 1, shards[1].families[word]] for word in ("por", "port")}
+        word: [0, shards[0].families[word][0], 1, shards[1].families[word][0]] for word in ("por", "port")}
     assert "beginnings" not in entries["porter"] and "beginnings" not in entries["portrait"]
     # A split term's own family's best is in its own list, never among another's beginnings.
-    assert entries["portrait"]["family"] == [made.families["portrait"] for made in shards]
+    assert entries["portrait"]["family"] == [made.families["portrait"][0] for made in shards]
+
+
+def family_scores(made: oi.ShardIndex, word: str) -> dict[int, float]:
+    """Each document's score for a query of `word`, as family_best counts it, on the scale of all shards."""
+    scores: dict[int, float] = {}
+    for term, postings in made.postings.items():
+        if term.startswith(word):
+            for number, score in decode(postings).items():
+                scores[number] = scores.get(number, 0.0) + score * oi.length_bonus(len(term) - len(word)) * made.scale
+    return scores
+
+
+def test_a_familys_first_documents_are_the_shards_best_for_the_word_in_the_pages_order(monkeypatch):
+    monkeypatch.setattr(oi, "FAMILY_FROM", 5)
+    varied = [doc(f"Story {i}", " ".join(["state"] * (1 + i % 4) + ["statement"] * (i % 3) + ["filler"] * (10 + i % 7)))
+              for i in range(30)]
+    # Alike, so alike in score: the lower number first, as the page orders them.
+    alike = [doc("Story", "state state state statement statement filler") for _ in range(4)]
+    made = oi.shard_index([*varied[:10], alike[0], *varied[10:20], *alike[1:], *varied[20:]])
+    scores = family_scores(made, "state")
+    family = made.families["state"]
+    first = list(zip(family[1::2], family[2::2], strict=True))
+    # Sums in another order differ in the last bits: compared to twelve digits.
+    assert [n for n, _ in first] == sorted(scores, key=lambda n: (-round(scores[n], 12), n))[:oi.FIRST]
+    assert [score for _, score in first] == pytest.approx([scores[n] for n, _ in first], rel=1e-12)
+    assert {10, 21, 22, 23} <= {n for n, _ in first}  # the four alike score the most
+    assert family[0] == pytest.approx(max(scores.values()) / made.scale, rel=oi.FAMILY_SLACK - 1)
+
+
+def test_split_terms_list_the_first_documents_of_all_their_shards(monkeypatch):
+    monkeypatch.setattr(oi, "FAMILY_FROM", 2)
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 20)
+    monkeypatch.setattr(oi, "FIRST", 3)
+    shards = [oi.shard_index([doc(f"A {i}", "portrait porter portal " * (1 + i) + "filler " * 9) for i in range(4)]),
+              oi.shard_index([doc(f"B {i}", "porter portal harbour " + "portrait " * i) for i in range(3)])]
+    files = oi.term_files("terms", [made.in_order() for made in shards], [0, 1], [made.families for made in shards])
+    entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
+
+    def best_of_all(word: str) -> list[float]:
+        found = sorted(((-score, shard, n) for shard, made in enumerate(shards)
+                        for n, score in zip(made.families[word][1::2], made.families[word][2::2], strict=True)))
+        return [value for score, shard, n in found[:3] for value in (shard, n, -score)]
+
+    assert entries["portrait"]["first"] == best_of_all("portrait")
+    assert {shard for shard in entries["portrait"]["first"][::3]} == {0, 1}  # the third best is of the second shard
+    # A word that begins split terms and is none: in the first of them, beside its family's best.
+    assert entries["portal"]["firsts"] == {word: best_of_all(word) for word in ("por", "port")}
 
 
 @pytest.mark.parametrize("count", [1, 5, oi.WIDE_FROM + 3])

@@ -189,13 +189,20 @@
   // Calls visit(term, found, set, weight) for each term of the chunks that the
   // query's word matches: the word itself, and with a prefix the longer terms
   // that begin with it, which count for less.
+  // In term order, as the build adds them up for a word's first documents
+  // (family_bests in offline_index.py): sums of the same terms in another
+  // order may differ in their last bits.
   function eachTerm(chunks, query, visit) {
+    var found = [];
     chunks.forEach(function (chunk) {
       Object.keys(chunk.terms).forEach(function (term) {
-        var whole = term === query.term;
-        if (!whole && !(query.prefix && term.indexOf(query.term) === 0)) return;
-        visit(term, chunk.terms[term], chunk.set, whole ? 1 : lengthBonus(term.length - query.term.length));
+        if (term === query.term || (query.prefix && term.indexOf(query.term) === 0)) found.push([term, chunk]);
       });
+    });
+    found.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0; });
+    found.forEach(function (pair) {
+      var term = pair[0], whole = term === query.term;
+      visit(term, pair[1].terms[term], pair[1].set, whole ? 1 : lengthBonus(term.length - query.term.length));
     });
   }
 
@@ -362,6 +369,7 @@
   // answer is "about").  Results stay complete: asked for more, it reads more.
   var PARTS_AT_ONCE = 4;
   var FAMILY_SLACK = 1.002; // offline_index.py's
+  var FIRST = 10; // offline_index.py's: the first documents listed of a word in most articles
 
   // The shards whose months are of more than one year: their documents are
   // counted by year only once read.
@@ -381,7 +389,7 @@
   // {hits, total, years, approximate}: the hits of the shards read, which
   // hold the first `count` results in `order`, and the counts of all.
   function rankLazily(found, query, chunks, count, order) {
-    var terms = [], bound = [], family = [], held = {}, read = {}, hits = [];
+    var terms = [], bound = [], family = [], held = {}, read = {}, hits = [], firsts = [];
     eachTerm(chunks, query, function (term, value, set, weight) {
       // Each term: its weight, its postings by shard so far, its shards, and
       // for a split term its list and the parts read.
@@ -392,6 +400,9 @@
       // has its family's best in the first split term it begins.
       var beginning = query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
       for (var k = 0; beginning && k < beginning.length; k += 2) family[beginning[k]] = beginning[k + 1];
+      // And its first documents in the shards whose family's best is known.
+      if (beginning) firsts.push(t.split.firsts[query.term]);
+      else if (term === query.term && query.prefix && t.split && t.split.first) firsts.push(t.split.first);
       for (var i = 0; i < list.length; i += 2) {
         var s = list[i];
         if (t.split) {
@@ -436,6 +447,20 @@
     // else is read: each of `count` other shards has a document that scores more.
     least.sort(function (a, b) { return b - a; });
     var floor = order === "" && least.length >= count ? least[count - 1] * (1 - 1e-9) : -Infinity;
+    // By relevance, the first documents listed are the first results of the
+    // shards whose family's best is known: those shards are not read (but
+    // for a count of years), and the others only where they can score more.
+    var listed = {};
+    if (order === "" && count <= FIRST && firsts.length) {
+      candidates.forEach(function (s) { if (family[s] !== undefined) listed[s] = true; });
+      firsts.forEach(function (first) {
+        for (var i = 0; i < first.length; i += 3) {
+          var shard = found.shards[first[i]], local = first[i + 1];
+          hits.push({ doc: shard.first + local, local: local, shard: shard, perChunk: found.perChunk,
+            score: first[i + 2], month: monthOf(shard, local), listed: true });
+        }
+      });
+    }
 
     function ready(s) {
       return terms.every(function (t) { return !t.split || t.shards.indexOf(s) < 0 || t.postings[s] !== undefined; });
@@ -448,6 +473,7 @@
     // Whether an unread shard could hold a document among the first `count`.
     function matters(s) {
       if (!ofOneYear(found.shards[s])) return true;
+      if (listed[s]) return false;
       if (bound[s] < floor) return false;
       if (hits.length < count) return true;
       var last = hits[count - 1], shard = found.shards[s];
@@ -459,6 +485,7 @@
     function take() {
       candidates.filter(function (s) { return !read[s] && ready(s); }).forEach(function (s) {
         read[s] = true;
+        if (listed[s]) hits = hits.filter(function (hit) { return !hit.listed || hit.shard !== found.shards[s]; });
         var scores = scoresFor(found.shards, terms.filter(function (t) { return t.postings[s] !== undefined; })
           .map(function (t) { return [t.weight, [s, t.postings[s]]]; }));
         addHits(found, s, [scores[s]], hits);
@@ -512,10 +539,12 @@
     }
 
     return step().then(function () {
-      var years = {}, total = hits.length, approximate = false;
+      var years = {}, total = 0, approximate = false;
       hits.forEach(function (hit) {
+        if (hit.listed) return; // of a shard not read: counted below
         var y = hit.month.slice(0, 4);
         years[y] = (years[y] || 0) + 1;
+        total += 1;
       });
       candidates.forEach(function (s) {
         if (read[s]) return;
