@@ -101,6 +101,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
 from pathlib import Path
 
 import regex
@@ -630,35 +631,44 @@ def family_bests(
         end = at
         while end < len(ordered) and ordered[end].startswith(word):
             end += 1
-        length = _js_length(word)
-        scores = [0.0] * documents
-        # As offline-search.js sums them, term by term in term order, so that the
-        # scores of the first documents are the page's to the last bit.
-        for term in ordered[at:end]:
-            numbers = index[term][0]
-            top, term_levels = levels[term]
+        terms = ordered[at:end]
+        numbers: Sequence[int] = range(documents)
+        if len(terms) == 1:  # the word alone: its own scores, not an array of every document's
+            numbers, (top, term_levels) = index[word][0], levels[word]
             unit = top / (TOPS - 1) / (WIDE_LEVELS if len(numbers) >= WIDE_FROM else LEVELS)
-            weight = 1.0 if term == word else length_bonus(_js_length(term) - length)
-            for number, level in zip(numbers, term_levels, strict=True):
-                scores[number] += (level + 1) * unit * weight
-        family: Family = [rounded_up(max(scores))]
-        for number, score in first_documents(scores, scale, FIRST):
-            family += [number, score]
-        families[word] = family
+            scores = [(level + 1) * unit for level in term_levels]
+        else:
+            length = _js_length(word)
+            scores = [0.0] * documents
+            # As offline-search.js sums them, term by term in term order, so that the
+            # scores of the first documents are the page's to the last bit.
+            for term in terms:
+                term_numbers = index[term][0]
+                top, term_levels = levels[term]
+                unit = top / (TOPS - 1) / (WIDE_LEVELS if len(term_numbers) >= WIDE_FROM else LEVELS)
+                weight = 1.0 if term == word else length_bonus(_js_length(term) - length)
+                for number, level in zip(term_numbers, term_levels, strict=True):
+                    scores[number] += (level + 1) * unit * weight
+        best, first = first_documents(numbers, scores, scale, FIRST)
+        families[word] = [rounded_up(best), *(value for pair in first for value in pair)]
     return dict(sorted(families.items()))
 
 
-def first_documents(scores: Sequence[float], scale: float, count: int) -> list[tuple[int, float]]:
-    """The `count` documents of the highest scores (above 0), by score times
-    `scale` as the page orders them: the higher first, then the lower number."""
-    if len(scores) > count:
-        # A score below the count-th by more than rounding cannot come first once scaled.
-        least = heapq.nlargest(count, scores)[-1] * (1 - 1e-12)
-        numbers = [number for number, score in enumerate(scores) if score >= least]
-    else:
-        numbers = list(range(len(scores)))
-    found = sorted(((scores[n] * scale, n) for n in numbers if scores[n] > 0), key=lambda item: (-item[0], item[1]))
-    return [(n, score) for score, n in found[:count]]
+def first_documents(
+    numbers: Sequence[int], scores: Sequence[float], scale: float, count: int,
+) -> tuple[float, list[tuple[int, float]]]:
+    """The best of `scores` (of the documents `numbers`), and the `count`
+    documents of the highest scores above 0, by score times `scale` as the
+    page orders them: the higher first, then the lower number."""
+    largest = heapq.nlargest(count, scores)
+    if not largest:
+        return 0.0, []
+    # A score below the count-th by more than rounding cannot come first once scaled.
+    least = largest[-1] * (1 - 1e-12)
+    found = sorted((scores[i] * scale, numbers[i]) for i in compress(range(len(scores)), map(least.__le__, scores))
+                   if scores[i] > 0)
+    found.sort(key=lambda item: -item[0])  # stable: of equal scores, the lower number first
+    return largest[0], [(n, score) for score, n in found[:count]]
 
 
 # A family's best is written in FAMILY_DIGITS significant digits, rounded up
