@@ -474,15 +474,18 @@ InShards = list[int | str]  # a term's postings in each shard that has it: [shar
 # documents that hold it, and "family", the best score a document of the
 # shard has for a query of the word, the longer terms that begin with it
 # counted, as a share of the shard's best (family_bests; UNKNOWN_BEST where
-# not known); "first", the FIRST documents of those shards for a query of the
-# word (first_of); and "beginnings", for each word that begins it and no split
-# term before it, and is no split term itself, [shard, the word's family's best
-# there, ...], and "firsts", its first documents.  A query of that word alone
-# shows its first results from those, reads first the parts of the shards
-# whose results come first when more are asked, and counts the others'
-# documents without reading them.
+# not known), and "familyCounts", the documents that hold the word or a longer
+# term (UNKNOWN_COUNT where not known); "first", the FIRST documents of those
+# shards for a query of the word (first_of); and "beginnings", for each word
+# that begins it and no split term before it, and is no split term itself,
+# [shard, the word's family's best there, its documents there, ...], and
+# "firsts", its first documents.  A query of that word alone shows its first
+# results from those, reads first the parts of the shards whose results come
+# first when more are asked, and counts the others' documents without reading
+# them.
 Split = dict[str, list[int] | list[float] | list[list[int]] | dict[str, list[float]]]
 UNKNOWN_BEST = -1.0
+UNKNOWN_COUNT = -1
 SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
 
 
@@ -546,8 +549,9 @@ def _script(call: str, *arguments: object) -> str:
     return f"{REGISTER}.{call}({text});\n"
 
 
-# A word's family (family_bests): [its best, then its first documents in the
-# shard, by relevance: number, score, number, score, ...].
+# A word's family (family_bests): [its best, the documents that hold it or a
+# term it begins, then its first documents in the shard, by relevance: number,
+# score, number, score, ...].
 Family = list[float]
 FIRST = 10  # the results a page shows first (search.js's PAGE)
 
@@ -650,7 +654,8 @@ def family_bests(
                 for number, level in zip(term_numbers, term_levels, strict=True):
                     scores[number] += (level + 1) * unit * weight
         best, first = first_documents(numbers, scores, scale, FIRST)
-        families[word] = [rounded_up(best), *(value for pair in first for value in pair)]
+        held = len(numbers) if len(terms) == 1 else documents - scores.count(0.0)
+        families[word] = [rounded_up(best), held, *(value for pair in first for value in pair)]
     return dict(sorted(families.items()))
 
 
@@ -755,12 +760,14 @@ def _split_terms(
         tops: list[int] = []
         counts: list[int] = []
         bests: list[float] = []
+        held: list[int] = []
         for shard, postings in zip(value[::2], value[1::2], strict=True):
             top, documents = postings_head(str(postings))
             tops.append(top)
             counts.append(documents)
             family = families.get(int(shard), {}).get(term)
             bests.append(family[0] if family else UNKNOWN_BEST)
+            held.append(int(family[1]) if family else UNKNOWN_COUNT)
             written = len(str(postings)) + 8  # quotes, commas and the shard's number
             if runs[-1] and size + written > PART_BYTES:
                 runs.append([])
@@ -775,7 +782,8 @@ def _split_terms(
             files.append((f"{FOLDER}{path}.js", text))
             listed.append([count, len(text)])
             count += 1
-        split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts, "family": bests}
+        split: Split = {"files": listed, "shards": places, "tops": tops, "counts": counts, "family": bests,
+                        "familyCounts": held}
         first = first_of(term, (int(shard) for shard in value[::2]), families)
         if first:
             split["first"] = first
@@ -787,10 +795,10 @@ def _split_terms(
                 continue
             beginnings_listed.add(word)
             found = [value for number, bests_there in sorted(families.items()) if word in bests_there
-                     for value in (number, bests_there[word][0])]
+                     for value in (number, *bests_there[word][:2])]
             if found:
                 beginnings[word] = found
-                firsts[word] = first_of(word, found[::2], families)
+                firsts[word] = first_of(word, found[::3], families)
         if beginnings:
             split["beginnings"] = beginnings
             split["firsts"] = firsts
@@ -805,7 +813,7 @@ def first_of(word: str, shards: Iterable[float], families: Mapping[int, Mapping[
     for shard in shards:
         family = families.get(int(shard), {}).get(word)
         if family:
-            found += ((score, int(shard), int(number)) for number, score in zip(family[1::2], family[2::2], strict=True))
+            found += ((score, int(shard), int(number)) for number, score in zip(family[2::2], family[3::2], strict=True))
     # Documents are numbered newest first, shard after shard: of equal scores, the lower shard's first.
     found.sort(key=lambda item: (-item[0], item[1], item[2]))
     return [value for score, shard, number in found[:FIRST] for value in (shard, number, score)]

@@ -298,7 +298,7 @@ def test_a_term_of_long_postings_is_split_into_its_whole_and_parts_of_a_few_shar
     # For each shard, the term's top there and its number of documents: what a query of it alone needs first.
     assert written["terms/0"] == {"and": {"files": [[n, len(files[1 + n][2])] for n in range(3)],
                                           "shards": [0, 1, 1, 1, 2, 2], "tops": [1, 64, 1], "counts": [0, 2, 2],
-                                          "family": [oi.UNKNOWN_BEST] * 3}}
+                                          "family": [oi.UNKNOWN_BEST] * 3, "familyCounts": [oi.UNKNOWN_COUNT] * 3}}
     assert written["terms/s0"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38, 2, "!ABzzzz:" + "w" * 36]
     assert written["terms/s1"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38]
     assert written["terms/s2"] == [2, "!ABzzzz:" + "w" * 36]
@@ -363,6 +363,7 @@ def test_a_split_term_lists_its_familys_best_in_each_shard(monkeypatch, tmp_path
     entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
     # In the second shard "state" is in two documents, fewer than FAMILY_FROM: not known there.
     assert entries["state"]["family"] == [shards[0].families["state"][0], oi.UNKNOWN_BEST]
+    assert entries["state"]["familyCounts"] == [4, oi.UNKNOWN_COUNT]
     assert shards[0].families["state"][0] > max(decode(shards[0].postings["state"]).values())
 
 
@@ -382,7 +383,8 @@ def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_o
     assert all(isinstance(entries[term], dict) for term in ("portal", "porter", "portrait"))  # split
     # In the first split term that each begins, once.
     assert entries["portal"]["beginnings"] == {
-        word: [0, shards[0].families[word][0], 1, shards[1].families[word][0]] for word in ("por", "port")}
+        word: [0, *shards[0].families[word][:2], 1, *shards[1].families[word][:2]] for word in ("por", "port")}
+    assert [shards[0].families["port"][1], shards[1].families["port"][1]] == [4, 3]
     assert "beginnings" not in entries["porter"] and "beginnings" not in entries["portrait"]
     # A split term's own family's best is in its own list, never among another's beginnings.
     assert entries["portrait"]["family"] == [made.families["portrait"][0] for made in shards]
@@ -407,12 +409,14 @@ def test_a_familys_first_documents_are_the_shards_best_for_the_word_in_the_pages
     made = oi.shard_index([*varied[:10], alike[0], *varied[10:20], *alike[1:], *varied[20:]])
     scores = family_scores(made, "state")
     family = made.families["state"]
-    first = list(zip(family[1::2], family[2::2], strict=True))
+    first = list(zip(family[2::2], family[3::2], strict=True))
     # Sums in another order differ in the last bits: compared to twelve digits.
     assert [n for n, _ in first] == sorted(scores, key=lambda n: (-round(scores[n], 12), n))[:oi.FIRST]
     assert [score for _, score in first] == pytest.approx([scores[n] for n, _ in first], rel=1e-12)
     assert {10, 21, 22, 23} <= {n for n, _ in first}  # the four alike score the most
     assert family[0] == pytest.approx(max(scores.values()) / made.scale, rel=oi.FAMILY_SLACK - 1)
+    assert family[1] == len(scores) == 34  # each has "state", some "statement" too: counted once
+    assert made.families["filler"][1] == 34  # in every document, and begins no other term
 
 
 def test_split_terms_list_the_first_documents_of_all_their_shards(monkeypatch):
@@ -426,7 +430,7 @@ def test_split_terms_list_the_first_documents_of_all_their_shards(monkeypatch):
 
     def best_of_all(word: str) -> list[float]:
         found = sorted(((-score, shard, n) for shard, made in enumerate(shards)
-                        for n, score in zip(made.families[word][1::2], made.families[word][2::2], strict=True)))
+                        for n, score in zip(made.families[word][2::2], made.families[word][3::2], strict=True)))
         return [value for score, shard, n in found[:3] for value in (shard, n, -score)]
 
     assert entries["portrait"]["first"] == best_of_all("portrait")

@@ -389,7 +389,7 @@
   // {hits, total, years, approximate}: the hits of the shards read, which
   // hold the first `count` results in `order`, and the counts of all.
   function rankLazily(found, query, chunks, count, order) {
-    var terms = [], bound = [], family = [], held = {}, read = {}, hits = [], firsts = [];
+    var terms = [], bound = [], family = [], familyCount = [], held = {}, read = {}, hits = [], firsts = [];
     eachTerm(chunks, query, function (term, value, set, weight) {
       // Each term: its weight, its postings by shard so far, its shards, and
       // for a split term its list and the parts read.
@@ -399,7 +399,10 @@
       // A word that is only the beginning of split terms (or is not split)
       // has its family's best in the first split term it begins.
       var beginning = query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
-      for (var k = 0; beginning && k < beginning.length; k += 2) family[beginning[k]] = beginning[k + 1];
+      for (var k = 0; beginning && k < beginning.length; k += 3) {
+        family[beginning[k]] = beginning[k + 1];
+        familyCount[beginning[k]] = beginning[k + 2];
+      }
       // And its first documents in the shards whose family's best is known.
       if (beginning) firsts.push(t.split.firsts[query.term]);
       else if (term === query.term && query.prefix && t.split && t.split.first) firsts.push(t.split.first);
@@ -409,8 +412,11 @@
           bound[s] = (bound[s] || 0) + t.split.tops[i / 2] / 4095 * weight;
           // The word's own list may give its family's best in the shard: the
           // best a document there scores for the word and the terms it begins.
-          var best = term === query.term && query.prefix && t.split.family ? t.split.family[i / 2] : -1;
+          // And the documents that hold the word or a term it begins there.
+          var own = term === query.term && query.prefix;
+          var best = own && t.split.family ? t.split.family[i / 2] : -1;
           if (best >= 0) family[s] = best;
+          if (own && t.split.familyCounts && t.split.familyCounts[i / 2] >= 0) familyCount[s] = t.split.familyCounts[i / 2];
         } else t.postings[s] = list[i + 1];
         t.shards.push(s);
         held[s] = true;
@@ -557,11 +563,13 @@
           none *= 1 - documents / shard.documents;
           holding += 1;
         });
-        var estimate = Math.round(shard.documents * (1 - none));
+        // Exact where the list gives the word's documents in the shard.
+        var known = familyCount[s] !== undefined;
+        var estimate = known ? familyCount[s] : Math.round(shard.documents * (1 - none));
         var y = shard.months[0][0].slice(0, 4);
         years[y] = (years[y] || 0) + estimate;
         total += estimate;
-        approximate = approximate || holding > 1;
+        approximate = approximate || (holding > 1 && !known);
       });
       return { hits: hits, total: total, years: years, approximate: approximate };
     });

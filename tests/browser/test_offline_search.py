@@ -400,6 +400,8 @@ def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, si
         assert found["results"] == expected["results"], count  # the same, in the same order
         assert found["months"] == expected["months"] == {}
         assert expected["approximate"] is False
+        if query in ("the", "council", "port"):  # a family in each shard: its documents are listed
+            assert found["approximate"] is False, count
         if found["approximate"]:  # estimated where several terms begin with the word in a shard not read
             assert abs(found["total"] - expected["total"]) <= len(shards)
             assert sum(found["years"].values()) == found["total"]
