@@ -103,6 +103,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import compress
 from pathlib import Path
+from typing import cast
 
 import regex
 import snowballstemmer  # type: ignore[import-untyped]
@@ -483,7 +484,7 @@ InShards = list[int | str]  # a term's postings in each shard that has it: [shar
 # results from those, reads first the parts of the shards whose results come
 # first when more are asked, and counts the others' documents without reading
 # them.
-Split = dict[str, list[int] | list[float] | list[list[int]] | dict[str, list[float]]]
+Split = dict[str, list[int] | list[float] | list[list[int]] | dict[str, list[float]] | bool]
 UNKNOWN_BEST = -1.0
 UNKNOWN_COUNT = -1
 SPLIT_FILE = "s"  # a split term's file n is FOLDER + set + "/s" + n + ".js", numbered in its set
@@ -714,8 +715,8 @@ def term_files(
     whose key is None."""
     split: list[tuple[str, str]] = []  # the files of split terms met, to write
     by_number = dict(zip(numbers, families, strict=False))
-    for number, (key, members) in enumerate(_chunks(_split_terms(name, merged(postings, numbers), split, by_number),
-                                                    CHUNK_BYTES)):
+    entries = _whole_families(_split_terms(name, merged(postings, numbers), split, by_number))
+    for number, (key, members) in enumerate(_chunks(entries, CHUNK_BYTES)):
         yield key, f"{FOLDER}{name}/{number}.js", _terms_script(f"{name}/{number}", members)
         yield from ((None, path, text) for path, text in split)
         split.clear()
@@ -803,6 +804,60 @@ def _split_terms(
             split["beginnings"] = beginnings
             split["firsts"] = firsts
         yield term, split, _entry_size(term, split)
+
+
+# The most bytes of entries held back while the terms that begin with a split
+# term are met (_whole_families): a few times those of "for" at a million articles.
+WHOLE_BYTES = 4_000_000
+
+
+def _whole_families(entries: Iterable[tuple[str, InShards | Split, int]]) -> Iterator[tuple[str, InShards | Split, int]]:
+    """The entries, each split term with first documents marked "whole" where
+    every shard that has a term beginning with it is among those it lists the
+    first documents of: the page then reads its chunk alone for its first
+    results, not the chunks of the rarer terms after it ("for": "forage",
+    "forbade", ..., some twenty chunks at a million articles).  The entries
+    from a split term to the last that begins with it are held back until
+    that one is known (WHOLE_BYTES at most)."""
+    held: list[tuple[str, InShards | Split, int]] = []
+    opened: list[tuple[str, Split, set[int], list[bool]]] = []  # split terms whose ranges are open
+    size = 0
+    for term, value, entry in entries:
+        while opened and not term.startswith(opened[-1][0]):
+            _close(opened.pop())
+        if not opened and held:
+            yield from held
+            held, size = [], 0
+        split = isinstance(value, dict)
+        if not opened and not split:
+            yield term, value, entry
+            continue
+        shards = cast(list[int], value["shards"] if isinstance(value, dict) else value)[::2]
+        for _, _, covered, whole in opened:
+            whole[0] = whole[0] and covered.issuperset(shards)
+        if isinstance(value, dict) and value.get("first"):
+            bests = value["family"]
+            assert isinstance(bests, list)
+            covered = {shard for shard, best in zip(shards, bests, strict=True) if best != UNKNOWN_BEST}
+            opened.append((term, value, covered, [len(covered) == len(shards)]))
+        if not opened:  # a split term without first documents, and no range open
+            yield term, value, entry
+            continue
+        held.append((term, value, entry))
+        size += entry
+        if size > WHOLE_BYTES:  # too far to wait for: not marked
+            opened.clear()
+            yield from held
+            held, size = [], 0
+    while opened:
+        _close(opened.pop())
+    yield from held
+
+
+def _close(opened: tuple[str, Split, set[int], list[bool]]) -> None:
+    _, entry, _, whole = opened
+    if whole[0]:
+        entry["whole"] = True
 
 
 def first_of(word: str, shards: Iterable[float], families: Mapping[int, Mapping[str, Family]]) -> list[float]:

@@ -439,6 +439,23 @@ def test_split_terms_list_the_first_documents_of_all_their_shards(monkeypatch):
     assert entries["portal"]["firsts"] == {word: best_of_all(word) for word in ("por", "port")}
 
 
+@pytest.mark.parametrize(("third", "whole"), [("forage forage", True), ("forage harbour", False)])
+def test_a_split_term_is_whole_where_every_shard_of_the_terms_it_begins_has_its_first_documents(monkeypatch, third, whole):
+    monkeypatch.setattr(oi, "FAMILY_FROM", 2)
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 30)
+    shards = [oi.shard_index([doc(f"A {i}", "for for forage " * (i + 1)) for i in range(3)]),
+              oi.shard_index([doc(f"B {i}", "for forbid harbour " * (i + 1)) for i in range(3)]),
+              # "for" in two documents or more, or only "forage" (the third shard has no first documents of "for").
+              oi.shard_index([doc(f"C {i}", ("for " if "forage forage" == third else "") + third) for i in range(3)])]
+    files = list(oi.term_files("terms", [made.in_order() for made in shards], [0, 1, 2], [made.families for made in shards]))
+    entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
+    assert isinstance(entries["for"], dict) and entries["for"]["first"]
+    assert entries["for"].get("whole", False) is whole
+    assert "forbid" in entries and "forage" in entries  # held back until "for" was known, then written in order
+    keys = [key for key, _, _ in files if key is not None]
+    assert keys == sorted(keys, key=oi.term_order)
+
+
 @pytest.mark.parametrize("count", [1, 5, oi.WIDE_FROM + 3])
 def test_the_head_of_postings_is_their_top_and_number_of_documents(count):
     postings = oi.encode_postings(list(range(0, 3 * count, 3)), [n % 60 for n in range(count)], 2345)

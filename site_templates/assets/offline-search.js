@@ -164,18 +164,27 @@
   // shards', the newest shard's, and the newest day's when it is apart): the
   // term's own, and the ones after it whose keys begin with it; each
   // {set, terms: {term: [shard, postings, ...] or a split term (see postingsOf)}}.
-  function chunksFor(found, query) {
-    var chunks = [];
-    found.sets.forEach(function (set) {
-      var keys = set.keys, n = chunkOf(keys, query.term);
-      chunks.push([set, set.folder + n]);
-      if (query.prefix) {
-        for (n += 1; n < keys.length && keys[n].indexOf(query.term) === 0; n++) chunks.push([set, set.folder + n]);
+  // With `firstOnly` (a word alone, for its first results by relevance), a
+  // set whose chunk of the word holds it split and "whole" (its first
+  // documents are those of every shard that has a term it begins, and none of
+  // those shards is of two years) is read in that chunk alone, not in the
+  // chunks of the rarer terms that begin with it.
+  function chunksFor(found, query, firstOnly) {
+    return Promise.all(found.sets.map(function (set) {
+      var keys = set.keys, n = chunkOf(keys, query.term), rest = [];
+      for (var m = n + 1; query.prefix && m < keys.length && keys[m].indexOf(query.term) === 0; m++) rest.push(m);
+      function read(numbers) {
+        return Promise.all(numbers.map(function (k) {
+          return termsFile(set, set.folder + k).then(function (terms) { return { set: set, terms: terms }; });
+        }));
       }
-    });
-    return Promise.all(chunks.map(function (chunk) {
-      return termsFile(chunk[0], chunk[1]).then(function (terms) { return { set: chunk[0], terms: terms }; });
-    }));
+      if (!firstOnly || !rest.length) return read([n].concat(rest));
+      return read([n]).then(function (first) {
+        var value = first[0].terms[query.term];
+        if (value && value.whole && shardsOf(value).every(function (s) { return ofOneYear(found.shards[s]); })) return first;
+        return read(rest).then(function (more) { return first.concat(more); });
+      });
+    })).then(function (lists) { return [].concat.apply([], lists); });
   }
 
   // A file of terms of `set`: JSON as it is, or packed (the chunk of a word in most articles).
@@ -378,8 +387,8 @@
     return months[0][0].slice(0, 4) === months[months.length - 1][0].slice(0, 4);
   }
 
-  function isSplit(found, query) {
-    return chunksFor(found, query).then(function (chunks) {
+  function isSplit(found, query, firstOnly) {
+    return chunksFor(found, query, firstOnly).then(function (chunks) {
       var split = false;
       eachTerm(chunks, query, function (term, value) { split = split || !Array.isArray(value); });
       return split ? chunks : null;
@@ -701,7 +710,7 @@
     return loadStemmer().then(index).then(function (found) {
       queries = queryTerms(query);
       if (queries.length !== 1 || year) return queries.length ? rank(found, queries) : [];
-      return isSplit(found, queries[0]).then(function (chunks) {
+      return isSplit(found, queries[0], !options.order && count <= FIRST).then(function (chunks) {
         if (!chunks) return rank(found, queries);
         return rankLazily(found, queries[0], chunks, count, options.order || "").then(function (answer) {
           lazily = answer;

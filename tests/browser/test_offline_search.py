@@ -417,8 +417,11 @@ def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, si
         # the first results), not a part for each shard; and the parts, not the whole of "the", but
         # oldest first, where its first parts here outweigh its whole (each part is a script of a few bytes).
         assert len(read) <= 4 and (order == "asc" or f"terms/s{the['files'][0][0]}.js" not in read)
-        # By relevance, none: the first documents of "the" in every shard are listed with it.
+        # By relevance, none: the first documents of "the" in every shard are listed with it; and
+        # of the chunks of terms that begin with "the", only its own, as its first documents are whole.
         assert order or not read, read
+        chunks = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"terms/[0-9]+\.js", path)]
+        assert order or (the["whole"] is True and len(chunks) == 1), chunks
 
 
 def test_a_split_word_with_a_year_chosen_is_read_for_that_year(page, sites_of_small_shards):
