@@ -509,6 +509,10 @@ def test_pagefind_s_runs_end_when_the_build_is_killed(tmp_path):
     run = int(build.stdout.readline())
     try:
         assert os.path.exists(f"/proc/{run}")
+        # Once setpriv has tied the run to the build, it becomes the program it starts (a build
+        # killed in the moment before, on a busy machine, would leave that run to its end).
+        wait_for(lambda: b"setpriv" not in Path(f"/proc/{run}/cmdline").read_bytes(), 5)
+        assert b"time.sleep(120)" in Path(f"/proc/{run}/cmdline").read_bytes()
         build.kill()
         build.wait()
         wait_for(lambda: not _running(run), 5)
