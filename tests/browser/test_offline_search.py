@@ -288,6 +288,11 @@ def test_a_longer_term_counts_as_pagefind_counts_it(page, site):
     bonuses = page.evaluate("n => Array.from({length: n}, (_, e) => window.__offlineSearch.lengthBonus(e))", 9)
     assert bonuses == pytest.approx([pagefind(extra) / pagefind(0) for extra in range(9)])
     assert bonuses[0] == 1 and all(a > b for a, b in zip(bonuses, bonuses[1:], strict=False))
+    # To the last bit as the build has them, for every length a term can have: the build lists a
+    # common word's first documents with their scores as the page adds them up (family_bests).
+    longest = offline_index.MAX_TERM
+    assert page.evaluate("n => Array.from({length: n}, (_, e) => window.__offlineSearch.lengthBonus(e))", longest + 1) \
+        == [offline_index.length_bonus(extra) for extra in range(longest + 1)]
 
 
 def test_year_and_month_filters_and_their_counts(page, site):
