@@ -640,7 +640,7 @@ def family_bests(
         numbers: Sequence[int] = range(documents)
         if len(terms) == 1:  # the word alone: its own scores, not an array of every document's
             numbers, (top, term_levels) = index[word][0], levels[word]
-            unit = top / (TOPS - 1) / (WIDE_LEVELS if len(numbers) >= WIDE_FROM else LEVELS)
+            unit = _level_unit(top, len(numbers))
             scores = [(level + 1) * unit for level in term_levels]
         else:
             length = _js_length(word)
@@ -650,7 +650,7 @@ def family_bests(
             for term in terms:
                 term_numbers = index[term][0]
                 top, term_levels = levels[term]
-                unit = top / (TOPS - 1) / (WIDE_LEVELS if len(term_numbers) >= WIDE_FROM else LEVELS)
+                unit = _level_unit(top, len(term_numbers))
                 weight = 1.0 if term == word else length_bonus(_js_length(term) - length)
                 for number, level in zip(term_numbers, term_levels, strict=True):
                     scores[number] += (level + 1) * unit * weight
@@ -658,6 +658,12 @@ def family_bests(
         held = len(numbers) if len(terms) == 1 else documents - scores.count(0.0)
         families[word] = [rounded_up(best), held, *(value for pair in first for value in pair)]
     return dict(sorted(families.items()))
+
+
+def _level_unit(top: int, documents: int) -> float:
+    """A level's share of the shard's best, as the page's decode reads it back
+    from a term's top and its number of documents (computed as it computes it)."""
+    return top / (TOPS - 1) / (WIDE_LEVELS if documents >= WIDE_FROM else LEVELS)
 
 
 def first_documents(
@@ -671,9 +677,8 @@ def first_documents(
         return 0.0, []
     # A score below the count-th by more than rounding cannot come first once scaled.
     least = largest[-1] * (1 - 1e-12)
-    found = sorted((scores[i] * scale, numbers[i]) for i in compress(range(len(scores)), map(least.__le__, scores))
-                   if scores[i] > 0)
-    found.sort(key=lambda item: -item[0])  # stable: of equal scores, the lower number first
+    found = sorted(((scores[i] * scale, numbers[i]) for i in compress(range(len(scores)), map(least.__le__, scores))
+                    if scores[i] > 0), key=lambda item: (-item[0], item[1]))
     return largest[0], [(n, score) for score, n in found[:count]]
 
 
@@ -747,6 +752,7 @@ def _split_terms(
     each word that begins it and has no split entry of its own, in the first
     split term it begins."""
     count = 0  # files of split terms so far in the set
+    in_order = sorted(families.items())
     split_terms: set[str] = set()
     beginnings_listed: set[str] = set()
     for term, value in entries:
@@ -795,7 +801,7 @@ def _split_terms(
             if word in split_terms or word in beginnings_listed:
                 continue
             beginnings_listed.add(word)
-            found = [value for number, bests_there in sorted(families.items()) if word in bests_there
+            found = [value for number, bests_there in in_order if word in bests_there
                      for value in (number, *bests_there[word][:2])]
             if found:
                 beginnings[word] = found
@@ -820,11 +826,11 @@ def _whole_families(entries: Iterable[tuple[str, InShards | Split, int]]) -> Ite
     from a split term to the last that begins with it are held back until
     that one is known (WHOLE_BYTES at most)."""
     held: list[tuple[str, InShards | Split, int]] = []
-    opened: list[tuple[str, Split, set[int], list[bool]]] = []  # split terms whose ranges are open
+    opened: list[_Range] = []  # split terms whose ranges are open
     size = 0
     for term, value, entry in entries:
-        while opened and not term.startswith(opened[-1][0]):
-            _close(opened.pop())
+        while opened and not term.startswith(opened[-1].term):
+            opened.pop().close()
         if not opened and held:
             yield from held
             held, size = [], 0
@@ -833,13 +839,13 @@ def _whole_families(entries: Iterable[tuple[str, InShards | Split, int]]) -> Ite
             yield term, value, entry
             continue
         shards = cast(list[int], value["shards"] if isinstance(value, dict) else value)[::2]
-        for _, _, covered, whole in opened:
-            whole[0] = whole[0] and covered.issuperset(shards)
+        for range_ in opened:
+            range_.whole = range_.whole and range_.covered.issuperset(shards)
         if isinstance(value, dict) and value.get("first"):
             bests = value["family"]
             assert isinstance(bests, list)
             covered = {shard for shard, best in zip(shards, bests, strict=True) if best != UNKNOWN_BEST}
-            opened.append((term, value, covered, [len(covered) == len(shards)]))
+            opened.append(_Range(term, value, covered, len(covered) == len(shards)))
         if not opened:  # a split term without first documents, and no range open
             yield term, value, entry
             continue
@@ -850,14 +856,22 @@ def _whole_families(entries: Iterable[tuple[str, InShards | Split, int]]) -> Ite
             yield from held
             held, size = [], 0
     while opened:
-        _close(opened.pop())
+        opened.pop().close()
     yield from held
 
 
-def _close(opened: tuple[str, Split, set[int], list[bool]]) -> None:
-    _, entry, _, whole = opened
-    if whole[0]:
-        entry["whole"] = True
+@dataclass
+class _Range:
+    """A split term with first documents, while the terms that begin with it are met."""
+
+    term: str
+    entry: Split
+    covered: set[int]  # the shards of its first documents
+    whole: bool  # every shard of the terms met so far is covered
+
+    def close(self) -> None:
+        if self.whole:
+            self.entry["whole"] = True
 
 
 def first_of(word: str, shards: Iterable[float], families: Mapping[int, Mapping[str, Family]]) -> list[float]:
