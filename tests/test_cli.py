@@ -94,6 +94,17 @@ def test_default_command_builds_seeds_into_dist(tmp_path):
     assert (tmp_path / "dist/pagefind/pagefind-entry.json").is_file()
 
 
+def test_build_py_run_without_the_libraries_says_how_to_set_up_in_one_line(tmp_path):
+    # As a Python without Babel runs it: the import of the library fails, named, with no trace.
+    script = ("import runpy, sys; sys.modules['babel'] = None; sys.argv = ['build.py']; "
+              f"runpy.run_path({str(PROJECT / 'build.py')!r}, run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "'babel' is not installed" in done.stderr and ".venv/bin/pip install -e ." in done.stderr
+    assert not (tmp_path / "dist").exists()
+
+
 def test_serve_builds_then_serves_on_loopback(tmp_path):
     import re
     import urllib.request
