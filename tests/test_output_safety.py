@@ -492,7 +492,8 @@ def test_what_still_works_in_a_killed_builds_staging_folder_is_ended_before_it_i
 STARTS_A_LONG_RUN = """
 import subprocess, sys
 from broadsheet import search
-run = subprocess.Popen([*search._ended_with_the_build(), sys.executable, "-c", "import time; time.sleep(120)"])
+# The run's command line ends in a mark that the build's own does not hold, joined here.
+run = subprocess.Popen([*search._ended_with_the_build(), sys.executable, "-c", "import time; time.sleep(120)", "long" + "run"])
 print(run.pid, flush=True)
 import time; time.sleep(120)
 """
@@ -510,9 +511,11 @@ def test_pagefind_s_runs_end_when_the_build_is_killed(tmp_path):
     try:
         assert os.path.exists(f"/proc/{run}")
         # Once setpriv has tied the run to the build, it becomes the program it starts (a build
-        # killed in the moment before, on a busy machine, would leave that run to its end).
-        wait_for(lambda: b"setpriv" not in Path(f"/proc/{run}/cmdline").read_bytes(), 5)
-        assert b"time.sleep(120)" in Path(f"/proc/{run}/cmdline").read_bytes()
+        # killed in the moment before, on a busy machine, would leave that run to its end). Until
+        # then the command line is the build's (forked) or setpriv's, or empty in the middle of an exec.
+        started = [sys.executable.encode(), b"-c", b"import time; time.sleep(120)", b"longrun", b""]
+        wait_for(lambda: Path(f"/proc/{run}/cmdline").read_bytes().split(b"\0") == started, 10)
+        assert Path(f"/proc/{run}/cmdline").read_bytes().split(b"\0") == started
         build.kill()
         build.wait()
         wait_for(lambda: not _running(run), 5)
