@@ -471,6 +471,21 @@ def test_kept_postings_read_back_as_written(tmp_path):
     assert dict(from_kept) == dict(oi.index_files([("s", made.head())], [made.in_order()]))
 
 
+@pytest.mark.parametrize("block", [1, 7, 64])
+def test_kept_postings_read_in_blocks_smaller_than_a_line_come_back_whole(monkeypatch, tmp_path, block):
+    monkeypatch.setattr(oi, "READ_BLOCK", block)
+    made = oi.shard_index(varied_docs(20))
+    oi.write_shard(tmp_path / "s.gz", made)
+    assert list(oi.read_postings(tmp_path / "s.gz")) == made.in_order()
+
+
+def test_the_size_of_an_entry_counts_each_shard_and_its_postings():
+    value: list[int | str] = [0, "AB:C", 12, "DEFG:H", 7, "I:*JK"]
+    # The estimate the chunks are cut by: quotes, commas and brackets, a shard's number as two characters.
+    assert oi._entry_size("harbour", value) == len("harbour") + 6 + sum(len(p) + 3 for p in value[1::2]) + 2 * 3
+    assert oi._entry_size("λιμάνι", value) == len(json.dumps("λιμάνι")) - 2 + 6 + 3 * 2 + 4 + 6 + 5 + 3 * 3
+
+
 @pytest.mark.parametrize("words", [None, ["гавань", "забастовка", "порт", "совет", "театр", "Ελλάδα", "λιμάνι"]])
 def test_chunks_stay_under_the_size_limit_unless_one_term_fills_them(monkeypatch, words):
     if words is None:
