@@ -2,7 +2,7 @@
 """Measure served search on the real search page: what a query fetches, by kind.
 
     python bench/served_search.py --corpus /work/corpus10k [--queries 10 | --query TEXT ...] [--order desc]
-        [--work DIR] [--json FILE] [--served-search offline]
+        [--work DIR] [--json FILE] [--served-search offline] [--more N]
 
 Builds the corpus into a site with search (kept in --work for the next run;
 --site names a site already built; --served-search offline builds one whose
@@ -26,7 +26,8 @@ file sent), by kind:
   - offline docs: its chunks of records (search/offline/SHARD/docs/);
 
 and the time from the start of the navigation to the first results shown (the
-status line filled).  Bytes are the files' sizes; "gzip" is what a host that
+status line filled).  With --more N, the button "More results" is then pressed
+up to N times, and what each press fetches is measured apart.  Bytes are the files' sizes; "gzip" is what a host that
 compresses text (HTML, scripts, styles, JSON, SVG) would send instead: Pagefind's
 own files are compressed already.  Queries are one and two words of the corpus's vocabulary,
 common and rare (bench/offline_search.py's sample).  Time figures depend on the
@@ -149,7 +150,7 @@ def served(site: Path) -> Iterator[tuple[str, list[tuple[str, int, int]]]]:
         thread.join()
 
 
-def measure(site: Path, queries: list[str], order: str = "") -> list[dict]:
+def measure(site: Path, queries: list[str], order: str = "", more: int = 0) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -166,11 +167,25 @@ def measure(site: Path, queries: list[str], order: str = "") -> list[dict]:
             page.wait_for_load_state("networkidle")
             found = page.evaluate("""() => ({ms: window.__firstResults, status: window.__firstStatus,
                 shown: document.querySelectorAll(".search-results > li").length})""")
+            first = (len(sent), sum(size for _, size, _ in sent))
+            more_rows = []
+            for _ in range(more):  # "More results", each time once the page is done
+                before, shown = len(sent), page.locator(".search-results > li").count()
+                if not page.locator(".search-more").is_visible():
+                    break
+                page.click(".search-more")
+                page.wait_for_function(f"document.querySelectorAll('.search-results > li').length > {shown}"
+                                       " && !document.getElementById('search').hasAttribute('aria-busy')",
+                                       timeout=120_000)
+                page.wait_for_load_state("networkidle")
+                more_rows.append({"requests": len(sent) - before, "bytes": sum(size for _, size, _ in sent[before:]),
+                                  "shown": page.locator(".search-results > li").count()})
+            del sent[first[0]:]
             context.close()
             row: dict = {"query": query, "ms": found["ms"], "status": found["status"], "shown": found["shown"],
                          "requests": len(sent), "bytes": sum(size for _, size, _ in sent),
                          "gzipBytes": sum(size for _, _, size in sent),
-                         "kinds": {k: {"requests": 0, "bytes": 0} for k in KINDS}}
+                         "kinds": {k: {"requests": 0, "bytes": 0} for k in KINDS}, "more": more_rows}
             for path, size, _ in sent:
                 row["kinds"][kind(path)]["requests"] += 1
                 row["kinds"][kind(path)]["bytes"] += size
@@ -195,6 +210,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--work", type=Path, default=Path("served-bench"),
                         help="folder for the site built, kept for the next run (default ./served-bench)")
     parser.add_argument("--json", type=Path, help="also write every measurement to this file")
+    parser.add_argument("--more", type=int, default=0,
+                        help="then press More results this many times, each measured apart (default 0)")
     parser.add_argument("--served-search", choices=SERVED_SEARCH, default="pagefind",
                         help="what the search page asks, for a site built here (default pagefind)")
     args = parser.parse_args(argv)
@@ -220,7 +237,7 @@ def main(argv: list[str] | None = None) -> dict:
     if corpus is None:
         sys.exit("--corpus is needed for the vocabulary of the queries")
     queries = args.query or offline.sample_queries(offline.vocabulary(corpus), args.queries, args.seed)
-    rows = measure(site, queries, args.order)
+    rows = measure(site, queries, args.order, args.more)
 
     print(f"{articles} articles, searched by {searched_by}; {len(rows)} queries, order {args.order or 'best match'}, "
           "fresh context each (nothing cached)")
@@ -234,6 +251,8 @@ def main(argv: list[str] | None = None) -> dict:
     for r in rows:
         print(f"    {r['query']!r:<28} {r['requests']:>4} requests {r['bytes'] / 1000:>8.1f} KB {r['ms']:>7.0f} ms  "
               f"{r['status']}")
+        for m in r["more"]:
+            print(f"      more results, {m['shown']} shown: {m['requests']:>4} requests {m['bytes'] / 1000:>8.1f} KB")
     report = {"articles": articles, "bundles": len(bundles), "engine": engine,
               "order": args.order, "queries": rows}
     if args.json:

@@ -378,7 +378,7 @@
   // answer is "about").  Results stay complete: asked for more, it reads more.
   var PARTS_AT_ONCE = 4;
   var FAMILY_SLACK = 1.002; // offline_index.py's
-  var FIRST = 10; // offline_index.py's: the first documents listed of a word in most articles
+  var FIRST = 30; // offline_index.py's: the first documents listed of a word in most articles
 
   // The shards whose months are of more than one year: their documents are
   // counted by year only once read.

@@ -399,7 +399,7 @@ def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, si
     whole, split = sites_of_small_shards
     shards = json.loads((split / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert len(shards) > 8
-    for count in (1, 3, 100):
+    for count in (1, 3, 10, 20, 30, 31, 100):  # up to FIRST, from the first documents listed
         expected = offline_search(page, whole, query, count=count, order=order)
         found = offline_search(page, split, query, count=count, order=order)
         assert found["results"] == expected["results"], count  # the same, in the same order
