@@ -619,8 +619,9 @@ def family_bests(
     the page has them (its sums, in the same order, times the shard's `scale`).
     The words: each term of two letters or more in FAMILY_FROM documents of the
     shard or more, and each beginning (FAMILY_BEGINNING letters or more) of
-    two such terms that is no term of the shard (in the benchmark's vocabulary
-    "the", which begins "their" and "there" but is no word of it).
+    two such terms that is not one of them (in the benchmark's vocabulary
+    "the", which begins "their" and "there" but is no word of it, or a term
+    of fewer articles).
 
     The page reads a word in most articles a few shards at a time, the shards
     of the highest bound first, and stops once no shard left can score more
@@ -635,7 +636,10 @@ def family_bests(
     # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
     common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM and len(term) >= 2]
     beginnings = Counter(term[:n] for term in common for n in range(FAMILY_BEGINNING, len(term)))
-    words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in index)]
+    # A beginning that is a rare term of the shard too ("stat" of one article, before
+    # "state" and "statement") has its family: else the page reads the shard's postings.
+    listed = set(common)
+    words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in listed)]
     families: dict[str, Family] = {}
     for word in words:
         at = bisect.bisect_left(keys, term_order(word))

@@ -390,6 +390,16 @@ def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_o
     assert entries["portrait"]["family"] == [made.families["portrait"][0] for made in shards]
 
 
+def test_a_rare_term_that_begins_two_common_ones_has_its_familys_best(monkeypatch):
+    monkeypatch.setattr(oi, "FAMILY_FROM", 2)
+    made = oi.shard_index([doc("A", "statement states stat"), doc("B", "statement states"), doc("C", "harbour")])
+    assert len(decode(made.postings["stat"])) == 1  # a term, of one article: fewer than FAMILY_FROM
+    best = family_best(made, "stat")
+    assert best < made.families["stat"][0] < best * oi.FAMILY_SLACK
+    assert made.families["stat"][1] == 2  # the articles that hold it or a term it begins
+    assert "harbour" not in made.families  # of one article, and begins nothing
+
+
 def family_scores(made: oi.ShardIndex, word: str) -> dict[int, float]:
     """Each document's score for a query of `word`, as family_best counts it, on the scale of all shards."""
     scores: dict[int, float] = {}

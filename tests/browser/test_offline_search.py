@@ -429,6 +429,34 @@ def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, si
         assert order or (the["whole"] is True and len(chunks) == 1), chunks
 
 
+def test_a_word_that_is_a_rare_term_and_begins_common_ones_is_listed_in_each_shard(page, tmp_path):
+    # Three shards of two articles, each with "statement" and "states"; "stat" in one article only.
+    corpus = {f"{n}.txt": txt(f"2023-0{n // 2 + 1}-1{n}", f"Report {n}.",
+                              "The statement of the states" + (" and the stat." if n == 3 else "."))
+              for n in range(6)}
+    sites = []
+    for split in (False, True):
+        folder = tmp_path / str(split)
+        with pytest.MonkeyPatch.context() as patch:
+            if split:
+                patch.setattr(offline_index, "SPLIT_BYTES", 20)
+                patch.setattr(offline_index, "PART_BYTES", 1)
+                patch.setattr(offline_index, "FAMILY_FROM", 2)
+            build(validate(Config(source=write_corpus(folder / "corpus", corpus), out=folder / "site", search=True,
+                                  quiet=True, search_shard_pages=2)))
+        sites.append(folder / "site")
+    whole, split_site = sites
+    for count in (1, 3, 6):
+        expected = offline_search(page, whole, "stat", count=count)
+        found = offline_search(page, split_site, "stat", count=count)
+        assert found["results"] == expected["results"] and found["total"] == expected["total"] == 6, count
+    # The family's best of "stat" is known in each shard, the one where it is a term too: none is read.
+    page.goto("about:blank")
+    offline_search(page, split_site, "stat", count=3)
+    read = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9]+\.js", path)]
+    assert not read, read
+
+
 def test_a_split_word_with_a_year_chosen_is_read_for_that_year(page, sites_of_small_shards):
     whole, split = sites_of_small_shards
     for year, month in (("2022", ""), ("2022", "03"), ("2023", "")):
