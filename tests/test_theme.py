@@ -117,6 +117,21 @@ def test_an_icon_of_one_s_own_replaces_the_theme_s(tmp_path, build_site):
     assert (out / "assets" / "apple-touch-icon.png").read_bytes() == (ASSETS / "apple-touch-icon.png").read_bytes()
 
 
+def test_the_theme_s_scripts_are_minified_and_one_s_own_are_as_written(tmp_path, build_site):
+    mine = tmp_path / "mine" / "assets"
+    mine.mkdir(parents=True)
+    script = "// Mine, with its comment.\nwindow.mine = 1;\n"
+    (mine / "highlight.js").write_text(script, encoding="utf-8")
+    source = write_corpus(tmp_path / "corpus", {"a.txt": txt("2023-02-01", "Text.")})
+    _, out = build_site(source, templates=tmp_path / "mine")
+    assert (out / "assets" / "highlight.js").read_text(encoding="utf-8") == script
+    for name in ("search.js", "offline-search.js", "snowball/base.js", "snowball/english.js"):
+        theirs, written = (ASSETS / name).read_text(encoding="utf-8"), (out / "assets" / name).read_text(encoding="utf-8")
+        assert len(written) < 0.7 * len(theirs), name
+        assert "\n//" not in written and "    " not in written, name  # no comment line, no indent
+    assert "api.search=function(" in (out / "assets" / "offline-search.js").read_text(encoding="utf-8")  # the code, whole
+
+
 def test_a_png_icon_that_is_no_png_gives_one_warning_and_no_ico(tmp_path, build_site):
     mine = tmp_path / "mine" / "assets"
     mine.mkdir(parents=True)

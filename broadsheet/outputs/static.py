@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 from .. import check, favicon, parallel
 from ..cache import OutputRecord
@@ -32,6 +33,8 @@ class Static(Output):
         for folder in reversed(config.template_dirs):
             if ASSETS in todo and (folder / ASSETS).is_dir():
                 staging.copy_tree(folder / ASSETS, ASSETS)
+                if folder == config.builtin_templates:
+                    self._minify_scripts(folder / ASSETS)
         if favicon.ICO in todo and self._write_favicon():
             made[favicon.ICO] = OutputRecord(ALWAYS, ((favicon.ICO, UNKNOWN),))
         if check.MANIFEST not in todo:
@@ -47,6 +50,17 @@ class Static(Output):
         # Its place is taken now, empty, for the outputs made meanwhile (a redirect must not go there).
         staging.write_bytes(check.MANIFEST, b"")
         return Manifest(parallel.Apart(write, fork=self.job.in_place and threading.active_count() == 1), made)
+
+    def _minify_scripts(self, assets: Path) -> None:
+        """The theme's scripts without their comments and spaces: on a host that
+        does not compress them, they were nearly half of what a search fetches
+        before its first results (the engine and its stemmer 110 KB, 44 KB
+        once minified).  A theme of one's own has its scripts as it wrote them."""
+        import rjsmin  # type: ignore[import-untyped]
+
+        for script in sorted(assets.rglob("*.js")):
+            text = rjsmin.jsmin(script.read_text(encoding="utf-8"), keep_bang_comments=True)
+            self.job.staging.write_text(f"{ASSETS}/{script.relative_to(assets).as_posix()}", text.rstrip() + "\n")
 
     def _write_favicon(self) -> bool:
         """favicon.ico at the root, from the PNG icon of the templates that give one."""
