@@ -27,9 +27,9 @@ file sent), by kind:
 
 and the time from the start of the navigation to the first results shown (the
 status line filled).  With --more N, the button "More results" is then pressed
-up to N times, and what each press fetches is measured apart.  Bytes are the files' sizes; "gzip" is what a host that
-compresses text (HTML, scripts, styles, JSON, SVG) would send instead: Pagefind's
-own files are compressed already.  Queries are one and two words of the corpus's vocabulary,
+up to N times, and what each press fetches is measured apart.  Bytes are the
+files' sizes; "gzip" is what a host that compresses text (HTML, scripts, styles,
+JSON, SVG) would send instead: Pagefind's own files are compressed already.  Queries are one and two words of the corpus's vocabulary,
 common and rare (bench/offline_search.py's sample).  Time figures depend on the
 machine and what else runs on it; counts and bytes do not.
 
@@ -167,7 +167,7 @@ def measure(site: Path, queries: list[str], order: str = "", more: int = 0) -> l
             page.wait_for_load_state("networkidle")
             found = page.evaluate("""() => ({ms: window.__firstResults, status: window.__firstStatus,
                 shown: document.querySelectorAll(".search-results > li").length})""")
-            first = (len(sent), sum(size for _, size, _ in sent))
+            first_page = len(sent)  # requests; those of More results are measured apart
             more_rows = []
             for _ in range(more):  # "More results", each time once the page is done
                 before, shown = len(sent), page.locator(".search-results > li").count()
@@ -180,7 +180,7 @@ def measure(site: Path, queries: list[str], order: str = "", more: int = 0) -> l
                 page.wait_for_load_state("networkidle")
                 more_rows.append({"requests": len(sent) - before, "bytes": sum(size for _, size, _ in sent[before:]),
                                   "shown": page.locator(".search-results > li").count()})
-            del sent[first[0]:]
+            del sent[first_page:]
             context.close()
             row: dict = {"query": query, "ms": found["ms"], "status": found["status"], "shown": found["shown"],
                          "requests": len(sent), "bytes": sum(size for _, size, _ in sent),

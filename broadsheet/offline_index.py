@@ -844,8 +844,7 @@ def _whole_families(entries: Iterable[tuple[str, InShards | Split, int]]) -> Ite
         if not opened and held:
             yield from held
             held, size = [], 0
-        split = isinstance(value, dict)
-        if not opened and not split:
+        if not opened and not isinstance(value, dict):
             yield term, value, entry
             continue
         shards = cast(list[int], value["shards"] if isinstance(value, dict) else value)[::2]
