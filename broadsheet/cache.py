@@ -27,11 +27,12 @@ import copy
 import dataclasses
 import hashlib
 import importlib.metadata
+import itertools
 import os
 import sqlite3
 import sys
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -288,8 +289,8 @@ def _outputs_values(outputs: OutputRecords) -> dict[str, dict[str, tuple[Any, ..
 
 
 def _outputs_from(values: dict[str, dict[str, tuple[Any, ...]]]) -> OutputRecords:
-    return {kind: {unit: OutputRecord(fingerprint, tuple((path, status) for path, status in files), reads, count)
-                   for unit, (fingerprint, files, reads, count) in units.items()}
+    # marshal gives back the tuples it was given: each record's values are its fields.
+    return {kind: dict(zip(units, itertools.starmap(OutputRecord, units.values()), strict=True))
             for kind, units in values.items()}
 
 
@@ -567,9 +568,24 @@ class Fingerprints:
 
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
         """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""
-        # The repr of a tuple of strings tells its parts apart, and ends where
-        # it ends: one part to hash, for one page of many.
-        return _hash([repr(given) + self._reads_key(reads)])
+        # No part holds a line break (each is a word, an address, an entry's
+        # text or a repr), so that parts joined by one are told apart: one
+        # string to hash, for each page of many (a repr of them all took twice as long).
+        text = "\n".join((*given, self._reads_key(reads)))
+        return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+    def articles(self, entries: Sequence[Entry], reads: frozenset[str]) -> list[str]:
+        """What `of` gives for the page of each of `entries`, a site's entries
+        in their order (each one's neighbours beside it), read by templates
+        that read `reads` of `site`: in one pass, as a rebuild checks every
+        article's page (half the time of a page at a time)."""
+        texts = [self.entry(e) for e in entries]
+        neighbours = ["-", *texts, "-"]
+        tail = self._reads_key(reads)
+        blake2b = hashlib.blake2b
+        return [blake2b(f"article\n{text}\n{newer}\n{older}\n{tail}".encode("utf-8", "surrogateescape"),
+                        digest_size=16).hexdigest()
+                for newer, text, older in zip(neighbours[:-2], texts, neighbours[2:], strict=True)]
 
     def _reads_key(self, reads: frozenset[str]) -> str:
         """Stands for the values of the keys `reads` of `site`."""
@@ -593,7 +609,11 @@ class Fingerprints:
 
     def entries_key(self, entries: Iterable[Entry]) -> str:
         """Changes when any of `entries`, or its address or place, does."""
-        return _hash(map(self.entry, entries))
+        # The texts already made are taken without a call each, and hashed as one
+        # (an entry's text has no line break): a rebuild hashes every entry four
+        # times, for the sitemaps, the feeds' archives and the offline index.
+        known = self._entries.get
+        return text_key("\n".join([known(e.url) or self.entry(e) for e in entries]))
 
     def indexed(self, entry: Entry, reads: frozenset[str]) -> str:
         """What a search index reads of an entry's page made by templates that

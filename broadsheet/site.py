@@ -125,8 +125,9 @@ def assign_permalinks(articles: Iterable[Article]) -> tuple[list[tuple[Article, 
     placed: list[tuple[Article, str]] = []
     problems: list[Problem] = []
     taken: set[str] = set()
-    wanted = sorted(((permalink(a), a) for a in articles), key=lambda pair: (pair[0], pair[1].source))
-    for url, article in wanted:
+    # By address, then by source path (then by place, never by article): tuples, not a key for each.
+    wanted = sorted((permalink(a), a.source, i, a) for i, a in enumerate(articles))
+    for url, _, _, article in wanted:
         if url in taken:
             n = 2
             while f"{url[:-1]}-{n}/" in taken:

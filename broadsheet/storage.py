@@ -80,4 +80,4 @@ def problems_values(problems: tuple[Problem, ...]) -> tuple[tuple[str, str], ...
 
 
 def problems_from(values: tuple[tuple[str, str], ...]) -> tuple[Problem, ...]:
-    return tuple(Problem(*p) for p in values)
+    return tuple(Problem(*p) for p in values) if values else ()  # most have none: no generator for them

@@ -585,6 +585,35 @@ def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(s
     assert len(kept._entries) == len(shown.entries)
     assert kept.entries_key(shown.entries) == few.entries_key(shown.entries) == every.entries_key(shown.entries)
     assert kept.indexed(shown.entries[0], frozenset()) == few.indexed(shown.entries[0], frozenset())
+    # The articles' pages in one pass, as a rebuild checks them: as one at a time, first and last too.
+    reads = frozenset({"title", "feeds"})
+    one_by_one = [pages.page_fingerprint(shown, every, ("article", i), reads) for i in range(len(shown.entries))]
+    assert few.articles(shown.entries, reads) == one_by_one
+    assert len(set(one_by_one)) == len(one_by_one) and one_by_one != kept.articles(shown.entries, frozenset())
+
+
+def test_no_part_of_what_a_page_is_made_from_holds_a_line_break(tmp_path):
+    # Fingerprints.of hashes the parts joined by line breaks: a part holding
+    # one could make what two pages are made from the same text.
+    from broadsheet.outputs import pages
+    from broadsheet.render import site_globals
+    from broadsheet.site import build_site
+
+    source = write_corpus(tmp_path / "corpus", {
+        "a.md": '---\ntitle: "Two\\nlines"\ndate: 2023-11-11\nauthor: "Ann\\nLee"\ntags: ["x\\ny", "z"]\n'
+                'slug: "s\\nt"\n---\nBody.\n',
+        "b.txt": story(1),
+    })
+    config = validate(Config(source=source, out=tmp_path / "site", search=False, per_page=1))
+    corpus = build_module.load_articles(config, lambda problem: None, progress.silent)
+    shown, _ = build_site(corpus.articles, per_page=1, site_title="News\nroom", language="en")
+    assert shown.listings[0].title == "News\nroom"  # the loader made the articles' own fields one line each
+    fingerprints = cache.Fingerprints(site_globals(config, shown), corpus.digests)
+    made = [pages.made_from(fingerprints, key, pages.part_of(shown, key)) for key in pages.page_keys(shown)]
+    assert {given[0] for given in made} >= {"article", "listing", "year", "authors", "tags"}
+    assert not [part for given in made for part in given if "\n" in part]
+    # And so parts told apart give fingerprints told apart.
+    assert fingerprints.of(("a", "b c"), frozenset()) != fingerprints.of(("a b", "c"), frozenset())
 
 
 def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes(tmp_path, monkeypatch):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import operator
 import pkgutil
 import threading
 from abc import ABC, abstractmethod
@@ -260,6 +261,9 @@ class Tally:
     count: int  # the sum of their records' counts
 
 
+_name = operator.itemgetter(0)
+
+
 class Outputs:
     """The driver: every output of one build, planned, kept or made, and recorded."""
 
@@ -303,18 +307,14 @@ class Outputs:
         units = self._units[output.kind] = output.units()
         usable = self.job.in_place or output.linked or self.adopted
         last = self.last.get(output.kind, {}) if usable else {}
-        changed = self.site_check.changed() if last else set()
+        changed = {unit for kind, unit in self.site_check.changed() if kind == output.kind} if last else set()
         kept = self._kept[output.kind] = {}
         todo = []
         for unit in units:
             record = last.get(unit)
-            if (
-                record is not None
-                and (output.kind, unit) not in changed
-                and record.fingerprint == output.fingerprint(unit, record)
-            ):
+            if record is not None and unit not in changed and record.fingerprint == output.fingerprint(unit, record):
                 kept[unit] = record
-                names = [name for name, _ in record.files]
+                names = list(map(_name, record.files))  # of (name, status): once for each page of a rebuild
                 if self.adopted:
                     self.job.staging.add(names)
                 elif not self.job.in_place:

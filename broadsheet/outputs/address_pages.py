@@ -22,7 +22,7 @@ KIND = "address pages"
 class AddressPages(Output):
     kind = KIND
     stage = "redirects"
-    order = 40
+    order = 65  # after the offline search is begun: a rebuild plans the addresses beside until here
 
     def __init__(self, job: Job, outputs: Outputs) -> None:
         super().__init__(job, outputs)

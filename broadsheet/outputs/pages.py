@@ -82,14 +82,17 @@ def render_page(renderer: Renderer, key: PageKey, part: Part) -> Rendered:
     return renderer.not_found_page()
 
 
+_LISTING_FIELDS = tuple(f.name for f in dataclasses.fields(Listing) if f.name != "entries")
+
+
 def made_from(fingerprints: Fingerprints, key: PageKey, part: Part) -> tuple[str, ...]:
     """What a page shows of the site, besides what its templates read of `site`."""
     kind, _ = key
     if isinstance(part, Entry):
         return ("article", fingerprints.entry(part), fingerprints.entry(part.newer), fingerprints.entry(part.older))
     if isinstance(part, Listing):
-        fields = (repr(getattr(part, f.name)) for f in dataclasses.fields(part) if f.name != "entries")
-        return ("listing", *fields, *(fingerprints.entry(e) for e in part.entries))
+        fields = (repr(getattr(part, name)) for name in _LISTING_FIELDS)
+        return ("listing", *fields, *map(fingerprints.entry, part.entries))
     if isinstance(part, YearArchive):
         return ("year", repr(part))
     if kind in ("authors", "tags"):
@@ -144,6 +147,7 @@ class Pages(Output):
         super().__init__(job, outputs)
         self.fingerprints = job.fingerprints
         self.keys: dict[str, PageKey] = {}
+        self._articles: dict[frozenset[str], list[str]] = {}  # the fingerprint of each article's page, by what it reads
 
     def units(self) -> Sequence[str]:
         site = self.job.site
@@ -156,7 +160,13 @@ class Pages(Output):
         return page_fingerprint(self.job.site, self.fingerprints, key, reads)
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
-        return self.page_fingerprint(self.keys[unit], last.reads)
+        kind, i = key = self.keys[unit]
+        if kind == "article":
+            articles = self._articles.get(last.reads)
+            if articles is None:  # once for all: nearly every article's page reads the same keys
+                articles = self._articles[last.reads] = self.fingerprints.articles(self.job.site.entries, last.reads)
+            return articles[i]
+        return self.page_fingerprint(key, last.reads)
 
     def start(self, todo: list[str]) -> Work:
         keys = [self.keys[path] for path in todo]
