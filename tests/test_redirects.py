@@ -191,6 +191,26 @@ def test_a_record_read_holds_the_builds_own_pages_once(trusted):
     assert read[1] is not changed and read[1].title == "C before"
 
 
+@pytest.mark.parametrize("trusted", [False, True])
+def test_a_record_written_with_an_address_more_takes_the_lines_a_build_wrote(monkeypatch, trusted):
+    from broadsheet import redirects
+
+    base = "https://example.org/news/"
+    current = [page(f"2023/01/{day:02d}/a{day}/", f"a{day}", f"a{day}.txt", f"Tïtle \"{day}\"") for day in range(1, 6)]
+    text = record_json([*current[:4], Permalink("old.html", GONE, title="Old")], base)
+    expected = record_json(current + [Permalink("old.html", GONE, title="Old")], base)
+    made: list[str] = []
+    line = redirects._record_line
+    monkeypatch.setattr(redirects, "_record_line", lambda p: made.append(p.url) or line(p))
+    planned = redirects.plan_from_texts(record=text, manifest=None, hand=None, current=current, pages=[],
+                                        base_url=base, written_digest=redirects.record_digest(text) if trusted else None)
+    assert planned.unchanged_text is None and planned.record_text() == expected
+    # Only the new address, and the gone one, which the plan makes anew, are written from their fields.
+    assert sorted(made) == (["2023/01/05/a5/", "old.html"] if trusted else sorted(p.url for p in planned.record))
+    # A record laid out otherwise is written from the fields of each address.
+    assert redirects._written_lines(text.replace(",\n", ", "), current[:4]) == {}
+
+
 def test_folders_of_pages_and_of_other_files_lead_where_those_of_all_of_them_do():
     pages = {"index.html", "archive/index.html", "archive/2023/index.html", "archive/2023/05/index.html",
              "2023/05/01/a/index.html", "2024/01/02/b/index.html", "notes/x/page.html"}
