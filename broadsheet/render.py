@@ -209,6 +209,34 @@ class ReadsNoted(Mapping[str, Any]):
         return reads
 
 
+LISTING = "listing."  # before the name of an attribute of its listing that a listing's page read
+
+
+class NotedListing:
+    """A listing as its page's templates see it: each attribute they read is
+    noted with the keys of `site` read (as "listing.count"), so that the page
+    is made again when what it shows of its listing changes, and not when
+    only the rest does (a page that does not show how many pages its list
+    has need not follow it: the list grows by a page every `per_page` articles)."""
+
+    __slots__ = ("_listing", "_reads")
+
+    def __init__(self, listing: Listing, reads: set[str]) -> None:
+        self._listing = listing
+        self._reads = reads
+
+    def __getattr__(self, name: str) -> Any:
+        self._reads.add(LISTING + name)
+        return getattr(self._listing, name)
+
+
+def listing_read(listing: Listing, reads: frozenset[str]) -> tuple[str, ...]:
+    """What a listing's page showed of its listing's attributes, by what its
+    templates read of it (see NotedListing); its entries are not told here."""
+    names = sorted(name[len(LISTING):] for name in reads if name.startswith(LISTING))
+    return tuple(f"{name}={getattr(listing, name, None)!r}" for name in names if name != "entries")
+
+
 def _noted(key: str) -> property:
     def read(self: ReadsNoted) -> Any:
         self._reads.add(key)
@@ -251,7 +279,7 @@ class Renderer:
         self._values = values if values is not None else site_globals(config, site)
         self._site = ReadsNoted(self._values)
         language = config.language
-        # New-style gettext: `_("Page %(number)s of %(count)s", number=…)`, its
+        # New-style gettext: `_("Page %(number)s", number=…)`, its
         # values escaped like any other (the words themselves are the catalog's).
         # The words of `_("…")` with a constant message are put in the compiled
         # templates (see _Environment); these are for the others.
@@ -334,7 +362,7 @@ class Renderer:
     def listing(self, listing: Listing) -> Rendered:
         # An author's and a tag's pages have a template of their own.
         name = "group.html" if listing.kind in ("author", "tag") else "index.html"
-        return self.render(name, listing.url, listing=listing)
+        return self.render(name, listing.url, listing=NotedListing(listing, self._site._reads))
 
     def groups_page(self, kind: str) -> Rendered:
         """The list of authors ("authors") or of tags ("tags")."""
@@ -443,7 +471,7 @@ def _bytecode_cache(folder: Path | None, words: str = "") -> jinja2.BytecodeCach
 class _Environment(jinja2.Environment):
     """An environment that translates the constant messages of its templates
     as it compiles them: `_("Archive")` becomes the catalog's words, and
-    `_("Page %(number)s of %(count)s", number=n, count=c)` those words `%` the
+    `_("Page %(number)s", number=n)` those words `%` the
     values, escaped as gettext's new style escapes them.  Called at each
     render, gettext took as long as the rest of an article page."""
 

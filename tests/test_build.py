@@ -89,7 +89,7 @@ def test_index_is_newest_first_and_paginated_from_the_oldest(corpus, build_site)
     assert "page/2/index.html" in first.links
     middle = read(pages[1])
     assert "../../index.html" in middle.links and "../../page/1/index.html" in middle.links
-    assert "Articles, page 2 of 3" in "".join(middle.text)
+    assert "Articles, page 2" in "".join(middle.text) and "page 2 of" not in "".join(middle.text)
 
 
 def test_archives_list_every_article_once_in_its_month(corpus, build_site):

@@ -616,6 +616,43 @@ def test_no_part_of_what_a_page_is_made_from_holds_a_line_break(tmp_path):
     assert fingerprints.of(("a", "b c"), frozenset()) != fingerprints.of(("a b", "c"), frozenset())
 
 
+@pytest.mark.parametrize("shows_count", [False, True])
+def test_a_list_grown_by_a_page_makes_its_older_pages_again_only_if_they_show_how_many(site, tmp_path, monkeypatch,
+                                                                                        shows_count):
+    # Ten newer articles: the home list of 40 grows from four pages of ten to five.
+    from broadsheet.outputs import pages
+
+    made = tmp_path / "made.txt"
+    real = pages.render_shown
+
+    def noting(renderer, key, page):  # in the workers too: forked after this
+        with made.open("a", encoding="utf-8") as file:
+            file.write(f"{page.part.url if isinstance(page.part, pages.Listing) else '-'}\n")
+        return real(renderer, key, page)
+
+    settings = {}
+    if shows_count:
+        templates = tmp_path / "templates"
+        templates.mkdir()
+        theme = (DEFAULT_TEMPLATES / "_pages.html").read_text(encoding="utf-8")
+        (templates / "_pages.html").write_text(theme + "<p>{{ listing.count }} pages</p>\n", encoding="utf-8")
+        settings["templates"] = templates
+    _, out = site(**settings)
+    oldest = (out / "page/1/index.html").read_bytes()
+    for day in range(1, 11):
+        (site.source / f"new_{day:02d}.txt").write_text(txt(f"2024-01-{day:02d}", f"News of day {day}."), encoding="utf-8")
+    monkeypatch.setattr(pages, "render_shown", noting)
+    again, _ = site(**settings)
+    monkeypatch.undo()
+    listings = made.read_text(encoding="utf-8").split()
+    assert again.in_place and (out / "page/4/index.html").is_file()
+    # Made again: the page that now links to the new page 4, and the oldest
+    # pages only where the templates read how many pages the list has.
+    assert ("page/1/" in listings) == ("page/2/" in listings) == shows_count and "page/3/" in listings
+    assert ((out / "page/1/index.html").read_bytes() == oldest) != shows_count
+    assert_same_as_full_build(lambda **more: site(**settings, **more), out)
+
+
 def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes(tmp_path, monkeypatch):
     source = write_corpus(tmp_path / "corpus", {f"{i:03d}_{0xD0000 + i:08x}.txt": story(i) for i in range(12)})
 

@@ -3,7 +3,6 @@ rendered in worker processes while the build makes the rest of the site."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from .. import parallel
 from ..cache import BodyReader, Fingerprints, OutputRecord, holding
 from ..progress import ProgressFactory
-from ..render import Rendered, Renderer, file_for
+from ..render import Rendered, Renderer, file_for, listing_read
 from ..resume import Journal
 from ..site import AUTHORS_URL, TAGS_URL, Entry, Group, Listing, Site, YearArchive
 from . import Job, Output, Outputs, Taken, Work, register
@@ -82,17 +81,14 @@ def render_page(renderer: Renderer, key: PageKey, part: Part) -> Rendered:
     return renderer.not_found_page()
 
 
-_LISTING_FIELDS = tuple(f.name for f in dataclasses.fields(Listing) if f.name != "entries")
-
-
 def made_from(fingerprints: Fingerprints, key: PageKey, part: Part) -> tuple[str, ...]:
     """What a page shows of the site, besides what its templates read of `site`."""
     kind, _ = key
     if isinstance(part, Entry):
         return ("article", fingerprints.entry(part), fingerprints.entry(part.newer), fingerprints.entry(part.older))
     if isinstance(part, Listing):
-        fields = (repr(getattr(part, name)) for name in _LISTING_FIELDS)
-        return ("listing", *fields, *map(fingerprints.entry, part.entries))
+        # With what its templates read of the listing's other attributes (see with_reads).
+        return ("listing", *map(fingerprints.entry, part.entries))
     if isinstance(part, YearArchive):
         return ("year", repr(part))
     if kind in ("authors", "tags"):
@@ -114,9 +110,16 @@ def shown(site: Site, fingerprints: Fingerprints, key: PageKey) -> Shown:
     return Shown(part, made_from(fingerprints, key, part))
 
 
+def with_reads(given: tuple[str, ...], part: Part, reads: frozenset[str]) -> tuple[str, ...]:
+    """What a page is made from (made_from), with what its templates read of
+    its listing, if it is a listing's page."""
+    return given + listing_read(part, reads) if isinstance(part, Listing) else given
+
+
 def page_fingerprint(site: Site, fingerprints: Fingerprints, key: PageKey, reads: frozenset[str]) -> str:
     # As fingerprint_shown, without a Shown for each page a rebuild checks (0.1 s at 100,000 articles).
-    return fingerprints.of(made_from(fingerprints, key, part_of(site, key)), reads)
+    part = part_of(site, key)
+    return fingerprints.of(with_reads(made_from(fingerprints, key, part), part, reads), reads)
 
 
 def render_shown(renderer: Renderer, key: PageKey, page: Shown) -> Rendered:
@@ -124,7 +127,7 @@ def render_shown(renderer: Renderer, key: PageKey, page: Shown) -> Rendered:
 
 
 def fingerprint_shown(fingerprints: Fingerprints, key: PageKey, page: Shown, reads: frozenset[str]) -> str:
-    return fingerprints.of(page.made_from, reads)
+    return fingerprints.of(with_reads(page.made_from, page.part, reads), reads)
 
 
 def bodies_of(bodies: BodyReader | None, pages: Sequence[tuple[PageKey, Shown]]) -> AbstractContextManager[None]:
