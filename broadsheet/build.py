@@ -490,7 +490,7 @@ class PlannedAddresses:
     """What planning the addresses gives the build, besides the record it writes into the site."""
 
     addresses: outputs.Addresses
-    digest: str  # of the record written
+    digest: str | None  # of the record written, if laid out as the build lays it out (Plan.laid_out)
     to_keep: bool
     problems: list[Problem]
     notes: list[str]
@@ -519,7 +519,7 @@ class AddressPlanning:
         self.beside = beside
         self._begun: tuple[set[str], parallel.Apart[PlannedAddresses]] | None = None
         self._planned: outputs.Addresses | None = None
-        self.digest = redirects.record_digest("")
+        self.digest: str | None = redirects.record_digest("")
         self.to_keep = False  # the project's record differs from the site's copy, or there is none yet
 
     def begin(self, pages: set[str]) -> None:
@@ -564,7 +564,9 @@ class AddressPlanning:
         to_keep = not previous.own or previous.text is None or written != redirects.record_digest(previous.text)
         del previous
         folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
-        return PlannedAddresses(outputs.Addresses(plan.moved, plan.gone, folders), written, to_keep, problems, notes)
+        # Trusted by the next build only if laid out as this one lays it out: it takes its lines as they are.
+        return PlannedAddresses(outputs.Addresses(plan.moved, plan.gone, folders), written if plan.laid_out else None,
+                                to_keep, problems, notes)
 
 
 def _tally(result: BuildResult, made: outputs.Outputs) -> None:

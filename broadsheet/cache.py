@@ -569,7 +569,7 @@ class Fingerprints:
     def of(self, given: tuple[str, ...], reads: frozenset[str]) -> str:
         """The fingerprint of a page made from `given` by templates that read `reads` of `site`."""
         # No part holds a line break (each is a word, an address, an entry's
-        # text or a repr), so that parts joined by one are told apart: one
+        # text, a repr or a name=repr), so that parts joined by one are told apart: one
         # string to hash, for each page of many (a repr of them all took twice as long).
         text = "\n".join((*given, self._reads_key(reads)))
         return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()

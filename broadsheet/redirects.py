@@ -81,6 +81,9 @@ class Plan:
     # The lines of a record a build wrote, by address, with the Permalink each
     # was read as: one that is written again is written as that line.
     written: Mapping[str, tuple[Permalink, str]] | None = None
+    # Whether the record's text is laid out as record_json lays it out: the one
+    # it writes, or one it wrote read and written again as it was (see trusted).
+    laid_out: bool = True
 
     def record_text(self) -> str:
         """published.json for this plan."""
@@ -379,7 +382,9 @@ def plan_from_texts(
 ) -> Plan:
     """The plan from the texts of the previous build's published.json and
     articles.json (None when absent) and of the source's redirects file.
-    `written_digest`: the record_digest of the record the last build wrote.
+    `written_digest`: the record_digest of the record the last build wrote,
+    laid out as record_json lays it out (Plan.laid_out); a record whose digest
+    it is is trusted: read without its checks, and its lines written again.
     A `strict_record` (the project's own) that cannot be used whole raises
     RecordError."""
     trusted = record is not None and written_digest is not None and record_digest(record) == written_digest
@@ -407,7 +412,7 @@ def plan_from_texts(
     dropped_problems = [Problem(url, f"was published ({record_name}) and no longer answers") for url in dropped]
     written = _written_lines(record, previous) if trusted and record is not None and not same else None
     return Plan(result.record, (*problems, *hand_problems, *result.problems, *dropped_problems), unchanged, base_url,
-                written)
+                written, laid_out=not same or trusted)
 
 
 def _written_lines(text: str, permalinks: Sequence[Permalink]) -> dict[str, tuple[Permalink, str]]:

@@ -229,12 +229,20 @@ class NotedListing:
         self._reads.add(LISTING + name)
         return getattr(self._listing, name)
 
+    def __repr__(self) -> str:  # {{ listing }}: all of it
+        self._reads.add(LISTING + "*")
+        return repr(self._listing)
+
+    __str__ = __repr__
+
 
 def listing_read(listing: Listing, reads: frozenset[str]) -> tuple[str, ...]:
     """What a listing's page showed of its listing's attributes, by what its
-    templates read of it (see NotedListing); its entries are not told here."""
+    templates read of it (see NotedListing); its entries are told apart (made_from)."""
     names = sorted(name[len(LISTING):] for name in reads if name.startswith(LISTING))
-    return tuple(f"{name}={getattr(listing, name, None)!r}" for name in names if name != "entries")
+    # Not the entries, nor what Python gives every object (whose reprs hold addresses in memory).
+    return tuple(f"{name!r}={listing!r}" if name == "*" else f"{name!r}={getattr(listing, name, None)!r}"
+                 for name in names if name != "entries" and not name.startswith("_"))
 
 
 def _noted(key: str) -> property:

@@ -653,6 +653,32 @@ def test_a_list_grown_by_a_page_makes_its_older_pages_again_only_if_they_show_ho
     assert_same_as_full_build(lambda **more: site(**settings, **more), out)
 
 
+def test_a_listing_notes_what_its_templates_read_of_it():
+    import jinja2
+
+    from broadsheet.render import NotedListing, listing_read
+    from broadsheet.site import Listing
+
+    listing = Listing(kind="index", url="page/2/", title="News", entries=(), number=2, count=5, first_url="",
+                      previous_url="page/3/", next_url="page/1/")
+    reads: set[str] = set()
+    shown = NotedListing(listing, reads)
+    page = jinja2.Environment().from_string(
+        "{{ listing.number }} {{ listing['title'] }} {% if listing.is_first %}first{% endif %}"
+        "{{ listing.entries|length }}{{ listing.missing is defined }}")
+    assert page.render(listing=shown) == "2 News 0False"
+    assert reads == {"listing.number", "listing.title", "listing.is_first", "listing.entries", "listing.missing"}
+    assert listing_read(listing, frozenset(reads)) == (
+        "'is_first'=False", "'missing'=None", "'number'=2", "'title'='News'")  # the entries are the page's apart
+    assert listing_read(listing, frozenset({"listing.a\nb"})) == ("'a\\nb'=None",)  # a name read as an item
+    # Printed whole, it is all of it, as the listing itself would be printed.
+    reads.clear()
+    assert jinja2.Environment().from_string("{{ listing }}").render(listing=shown) == str(listing)
+    assert listing_read(listing, frozenset(reads)) == (f"'*'={listing!r}",)
+    reads.clear()
+    assert shown.__class__ is NotedListing and not reads and listing_read(listing, frozenset({"listing.__doc__"})) == ()
+
+
 def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes(tmp_path, monkeypatch):
     source = write_corpus(tmp_path / "corpus", {f"{i:03d}_{0xD0000 + i:08x}.txt": story(i) for i in range(12)})
 

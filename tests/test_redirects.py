@@ -419,6 +419,24 @@ def test_a_record_edited_since_the_last_build_is_checked_again(corpus, build_sit
     assert "outside" not in (out / RECORD).read_text(encoding="utf-8")
 
 
+def test_a_record_laid_out_otherwise_is_written_again_as_a_build_lays_it_out(corpus, build_site):
+    # Another tool's layout, a line an address as a build writes it but escaped otherwise:
+    # kept as it is while no address changes, and never taken a line at a time.
+    source = corpus({"a.txt": txt("2023-01-05", "Café on the quay."), "b.txt": txt("2023-01-06", "Crème at the market.")})
+    _, out = build_site(source)
+    record = out / RECORD
+    text = record.read_text(encoding="utf-8")
+    foreign = text.replace("é", "\\u00e9").replace("è", "\\u00e8")
+    assert foreign != text and foreign.count("\n") == text.count("\n")
+    record.write_text(foreign, encoding="utf-8")
+    build_site(source)
+    assert record.read_text(encoding="utf-8") == foreign
+    (source / "c.txt").write_text(txt("2023-01-07", "Déjà vu."), encoding="utf-8")
+    build_site(source)
+    written = record.read_text(encoding="utf-8")
+    assert written == record_json(parse_record(written, RECORD).permalinks) and "Café" in written
+
+
 def test_hand_redirects_in_a_build(corpus, build_site, tmp_path):
     source = corpus(FIRST)
     (source / "redirects").write_text(
