@@ -237,6 +237,17 @@ def add_one(source: Path, nth: int) -> None:
     (source / f"999{nth:03d}_{nth:016x}.txt").write_text(text + f"\n\nA new article, number {nth}.\n", encoding="utf-8")
 
 
+def add_fifty(source: Path, nth: int) -> None:
+    """Fifty articles on the newest day at once, as a newsroom's day may bring
+    them: the home list, fifty a page, grows by a page; its older pages stay."""
+    files = sorted(source.glob("*.txt"))
+    newest = max(files, key=lambda p: p.read_text(encoding="utf-8")[:20])
+    text = newest.read_text(encoding="utf-8")
+    for k in range(50):
+        (source / f"997{nth:03d}{k:02d}_{nth * 100 + k:016x}.txt").write_text(
+            text + f"\n\nA new article of the day, number {nth}-{k}.\n", encoding="utf-8")
+
+
 def add_on_a_new_day(source: Path, nth: int) -> None:
     """An article a day newer than every other: the first of a new day, which
     puts the day before back with the rest of the search index."""
@@ -363,7 +374,7 @@ def rebuilds(work: Path, count: int, repeat: int) -> list[Row]:
             os.utime(path, (past, past))
         build(copy, out, *flags)  # the cache now describes this corpus
         for what, change in (("no change", None), ("one changed", change_one), ("one added", add_one),
-                             ("one added on a new day", add_on_a_new_day)):
+                             ("fifty added", add_fifty), ("one added on a new day", add_on_a_new_day)):
             runs = []
             for nth in range(repeat):
                 if change is not None:
