@@ -230,19 +230,21 @@ def change_one(source: Path, nth: int) -> None:
         file.write(f"\n\nA sentence added to the article, revision {nth}.\n")
 
 
+def _newest_text(source: Path) -> str:
+    """The text of the article with the newest date (the header says it first)."""
+    newest = max(sorted(source.glob("*.txt")), key=lambda p: p.read_text(encoding="utf-8")[:20])
+    return newest.read_text(encoding="utf-8")
+
+
 def add_one(source: Path, nth: int) -> None:
-    files = sorted(source.glob("*.txt"))
-    newest = max(files, key=lambda p: p.read_text(encoding="utf-8")[:20])
-    text = newest.read_text(encoding="utf-8")
+    text = _newest_text(source)
     (source / f"999{nth:03d}_{nth:016x}.txt").write_text(text + f"\n\nA new article, number {nth}.\n", encoding="utf-8")
 
 
 def add_fifty(source: Path, nth: int) -> None:
     """Fifty articles on the newest day at once, as a newsroom's day may bring
     them: the home list, fifty a page, grows by a page; its older pages stay."""
-    files = sorted(source.glob("*.txt"))
-    newest = max(files, key=lambda p: p.read_text(encoding="utf-8")[:20])
-    text = newest.read_text(encoding="utf-8")
+    text = _newest_text(source)
     for k in range(50):
         (source / f"997{nth:03d}{k:02d}_{nth * 100 + k:016x}.txt").write_text(
             text + f"\n\nA new article of the day, number {nth}-{k}.\n", encoding="utf-8")
@@ -251,9 +253,7 @@ def add_fifty(source: Path, nth: int) -> None:
 def add_on_a_new_day(source: Path, nth: int) -> None:
     """An article a day newer than every other: the first of a new day, which
     puts the day before back with the rest of the search index."""
-    files = sorted(source.glob("*.txt"))
-    newest = max(files, key=lambda p: p.read_text(encoding="utf-8")[:20])
-    text = newest.read_text(encoding="utf-8")
+    text = _newest_text(source)
     day = datetime.date.fromisoformat(text[6:16]) + datetime.timedelta(days=1)
     (source / f"998{nth:03d}_{nth:016x}.txt").write_text(f"{text[:6]}{day.isoformat()}{text[16:]}\n\nNews of a new day.\n",
                                                           encoding="utf-8")

@@ -312,8 +312,7 @@ class SitemapPart:
     def lastmod(self) -> datetime.date:
         # As the newest of urls(), without a SitemapUrl for each article: the
         # sitemap index dates every part each time an article is added.
-        return max((*(u.lastmod for u in self.listings),
-                    *(a.date if a.updated is None else day_of(a.updated) for a in (e.article for e in self.entries))))
+        return max((*(u.lastmod for u in self.listings), *map(_last_day, self.entries)))
 
 
 def sitemap_parts(site: Site, *, limit: int = SITEMAP_LIMIT) -> list[SitemapPart]:

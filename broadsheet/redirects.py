@@ -451,7 +451,7 @@ def plan(
     # An address that a page of this build holds is that page: the real page wins.
     previous = tuple(previous)
     earlier = {p.url: p for p in previous if file_for(p.url).casefold() not in folded}
-    auto = _automatic_moves(earlier.values(), current, {(p.id, p.source) for p in previous})  # each one's identity
+    auto = _automatic_moves(earlier.values(), current, {p.identity for p in previous})
     manual = _usable_hand_lines(hand, folded, hand_name, problems)
     while True:
         targets = {**auto, **{old: line.new for old, line in manual.items()}}
@@ -502,8 +502,7 @@ def _automatic_moves(
     earlier: Iterable[Permalink], current: tuple[Permalink, ...], published: set[tuple[str | None, str | None]]
 ) -> dict[str, str]:
     """Old address → where its article is now, or where the old record said it leads."""
-    # Each one's identity, without a call to the property for each of a large archive's articles.
-    by_identity = {(p.id, p.source): p for p in reversed(current)}
+    by_identity = {p.identity: p for p in reversed(current)}
     # An article that had an address before (same id and source) is that
     # address's article: it is no candidate for another old address by id
     # alone or source alone.
@@ -511,7 +510,7 @@ def _automatic_moves(
     by_id: dict[str, list[Permalink]] = {}
     by_source: dict[str, list[Permalink]] = {}
     for p in current:
-        if (p.id, p.source) not in known:
+        if p.identity not in known:
             by_id.setdefault(p.id or "", []).append(p)
             by_source.setdefault(p.source or "", []).append(p)
     moves: dict[str, str] = {}

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import importlib
-import operator
 import pkgutil
 import threading
 from abc import ABC, abstractmethod
@@ -261,9 +260,6 @@ class Tally:
     count: int  # the sum of their records' counts
 
 
-_name = operator.itemgetter(0)
-
-
 class Outputs:
     """The driver: every output of one build, planned, kept or made, and recorded."""
 
@@ -314,7 +310,7 @@ class Outputs:
             record = last.get(unit)
             if record is not None and unit not in changed and record.fingerprint == output.fingerprint(unit, record):
                 kept[unit] = record
-                names = list(map(_name, record.files))  # of (name, status): once for each page of a rebuild
+                names = [name for name, _ in record.files]
                 if self.adopted:
                     self.job.staging.add(names)
                 elif not self.job.in_place:
