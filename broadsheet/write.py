@@ -403,7 +403,7 @@ class Staging:
     def link_from(self, site: Path, relpath: str) -> None:
         """Take a file of `site` (the site in place) as it is: linked, not
         copied, where the file system allows."""
-        _link_or_copy(site / relpath, self.path / relpath)
+        link_or_copy(site / relpath, self.path / relpath)
         self._files.add(relpath)
 
     def copy_tree(self, source: Path, relpath: str) -> None:
@@ -437,7 +437,7 @@ class Staging:
         root = self.path / VIEW
         for names, folder in ((kept, site), (written, self.path)):
             for name in names:
-                _link_or_copy(folder / name, root / name)
+                link_or_copy(folder / name, root / name)
         return root
 
     def commit(self) -> None:
@@ -530,7 +530,8 @@ def walk_files(top: Path) -> list[str]:
     return names
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
+def link_or_copy(source: Path, target: Path) -> None:
+    """`source` at `target` too: linked where the file system allows, else copied."""
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)
@@ -575,6 +576,7 @@ def describe(error: OSError, out: Path) -> str:
 
 def _same_bytes(new: Path, old: Path) -> bool:
     try:
-        return filecmp.cmp(new, old, shallow=False)
+        # A file linked from the site in place is the same file: not read twice.
+        return os.path.samefile(new, old) or filecmp.cmp(new, old, shallow=False)
     except OSError:
         return False

@@ -82,10 +82,11 @@ def chunks_in_shards(files: dict[str, str]) -> tuple[dict, dict[str, dict[str, l
     (terms,) = found["sets"]
     assert terms["folder"] == "terms/"
     chunks = {}
-    for number, key in enumerate(terms["keys"]):
-        text = files[f"{oi.FOLDER}terms/{number}.js"]
+    for key in terms["keys"]:
+        path = oi.chunk_path("terms", key)
+        text = files[f"{oi.FOLDER}{path}.js"]
         name, (members,) = call(text)
-        assert name == "terms" and text.startswith(f'window.__offlineSearch.terms("terms/{number}",')
+        assert name == "terms" and text.startswith(f'window.__offlineSearch.terms("{path}",')
         assert text.isascii()  # read the same whatever encoding a host names for it
         chunks[key] = oi.unpack(members) if isinstance(members, str) else members
     return found, chunks
@@ -218,8 +219,8 @@ def test_the_chunk_of_a_word_in_most_documents_is_packed_where_that_makes_it_muc
     monkeypatch.setattr(oi, "CHUNK_BYTES", 2000)
     files = index_of(docs)
     manifest, chunks = chunks_of(files)
-    packed = {key for n, key in enumerate(manifest["sets"][0]["keys"])
-              if isinstance(call(files[f"{oi.FOLDER}terms/{n}.js"])[1][0], str)}
+    packed = {key for key in manifest["sets"][0]["keys"]
+              if isinstance(call(files[f"{oi.FOLDER}{oi.chunk_path('terms', key)}.js"])[1][0], str)}
     # The words of every document, each alone in a chunk of 1,500 postings, are packed; the
     # rest (terms "word…" of one document each, in chunks of many) is JSON as it is.
     assert {term for key in packed for term in chunks[key]} == {"story", "the", "harbour", "and", "today"}
@@ -290,18 +291,20 @@ def test_a_term_of_long_postings_is_split_into_its_whole_and_parts_of_a_few_shar
     shards = [[("and", "AB:" + "x" * 40), ("zeta", "AB:y")], [("and", "BAzz:" + "z" * 38)], [("and", "!ABzzzz:" + "w" * 36)]]
     files = list(oi.term_files("terms", shards, [0, 1, 2]))
     # The split term alone in its chunk, as it would be whole; then its files; then the next chunk.
-    assert [(key, path) for key, path, _ in files] == [("", f"{oi.FOLDER}terms/0.js")] + [
-        (None, f"{oi.FOLDER}terms/s{n}.js") for n in range(3)] + [("z", f"{oi.FOLDER}terms/1.js")]
+    # Each chunk named by its key ("" and "z"), each file of a split term by the term ("and", 0061 006e 0064).
+    assert [(key, path) for key, path, _ in files] == [("", f"{oi.FOLDER}terms/k.js")] + [
+        (None, f"{oi.FOLDER}terms/s0061006e0064-{n}.js") for n in range(3)] + [("z", f"{oi.FOLDER}terms/k007a.js")]
     written = {path.removeprefix(oi.FOLDER).removesuffix(".js"): call(text)[1][0] for _, path, text in files}
-    assert written["terms/1"] == {"zeta": [0, "AB:y"]}  # short: as it was
+    assert written["terms/k007a"] == {"zeta": [0, "AB:y"]}  # short: as it was
     # The whole, then two parts: shards 0 and 1 (110 bytes or less as JSON), then 2.
     # For each shard, the term's top there and its number of documents: what a query of it alone needs first.
-    assert written["terms/0"] == {"and": {"files": [[n, len(files[1 + n][2])] for n in range(3)],
+    assert written["terms/k"] == {"and": {"files": [[f"0061006e0064-{n}", len(files[1 + n][2])] for n in range(3)],
                                           "shards": [0, 1, 1, 1, 2, 2], "tops": [1, 64, 1], "counts": [0, 2, 2],
                                           "family": [oi.UNKNOWN_BEST] * 3, "familyCounts": [oi.UNKNOWN_COUNT] * 3}}
-    assert written["terms/s0"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38, 2, "!ABzzzz:" + "w" * 36]
-    assert written["terms/s1"] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38]
-    assert written["terms/s2"] == [2, "!ABzzzz:" + "w" * 36]
+    whole, first, second = (f"terms/s0061006e0064-{n}" for n in range(3))
+    assert written[whole] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38, 2, "!ABzzzz:" + "w" * 36]
+    assert written[first] == [0, "AB:" + "x" * 40, 1, "BAzz:" + "z" * 38]
+    assert written[second] == [2, "!ABzzzz:" + "w" * 36]
     # The list names the chunks only; the set's version covers every file.
     listed = dict(oi.index_files([(f"s{n}", {"documents": 1, "scale": 1.0, "months": []}) for n in range(3)], shards))
     assert oi.unpack(call(listed[f"{oi.FOLDER}index.js"])[1][0])["sets"][0]["keys"] == ["", "z"]

@@ -16,6 +16,7 @@ from broadsheet import search, search_stable
 from broadsheet.build import build
 from broadsheet.config import Config, ConfigError, make_config, read_config_file, validate
 from broadsheet.load import discover
+from broadsheet.outputs.offline_search import IndexMaker
 from broadsheet.search import INDEX_FOLDER, SearchError, Shard, bundle_files, bundles_json, index_shards, plan_shards
 from broadsheet.site import build_site as site_of
 
@@ -350,7 +351,6 @@ def _stamps(out: Path, folder: str) -> dict[str, int]:
 
 
 def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(tmp_path, monkeypatch):
-    from broadsheet import offline_index
 
     from .test_offline_index import listed as offline_list
 
@@ -367,9 +367,8 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     kept_terms, kept_older = _stamps(out, "search/offline/terms"), _stamps(out, "pagefind/2022")
     # The sets of terms each rebuild makes (in the build's own process, with one job).
     sets_made: list[str] = []
-    real_term_files = offline_index.term_files
-    monkeypatch.setattr(offline_index, "term_files",
-                        lambda name, *args: sets_made.append(name) or real_term_files(name, *args))
+    real_terms_set = IndexMaker.terms_set
+    monkeypatch.setattr(IndexMaker, "terms_set", lambda self, unit: sets_made.append(unit) or real_terms_set(self, unit))
 
     # A second article of the newest day: its bundle and its set of terms are made again, and only they.
     write_corpus(source, {"2022/late.txt": txt("2022-09-25", "Late story of the quayside.", "Word lateword here.")})

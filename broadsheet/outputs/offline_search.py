@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import parallel
 from ..cache import BodyReader, OutputRecord, bundle_key, folder_for, holding, text_key
@@ -23,10 +24,13 @@ from ..config import Config
 from ..render import file_for
 from ..resume import Noting
 from ..site import Entry
-from ..write import write_file
+from ..write import link_or_copy, write_file
 from . import ALWAYS, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
 from .search_bundles import SearchBundles
+
+if TYPE_CHECKING:
+    from .. import offline_index
 
 INDEX = "index"  # the unit of the list of shards and of the chunks of terms
 # The sets of chunks of terms: the older shards' (or the only one's), the
@@ -67,15 +71,17 @@ class OfflineSearch(Output):
         older, recent = (rest[1:], rest[:1]) if len(rest) > 1 else (rest, [])
         self.sets = {unit: names for unit, names in zip(SETS, (older, recent, apart), strict=True) if names}
         self.kept = folder_for(self.job.config.out).absolute() / KEPT
+        self.last_sets: dict[str, str] = {}  # the fingerprint of each set the last build left in the site in place
         return [*self.entries, *self.sets, INDEX]
 
     def postings_file(self, name: str) -> Path:
         """Where the postings of the shard `name` as it now is are kept."""
         return self.kept / f"{name}.{self.keys[name]}.gz"
 
-    def set_keys_file(self, unit: str) -> Path:
-        """Where the keys of the chunks of the set of terms `unit`, as it now is, are kept."""
-        return self.kept / f"{unit}.{self.set_key(unit)}.keys.json"
+    def set_keys_file(self, unit: str, key: str | None = None) -> Path:
+        """Where the state of the set of terms `unit`, as it now is or as it was
+        with the fingerprint `key`, is kept: its keys, version and chunks."""
+        return self.kept / f"{unit}.{key or self.set_key(unit)}.keys.json"
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
         # A unit is made again if a shard's postings are not at hand: the sets
@@ -84,6 +90,9 @@ class OfflineSearch(Output):
         if unit in self.entries:
             return self.keys[unit] if self.postings_file(unit).is_file() else ALWAYS
         if unit in self.sets:
+            # Its files are as the last build left them (the driver asks only then):
+            # made again, it may be made from them (offline_patch.py).
+            self.last_sets[unit] = last.fingerprint
             ready = self.set_keys_file(unit).is_file() and all(self.postings_file(n).is_file() for n in self.sets[unit])
             return self.set_key(unit) if ready else ALWAYS
         return self.index_key() if all(self.postings_file(n).is_file() for n in self.entries) else ALWAYS
@@ -109,6 +118,10 @@ class OfflineSearch(Output):
             self.keys, {name: self.postings_file(name) for name in self.entries}, self.job.bodies,
             {unit: (self.sets[unit], self.set_key(unit), self.set_keys_file(unit)) for unit in self.sets},
             sets, self.index_key() if index else None,
+            # A set made again is made from its files in the site in place, where they are as the last build left them.
+            self.job.config.out.absolute() if self.job.in_place and not self.outputs.adopted else None,
+            {unit: self.set_keys_file(unit, key) for unit, key in self.last_sets.items()},
+            {name: place for place, name in enumerate(self.entries)},
             # Each shard noted as it is made, wherever: not by a cluster's workers, which may be other machines.
             self.job.journal.elsewhere(self.kind)
             if self.job.journal is not None and not isinstance(parallel.runner(), parallel.Cluster) else None,
@@ -126,6 +139,9 @@ class IndexMaker:
     sets: dict[str, tuple[list[str], str, Path]]  # every set of terms: its shards, fingerprint, where its keys are kept
     make_sets: list[str]  # the sets of terms to make
     index_key: str | None  # the fingerprint of the list, if it is to be made
+    site: Path | None  # the site in place, where a set's files are as the last build left them
+    last_sets: dict[str, Path]  # where the state of each set the last build left there is kept
+    places: dict[str, int]  # each shard's place in the list of all shards
     noting: Noting | None = None  # of the build's journal (see resume.py)
 
     def shard(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
@@ -150,26 +166,86 @@ class IndexMaker:
 
     def terms_set(self, unit: str) -> OutputRecord:
         """Make the set of chunks of terms `unit` from its shards' kept postings,
-        and keep its keys and version for the list."""
-        from .. import offline_index
+        or from its files in the site in place where few of its shards changed,
+        and keep its state for the list and the next build."""
+        from .. import offline_index, offline_patch
 
         names, key, keys_file = self.sets[unit]
-        places = {name: place for place, name in enumerate(self.keys)}
-        keys, written, version = [], [], offline_index.FilesVersion()
-        # Each chunk written as it comes, never the whole set held.
-        for chunk_key, path, text in offline_index.term_files(
-            unit, [offline_index.read_postings(self.postings[name]) for name in names], [places[n] for n in names],
-            [offline_index.read_families(self.postings[name]) for name in names],
-        ):
-            write_file(self.root, path, text.encode("utf-8"))
-            if chunk_key is not None:  # else the file of a split term
-                keys.append(chunk_key)
-            written.append(path)
-            version.add(text)
+        shards = tuple((name, self.places[name], self.keys[name]) for name in names)
+        try:
+            chunks = self._patched(unit, shards)
+        except offline_patch.PatchRefused:
+            chunks = self._whole(unit)
+        state = offline_patch.SetState(shards, tuple(chunks)).to_json()
+        keys = [chunk.key for chunk in chunks]
         partial = _partial(keys_file)
-        partial.write_text(json.dumps({"keys": keys, "version": version.hexdigest()}, ensure_ascii=False), encoding="utf-8")
+        partial.write_text(json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
+                                      ensure_ascii=False), encoding="utf-8")
         partial.replace(keys_file)
-        return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(written)))
+        return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(
+            path for chunk in chunks for path in (chunk.path, *(split for split, _ in chunk.split)))))
+
+    def _whole(self, unit: str) -> list[offline_index.ChunkState]:
+        """The set of terms `unit` made whole from its shards' kept postings, each chunk written as it comes."""
+        from .. import offline_index
+
+        names, _, _ = self.sets[unit]
+        chunks = []
+        for chunk in offline_index.set_files(
+            unit, offline_index.merged([offline_index.read_postings(self.postings[name]) for name in names],
+                                       [self.places[name] for name in names]),
+            {self.places[name]: offline_index.read_families(self.postings[name]) for name in names},
+        ):
+            for path, text in ((chunk.path, chunk.text), *chunk.split):
+                write_file(self.root, path, text.encode("utf-8"))
+            chunks.append(chunk.state())
+        return chunks
+
+    def _patched(self, unit: str, shards: tuple[tuple[str, int, str], ...]) -> list[offline_index.ChunkState]:
+        """The set of terms `unit` made from its files in the site in place and
+        the postings of its shards that changed (offline_patch.py); its other
+        files linked from there.  PatchRefused where it cannot be, or where
+        more than a quarter of its shards changed (made whole, it reads each
+        shard once, not each chunk of the set)."""
+        from .. import offline_index, offline_patch
+
+        state_file = self.last_sets.get(unit)
+        if self.site is None or state_file is None or not state_file.is_file():
+            raise offline_patch.PatchRefused("no state of the set in the site in place")
+        site = self.site
+        last = offline_patch.SetState.from_json(json.loads(state_file.read_text(encoding="utf-8")))
+        if [shard[:2] for shard in last.shards] != [shard[:2] for shard in shards]:
+            raise offline_patch.PatchRefused("the set's shards are others")
+        changed = [(old, new) for old, new in zip(last.shards, shards, strict=True) if old[2] != new[2]]
+        if 4 * len(changed) > len(shards):
+            raise offline_patch.PatchRefused("most of the set's shards changed")
+        changes = []
+        for (name, place, old_key), _ in changed:
+            old_postings = self.postings[name].with_name(f"{name}.{old_key}.gz")
+            if not old_postings.is_file():
+                raise offline_patch.PatchRefused(f"the postings of {name} as they were are lost")
+            changes.append(offline_patch.shard_change(
+                place, offline_index.read_postings(old_postings), offline_index.read_postings(self.postings[name]),
+                offline_index.read_families(old_postings), offline_index.read_families(self.postings[name])))
+
+        def read(path: str) -> str:
+            try:
+                return (site / path).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as error:
+                raise offline_patch.PatchRefused(f"{path}: {error}") from None
+
+        families = _KeptFamilies({self.places[name]: self.postings[name] for name, _, _ in shards})
+        chunks, made = offline_patch.patched(unit, last.chunks, read, changes, families)
+        written = set()
+        for chunk in made:
+            for path, text in ((chunk.path, chunk.text), *chunk.split):
+                write_file(self.root, path, text.encode("utf-8"))
+                written.add(path)
+        for state in chunks:
+            for path in (state.path, *(split for split, _ in state.split)):
+                if path not in written:
+                    link_or_copy(site / path, self.root / path)
+        return chunks
 
     def index(self) -> dict[str, OutputRecord]:
         """The sets of chunks of terms to make, from their shards' kept
@@ -202,6 +278,27 @@ class IndexMaker:
         else:
             made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
         return {**made, **self.index()}
+
+
+class _KeptFamilies(Mapping[int, Mapping[str, list[float]]]):
+    """The family_bests of a set's shards, by number, each read from its kept postings when first asked for."""
+
+    def __init__(self, postings: dict[int, Path]) -> None:
+        self._postings = postings
+        self._read: dict[int, Mapping[str, list[float]]] = {}
+
+    def __getitem__(self, number: int) -> Mapping[str, list[float]]:
+        from .. import offline_index
+
+        if number not in self._read:
+            self._read[number] = offline_index.read_families(self._postings[number])
+        return self._read[number]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._postings)
+
+    def __len__(self) -> int:
+        return len(self._postings)
 
 
 def _partial(path: Path) -> Path:

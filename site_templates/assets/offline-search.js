@@ -160,6 +160,20 @@
     return low;
   }
 
+  // A chunk's file, named by its key, as the build names it (chunk_path in
+  // offline_index.py): "k" and the key's UTF-16 code units in four hex digits
+  // each, so that a chunk made again where its terms changed leaves the names
+  // of the others as they were.  A key longer than NAME_UNITS is cut, and the
+  // number of the keys just before it cut to the same beginning added.
+  var NAME_UNITS = 48;
+  function chunkName(keys, n) {
+    var key = keys[n], head = key.slice(0, NAME_UNITS), name = "k", run = 0;
+    for (var i = 0; i < head.length; i++) name += ("000" + head.charCodeAt(i).toString(16)).slice(-4);
+    if (key.length <= NAME_UNITS) return name;
+    while (run < n && keys[n - run - 1].length > NAME_UNITS && keys[n - run - 1].slice(0, NAME_UNITS) === head) run++;
+    return name + "-" + run;
+  }
+
   // The chunks that may hold a query's terms, in each set of chunks (the older
   // shards', the newest shard's, and the newest day's when it is apart): the
   // term's own, and the ones after it whose keys begin with it; each
@@ -175,7 +189,7 @@
       for (var m = n + 1; query.prefix && m < keys.length && keys[m].indexOf(query.term) === 0; m++) rest.push(m);
       function read(numbers) {
         return Promise.all(numbers.map(function (k) {
-          return termsFile(set, set.folder + k).then(function (terms) { return { set: set, terms: terms }; });
+          return termsFile(set, set.folder + chunkName(keys, k)).then(function (terms) { return { set: set, terms: terms }; });
         }));
       }
       if (!firstOnly || !rest.length) return read([n].concat(rest));

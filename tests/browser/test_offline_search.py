@@ -248,7 +248,7 @@ def test_a_query_loads_its_own_chunks_not_the_whole_index(page, site):
     offline_search(page, site, "harbour strike ")
     loaded = page.evaluate("window.__offlineSearch.loaded")
     assert loaded[0] == "index.js"  # the list of shards and chunks, then chunks
-    assert all(re.fullmatch(r"index\.js|(terms|recent|newest)/[0-9]+\.js|[0-9-]+/docs/[0-9]+\.js", path) for path in loaded), loaded
+    assert all(re.fullmatch(r"index\.js|(terms|recent|newest)/k[0-9a-f]*\.js|[0-9-]+/docs/[0-9]+\.js", path) for path in loaded), loaded
     # One chunk of terms per word at most, whatever the shards, and the records of the results only.
     assert len(list((site / offline_index.FOLDER).glob("*/docs"))) > 1
     assert len([path for path in loaded if path.startswith("terms/")]) <= 2
@@ -360,7 +360,7 @@ def test_results_are_the_same_with_the_postings_of_terms_split(page, site, site_
 
 def _entry(site: Path, folder: str, term: str) -> object:
     """A term's entry in the chunks of terms of one set."""
-    for chunk in (site / offline_index.FOLDER / folder).glob("[0-9]*.js"):
+    for chunk in (site / offline_index.FOLDER / folder).glob("k*.js"):
         members = json.loads(chunk.read_text(encoding="utf-8").split(",", 1)[1].removesuffix(");\n"))
         if term in members:
             return members[term]
@@ -379,7 +379,7 @@ def test_a_word_in_most_articles_is_read_for_the_shards_of_the_other_words_only(
     found = offline_search(page, site, "the gallery")
     assert [r["title"] for r in found["results"]] == ["A new gallery"]
     loaded = page.evaluate("window.__offlineSearch.loaded")
-    split = [path for path in loaded if re.fullmatch(r"(terms|recent)/s[0-9]+\.js", path)]
+    split = [path for path in loaded if re.fullmatch(r"(terms|recent)/s[0-9a-f]+-[0-9]+\.js", path)]
     # "the" of 2021, not of every shard, and none of the newest shard's set, where "gallery" is not.
     assert gallery in split and f"terms/s{whole}.js" not in split
     assert not [path for path in split if path.startswith("recent/")]
@@ -417,7 +417,7 @@ def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, si
         assert isinstance(the, dict) and len(the["shards"]) // 2 > 4
         page.goto("about:blank")
         offline_search(page, split, query, count=1, order=order)
-        read = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9]+\.js", path)]
+        read = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9a-f]+-[0-9]+\.js", path)]
         # Of "the" and the terms that begin with it, a few files (none where the newest shard's set has
         # the first results), not a part for each shard; and the parts, not the whole of "the", but
         # oldest first, where its first parts here outweigh its whole (each part is a script of a few bytes).
@@ -425,7 +425,7 @@ def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, si
         # By relevance, none: the first documents of "the" in every shard are listed with it; and
         # of the chunks of terms that begin with "the", only its own, as its first documents are whole.
         assert order or not read, read
-        chunks = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"terms/[0-9]+\.js", path)]
+        chunks = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"terms/k[0-9a-f]*\.js", path)]
         assert order or (the["whole"] is True and len(chunks) == 1), chunks
 
 
@@ -453,7 +453,7 @@ def test_a_word_that_is_a_rare_term_and_begins_common_ones_is_listed_in_each_sha
     # The family's best of "stat" is known in each shard, the one where it is a term too: none is read.
     page.goto("about:blank")
     offline_search(page, split_site, "stat", count=3)
-    read = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9]+\.js", path)]
+    read = [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9a-f]+-[0-9]+\.js", path)]
     assert not read, read
 
 
@@ -467,13 +467,13 @@ def test_a_split_word_with_a_year_chosen_is_read_for_that_year(page, sites_of_sm
 
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
 def test_results_are_the_same_with_the_newest_day_apart(page, site, site_of_newest_apart, query):
-    assert [path.name for path in (site_of_newest_apart / offline_index.FOLDER / "newest").glob("*.js")] == ["0.js"]
+    assert [path.name for path in (site_of_newest_apart / offline_index.FOLDER / "newest").glob("*.js")] == ["k.js"]
     expected = offline_search(page, site, query, count=100)
     found = offline_search(page, site_of_newest_apart, query, count=100)
     assert {**found, "results": None} == {**expected, "results": None}
     assert sorted(found["results"], key=json.dumps) == sorted(expected["results"], key=json.dumps)
     loaded = page.evaluate("window.__offlineSearch.loaded")
-    assert "newest/0.js" in loaded
+    assert "newest/k.js" in loaded
     if query == "council":  # the newest day's article and older ones, from both sets
         assert {r["date"][:7] for r in found["results"]} >= {"2023-09", "2022-01"}
 

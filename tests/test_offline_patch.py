@@ -1,0 +1,194 @@
+"""A set of chunks of terms made again where its terms changed (offline_patch.py):
+byte for byte the set made whole, or refused."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from broadsheet import offline_index as oi
+from broadsheet.offline_patch import PatchRefused, SetState, patched, shard_change
+from broadsheet.outputs.offline_search import IndexMaker
+
+from .conftest import txt, write_corpus
+from .test_offline_index import doc
+from .test_search_split import files_of, run
+
+# Words with long families ("for", "form", "format", ...), common ones, and a long tail.
+COMMON = ["the", "and", "for", "form", "format", "formal", "fort", "forte", "harbour", "council", "state", "statement"]
+TAIL = [f"{stem}{a}{b}" for stem in ("for", "harb", "stat", "quay", "tide", "ferr") for a in "aeiou" for b in "bdgklmnprstvz"]
+
+
+def body(rng: random.Random, length: int) -> str:
+    return " ".join(rng.choice(COMMON) if rng.random() < 0.5 else rng.choice(TAIL) for _ in range(length))
+
+
+def shards_of(bodies: list[list[str]]) -> list[oi.ShardIndex]:
+    return [oi.shard_index([doc(f"S{n} {i}", text, url=f"{2020 - n}/01/01/s{i}/") for i, text in enumerate(shard)])
+            for n, shard in enumerate(bodies)]
+
+
+def whole(shards: list[oi.ShardIndex]) -> list[oi.ChunkFile]:
+    return list(oi.set_files("terms", oi.merged([made.in_order() for made in shards]),
+                             {n: made.families for n, made in enumerate(shards)}))
+
+
+def files(chunks: list[oi.ChunkFile]) -> dict[str, str]:
+    return {path: text for chunk in chunks for path, text in ((chunk.path, chunk.text), *chunk.split)}
+
+
+def patch(old: list[oi.ShardIndex], new: list[oi.ShardIndex], site: dict[str, str] | None = None,
+          ) -> tuple[list[oi.ChunkState], dict[str, str], int]:
+    """The set of `new` made from the set of `old`: its state, its files, and how many chunks were made again."""
+    before = whole(old)
+    site = files(before) if site is None else site
+    changes = [shard_change(n, was.in_order(), now.in_order(), was.families, now.families)
+               for n, (was, now) in enumerate(zip(old, new, strict=True)) if was != now]
+    states, made = patched("terms", [chunk.state() for chunk in before], site.__getitem__, changes,
+                           {n: now.families for n, now in enumerate(new)})
+    written = files(made)
+    kept = {path: site[path] for state in states for path in (state.path, *(p for p, _ in state.split))
+            if path not in written}
+    return states, {**kept, **written}, len(made)
+
+
+@pytest.fixture
+def small(monkeypatch):
+    """Chunks, split terms and families at the size of a few dozen documents."""
+    monkeypatch.setattr(oi, "CHUNK_BYTES", 400)
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 100)  # the common words
+    monkeypatch.setattr(oi, "PART_BYTES", 60)
+    monkeypatch.setattr(oi, "FAMILY_FROM", 3)
+    monkeypatch.setattr(oi, "CUT_EVERY", 4)
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_a_set_patched_where_one_shard_changed_is_the_set_made_whole(small, seed):
+    rng = random.Random(seed)
+    bodies = [[body(rng, rng.randint(20, 40)) for _ in range(rng.randint(20, 30))] for _ in range(4)]
+    changed = [list(shard) for shard in bodies]
+    shard = rng.randrange(4)
+    number = rng.randrange(len(changed[shard]))
+    words = changed[shard][number].split()
+    if seed % 4 == 0:  # a word of its own for one of its words: a new term, the shard's lengths as they were
+        words[rng.randrange(len(words))] = f"unheard{seed}"
+    elif seed % 4 == 1:  # a word for another
+        words[rng.randrange(len(words))] = rng.choice(TAIL)
+    elif seed % 4 == 2:  # a sentence added
+        words += body(rng, 6).split()
+    else:  # made shorter
+        words = words[:3]
+    changed[shard][number] = " ".join(words)
+    old, new = shards_of(bodies), shards_of(changed)
+    made_whole = whole(new)
+    try:
+        states, written, remade = patch(old, new)
+    except PatchRefused:
+        # Only where a term is split, or no more: the split terms are others.
+        assert [c.first for c in whole(old) if c.split] != [c.first for c in made_whole if c.split]
+        return
+    assert states == [chunk.state() for chunk in made_whole]
+    assert written == files(made_whole)
+    assert remade <= len(made_whole)
+    assert sum(1 for chunk in made_whole if chunk.opens) > 5  # split terms that hold back the terms they begin
+
+
+def test_a_term_split_by_a_change_is_refused(small):
+    rng = random.Random(11)
+    bodies = [[body(rng, 30) for _ in range(20)] for _ in range(4)]
+    bodies[1:3] = [[text + " tidal" for text in shard] for shard in bodies[1:3]]
+    changed = [list(shard) for shard in bodies]
+    changed[3] = [text + " tidal" for text in changed[3]]  # in every document of a third shard: split
+    old, new = shards_of(bodies), shards_of(changed)
+    assert "tidal" not in [c.first for c in whole(old) if c.split]
+    assert "tidal" in [c.first for c in whole(new) if c.split]
+    with pytest.raises(PatchRefused, match="split"):
+        patch(old, new)
+
+
+def test_a_patch_makes_again_only_the_chunks_of_the_terms_that_changed(small, monkeypatch):
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 10**6)  # no split term: nothing held back
+    rng = random.Random(7)
+    # A long tail: most terms are of a few documents.
+    tail = ["".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(4)) for _ in range(3000)]
+    bodies = [[" ".join(rng.choice(tail) for _ in range(30)) for _ in range(20)] for _ in range(3)]
+    changed = [list(shard) for shard in bodies]
+    # One word of a document for another: the shard's lengths, and so its scale, as they were.
+    changed[2][0] = "quayage " + changed[2][0].partition(" ")[2]
+    old, new = shards_of(bodies), shards_of(changed)
+    states, written, remade = patch(old, new)
+    assert written == files(whole(new))
+    assert len(states) > 10 * remade  # a change of one document: a few chunks of many
+
+
+def test_a_term_removed_from_its_only_shard_leaves_the_set(small):
+    rng = random.Random(3)
+    bodies = [[body(rng, 20) for _ in range(10)] for _ in range(3)]
+    bodies[1][4] += " zymurgy"
+    changed = [list(shard) for shard in bodies]
+    changed[1][4] = changed[1][4].removesuffix(" zymurgy")
+    old, new = shards_of(bodies), shards_of(changed)
+    states, written, _ = patch(old, new)
+    assert written == files(whole(new))
+    assert not any("zymurgy" in text for text in written.values())
+
+
+def test_a_file_of_the_set_not_as_the_last_build_wrote_it_is_refused(small):
+    rng = random.Random(5)
+    bodies = [[body(rng, 20) for _ in range(10)] for _ in range(3)]
+    changed = [list(shard) for shard in bodies]
+    changed[0][0] += " unheard"
+    old, new = shards_of(bodies), shards_of(changed)
+    site = files(whole(old))
+    for path in site:
+        site[path] = site[path].replace('"', "'")
+    with pytest.raises(PatchRefused):
+        patch(old, new, site)
+
+
+def test_a_state_of_another_layout_is_refused():
+    with pytest.raises(PatchRefused):
+        SetState.from_json({"keys": [""], "version": "0"})  # the state of a build before chunks were kept
+
+
+def test_a_chunk_whose_key_is_long_is_named_by_its_beginning_and_its_place_in_the_run():
+    long_key = "\U00010300" * 30  # 60 UTF-16 code units: more than NAME_UNITS
+    head = long_key.encode("utf-16-be")[: 2 * oi.NAME_UNITS].hex()
+    assert oi.chunk_path("terms", long_key, 2) == f"terms/k{head}-2"
+    assert oi.chunk_run((long_key, 0), long_key + "x") == 1
+    assert oi.chunk_run(("short", 0), long_key) == 0
+    assert oi.chunk_path("terms", "ab") == "terms/k00610062"
+
+
+@pytest.fixture
+def older(tmp_path: Path) -> Path:
+    """Eight years of articles, one shard each, and the newest day apart: six shards in the set of the older."""
+    return write_corpus(tmp_path / "corpus", {
+        f"{i:02d}.txt": txt(f"{2015 + i % 8}-{1 + i % 12:02d}-10",
+                            f"Story {i} about the word{i} and the harbour, the council and the statement {i % 5}.")
+        for i in range(40)
+    })
+
+
+def test_an_older_article_changed_patches_the_set_of_the_older_shards(older, tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    run(older, out, jobs=1, search_shard_pages=5)
+    whole_sets: list[str] = []
+    real = IndexMaker._whole
+    monkeypatch.setattr(IndexMaker, "_whole", lambda self, unit: whole_sets.append(unit) or real(self, unit))
+    (older / "09.txt").write_text(txt("2016-10-10", "Story 9 about the lighthouse and the harbour."), encoding="utf-8")
+    changed = run(older, out, jobs=1, search_shard_pages=5)
+    assert changed.in_place and whole_sets == []  # the set of the older shards patched
+    shutil.rmtree(tmp_path / "full", ignore_errors=True)
+    run(older, tmp_path / "full", jobs=1, search_shard_pages=5, incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+    # And again, from the set so patched, with a word split by then.
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 40)
+    (older / "17.txt").write_text(txt("2016-06-10", "Story 17, the ferry and the council."), encoding="utf-8")
+    run(older, out, jobs=1, search_shard_pages=5)
+    shutil.rmtree(tmp_path / "full")
+    run(older, tmp_path / "full", jobs=1, search_shard_pages=5, incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
