@@ -367,12 +367,16 @@ def rarity(documents_with_term: int, total: int) -> float:
 def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[str, tuple[int, list[int]]], float]:
     """Each term's best score as a top 1…4095, relative to the best score in
     the index, and each of its postings' scores as a level 0…63 relative to
-    its top; and the best score in the index.  A posting's score is then
+    its top; and the best score in the index (rounded up).  A posting's score is then
     (level + 1) / 64 × top / 4095 × best.  Levels per term, not per index: a
     common word's scores are all small, and would all be one level of the
     index's, where its own levels tell its documents apart."""
     total = len(lengths)
-    average = max(1.0, sum(lengths) / max(1, total))
+    # In three digits: a change to one document of a shard so seldom moves the
+    # average length, and through it the score of every posting of the shard
+    # (see offline_patch.py); a word in thousands of its documents has 4,096
+    # levels, and a move in the sixth digit changed a few of them.
+    average = max(1.0, float(f"{sum(lengths) / max(1, total):.3g}"))
     # Okapi BM25 with the title's words counted TITLE_WEIGHT times: what
     # depends on the document alone is worked out once per document, as the
     # sum runs once per posting (a shard has millions).
@@ -385,7 +389,10 @@ def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[st
             term_rarity * f * k1_plus_1 / (f + k1_1_minus_b + by_length[document])
             for document, f in zip(numbers, weights, strict=True)
         ]
-    best = max((max(s) for s in scores.values()), default=1.0) or 1.0
+    # The scale in FAMILY_DIGITS digits, rounded up: a change to one document
+    # moves the best score in its sixth or seventh digit, which so moves neither
+    # the scale nor, through it, every term's top (see offline_patch.py).
+    best = rounded_up(max((max(s) for s in scores.values()), default=1.0) or 1.0)
     quantised = {}
     for term, term_scores in scores.items():
         # Rounded up: no score is above its top as the page reads it back.
@@ -728,11 +735,37 @@ def rounded_up(value: float) -> float:
 def record_files(docs: Sequence[SearchDocument], shard: str) -> dict[str, str]:
     """The records of one shard's documents, DOCS_PER_CHUNK a file: {path
     relative to the site root: script text}."""
+    return {made.path: made.text for made in records_made(docs, shard) if made.text is not None}
+
+
+@dataclass(frozen=True)
+class RecordsFile:
+    """A file of records of a shard (records_made)."""
+
+    path: str  # relative to the site root
+    text: str | None  # None where the last build's is kept
+    source: str  # the digest of its records as JSON
+    digest: str  # of its text
+
+
+def records_made(
+    docs: Sequence[SearchDocument], shard: str, kept: Mapping[str, tuple[str, str]] | None = None,
+) -> Iterator[RecordsFile]:
+    """The files of records of one shard's documents, DOCS_PER_CHUNK a file;
+    of those whose records are as they were (`kept`: by path, the digests of
+    the records and of the text of the last build's files), none made again:
+    a change to one article packs one file again, not the shard's."""
     folder, path = shard_folder(shard), f"{shard}/"
-    return {
-        f"{folder}docs/{first // DOCS_PER_CHUNK}.js": _script("docs", path, first, pack(records(docs[first : first + DOCS_PER_CHUNK])))
-        for first in range(0, len(docs), DOCS_PER_CHUNK)
-    }
+    for first in range(0, len(docs), DOCS_PER_CHUNK):
+        name = f"{folder}docs/{first // DOCS_PER_CHUNK}.js"
+        plain = json.dumps(records(docs[first : first + DOCS_PER_CHUNK]), ensure_ascii=False, separators=(",", ":"))
+        source = digest(plain)
+        last = kept.get(name) if kept else None
+        if last is not None and last[0] == source:
+            yield RecordsFile(name, None, source, last[1])
+        else:
+            text = _script("docs", path, first, _packed(plain))
+            yield RecordsFile(name, text, source, digest(text))
 
 
 TERMS = "terms"  # the set of chunks of terms of every shard (or of the older shards')
@@ -828,6 +861,10 @@ class ChunkState:
     split: tuple[tuple[str, str], ...] = ()  # (path, digest) of each file of its split term
     opens: bool = False
 
+    def files(self) -> tuple[tuple[str, str], ...]:
+        """(path, digest) of its file and of each file of its split term."""
+        return ((self.path, self.digest), *self.split)
+
 
 def set_files(
     name: str, entries: Iterable[tuple[str, InShards]], families: Mapping[int, Mapping[str, Family]],
@@ -856,8 +893,7 @@ def set_files(
 
 def set_version(chunks: Iterable[ChunkState]) -> str:
     """The version of a set of terms from the state of its chunks: a change to any of its files changes it."""
-    return files_version(f"{path} {digest}" for chunk in chunks
-                         for path, digest in ((chunk.path, chunk.digest), *chunk.split))
+    return files_version(f"{path} {made}" for chunk in chunks for path, made in chunk.files())
 
 
 def _terms_script(name: str, members: dict[str, InShards | Split] | InShards) -> str:
@@ -1023,7 +1059,12 @@ def first_of(word: str, shards: Iterable[float], families: Mapping[int, Mapping[
 
 def records_version(files: dict[str, str]) -> str:
     """The version of a shard's records' files (record_files), by path."""
-    return files_version(text for _, text in sorted(files.items()))
+    return records_version_of({path: digest(text) for path, text in files.items()})
+
+
+def records_version_of(digests: Mapping[str, str]) -> str:
+    """The version of a shard's records' files from the digests of their texts, by path."""
+    return files_version(f"{path} {made}" for path, made in sorted(digests.items()))
 
 
 class FilesVersion:
@@ -1113,10 +1154,14 @@ def pack(data: object) -> str:
     """JSON, deflated (raw, as the browser's DecompressionStream("deflate-raw")
     reads it) and in base85: a chunk of records takes a little over half its
     size as JSON."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _packed(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def _packed(plain: str) -> str:
+    """pack of data already JSON."""
     # Level 6: level 9 takes a quarter longer over texts for a file smaller by 0.03 %.
     packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9)
-    return base64.b85encode(packer.compress(text) + packer.flush()).decode("ascii")
+    return base64.b85encode(packer.compress(plain.encode("utf-8")) + packer.flush()).decode("ascii")
 
 
 def unpack(packed: str) -> object:

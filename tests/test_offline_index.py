@@ -178,7 +178,8 @@ def test_title_words_and_rare_words_score_higher():
     scores = {term: decode(postings) for chunk in chunks.values() for term, postings in chunk.items()}
     assert scores["harbour"][0] > scores["harbour"][1]  # in the title beats in the body
     assert scores["harbour"][1] > scores["the"][1]  # a rare word beats a word in every document
-    assert max(max(s.values()) for s in scores.values()) == pytest.approx(1.0)  # the best is the scale
+    # The best is the scale, which is rounded up a little (in FAMILY_DIGITS digits).
+    assert max(max(s.values()) for s in scores.values()) == pytest.approx(1.0, rel=oi.FAMILY_SLACK - 1)
 
 
 def test_a_word_in_many_documents_has_finer_levels(monkeypatch):

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from broadsheet import offline_index as oi
-from broadsheet.offline_patch import PatchRefused, SetState, patched, shard_change
+from broadsheet.offline_patch import PatchRefused, SetState, patched, restricted, shard_change, split_words
 from broadsheet.outputs.offline_search import IndexMaker
 
 from .conftest import txt, write_corpus
-from .test_offline_index import doc
+from .test_offline_index import call, doc
 from .test_search_split import files_of, run
 
 # Words with long families ("for", "form", "format", ...), common ones, and a long tail.
@@ -47,8 +47,11 @@ def patch(old: list[oi.ShardIndex], new: list[oi.ShardIndex], site: dict[str, st
     site = files(before) if site is None else site
     changes = [shard_change(n, was.in_order(), now.in_order(), was.families, now.families)
                for n, (was, now) in enumerate(zip(old, new, strict=True)) if was != now]
-    states, made = patched("terms", [chunk.state() for chunk in before], site.__getitem__, changes,
-                           {n: now.families for n, now in enumerate(new)})
+    # As a build does: of the shards that did not change, the family_bests its state kept.
+    words = split_words(chunk.state() for chunk in before)
+    families = {n: now.families if was != now else restricted(now.families, words)
+                for n, (was, now) in enumerate(zip(old, new, strict=True))}
+    states, made = patched("terms", [chunk.state() for chunk in before], site.__getitem__, changes, families)
     written = files(made)
     kept = {path: site[path] for state in states for path in (state.path, *(p for p, _ in state.split))
             if path not in written}
@@ -191,4 +194,30 @@ def test_an_older_article_changed_patches_the_set_of_the_older_shards(older, tmp
     run(older, out, jobs=1, search_shard_pages=5)
     shutil.rmtree(tmp_path / "full")
     run(older, tmp_path / "full", jobs=1, search_shard_pages=5, incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+
+
+def test_a_changed_article_packs_again_only_its_own_file_of_records(tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "corpus", {
+        f"{i:02d}.txt": txt(f"{2016 + i // 30}-{1 + i % 12:02d}-{1 + i % 28:02d}", f"Story {i} about the harbour.")
+        for i in range(40)
+    })
+    out = tmp_path / "site"
+    run(corpus, out, jobs=1, search_shard_pages=30)
+    records = sorted((out / oi.shard_folder("2016") / "docs").glob("*.js"))
+    assert len(records) == 5
+    inodes = {path.name: path.stat().st_ino for path in records}
+    packed: list[str] = []
+    real = oi._packed
+    monkeypatch.setattr(oi, "_packed", lambda plain: packed.append(plain) or real(plain))
+    (corpus / "07.txt").write_text(txt("2016-08-08", "Story 7 about the lighthouse."), encoding="utf-8")
+    run(corpus, out, jobs=1, search_shard_pages=30)
+    records_packed = [plain for plain in packed if plain.startswith('[["')]  # not the list
+    assert len(records_packed) == 1 and "lighthouse" in records_packed[0]
+    # The others are the files that were there, not written again.
+    renewed = [path.name for path in records if path.stat().st_ino != inodes[path.name]]
+    assert len(renewed) == 1
+    _, (_, records_there) = call((records[0].parent / renewed[0]).read_text(encoding="utf-8"))
+    assert "lighthouse" in str(oi.unpack(records_there))
+    run(corpus, tmp_path / "full", jobs=1, search_shard_pages=30, incremental=False)
     assert files_of(out) == files_of(tmp_path / "full")

@@ -110,8 +110,8 @@ def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(
     run(corpus, out, jobs=1)
     before = files_of(out / "search/offline")
     made = []
-    real = offline_index.record_files
-    monkeypatch.setattr(offline_index, "record_files", lambda docs, shard: made.append(shard) or real(docs, shard))
+    real = offline_index.records_made
+    monkeypatch.setattr(offline_index, "records_made", lambda docs, shard, kept: made.append(shard) or real(docs, shard, kept))
     run(corpus, out, jobs=1)
     assert made == [] and files_of(out / "search/offline") == before
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
@@ -140,21 +140,25 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     before = files_of(out / "search/offline")
     kept = sorted((folder_for(out) / KEPT).glob("*.gz"))
     keys = sorted((folder_for(out) / KEPT).glob("*.keys.json"))  # of the sets of chunks of terms: older, newest shard
+    records = sorted((folder_for(out) / KEPT).glob("*.records.json"))  # the digests of each shard's files of records
+    assert len(records) == len(kept)
     assert [k.name.split(".")[0] for k in keys] == ["recent", "terms"]
     assert len(kept) == len(json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"])
     kept[0].unlink()
     made = []
-    real = offline_index.record_files
-    monkeypatch.setattr(offline_index, "record_files", lambda docs, shard: made.append(shard) or real(docs, shard))
+    real = offline_index.records_made
+    monkeypatch.setattr(offline_index, "records_made", lambda docs, shard, kept: made.append(shard) or real(docs, shard, kept))
     run(corpus, out, jobs=1)
     assert made == [kept[0].name.split(".")[0]]
-    assert files_of(out / "search/offline") == before and sorted((folder_for(out) / KEPT).iterdir()) == sorted(kept + keys)
+    assert files_of(out / "search/offline") == before
+    assert sorted((folder_for(out) / KEPT).iterdir()) == sorted(kept + keys + records)
     # The postings of a shard as it no longer is are not kept, nor a file half written.
     (kept[0].parent / (kept[0].name + ".part")).write_bytes(b"half")
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
     run(corpus, out, jobs=1)
     now = sorted((folder_for(out) / KEPT).iterdir())
-    assert len(now) == len(kept) + 2 and len(set(now) - set(kept + keys)) == 2  # a shard's postings, its set's keys
+    # A shard's postings and the digests of its records, its set's state.
+    assert len(now) == len(kept + keys + records) and len(set(now) - set(kept + keys + records)) == 3
     assert not list(kept[0].parent.glob("*.part"))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -72,6 +72,7 @@ class OfflineSearch(Output):
         self.sets = {unit: names for unit, names in zip(SETS, (older, recent, apart), strict=True) if names}
         self.kept = folder_for(self.job.config.out).absolute() / KEPT
         self.last_sets: dict[str, str] = {}  # the fingerprint of each set the last build left in the site in place
+        self.last_shards: dict[str, str] = {}  # and of each shard
         return [*self.entries, *self.sets, INDEX]
 
     def postings_file(self, name: str) -> Path:
@@ -88,6 +89,7 @@ class OfflineSearch(Output):
         # of terms are made from their shards', the list from every shard's
         # head and every set's keys.
         if unit in self.entries:
+            self.last_shards[unit] = last.fingerprint  # as for a set, below: its records may be kept
             return self.keys[unit] if self.postings_file(unit).is_file() else ALWAYS
         if unit in self.sets:
             # Its files are as the last build left them (the driver asks only then):
@@ -120,7 +122,7 @@ class OfflineSearch(Output):
             sets, self.index_key() if index else None,
             # A set made again is made from its files in the site in place, where they are as the last build left them.
             self.job.config.out.absolute() if self.job.in_place and not self.outputs.adopted else None,
-            {unit: self.set_keys_file(unit, key) for unit, key in self.last_sets.items()},
+            {unit: self.set_keys_file(unit, key) for unit, key in self.last_sets.items()}, self.last_shards,
             {name: place for place, name in enumerate(self.entries)},
             # Each shard noted as it is made, wherever: not by a cluster's workers, which may be other machines.
             self.job.journal.elsewhere(self.kind)
@@ -141,6 +143,7 @@ class IndexMaker:
     index_key: str | None  # the fingerprint of the list, if it is to be made
     site: Path | None  # the site in place, where a set's files are as the last build left them
     last_sets: dict[str, Path]  # where the state of each set the last build left there is kept
+    last_shards: dict[str, str]  # the fingerprint of each shard whose records the last build left there
     places: dict[str, int]  # each shard's place in the list of all shards
     noting: Noting | None = None  # of the build's journal (see resume.py)
 
@@ -150,19 +153,40 @@ class IndexMaker:
         with holding(self.bodies, (e.article for e in self.entries[name])):
             documents = offline_index.documents(self.entries[name], self.language)
         counted = parallel.count_terms(documents, jobs=jobs)
-        files = offline_index.record_files(documents, name)
-        made = replace(offline_index.shard_index(documents, counted), version=offline_index.records_version(files))
+        files = list(offline_index.records_made(documents, name, self._kept_records(name)))
+        for made_file in files:
+            if made_file.text is None:  # as the last build left it in the site in place
+                assert self.site is not None
+                link_or_copy(self.site / made_file.path, self.root / made_file.path)
+            else:
+                write_file(self.root, made_file.path, made_file.text.encode("utf-8"))
+        digests = {made_file.path: made_file.digest for made_file in files}
+        made = replace(offline_index.shard_index(documents, counted), version=offline_index.records_version_of(digests))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = _partial(_records_state(kept))
+        partial.write_text(json.dumps({"files": [[f.path, f.source, f.digest] for f in files]}), encoding="utf-8")
+        partial.replace(_records_state(kept))
         partial = _partial(kept)
         offline_index.write_shard(partial, made)
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
-        for path, text in files.items():
-            write_file(self.root, path, text.encode("utf-8"))
-        record = OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(files)), count=len(documents))
+        record = OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(digests)), count=len(documents))
         if self.noting is not None:
             self.noting(name, record)
         return name, record
+
+    def _kept_records(self, name: str) -> dict[str, tuple[str, str]]:
+        """Of the files of records of the shard `name` that the last build left
+        in the site in place, as they are there: by path, the digests of their
+        records and of their texts (none where not known)."""
+        last = self.last_shards.get(name)
+        if self.site is None or last is None:
+            return {}
+        try:
+            kept = json.loads(_records_state(self.postings[name].with_name(f"{name}.{last}.gz")).read_text(encoding="utf-8"))
+            return {str(path): (str(source), str(made)) for path, source, made in kept["files"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return {}
 
     def terms_set(self, unit: str) -> OutputRecord:
         """Make the set of chunks of terms `unit` from its shards' kept postings,
@@ -173,38 +197,44 @@ class IndexMaker:
         names, key, keys_file = self.sets[unit]
         shards = tuple((name, self.places[name], self.keys[name]) for name in names)
         try:
-            chunks = self._patched(unit, shards)
+            chunks, families = self._patched(unit, shards)
         except offline_patch.PatchRefused:
-            chunks = self._whole(unit)
-        state = offline_patch.SetState(shards, tuple(chunks)).to_json()
+            chunks, families = self._whole(unit)
+        words = offline_patch.split_words(chunks)
+        state = offline_patch.SetState(shards, tuple(chunks), {
+            place: offline_patch.restricted(bests, words) for place, bests in families.items()}).to_json()
         keys = [chunk.key for chunk in chunks]
         partial = _partial(keys_file)
         partial.write_text(json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
                                       ensure_ascii=False), encoding="utf-8")
         partial.replace(keys_file)
         return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(
-            path for chunk in chunks for path in (chunk.path, *(split for split, _ in chunk.split)))))
+            path for chunk in chunks for path, _ in chunk.files())))
 
-    def _whole(self, unit: str) -> list[offline_index.ChunkState]:
-        """The set of terms `unit` made whole from its shards' kept postings, each chunk written as it comes."""
+    def _whole(self, unit: str) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]]]:
+        """The set of terms `unit` made whole from its shards' kept postings,
+        each chunk written as it comes: its chunks, and its shards' family_bests."""
         from .. import offline_index
 
         names, _, _ = self.sets[unit]
         chunks = []
+        families = {self.places[name]: offline_index.read_families(self.postings[name]) for name in names}
         for chunk in offline_index.set_files(
             unit, offline_index.merged([offline_index.read_postings(self.postings[name]) for name in names],
-                                       [self.places[name] for name in names]),
-            {self.places[name]: offline_index.read_families(self.postings[name]) for name in names},
+                                       [self.places[name] for name in names]), families,
         ):
             for path, text in ((chunk.path, chunk.text), *chunk.split):
                 write_file(self.root, path, text.encode("utf-8"))
             chunks.append(chunk.state())
-        return chunks
+        return chunks, families
 
-    def _patched(self, unit: str, shards: tuple[tuple[str, int, str], ...]) -> list[offline_index.ChunkState]:
+    def _patched(
+        self, unit: str, shards: tuple[tuple[str, int, str], ...],
+    ) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]]]:
         """The set of terms `unit` made from its files in the site in place and
-        the postings of its shards that changed (offline_patch.py); its other
-        files linked from there.  PatchRefused where it cannot be, or where
+        the postings of its shards that changed (offline_patch.py), its other
+        files linked from there: its chunks, and the family_bests of its shards
+        that its split terms need.  PatchRefused where it cannot be, or where
         more than a quarter of its shards changed (made whole, it reads each
         shard once, not each chunk of the set)."""
         from .. import offline_index, offline_patch
@@ -220,13 +250,18 @@ class IndexMaker:
         if 4 * len(changed) > len(shards):
             raise offline_patch.PatchRefused("most of the set's shards changed")
         changes = []
+        # Of the shards that did not change, what the state kept of their family_bests: what the split terms need.
+        families: dict[int, Mapping[str, list[float]]] = dict(last.families)
         for (name, place, old_key), _ in changed:
             old_postings = self.postings[name].with_name(f"{name}.{old_key}.gz")
             if not old_postings.is_file():
                 raise offline_patch.PatchRefused(f"the postings of {name} as they were are lost")
+            families[place] = offline_index.read_families(self.postings[name])
             changes.append(offline_patch.shard_change(
                 place, offline_index.read_postings(old_postings), offline_index.read_postings(self.postings[name]),
-                offline_index.read_families(old_postings), offline_index.read_families(self.postings[name])))
+                offline_index.read_families(old_postings), families[place]))
+        if set(families) != {place for _, place, _ in shards}:
+            raise offline_patch.PatchRefused("the state holds no family_bests of some shards")
 
         def read(path: str) -> str:
             try:
@@ -234,18 +269,17 @@ class IndexMaker:
             except (OSError, UnicodeDecodeError) as error:
                 raise offline_patch.PatchRefused(f"{path}: {error}") from None
 
-        families = _KeptFamilies({self.places[name]: self.postings[name] for name, _, _ in shards})
         chunks, made = offline_patch.patched(unit, last.chunks, read, changes, families)
-        written = set()
-        for chunk in made:
-            for path, text in ((chunk.path, chunk.text), *chunk.split):
-                write_file(self.root, path, text.encode("utf-8"))
-                written.add(path)
+        texts = {path: text for chunk in made for path, text in ((chunk.path, chunk.text), *chunk.split)}
+        # A file made again as it was (most parts of a split term) is linked, as the others are.
+        was = {path: made for state in last.chunks for path, made in state.files()}
         for state in chunks:
-            for path in (state.path, *(split for split, _ in state.split)):
-                if path not in written:
+            for path, made_digest in state.files():
+                if path in texts and was.get(path) != made_digest:
+                    write_file(self.root, path, texts[path].encode("utf-8"))
+                else:
                     link_or_copy(site / path, self.root / path)
-        return chunks
+        return chunks, families
 
     def index(self) -> dict[str, OutputRecord]:
         """The sets of chunks of terms to make, from their shards' kept
@@ -263,7 +297,8 @@ class IndexMaker:
             write_file(self.root, path, text.encode("utf-8"))
             made[INDEX] = OutputRecord(self.index_key, ((path, UNKNOWN),))
         # What was kept of shards and sets as they no longer are, and any half written by a build that stopped.
-        current = {*self.postings.values(), *(keys_file for _, _, keys_file in self.sets.values())}
+        current = {*self.postings.values(), *map(_records_state, self.postings.values()),
+                   *(keys_file for _, _, keys_file in self.sets.values())}
         for old in next(iter(current)).parent.glob("*.*") if current else ():
             if old not in current:
                 old.unlink(missing_ok=True)
@@ -280,25 +315,9 @@ class IndexMaker:
         return {**made, **self.index()}
 
 
-class _KeptFamilies(Mapping[int, Mapping[str, list[float]]]):
-    """The family_bests of a set's shards, by number, each read from its kept postings when first asked for."""
-
-    def __init__(self, postings: dict[int, Path]) -> None:
-        self._postings = postings
-        self._read: dict[int, Mapping[str, list[float]]] = {}
-
-    def __getitem__(self, number: int) -> Mapping[str, list[float]]:
-        from .. import offline_index
-
-        if number not in self._read:
-            self._read[number] = offline_index.read_families(self._postings[number])
-        return self._read[number]
-
-    def __iter__(self) -> Iterator[int]:
-        return iter(self._postings)
-
-    def __len__(self) -> int:
-        return len(self._postings)
+def _records_state(postings: Path) -> Path:
+    """Where the digests of a shard's files of records are kept, beside its postings."""
+    return postings.with_name(postings.name.removesuffix(".gz") + ".records.json")
 
 
 def _partial(path: Path) -> Path:
