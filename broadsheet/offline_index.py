@@ -612,15 +612,25 @@ class ShardIndex:
         return sorted(self.postings.items(), key=lambda item: term_order(item[0]))
 
 
-def shard_index(docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None) -> ShardIndex:
-    """The postings of one shard's documents, scored by the shard's own BM25."""
+def shard_index(
+    docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None,
+    last: ShardIndex | None = None,
+) -> ShardIndex:
+    """The postings of one shard's documents, scored by the shard's own BM25;
+    the family_bests of `last`, the shard as the last build made it, taken
+    where none of their terms changed."""
     index, lengths = postings(docs, counted)
     levels, scale = impacts(index, lengths)
     encoded = {
         term: encode_postings(numbers, levels[term][1], levels[term][0]) for term, (numbers, _) in index.items()
     }
+    kept = None
+    if last is not None and (last.documents, last.scale) == (len(docs), scale):
+        # Encoded postings hold a term's documents, levels and top: the same, and so is what they score.
+        kept = last.families, {term for term in encoded.keys() | last.postings.keys()
+                               if encoded.get(term) != last.postings.get(term)}
     return ShardIndex(len(docs), scale, month_starts(docs), encoded,
-                      families=family_bests(index, levels, len(docs), scale))
+                      families=family_bests(index, levels, len(docs), scale, kept))
 
 
 def length_bonus(extra: int) -> float:
@@ -636,6 +646,7 @@ def _js_length(term: str) -> int:
 
 def family_bests(
     index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int, scale: float = 1.0,
+    kept: tuple[Mapping[str, Family], set[str]] | None = None,
 ) -> dict[str, Family]:
     """For each word that may be split (see Split), the best score a document
     of the shard has for a query of that word: the sum of its scores of every
@@ -657,7 +668,13 @@ def family_bests(
     million articles "the" was read whole.  Not the top's 4095ths: the top of
     a word in every article ("and") is 1, far above its best.  With the first
     documents, the page shows the first results of such a word without reading
-    its postings at all (first_documents)."""
+    its postings at all (first_documents).
+
+    `kept`: the family_bests of the shard as it was, of as many documents and
+    the same scale, and the terms whose postings changed since: a word none of
+    whose terms changed keeps its family (a change to one article changes a
+    few hundred terms of its shard, and the sums take a second at 100,000
+    articles)."""
     ordered = sorted(index, key=term_order)
     keys = [term_order(term) for term in ordered]
     # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
@@ -668,7 +685,11 @@ def family_bests(
     listed = set(common)
     words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in listed)]
     families: dict[str, Family] = {}
+    changed = {term[:n] for term in kept[1] for n in range(2, len(term) + 1)} if kept else set()
     for word in words:
+        if kept is not None and word not in changed and word in kept[0]:
+            families[word] = kept[0][word]
+            continue
         at = bisect.bisect_left(keys, term_order(word))
         end = at
         while end < len(ordered) and ordered[end].startswith(word):
@@ -1196,6 +1217,13 @@ def write_shard(path: Path, shard: ShardIndex) -> None:
         out.write(json.dumps(shard.head(), separators=(",", ":")) + "\n")
         out.write(json.dumps(shard.families, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n")
         out.writelines(f"{term}\t{encoded}\n" for term, encoded in shard.in_order())
+
+
+def read_shard(path: Path) -> ShardIndex:
+    """A shard as write_shard kept it (but its months)."""
+    head = read_head(path)
+    return ShardIndex(int(cast(int, head["documents"])), float(cast(float, head["scale"])), [],
+                      dict(read_postings(path)), str(head.get("version", "")), read_families(path))
 
 
 def read_head(path: Path) -> dict[str, object]:

@@ -221,3 +221,19 @@ def test_a_changed_article_packs_again_only_its_own_file_of_records(tmp_path, mo
     assert "lighthouse" in str(oi.unpack(records_there))
     run(corpus, tmp_path / "full", jobs=1, search_shard_pages=30, incremental=False)
     assert files_of(out) == files_of(tmp_path / "full")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_shard_made_with_the_families_of_its_last_build_is_the_shard_made_whole(small, seed):
+    rng = random.Random(seed)
+    bodies = [body(rng, rng.randint(20, 60)) for _ in range(40)]
+    changed = list(bodies)
+    words = changed[seed].split()
+    words[rng.randrange(len(words))] = rng.choice(["unheard", *COMMON, *TAIL])  # a word for another
+    changed[seed] = " ".join(words)
+    old, new = shards_of([bodies])[0], shards_of([changed])[0]
+    reused = oi.shard_index([doc(f"S0 {i}", text, url=f"2020/01/01/s{i}/") for i, text in enumerate(changed)], last=old)
+    assert reused == new
+    # A word for another: the scale as it was, and most families taken as they were.
+    assert (old.documents, old.scale) == (new.documents, new.scale)
+    assert sum(old.families[w] is reused.families[w] for w in reused.families if w in old.families) > len(new.families) / 2

@@ -161,7 +161,8 @@ class IndexMaker:
             else:
                 write_file(self.root, made_file.path, made_file.text.encode("utf-8"))
         digests = {made_file.path: made_file.digest for made_file in files}
-        made = replace(offline_index.shard_index(documents, counted), version=offline_index.records_version_of(digests))
+        made = replace(offline_index.shard_index(documents, counted, self._last_shard(name)),
+                       version=offline_index.records_version_of(digests))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
         partial = _partial(_records_state(kept))
@@ -174,6 +175,14 @@ class IndexMaker:
         if self.noting is not None:
             self.noting(name, record)
         return name, record
+
+    def _last_shard(self, name: str) -> offline_index.ShardIndex | None:
+        """The shard `name` as the last build kept it, if it is at hand."""
+        from .. import offline_index
+
+        last = self.last_shards.get(name)
+        path = self.postings[name].with_name(f"{name}.{last}.gz")
+        return offline_index.read_shard(path) if last is not None and path.is_file() else None
 
     def _kept_records(self, name: str) -> dict[str, tuple[str, str]]:
         """Of the files of records of the shard `name` that the last build left
