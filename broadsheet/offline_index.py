@@ -890,14 +890,19 @@ class ChunkState:
 def set_files(
     name: str, entries: Iterable[tuple[str, InShards]], families: Mapping[int, Mapping[str, Family]],
     after: str | None = None, before: Iterable[str] = (), after_key: tuple[str, int] | None = None,
+    received: list[str] | None = None,
 ) -> Iterator[ChunkFile]:
     """The chunks of the set `name` of the merged `entries` (term, [shard,
     postings, ...]) in term order, with the family_bests of each shard by its
     place: all of the set's, or a run of its chunks, `after` the last term of
     the chunk before them, whose key and run are `after_key` (chunk_run), and
-    `before` the split terms before them."""
+    `before` the split terms before them.  `received`, if given, holds the
+    last term cut into chunks: once a chunk is made, the first of the next
+    (entries may be held back before, see _whole_families)."""
     split: list[tuple[str, str, str]] = []
     sized = _whole_families(_split_terms(name, entries, split, families, before))
+    if received is not None:
+        sized = _noted(sized, received)
     previous = after_key
     for key, members in _chunks(sized, CHUNK_BYTES, after):
         run = chunk_run(previous, key)
@@ -910,6 +915,14 @@ def set_files(
             split[:] = [file for file in split if file[0] != terms[0]]
         yield ChunkFile(key, f"{FOLDER}{path}.js", _terms_script(path, members), terms[0] if terms else "",
                         terms[-1] if terms else "", files, isinstance(alone, dict) and bool(alone.get("first")))
+
+
+def _noted(
+    entries: Iterable[tuple[str, InShards | Split, int]], received: list[str],
+) -> Iterator[tuple[str, InShards | Split, int]]:
+    for entry in entries:
+        received[:] = [entry[0]]
+        yield entry
 
 
 def set_version(chunks: Iterable[ChunkState]) -> str:

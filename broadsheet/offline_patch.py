@@ -155,6 +155,13 @@ class _Patch:
                 at = bisect.bisect_left(self.split_keys, term_order(word))
                 if at < len(self.split_terms) and self.split_terms[at].startswith(word):
                     self.affected.setdefault(self._chunk_of(self.split_terms[at]), set())
+        # Whether a chunk ends before the first term of the next depends on that
+        # term's size: where it changed, or a term comes before it, the chunk
+        # before is made again too (the term may go at its end).
+        for number, terms in list(self.affected.items()):
+            first = term_order(chunks[number].first)
+            if number and any(term_order(term) <= first for term in terms):
+                self.affected.setdefault(number - 1, set())
 
     def _chunk_of(self, term: str) -> int:
         return max(bisect.bisect_right(self.keys, term_order(term)) - 1, 0)
@@ -208,13 +215,15 @@ class _Patch:
         after_key = (after.key, _run(after)) if after else None
         made: list[ChunkFile] = []
         end = len(chunks)
-        for chunk in set_files(self.name, entries(), self.families, after.last if after else None, before, after_key):
+        received: list[str] = []  # the term that ended the chunk just made, the first of the next
+        for chunk in set_files(self.name, entries(), self.families, after.last if after else None, before, after_key,
+                               received):
             made.append(chunk)
             number, given = position
             # The chunk just made ends where the old chunk `number - 1` ended, and the
             # next begins as the old chunk `number` began: from there on, the set is as it was.
-            if (given == 1 and number > start and number not in self.affected and self._clean(number)
-                    and chunk.last == chunks[number - 1].last
+            if (given == 1 and number > start and received == [chunks[number].first] and number not in self.affected
+                    and self._clean(number) and chunk.last == chunks[number - 1].last
                     and chunk_run((chunk.key, _run(chunk)), chunks[number].key) == _run(chunks[number])):
                 end = number
                 break
