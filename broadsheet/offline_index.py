@@ -103,7 +103,7 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, compress
 from pathlib import Path
@@ -371,36 +371,67 @@ def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[st
     (level + 1) / 64 × top / 4095 × best.  Levels per term, not per index: a
     common word's scores are all small, and would all be one level of the
     index's, where its own levels tell its documents apart."""
-    total = len(lengths)
+    levels, scoring = _impacts(index, lengths)
+    return levels, rounded_up(scoring.best)
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What a shard's scores were worked out from, kept for the next build (shard_index)."""
+
+    average: float  # its documents' average length (average_length)
+    best: float  # its best score, before it is rounded up to its scale
+    best_term: str  # a term of that score
+
+
+def average_length(lengths: Sequence[int]) -> float:
     # In three digits: a change to one document of a shard so seldom moves the
     # average length, and through it the score of every posting of the shard
     # (see offline_patch.py); a word in thousands of its documents has 4,096
     # levels, and a move in the sixth digit changed a few of them.
-    average = max(1.0, float(f"{sum(lengths) / max(1, total):.3g}"))
+    return max(1.0, float(f"{sum(lengths) / max(1, len(lengths)):.3g}"))
+
+
+def _scorer(index: dict[str, Postings], lengths: Sequence[int], average: float) -> Callable[[str], list[float]]:
+    """The BM25 scores of a term's postings."""
+    total = len(lengths)
     # Okapi BM25 with the title's words counted TITLE_WEIGHT times: what
     # depends on the document alone is worked out once per document, as the
     # sum runs once per posting (a shard has millions).
     k1_plus_1, k1_b, k1_1_minus_b = BM25_K1 + 1, BM25_K1 * BM25_B, BM25_K1 * (1 - BM25_B)
     by_length = [k1_b * (length / average) for length in lengths]
-    scores = {}
-    for term, (numbers, weights) in index.items():
+
+    def scores(term: str) -> list[float]:
+        numbers, weights = index[term]
         term_rarity = rarity(len(numbers), total)
-        scores[term] = [
+        return [
             term_rarity * f * k1_plus_1 / (f + k1_1_minus_b + by_length[document])
             for document, f in zip(numbers, weights, strict=True)
         ]
+    return scores
+
+
+def _quantised(term_scores: Sequence[float], scale: float) -> tuple[int, list[int]]:
+    """A term's top and its postings' levels (impacts), on the shard's `scale`."""
+    # Rounded up: no score is above its top as the page reads it back.
+    top = min(TOPS - 1, max(1, math.ceil(max(term_scores) / scale * (TOPS - 1))))
+    steps = WIDE_LEVELS if len(term_scores) >= WIDE_FROM else LEVELS
+    unit = top / (TOPS - 1) * scale / steps  # the score of one level, as the page reads the top back
+    return top, [min(steps - 1, max(0, round(s / unit) - 1)) for s in term_scores]
+
+
+def _impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[str, tuple[int, list[int]]], Scoring]:
+    average = average_length(lengths)
+    scores_of = _scorer(index, lengths, average)
+    scores = {term: scores_of(term) for term in index}
+    best_term = max(scores, key=lambda term: max(scores[term]), default="")
+    best = max(scores[best_term]) if best_term else 1.0
+    best = best or 1.0
     # The scale in FAMILY_DIGITS digits, rounded up: a change to one document
     # moves the best score in its sixth or seventh digit, which so moves neither
     # the scale nor, through it, every term's top (see offline_patch.py).
-    best = rounded_up(max((max(s) for s in scores.values()), default=1.0) or 1.0)
-    quantised = {}
-    for term, term_scores in scores.items():
-        # Rounded up: no score is above its top as the page reads it back.
-        top = min(TOPS - 1, max(1, math.ceil(max(term_scores) / best * (TOPS - 1))))
-        steps = WIDE_LEVELS if len(term_scores) >= WIDE_FROM else LEVELS
-        unit = top / (TOPS - 1) * best / steps  # the score of one level, as the page reads the top back
-        quantised[term] = (top, [min(steps - 1, max(0, round(s / unit) - 1)) for s in term_scores])
-    return quantised, best
+    scale = rounded_up(best)
+    return {term: _quantised(term_scores, scale) for term, term_scores in scores.items()}, Scoring(average, best, best_term)
 
 
 def encode_number(value: int) -> str:
@@ -602,7 +633,8 @@ class ShardIndex:
     postings: dict[str, str]
     version: str = ""  # of its records' files (see records_version): "" where not known
     families: dict[str, Family] = field(default_factory=dict)  # family_bests
-
+    # Not part of the index: kept for the next build; of equal scores, which term it names may differ.
+    scoring: Scoring | None = field(default=None, compare=False)
 
     def head(self) -> dict[str, object]:
         head: dict[str, object] = {"documents": self.documents, "scale": self.scale, "months": self.months}
@@ -614,23 +646,104 @@ class ShardIndex:
 
 def shard_index(
     docs: Sequence[SearchDocument], counted: Iterable[tuple[Counter[str], Counter[str]]] | None = None,
-    last: ShardIndex | None = None,
+    last: ShardIndex | None = None, changed: Collection[int] = (),
 ) -> ShardIndex:
-    """The postings of one shard's documents, scored by the shard's own BM25;
-    the family_bests of `last`, the shard as the last build made it, taken
-    where none of their terms changed."""
-    index, lengths = postings(docs, counted)
-    levels, scale = impacts(index, lengths)
-    encoded = {
-        term: encode_postings(numbers, levels[term][1], levels[term][0]) for term, (numbers, _) in index.items()
-    }
+    """The postings of one shard's documents, scored by the shard's own BM25.
+
+    `last`: the shard as the last build made it, and `changed`, the numbers
+    of the documents that may have changed since, the others being as they
+    were, in the same places.  A term none of those documents has, now or
+    then, has the postings it had, when the average length and the scale are
+    as they were: only the others are scored again (at 100,000 articles, a
+    change to one article scores a few hundred of the 90,000 terms of its
+    shard, not all of them).  And a word none of whose terms changed keeps its
+    family_bests."""
+    held: dict[int, tuple[Counter[str], Counter[str]]] = {}
+    if counted is None:
+        counted = map(term_counts, docs)
+    index, lengths = postings(docs, _holding(counted, set(changed), held) if last is not None else counted)
+    scored = _rescored(index, lengths, last, held) if last is not None and last.scoring is not None else None
+    if scored is None:
+        levels: Mapping[str, tuple[int, list[int]]]
+        levels, scoring = _impacts(index, lengths)
+        scale = rounded_up(scoring.best)
+        encoded = {term: encode_postings(index[term][0], levels[term][1], levels[term][0]) for term in index}
+    else:
+        levels, scoring, encoded = scored
+        scale = rounded_up(scoring.best)
     kept = None
     if last is not None and (last.documents, last.scale) == (len(docs), scale):
         # Encoded postings hold a term's documents, levels and top: the same, and so is what they score.
         kept = last.families, {term for term in encoded.keys() | last.postings.keys()
                                if encoded.get(term) != last.postings.get(term)}
     return ShardIndex(len(docs), scale, month_starts(docs), encoded,
-                      families=family_bests(index, levels, len(docs), scale, kept))
+                      families=family_bests(index, levels, len(docs), scale, kept), scoring=scoring)
+
+
+def _holding(
+    counted: Iterable[tuple[Counter[str], Counter[str]]], numbers: set[int],
+    held: dict[int, tuple[Counter[str], Counter[str]]],
+) -> Iterator[tuple[Counter[str], Counter[str]]]:
+    """`counted`, the counts of the documents `numbers` kept in `held` as they pass."""
+    for number, counts in enumerate(counted):
+        if number in numbers:
+            held[number] = counts
+        yield counts
+
+
+class _Levels(Mapping[str, tuple[int, list[int]]]):
+    """The levels of a shard's terms (impacts), each worked out when first asked for."""
+
+    def __init__(self, index: dict[str, Postings], scores: Callable[[str], list[float]], scale: float,
+                 known: dict[str, tuple[int, list[int]]]) -> None:
+        self._index, self._scores, self._scale, self._known = index, scores, scale, known
+
+    def __getitem__(self, term: str) -> tuple[int, list[int]]:
+        if term not in self._known:
+            self._known[term] = _quantised(self._scores(term), self._scale)
+        return self._known[term]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def _rescored(
+    index: dict[str, Postings], lengths: Sequence[int], last: ShardIndex,
+    held: dict[int, tuple[Counter[str], Counter[str]]],
+) -> tuple[Mapping[str, tuple[int, list[int]]], Scoring, dict[str, str]] | None:
+    """The levels, scoring and encoded postings of the shard `index`, from
+    `last` and the terms of the changed documents (`held`): None where they
+    cannot be (another average length or number of documents, a scale moved,
+    or the term of the best score scored lower)."""
+    average = average_length(lengths)
+    assert last.scoring is not None
+    if (last.documents, last.scoring.average) != (len(lengths), average):
+        return None
+    # A term the changed documents have, now or then: now, or its number of documents moved.
+    terms = {term for title, body in held.values() for term in (*title, *body)}
+    terms.update(term for term, (numbers, _) in index.items()
+                 if term not in last.postings or postings_head(last.postings[term])[1] != len(numbers))
+    if last.scoring.best_term not in index:
+        return None
+    scores_of = _scorer(index, lengths, average)
+    scores = {term: scores_of(term) for term in terms}
+    best, best_term = last.scoring.best, last.scoring.best_term
+    # No term scored as it was passes the last best; the term of it, scored again lower, leaves the best unknown.
+    if best_term in scores and max(scores[best_term]) < best:
+        return None
+    for term, term_scores in scores.items():
+        if max(term_scores) > best:
+            best, best_term = max(term_scores), term
+    scale = rounded_up(best)
+    if scale != last.scale:
+        return None
+    known = {term: _quantised(term_scores, scale) for term, term_scores in scores.items()}
+    encoded = {term: encode_postings(index[term][0], known[term][1], known[term][0]) if term in known
+               else last.postings[term] for term in index}
+    return _Levels(index, scores_of, scale, known), Scoring(average, best, best_term), encoded
 
 
 def length_bonus(extra: int) -> float:
@@ -645,7 +758,7 @@ def _js_length(term: str) -> int:
 
 
 def family_bests(
-    index: dict[str, Postings], levels: dict[str, tuple[int, list[int]]], documents: int, scale: float = 1.0,
+    index: dict[str, Postings], levels: Mapping[str, tuple[int, list[int]]], documents: int, scale: float = 1.0,
     kept: tuple[Mapping[str, Family], set[str]] | None = None,
 ) -> dict[str, Family]:
     """For each word that may be split (see Split), the best score a document
@@ -764,6 +877,7 @@ class RecordsFile:
     """A file of records of a shard (records_made)."""
 
     path: str  # relative to the site root
+    first: int  # the number of its first document
     text: str | None  # None where the last build's is kept
     source: str  # the digest of its records as JSON
     digest: str  # of its text
@@ -783,10 +897,10 @@ def records_made(
         source = digest(plain)
         last = kept.get(name) if kept else None
         if last is not None and last[0] == source:
-            yield RecordsFile(name, None, source, last[1])
+            yield RecordsFile(name, first, None, source, last[1])
         else:
             text = _script("docs", path, first, _packed(plain))
-            yield RecordsFile(name, text, source, digest(text))
+            yield RecordsFile(name, first, text, source, digest(text))
 
 
 TERMS = "terms"  # the set of chunks of terms of every shard (or of the older shards')
@@ -1232,11 +1346,11 @@ def write_shard(path: Path, shard: ShardIndex) -> None:
         out.writelines(f"{term}\t{encoded}\n" for term, encoded in shard.in_order())
 
 
-def read_shard(path: Path) -> ShardIndex:
-    """A shard as write_shard kept it (but its months)."""
+def read_shard(path: Path, scoring: Scoring | None = None) -> ShardIndex:
+    """A shard as write_shard kept it (but its months), and its `scoring`, kept apart."""
     head = read_head(path)
     return ShardIndex(int(cast(int, head["documents"])), float(cast(float, head["scale"])), [],
-                      dict(read_postings(path)), str(head.get("version", "")), read_families(path))
+                      dict(read_postings(path)), str(head.get("version", "")), read_families(path), scoring)
 
 
 def read_head(path: Path) -> dict[str, object]:

@@ -140,7 +140,7 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     before = files_of(out / "search/offline")
     kept = sorted((folder_for(out) / KEPT).glob("*.gz"))
     keys = sorted((folder_for(out) / KEPT).glob("*.keys.json"))  # of the sets of chunks of terms: older, newest shard
-    records = sorted((folder_for(out) / KEPT).glob("*.records.json"))  # the digests of each shard's files of records
+    records = sorted((folder_for(out) / KEPT).glob("*.state.json"))  # the digests of each shard's files of records, its scoring
     assert len(records) == len(kept)
     assert [k.name.split(".")[0] for k in keys] == ["recent", "terms"]
     assert len(kept) == len(json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"])

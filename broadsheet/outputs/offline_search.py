@@ -161,13 +161,20 @@ class IndexMaker:
             else:
                 write_file(self.root, made_file.path, made_file.text.encode("utf-8"))
         digests = {made_file.path: made_file.digest for made_file in files}
-        made = replace(offline_index.shard_index(documents, counted, self._last_shard(name)),
+        # The documents of the files of records made again: the others are as they were, in the same places.
+        changed = {number for f in files if f.text is not None
+                   for number in range(f.first, min(f.first + offline_index.DOCS_PER_CHUNK, len(documents)))}
+        made = replace(offline_index.shard_index(documents, counted, self._last_shard(name), changed),
                        version=offline_index.records_version_of(digests))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
-        partial = _partial(_records_state(kept))
-        partial.write_text(json.dumps({"files": [[f.path, f.source, f.digest] for f in files]}), encoding="utf-8")
-        partial.replace(_records_state(kept))
+        scoring = made.scoring
+        partial = _partial(_shard_state(kept))
+        partial.write_text(json.dumps({
+            "files": [[f.path, f.source, f.digest] for f in files],
+            "scoring": [scoring.average, scoring.best, scoring.best_term] if scoring else None,
+        }, ensure_ascii=False), encoding="utf-8")
+        partial.replace(_shard_state(kept))
         partial = _partial(kept)
         offline_index.write_shard(partial, made)
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
@@ -177,24 +184,38 @@ class IndexMaker:
         return name, record
 
     def _last_shard(self, name: str) -> offline_index.ShardIndex | None:
-        """The shard `name` as the last build kept it, if it is at hand."""
+        """The shard `name` as the last build kept it, and what its scores were
+        worked out from, if they are at hand."""
         from .. import offline_index
 
         last = self.last_shards.get(name)
         path = self.postings[name].with_name(f"{name}.{last}.gz")
-        return offline_index.read_shard(path) if last is not None and path.is_file() else None
+        if last is None or not path.is_file():
+            return None
+        kept = self._last_state(name).get("scoring")
+        scoring = None
+        if isinstance(kept, list) and len(kept) == 3:
+            scoring = offline_index.Scoring(float(kept[0]), float(kept[1]), str(kept[2]))
+        return offline_index.read_shard(path, scoring)
+
+    def _last_state(self, name: str) -> dict[str, object]:
+        """What the last build kept beside the postings of the shard `name` ({} where nothing)."""
+        last = self.last_shards.get(name)
+        try:
+            state = json.loads(_shard_state(self.postings[name].with_name(f"{name}.{last}.gz")).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return state if last is not None and isinstance(state, dict) else {}
 
     def _kept_records(self, name: str) -> dict[str, tuple[str, str]]:
         """Of the files of records of the shard `name` that the last build left
         in the site in place, as they are there: by path, the digests of their
         records and of their texts (none where not known)."""
-        last = self.last_shards.get(name)
-        if self.site is None or last is None:
+        if self.site is None:
             return {}
         try:
-            kept = json.loads(_records_state(self.postings[name].with_name(f"{name}.{last}.gz")).read_text(encoding="utf-8"))
-            return {str(path): (str(source), str(made)) for path, source, made in kept["files"]}
-        except (OSError, ValueError, KeyError, TypeError):
+            return {str(path): (str(source), str(made)) for path, source, made in self._last_state(name)["files"]}  # type: ignore[attr-defined]
+        except (KeyError, TypeError, ValueError):
             return {}
 
     def terms_set(self, unit: str) -> OutputRecord:
@@ -306,7 +327,7 @@ class IndexMaker:
             write_file(self.root, path, text.encode("utf-8"))
             made[INDEX] = OutputRecord(self.index_key, ((path, UNKNOWN),))
         # What was kept of shards and sets as they no longer are, and any half written by a build that stopped.
-        current = {*self.postings.values(), *map(_records_state, self.postings.values()),
+        current = {*self.postings.values(), *map(_shard_state, self.postings.values()),
                    *(keys_file for _, _, keys_file in self.sets.values())}
         for old in next(iter(current)).parent.glob("*.*") if current else ():
             if old not in current:
@@ -324,9 +345,10 @@ class IndexMaker:
         return {**made, **self.index()}
 
 
-def _records_state(postings: Path) -> Path:
-    """Where the digests of a shard's files of records are kept, beside its postings."""
-    return postings.with_name(postings.name.removesuffix(".gz") + ".records.json")
+def _shard_state(postings: Path) -> Path:
+    """Where the digests of a shard's files of records, and what its scores
+    were worked out from, are kept, beside its postings."""
+    return postings.with_name(postings.name.removesuffix(".gz") + ".state.json")
 
 
 def _partial(path: Path) -> Path:
