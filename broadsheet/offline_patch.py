@@ -25,6 +25,7 @@ import bisect
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from .offline_index import (
     FOLDER,
@@ -49,19 +50,16 @@ class PatchRefused(Exception):
 class SetState:
     """What a build keeps of a set of terms for the next: its shards (name,
     place in the list of all shards, the fingerprint of their postings), and
-    its chunks."""
+    its chunks.  (And, in a file of their own, the family_bests its split
+    terms need: write_families.)"""
 
     shards: tuple[tuple[str, int, str], ...]
     chunks: tuple[ChunkState, ...]
-    # Of each shard by number, the family_bests of the words its split terms
-    # need (split_words): all a shard's are a megabyte at 100,000 articles.
-    families: Mapping[int, Mapping[str, Family]]
 
     def to_json(self) -> dict[str, object]:
         return {"shards": [list(shard) for shard in self.shards],
                 "chunks": [[c.key, c.path, c.first, c.last, c.digest, [list(f) for f in c.split], c.opens]
-                           for c in self.chunks],
-                "families": {str(place): dict(bests) for place, bests in self.families.items()}}
+                           for c in self.chunks]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> SetState:
@@ -70,10 +68,9 @@ class SetState:
             shards = tuple((str(name), int(place), str(key)) for name, place, key in data["shards"])  # type: ignore[attr-defined]
             chunks = tuple(ChunkState(key, path, first, last, made, tuple((p, d) for p, d in split), bool(opens))
                            for key, path, first, last, made, split, opens in data["chunks"])  # type: ignore[attr-defined]
-            families = {int(place): bests for place, bests in data["families"].items()}  # type: ignore[attr-defined]
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise PatchRefused(f"a state of another layout: {error}") from None
-        return cls(shards, chunks, families)
+        return cls(shards, chunks)
 
 
 def split_words(chunks: Iterable[ChunkState]) -> set[str]:
@@ -83,9 +80,60 @@ def split_words(chunks: Iterable[ChunkState]) -> set[str]:
     return {*terms, *(term[:n] for term in terms for n in range(2, len(term)))}
 
 
-def restricted(families: Mapping[str, Family], words: set[str]) -> dict[str, Family]:
-    """The family_bests of `words` of those of a shard."""
-    return {word: families[word] for word in sorted(words & families.keys())}
+def write_families(path: Path, families: Mapping[int, Mapping[str, Family]], words: set[str]) -> None:
+    """The family_bests of `words` in each shard (by number), a line
+    "word<TAB>{shard: family, ...}" for each word some shard has, in order:
+    a patch reads only the words it needs, not all of every shard's (at a
+    million articles, hundreds of shards, each a few thousand words)."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for word in sorted(words):
+            found = {str(place): bests[word] for place, bests in sorted(families.items()) if word in bests}
+            if found:
+                out.write(f"{word}\t{json.dumps(found, ensure_ascii=False, separators=(',', ':'))}\n")
+
+
+class KeptFamilies:
+    """The family_bests that write_families wrote, each word's read when first asked for."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise PatchRefused(f"the family bests of the set's split terms: {error}") from None
+        fields = text.replace("\t", "\n").split("\n")  # words and JSON hold no tab or line break
+        self._lines = dict(zip(fields[0:-1:2], fields[1:-1:2], strict=True))
+        self._read: dict[str, dict[int, Family]] = {}
+
+    def of(self, word: str) -> dict[int, Family]:
+        """The family_bests of `word`, by shard."""
+        if word not in self._read:
+            line = self._lines.get(word)
+            self._read[word] = {int(place): family for place, family in json.loads(line).items()} if line else {}
+        return self._read[word]
+
+    def words(self) -> Iterator[str]:
+        return iter(self._lines)
+
+    def shard(self, number: int) -> Mapping[str, Family]:
+        """The family_bests of the shard `number`."""
+        return _ShardFamilies(self, number)
+
+
+class _ShardFamilies(Mapping[str, Family]):
+    def __init__(self, kept: KeptFamilies, number: int) -> None:
+        self._kept, self._number = kept, number
+
+    def __getitem__(self, word: str) -> Family:
+        return self._kept.of(word)[self._number]
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self._number in self._kept.of(word)
+
+    def __iter__(self) -> Iterator[str]:  # every word read: a patch does not ask
+        return (word for word in self._kept.words() if self._number in self._kept.of(word))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,21 @@ import json
 import random
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from broadsheet import offline_index as oi
-from broadsheet.offline_patch import PatchRefused, SetState, patched, restricted, shard_change, split_words
+from broadsheet.offline_patch import (
+    KeptFamilies,
+    PatchRefused,
+    SetState,
+    patched,
+    shard_change,
+    split_words,
+    write_families,
+)
 from broadsheet.outputs.offline_search import IndexMaker
 
 from .conftest import txt, write_corpus
@@ -49,10 +58,12 @@ def patch(old: list[oi.ShardIndex], new: list[oi.ShardIndex], site: dict[str, st
     site = files(before) if site is None else site
     changes = [shard_change(n, was.in_order(), now.in_order(), was.families, now.families)
                for n, (was, now) in enumerate(zip(old, new, strict=True)) if was != now]
-    # As a build does: of the shards that did not change, the family_bests its state kept.
-    words = split_words(chunk.state() for chunk in before)
-    families = {n: now.families if was != now else restricted(now.families, words)
-                for n, (was, now) in enumerate(zip(old, new, strict=True))}
+    # As a build does: of the shards that did not change, the family_bests the last build kept of them.
+    with tempfile.TemporaryDirectory() as folder:
+        kept_file = Path(folder) / "families.txt"
+        write_families(kept_file, {n: was.families for n, was in enumerate(old)}, split_words(c.state() for c in before))
+        kept = KeptFamilies(kept_file)
+    families = {n: now.families if was != now else kept.shard(n) for n, (was, now) in enumerate(zip(old, new, strict=True))}
     states, made = patched("terms", [chunk.state() for chunk in before], site.__getitem__, changes, families)
     written = files(made)
     kept = {path: site[path] for state in states for path in (state.path, *(p for p, _ in state.split))

@@ -142,7 +142,9 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     keys = sorted((folder_for(out) / KEPT).glob("*.keys.json"))  # of the sets of chunks of terms: older, newest shard
     records = sorted((folder_for(out) / KEPT).glob("*.state.json"))  # the digests of each shard's files of records, its scoring
     assert len(records) == len(kept)
-    assert [k.name.split(".")[0] for k in keys] == ["recent", "terms"]
+    keys += sorted((folder_for(out) / KEPT).glob("*.families.txt"))  # and the family bests of each set's split terms
+    assert len(keys) == 4
+    assert [k.name.split(".")[0] for k in keys] == ["recent", "terms", "recent", "terms"]
     assert len(kept) == len(json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"])
     kept[0].unlink()
     made = []
@@ -157,8 +159,8 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
     run(corpus, out, jobs=1)
     now = sorted((folder_for(out) / KEPT).iterdir())
-    # A shard's postings and the digests of its records, its set's state.
-    assert len(now) == len(kept + keys + records) and len(set(now) - set(kept + keys + records)) == 3
+    # A shard's postings and the digests of its records, its set's state and family bests.
+    assert len(now) == len(kept + keys + records) and len(set(now) - set(kept + keys + records)) == 4
     assert not list(kept[0].parent.glob("*.part"))
 
 

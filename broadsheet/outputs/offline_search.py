@@ -230,9 +230,10 @@ class IndexMaker:
             chunks, families = self._patched(unit, shards)
         except offline_patch.PatchRefused:
             chunks, families = self._whole(unit)
-        words = offline_patch.split_words(chunks)
-        state = offline_patch.SetState(shards, tuple(chunks), {
-            place: offline_patch.restricted(bests, words) for place, bests in families.items()}).to_json()
+        state = offline_patch.SetState(shards, tuple(chunks)).to_json()
+        partial = _partial(_families_file(keys_file))
+        offline_patch.write_families(partial, families, offline_patch.split_words(chunks))
+        partial.replace(_families_file(keys_file))
         keys = [chunk.key for chunk in chunks]
         partial = _partial(keys_file)
         partial.write_text(json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
@@ -280,8 +281,9 @@ class IndexMaker:
         if 4 * len(changed) > len(shards):
             raise offline_patch.PatchRefused("most of the set's shards changed")
         changes = []
-        # Of the shards that did not change, what the state kept of their family_bests: what the split terms need.
-        families: dict[int, Mapping[str, list[float]]] = dict(last.families)
+        # Of the shards that did not change, the family_bests the split terms need, as the last build kept them.
+        kept = offline_patch.KeptFamilies(_families_file(state_file))
+        families: dict[int, Mapping[str, list[float]]] = {place: kept.shard(place) for _, place, _ in shards}
         for (name, place, old_key), _ in changed:
             old_postings = self.postings[name].with_name(f"{name}.{old_key}.gz")
             if not old_postings.is_file():
@@ -290,8 +292,6 @@ class IndexMaker:
             changes.append(offline_patch.shard_change(
                 place, offline_index.read_postings(old_postings), offline_index.read_postings(self.postings[name]),
                 offline_index.read_families(old_postings), families[place]))
-        if set(families) != {place for _, place, _ in shards}:
-            raise offline_patch.PatchRefused("the state holds no family_bests of some shards")
 
         def read(path: str) -> str:
             try:
@@ -328,7 +328,7 @@ class IndexMaker:
             made[INDEX] = OutputRecord(self.index_key, ((path, UNKNOWN),))
         # What was kept of shards and sets as they no longer are, and any half written by a build that stopped.
         current = {*self.postings.values(), *map(_shard_state, self.postings.values()),
-                   *(keys_file for _, _, keys_file in self.sets.values())}
+                   *(file for _, _, keys_file in self.sets.values() for file in (keys_file, _families_file(keys_file)))}
         for old in next(iter(current)).parent.glob("*.*") if current else ():
             if old not in current:
                 old.unlink(missing_ok=True)
@@ -343,6 +343,11 @@ class IndexMaker:
         else:
             made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
         return {**made, **self.index()}
+
+
+def _families_file(keys_file: Path) -> Path:
+    """Where the family_bests that a set's split terms need are kept, beside its state."""
+    return keys_file.with_name(keys_file.name.removesuffix(".keys.json") + ".families.txt")
 
 
 def _shard_state(postings: Path) -> Path:
