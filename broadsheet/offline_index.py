@@ -107,7 +107,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import dataclass, field, replace
 from itertools import chain, compress
 from pathlib import Path
-from typing import cast
+from typing import TextIO, cast
 
 import regex
 import snowballstemmer  # type: ignore[import-untyped]
@@ -364,17 +364,6 @@ def rarity(documents_with_term: int, total: int) -> float:
     return math.log(1 + (total - documents_with_term + 0.5) / (documents_with_term + 0.5))
 
 
-def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[str, tuple[int, list[int]]], float]:
-    """Each term's best score as a top 1…4095, relative to the best score in
-    the index, and each of its postings' scores as a level 0…63 relative to
-    its top; and the best score in the index (rounded up).  A posting's score is then
-    (level + 1) / 64 × top / 4095 × best.  Levels per term, not per index: a
-    common word's scores are all small, and would all be one level of the
-    index's, where its own levels tell its documents apart."""
-    levels, scoring = _impacts(index, lengths)
-    return levels, rounded_up(scoring.best)
-
-
 @dataclass(frozen=True)
 class Scoring:
     """What a shard's scores were worked out from, kept for the next build (shard_index)."""
@@ -420,7 +409,14 @@ def _quantised(term_scores: Sequence[float], scale: float) -> tuple[int, list[in
     return top, [min(steps - 1, max(0, round(s / unit) - 1)) for s in term_scores]
 
 
-def _impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[str, tuple[int, list[int]]], Scoring]:
+def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[str, tuple[int, list[int]]], Scoring]:
+    """Each term's best score as a top 1…4095, relative to the best score in
+    the index (rounded up: the shard's scale), and each of its postings'
+    scores as a level 0…63 relative to its top; and what they were worked out
+    from.  A posting's score is then (level + 1) / 64 × top / 4095 × scale.
+    Levels per term, not per index: a common word's scores are all small, and
+    would all be one level of the index's, where its own levels tell its
+    documents apart."""
     average = average_length(lengths)
     scores_of = _scorer(index, lengths, average)
     scores = {term: scores_of(term) for term in index}
@@ -665,12 +661,11 @@ def shard_index(
     scored = _rescored(index, lengths, last, held) if last is not None and last.scoring is not None else None
     if scored is None:
         levels: Mapping[str, tuple[int, list[int]]]
-        levels, scoring = _impacts(index, lengths)
-        scale = rounded_up(scoring.best)
+        levels, scoring = impacts(index, lengths)
         encoded = {term: encode_postings(index[term][0], levels[term][1], levels[term][0]) for term in index}
     else:
         levels, scoring, encoded = scored
-        scale = rounded_up(scoring.best)
+    scale = rounded_up(scoring.best)
     kept = None
     if last is not None and (last.documents, last.scale) == (len(docs), scale):
         # Encoded postings hold a term's documents, levels and top: the same, and so is what they score.
@@ -1348,9 +1343,12 @@ def write_shard(path: Path, shard: ShardIndex) -> None:
 
 def read_shard(path: Path, scoring: Scoring | None = None) -> ShardIndex:
     """A shard as write_shard kept it (but its months), and its `scoring`, kept apart."""
-    head = read_head(path)
-    return ShardIndex(int(cast(int, head["documents"])), float(cast(float, head["scale"])), [],
-                      dict(read_postings(path)), str(head.get("version", "")), read_families(path), scoring)
+    with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
+        head = json.loads(kept.readline())
+        families = json.loads(kept.readline())
+        postings = dict(chain.from_iterable(_blocks(kept)))
+    return ShardIndex(int(head["documents"]), float(head["scale"]), [], postings, str(head.get("version", "")),
+                      families, scoring)
 
 
 def read_head(path: Path) -> dict[str, object]:
@@ -1375,12 +1373,16 @@ def read_postings(path: Path) -> Iterator[tuple[str, str]]:
 
 
 def _postings_blocks(path: Path) -> Iterator[Iterator[tuple[str, str]]]:
-    # Whole lines a block, split by str methods: a loop over each line took
-    # a third of the time a set of terms takes.  Terms and postings hold no
-    # tab or line break.
     with gzip.open(path, "rt", encoding="utf-8", newline="\n") as kept:
         kept.readline()
         kept.readline()
-        while text := kept.read(READ_BLOCK):
-            fields = (text + kept.readline()).replace("\t", "\n").split("\n")
-            yield zip(fields[0:-1:2], fields[1:-1:2], strict=True)
+        yield from _blocks(kept)
+
+
+def _blocks(kept: TextIO) -> Iterator[Iterator[tuple[str, str]]]:
+    # Whole lines a block, split by str methods: a loop over each line took
+    # a third of the time a set of terms takes.  Terms and postings hold no
+    # tab or line break.
+    while text := kept.read(READ_BLOCK):
+        fields = (text + kept.readline()).replace("\t", "\n").split("\n")
+        yield zip(fields[0:-1:2], fields[1:-1:2], strict=True)

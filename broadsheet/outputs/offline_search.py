@@ -153,7 +153,8 @@ class IndexMaker:
         with holding(self.bodies, (e.article for e in self.entries[name])):
             documents = offline_index.documents(self.entries[name], self.language)
         counted = parallel.count_terms(documents, jobs=jobs)
-        files = list(offline_index.records_made(documents, name, self._kept_records(name)))
+        last = self._last_state(name)
+        files = list(offline_index.records_made(documents, name, _kept_records(last) if self.site else None))
         for made_file in files:
             if made_file.text is None:  # as the last build left it in the site in place
                 assert self.site is not None
@@ -164,17 +165,15 @@ class IndexMaker:
         # The documents of the files of records made again: the others are as they were, in the same places.
         changed = {number for f in files if f.text is not None
                    for number in range(f.first, min(f.first + offline_index.DOCS_PER_CHUNK, len(documents)))}
-        made = replace(offline_index.shard_index(documents, counted, self._last_shard(name), changed),
+        made = replace(offline_index.shard_index(documents, counted, self._last_shard(name, last), changed),
                        version=offline_index.records_version_of(digests))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
         scoring = made.scoring
-        partial = _partial(_shard_state(kept))
-        partial.write_text(json.dumps({
+        _write_whole(_shard_state(kept), json.dumps({
             "files": [[f.path, f.source, f.digest] for f in files],
             "scoring": [scoring.average, scoring.best, scoring.best_term] if scoring else None,
-        }, ensure_ascii=False), encoding="utf-8")
-        partial.replace(_shard_state(kept))
+        }, ensure_ascii=False))
         partial = _partial(kept)
         offline_index.write_shard(partial, made)
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
@@ -183,40 +182,34 @@ class IndexMaker:
             self.noting(name, record)
         return name, record
 
-    def _last_shard(self, name: str) -> offline_index.ShardIndex | None:
-        """The shard `name` as the last build kept it, and what its scores were
-        worked out from, if they are at hand."""
-        from .. import offline_index
-
-        last = self.last_shards.get(name)
-        path = self.postings[name].with_name(f"{name}.{last}.gz")
-        if last is None or not path.is_file():
-            return None
-        kept = self._last_state(name).get("scoring")
-        scoring = None
-        if isinstance(kept, list) and len(kept) == 3:
-            scoring = offline_index.Scoring(float(kept[0]), float(kept[1]), str(kept[2]))
-        return offline_index.read_shard(path, scoring)
+    def _kept_postings(self, name: str, key: str) -> Path:
+        """Where the postings of the shard `name` of fingerprint `key` are kept."""
+        return self.postings[name].with_name(f"{name}.{key}.gz")
 
     def _last_state(self, name: str) -> dict[str, object]:
         """What the last build kept beside the postings of the shard `name` ({} where nothing)."""
         last = self.last_shards.get(name)
+        if last is None:
+            return {}
         try:
-            state = json.loads(_shard_state(self.postings[name].with_name(f"{name}.{last}.gz")).read_text(encoding="utf-8"))
+            state = json.loads(_shard_state(self._kept_postings(name, last)).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
-        return state if last is not None and isinstance(state, dict) else {}
+        return state if isinstance(state, dict) else {}
 
-    def _kept_records(self, name: str) -> dict[str, tuple[str, str]]:
-        """Of the files of records of the shard `name` that the last build left
-        in the site in place, as they are there: by path, the digests of their
-        records and of their texts (none where not known)."""
-        if self.site is None:
-            return {}
-        try:
-            return {str(path): (str(source), str(made)) for path, source, made in self._last_state(name)["files"]}  # type: ignore[attr-defined]
-        except (KeyError, TypeError, ValueError):
-            return {}
+    def _last_shard(self, name: str, state: dict[str, object]) -> offline_index.ShardIndex | None:
+        """The shard `name` as the last build kept it, and what its scores were
+        worked out from (from its `state`), if they are at hand."""
+        from .. import offline_index
+
+        last = self.last_shards.get(name)
+        if last is None or not self._kept_postings(name, last).is_file():
+            return None
+        kept = state.get("scoring")
+        scoring = None
+        if isinstance(kept, list) and len(kept) == 3:
+            scoring = offline_index.Scoring(float(kept[0]), float(kept[1]), str(kept[2]))
+        return offline_index.read_shard(self._kept_postings(name, last), scoring)
 
     def terms_set(self, unit: str) -> OutputRecord:
         """Make the set of chunks of terms `unit` from its shards' kept postings,
@@ -235,10 +228,8 @@ class IndexMaker:
         offline_patch.write_families(partial, families, offline_patch.split_words(chunks))
         partial.replace(_families_file(keys_file))
         keys = [chunk.key for chunk in chunks]
-        partial = _partial(keys_file)
-        partial.write_text(json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
-                                      ensure_ascii=False), encoding="utf-8")
-        partial.replace(keys_file)
+        _write_whole(keys_file, json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
+                                           ensure_ascii=False))
         return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(
             path for chunk in chunks for path, _ in chunk.files())))
 
@@ -285,7 +276,7 @@ class IndexMaker:
         kept = offline_patch.KeptFamilies(_families_file(state_file))
         families: dict[int, Mapping[str, list[float]]] = {place: kept.shard(place) for _, place, _ in shards}
         for (name, place, old_key), _ in changed:
-            old_postings = self.postings[name].with_name(f"{name}.{old_key}.gz")
+            old_postings = self._kept_postings(name, old_key)
             if not old_postings.is_file():
                 raise offline_patch.PatchRefused(f"the postings of {name} as they were are lost")
             families[place] = offline_index.read_families(self.postings[name])
@@ -343,6 +334,23 @@ class IndexMaker:
         else:
             made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
         return {**made, **self.index()}
+
+
+def _kept_records(state: dict[str, object]) -> dict[str, tuple[str, str]]:
+    """Of the files of records of a shard that the last build left in the site
+    in place, from the `state` it kept: by path, the digests of their records
+    and of their texts (none where not known)."""
+    try:
+        return {str(path): (str(source), str(made)) for path, source, made in state["files"]}  # type: ignore[attr-defined]
+    except (KeyError, TypeError, ValueError):
+        return {}
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """`text` as the file at `path`, whole or not there (_partial)."""
+    partial = _partial(path)
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def _families_file(keys_file: Path) -> Path:
