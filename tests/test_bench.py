@@ -4,6 +4,7 @@ import importlib.util
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -72,6 +73,12 @@ def _news(count: int) -> dict[str, str]:
     }
 
 
+def _markdown(text: str) -> str:
+    """The article of a txt file as Markdown with front matter, as Hugo reads it."""
+    date, body = text[6:16], text[17:]
+    return f'---\ntitle: "{body.split(".")[0]}"\ndate: {date}\n---\n\n{body}'
+
+
 def test_the_offline_search_benchmark_samples_common_and_rare_words_of_one_and_two(tmp_path):
     module = _offline_bench()
     corpus = write_corpus(tmp_path / "corpus", _news(40))
@@ -110,21 +117,26 @@ def test_the_offline_search_benchmark_runs_on_a_small_corpus(tmp_path):
 def test_the_benchmark_runs_at_its_smallest_size_and_reports_every_row(tmp_path):
     # The benchmark itself, on a corpus small enough for every run of the tests:
     # a change that breaks it shows here, not on the day it is next run by hand.
-    write_corpus(tmp_path / "corpus-60-txt", _news(60))
+    news = _news(60)
+    write_corpus(tmp_path / "corpus-60-txt", news)
+    write_corpus(tmp_path / "corpus-60-md", {name.replace(".txt", ".md"): _markdown(text) for name, text in news.items()})
     done = subprocess.run([sys.executable, str(BENCH), "--work", str(tmp_path), "--sizes", "60", "--repeat", "1",
-                           "--no-hugo", "--zim"], capture_output=True, text=True, timeout=600)
+                           "--zim"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))["rows"]
     assert {row["what"] for row in rows} >= {
         "full build", "full build --no-search", "full build --served-search offline", "Pagefind alone, one run",
         "rebuild, one changed", "rebuild, one added --no-search", "rebuild, fifty added", "rebuild, one added on a new day",
-        "rebuild, one added on a new day --served-search offline", "full build --no-search --zim"}
+        "rebuild, one added on a new day --served-search offline", "full build --no-search --zim",
+        "Hugo, minimal site"}
     assert all(row["seconds"] > 0 and row["peak_mb"] > 0 for row in rows)
     zim = next(row for row in rows if row["what"] == "full build --no-search --zim")
     assert zim["stages"]["zim"] > 0 and zim["index_mb"] > 0  # the ZIM file's size
     assert "full build ÷ Pagefind alone" in done.stdout and "KB an article" in done.stdout
     assert "the ZIM stage ÷ Pagefind alone" in done.stdout
     assert "served by the offline index" in done.stdout
+    assert re.search(r"full build --no-search ÷ Hugo = \d", done.stdout)
+    assert re.search(r", Hugo \d+\.\d+\.\d+", done.stdout)  # its version, read from the program itself
 
 
 def test_the_memory_benchmark_reports_the_growth_per_article(tmp_path):
