@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -389,8 +390,13 @@ def plan_from_texts(
     RecordError."""
     trusted = record is not None and written_digest is not None and record_digest(record) == written_digest
     current = tuple(current)
-    read = (parse_record(record, record_name, trusted=trusted, strict=strict_record, known={p.url: p for p in current})
-            if record is not None else ReadRecord((), []))
+    known = _read_written(record, current) if record is not None and trusted else None
+    if known is not None:
+        read, written = known
+    else:
+        written = None
+        read = (parse_record(record, record_name, trusted=trusted, strict=strict_record, known={p.url: p for p in current})
+                if record is not None else ReadRecord((), []))
     previous, problems = read.permalinks, list(read.problems)
     if record is None or problems:
         # articles.json too: a site built before published.json existed, or a
@@ -410,18 +416,35 @@ def plan_from_texts(
     answered = {p.url for p in result.record} if not same else set()
     dropped = [p.url for p in previous if p.url not in answered] if not same else []
     dropped_problems = [Problem(url, f"was published ({record_name}) and no longer answers") for url in dropped]
-    written = _written_lines(record, previous) if trusted and record is not None and not same else None
     return Plan(result.record, (*problems, *hand_problems, *result.problems, *dropped_problems), unchanged, base_url,
-                written, laid_out=not same or trusted)
+                None if same else written, laid_out=not same or trusted)
 
 
-def _written_lines(text: str, permalinks: Sequence[Permalink]) -> dict[str, tuple[Permalink, str]]:
-    """The line of each of `permalinks`, read from `text` as record_json laid
-    it out (three lines, then one an address, then two); none if it was not."""
-    lines = text.split("\n")[3:-2]
-    if len(lines) != len(permalinks):
-        return {}
-    return {p.url: (p, line.removesuffix(",")) for p, line in zip(permalinks, lines, strict=True)}
+_BASE_URL_LINE = ' "base_url": '
+
+
+def _read_written(text: str, current: Sequence[Permalink]) -> tuple[ReadRecord, dict[str, tuple[Permalink, str]]] | None:
+    """A record that a build wrote (it is laid out as record_json lays it
+    out: three lines, then one an address, then two), read a line at a time:
+    a line that is the line of one of `current` is that Permalink, and only
+    the others are parsed (a record is mostly the build's own pages: this
+    takes half the time of parsing it whole).  With it, the line of each of
+    `current` by address, for Plan.written.  None if it is not so laid out."""
+    rows = text.split("\n")
+    if len(rows) < 6 or rows[-2:] != ["]}", ""] or rows[2] != ' "addresses": [' or not rows[1].startswith(_BASE_URL_LINE):
+        return None
+    lines = {_record_line(p): p for p in current}
+    permalinks = []
+    try:
+        base_url = json.loads(rows[1][len(_BASE_URL_LINE):].removesuffix(","))
+        for row in rows[3:-2] if rows[3:-2] != [""] else ():
+            line = row.removesuffix(",")
+            permalink = lines.get(line)
+            permalinks.append(permalink if permalink is not None else _written_permalink(json.loads(line)))
+    except (ValueError, KeyError, TypeError):
+        return None
+    read = ReadRecord(tuple(permalinks), [], base_url if isinstance(base_url, str) else None)
+    return read, {p.url: (p, line) for line, p in lines.items()}
 
 
 def plan(
@@ -438,7 +461,7 @@ def plan(
     # the one `pages` holds, and its folded form is that string too when it
     # has no capitals (a permalink never has).
     page_files = set(pages)
-    page_files.update(file_for(p.url) for p in current)
+    page_files.update([file_for(p.url) for p in current])
     folded: dict[str, str] = {}
     for f in page_files:
         key = f.casefold()
@@ -449,9 +472,11 @@ def plan(
         return file_for(url) in page_files
 
     # An address that a page of this build holds is that page: the real page wins.
+    # Most of a record is the build's own articles, told by their address alone.
     previous = tuple(previous)
-    earlier = {p.url: p for p in previous if file_for(p.url).casefold() not in folded}
-    auto = _automatic_moves(earlier.values(), current, {p.identity for p in previous})
+    articles = {p.url for p in current}
+    earlier = {p.url: p for p in previous if p.url not in articles and file_for(p.url).casefold() not in folded}
+    auto = _automatic_moves(earlier.values(), current, previous)
     manual = _usable_hand_lines(hand, folded, hand_name, problems)
     while True:
         targets = {**auto, **{old: line.new for old, line in manual.items()}}
@@ -477,8 +502,11 @@ def plan(
         record.append(Permalink(url, GONE, before.id, before.source, before.title))
         if before.status != GONE:
             newly_gone.append(before)
-    record.sort(key=lambda p: p.url)
+    record.sort(key=_URL)
     return Plan(tuple(record), (*problems, *_removals(newly_gone)))
+
+
+_URL = operator.attrgetter("url")
 
 
 def _removals(newly_gone: Iterable[Permalink]) -> list[Problem]:
@@ -499,17 +527,23 @@ def _removals(newly_gone: Iterable[Permalink]) -> list[Problem]:
 
 
 def _automatic_moves(
-    earlier: Iterable[Permalink], current: tuple[Permalink, ...], published: set[tuple[str | None, str | None]]
+    earlier: Iterable[Permalink], current: tuple[Permalink, ...], previous: Sequence[Permalink]
 ) -> dict[str, str]:
     """Old address → where its article is now, or where the old record said it leads."""
-    by_identity = {p.identity: p for p in reversed(current)}
+    earlier = tuple(earlier)
+    # The articles that may be an earlier address's: those of its id or its
+    # source (few: the others are passed over by two lookups each).
+    ids = {old.id for old in earlier if old.id is not None}
+    sources = {old.source for old in earlier if old.source is not None}
+    candidates = [p for p in current if p.id in ids or p.source in sources] if earlier else []
+    by_identity = {p.identity: p for p in reversed(candidates)}
     # An article that had an address before (same id and source) is that
     # address's article: it is no candidate for another old address by id
     # alone or source alone.
-    known = published & by_identity.keys()
+    known = {p.identity for p in previous if p.id in ids or p.source in sources} & by_identity.keys() if candidates else set()
     by_id: dict[str, list[Permalink]] = {}
     by_source: dict[str, list[Permalink]] = {}
-    for p in current:
+    for p in candidates:
         if p.identity not in known:
             by_id.setdefault(p.id or "", []).append(p)
             by_source.setdefault(p.source or "", []).append(p)

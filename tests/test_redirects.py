@@ -205,10 +205,21 @@ def test_a_record_written_with_an_address_more_takes_the_lines_a_build_wrote(mon
     planned = redirects.plan_from_texts(record=text, manifest=None, hand=None, current=current, pages=[],
                                         base_url=base, written_digest=redirects.record_digest(text) if trusted else None)
     assert planned.unchanged_text is None and planned.record_text() == expected
-    # Only the new address, and the gone one, which the plan makes anew, are written from their fields.
-    assert sorted(made) == (["2023/01/05/a5/", "old.html"] if trusted else sorted(p.url for p in planned.record))
-    # A record laid out otherwise is written from the fields of each address.
-    assert redirects._written_lines(text.replace(",\n", ", "), current[:4]) == {}
+    # Trusted, the line of each page of the build is made once, to be found
+    # in the record read and written again, and the gone address, which the
+    # plan makes anew, once more; no line twice.
+    assert sorted(made) == sorted(p.url for p in planned.record)
+    if trusted:
+        parsed: list[str] = []
+        loads = redirects.json.loads
+        monkeypatch.setattr(redirects.json, "loads", lambda text: parsed.append(text) or loads(text))
+        read, lines = redirects._read_written(text.replace("Old", "Ancient"), current)
+        # Only the base address and the line that is no page of the build are parsed.
+        assert parsed == [f'"{base}"', line(Permalink("old.html", GONE, title="Ancient"))]
+        assert all(r is c for r, c in zip(read.permalinks[:4], current, strict=False)) and read.base_url == base
+        assert lines[current[4].url] == (current[4], line(current[4]))
+    # A record laid out otherwise is read whole.
+    assert redirects._read_written(text.replace(",\n", ", "), current[:4]) is None
 
 
 def test_folders_of_pages_and_of_other_files_lead_where_those_of_all_of_them_do():
