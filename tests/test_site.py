@@ -47,6 +47,17 @@ def test_collisions_are_resolved_deterministically_with_a_warning():
         assert len(problems) == 1 and problems[0].source == "y/001_aaaaaa11.txt"
 
 
+def test_addresses_and_order_are_the_same_whether_or_not_an_address_is_wanted_twice():
+    # Without a collision the addresses are not sorted to be given out: the site comes out the same.
+    articles = [article(f"{i:03d}_{i % 7:08x}{i}.txt", f"2023-{1 + i % 3:02d}-{1 + i % 5:02d}") for i in range(40)]
+    twice = article("zz/000_000000000.txt", "2023-01-01")  # the address of the first
+    alone, _ = build_site(articles[::-1], per_page=3, site_title="T")
+    with_collision, problems = build_site([*articles, twice], per_page=3, site_title="T")
+    assert len(problems) == 1
+    assert [(e.url, e.article.source) for e in alone.entries] == [
+        (e.url, e.article.source) for e in with_collision.entries if e.article is not twice]
+
+
 def test_listing_pages_newest_first_with_neighbours_and_archives():
     articles = [article(f"{i:03d}_{i:08x}.txt", f"2023-{1 + i % 3:02d}-{1 + i:02d}") for i in range(7)]
     site, problems = build_site(articles, per_page=3, site_title="T")
