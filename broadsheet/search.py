@@ -95,7 +95,10 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     the plan depends on the articles alone, never on the builds before.  Where
     the newest year is cut into months, its newest month is not packed with the
     months before it, so that the day put back is indexed again with its month
-    alone; once a month, a month is packed with those before it again."""
+    alone; once a month, a month is packed with those before it again.  With
+    the newest day apart, the newest year is cut into months even where it
+    would fit in one shard: its day before goes back with the few hundred
+    pages of its month, not the thousands of its year."""
     if limit < 1:
         raise ValueError(f"limit must be 1 or more, not {limit}")
     # Runs of parts that may share a shard: consecutive years that each fit, the
@@ -116,7 +119,10 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     for year, in_year in groupby(oldest_first, key=lambda e: e.article.date.year):
         months = [(f"{year:04d}-{month:02d}", list(in_month))
                   for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)]
-        if sum(len(entries) for _, entries in months) <= limit:
+        # With the newest day apart, the newest year is cut into months however
+        # small, so that its newest month is a shard of its own (below).
+        newest_months = bool(newest) and year == newest_year and len(months) > 1
+        if sum(len(entries) for _, entries in months) <= limit and not newest_months:
             runs[-1].append((f"{year:04d}", [file_for(e.url) for _, entries in months for e in entries]))
             continue
         runs.append([])

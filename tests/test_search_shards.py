@@ -342,6 +342,21 @@ def test_the_newest_month_of_a_year_cut_into_months_is_a_shard_of_its_own(monkey
     ]
 
 
+def test_with_the_newest_day_apart_the_newest_year_is_cut_into_months_however_small(monkeypatch):
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    site = site_with(["2019-05-05", "2020-01-02", "2020-01-03", "2020-02-02", "2020-03-03", "2020-03-04"])
+    # 2020 would fit in one shard: its months before the newest are packed, the newest stands alone.
+    assert shape(plan_shards(site, limit=10)) == [
+        ("2019", "pagefind/", 1), ("2020-01", "pagefind/2020-01/", 3), ("2020-03", "pagefind/2020-03/", 1),
+        ("2020-03-04", "pagefind/2020-03-04/", 1),
+    ]
+    # A newest year of one month, or a site without its newest day apart, keeps its year whole.
+    assert shape(plan_shards(site_with(["2019-05-05", "2020-01-02", "2020-01-03", "2020-01-04"]), limit=10)) == [
+        ("2019", "pagefind/", 3), ("2020-01-04", "pagefind/2020-01-04/", 1)]
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 1000)
+    assert shape(plan_shards(site, limit=10)) == [("2019", "pagefind/", 6)]
+
+
 def _offline_scripts(out: Path) -> dict[str, str]:
     return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / "search/offline").rglob("*.js")}
 
@@ -360,11 +375,12 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     out = tmp_path / "site"
     assert build_split(source, out, shard_pages=5).problems == []
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
-    assert [(b["name"], b["pages"]) for b in bundles][-2:] == [("2022", 3), ("2022-09-25", 1)]
+    # The newest year is cut into months, so that the day before goes back with its month alone.
+    assert [(b["name"], b["pages"]) for b in bundles][-3:] == [("2022-03", 2), ("2022-09", 1), ("2022-09-25", 1)]
     listing = offline_list(_offline_scripts(out))
     assert [s["folder"] for s in listing["sets"]] == ["terms/", "recent/", "newest/"]
     assert [s["documents"] for s in listing["shards"]][0] == 1  # the newest day, first of the list (newest first)
-    kept_terms, kept_older = _stamps(out, "search/offline/terms"), _stamps(out, "pagefind/2022")
+    kept_terms, kept_older = _stamps(out, "search/offline/terms"), _stamps(out, "pagefind/2022-09")
     # The sets of terms each rebuild makes (in the build's own process, with one job).
     sets_made: list[str] = []
     real_terms_set = IndexMaker.terms_set
@@ -373,7 +389,7 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     # A second article of the newest day: its bundle and its set of terms are made again, and only they.
     write_corpus(source, {"2022/late.txt": txt("2022-09-25", "Late story of the quayside.", "Word lateword here.")})
     result = build_split(source, out, shard_pages=5, jobs=1)
-    assert (result.bundles, result.bundles_indexed) == (5, 1)
+    assert (result.bundles, result.bundles_indexed) == (6, 1)
     assert sets_made == ["newest"]
     # The versions of the sets in the list: the newest day's changed, the others' kept.
     versions = {s["folder"]: s["version"] for s in listing["sets"]}
@@ -383,7 +399,7 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     shard_versions = [s["version"] for s in listing["shards"]]
     reversioned = [s["version"] for s in offline_list(_offline_scripts(out))["shards"]]  # newest first
     assert reversioned[0] != shard_versions[0] and reversioned[1:] == shard_versions[1:]
-    assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "pagefind/2022") == kept_older
+    assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "pagefind/2022-09") == kept_older
     newest = _offline_scripts(out)
     chunks = [json.loads(text.partition(",")[2].removesuffix(");\n")) for path, text in newest.items() if "/newest/" in path]
     assert any("lateword" in chunk for chunk in chunks)
@@ -391,17 +407,17 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     build_split(source, full, shard_pages=5)
     assert files_of(out) == files_of(full)
 
-    # A newer day: the day before goes back with its year, as a full build puts it; the set of terms of the
-    # older shards is kept (the year is the newest shard of the rest, whose terms are a set of their own).
+    # A newer day: the day before goes back with its month, as a full build puts it; the set of terms of the
+    # older shards is kept (the month is the newest shard of the rest, whose terms are a set of their own).
     kept_recent = _stamps(out, "search/offline/recent")
     del sets_made[:]
     write_corpus(source, {"2022/next.txt": txt("2022-09-26", "Next story.", "Word nextword here.")})
     result = build_split(source, out, shard_pages=5, jobs=1)
-    assert (result.bundles, result.bundles_indexed) == (5, 2)
+    assert (result.bundles, result.bundles_indexed) == (6, 2)
     assert sets_made == ["recent", "newest"]
     assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "search/offline/recent") != kept_recent
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
-    assert [(b["name"], b["pages"]) for b in bundles][-2:] == [("2022", 5), ("2022-09-26", 1)]
+    assert [(b["name"], b["pages"]) for b in bundles][-3:] == [("2022-03", 2), ("2022-09", 3), ("2022-09-26", 1)]
     shutil.rmtree(full)
     build_split(source, full, shard_pages=5)
     assert files_of(out) == files_of(full)
