@@ -97,8 +97,9 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     months before it, so that the day put back is indexed again with its month
     alone; once a month, a month is packed with those before it again.  With
     the newest day apart, the newest year is cut into months even where it
-    would fit in one shard: its day before goes back with the few hundred
-    pages of its month, not the thousands of its year."""
+    would fit in one shard, and is packed with no year before it: its day
+    before goes back with the few hundred pages of its month, not the
+    thousands of its year or of the years packed with it."""
     if limit < 1:
         raise ValueError(f"limit must be 1 or more, not {limit}")
     # Runs of parts that may share a shard: consecutive years that each fit, the
@@ -120,9 +121,9 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
         months = [(f"{year:04d}-{month:02d}", list(in_month))
                   for month, in_month in groupby(in_year, key=lambda e: e.article.date.month)]
         # With the newest day apart, the newest year is cut into months however
-        # small, so that its newest month is a shard of its own (below).
-        newest_months = bool(newest) and year == newest_year and len(months) > 1
-        if sum(len(entries) for _, entries in months) <= limit and not newest_months:
+        # small, and packed with no year before it, so that its newest month is
+        # a shard of its own (below).
+        if sum(len(entries) for _, entries in months) <= limit and not (newest and year == newest_year):
             runs[-1].append((f"{year:04d}", [file_for(e.url) for _, entries in months for e in entries]))
             continue
         runs.append([])

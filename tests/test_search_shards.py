@@ -305,10 +305,12 @@ def test_the_newest_day_is_a_shard_apart_once_enough_articles_come_before_it(mon
     monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
     site = site_with(["2019-01-01", "2019-01-01", "2020-03-03", "2020-03-05", "2020-03-05"])
     shards = plan_shards(site, limit=10)
-    assert shape(shards) == [("2019", "pagefind/", 3), ("2020-03-05", "pagefind/2020-03-05/", 2)]
-    assert [s.apart for s in shards] == [False, True]
-    assert all(page.startswith("2020/03/05/") for page in shards[1].pages)
-    assert search.shard_glob(shards[1]) == "{2020/03/05/**/*.html,pagefind/start/index.html}"
+    assert shape(shards) == [("2019", "pagefind/", 2), ("2020-03", "pagefind/2020-03/", 1),
+                             ("2020-03-05", "pagefind/2020-03-05/", 2)]
+    assert [s.apart for s in shards] == [False, False, True]
+    assert all(page.startswith("2020/03/05/") for page in shards[2].pages)
+    assert search.shard_glob(shards[2]) == "{2020/03/05/**/*.html,pagefind/start/index.html}"
+    assert search.shard_glob(shards[1]) == "{2020/03/03/**/*.html,pagefind/start/index.html}"  # its days but the one apart
     # Fewer before it: the newest day stays with the rest; so does a site of one day.
     assert shape(plan_shards(site_with(["2019-01-01", "2020-03-03", "2020-03-05"]), limit=10)) == [("2019", "pagefind/", 3)]
     assert shape(plan_shards(site_with(["2020-03-05"] * 6), limit=10)) == [("2020", "pagefind/", 6)]
@@ -350,9 +352,10 @@ def test_with_the_newest_day_apart_the_newest_year_is_cut_into_months_however_sm
         ("2019", "pagefind/", 1), ("2020-01", "pagefind/2020-01/", 3), ("2020-03", "pagefind/2020-03/", 1),
         ("2020-03-04", "pagefind/2020-03-04/", 1),
     ]
-    # A newest year of one month, or a site without its newest day apart, keeps its year whole.
+    # A newest year of one month is that month, packed with no year before it (the first days of a year).
     assert shape(plan_shards(site_with(["2019-05-05", "2020-01-02", "2020-01-03", "2020-01-04"]), limit=10)) == [
-        ("2019", "pagefind/", 3), ("2020-01-04", "pagefind/2020-01-04/", 1)]
+        ("2019", "pagefind/", 1), ("2020-01", "pagefind/2020-01/", 2), ("2020-01-04", "pagefind/2020-01-04/", 1)]
+    # A site without its newest day apart keeps its years whole, packed.
     monkeypatch.setattr(search, "NEWEST_APART_FROM", 1000)
     assert shape(plan_shards(site, limit=10)) == [("2019", "pagefind/", 6)]
 
