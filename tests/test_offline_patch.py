@@ -217,6 +217,29 @@ def test_an_older_article_changed_patches_the_set_of_the_older_shards(older, tmp
     assert files_of(out) == files_of(tmp_path / "full")
 
 
+def test_one_changed_shard_of_a_set_of_two_is_patched_and_two_are_made_whole(older, tmp_path, monkeypatch):
+    # Fifteen articles a shard: three years each, the newest shard apart, two in the set of the older.
+    out = tmp_path / "site"
+    run(older, out, jobs=1, search_shard_pages=15)
+    whole_sets: list[str] = []
+    real = IndexMaker._whole
+    monkeypatch.setattr(IndexMaker, "_whole", lambda self, unit: whole_sets.append(unit) or real(self, unit))
+    (older / "09.txt").write_text(txt("2016-10-10", "Story 9 about the lighthouse and the harbour."), encoding="utf-8")
+    run(older, out, jobs=1, search_shard_pages=15)
+    assert whole_sets == []  # one shard of the two changed: patched
+    full = tmp_path / "full"
+    run(older, full, jobs=1, search_shard_pages=15, incremental=False)
+    assert files_of(out) == files_of(full)
+    whole_sets.clear()  # of the full build
+    (older / "17.txt").write_text(txt("2016-06-10", "Story 17, the ferry and the council."), encoding="utf-8")
+    (older / "12.txt").write_text(txt("2019-01-10", "Story 12, the quay and the storm."), encoding="utf-8")
+    run(older, out, jobs=1, search_shard_pages=15)
+    assert whole_sets == ["terms"]  # both: made whole
+    shutil.rmtree(full)
+    run(older, full, jobs=1, search_shard_pages=15, incremental=False)
+    assert files_of(out) == files_of(full)
+
+
 def test_a_set_whose_file_was_edited_by_hand_is_made_whole(older, tmp_path, monkeypatch):
     out = tmp_path / "site"
     run(older, out, jobs=1, search_shard_pages=5)

@@ -257,8 +257,10 @@ class IndexMaker:
         the postings of its shards that changed (offline_patch.py), its other
         files linked from there: its chunks, and the family_bests of its shards
         that its split terms need.  PatchRefused where it cannot be, or where
-        more than a quarter of its shards changed (made whole, it reads each
-        shard once, not each chunk of the set)."""
+        more than one and more than a quarter of its shards changed (made
+        whole, it reads each shard once, not each chunk of the set; one shard
+        changed is patched however few the set has: at 10,000 articles, sets
+        of two or three, 0.4 s less)."""
         from .. import offline_index, offline_patch
 
         state_file = self.last_sets.get(unit)
@@ -269,7 +271,7 @@ class IndexMaker:
         if [shard[:2] for shard in last.shards] != [shard[:2] for shard in shards]:
             raise offline_patch.PatchRefused("the set's shards are others")
         changed = [(old, new) for old, new in zip(last.shards, shards, strict=True) if old[2] != new[2]]
-        if 4 * len(changed) > len(shards):
+        if len(changed) > 1 and 4 * len(changed) > len(shards):
             raise offline_patch.PatchRefused("most of the set's shards changed")
         changes = []
         # Of the shards that did not change, the family_bests the split terms need, as the last build kept them.
