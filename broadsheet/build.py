@@ -282,9 +282,9 @@ def _read_if_any(path: Path, name: str, report: Callable[[Problem], None]) -> st
         return None
 
 
-def _keep_record(path: Path, text: str) -> None:
+def _keep_record(path: Path, data: bytes) -> None:
     try:
-        replace_file(path, text.encode("utf-8"))
+        replace_file(path, data)
     except OSError as error:
         raise BuildError(f"{path}: the record of addresses cannot be written ({error.strerror or error}); "
                          "nothing was written") from None
@@ -424,7 +424,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 raise BuildError(f"{len(result.broken_links)} broken link(s) with --strict; the site was not written")
         if config.record is not None and addresses.to_keep:
             # Before the site: the site never shows an address that the record lacks.
-            _keep_record(config.record, (staging.path / redirects.RECORD).read_text(encoding="utf-8"))
+            _keep_record(config.record, (staging.path / redirects.RECORD).read_bytes())
         if result.in_place:
             assert made is not None
             cache_module.forget_outputs(config.out)
