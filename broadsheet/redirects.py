@@ -532,15 +532,18 @@ def _automatic_moves(
     """Old address → where its article is now, or where the old record said it leads."""
     earlier = tuple(earlier)
     # The articles that may be an earlier address's: those of its id or its
-    # source (few: the others are passed over by two lookups each).
+    # source (few: the others are passed over by a lookup or two each), and
+    # any without an id or a source, which no build makes (below, None and ""
+    # are looked up alike).
     ids = {old.id for old in earlier if old.id is not None}
     sources = {old.source for old in earlier if old.source is not None}
-    candidates = [p for p in current if p.id in ids or p.source in sources] if earlier else []
+    candidates = [p for p in current if p.id in ids or p.source in sources or not p.id or not p.source] if earlier else []
     by_identity = {p.identity: p for p in reversed(candidates)}
     # An article that had an address before (same id and source) is that
     # address's article: it is no candidate for another old address by id
     # alone or source alone.
-    known = {p.identity for p in previous if p.id in ids or p.source in sources} & by_identity.keys() if candidates else set()
+    candidate_ids = {p.id for p in candidates}
+    known = {p.identity for p in previous if p.id in candidate_ids} & by_identity.keys()
     by_id: dict[str, list[Permalink]] = {}
     by_source: dict[str, list[Permalink]] = {}
     for p in candidates:

@@ -191,6 +191,14 @@ def test_a_record_read_holds_the_builds_own_pages_once(trusted):
     assert read[1] is not changed and read[1].title == "C before"
 
 
+def test_an_old_address_finds_a_page_without_an_id_or_a_source_as_before():
+    # No build makes such a page; the plan's own callers may: None and "" are looked up alike.
+    moved = plan([Permalink("old.html", MOVED, to="2023/01/02/b/")], [Permalink("2023/01/01/a/", PAGE, None, None, "A")], [])
+    assert by_url(moved)["old.html"] == Permalink("old.html", MOVED, to="2023/01/01/a/")
+    renamed = plan([page("2023/01/02/b/", "", "s.txt")], [Permalink("2023/01/01/a/", PAGE, None, "t.txt", "A")], [])
+    assert by_url(renamed)["2023/01/02/b/"].to == "2023/01/01/a/"
+
+
 @pytest.mark.parametrize("trusted", [False, True])
 def test_a_record_written_with_an_address_more_takes_the_lines_a_build_wrote(monkeypatch, trusted):
     from broadsheet import redirects
