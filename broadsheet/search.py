@@ -153,7 +153,7 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
         for i, (name, pages) in enumerate(groups)
     ]
     if newest:
-        name = newest[0].article.date.strftime("%Y-%m-%d")
+        name = newest[0].article.date.isoformat()  # four digits of year, as the pages' folders have
         folder = name.replace("-", "/")
         # The shards of its year: their globs take whole years or months, which may hold the day.
         shards = [replace(shard, without=folder) if shard.pages[-1].startswith(folder[:4]) else shard for shard in shards]

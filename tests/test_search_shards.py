@@ -360,6 +360,15 @@ def test_with_the_newest_day_apart_the_newest_year_is_cut_into_months_however_sm
     assert shape(plan_shards(site, limit=10)) == [("2019", "pagefind/", 6)]
 
 
+def test_the_newest_day_of_a_year_before_1000_is_named_and_left_out_with_four_digits(monkeypatch):
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    shards = plan_shards(site_with(["0099-11-02", "0099-12-01", "0099-12-05", "0099-12-26"]), limit=10)
+    assert shape(shards) == [("0099-11", "pagefind/", 1), ("0099-12", "pagefind/0099-12/", 2),
+                             ("0099-12-26", "pagefind/0099-12-26/", 1)]
+    # The month's glob takes its other days, not the one apart, which is indexed once.
+    assert search.shard_glob(shards[1]) == "{0099/12/{01,05}/**/*.html,pagefind/start/index.html}"
+
+
 def _offline_scripts(out: Path) -> dict[str, str]:
     return {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8") for p in (out / "search/offline").rglob("*.js")}
 
