@@ -281,10 +281,11 @@ class IndexMaker:
             old_postings = self._kept_postings(name, old_key)
             if not old_postings.is_file():
                 raise offline_patch.PatchRefused(f"the postings of {name} as they were are lost")
-            families[place] = offline_index.read_families(self.postings[name])
+            # Each kept file read once, its families and postings together.
+            old, new = offline_index.read_shard(old_postings), offline_index.read_shard(self.postings[name])
+            families[place] = new.families
             changes.append(offline_patch.shard_change(
-                place, offline_index.read_postings(old_postings), offline_index.read_postings(self.postings[name]),
-                offline_index.read_families(old_postings), families[place]))
+                place, old.postings.items(), new.postings.items(), old.families, new.families))
 
         def read(path: str) -> str:
             try:
