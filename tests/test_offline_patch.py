@@ -194,12 +194,19 @@ def older(tmp_path: Path) -> Path:
     })
 
 
-def test_an_older_article_changed_patches_the_set_of_the_older_shards(older, tmp_path, monkeypatch):
+@pytest.fixture
+def whole_sets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The sets of terms made whole, not patched, as the builds go."""
+    made: list[str] = []
+    real = IndexMaker._whole
+    monkeypatch.setattr(IndexMaker, "_whole", lambda self, unit: made.append(unit) or real(self, unit))
+    return made
+
+
+def test_an_older_article_changed_patches_the_set_of_the_older_shards(older, tmp_path, monkeypatch, whole_sets):
     out = tmp_path / "site"
     run(older, out, jobs=1, search_shard_pages=5)
-    whole_sets: list[str] = []
-    real = IndexMaker._whole
-    monkeypatch.setattr(IndexMaker, "_whole", lambda self, unit: whole_sets.append(unit) or real(self, unit))
+    whole_sets.clear()  # of the first build
     (older / "09.txt").write_text(txt("2016-10-10", "Story 9 about the lighthouse and the harbour."), encoding="utf-8")
     changed = run(older, out, jobs=1, search_shard_pages=5)
     assert changed.in_place and whole_sets == []  # the set of the older shards patched
@@ -217,13 +224,11 @@ def test_an_older_article_changed_patches_the_set_of_the_older_shards(older, tmp
     assert files_of(out) == files_of(tmp_path / "full")
 
 
-def test_one_changed_shard_of_a_set_of_two_is_patched_and_two_are_made_whole(older, tmp_path, monkeypatch):
+def test_one_changed_shard_of_a_set_of_two_is_patched_and_two_are_made_whole(older, tmp_path, whole_sets):
     # Fifteen articles a shard: three years each, the newest shard apart, two in the set of the older.
     out = tmp_path / "site"
     run(older, out, jobs=1, search_shard_pages=15)
-    whole_sets: list[str] = []
-    real = IndexMaker._whole
-    monkeypatch.setattr(IndexMaker, "_whole", lambda self, unit: whole_sets.append(unit) or real(self, unit))
+    whole_sets.clear()  # of the first build
     (older / "09.txt").write_text(txt("2016-10-10", "Story 9 about the lighthouse and the harbour."), encoding="utf-8")
     run(older, out, jobs=1, search_shard_pages=15)
     assert whole_sets == []  # one shard of the two changed: patched
@@ -240,14 +245,12 @@ def test_one_changed_shard_of_a_set_of_two_is_patched_and_two_are_made_whole(old
     assert files_of(out) == files_of(full)
 
 
-def test_a_set_whose_file_was_edited_by_hand_is_made_whole(older, tmp_path, monkeypatch):
+def test_a_set_whose_file_was_edited_by_hand_is_made_whole(older, tmp_path, whole_sets):
     out = tmp_path / "site"
     run(older, out, jobs=1, search_shard_pages=5)
+    whole_sets.clear()  # of the first build
     chunk = sorted((out / oi.FOLDER / "terms").glob("k*.js"))[-1]
     chunk.write_text(chunk.read_text(encoding="utf-8") + "// edited\n", encoding="utf-8")
-    whole_sets: list[str] = []
-    real = IndexMaker._whole
-    monkeypatch.setattr(IndexMaker, "_whole", lambda self, unit: whole_sets.append(unit) or real(self, unit))
     (older / "09.txt").write_text(txt("2016-10-10", "Story 9 about the lighthouse and the harbour."), encoding="utf-8")
     run(older, out, jobs=1, search_shard_pages=5)
     assert whole_sets == ["terms"]  # not made from the files in place: one is not as the build left it
