@@ -232,6 +232,21 @@ def test_the_chunk_of_a_word_in_most_documents_is_packed_where_that_makes_it_muc
     assert not any(isinstance(call(text)[1][0], str) for path, text in plain_files.items() if "/terms/" in path)
 
 
+def test_whether_a_chunk_is_packed_is_judged_on_its_beginning(monkeypatch):
+    import random
+    import string
+    noise = random.Random(7)
+    # A run of one digit, then digits that deflate poorly.
+    whole = [0, "1" * 20_000, 1, "".join(noise.choices(string.ascii_letters + string.digits, k=100_000))]
+
+    def written() -> object:
+        return call(oi._terms_script("terms/s0074-0", whole))[1][0]
+
+    assert oi.unpack(written()) == whole  # its first 16,384 characters deflate to almost nothing
+    monkeypatch.setattr(oi, "PACK_SAMPLE", 1_000_000)
+    assert written() == whole  # all of it, by less than a third
+
+
 def test_each_term_is_in_the_chunk_of_the_last_key_at_or_before_it():
     files = index_of(varied_docs(3000))
     manifest, chunks = chunks_of(files)
