@@ -749,3 +749,37 @@ def test_a_shard_s_postings_are_written_under_a_name_of_the_process_s_own_and_ot
     (source / "new.txt").write_text(txt("2022-09-30", "A new story."), encoding="utf-8")
     build_site(source, search=True, served_search="offline")
     assert not left.exists() and list(kept.glob("*.gz"))
+
+
+WORDS = ["harbour", "harbours", "the", "council", "tide", "ferry", "bridge", "quay"]
+texts = st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
+
+
+@given(st.data())
+def test_postings_updated_from_a_shards_last_are_those_of_every_document_counted(data):
+    before = data.draw(st.lists(st.tuples(texts, texts), min_size=1, max_size=10))
+    documents = data.draw(st.integers(0, 12))
+    # The documents counted again: every one the shard did not have, and some others.
+    counted = {n for n in range(documents) if n >= len(before) or data.draw(st.booleans())}
+    after = [data.draw(st.tuples(texts, texts)) if n in counted else before[n] for n in range(documents)]
+    docs_before = [doc(title, text) for title, text in before]
+    docs_after = [doc(title, text) for title, text in after]
+    index, lengths = oi.postings(docs_before)
+    updated = oi.updated_postings(index, lengths, documents, {n: oi.term_counts(docs_after[n]) for n in counted})
+    assert updated == oi.postings(docs_after)
+
+
+def test_postings_are_not_updated_where_a_document_new_to_the_shard_is_not_counted():
+    index, lengths = oi.postings([doc("A", "the harbour")])
+    assert oi.updated_postings(index, lengths, 2, {0: oi.term_counts(doc("B", "the quay"))}) is None
+    assert (index, lengths) == oi.postings([doc("A", "the harbour")])  # as they were
+
+
+def test_the_postings_kept_are_read_back_as_written_and_a_damaged_file_not_at_all(tmp_path):
+    index, lengths = oi.postings([doc("A", "the harbour"), doc("B", "the quay at the harbour")])
+    path = tmp_path / "shard.counts"
+    oi.write_counts(path, index, lengths)
+    assert oi.read_counts(path) == (index, lengths)
+    path.write_bytes(path.read_bytes()[:-3])
+    assert oi.read_counts(path) is None
+    assert oi.read_counts(tmp_path / "missing.counts") is None

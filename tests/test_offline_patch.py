@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from broadsheet import offline_index as oi
+from broadsheet import parallel
 from broadsheet.offline_patch import (
     KeptFamilies,
     PatchRefused,
@@ -282,6 +283,33 @@ def test_a_changed_article_packs_again_only_its_own_file_of_records(tmp_path, mo
     assert "lighthouse" in str(oi.unpack(records_there))
     run(corpus, tmp_path / "full", jobs=1, search_shard_pages=30, incremental=False)
     assert files_of(out) == files_of(tmp_path / "full")
+
+
+@pytest.mark.parametrize("lost", [False, True])
+def test_a_changed_article_counts_again_only_the_documents_of_its_file_of_records(tmp_path, monkeypatch, lost):
+    corpus = write_corpus(tmp_path / "corpus", {
+        f"{i:02d}.txt": txt(f"{2016 + i // 30}-{1 + i % 12:02d}-{1 + i % 28:02d}", f"Story {i} about the harbour.")
+        for i in range(40)
+    })
+    out = tmp_path / "site"
+    run(corpus, out, jobs=1, search_shard_pages=30)
+    counts = sorted(out.parent.glob(".site.cache/offline-search/*.counts"))
+    assert len(counts) == 2  # one for each shard
+    if lost:  # not whole: every document of the shard counted, as before any was kept
+        for path in counts:
+            path.write_bytes(path.read_bytes()[:100])
+    counted: list[int] = []
+    real = parallel.count_terms
+    monkeypatch.setattr(parallel, "count_terms", lambda docs, *, jobs: counted.append(len(docs)) or real(docs, jobs=jobs))
+    (corpus / "07.txt").write_text(txt("2016-08-08", "Story 7 about the lighthouse."), encoding="utf-8")
+    run(corpus, out, jobs=1, search_shard_pages=30)
+    assert counted == ([30] if lost else [oi.DOCS_PER_CHUNK])  # the shard of 2016, all or those of one file
+    run(corpus, tmp_path / "full", jobs=1, search_shard_pages=30, incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+    # What the rebuild kept of the changed shard is what a full build keeps.
+    kept, full = (next(folder.glob("2016*.counts")) for folder in (
+        out.parent / ".site.cache/offline-search", tmp_path / ".full.cache/offline-search"))
+    assert oi.read_counts(kept) == oi.read_counts(full) is not None
 
 
 @pytest.mark.parametrize("seed", range(16))

@@ -141,7 +141,8 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     kept = sorted((folder_for(out) / KEPT).glob("*.gz"))
     keys = sorted((folder_for(out) / KEPT).glob("*.keys.json"))  # of the sets of chunks of terms: older, newest shard
     records = sorted((folder_for(out) / KEPT).glob("*.state.json"))  # the digests of each shard's files of records, its scoring
-    assert len(records) == len(kept)
+    counts = sorted((folder_for(out) / KEPT).glob("*.counts"))  # each shard's postings before scoring
+    assert len(records) == len(counts) == len(kept)
     keys += sorted((folder_for(out) / KEPT).glob("*.families.txt"))  # and the family bests of each set's split terms
     assert len(keys) == 4
     assert [k.name.split(".")[0] for k in keys] == ["recent", "terms", "recent", "terms"]
@@ -153,14 +154,14 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     run(corpus, out, jobs=1)
     assert made == [kept[0].name.split(".")[0]]
     assert files_of(out / "search/offline") == before
-    assert sorted((folder_for(out) / KEPT).iterdir()) == sorted(kept + keys + records)
+    assert sorted((folder_for(out) / KEPT).iterdir()) == sorted(kept + keys + records + counts)
     # The postings of a shard as it no longer is are not kept, nor a file half written.
     (kept[0].parent / (kept[0].name + ".part")).write_bytes(b"half")
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
     run(corpus, out, jobs=1)
     now = sorted((folder_for(out) / KEPT).iterdir())
-    # A shard's postings and the digests of its records, its set's state and family bests.
-    assert len(now) == len(kept + keys + records) and len(set(now) - set(kept + keys + records)) == 4
+    # A shard's postings, before scoring and after, and the digests of its records, its set's state and family bests.
+    assert len(now) == len(kept + keys + records + counts) and len(set(now) - set(kept + keys + records + counts)) == 5
     assert not list(kept[0].parent.glob("*.part"))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -152,7 +153,6 @@ class IndexMaker:
 
         with holding(self.bodies, (e.article for e in self.entries[name])):
             documents = offline_index.documents(self.entries[name], self.language)
-        counted = parallel.count_terms(documents, jobs=jobs)
         last = self._last_state(name)
         files = list(offline_index.records_made(documents, name, _kept_records(last) if self.site else None))
         for made_file in files:
@@ -165,10 +165,15 @@ class IndexMaker:
         # The documents of the files of records made again: the others are as they were, in the same places.
         changed = {number for f in files if f.text is not None
                    for number in range(f.first, min(f.first + offline_index.DOCS_PER_CHUNK, len(documents)))}
-        made = replace(offline_index.shard_index(documents, counted, self._last_shard(name, last), changed),
+        last_shard = self._last_shard(name, last)
+        index, lengths, held = self._postings(name, documents, changed if last_shard else None, jobs)
+        made = replace(offline_index.scored_shard(documents, index, lengths, last_shard, held),
                        version=offline_index.records_version_of(digests))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = _partial(_counts_file(kept))
+        offline_index.write_counts(partial, index, lengths)
+        partial.replace(_counts_file(kept))
         scoring = made.scoring
         _write_whole(_shard_state(kept), json.dumps({
             "files": [[f.path, f.source, f.digest] for f in files],
@@ -181,6 +186,32 @@ class IndexMaker:
         if self.noting is not None:
             self.noting(name, record)
         return name, record
+
+    def _postings(
+        self, name: str, documents: list[offline_index.SearchDocument], changed: set[int] | None, jobs: int,
+    ) -> tuple[dict[str, offline_index.Postings], list[int], dict[int, tuple[Counter[str], Counter[str]]]]:
+        """The postings of the shard `name` before scoring (offline_index.postings),
+        and the counted terms of the documents `changed` (the others are as they
+        were, in the same places; None where the shard is made new): from those
+        the last build kept, where it did and fewer than half changed, and else
+        from every document counted."""
+        from .. import offline_index
+
+        last = self.last_shards.get(name)
+        kept = offline_index.read_counts(_counts_file(self._kept_postings(name, last))) \
+            if last is not None and changed is not None and 2 * len(changed) < len(documents) else None
+        held: dict[int, tuple[Counter[str], Counter[str]]] = {}
+        if kept is not None and changed is not None:
+            numbers = sorted(changed)
+            held.update(zip(numbers, parallel.count_terms([documents[n] for n in numbers], jobs=jobs), strict=True))
+            updated = offline_index.updated_postings(*kept, len(documents), held)
+            if updated is not None:
+                return *updated, held
+            held.clear()
+        counted = parallel.count_terms(documents, jobs=jobs)
+        index, lengths = offline_index.postings(
+            documents, counted if changed is None else offline_index.holding_counts(counted, changed, held))
+        return index, lengths, held
 
     def _kept_postings(self, name: str, key: str) -> Path:
         """Where the postings of the shard `name` of fingerprint `key` are kept."""
@@ -322,6 +353,7 @@ class IndexMaker:
             made[INDEX] = OutputRecord(self.index_key, ((path, UNKNOWN),))
         # What was kept of shards and sets as they no longer are, and any half written by a build that stopped.
         current = {*self.postings.values(), *map(_shard_state, self.postings.values()),
+                   *map(_counts_file, self.postings.values()),
                    *(file for _, _, keys_file in self.sets.values() for file in (keys_file, _families_file(keys_file)))}
         for old in next(iter(current)).parent.glob("*.*") if current else ():
             if old not in current:
@@ -365,6 +397,11 @@ def _shard_state(postings: Path) -> Path:
     """Where the digests of a shard's files of records, and what its scores
     were worked out from, are kept, beside its postings."""
     return postings.with_name(postings.name.removesuffix(".gz") + ".state.json")
+
+
+def _counts_file(postings: Path) -> Path:
+    """Where a shard's postings before scoring are kept (offline_index.write_counts), beside its postings."""
+    return postings.with_name(postings.name.removesuffix(".gz") + ".counts")
 
 
 def _partial(path: Path) -> Path:
