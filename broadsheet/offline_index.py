@@ -347,7 +347,7 @@ def postings(
     index: dict[str, Postings] = {}
     lengths = []
     for number, (in_title, in_body) in enumerate(counted if counted is not None else map(term_counts, docs)):
-        lengths.append(in_body.total() + in_title.total())
+        lengths.append(_length(in_title, in_body))
         for term, weight in _weighted(in_title, in_body).items():
             found = index.get(term)
             if found is None:
@@ -355,6 +355,10 @@ def postings(
             found[0].append(number)
             found[1].append(weight)
     return index, lengths
+
+
+def _length(in_title: Counter[str], in_body: Counter[str]) -> int:
+    return in_body.total() + in_title.total()
 
 
 def _weighted(in_title: Counter[str], in_body: Counter[str]) -> dict[str, float]:
@@ -368,41 +372,43 @@ def _weighted(in_title: Counter[str], in_body: Counter[str]) -> dict[str, float]
 def updated_postings(
     index: dict[str, Postings], lengths: list[int], documents: int,
     counted: Mapping[int, tuple[Counter[str], Counter[str]]],
-) -> tuple[dict[str, Postings], list[int]] | None:
+) -> tuple[dict[str, Postings], list[int], set[int]] | None:
     """What `postings` gives for a shard of `documents` documents, from what it
     gave for the shard as it was (`index` and `lengths`, changed in place):
     the documents `counted` (by number) are counted again, the others are as
-    they were, in the same places, and those past `documents` are gone.  None
-    where a document that the shard did not have is not among those counted.
-    (At 100,000 articles, a change to one older article counts six documents
-    of its shard, not 5,000: 1.1 s less.)"""
+    they were, in the same places, and those past `documents` are gone; and
+    the numbers of the documents counted whose terms changed.  None where a
+    document that the shard did not have is not among those counted.  (At
+    100,000 articles, a change to one older article counts the six documents
+    of its file of records, not the 5,000 of its shard: 1.1 s less; and the
+    scores of the terms of one document are worked out again, not of six.)"""
     if any(number not in counted for number in range(len(lengths), documents)):
         return None
+    low, high = (min(counted), max(counted)) if counted else (documents, documents)
+    # The terms of a document counted or gone: most terms are in none (a few of the shard's, side by side).
+    touched = [term for term, (numbers, _) in index.items()
+               if numbers[-1] >= documents or numbers[-1] >= low and numbers[bisect.bisect_left(numbers, low)] <= high]
+    had: dict[int, dict[str, float]] = {number: {} for number in counted if number < len(lengths)}
+    for term in touched:
+        numbers, weights = index[term]
+        for number, weight in zip(numbers, weights, strict=True):
+            if number in had:
+                had[number][term] = weight
+    changed = {number for number, counts in counted.items()
+               if had.get(number) != _weighted(*counts) or lengths[number] != _length(*counts)}
+    for term in touched:
+        numbers, weights = index[term]
+        kept = [i for i, number in enumerate(numbers) if number < documents and number not in changed]
+        if not kept:
+            del index[term]
+        elif len(kept) < len(numbers):
+            numbers[:] = [numbers[i] for i in kept]
+            weights[:] = [weights[i] for i in kept]
     del lengths[documents:]
     lengths += [0] * (documents - len(lengths))
-    if counted:
-        low, high = min(counted), max(counted)
-        for term, (numbers, weights) in list(index.items()):
-            # Most terms are in none of the documents counted (a few of the shard's, side by side).
-            at = bisect.bisect_left(numbers, low)
-            if at < len(numbers) and numbers[at] <= high or numbers[-1] >= documents:
-                kept = [i for i, number in enumerate(numbers) if number < documents and number not in counted]
-                if not kept:
-                    del index[term]
-                    continue
-                numbers[:] = [numbers[i] for i in kept]
-                weights[:] = [weights[i] for i in kept]
-    else:
-        for term, (numbers, weights) in list(index.items()):
-            if numbers[-1] >= documents:
-                at = bisect.bisect_left(numbers, documents)
-                if not at:
-                    del index[term]
-                    continue
-                del numbers[at:], weights[at:]
-    for number in sorted(counted):
+    for number in sorted(changed):
         in_title, in_body = counted[number]
-        lengths[number] = in_body.total() + in_title.total()
+        lengths[number] = _length(in_title, in_body)
         for term, weight in _weighted(in_title, in_body).items():
             found = index.get(term)
             if found is None:
@@ -411,7 +417,7 @@ def updated_postings(
             at = bisect.bisect_left(found[0], number)
             found[0].insert(at, number)
             found[1].insert(at, weight)
-    return index, lengths
+    return index, lengths, changed
 
 
 # The layout of a file of write_counts: another is not read.

@@ -301,9 +301,15 @@ def test_a_changed_article_counts_again_only_the_documents_of_its_file_of_record
     counted: list[int] = []
     real = parallel.count_terms
     monkeypatch.setattr(parallel, "count_terms", lambda docs, *, jobs: counted.append(len(docs)) or real(docs, jobs=jobs))
+    scored: list[int] = []
+    real_scored = oi.scored_shard
+    monkeypatch.setattr(oi, "scored_shard", lambda docs, index, lengths, last, held: scored.append(len(held))
+                        or real_scored(docs, index, lengths, last, held))
     (corpus / "07.txt").write_text(txt("2016-08-08", "Story 7 about the lighthouse."), encoding="utf-8")
     run(corpus, out, jobs=1, search_shard_pages=30)
     assert counted == ([30] if lost else [oi.DOCS_PER_CHUNK])  # the shard of 2016, all or those of one file
+    # Its terms scored again: those of the documents of its changed file, or of the one changed.
+    assert scored == ([oi.DOCS_PER_CHUNK] if lost else [1])
     run(corpus, tmp_path / "full", jobs=1, search_shard_pages=30, incremental=False)
     assert files_of(out) == files_of(tmp_path / "full")
     # What the rebuild kept of the changed shard is what a full build keeps.

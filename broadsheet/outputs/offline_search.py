@@ -206,7 +206,8 @@ class IndexMaker:
             held.update(zip(numbers, parallel.count_terms([documents[n] for n in numbers], jobs=jobs), strict=True))
             updated = offline_index.updated_postings(*kept, len(documents), held)
             if updated is not None:
-                return *updated, held
+                index, lengths, really = updated
+                return index, lengths, {number: held[number] for number in really}
             held.clear()
         counted = parallel.count_terms(documents, jobs=jobs)
         index, lengths = offline_index.postings(
