@@ -421,25 +421,30 @@ def updated_postings(
 
 
 # The layout of a file of write_counts: another is not read.
-COUNTS_VERSION = 1
+COUNTS_VERSION = 2
 
 
-def write_counts(path: Path, index: dict[str, Postings], lengths: list[int]) -> None:
+def write_counts(
+    path: Path, index: dict[str, Postings], lengths: list[int], terms: Mapping[str, TermBest] | None,
+) -> None:
     """A shard's postings before scoring (see `postings`), kept for
-    updated_postings: marshalled (a shard's take 0.14 s to read back, where
-    JSON took several times that) and deflated (19 MB to 5 MB at 5,000 articles)."""
-    path.write_bytes(zlib.compress(marshal.dumps((COUNTS_VERSION, lengths, index)), 1))
+    updated_postings, and the best score of each of its terms (Scoring.terms),
+    if known: marshalled (a shard's take 0.14 s to read back, where JSON took
+    several times that) and deflated (19 MB to 5 MB at 5,000 articles)."""
+    data = (COUNTS_VERSION, lengths, index, dict(terms) if terms is not None else None)
+    path.write_bytes(zlib.compress(marshal.dumps(data), 1))
 
 
-def read_counts(path: Path) -> tuple[dict[str, Postings], list[int]] | None:
+def read_counts(path: Path) -> tuple[dict[str, Postings], list[int], dict[str, TermBest] | None] | None:
     """What write_counts kept, or None where it is not at hand or not whole."""
     try:
-        version, lengths, index = marshal.loads(zlib.decompress(path.read_bytes()))
+        version, lengths, index, terms = marshal.loads(zlib.decompress(path.read_bytes()))
     except (OSError, ValueError, EOFError, TypeError, zlib.error):
         return None
-    if version != COUNTS_VERSION or not isinstance(index, dict) or not isinstance(lengths, list):
+    if version != COUNTS_VERSION or not isinstance(index, dict) or not isinstance(lengths, list) \
+            or not isinstance(terms, dict | None):
         return None
-    return index, lengths
+    return index, lengths, terms
 
 
 def term_counts(doc: SearchDocument) -> tuple[Counter[str], Counter[str]]:
@@ -459,6 +464,18 @@ class Scoring:
     average: float  # its documents' average length (average_length)
     best: float  # its best score, before it is rounded up to its scale
     best_term: str  # a term of that score
+    # Each term's best score, the first document of it, and the number of its
+    # documents (TermBest): kept with the postings before scoring (write_counts).
+    terms: Mapping[str, TermBest] | None = field(default=None, compare=False, repr=False)
+
+
+TermBest = tuple[float, int, int]
+_NO_BEST: TermBest = (0.0, -1, -1)
+
+
+def _best_of(numbers: Sequence[int], term_scores: list[float]) -> TermBest:
+    best = max(term_scores)
+    return best, numbers[term_scores.index(best)], len(numbers)
 
 
 def average_length(lengths: Sequence[int]) -> float:
@@ -469,32 +486,63 @@ def average_length(lengths: Sequence[int]) -> float:
     return max(1.0, float(f"{sum(lengths) / max(1, len(lengths)):.3g}"))
 
 
-def _scorer(index: dict[str, Postings], lengths: Sequence[int], average: float) -> Callable[[str], list[float]]:
-    """The BM25 scores of a term's postings."""
-    total = len(lengths)
-    # Okapi BM25 with the title's words counted TITLE_WEIGHT times: what
-    # depends on the document alone is worked out once per document, as the
-    # sum runs once per posting (a shard has millions).
-    k1_plus_1, k1_b, k1_1_minus_b = BM25_K1 + 1, BM25_K1 * BM25_B, BM25_K1 * (1 - BM25_B)
-    by_length = [k1_b * (length / average) for length in lengths]
+class _Scorer:
+    """The BM25 scores of a term's postings (called), or of one of them (`one`)."""
 
-    def scores(term: str) -> list[float]:
-        numbers, weights = index[term]
-        term_rarity = rarity(len(numbers), total)
+    def __init__(self, index: dict[str, Postings], lengths: Sequence[int], average: float) -> None:
+        self._index, self._total = index, len(lengths)
+        # Okapi BM25 with the title's words counted TITLE_WEIGHT times: what
+        # depends on the document alone is worked out once per document, as the
+        # sum runs once per posting (a shard has millions).
+        self._k1_plus_1, k1_b, self._k1_1_minus_b = BM25_K1 + 1, BM25_K1 * BM25_B, BM25_K1 * (1 - BM25_B)
+        self._by_length = [k1_b * (length / average) for length in lengths]
+
+    def __call__(self, term: str) -> list[float]:
+        numbers, weights = self._index[term]
+        term_rarity = rarity(len(numbers), self._total)
+        k1_plus_1, k1_1_minus_b, by_length = self._k1_plus_1, self._k1_1_minus_b, self._by_length
         return [
             term_rarity * f * k1_plus_1 / (f + k1_1_minus_b + by_length[document])
             for document, f in zip(numbers, weights, strict=True)
         ]
-    return scores
+
+    def one(self, term: str, position: int) -> float:
+        """The score of the term's posting at `position`, as __call__ works it out."""
+        numbers, weights = self._index[term]
+        f = weights[position]
+        return rarity(len(numbers), self._total) * f * self._k1_plus_1 / (
+            f + self._k1_1_minus_b + self._by_length[numbers[position]])
 
 
 def _quantised(term_scores: Sequence[float], scale: float) -> tuple[int, list[int]]:
     """A term's top and its postings' levels (impacts), on the shard's `scale`."""
-    # Rounded up: no score is above its top as the page reads it back.
-    top = min(TOPS - 1, max(1, math.ceil(max(term_scores) / scale * (TOPS - 1))))
+    top = _top(max(term_scores), scale)
     steps = WIDE_LEVELS if len(term_scores) >= WIDE_FROM else LEVELS
     unit = top / (TOPS - 1) * scale / steps  # the score of one level, as the page reads the top back
     return top, [min(steps - 1, max(0, round(s / unit) - 1)) for s in term_scores]
+
+
+def _top(best: float, scale: float) -> int:
+    """A term's top from its best score."""
+    # Rounded up: no score is above its top as the page reads it back.
+    return min(TOPS - 1, max(1, math.ceil(best / scale * (TOPS - 1))))
+
+
+def _spliced(encoded: str, position: int, score: float, best: float, scale: float) -> str | None:
+    """A term's encoded postings (encode_postings) with the level of its
+    posting at `position` worked out from its `score` as _quantised does, the
+    term's best score now being `best`; None where that moves its top (and
+    so every level)."""
+    top, count = postings_head(encoded)
+    if _top(best, scale) != top:
+        return None
+    steps = WIDE_LEVELS if count >= WIDE_FROM else LEVELS
+    unit = top / (TOPS - 1) * scale / steps
+    level = min(steps - 1, max(0, round(score / unit) - 1))
+    if count >= WIDE_FROM:
+        at = 3 + 2 * position
+        return encoded[:at] + DIGITS[level >> 6] + DIGITS[level & 63] + encoded[at + 2:]
+    return encoded[:2 + position] + DIGITS[level] + encoded[3 + position:]
 
 
 def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[str, tuple[int, list[int]]], Scoring]:
@@ -506,16 +554,18 @@ def impacts(index: dict[str, Postings], lengths: Sequence[int]) -> tuple[dict[st
     would all be one level of the index's, where its own levels tell its
     documents apart."""
     average = average_length(lengths)
-    scores_of = _scorer(index, lengths, average)
+    scores_of = _Scorer(index, lengths, average)
     scores = {term: scores_of(term) for term in index}
-    best_term = max(scores, key=lambda term: max(scores[term]), default="")
-    best = max(scores[best_term]) if best_term else 1.0
+    bests = {term: _best_of(index[term][0], term_scores) for term, term_scores in scores.items()}
+    best_term = max(bests, key=lambda term: bests[term][0], default="")
+    best = bests[best_term][0] if best_term else 1.0
     best = best or 1.0
     # The scale in FAMILY_DIGITS digits, rounded up: a change to one document
     # moves the best score in its sixth or seventh digit, which so moves neither
     # the scale nor, through it, every term's top (see offline_patch.py).
     scale = rounded_up(best)
-    return {term: _quantised(term_scores, scale) for term, term_scores in scores.items()}, Scoring(average, best, best_term)
+    return ({term: _quantised(term_scores, scale) for term, term_scores in scores.items()},
+            Scoring(average, best, best_term, bests))
 
 
 def encode_number(value: int) -> str:
@@ -808,34 +858,57 @@ def _rescored(
 ) -> tuple[Mapping[str, tuple[int, list[int]]], Scoring, dict[str, str]] | None:
     """The levels, scoring and encoded postings of the shard `index`, from
     `last` and the terms of the changed documents (`held`): None where they
-    cannot be (another average length or number of documents, a scale moved,
-    or the term of the best score scored lower)."""
+    cannot be (another average length or number of documents, the best score
+    of each term not known, or a scale moved).
+
+    Where one document changed, a term it had and has, whose best score is
+    another document's, has that one posting scored again, and its level put
+    in place in the encoded postings (_spliced), where the term's top did not
+    move: the others are as they were (at 100,000 articles, the terms of one
+    changed article took 0.5 s to score again whole)."""
     average = average_length(lengths)
     assert last.scoring is not None
-    if (last.documents, last.scoring.average) != (len(lengths), average):
+    was = last.scoring.terms
+    if was is None or (last.documents, last.scoring.average) != (len(lengths), average):
         return None
     # A term the changed documents have, now or then: now, or its number of documents moved.
     terms = {term for title, body in held.values() for term in (*title, *body)}
-    terms.update(term for term, (numbers, _) in index.items()
-                 if term not in last.postings or postings_head(last.postings[term])[1] != len(numbers))
-    if last.scoring.best_term not in index:
-        return None
-    scores_of = _scorer(index, lengths, average)
-    scores = {term: scores_of(term) for term in terms}
-    best, best_term = last.scoring.best, last.scoring.best_term
-    # No term scored as it was passes the last best; the term of it, scored again lower, leaves the best unknown.
-    if best_term in scores and max(scores[best_term]) < best:
-        return None
-    for term, term_scores in scores.items():
-        if max(term_scores) > best:
-            best, best_term = max(term_scores), term
+    terms.update(term for term, (numbers, _) in index.items() if was.get(term, _NO_BEST)[2] != len(numbers))
+    scores_of = _Scorer(index, lengths, average)
+    bests = {term: best for term, best in was.items() if term in index}
+    (only,) = held if len(held) == 1 else (None,)
+    scores: dict[str, list[float]] = {}
+    alone: dict[str, tuple[int, float]] = {}  # the position and score of the one changed posting
+    for term in terms:
+        numbers = index[term][0]
+        before = was.get(term)
+        if only is not None and before is not None and before[2] == len(numbers) and before[1] != only \
+                and term in last.postings:
+            position = bisect.bisect_left(numbers, only)
+            score = scores_of.one(term, position)
+            alone[term] = position, score
+            if score > before[0] or score == before[0] and only < before[1]:
+                bests[term] = score, only, len(numbers)
+        else:
+            scores[term] = scores_of(term)
+            bests[term] = _best_of(numbers, scores[term])
+    best_term = max(bests, key=lambda term: bests[term][0], default="")
+    best = (bests[best_term][0] if best_term else 1.0) or 1.0
     scale = rounded_up(best)
     if scale != last.scale:
         return None
     known = {term: _quantised(term_scores, scale) for term, term_scores in scores.items()}
-    encoded = {term: encode_postings(index[term][0], known[term][1], known[term][0]) if term in known
-               else last.postings[term] for term in index}
-    return _Levels(index, scores_of, scale, known), Scoring(average, best, best_term), encoded
+    encoded: dict[str, str] = {}
+    for term in index:
+        if term in alone:
+            spliced = _spliced(last.postings[term], *alone[term], bests[term][0], scale)
+            if spliced is not None:
+                encoded[term] = spliced
+                continue
+            known[term] = _quantised(scores_of(term), scale)
+        encoded[term] = encode_postings(index[term][0], known[term][1], known[term][0]) if term in known \
+            else last.postings[term]
+    return _Levels(index, scores_of, scale, known), Scoring(average, best, best_term, bests), encoded
 
 
 def length_bonus(extra: int) -> float:

@@ -781,8 +781,12 @@ def test_postings_are_not_updated_where_a_document_new_to_the_shard_is_not_count
 def test_the_postings_kept_are_read_back_as_written_and_a_damaged_file_not_at_all(tmp_path):
     index, lengths = oi.postings([doc("A", "the harbour"), doc("B", "the quay at the harbour")])
     path = tmp_path / "shard.counts"
-    oi.write_counts(path, index, lengths)
-    assert oi.read_counts(path) == (index, lengths)
+    oi.write_counts(path, index, lengths, None)
+    assert oi.read_counts(path) == (index, lengths, None)
+    _, scoring = oi.impacts(index, lengths)
+    assert scoring.terms is not None and scoring.terms["harbour"][1:] == (0, 2)  # its best in the first, of two
+    oi.write_counts(path, index, lengths, scoring.terms)
+    assert oi.read_counts(path) == (index, lengths, scoring.terms)
     path.write_bytes(path.read_bytes()[:-3])
     assert oi.read_counts(path) is None
     assert oi.read_counts(tmp_path / "missing.counts") is None

@@ -348,6 +348,32 @@ def test_a_shard_made_from_its_last_build_is_the_shard_made_whole(small, seed, m
         assert sum(old.families[w] is reused.families[w] for w in reused.families if w in old.families) > len(new.families) / 2
 
 
+@pytest.mark.parametrize("seed", range(24))
+def test_a_term_of_the_one_changed_document_has_its_posting_scored_again_alone(small, seed, monkeypatch):
+    spliced: list[bool] = []
+    real = oi._spliced
+    monkeypatch.setattr(oi, "_spliced", lambda *args: spliced.append(real(*args) is not None) or real(*args))
+    rng = random.Random(seed)
+    bodies = [body(rng, rng.randint(20, 60)) for _ in range(40)]
+    number = rng.randrange(40)
+    words = bodies[number].split()
+    if seed % 3 == 0:  # a word added
+        words.insert(rng.randrange(len(words)), rng.choice([*COMMON, *TAIL]))
+    elif seed % 3 == 1:  # a word taken out
+        words.pop(rng.randrange(len(words)))
+    else:  # a word for another
+        words[rng.randrange(len(words))] = rng.choice([*COMMON, *TAIL])
+    changed = [*bodies[:number], " ".join(words), *bodies[number + 1:]]
+    old, new = shards_of([bodies])[0], shards_of([changed])[0]
+    reused = oi.shard_index([doc(f"S0 {i}", text, url=f"2020/01/01/s{i}/") for i, text in enumerate(changed)],
+                            last=old, changed={number})
+    assert reused == new
+    assert reused.scoring is not None and new.scoring is not None
+    assert reused.scoring.terms == new.scoring.terms and reused.scoring.best == new.scoring.best
+    if (old.documents, old.scale, old.scoring and old.scoring.average) == (new.documents, new.scale, new.scoring.average):
+        assert any(spliced)  # most of its terms: put in place, not scored whole
+
+
 def _one_word_replaced(seed: int) -> tuple[list[list[str]], list[list[str]]]:
     """Four shards, and the same with one word of one document for a new word beside the families."""
     rng = random.Random(seed)

@@ -166,13 +166,15 @@ class IndexMaker:
         changed = {number for f in files if f.text is not None
                    for number in range(f.first, min(f.first + offline_index.DOCS_PER_CHUNK, len(documents)))}
         last_shard = self._last_shard(name, last)
-        index, lengths, held = self._postings(name, documents, changed if last_shard else None, jobs)
+        index, lengths, held, bests = self._postings(name, documents, changed if last_shard else None, jobs)
+        if last_shard is not None and last_shard.scoring is not None:
+            last_shard = replace(last_shard, scoring=replace(last_shard.scoring, terms=bests))
         made = replace(offline_index.scored_shard(documents, index, lengths, last_shard, held),
                        version=offline_index.records_version_of(digests))
         kept = self.postings[name]
         kept.parent.mkdir(parents=True, exist_ok=True)
         partial = _partial(_counts_file(kept))
-        offline_index.write_counts(partial, index, lengths)
+        offline_index.write_counts(partial, index, lengths, made.scoring.terms if made.scoring else None)
         partial.replace(_counts_file(kept))
         scoring = made.scoring
         _write_whole(_shard_state(kept), json.dumps({
@@ -189,30 +191,33 @@ class IndexMaker:
 
     def _postings(
         self, name: str, documents: list[offline_index.SearchDocument], changed: set[int] | None, jobs: int,
-    ) -> tuple[dict[str, offline_index.Postings], list[int], dict[int, tuple[Counter[str], Counter[str]]]]:
+    ) -> tuple[dict[str, offline_index.Postings], list[int], dict[int, tuple[Counter[str], Counter[str]]],
+               dict[str, offline_index.TermBest] | None]:
         """The postings of the shard `name` before scoring (offline_index.postings),
-        and the counted terms of the documents `changed` (the others are as they
-        were, in the same places; None where the shard is made new): from those
-        the last build kept, where it did and fewer than half changed, and else
-        from every document counted."""
+        the counted terms of the documents `changed` (the others are as they
+        were, in the same places; None where the shard is made new), and the
+        best score of each term as the last build kept it, if it did: from the
+        postings the last build kept, where it did and fewer than half changed,
+        and else from every document counted."""
         from .. import offline_index
 
         last = self.last_shards.get(name)
         kept = offline_index.read_counts(_counts_file(self._kept_postings(name, last))) \
             if last is not None and changed is not None and 2 * len(changed) < len(documents) else None
+        bests = kept[2] if kept is not None else None
         held: dict[int, tuple[Counter[str], Counter[str]]] = {}
         if kept is not None and changed is not None:
             numbers = sorted(changed)
             held.update(zip(numbers, parallel.count_terms([documents[n] for n in numbers], jobs=jobs), strict=True))
-            updated = offline_index.updated_postings(*kept, len(documents), held)
+            updated = offline_index.updated_postings(kept[0], kept[1], len(documents), held)
             if updated is not None:
                 index, lengths, really = updated
-                return index, lengths, {number: held[number] for number in really}
+                return index, lengths, {number: held[number] for number in really}, bests
             held.clear()
         counted = parallel.count_terms(documents, jobs=jobs)
         index, lengths = offline_index.postings(
             documents, counted if changed is None else offline_index.holding_counts(counted, changed, held))
-        return index, lengths, held
+        return index, lengths, held, bests
 
     def _kept_postings(self, name: str, key: str) -> Path:
         """Where the postings of the shard `name` of fingerprint `key` are kept."""
