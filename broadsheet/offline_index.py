@@ -806,18 +806,23 @@ def scored_shard(
     """shard_index of the postings of `docs`, `index` and `lengths`, with the
     counts of the documents that may have changed, `held`, where `last` is given."""
     scored = _rescored(index, lengths, last, held or {}) if last is not None and last.scoring is not None else None
+    spliced: frozenset[str] = frozenset()
     if scored is None:
         levels: Mapping[str, tuple[int, list[int]]]
         levels, scoring = impacts(index, lengths)
         encoded = {term: encode_postings(index[term][0], levels[term][1], levels[term][0]) for term in index}
     else:
-        levels, scoring, encoded = scored
+        levels, scoring, encoded, spliced = scored
     scale = rounded_up(scoring.best)
     kept = None
     if last is not None and (last.documents, last.scale) == (len(docs), scale):
         # Encoded postings hold a term's documents, levels and top: the same, and so is what they score.
-        kept = last.families, {term for term in encoded.keys() | last.postings.keys()
-                               if encoded.get(term) != last.postings.get(term)}
+        changed = {term for term in encoded.keys() | last.postings.keys() if encoded.get(term) != last.postings.get(term)}
+        one = None
+        if spliced and held is not None and len(held) == 1:
+            ((number, (in_title, in_body)),) = held.items()
+            one = OneChanged(number, spliced, sorted({*in_title, *in_body}, key=term_order), encoded)
+        kept = last.families, changed, one
     return ShardIndex(len(docs), scale, month_starts(docs), encoded,
                       families=family_bests(index, levels, len(docs), scale, kept), scoring=scoring)
 
@@ -855,9 +860,11 @@ class _Levels(Mapping[str, tuple[int, list[int]]]):
 def _rescored(
     index: dict[str, Postings], lengths: Sequence[int], last: ShardIndex,
     held: dict[int, tuple[Counter[str], Counter[str]]],
-) -> tuple[Mapping[str, tuple[int, list[int]]], Scoring, dict[str, str]] | None:
+) -> tuple[Mapping[str, tuple[int, list[int]]], Scoring, dict[str, str], frozenset[str]] | None:
     """The levels, scoring and encoded postings of the shard `index`, from
-    `last` and the terms of the changed documents (`held`): None where they
+    `last` and the terms of the changed documents (`held`), and the terms of
+    the one changed document whose postings changed in its level alone
+    (_spliced): None where they
     cannot be (another average length or number of documents, the best score
     of each term not known, or a scale moved).
 
@@ -899,16 +906,19 @@ def _rescored(
         return None
     known = {term: _quantised(term_scores, scale) for term, term_scores in scores.items()}
     encoded: dict[str, str] = {}
+    put_in_place = set()
     for term in index:
         if term in alone:
             spliced = _spliced(last.postings[term], *alone[term], bests[term][0], scale)
             if spliced is not None:
                 encoded[term] = spliced
+                put_in_place.add(term)
                 continue
             known[term] = _quantised(scores_of(term), scale)
         encoded[term] = encode_postings(index[term][0], known[term][1], known[term][0]) if term in known \
             else last.postings[term]
-    return _Levels(index, scores_of, scale, known), Scoring(average, best, best_term, bests), encoded
+    return (_Levels(index, scores_of, scale, known), Scoring(average, best, best_term, bests), encoded,
+            frozenset(put_in_place))
 
 
 def length_bonus(extra: int) -> float:
@@ -922,9 +932,19 @@ def _js_length(term: str) -> int:
     return len(term) + sum(1 for character in term if character > "\uffff")
 
 
+@dataclass(frozen=True)
+class OneChanged:
+    """The one changed document of a shard, and what family_bests needs of it."""
+
+    number: int
+    spliced: frozenset[str]  # the terms whose postings changed in its level alone (_spliced)
+    terms: list[str]  # its terms, in term order
+    encoded: Mapping[str, str]  # the shard's encoded postings
+
+
 def family_bests(
     index: dict[str, Postings], levels: Mapping[str, tuple[int, list[int]]], documents: int, scale: float = 1.0,
-    kept: tuple[Mapping[str, Family], set[str]] | None = None,
+    kept: tuple[Mapping[str, Family], set[str], OneChanged | None] | None = None,
 ) -> dict[str, Family]:
     """For each word that may be split (see Split), the best score a document
     of the shard has for a query of that word: the sum of its scores of every
@@ -952,7 +972,9 @@ def family_bests(
     the same scale, and the terms whose postings changed since: a word none of
     whose terms changed keeps its family (a change to one article changes a
     few hundred terms of its shard, and the sums take a second at 100,000
-    articles)."""
+    articles).  Where those terms changed in `kept`'s one changed document's
+    level alone, the family is its last with that document's score worked
+    out again, where that tells the first documents (_family_moved)."""
     ordered = sorted(index, key=term_order)
     keys = [term_order(term) for term in ordered]
     # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
@@ -964,6 +986,9 @@ def family_bests(
     words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in listed)]
     families: dict[str, Family] = {}
     changed = {term[:n] for term in kept[1] for n in range(2, len(term) + 1)} if kept else set()
+    one = kept[2] if kept else None
+    # The words some of whose terms changed otherwise: in their number of documents or top.
+    unsafe = {term[:n] for term in kept[1] - one.spliced for n in range(2, len(term) + 1)} if kept and one else changed
     for word in words:
         if kept is not None and word not in changed and word in kept[0]:
             families[word] = kept[0][word]
@@ -973,6 +998,11 @@ def family_bests(
         while end < len(ordered) and ordered[end].startswith(word):
             end += 1
         terms = ordered[at:end]
+        if kept is not None and one is not None and word not in unsafe and word in kept[0]:
+            moved = _family_moved(kept[0][word], word, terms, index, one, scale)
+            if moved is not None:
+                families[word] = moved
+                continue
         numbers: Sequence[int] = range(documents)
         if len(terms) == 1:  # the word alone: its own scores, not an array of every document's
             numbers, (top, term_levels) = index[word][0], levels[word]
@@ -994,6 +1024,65 @@ def family_bests(
         held = len(numbers) if len(terms) == 1 else documents - scores.count(0.0)
         families[word] = [rounded_up(best), held, *(value for pair in first for value in pair)]
     return dict(sorted(families.items()))
+
+
+def _family_moved(
+    family: Family, word: str, terms: list[str], index: dict[str, Postings], one: OneChanged, scale: float,
+) -> Family | None:
+    """The family_bests of `word`, of the terms `terms`, from `family`, what it
+    was, where only `one`'s postings changed, in their levels alone (the others
+    scored as they were, its number of terms of the family the same): None
+    where the first documents, or the best, are not known so (it leaves the
+    first documents, of which it was the last, or all of them score the same)."""
+    length = _js_length(word)
+
+    def score(number: int, own: Iterable[str]) -> float:
+        # As family_bests sums it, term by term in term order: the same to the last bit.
+        total = 0.0
+        for term in own:
+            numbers = index[term][0]
+            at = bisect.bisect_left(numbers, number)
+            if at == len(numbers) or numbers[at] != number:
+                continue
+            top, level = _level_at(one.encoded[term], at)
+            unit = _level_unit(top, len(numbers))
+            if len(terms) == 1:
+                return (level + 1) * unit
+            total += (level + 1) * unit * (1.0 if term == word else length_bonus(_js_length(term) - length))
+        return total
+
+    changed = one.number, score(one.number, (term for term in one.terms if term.startswith(word))) * scale
+    first = [(int(family[at]), family[at + 1]) for at in range(2, len(family), 2)]
+    others = [entry for entry in first if entry[0] != changed[0]]
+
+    def order(entry: tuple[int, float]) -> tuple[float, int]:  # as first_documents orders them
+        return -entry[1], entry[0]
+
+    if len(first) < FIRST:  # every document of the word: the changed one among them
+        if len(others) == len(first):
+            return None
+        first = sorted([*others, changed], key=order)
+    elif len(others) < len(first):
+        if order(changed) > order(first[-1]):  # the next after the first documents is not known
+            return None
+        first = sorted([*others, changed], key=order)
+    elif order(changed) < order(first[-1]):
+        first = sorted([*first, changed], key=order)[:FIRST]
+    # The best, before it is scaled: of those whose scaled score is the first's.
+    tied = [number for number, value in first if value == first[0][1]]
+    if len(tied) == FIRST:
+        return None
+    best = max(score(number, terms) for number in tied)
+    return [rounded_up(best), family[1], *(value for entry in first for value in entry)]
+
+
+def _level_at(encoded: str, position: int) -> tuple[int, int]:
+    """The top of encoded postings (encode_postings), and the level of its posting at `position`."""
+    if encoded[0] == "!":
+        at = 3 + 2 * position
+        return (DIGIT_VALUE[encoded[1]] * 64 + DIGIT_VALUE[encoded[2]],
+                DIGIT_VALUE[encoded[at]] * 64 + DIGIT_VALUE[encoded[at + 1]])
+    return DIGIT_VALUE[encoded[0]] * 64 + DIGIT_VALUE[encoded[1]], DIGIT_VALUE[encoded[2 + position]]
 
 
 def _level_unit(top: int, documents: int) -> float:
