@@ -37,7 +37,8 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import groupby
 from pathlib import Path
@@ -45,6 +46,7 @@ from pathlib import Path
 from . import parallel, search_stable
 from .render import file_for
 from .site import Entry, Site
+from .write import link_or_copy
 
 INDEX_FOLDER = "pagefind"
 BUNDLES = "bundles.json"  # in INDEX_FOLDER
@@ -251,12 +253,16 @@ def index_shards(
     jobs: int,
     done: Callable[[Shard, int], None] | None = None,
     output: Path | None = None,
+    last: Path | None = None,
+    kept: Collection[str] = (),
 ) -> dict[str, int]:
     """Index each shard into its bundle (site_root / shard.folder), at most `jobs`
     Pagefind runs side by side and no more than the available memory holds (one
     always runs); each bundle is stabilised.  Returns the article pages indexed by
     shard name; `done` hears of each shard as it is finished.  With `output`, the
-    bundles go below it instead of below `site_root`.  On a cluster (see
+    bundles go below it instead of below `site_root`.  With `last`, the site as
+    the last build left it, a bundle starts from its last fragments of the pages
+    `kept` as they were (seed_fragments).  On a cluster (see
     parallel.Cluster), each run is a task of its own, and `jobs` and the
     memory of this machine have no say."""
     site_root = Path(site_root)
@@ -266,6 +272,7 @@ def index_shards(
     running: dict[str, tuple[subprocess.Popen[str], int]] = {}
     finished: queue.Queue[tuple[Shard, int, str]] = queue.Queue()
     counts: dict[str, int] = {}
+    seeded: dict[str, int] = {}  # the fragments each bundle started from
     placeholder = site_root / PLACEHOLDER
     made_placeholder = False
     try:
@@ -290,11 +297,19 @@ def index_shards(
                 if running and budget is not None and in_use + need > budget:
                     break
                 shard = waiting.pop(0)
+                if last is not None and shard.name not in seeded:
+                    seeded[shard.name] = seed_fragments(last / shard.folder, bundles_root / shard.folder,
+                                                        {page for page in shard.pages if page in kept})
                 running[shard.name] = (_start(site_root, shard, language, bundles_root, finished), need)
             shard, code, said = finished.get()
             running.pop(shard.name)
             if code != 0:
                 raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(said, code)}")
+            if seeded.get(shard.name) and not _fragments_checked(bundles_root / shard.folder):
+                _clear_named_by_digest(bundles_root / shard.folder)
+                seeded[shard.name] = 0  # run again from nothing
+                waiting.insert(0, shard)
+                continue
             counts[shard.name] = _finish(bundles_root, shard)
             if done is not None:
                 done(shard, counts[shard.name])
@@ -342,6 +357,85 @@ def clear_bundle(bundle: Path, shard: Shard, shards: Sequence[Shard]) -> None:
                 shutil.rmtree(path)
         elif path.name != BUNDLES:
             path.unlink()
+
+
+# Pagefind does not write a file of its output that is already there: its
+# names are digests of their contents.  A bundle indexed again starts from
+# the fragments of its last run whose pages are as they were, and Pagefind
+# compresses and writes only the others' (5,041 pages: 8.4 s instead of 11.0 s).
+FRAGMENTS = "fragment"
+
+
+def seed_fragments(last: Path, bundle: Path, pages: Collection[str]) -> int:
+    """Link into `bundle` the fragments of the bundle as the last build left it,
+    `last`, of its pages among `pages` (paths relative to the site root):
+    how many: none where the last run named a page by more than the first
+    digits of its digest, as it does for two pages whose digests begin alike:
+    which of them a run names so depends on the order it meets them, and the
+    fragment of that name could be the other's."""
+    hashes = _page_hashes(last)
+    if not hashes or any(extended for _, extended in hashes):
+        return 0
+    seeded = 0
+    for name, _ in hashes:
+        fragment = last / FRAGMENTS / f"{name}.pf_fragment"
+        if _page_of(fragment) in pages:
+            link_or_copy(fragment, bundle / FRAGMENTS / fragment.name)
+            seeded += 1
+    return seeded
+
+
+def _fragments_checked(bundle: Path) -> bool:
+    """After a run that started from fragments of the last: whether it is
+    sure to be the run from nothing, with the fragments it does not name
+    taken away; not where it named a page by more than the first digits of
+    its digest (seed_fragments), then the bundle is cleared to run again."""
+    hashes = _page_hashes(bundle)
+    if hashes is None or any(extended for _, extended in hashes):
+        return False
+    named = {f"{name}.pf_fragment" for name, _ in hashes}
+    for fragment in (bundle / FRAGMENTS).iterdir():
+        if fragment.name not in named:
+            fragment.unlink()
+    return True
+
+
+def _clear_named_by_digest(bundle: Path) -> None:
+    """The files of a bundle that Pagefind does not write where they are
+    already (its metadata, fragments, word and filter indexes), taken away;
+    not the bundles inside the first one's folder."""
+    for folder in (FRAGMENTS, "index", "filter"):
+        shutil.rmtree(bundle / folder, ignore_errors=True)
+    for meta in bundle.glob("pagefind.*.pf_meta"):
+        meta.unlink()
+
+
+def _page_hashes(bundle: Path) -> list[tuple[str, bool]] | None:
+    """The fragment names of a bundle's pages, each with whether it is longer
+    than Pagefind names a page (its language, "_" and seven digits); None
+    where the bundle cannot be read."""
+    try:
+        entry = json.loads((bundle / search_stable.ENTRY).read_text(encoding="utf-8"))
+        names = []
+        for language, about in entry["languages"].items():
+            meta = search_stable.read(bundle / f"pagefind.{about['hash']}.pf_meta")
+            names += [(str(page[0]), len(str(page[0])) > len(language) + 8)
+                      for page in meta[search_stable.META_PAGES]]
+        return names
+    except (OSError, ValueError, LookupError, TypeError, search_stable.Unreadable):
+        return None
+
+
+def _page_of(fragment: Path) -> str | None:
+    """The page of a fragment, relative to the site root, from its address:
+    its beginning only is inflated, where the address is."""
+    try:
+        head = zlib.decompressobj(31).decompress(fragment.read_bytes(), 4096)
+        at = head.index(b'"url":"') + len(b'"url":"')
+        url = head[at : head.index(b'"', at)].decode("utf-8")
+    except (OSError, ValueError, zlib.error):
+        return None
+    return url[1:] if url.startswith("/") else None
 
 
 def _checked_command(site_root: Path, shard: Shard, language: str, output: Path) -> list[str]:

@@ -38,7 +38,7 @@ CHUNK_HASH_LENGTH = 7  # hex digits after "<language>_", as Pagefind names them
 FILTER_HASH_LENGTH = 7
 META_HASH_LENGTH = 10
 # Positions in Pagefind's metadata record: [version, pages, index chunks, filters, sorts, meta fields].
-_META_PAGES = 1
+META_PAGES = 1
 _META_CHUNKS = 2
 _META_FILTERS = 3
 _META_SORTS = 4
@@ -50,7 +50,7 @@ _CHUNKS_A_WORKER = 16  # fewer chunks than that to each worker, and starting it 
 Renumbering = list[int]  # old page number → new page number
 
 
-class _Unexpected(Exception):
+class Unreadable(Exception):
     """The index is not laid out as this module knows it."""
 
 
@@ -64,37 +64,37 @@ def stabilise(index: Path) -> bool:
         for language, about in sorted(entry["languages"].items()):
             quoted = json.dumps(about["hash"])
             if entry_text.count(quoted) != 1:
-                raise _Unexpected(f"{ENTRY}: {quoted}")
+                raise Unreadable(f"{ENTRY}: {quoted}")
             new_hash = _stabilise_language(index, language, about["hash"])
             entry_text = entry_text.replace(quoted, json.dumps(new_hash))
         entry_path.write_text(entry_text, encoding="utf-8")
         return True
-    except (_Unexpected, OSError, LookupError, TypeError, ValueError, cbor2.CBORDecodeError):
+    except (Unreadable, OSError, LookupError, TypeError, ValueError, cbor2.CBORDecodeError):
         return False
 
 
 def _stabilise_language(index: Path, language: str, meta_hash: str) -> str:
     meta_path = index / f"pagefind.{meta_hash}.pf_meta"
-    meta = _read(meta_path)
+    meta = read(meta_path)
     if not (isinstance(meta, list) and len(meta) > _META_SORTS):
-        raise _Unexpected("metadata record")
-    pages = meta[_META_PAGES]
+        raise Unreadable("metadata record")
+    pages = meta[META_PAGES]
     new_of = canonical_numbers(pages)
-    meta[_META_PAGES] = [pages[old] for old in sorted(range(len(pages)), key=new_of.__getitem__)]
+    meta[META_PAGES] = [pages[old] for old in sorted(range(len(pages)), key=new_of.__getitem__)]
     meta[_META_SORTS] = _renumber_sorts(meta[_META_SORTS], new_of)
 
     # All files are read and checked before any is written, so that a surprise
     # leaves the index whole.
     chunks = meta[_META_CHUNKS]
     if not isinstance(chunks, list) or not all(_is_list_of_text(c, 3) for c in chunks):
-        raise _Unexpected("index chunk list")
+        raise Unreadable("index chunk list")
     filters = meta[_META_FILTERS]
     if not isinstance(filters, list) or not all(_is_list_of_text(f, 2) for f in filters):
-        raise _Unexpected("filter list")
+        raise Unreadable("filter list")
     old_chunks = [index / "index" / f"{hash_}.pf_index" for _from, _to, hash_ in chunks]
     old_filters = {name: index / "filter" / f"{old}.pf_filter" for name, old in filters}
     chunk_data = _renumber_chunks(old_chunks, new_of)
-    filter_data = {name: _encode(_renumber_filter(_read(path), new_of)) for name, path in old_filters.items()}
+    filter_data = {name: _encode(_renumber_filter(read(path), new_of)) for name, path in old_filters.items()}
 
     chunk_names = _names(language, chunk_data, CHUNK_HASH_LENGTH)
     new_chunks = _write(index / "index", "pf_index", chunk_names, chunk_data)
@@ -121,7 +121,7 @@ def canonical_numbers(pages: Any) -> Renumbering:
     Pages of equal hash are the same page (Pagefind hashes the whole fragment),
     so their order among themselves changes nothing."""
     if not isinstance(pages, list) or not all(_is_page(page) for page in pages):
-        raise _Unexpected("page list")
+        raise Unreadable("page list")
     order = sorted(range(len(pages)), key=lambda old: (pages[old][0], pages[old][1]))
     new_of = [0] * len(pages)
     for new, old in enumerate(order):
@@ -131,11 +131,11 @@ def canonical_numbers(pages: Any) -> Renumbering:
 
 def _renumber_sorts(sorts: Any, new_of: Renumbering) -> list[Any]:
     if not isinstance(sorts, list):
-        raise _Unexpected("sort list")
+        raise Unreadable("sort list")
     renumbered = []
     for sort in sorts:
         if not (isinstance(sort, list) and len(sort) == 2 and isinstance(sort[0], str) and isinstance(sort[1], list)):
-            raise _Unexpected("sort order")
+            raise Unreadable("sort order")
         # The order of the list is the order of the sort's values: kept.
         renumbered.append([sort[0], [_new(new_of, page) for page in sort[1]]])
     return sorted(renumbered, key=lambda sort: str(sort[0]))
@@ -144,10 +144,10 @@ def _renumber_sorts(sorts: Any, new_of: Renumbering) -> list[Any]:
 def _renumber_filter(content: Any, new_of: Renumbering) -> Any:
     """A filter index is [name, [[value, [page numbers]]…]]."""
     if not (isinstance(content, list) and len(content) == 2 and isinstance(content[1], list)):
-        raise _Unexpected("filter index")
+        raise Unreadable("filter index")
     for value in content[1]:
         if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], list)):
-            raise _Unexpected("filter value")
+            raise Unreadable("filter value")
         value[1] = sorted(_new(new_of, page) for page in value[1])
     content[1] = sorted(content[1], key=lambda value: str(value[0]))
     return content
@@ -168,17 +168,17 @@ def _renumber_chunks(paths: list[Path], new_of: Renumbering) -> list[bytes]:
 def _renumber_chunk_file(path: Path, new_of: Renumbering) -> bytes:
     raw = gzip.decompress(path.read_bytes())
     if not raw.startswith(SIGNATURE):
-        raise _Unexpected(f"{path.name}: no signature")
+        raise Unreadable(f"{path.name}: no signature")
     try:
         chunk = pagefind_words.renumber_chunk(raw[len(SIGNATURE) :], new_of)
     except (ValueError, IndexError) as error:
-        raise _Unexpected(f"{path.name}: {error}") from None
+        raise Unreadable(f"{path.name}: {error}") from None
     return _compress(SIGNATURE + chunk)
 
 
 def _new(new_of: Renumbering, page: Any) -> int:
     if type(page) is not int or not 0 <= page < len(new_of):
-        raise _Unexpected(f"page number {page!r}")
+        raise Unreadable(f"page number {page!r}")
     return new_of[page]
 
 
@@ -210,13 +210,13 @@ def _is_page(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2 and isinstance(value[0], str) and type(value[1]) is int
 
 
-def _read(path: Path) -> Any:
+def read(path: Path) -> Any:
     raw = gzip.decompress(path.read_bytes())
     if not raw.startswith(SIGNATURE):
-        raise _Unexpected(f"{path.name}: no signature")
+        raise Unreadable(f"{path.name}: no signature")
     value = cbor2.loads(raw[len(SIGNATURE) :])
     if cbor2.dumps(value) != raw[len(SIGNATURE) :]:
-        raise _Unexpected(f"{path.name}: does not re-encode to the same bytes")
+        raise Unreadable(f"{path.name}: does not re-encode to the same bytes")
     return value
 
 

@@ -65,6 +65,74 @@ def test_a_rebuild_indexes_again_only_the_bundle_of_a_changed_article(corpus, tm
     assert files_of(out) == files_of(tmp_path / "full")
 
 
+def test_a_bundle_indexed_again_starts_from_the_fragments_of_its_unchanged_pages(corpus, tmp_path, monkeypatch):
+    from broadsheet import search
+
+    out = tmp_path / "site"
+    run(corpus, out)
+    seeded: dict[str, int] = {}  # the fragments the run started from, and their files
+    real_seed = search.seed_fragments
+
+    def seed(last: Path, bundle: Path, pages: set[str]) -> int:
+        count = real_seed(last, bundle, pages)
+        seeded.update({path.name: path.stat().st_ino for path in bundle.glob("fragment/*")})
+        assert all(search._page_of(last / "fragment" / name) in pages for name in seeded)
+        return count
+
+    left: dict[str, int] = {}
+    real_check = search._fragments_checked
+
+    def check(bundle: Path) -> bool:
+        left.update({path.name: path.stat().st_ino for path in bundle.glob("fragment/*") if path.name in seeded})
+        return real_check(bundle)
+
+    monkeypatch.setattr(search, "seed_fragments", seed)
+    monkeypatch.setattr(search, "_fragments_checked", check)
+    (corpus / "05.txt").write_text(txt("2020-06-10", "Story 5 rewritten about the lighthouse."), encoding="utf-8")
+    assert run(corpus, out).bundles_indexed == 1
+    # The fragment of a page kept (not the changed one's, nor its neighbours', whose links
+    # changed), which Pagefind did not write again.
+    assert len(seeded) == 1 and left == seeded
+    run(corpus, tmp_path / "full", incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")  # and the last fragment of the changed page is gone
+
+
+def test_a_bundle_whose_run_named_a_page_by_more_digits_is_indexed_again_from_nothing(corpus, tmp_path, monkeypatch):
+    from broadsheet import search
+
+    out = tmp_path / "site"
+    run(corpus, out)
+    checked: list[bool] = []
+    monkeypatch.setattr(search, "_fragments_checked", lambda bundle: checked.append(False) or False)
+    started: list[str] = []
+    real = search._start
+    monkeypatch.setattr(search, "_start", lambda root, shard, *args: started.append(shard.name) or real(root, shard, *args))
+    (corpus / "05.txt").write_text(txt("2020-06-10", "Story 5 rewritten about the lighthouse."), encoding="utf-8")
+    assert run(corpus, out).bundles_indexed == 1
+    assert len(started) == 2 and started[0] == started[1] and checked == [False]  # the second run from nothing
+    run(corpus, tmp_path / "full", incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+
+
+def test_the_fragments_a_run_did_not_name_are_taken_away(tmp_path, monkeypatch):
+    from broadsheet import search
+
+    monkeypatch.setattr(search, "_page_hashes", lambda bundle: [("en_1234567", False)])
+    for name in ("en_1234567", "en_7654321"):
+        write_corpus(tmp_path / "fragment", {f"{name}.pf_fragment": "…"})
+    assert search._fragments_checked(tmp_path)
+    assert [path.name for path in (tmp_path / "fragment").iterdir()] == ["en_1234567.pf_fragment"]
+
+
+def test_no_fragment_is_seeded_from_a_bundle_whose_last_run_named_a_page_by_more_digits(tmp_path, monkeypatch):
+    from broadsheet import search
+
+    monkeypatch.setattr(search, "_page_hashes", lambda bundle: [("en_1234567", False), ("en_12345678", True)])
+    monkeypatch.setattr(search, "_page_of", lambda fragment: "2020/01/01/a/index.html")
+    assert search.seed_fragments(tmp_path / "last", tmp_path / "new", {"2020/01/01/a/index.html"}) == 0
+    assert not (tmp_path / "new").exists()
+
+
 def test_a_rebuild_with_terms_split_is_the_site_a_full_build_makes(corpus, tmp_path, monkeypatch):
     monkeypatch.setattr(offline_index, "SPLIT_BYTES", 20)  # "the", "harbour" and more: in every shard
     monkeypatch.setattr(offline_index, "PART_BYTES", 1)

@@ -61,11 +61,14 @@ class SearchBundles(Output):
     def start(self, todo: list[str]) -> Work:
         job, staging = self.job, self.job.staging
         shards = [self.shards[name] for name in todo if name in self.shards]
+        last, unchanged = None, set()
         if job.in_place:
             # Pagefind reads whole pages from one folder: those kept, and those just rendered.
             kept = self.outputs.kept_files
             wanted = {page for shard in shards for page in shard.pages}
             folder = staging.view(job.config.out, wanted & kept, wanted - kept)
+            if not self.outputs.adopted:  # the bundles as the last build left them, in the site in place
+                last, unchanged = job.config.out, wanted & kept
         else:
             folder = staging.path
         bar = job.progress("search", len(shards))
@@ -81,7 +84,7 @@ class SearchBundles(Output):
 
         try:
             search.index_shards(folder, shards, language=job.config.language, jobs=job.jobs, done=done,
-                                output=staging.path)
+                                output=staging.path, last=last, kept=unchanged)
         finally:
             bar.close()
         made = {shard.name: made[shard.name] for shard in shards}  # in the order of the shards, as they end in any
