@@ -3,6 +3,7 @@ a rebuild indexes again (the shards themselves: test_search_shards.py)."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import shutil
@@ -112,6 +113,25 @@ def test_a_bundle_whose_run_named_a_page_by_more_digits_is_indexed_again_from_no
     assert len(started) == 2 and started[0] == started[1] and checked == [False]  # the second run from nothing
     run(corpus, tmp_path / "full", incremental=False)
     assert files_of(out) == files_of(tmp_path / "full")
+
+
+def test_a_fragment_changed_by_hand_is_made_again_with_its_bundle(corpus, tmp_path, monkeypatch):
+    from broadsheet import search
+
+    out = tmp_path / "site"
+    run(corpus, out)
+    # A fragment of a page of 2020 that stays as it is, garbled; and another article of 2020 changed.
+    fragment = next(path for path in (out / "pagefind").glob("*/fragment/*")
+                    if (search._page_of(path) or "").startswith("2020/02/10/13/"))
+    original = fragment.read_bytes()
+    # Still a fragment of that page, but of another text.
+    fragment.write_bytes(gzip.compress(gzip.decompress(original).replace(b"harbour", b"garbled")))
+    seeded: list[int] = []
+    real = search.seed_fragments
+    monkeypatch.setattr(search, "seed_fragments", lambda *args: seeded.append(real(*args)) or seeded[-1])
+    (corpus / "05.txt").write_text(txt("2020-06-10", "Story 5 rewritten about the lighthouse."), encoding="utf-8")
+    assert run(corpus, out).bundles_indexed == 1
+    assert seeded == [0] and fragment.read_bytes() == original  # its bundle made from nothing
 
 
 def test_the_fragments_a_run_did_not_name_are_taken_away(tmp_path, monkeypatch):

@@ -61,14 +61,17 @@ class SearchBundles(Output):
     def start(self, todo: list[str]) -> Work:
         job, staging = self.job, self.job.staging
         shards = [self.shards[name] for name in todo if name in self.shards]
-        last, unchanged = None, set()
+        last, unchanged = None, set[str]()
         if job.in_place:
             # Pagefind reads whole pages from one folder: those kept, and those just rendered.
             kept = self.outputs.kept_files
             wanted = {page for shard in shards for page in shard.pages}
             folder = staging.view(job.config.out, wanted & kept, wanted - kept)
             if not self.outputs.adopted:  # the bundles as the last build left them, in the site in place
-                last, unchanged = job.config.out, wanted & kept
+                # Not one with a file that is not as the last build left it (edited by hand, say): made from nothing.
+                edited = {unit for kind, unit in self.outputs.site_check.changed() if kind == self.kind}
+                last = job.config.out
+                unchanged = {page for shard in shards if shard.name not in edited for page in shard.pages if page in kept}
         else:
             folder = staging.path
         bar = job.progress("search", len(shards))
