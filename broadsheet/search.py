@@ -297,6 +297,9 @@ def index_shards(
                 if running and budget is not None and in_use + need > budget:
                     break
                 shard = waiting.pop(0)
+                # What a run of a build that was cut short left there (a resumed build's
+                # folder): Pagefind would keep a fragment it had half written.
+                _clear_named_by_digest(bundles_root / shard.folder)
                 if last is not None and shard.name not in seeded:
                     seeded[shard.name] = seed_fragments(last / shard.folder, bundles_root / shard.folder,
                                                         {page for page in shard.pages if page in kept})

@@ -250,6 +250,20 @@ def test_a_failed_run_is_one_line(tmp_path):
     assert str(caught.value).startswith("pagefind failed on the 1990 shard: Error: Pagefind was not able to build an index")
 
 
+def test_a_run_into_a_bundle_a_run_cut_short_left_is_the_run_into_an_empty_one(tmp_path):
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    build(validate(Config(source=source, out=tmp_path / "site", search=False)))
+    shards = plan_shards(_site_of_build(source), limit=4)
+    index_shards(tmp_path / "site", shards, language="en", jobs=2, output=tmp_path / "empty")
+    # Half-written files where the runs will write theirs, and one of a page gone.
+    shutil.copytree(tmp_path / "empty", tmp_path / "cut")
+    for path in [*(tmp_path / "cut").rglob("*.pf_fragment")][:3] + [*(tmp_path / "cut").rglob("*.pf_index")][:2]:
+        path.write_bytes(path.read_bytes()[:10])
+    (tmp_path / "cut/pagefind/fragment/en_0000000.pf_fragment").write_bytes(b"gone")
+    index_shards(tmp_path / "site", shards, language="en", jobs=2, output=tmp_path / "cut")
+    assert files_of(tmp_path / "cut") == files_of(tmp_path / "empty")
+
+
 def test_shards_run_side_by_side_within_the_memory_there_is(tmp_path, monkeypatch):
     source = write_corpus(tmp_path / "corpus", corpus_files())
     build(validate(Config(source=source, out=tmp_path / "site", search=False)))
