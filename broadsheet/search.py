@@ -403,6 +403,16 @@ def _fragments_checked(bundle: Path) -> bool:
     return True
 
 
+def in_bundle(folder: str, name: str) -> bool:
+    """Whether the file `name` (relative to the site root) is one of the
+    bundle's in `folder` (relative to the site root, ending in "/"): in it, or
+    in its folders of fragments and indexes, not in a bundle inside it."""
+    if not name.startswith(folder):
+        return False
+    head, slash, _ = name[len(folder):].partition("/")
+    return not slash or head in (FRAGMENTS, "index", "filter")
+
+
 def _clear_named_by_digest(bundle: Path) -> None:
     """The files of a bundle that Pagefind does not write where they are
     already (its metadata, fragments, word and filter indexes), taken away;
@@ -425,7 +435,7 @@ def _page_hashes(bundle: Path) -> list[tuple[str, bool]] | None:
             names += [(str(page[0]), len(str(page[0])) > len(language) + 8)
                       for page in meta[search_stable.META_PAGES]]
         return names
-    except (OSError, ValueError, LookupError, TypeError, search_stable.Unreadable):
+    except (OSError, ValueError, LookupError, TypeError, AttributeError, search_stable.Unreadable):
         return None
 
 

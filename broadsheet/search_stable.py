@@ -22,6 +22,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import zlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
@@ -211,10 +212,17 @@ def _is_page(value: Any) -> bool:
 
 
 def read(path: Path) -> Any:
-    raw = gzip.decompress(path.read_bytes())
+    """A file of Pagefind's index, decoded; Unreadable where it is not one (cut short, say)."""
+    try:
+        raw = gzip.decompress(path.read_bytes())
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise Unreadable(f"{path.name}: {error}") from None
     if not raw.startswith(SIGNATURE):
         raise Unreadable(f"{path.name}: no signature")
-    value = cbor2.loads(raw[len(SIGNATURE) :])
+    try:
+        value = cbor2.loads(raw[len(SIGNATURE) :])
+    except (cbor2.CBORDecodeError, ValueError, EOFError) as error:
+        raise Unreadable(f"{path.name}: {error}") from None
     if cbor2.dumps(value) != raw[len(SIGNATURE) :]:
         raise Unreadable(f"{path.name}: does not re-encode to the same bytes")
     return value

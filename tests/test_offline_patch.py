@@ -348,10 +348,12 @@ def test_a_shard_made_from_its_last_build_is_the_shard_made_whole(small, seed, m
         assert sum(old.families[w] is reused.families[w] for w in reused.families if w in old.families) > len(new.families) / 2
 
 
+@pytest.mark.parametrize("wide", [oi.WIDE_FROM, 4])
 @pytest.mark.parametrize("first", [oi.FIRST, 2])
 @pytest.mark.parametrize("seed", range(24))
-def test_a_term_of_the_one_changed_document_has_its_posting_scored_again_alone(small, seed, first, monkeypatch):
+def test_a_term_of_the_one_changed_document_has_its_posting_scored_again_alone(small, seed, first, wide, monkeypatch):
     monkeypatch.setattr(oi, "FIRST", first)  # 2: the changed document often leaves the first, or joins them
+    monkeypatch.setattr(oi, "WIDE_FROM", wide)  # 4: most terms' levels in two characters
     spliced: list[bool] = []
     real = oi._spliced
     monkeypatch.setattr(oi, "_spliced", lambda *args: spliced.append(real(*args) is not None) or real(*args))
@@ -380,6 +382,19 @@ def test_a_term_of_the_one_changed_document_has_its_posting_scored_again_alone(s
         assert any(spliced)  # most of its terms: put in place, not scored whole
         if seed % 3 == 0:  # the families of its words, which no term was added to or taken from
             assert any(moved)
+
+
+def test_a_term_whose_best_the_changed_document_ties_names_the_first_document_of_it():
+    # "harbour" is best in document 1 (twice in it); document 0, of the same length, becomes its equal.
+    bodies = ["harbour tide", "harbour harbour", "quay tide", "quay tide"]
+    changed = ["harbour harbour", *bodies[1:]]
+    docs = [[doc("A", text, url=f"2020/01/01/s{i}/") for i, text in enumerate(texts)] for texts in (bodies, changed)]
+    old, new = oi.shard_index(docs[0]), oi.shard_index(docs[1])
+    assert old.scoring is not None and new.scoring is not None
+    assert old.scoring.terms is not None and old.scoring.terms["harbour"][1] == 1
+    reused = oi.shard_index(docs[1], last=old, changed={0})
+    assert reused.scoring is not None and reused.scoring.terms == new.scoring.terms
+    assert new.scoring.terms is not None and new.scoring.terms["harbour"][1] == 0
 
 
 def _one_word_replaced(seed: int) -> tuple[list[list[str]], list[list[str]]]:

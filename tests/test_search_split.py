@@ -134,6 +134,51 @@ def test_a_fragment_changed_by_hand_is_made_again_with_its_bundle(corpus, tmp_pa
     assert seeded == [0] and fragment.read_bytes() == original  # its bundle made from nothing
 
 
+def test_a_fragment_changed_by_hand_in_the_first_bundle_renamed_is_made_again(tmp_path, monkeypatch):
+    from broadsheet import search
+
+    # One shard, 2019 on: an older article makes it 2018 on, its bundle still pagefind/.
+    corpus = write_corpus(tmp_path / "corpus", {
+        f"{i:02d}.txt": txt(f"{2019 + i % 2}-{1 + i:02d}-10", f"Story {i} about the word{i} and the harbour.")
+        for i in range(6)
+    })
+    out = tmp_path / "site"
+    run(corpus, out, search_shard_pages=10)
+    fragment = next(path for path in (out / "pagefind/fragment").iterdir()
+                    if (search._page_of(path) or "").startswith("2020/06/"))
+    original = fragment.read_bytes()
+    fragment.write_bytes(gzip.compress(gzip.decompress(original).replace(b"harbour", b"garbled")))
+    (corpus / "old.txt").write_text(txt("2018-03-10", "An older story about the quay."), encoding="utf-8")
+    seeded: list[int] = []
+    real = search.seed_fragments
+    monkeypatch.setattr(search, "seed_fragments", lambda *args: seeded.append(real(*args)) or seeded[-1])
+    assert run(corpus, out, search_shard_pages=10).bundles_indexed == 1
+    assert seeded == [0] and fragment.read_bytes() == original
+
+
+def test_a_bundle_whose_metadata_is_cut_short_seeds_nothing(corpus, tmp_path):
+    from broadsheet import search
+
+    out = tmp_path / "site"
+    run(corpus, out)
+    meta = next((out / "pagefind/2020").glob("pagefind.*.pf_meta"))
+    assert search._page_hashes(out / "pagefind/2020")
+    for cut in (meta.read_bytes()[:20], gzip.compress(gzip.decompress(meta.read_bytes())[:30])):
+        meta.write_bytes(cut)
+        assert search._page_hashes(out / "pagefind/2020") is None
+        assert search.seed_fragments(out / "pagefind/2020", tmp_path / "new", {"2020/06/10/05/index.html"}) == 0
+
+
+def test_a_bundle_s_own_files_are_told_from_those_of_the_bundles_inside_it():
+    from broadsheet import search
+
+    assert search.in_bundle("pagefind/", "pagefind/fragment/en_1234567.pf_fragment")
+    assert search.in_bundle("pagefind/", "pagefind/pagefind.en_1234567890.pf_meta")
+    assert not search.in_bundle("pagefind/", "pagefind/2021/fragment/en_1234567.pf_fragment")
+    assert search.in_bundle("pagefind/2021/", "pagefind/2021/index/en_1234567.pf_index")
+    assert not search.in_bundle("pagefind/2021/", "pagefind/fragment/en_1234567.pf_fragment")
+
+
 def test_the_fragments_a_run_did_not_name_are_taken_away(tmp_path, monkeypatch):
     from broadsheet import search
 

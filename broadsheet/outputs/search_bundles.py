@@ -68,10 +68,15 @@ class SearchBundles(Output):
             wanted = {page for shard in shards for page in shard.pages}
             folder = staging.view(job.config.out, wanted & kept, wanted - kept)
             if not self.outputs.adopted:  # the bundles as the last build left them, in the site in place
-                # Not one with a file that is not as the last build left it (edited by hand, say): made from nothing.
-                edited = {unit for kind, unit in self.outputs.site_check.changed() if kind == self.kind}
+                # Not from a folder that held a file not as the last build left it (edited by hand,
+                # say), of whatever bundle: the first bundle's folder is the same under another name.
+                records = self.outputs.last.get(self.kind, {})
+                edited = [name for kind, unit in self.outputs.site_check.changed() if kind == self.kind
+                          for name, _ in (records[unit].files if unit in records else ())]
                 last = job.config.out
-                unchanged = {page for shard in shards if shard.name not in edited for page in shard.pages if page in kept}
+                unchanged = {page for shard in shards
+                             if not any(search.in_bundle(shard.folder, name) for name in edited)
+                             for page in shard.pages if page in kept}
         else:
             folder = staging.path
         bar = job.progress("search", len(shards))
