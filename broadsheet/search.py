@@ -309,8 +309,7 @@ def index_shards(
             if code != 0:
                 raise SearchError(f"pagefind failed on the {shard.name} shard: {_error_line(said, code)}")
             if seeded.get(shard.name) and not _fragments_checked(bundles_root / shard.folder):
-                _clear_named_by_digest(bundles_root / shard.folder)
-                seeded[shard.name] = 0  # run again from nothing
+                seeded[shard.name] = 0  # run again from nothing: cleared, as every run is, before it starts
                 waiting.insert(0, shard)
                 continue
             counts[shard.name] = _finish(bundles_root, shard)

@@ -167,11 +167,9 @@ def _renumber_chunks(paths: list[Path], new_of: Renumbering) -> list[bytes]:
 
 
 def _renumber_chunk_file(path: Path, new_of: Renumbering) -> bytes:
-    raw = gzip.decompress(path.read_bytes())
-    if not raw.startswith(SIGNATURE):
-        raise Unreadable(f"{path.name}: no signature")
+    data = _signed(path)
     try:
-        chunk = pagefind_words.renumber_chunk(raw[len(SIGNATURE) :], new_of)
+        chunk = pagefind_words.renumber_chunk(data, new_of)
     except (ValueError, IndexError) as error:
         raise Unreadable(f"{path.name}: {error}") from None
     return _compress(SIGNATURE + chunk)
@@ -213,19 +211,25 @@ def _is_page(value: Any) -> bool:
 
 def read(path: Path) -> Any:
     """A file of Pagefind's index, decoded; Unreadable where it is not one (cut short, say)."""
+    data = _signed(path)
+    try:
+        value = cbor2.loads(data)
+    except (cbor2.CBORDecodeError, ValueError, EOFError) as error:
+        raise Unreadable(f"{path.name}: {error}") from None
+    if cbor2.dumps(value) != data:
+        raise Unreadable(f"{path.name}: does not re-encode to the same bytes")
+    return value
+
+
+def _signed(path: Path) -> bytes:
+    """A file of Pagefind's index inflated, without the signature it begins with."""
     try:
         raw = gzip.decompress(path.read_bytes())
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise Unreadable(f"{path.name}: {error}") from None
     if not raw.startswith(SIGNATURE):
         raise Unreadable(f"{path.name}: no signature")
-    try:
-        value = cbor2.loads(raw[len(SIGNATURE) :])
-    except (cbor2.CBORDecodeError, ValueError, EOFError) as error:
-        raise Unreadable(f"{path.name}: {error}") from None
-    if cbor2.dumps(value) != raw[len(SIGNATURE) :]:
-        raise Unreadable(f"{path.name}: does not re-encode to the same bytes")
-    return value
+    return raw[len(SIGNATURE):]
 
 
 def _encode(value: Any) -> bytes:
