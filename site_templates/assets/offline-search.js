@@ -94,6 +94,11 @@
     terms: function (chunk, terms) { received["terms:" + chunk] = terms; },
     docs: function (shard, first, packed) { received["docs:" + shard + first] = packed; },
     loaded: loaded, // the files loaded so far, in order: read by the tests and the benchmark
+    // A query of several words reads the postings of its split words in every
+    // shard where each word is, and so counts its results exactly, unless
+    // that is more bytes than this; then it reads them as a word alone does
+    // (rankLazily), and may say "about" (the tests set it lower).
+    exactBytes: 96 * 1024,
     // Where the index is: this script's ROOT/assets/offline-search.js gives ROOT/search/offline/.
     base: own.replace(/assets\/[^\/]*$/, "search/offline/"),
     assets: own.replace(/[^\/]*$/, "") // this script's folder, with the stemmers in snowball/
@@ -243,6 +248,13 @@
   var MOST_PARTS = 8;
   function postingsOf(found, set, needed) {
     if (Array.isArray(found)) return Promise.resolve(found);
+    return Promise.all(placesOf(found, needed).map(function (place) {
+      return termsFile(set, set.folder + "s" + found.files[place][0]);
+    })).then(function (lists) { return [].concat.apply([], lists); });
+  }
+
+  // The places in a split term's files of those postingsOf reads.
+  function placesOf(found, needed) {
     var parts = {}, count = 0, bytes = 0;
     for (var i = 0; i < found.shards.length; i += 2) {
       var place = found.shards[i + 1];
@@ -252,10 +264,7 @@
         bytes += found.files[place][1];
       }
     }
-    var places = count && count <= MOST_PARTS && bytes < found.files[0][1] ? Object.keys(parts) : count ? ["0"] : [];
-    return Promise.all(places.map(function (place) {
-      return termsFile(set, set.folder + "s" + found.files[place][0]);
-    })).then(function (lists) { return [].concat.apply([], lists); });
+    return count && count <= MOST_PARTS && bytes < found.files[0][1] ? Object.keys(parts) : count ? ["0"] : [];
   }
 
   // Calls visit(document, score) for each posting of "TOP LEVELS:DOCUMENTS":
@@ -319,24 +328,45 @@
   // shards that have every word (the others hold no result): read after the
   // chunks, which say where each term is, so that a word in most articles is
   // read for those shards only where its postings are split.
-  function termsOfQuery(found, queries) {
-    return Promise.all(queries.map(function (q) { return chunksFor(found, q); })).then(function (chunkLists) {
-      var needed = null;
-      chunkLists.forEach(function (chunks, k) {
-        var mine = {};
-        eachTerm(chunks, queries[k], function (term, value) {
-          shardsOf(value).forEach(function (shard) { if (!needed || needed[shard]) mine[shard] = true; });
-        });
-        needed = mine;
+  function termsOfQuery(found, queries, chunkLists) {
+    var needed = neededShards(queries, chunkLists);
+    return Promise.all(chunkLists.map(function (chunks, k) {
+      var terms = [];
+      eachTerm(chunks, queries[k], function (term, value, set, weight) {
+        terms.push(postingsOf(value, set, needed).then(function (list) { return [weight, list]; }));
       });
-      return Promise.all(chunkLists.map(function (chunks, k) {
-        var terms = [];
-        eachTerm(chunks, queries[k], function (term, value, set, weight) {
-          terms.push(postingsOf(value, set, needed).then(function (list) { return [weight, list]; }));
-        });
-        return Promise.all(terms);
-      }));
+      return Promise.all(terms);
+    }));
+  }
+
+  // The chunks of each word of a query (see chunksFor).
+  function chunksOfQuery(found, queries) {
+    return Promise.all(queries.map(function (q) { return chunksFor(found, q); }));
+  }
+
+  // The shards where every word of a query has a term: {shard: true}.
+  function neededShards(queries, chunkLists) {
+    var needed = null;
+    chunkLists.forEach(function (chunks, k) {
+      var mine = {};
+      eachTerm(chunks, queries[k], function (term, value) {
+        shardsOf(value).forEach(function (shard) { if (!needed || needed[shard]) mine[shard] = true; });
+      });
+      needed = mine;
     });
+    return needed;
+  }
+
+  // The bytes of split terms' files that reading every shard where each
+  // word of a query has a term would read (termsOfQuery).
+  function splitBytes(queries, chunkLists) {
+    var needed = neededShards(queries, chunkLists), bytes = 0;
+    chunkLists.forEach(function (chunks, k) {
+      eachTerm(chunks, queries[k], function (term, value) {
+        if (!Array.isArray(value)) placesOf(value, needed).forEach(function (place) { bytes += value.files[place][1]; });
+      });
+    });
+    return bytes;
   }
 
   // The month ("2023-04") of each of a shard's documents: the list gives the
@@ -353,7 +383,9 @@
   // The documents that hold every term, numbered in the whole site, with their
   // scores on the scale of every shard and their month.
   function rank(found, queries) {
-    return termsOfQuery(found, queries).then(function (perWord) {
+    return chunksOfQuery(found, queries).then(function (chunkLists) {
+      return termsOfQuery(found, queries, chunkLists);
+    }).then(function (perWord) {
       var lists = perWord.map(function (terms) { return scoresFor(found.shards, terms); });
       var hits = [];
       found.shards.forEach(function (shard, s) {
@@ -378,7 +410,7 @@
     }
   }
 
-  // ---- A word in most articles, alone ----
+  // ---- A word in most articles, alone or with others ----
 
   // A query of one word that matches a split term (a word in most articles),
   // with no year chosen, reads that term's postings a few shards at a time,
@@ -390,6 +422,10 @@
   // the documents of the shards left from the split terms' counts (exact
   // where one term has documents in the shard; else estimated, and the
   // answer is "about").  Results stay complete: asked for more, it reads more.
+  // A query of several words whose split terms would be more than
+  // api.exactBytes to read in every shard where each word is (a common word
+  // with a rarer one that is in most shards) is read the same way, with a
+  // bound for each shard from the rarer words' documents there (see unread).
   var PARTS_AT_ONCE = 4;
   var FAMILY_SLACK = 1.002; // offline_index.py's
   var FIRST = 30; // offline_index.py's: the first documents listed of a word in most articles
@@ -411,24 +447,25 @@
 
   // {hits, total, years, approximate}: the hits of the shards read, which
   // hold the first `count` results in `order`, and the counts of all.
-  function rankLazily(found, query, chunks, count, order) {
-    var terms = [], bound = [], family = [], familyCount = [], held = {}, read = {}, hits = [], firsts = [];
-    eachTerm(chunks, query, function (term, value, set, weight) {
-      // Each term: its weight, its postings by shard so far, its shards, and
-      // for a split term its list and the parts read.
-      var t = { weight: weight, postings: {}, shards: [], split: Array.isArray(value) ? null : value, set: set, parts: {},
-        bytes: 0 };
+  function rankLazily(found, queries, chunkLists, count, order) {
+    var terms = [], bound = [], family = [], familyCount = [], read = {}, hits = [], firsts = [];
+    var alone = queries.length === 1, heldBy = queries.map(function () { return {}; });
+    queries.forEach(function (query, word) { eachTerm(chunkLists[word], query, function (term, value, set, weight) {
+      // Each term: its word, its weight, its postings by shard so far, its
+      // shards (and the place of each in its list), and for a split term its list and the parts read.
+      var t = { word: word, weight: weight, postings: {}, shards: [], at: {}, split: Array.isArray(value) ? null : value,
+        set: set, parts: {}, bytes: 0 };
       var list = Array.isArray(value) ? value : value.shards;
-      // A word that is only the beginning of split terms (or is not split)
-      // has its family's best in the first split term it begins.
-      var beginning = query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
+      // A word alone that is only the beginning of split terms (or is not
+      // split) has its family's best in the first split term it begins.
+      var beginning = alone && query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
       for (var k = 0; beginning && k < beginning.length; k += 3) {
         family[beginning[k]] = beginning[k + 1];
         familyCount[beginning[k]] = beginning[k + 2];
       }
       // And its first documents in the shards whose family's best is known.
       if (beginning) firsts.push(t.split.firsts[query.term]);
-      else if (term === query.term && query.prefix && t.split && t.split.first) firsts.push(t.split.first);
+      else if (alone && term === query.term && query.prefix && t.split && t.split.first) firsts.push(t.split.first);
       for (var i = 0; i < list.length; i += 2) {
         var s = list[i];
         if (t.split) {
@@ -436,17 +473,21 @@
           // The word's own list may give its family's best in the shard: the
           // best a document there scores for the word and the terms it begins.
           // And the documents that hold the word or a term it begins there.
-          var own = term === query.term && query.prefix;
+          var own = alone && term === query.term && query.prefix;
           var best = own && t.split.family ? t.split.family[i / 2] : -1;
           if (best >= 0) family[s] = best;
           if (own && t.split.familyCounts && t.split.familyCounts[i / 2] >= 0) familyCount[s] = t.split.familyCounts[i / 2];
         } else t.postings[s] = list[i + 1];
+        t.at[s] = t.shards.length;
         t.shards.push(s);
-        held[s] = true;
+        heldBy[word][s] = true;
       }
       terms.push(t);
-    });
-    var candidates = Object.keys(held).map(Number), least = [];
+    }); });
+    // The shards where every word has a term: the others hold no result.
+    var candidates = Object.keys(heldBy[0]).map(Number).filter(function (s) {
+      return heldBy.every(function (held) { return held[s]; });
+    }), least = [];
     // The most a document of each shard can score: its family's best where
     // the list gives it; else its best of the terms read whole (the rarer)
     // and the tops of the split terms, which no document may reach.  And the
@@ -456,6 +497,10 @@
     // of 64 below, and the top is rounded up).
     candidates.forEach(function (s) {
       var scale = found.shards[s].scale;
+      if (!alone) {
+        bound[s] = unread(s).bound;
+        return;
+      }
       if (family[s] !== undefined) {
         bound[s] = family[s] * scale;
         least.push(family[s] / FAMILY_SLACK * scale);
@@ -466,8 +511,8 @@
       for (var doc = 0; scores && doc < scores.length; doc++) best = Math.max(best, scores[doc]);
       bound[s] = ((bound[s] || 0) + best) * scale;
       terms.forEach(function (t) {
-        var at = t.split ? t.shards.indexOf(s) : -1;
-        if (at >= 0) best = Math.max(best, (t.split.tops[at] * 127 / 128 - 1) / 4095 * t.weight);
+        var at = t.split ? t.at[s] : undefined;
+        if (at !== undefined) best = Math.max(best, (t.split.tops[at] * 127 / 128 - 1) / 4095 * t.weight);
       });
       least.push(best * scale);
     });
@@ -492,7 +537,50 @@
     }
 
     function ready(s) {
-      return terms.every(function (t) { return !t.split || t.shards.indexOf(s) < 0 || t.postings[s] !== undefined; });
+      return terms.every(function (t) { return !t.split || t.at[s] === undefined || t.postings[s] !== undefined; });
+    }
+    // Each word's scores in shard s, from the terms read there: one array of
+    // the shard's documents each (or none where no term read has one).
+    function wordScores(s) {
+      return queries.map(function (query, word) {
+        return scoresFor(found.shards, terms.filter(function (t) { return t.word === word && t.postings[s] !== undefined; })
+          .map(function (t) { return [t.weight, [s, t.postings[s]]]; }))[s];
+      });
+    }
+    // Of a shard not read, where the query has several words: the most a
+    // document scores (bound) and how many documents hold every word
+    // (estimated).  A word whose terms there are all read scores as it does;
+    // a word with split terms not read scores at most its terms read plus
+    // their tops there (no document scores more for a term), and a document
+    // none of its terms read names holds one of them as if the terms were
+    // independent, each in its share of the shard's documents.
+    function unread(s) {
+      var shard = found.shards[s], size = shard.documents, scores = wordScores(s);
+      var words = queries.map(function (query, word) {
+        var top = 0, none = 1;
+        terms.forEach(function (t) {
+          var at = t.at[s];
+          if (t.word !== word || at === undefined || t.postings[s] !== undefined) return;
+          top += t.split.tops[at] / 4095 * t.weight;
+          none *= 1 - t.split.counts[at] / size;
+        });
+        return { scores: scores[word], top: top, share: 1 - none };
+      });
+      var best = 0, documents = 0;
+      for (var doc = 0; doc < size; doc++) {
+        var most = 0, chance = 1;
+        for (var k = 0; k < words.length && chance > 0; k++) {
+          var w = words[k], score = w.scores ? w.scores[doc] : 0;
+          if (score) most += score + w.top;
+          else if (w.top) { most += w.top; chance *= w.share; }
+          else chance = 0;
+        }
+        if (chance > 0) {
+          best = Math.max(best, most);
+          documents += chance;
+        }
+      }
+      return { bound: best * shard.scale, documents: documents };
     }
     function first(a, b) {
       if (order === "desc") return a - b;
@@ -515,9 +603,7 @@
       candidates.filter(function (s) { return !read[s] && ready(s); }).forEach(function (s) {
         read[s] = true;
         if (listed[s]) hits = hits.filter(function (hit) { return !hit.listed || hit.shard !== found.shards[s]; });
-        var scores = scoresFor(found.shards, terms.filter(function (t) { return t.postings[s] !== undefined; })
-          .map(function (t) { return [t.weight, [s, t.postings[s]]]; }));
-        addHits(found, s, [scores[s]], hits);
+        addHits(found, s, wordScores(s), hits);
       });
       ordered(hits, order);
     }
@@ -525,8 +611,8 @@
     function partsOf(t, next) {
       var parts = {};
       next.forEach(function (s) {
-        var at = t.shards.indexOf(s);
-        if (at >= 0 && t.postings[s] === undefined) parts[t.split.shards[2 * at + 1]] = true;
+        var at = t.at[s];
+        if (at !== undefined && t.postings[s] === undefined) parts[t.split.shards[2 * at + 1]] = true;
       });
       return parts;
     }
@@ -577,10 +663,17 @@
       });
       candidates.forEach(function (s) {
         if (read[s]) return;
-        var shard = found.shards[s], none = 1, holding = 0;
+        var shard = found.shards[s], none = 1, holding = 0, y = shard.months[0][0].slice(0, 4);
+        if (!alone) {
+          var estimated = Math.round(unread(s).documents);
+          years[y] = (years[y] || 0) + estimated;
+          total += estimated;
+          approximate = true;
+          return;
+        }
         terms.forEach(function (t) {
-          var at = t.shards.indexOf(s);
-          if (at < 0) return;
+          var at = t.at[s];
+          if (at === undefined) return;
           var documents = t.split ? t.split.counts[at] : 0;
           if (!t.split) decode(t.postings[s], function () { documents += 1; });
           none *= 1 - documents / shard.documents;
@@ -589,7 +682,6 @@
         // Exact where the list gives the word's documents in the shard.
         var known = familyCount[s] !== undefined;
         var estimate = known ? familyCount[s] : Math.round(shard.documents * (1 - none));
-        var y = shard.months[0][0].slice(0, 4);
         years[y] = (years[y] || 0) + estimate;
         total += estimate;
         approximate = approximate || (holding > 1 && !known);
@@ -721,15 +813,22 @@
     var year = String(options.year || ""), month = year ? String(options.month || "") : "";
     var count = options.count === undefined ? 10 : options.count;
     var queries, lazily = null;
+    function lazy(found, chunkLists) {
+      return rankLazily(found, queries, chunkLists, count, options.order || "").then(function (answer) {
+        lazily = answer;
+        return answer.hits;
+      });
+    }
     return loadStemmer().then(index).then(function (found) {
       queries = queryTerms(query);
-      if (queries.length !== 1 || year) return queries.length ? rank(found, queries) : [];
-      return isSplit(found, queries[0], !options.order && count <= FIRST).then(function (chunks) {
-        if (!chunks) return rank(found, queries);
-        return rankLazily(found, queries[0], chunks, count, options.order || "").then(function (answer) {
-          lazily = answer;
-          return answer.hits;
+      if (!queries.length || year) return queries.length ? rank(found, queries) : [];
+      if (queries.length > 1) {
+        return chunksOfQuery(found, queries).then(function (chunkLists) {
+          return splitBytes(queries, chunkLists) > api.exactBytes ? lazy(found, chunkLists) : rank(found, queries);
         });
+      }
+      return isSplit(found, queries[0], !options.order && count <= FIRST).then(function (chunks) {
+        return chunks ? lazy(found, [chunks]) : rank(found, queries);
       });
     }).then(function (hits) {
       if (lazily) return answered(lazily.hits.slice(0, count), lazily.total, lazily.years, {}, lazily.approximate);

@@ -465,6 +465,85 @@ def test_a_split_word_with_a_year_chosen_is_read_for_that_year(page, sites_of_sm
         assert expected["months"] and not expected["approximate"]
 
 
+# Words of a random corpus by how common they are: in most articles, in some, in a few.
+COMMON, SOME, FEW = ["tide", "wharf", "crane"], ["ferry", "dredge", "cargo", "pilot"], ["gull", "buoy", "anchor", "keel", "mast"]
+# Terms that begin common words, not split: a query of "tide" finds "tidewater" too.
+LONGER = ["tidewater", "wharfinger"]
+
+
+@pytest.fixture(scope="module")
+def sites_of_random_words(tmp_path_factory) -> tuple[Path, Path]:
+    """120 random articles over two years in shards of about eight: as they
+    are, and with the terms in most articles and some of those in a third
+    split (in a part for each shard), each word's families listed."""
+    draw = random.Random(11)
+    corpus = {}
+    for n in range(120):
+        words = [w for w in COMMON if draw.random() < 0.85] + [w for w in SOME if draw.random() < 0.3]
+        words += [w for w in FEW if draw.random() < 0.06] + [w for w in LONGER if draw.random() < 0.15]
+        words += ["word"] * draw.randrange(1, 9)  # lengths apart, so that scores differ
+        draw.shuffle(words)
+        corpus[f"{n:03d}.txt"] = txt(f"{2022 + n // 60}-{1 + n % 12:02d}-{1 + n % 27:02d}", f"Report {n}.", " ".join(words) + ".")
+    sites = []
+    for split in (False, True):
+        folder = tmp_path_factory.mktemp(f"random-words-{split}")
+        with pytest.MonkeyPatch.context() as patch:
+            if split:
+                patch.setattr(offline_index, "SPLIT_BYTES", 260)  # "ferri", "cargo" and "pilot", not "dredg"
+                patch.setattr(offline_index, "PART_BYTES", 1)
+                patch.setattr(offline_index, "FAMILY_FROM", 1)
+            build(validate(Config(source=write_corpus(folder / "corpus", corpus), out=folder / "site", search=True,
+                                  quiet=True, search_shard_pages=8)))
+        sites.append(folder / "site")
+    return sites[0], sites[1]
+
+
+def _split_files_read(page) -> list[str]:
+    return [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9a-f]+-[0-9]+\.js", path)]
+
+
+@pytest.mark.parametrize("order", ["", "desc", "asc"])
+def test_several_words_with_split_ones_read_lazily_give_the_results_of_every_shard_read(page, sites_of_random_words, order):
+    whole, split = sites_of_random_words
+    assert len(json.loads((split / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]) > 10
+    draw = random.Random(order)
+    queries = ["tide wharf", "tide gull", "gull tide", "ferry crane", "tide wharf crane", "buoy anchor", "t gull",
+               "tide ferry dredge", "wharf ta", "keel", "tide", "tide keel", "wharf buoy", "tide mast", "wharf anchor",
+               "tidewater gull"]
+    queries += [" ".join(draw.sample(COMMON + SOME + FEW, draw.randrange(2, 4))) for _ in range(12)]
+    asked = [(query, count) for query in queries for count in (1, 3, 10, 25, 200)]
+    expected = [offline_search(page, whole, query, count=count, order=order) for query, count in asked]
+    offline_search(page, split, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")  # every query of several words read lazily
+    approximate = 0
+    for (query, count), answer in zip(asked, expected, strict=True):
+        found = offline_search(page, split, query, count=count, order=order)
+        assert found["results"] == answer["results"], (query, count)
+        assert found["months"] == answer["months"] == {} and not answer["approximate"]
+        assert sum(found["years"].values()) == found["total"]
+        if found["approximate"]:
+            approximate += 1
+            # Each word in a shard not read as if independent of the others: near, in shards of eight.
+            assert abs(found["total"] - answer["total"]) <= 0.25 * answer["total"] + 2, (query, count)
+        else:
+            assert (found["total"], found["years"]) == (answer["total"], answer["years"]), (query, count)
+    assert approximate >= len(asked) // 10  # the shards left unread were counted by estimate
+
+
+def test_several_words_with_split_ones_read_the_parts_of_the_shards_of_their_first_results(page, sites_of_random_words):
+    whole, split = sites_of_random_words
+    offline_search(page, split, "tide gull", count=1)
+    eager = _split_files_read(page)
+    page.goto("about:blank")
+    offline_search(page, split, "")  # the page and the list, nothing else
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    found = offline_search(page, split, "tide gull", count=1)
+    lazy = _split_files_read(page)
+    assert found["results"] == offline_search(page, whole, "tide gull", count=1)["results"]
+    # "tide", in most articles, in the shards of the first results only, not in every shard of "gull".
+    assert lazy and set(lazy) < set(eager), (lazy, eager)
+
+
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
 def test_results_are_the_same_with_the_newest_day_apart(page, site, site_of_newest_apart, query):
     assert [path.name for path in (site_of_newest_apart / offline_index.FOLDER / "newest").glob("*.js")] == ["k.js"]
