@@ -495,10 +495,13 @@
     // less than FAMILY_SLACK times), else the best of the rarer terms or of a split
     // term's top, as its levels read it back (a level is at most half of one
     // of 64 below, and the top is rounded up).
+    var known = []; // several words: the scores of the documents of every shard for the terms read
     candidates.forEach(function (s) {
       var scale = found.shards[s].scale;
       if (!alone) {
-        bound[s] = unread(s).bound;
+        var shard = unread(s);
+        bound[s] = shard.bound;
+        known.push.apply(known, shard.known);
         return;
       }
       if (family[s] !== undefined) {
@@ -516,6 +519,14 @@
       });
       least.push(best * scale);
     });
+    // Several words, by relevance: no result scores less than the `count`th
+    // of those, most likely, and the shards whose bound is below it hold none
+    // of the first results.  Not a rule (a document may lack a word whose terms
+    // are not read), but a guess of how much is to be read: a split term
+    // whose parts in the others are more bytes than its whole is read whole
+    // at once (see step).
+    known.sort(function (a, b) { return b - a; });
+    var likely = order === "" && known.length >= count ? known[count - 1] : -Infinity;
     // By relevance, a shard whose bound is below the `count`th of those
     // leasts holds none of the first results, however many it has, whatever
     // else is read: each of `count` other shards has a document that scores more.
@@ -566,11 +577,12 @@
         });
         return { scores: scores[word], top: top, share: 1 - none };
       });
-      var best = 0, documents = 0;
+      var best = 0, documents = 0, known = [];
       for (var doc = 0; doc < size; doc++) {
-        var most = 0, chance = 1;
+        var most = 0, sure = 0, chance = 1;
         for (var k = 0; k < words.length && chance > 0; k++) {
           var w = words[k], score = w.scores ? w.scores[doc] : 0;
+          sure += score;
           if (score) most += score + w.top;
           else if (w.top) { most += w.top; chance *= w.share; }
           else chance = 0;
@@ -578,9 +590,10 @@
         if (chance > 0) {
           best = Math.max(best, most);
           documents += chance;
+          if (sure > 0) known.push(sure * shard.scale);
         }
       }
-      return { bound: best * shard.scale, documents: documents };
+      return { bound: best * shard.scale, documents: documents, known: known };
     }
     function first(a, b) {
       if (order === "desc") return a - b;
@@ -618,7 +631,8 @@
     }
     // Loads the parts that hold the next shards that matter, PARTS_AT_ONCE at
     // most; or a term's whole, once its parts read and still to read would be
-    // more bytes (known once the first results are: before, every shard matters).
+    // more bytes (known once the first results are: before, every shard
+    // matters; of several words, guessed before from the bounds: see likely).
     function step() {
       take();
       var next = candidates.filter(function (s) { return !read[s] && matters(s); }).sort(first);
@@ -632,10 +646,11 @@
           for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
         }));
       }
-      if (hits.length >= count) {
+      var wanted = hits.length >= count ? next : alone || order ? [] : next.filter(function (s) { return bound[s] >= likely; });
+      if (wanted.length) {
         terms.forEach(function (t) {
           if (!t.split || t.parts[0]) return;
-          var left = Object.keys(partsOf(t, next)), bytes = t.bytes;
+          var left = Object.keys(partsOf(t, wanted)), bytes = t.bytes;
           left.forEach(function (place) { bytes += t.split.files[place][1]; });
           if (left.length && bytes > t.split.files[0][1]) load(t, 0);
         });
