@@ -524,7 +524,9 @@
     // of the first results.  Not a rule (a document may lack a word whose terms
     // are not read), but a guess of how much is to be read: a split term
     // whose parts in the others are more bytes than its whole is read whole
-    // at once (see step).
+    // at once (see step).  The results of the shards read first (the newest
+    // shard's, whose terms are not split) may be far below it, and would have
+    // every shard read.
     known.sort(function (a, b) { return b - a; });
     var likely = order === "" && known.length >= count ? known[count - 1] : -Infinity;
     // By relevance, a shard whose bound is below the `count`th of those
@@ -646,7 +648,10 @@
           for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
         }));
       }
-      var wanted = hits.length >= count ? next : alone || order ? [] : next.filter(function (s) { return bound[s] >= likely; });
+      // Of several words by relevance, the shards likely to matter until they are read; then
+      // those that do, as the results so far tell (see likely).
+      var guessed = !alone && !order ? next.filter(function (s) { return bound[s] >= likely; }) : [];
+      var wanted = guessed.length ? guessed : hits.length >= count ? next : [];
       if (wanted.length) {
         terms.forEach(function (t) {
           if (!t.split || t.parts[0]) return;

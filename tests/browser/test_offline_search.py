@@ -554,6 +554,33 @@ def test_several_words_with_split_ones_read_the_parts_of_the_shards_of_their_fir
     assert found["results"] == offline_search(page, whole, "tide wharf", count=30)["results"]
 
 
+def test_a_common_word_with_a_rarer_one_reads_the_shards_of_the_rarers_best_despite_the_newest_shards_results(page, tmp_path):
+    # "and" in every article, split; "kite" in half of them, not split: long articles in the newest
+    # shard (whose terms are never split), so that it has results of its own, low ones; its best in 2021.
+    corpus = {f"{n:02d}.txt": txt(f"{2021 + n // 16}-{1 + n % 12:02d}-10", f"Report {n}.",
+                                  "The wind and the rain" + (" and a kite" if n % 2 else "") + "." + " Filler words." * 20)
+              for n in range(40)}
+    corpus["best.txt"] = txt("2021-06-12", "Kites.", "A kite and a kite.")
+    folder = tmp_path / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(offline_index, "SPLIT_BYTES", 145)
+        patch.setattr(offline_index, "PART_BYTES", 1)
+        build(validate(Config(source=write_corpus(tmp_path / "corpus", corpus), out=folder, search=True, quiet=True,
+                              search_shard_pages=4)))
+    assert isinstance(_entry(folder, "terms", "and"), dict) and isinstance(_entry(folder, "terms", "kite"), list)
+    assert _entry(folder, "recent", "kite")[0] == 0  # the newest shard has it
+    expected = offline_search(page, folder, "and kite", count=1)
+    assert expected["results"][0]["title"] == "Kites"
+    page.goto("about:blank")
+    offline_search(page, folder, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    assert offline_search(page, folder, "and kite", count=1)["results"] == expected["results"]
+    read = _split_files_read(page)
+    # The parts of the first shards by bound (those of "Kites" and of long articles with a kite and
+    # "and" at its top), a few at once, not the whole.
+    assert 0 < len(read) <= 4 and not [path for path in read if path.endswith("-0.js")], read
+
+
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
 def test_results_are_the_same_with_the_newest_day_apart(page, site, site_of_newest_apart, query):
     assert [path.name for path in (site_of_newest_apart / offline_index.FOLDER / "newest").glob("*.js")] == ["k.js"]
