@@ -137,9 +137,13 @@ PACK_SAMPLE = 16_384
 # chunk names the files that hold them, the whole (packed where that pays) and
 # parts of about PART_BYTES, each the postings of a run of shards.  A query
 # whose other words are in a few shards reads the parts of those shards only
-# (at a million articles, the postings of "and" are 2.2 MB).
+# (at a million articles, the postings of "and" are 2.2 MB).  A third of a
+# chunk: a word in every article then has a part for each shard or two, and a
+# query of it with a rarer word reads that word's best shards, not two others
+# beside each (at a million articles, "were devibu" 749 KB with parts of a
+# chunk, 526 KB so).
 SPLIT_BYTES = 2 * CHUNK_BYTES
-PART_BYTES = CHUNK_BYTES
+PART_BYTES = CHUNK_BYTES // 3
 DOCS_PER_CHUNK = 6
 TITLE_WEIGHT = 7.0  # as Pagefind weighs an h1
 BM25_K1 = 1.4  # Pagefind's term saturation

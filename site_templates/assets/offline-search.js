@@ -245,7 +245,7 @@
   // A term's [shard, postings, ...] for the shards `needed` ({shard: true})
   // at least.  A split term's are read from its parts that hold those shards,
   // or from its whole file where that is fewer bytes or the parts are many.
-  var MOST_PARTS = 8;
+  var MOST_PARTS = 16; // a part is a shard or two of a word in every article
   function postingsOf(found, set, needed) {
     if (Array.isArray(found)) return Promise.resolve(found);
     return Promise.all(placesOf(found, needed).map(function (place) {
