@@ -657,7 +657,10 @@
           if (!t.split || t.parts[0]) return;
           var left = Object.keys(partsOf(t, wanted)), bytes = t.bytes;
           left.forEach(function (place) { bytes += t.split.files[place][1]; });
-          if (left.length && bytes > t.split.files[0][1]) load(t, 0);
+          // Of several words, more than MOST_PARTS parts of a term are read as its whole, as
+          // postingsOf reads them: the parts of a word in every article are small, and many.
+          var many = !alone && Object.keys(t.parts).length + left.length > MOST_PARTS;
+          if (left.length && (bytes > t.split.files[0][1] || many)) load(t, 0);
         });
       }
       next.some(function (s) {

@@ -581,6 +581,29 @@ def test_a_common_word_with_a_rarer_one_reads_the_shards_of_the_rarers_best_desp
     assert 0 < len(read) <= 4 and not [path for path in read if path.endswith("-0.js")], read
 
 
+def test_a_common_word_with_a_rarer_one_in_many_shards_reads_the_common_ones_whole(page, tmp_path):
+    # "and" in every article, split; "kite" in every other of the first half, not split, each scoring
+    # the same.  The first results may be in any shard of that half: more than MOST_PARTS parts of
+    # "and", fewer bytes than its whole.
+    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.",
+                                  "The wind and the rain" + (" and a kite." if n % 2 and n < 680 else "."))
+              for n in range(1360)}
+    folder = tmp_path / "site"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(offline_index, "SPLIT_BYTES", 1000)  # "and", not "kite"
+        patch.setattr(offline_index, "PART_BYTES", 1)
+        build(validate(Config(source=write_corpus(tmp_path / "corpus", corpus), out=folder, served_search="offline",
+                              quiet=True, search_shard_pages=40)))
+    assert isinstance(_entry(folder, "terms", "and"), dict) and isinstance(_entry(folder, "terms", "kite"), list)
+    assert len(_entry(folder, "terms", "kite")) // 2 > 16  # shards
+    expected = offline_search(page, folder, "and kite")
+    page.goto("about:blank")
+    offline_search(page, folder, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    assert offline_search(page, folder, "and kite")["results"] == expected["results"]
+    assert _split_files_read(page) == ["terms/" + _entry(folder, "terms", "and")["files"][0][0].join(["s", ".js"])]
+
+
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
 def test_results_are_the_same_with_the_newest_day_apart(page, site, site_of_newest_apart, query):
     assert [path.name for path in (site_of_newest_apart / offline_index.FOLDER / "newest").glob("*.js")] == ["k.js"]
