@@ -264,7 +264,12 @@
         bytes += found.files[place][1];
       }
     }
-    return count && count <= MOST_PARTS && bytes < found.files[0][1] ? Object.keys(parts) : count ? ["0"] : [];
+    return !count ? [] : wholePays(found, count, bytes) ? ["0"] : Object.keys(parts);
+  }
+
+  // Whether a split term is read whole rather than in `count` parts of `bytes`.
+  function wholePays(found, count, bytes) {
+    return count > MOST_PARTS || bytes >= found.files[0][1];
   }
 
   // Calls visit(document, score) for each posting of "TOP LEVELS:DOCUMENTS":
@@ -382,9 +387,9 @@
 
   // The documents that hold every term, numbered in the whole site, with their
   // scores on the scale of every shard and their month.
-  function rank(found, queries) {
-    return chunksOfQuery(found, queries).then(function (chunkLists) {
-      return termsOfQuery(found, queries, chunkLists);
+  function rank(found, queries, chunkLists) {
+    return (chunkLists ? Promise.resolve(chunkLists) : chunksOfQuery(found, queries)).then(function (lists) {
+      return termsOfQuery(found, queries, lists);
     }).then(function (perWord) {
       var lists = perWord.map(function (terms) { return scoresFor(found.shards, terms); });
       var hits = [];
@@ -633,8 +638,9 @@
     }
     // Loads the parts that hold the next shards that matter, PARTS_AT_ONCE at
     // most; or a term's whole, once its parts read and still to read would be
-    // more bytes (known once the first results are: before, every shard
-    // matters; of several words, guessed before from the bounds: see likely).
+    // more bytes or more than MOST_PARTS (known once the first results are:
+    // before, every shard matters; of several words, guessed before from the
+    // bounds: see likely).
     function step() {
       take();
       var next = candidates.filter(function (s) { return !read[s] && matters(s); }).sort(first);
@@ -657,10 +663,7 @@
           if (!t.split || t.parts[0]) return;
           var left = Object.keys(partsOf(t, wanted)), bytes = t.bytes;
           left.forEach(function (place) { bytes += t.split.files[place][1]; });
-          // Of several words, more than MOST_PARTS parts of a term are read as its whole, as
-          // postingsOf reads them: the parts of a word in every article are small, and many.
-          var many = !alone && Object.keys(t.parts).length + left.length > MOST_PARTS;
-          if (left.length && (bytes > t.split.files[0][1] || many)) load(t, 0);
+          if (left.length && wholePays(t.split, Object.keys(t.parts).length + left.length, bytes)) load(t, 0);
         });
       }
       next.some(function (s) {
@@ -686,14 +689,19 @@
       });
       candidates.forEach(function (s) {
         if (read[s]) return;
-        var shard = found.shards[s], none = 1, holding = 0, y = shard.months[0][0].slice(0, 4);
-        if (!alone) {
-          var estimated = Math.round(unread(s).documents);
-          years[y] = (years[y] || 0) + estimated;
-          total += estimated;
-          approximate = true;
-          return;
-        }
+        var shard = found.shards[s], y = shard.months[0][0].slice(0, 4);
+        var estimate = alone ? countAlone(s) : Math.round(unread(s).documents);
+        approximate = approximate || !alone; // several words: always estimated (see unread)
+        years[y] = (years[y] || 0) + estimate;
+        total += estimate;
+      });
+      return { hits: hits, total: total, years: years, approximate: approximate };
+
+      // A word alone: the documents of shard s that hold it, from its terms'
+      // counts there (exact where one term has documents in the shard, or the
+      // list gives the word's; else estimated).
+      function countAlone(s) {
+        var shard = found.shards[s], none = 1, holding = 0;
         terms.forEach(function (t) {
           var at = t.at[s];
           if (at === undefined) return;
@@ -702,14 +710,10 @@
           none *= 1 - documents / shard.documents;
           holding += 1;
         });
-        // Exact where the list gives the word's documents in the shard.
         var known = familyCount[s] !== undefined;
-        var estimate = known ? familyCount[s] : Math.round(shard.documents * (1 - none));
-        years[y] = (years[y] || 0) + estimate;
-        total += estimate;
-        approximate = approximate || (holding > 1 && !known);
-      });
-      return { hits: hits, total: total, years: years, approximate: approximate };
+        approximate = approximate || holding > 1 && !known;
+        return known ? familyCount[s] : Math.round(shard.documents * (1 - none));
+      }
     });
   }
 
@@ -847,7 +851,7 @@
       if (!queries.length || year) return queries.length ? rank(found, queries) : [];
       if (queries.length > 1) {
         return chunksOfQuery(found, queries).then(function (chunkLists) {
-          return splitBytes(queries, chunkLists) > api.exactBytes ? lazy(found, chunkLists) : rank(found, queries);
+          return splitBytes(queries, chunkLists) > api.exactBytes ? lazy(found, chunkLists) : rank(found, queries, chunkLists);
         });
       }
       return isSplit(found, queries[0], !options.order && count <= FIRST).then(function (chunks) {
