@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,13 +81,25 @@ def split_words(chunks: Iterable[ChunkState]) -> set[str]:
     return {*terms, *(term[:n] for term in terms for n in range(2, len(term)))}
 
 
-def write_families(path: Path, families: Mapping[int, Mapping[str, Family]], words: set[str]) -> None:
+def write_families(
+    path: Path, families: Mapping[int, Mapping[str, Family]], words: set[str], kept: KeptFamilies | None = None,
+    changed: AbstractSet[str] = frozenset(),
+) -> None:
     """The family_bests of `words` in each shard (by number), a line
     "word<TAB>{shard: family, ...}" for each word some shard has, in order:
     a patch reads only the words it needs, not all of every shard's (at a
-    million articles, hundreds of shards, each a few thousand words)."""
+    million articles, hundreds of shards, each a few thousand words).
+    `kept`: what the last build wrote for the same words and shards, whose
+    line is written again as it was for each word not `changed` (a change to
+    one article changes the families of a few words of one shard, and each
+    line made anew took 0.3 s at 100,000 articles)."""
     with path.open("w", encoding="utf-8", newline="\n") as out:
         for word in sorted(words):
+            if kept is not None and word not in changed:
+                line = kept.line(word)
+                if line is not None:
+                    out.write(f"{word}\t{line}\n")
+                continue
             found = {str(place): bests[word] for place, bests in sorted(families.items()) if word in bests}
             if found:
                 out.write(f"{word}\t{json.dumps(found, ensure_ascii=False, separators=(',', ':'))}\n")
@@ -113,6 +126,10 @@ class KeptFamilies:
 
     def words(self) -> Iterator[str]:
         return iter(self._lines)
+
+    def line(self, word: str) -> str | None:
+        """The line of `word` as written, after its tab; None where it has none."""
+        return self._lines.get(word)
 
     def shard(self, number: int) -> Mapping[str, Family]:
         """The family_bests of the shard `number`."""

@@ -14,6 +14,7 @@ import pytest
 
 from broadsheet import offline_index as oi
 from broadsheet import parallel
+from broadsheet.cache import folder_for
 from broadsheet.offline_patch import (
     KeptFamilies,
     PatchRefused,
@@ -223,6 +224,34 @@ def test_an_older_article_changed_patches_the_set_of_the_older_shards(older, tmp
     shutil.rmtree(tmp_path / "full")
     run(older, tmp_path / "full", jobs=1, search_shard_pages=5, incremental=False)
     assert files_of(out) == files_of(tmp_path / "full")
+
+
+def _families(out: Path) -> dict[str, str]:
+    """The family_bests kept for each set of terms of the build into `out`, by file name."""
+    return {path.name: path.read_text(encoding="utf-8") for path in folder_for(out).rglob("*.families.txt")}
+
+
+def test_the_family_bests_a_patch_keeps_are_those_of_the_set_made_whole(older, tmp_path, monkeypatch, whole_sets):
+    # Common words split, each with its family in every shard: a change moves the families of its own words.
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 60)
+    monkeypatch.setattr(oi, "FAMILY_FROM", 1)
+    out, full = tmp_path / "site", tmp_path / "full"
+    run(older, out, jobs=1, search_shard_pages=5)
+    before = _families(out)
+    assert any(text.count("\n") > 3 for text in before.values())
+    edits = [("09.txt", txt("2016-10-10", "Story 9 about the lighthouse and the harbour, the harbour.")),
+             ("17.txt", txt("2016-06-10", "Story 17, the ferry and the council.")),
+             ("09.txt", txt("2016-10-10", "Story 9."))]
+    for name, text in edits:
+        whole_sets.clear()
+        (older / name).write_text(text, encoding="utf-8")
+        run(older, out, jobs=1, search_shard_pages=5)
+        assert whole_sets == []  # patched
+        shutil.rmtree(full, ignore_errors=True)
+        run(older, full, jobs=1, search_shard_pages=5, incremental=False)
+        assert _families(out) == _families(full)
+        assert files_of(out) == files_of(full)
+    assert _families(out) != before
 
 
 def test_one_changed_shard_of_a_set_of_two_is_patched_and_two_are_made_whole(older, tmp_path, whole_sets):

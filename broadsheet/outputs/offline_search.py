@@ -31,7 +31,7 @@ from .pages import KIND as PAGES
 from .search_bundles import SearchBundles
 
 if TYPE_CHECKING:
-    from .. import offline_index
+    from .. import offline_index, offline_patch
 
 INDEX = "index"  # the unit of the list of shards and of the chunks of terms
 # The sets of chunks of terms: the older shards' (or the only one's), the
@@ -256,13 +256,15 @@ class IndexMaker:
 
         names, key, keys_file = self.sets[unit]
         shards = tuple((name, self.places[name], self.keys[name]) for name in names)
+        kept: offline_patch.KeptFamilies | None = None
+        changed: frozenset[str] = frozenset()
         try:
-            chunks, families = self._patched(unit, shards)
+            chunks, families, kept, changed = self._patched(unit, shards)
         except offline_patch.PatchRefused:
             chunks, families = self._whole(unit)
         state = offline_patch.SetState(shards, tuple(chunks)).to_json()
         partial = _partial(_families_file(keys_file))
-        offline_patch.write_families(partial, families, offline_patch.split_words(chunks))
+        offline_patch.write_families(partial, families, offline_patch.split_words(chunks), kept, changed)
         partial.replace(_families_file(keys_file))
         keys = [chunk.key for chunk in chunks]
         _write_whole(keys_file, json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
@@ -289,11 +291,13 @@ class IndexMaker:
 
     def _patched(
         self, unit: str, shards: tuple[tuple[str, int, str], ...],
-    ) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]]]:
+    ) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]], offline_patch.KeptFamilies,
+               frozenset[str]]:
         """The set of terms `unit` made from its files in the site in place and
         the postings of its shards that changed (offline_patch.py), its other
-        files linked from there: its chunks, and the family_bests of its shards
-        that its split terms need.  PatchRefused where it cannot be, or where
+        files linked from there: its chunks, the family_bests of its shards
+        that its split terms need, those the last build kept, and the words
+        whose family_bests changed in some shard.  PatchRefused where it cannot be, or where
         more than one and more than a quarter of its shards changed (made
         whole, it reads each shard once, not each chunk of the set; one shard
         changed is patched however few the set has: at 10,000 articles, sets
@@ -340,7 +344,7 @@ class IndexMaker:
                     write_file(self.root, path, texts[path].encode("utf-8"))
                 else:
                     link_or_copy(site / path, self.root / path)
-        return chunks, families
+        return chunks, families, kept, frozenset(word for change in changes for word in change.families)
 
     def index(self) -> dict[str, OutputRecord]:
         """The sets of chunks of terms to make, from their shards' kept
