@@ -254,6 +254,20 @@ def test_the_family_bests_a_patch_keeps_are_those_of_the_set_made_whole(older, t
     assert _families(out) != before
 
 
+def test_a_set_is_patched_from_its_changed_shard_as_made_not_read_again(older, tmp_path, monkeypatch, whole_sets):
+    out = tmp_path / "site"
+    run(older, out, jobs=1, search_shard_pages=5)
+    read: list[str] = []
+    real = oi.read_shard
+    monkeypatch.setattr(oi, "read_shard", lambda path, *args: read.append(path.name) or real(path, *args))
+    whole_sets.clear()
+    (older / "09.txt").write_text(txt("2016-10-10", "Story 9 about the lighthouse and the harbour."), encoding="utf-8")
+    run(older, out, jobs=1, search_shard_pages=5)
+    assert whole_sets == [] and len(read) == 1  # the shard as it was, read to be scored again, and no more
+    run(older, tmp_path / "full", jobs=1, search_shard_pages=5, incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+
+
 def test_one_changed_shard_of_a_set_of_two_is_patched_and_two_are_made_whole(older, tmp_path, whole_sets):
     # Fifteen articles a shard: three years each, the newest shard apart, two in the set of the older.
     out = tmp_path / "site"

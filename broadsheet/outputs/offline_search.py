@@ -15,7 +15,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -147,6 +147,10 @@ class IndexMaker:
     last_shards: dict[str, str]  # the fingerprint of each shard whose records the last build left there
     places: dict[str, int]  # each shard's place in the list of all shards
     noting: Noting | None = None  # of the build's journal (see resume.py)
+    # Each shard made in this process by a rebuild in place of one shard, as it
+    # was (its fingerprint then, and as read) and as made: its set is patched
+    # from them, not from their files read again (0.25 s at 100,000 articles).
+    made_here: dict[str, tuple[str, offline_index.ShardIndex, offline_index.ShardIndex]] = field(default_factory=dict)
 
     def shard(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
@@ -184,6 +188,8 @@ class IndexMaker:
         partial = _partial(kept)
         offline_index.write_shard(partial, made)
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
+        if self.site is not None and last_shard is not None and len(self.entries) == 1:
+            self.made_here[name] = (self.last_shards[name], last_shard, made)
         record = OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(digests)), count=len(documents))
         if self.noting is not None:
             self.noting(name, record)
@@ -319,11 +325,15 @@ class IndexMaker:
         kept = offline_patch.KeptFamilies(_families_file(state_file))
         families: dict[int, Mapping[str, list[float]]] = {place: kept.shard(place) for _, place, _ in shards}
         for (name, place, old_key), _ in changed:
-            old_postings = self._kept_postings(name, old_key)
-            if not old_postings.is_file():
-                raise offline_patch.PatchRefused(f"the postings of {name} as they were are lost")
-            # Each kept file read once, its families and postings together.
-            old, new = offline_index.read_shard(old_postings), offline_index.read_shard(self.postings[name])
+            here = self.made_here.get(name)
+            if here is not None and here[0] == old_key:
+                old, new = here[1], here[2]
+            else:
+                old_postings = self._kept_postings(name, old_key)
+                if not old_postings.is_file():
+                    raise offline_patch.PatchRefused(f"the postings of {name} as they were are lost")
+                # Each kept file read once, its families and postings together.
+                old, new = offline_index.read_shard(old_postings), offline_index.read_shard(self.postings[name])
             families[place] = new.families
             changes.append(offline_patch.shard_change(
                 place, old.postings.items(), new.postings.items(), old.families, new.families))
