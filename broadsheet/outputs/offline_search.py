@@ -348,12 +348,13 @@ class IndexMaker:
         texts = {path: text for chunk in made for path, text in ((chunk.path, chunk.text), *chunk.split)}
         # A file made again as it was (most parts of a split term) is linked, as the others are.
         was = {path: made for state in last.chunks for path, made in state.files()}
+        folders: set[str] = set()  # made: the set's thousands of files are in a few
         for state in chunks:
             for path, made_digest in state.files():
                 if path in texts and was.get(path) != made_digest:
-                    write_file(self.root, path, texts[path].encode("utf-8"))
+                    write_file(self.root, path, texts[path].encode("utf-8"), folders)
                 else:
-                    link_or_copy(site / path, self.root / path)
+                    link_or_copy(site / path, self.root / path, folders)
         return chunks, families, kept, frozenset(word for change in changes for word in change.families)
 
     def index(self) -> dict[str, OutputRecord]:
