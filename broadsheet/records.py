@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 FileStatus = bytes
 _STATUS = struct.Struct("<QqQ")
 UNKNOWN: FileStatus = bytes(24)  # the status of a file its maker did not take: read from the file when needed
+# The status of a file of a unit made again that is, in the site in place, as the
+# unit would write it: left there, not written again (read once the site is done).
+IN_PLACE: FileStatus = bytes([255]) * 24
 
 
 def status_of(info: os.stat_result) -> FileStatus:

@@ -530,15 +530,9 @@ def walk_files(top: Path) -> list[str]:
     return names
 
 
-def link_or_copy(source: Path, target: Path, folders: set[str] | None = None) -> None:
-    """`source` at `target` too: linked where the file system allows, else
-    copied.  `folders`: as write_file's, for many files of a few folders (the
-    files of a set of the offline index, thousands)."""
-    if folders is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    elif (folder := os.path.dirname(target)) not in folders:
-        os.makedirs(folder, exist_ok=True)
-        folders.add(folder)
+def link_or_copy(source: Path, target: Path) -> None:
+    """`source` at `target` too: linked where the file system allows, else copied."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(source, target)
     except OSError:

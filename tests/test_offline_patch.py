@@ -302,6 +302,25 @@ def test_a_set_whose_file_was_edited_by_hand_is_made_whole(older, tmp_path, whol
     assert files_of(out) == files_of(tmp_path / "full")
 
 
+def test_files_of_the_index_edited_by_hand_where_a_rebuild_does_not_read_are_made_again(
+    older, tmp_path, monkeypatch, whole_sets,
+):
+    monkeypatch.setattr(oi, "SPLIT_BYTES", 40)  # "the", "and", ... split, each with a file of its part
+    out = tmp_path / "site"
+    run(older, out, jobs=1, search_shard_pages=5)
+    # A part of a split term (a patch reads the whole), and a file of records of a shard whose articles do not change.
+    part = sorted((out / oi.FOLDER / "terms").glob("s*-1.js"))[0]
+    records = sorted((out / oi.FOLDER).glob("2019*/docs/0.js"))[0]
+    for edited in (part, records):
+        edited.write_text(edited.read_text(encoding="utf-8") + "// edited\n", encoding="utf-8")
+    whole_sets.clear()
+    (older / "09.txt").write_text(txt("2016-10-10", "Story 9 about the lighthouse and the harbour."), encoding="utf-8")
+    run(older, out, jobs=1, search_shard_pages=5)
+    assert whole_sets == ["terms"]
+    run(older, tmp_path / "full", jobs=1, search_shard_pages=5, incremental=False)
+    assert files_of(out) == files_of(tmp_path / "full")
+
+
 def test_a_changed_article_packs_again_only_its_own_file_of_records(tmp_path, monkeypatch):
     corpus = write_corpus(tmp_path / "corpus", {
         f"{i:02d}.txt": txt(f"{2016 + i // 30}-{1 + i % 12:02d}-{1 + i % 28:02d}", f"Story {i} about the harbour.")

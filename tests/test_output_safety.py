@@ -696,25 +696,6 @@ def test_a_file_written_where_a_link_is_leaves_the_linked_file_alone(tmp_path, f
         assert folders == {str(staging), str(staging / "new"), str(staging / "new/folder"), str(staging / "new/second")}
 
 
-def test_files_linked_into_noted_folders_make_each_folder_once(tmp_path, monkeypatch):
-    site, staging = tmp_path / "site", tmp_path / "staging"
-    (site / "terms/s").mkdir(parents=True)
-    staging.mkdir()
-    for name in ("k1.js", "k2.js", "s/a.js", "s/b.js"):
-        (site / "terms" / name).write_text(name, encoding="utf-8")
-    made: list[str] = []
-    real = os.makedirs
-    monkeypatch.setattr(write.os, "makedirs", lambda folder, **options: made.append(folder) or real(folder, **options))
-    folders: set[str] = set()
-    write.write_file(staging, "terms/k0.js", b"made again\n", folders)
-    for name in ("k1.js", "k2.js", "s/a.js", "s/b.js"):
-        write.link_or_copy(site / "terms" / name, staging / "terms" / name, folders)
-    assert made == [str(staging / "terms/s")]  # the others noted as the first file was written
-    assert [(staging / "terms" / name).read_text(encoding="utf-8") for name in ("k1.js", "s/b.js")] == ["k1.js", "s/b.js"]
-    assert (staging / "terms/k1.js").stat().st_ino == (site / "terms/k1.js").stat().st_ino
-    assert folders >= {str(staging / "terms"), str(staging / "terms/s")}
-
-
 def test_noted_folders_are_made_where_they_are_missing_and_reused_where_they_are_not(tmp_path):
     (tmp_path / "2024/01").mkdir(parents=True)  # made by another write, not noted
     folders: set[str] = set()

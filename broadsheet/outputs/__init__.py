@@ -28,7 +28,7 @@ from .. import parallel, redirects, resume, search
 from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
 from ..config import Config
 from ..progress import ProgressFactory
-from ..records import UNKNOWN, Problem
+from ..records import IN_PLACE, UNKNOWN, Problem
 from ..render import Renderer, site_globals
 from ..site import Site
 from ..write import Staging
@@ -339,8 +339,17 @@ class Outputs:
             made = self._made[kind] = work.finish()
         if self.job.journal is not None and kind not in self._journaled:
             self.job.journal.add(kind, {unit: record for unit, record in made.items() if record.fingerprint != ALWAYS})
-        # Files written by others (worker processes, Pagefind) are noted here.
-        self.job.staging.add(name for record in made.values() for name, _ in record.files)
+        # Files written by others (worker processes, Pagefind) are noted here;
+        # those left in the site in place (IN_PLACE) are kept there.
+        written = []
+        for record in made.values():
+            for name, status in record.files:
+                if status == IN_PLACE:
+                    assert self.job.in_place, name
+                    self.kept_files.add(name)
+                else:
+                    written.append(name)
+        self.job.staging.add(written)
 
     def units(self, kind: str) -> Sequence[str]:
         return self._units.get(kind, ())

@@ -25,8 +25,8 @@ from ..config import Config
 from ..render import file_for
 from ..resume import Noting
 from ..site import Entry
-from ..write import link_or_copy, write_file
-from . import ALWAYS, UNKNOWN, Output, Work, register
+from ..write import write_file
+from . import ALWAYS, IN_PLACE, UNKNOWN, Output, Work, register
 from .pages import KIND as PAGES
 from .search_bundles import SearchBundles
 
@@ -160,10 +160,7 @@ class IndexMaker:
         last = self._last_state(name)
         files = list(offline_index.records_made(documents, name, _kept_records(last) if self.site else None))
         for made_file in files:
-            if made_file.text is None:  # as the last build left it in the site in place
-                assert self.site is not None
-                link_or_copy(self.site / made_file.path, self.root / made_file.path)
-            else:
+            if made_file.text is not None:  # else as the last build left it in the site in place: left there
                 write_file(self.root, made_file.path, made_file.text.encode("utf-8"))
         digests = {made_file.path: made_file.digest for made_file in files}
         # The documents of the files of records made again: the others are as they were, in the same places.
@@ -190,7 +187,9 @@ class IndexMaker:
         partial.replace(kept)  # whole or not there: a build stopped midway leaves no half list
         if self.site is not None and last_shard is not None and len(self.entries) == 1:
             self.made_here[name] = (self.last_shards[name], last_shard, made)
-        record = OutputRecord(self.keys[name], tuple((path, UNKNOWN) for path in sorted(digests)), count=len(documents))
+        written = {made_file.path for made_file in files if made_file.text is not None}
+        record = OutputRecord(self.keys[name], tuple((path, UNKNOWN if path in written else IN_PLACE)
+                                                     for path in sorted(digests)), count=len(documents))
         if self.noting is not None:
             self.noting(name, record)
         return name, record
@@ -264,8 +263,9 @@ class IndexMaker:
         shards = tuple((name, self.places[name], self.keys[name]) for name in names)
         kept: offline_patch.KeptFamilies | None = None
         changed: frozenset[str] = frozenset()
+        written: set[str] | None = None  # the files written, where not all
         try:
-            chunks, families, kept, changed = self._patched(unit, shards)
+            chunks, families, kept, changed, written = self._patched(unit, shards)
         except offline_patch.PatchRefused:
             chunks, families = self._whole(unit)
         state = offline_patch.SetState(shards, tuple(chunks)).to_json()
@@ -275,8 +275,8 @@ class IndexMaker:
         keys = [chunk.key for chunk in chunks]
         _write_whole(keys_file, json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
                                            ensure_ascii=False))
-        return OutputRecord(key, tuple((path, UNKNOWN) for path in sorted(
-            path for chunk in chunks for path, _ in chunk.files())))
+        return OutputRecord(key, tuple((path, UNKNOWN if written is None or path in written else IN_PLACE)
+                                       for path in sorted(path for chunk in chunks for path, _ in chunk.files())))
 
     def _whole(self, unit: str) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]]]:
         """The set of terms `unit` made whole from its shards' kept postings,
@@ -298,12 +298,12 @@ class IndexMaker:
     def _patched(
         self, unit: str, shards: tuple[tuple[str, int, str], ...],
     ) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]], offline_patch.KeptFamilies,
-               frozenset[str]]:
+               frozenset[str], set[str]]:
         """The set of terms `unit` made from its files in the site in place and
         the postings of its shards that changed (offline_patch.py), its other
-        files linked from there: its chunks, the family_bests of its shards
-        that its split terms need, those the last build kept, and the words
-        whose family_bests changed in some shard.  PatchRefused where it cannot be, or where
+        files left there: its chunks, the family_bests of its shards that its
+        split terms need, those the last build kept, the words whose
+        family_bests changed in some shard, and the files written.  PatchRefused where it cannot be, or where
         more than one and more than a quarter of its shards changed (made
         whole, it reads each shard once, not each chunk of the set; one shard
         changed is patched however few the set has: at 10,000 articles, sets
@@ -346,16 +346,16 @@ class IndexMaker:
 
         chunks, made = offline_patch.patched(unit, last.chunks, read, changes, families)
         texts = {path: text for chunk in made for path, text in ((chunk.path, chunk.text), *chunk.split)}
-        # A file made again as it was (most parts of a split term) is linked, as the others are.
+        # A file made again as it was (most parts of a split term) is left in place, as the others are:
+        # of the set's thousands of files, a few dozen are written.
         was = {path: made for state in last.chunks for path, made in state.files()}
-        folders: set[str] = set()  # made: the set's thousands of files are in a few
+        written = set()
         for state in chunks:
             for path, made_digest in state.files():
                 if path in texts and was.get(path) != made_digest:
-                    write_file(self.root, path, texts[path].encode("utf-8"), folders)
-                else:
-                    link_or_copy(site / path, self.root / path, folders)
-        return chunks, families, kept, frozenset(word for change in changes for word in change.families)
+                    write_file(self.root, path, texts[path].encode("utf-8"))
+                    written.add(path)
+        return chunks, families, kept, frozenset(word for change in changes for word in change.families), written
 
     def index(self) -> dict[str, OutputRecord]:
         """The sets of chunks of terms to make, from their shards' kept
