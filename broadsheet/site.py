@@ -15,12 +15,9 @@ from itertools import groupby
 
 from slugify import slugify
 
-from .language import month_and_year, month_names
+from .language import month_and_year
 from .records import Article, Problem
 from .times import seconds_of_day
-
-# The English names (CLDR's); a site's own are language.month_names(its language).
-MONTH_NAMES = month_names("en")
 
 
 @dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
