@@ -717,27 +717,18 @@
     });
   }
 
-  // Base85 (RFC 1924's digits, as Python's base64.b85encode writes them): five
-  // characters for four bytes; a last group of n characters is n - 1 bytes.
-  var B85 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
-  var B85_VALUE = new Uint8Array(128);
-  for (var e = 0; e < B85.length; e++) B85_VALUE[B85.charCodeAt(e)] = e;
-  function fromBase85(text) {
-    var length = text.length, rest = length % 5;
-    var bytes = new Uint8Array(Math.floor(length / 5) * 4 + (rest ? rest - 1 : 0)), at = 0;
-    for (var i = 0; i < length; i += 5) {
-      var value = 0; // below 2 ** 36 even padded: exact in a double
-      for (var j = i; j < i + 5; j++) value = value * 85 + (j < length ? B85_VALUE[text.charCodeAt(j)] : 84);
-      for (var k = 0; k < 4 && at < bytes.length; k++) bytes[at++] = Math.floor(value / Math.pow(2, 24 - 8 * k)) % 256;
-    }
+  // Base64, as Python's base64.b64encode writes it, read by the browser.
+  function fromBase64(text) {
+    var binary = atob(text), bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
     return bytes;
   }
 
-  // The list, a chunk of records or one of a very common word, as the build packed it: JSON, deflated, in base85.
+  // The list, a chunk of records or one of a very common word, as the build packed it: JSON, deflated, in base64.
   var unpacked = {};
   function unpack(name, packed) {
     if (!unpacked[name]) {
-      var bytes = fromBase85(packed);
+      var bytes = fromBase64(packed);
       var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
       unpacked[name] = new Response(stream).text().then(JSON.parse);
     }
@@ -888,7 +879,7 @@
     }
   };
   api.queryTerms = queryTerms;
-  api.fromBase85 = fromBase85;
+  api.fromBase64 = fromBase64;
   api.lengthBonus = lengthBonus;
   api.words = words;
   api.stem = function (word) { return loadStemmer().then(function () { return stem(word); }); };
