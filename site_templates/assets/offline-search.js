@@ -636,11 +636,24 @@
       });
       return parts;
     }
+    // By date, the first of `shards` (in the order asked) that likely hold
+    // `count` results between them (see unread): the results so far may be
+    // the newest shard's, read first, which oldest first puts last, and
+    // would have every older shard matter.
+    function leading(shards) {
+      var expected = 0, taken = [];
+      shards.some(function (s) {
+        taken.push(s);
+        expected += unread(s).documents;
+        return expected >= count;
+      });
+      return taken;
+    }
     // Loads the parts that hold the next shards that matter, PARTS_AT_ONCE at
     // most; or a term's whole, once its parts read and still to read would be
     // more bytes or more than MOST_PARTS (known once the first results are:
     // before, every shard matters; of several words, guessed before from the
-    // bounds: see likely).
+    // bounds: see likely; by date, from the counts: see leading).
     function step() {
       take();
       var next = candidates.filter(function (s) { return !read[s] && matters(s); }).sort(first);
@@ -654,9 +667,9 @@
           for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
         }));
       }
-      // Of several words by relevance, the shards likely to matter until they are read; then
-      // those that do, as the results so far tell (see likely).
-      var guessed = !alone && !order ? next.filter(function (s) { return bound[s] >= likely; }) : [];
+      // Of several words by relevance, the shards likely to matter until they are read; by
+      // date, those likely to hold the results; then those that do, as the results so far tell.
+      var guessed = order ? leading(next) : !alone ? next.filter(function (s) { return bound[s] >= likely; }) : [];
       var wanted = guessed.length ? guessed : hits.length >= count ? next : [];
       if (wanted.length) {
         terms.forEach(function (t) {

@@ -604,6 +604,36 @@ def test_a_common_word_with_a_rarer_one_in_many_shards_reads_the_common_ones_who
     assert _split_files_read(page) == ["terms/" + _entry(folder, "terms", "and")["files"][0][0].join(["s", ".js"])]
 
 
+@pytest.mark.parametrize("query", ["and", "and kite"])
+def test_a_common_word_oldest_first_reads_the_parts_of_the_oldest_shards_not_the_whole(page, tmp_path, query):
+    # "and" in every article, "kite" in every other, split, a part for each shard.  The newest
+    # shards, whose terms are never split, are read first: they hold ten results and more, the
+    # newest, and every older shard could hold older ones, but the oldest shard holds ten.
+    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}" if n < 1300
+                                  else f"2026-11-{1 + n % 28:02d}", "Report.",
+                                  "The wind and the rain" + (" and a kite." if n % 2 else "."))
+              for n in range(1360)}
+    sites = []
+    for split in (False, True):
+        folder = tmp_path / f"site-{split}"
+        with pytest.MonkeyPatch.context() as patch:
+            if split:
+                patch.setattr(offline_index, "SPLIT_BYTES", 1000)  # "and" and "kite"
+                patch.setattr(offline_index, "PART_BYTES", 1)
+            build(validate(Config(source=write_corpus(tmp_path / f"corpus-{split}", corpus), out=folder,
+                                  served_search="offline", quiet=True, search_shard_pages=40)))
+        sites.append(folder)
+    whole, split = sites
+    assert isinstance(_entry(split, "terms", "and"), dict) and len(_entry(split, "terms", "and")["files"]) > 17
+    expected = offline_search(page, whole, query, count=10, order="asc")
+    offline_search(page, split, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    found = offline_search(page, split, query, count=10, order="asc")
+    assert found["results"] == expected["results"] and found["results"][0]["date"].startswith("2010")
+    read = _split_files_read(page)
+    assert 0 < len(read) <= 4 and not [path for path in read if path.endswith("-0.js")], read
+
+
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
 def test_results_are_the_same_with_the_newest_day_apart(page, site, site_of_newest_apart, query):
     assert [path.name for path in (site_of_newest_apart / offline_index.FOLDER / "newest").glob("*.js")] == ["k.js"]
