@@ -459,7 +459,7 @@
       // Each term: its word, its weight, its postings by shard so far, its
       // shards (and the place of each in its list), and for a split term its list and the parts read.
       var t = { word: word, weight: weight, postings: {}, shards: [], at: {}, split: Array.isArray(value) ? null : value,
-        set: set, parts: {}, bytes: 0 };
+        set: set, parts: {}, bytes: 0, fetched: 0 };
       var list = Array.isArray(value) ? value : value.shards;
       // A word alone that is only the beginning of split terms (or is not
       // split) has its family's best in the first split term it begins.
@@ -627,6 +627,11 @@
       });
       ordered(hits, order);
     }
+    // Whether the file `place` of the split term t was read by an earlier query (the
+    // first results, before More results): it costs nothing, and is not counted.
+    function had(t, place) {
+      return ("terms:" + t.set.folder + "s" + t.split.files[place][0]) in received;
+    }
     // The parts of term t that hold the shards `next` and are not read yet: {place: true}.
     function partsOf(t, next) {
       var parts = {};
@@ -637,11 +642,15 @@
       return parts;
     }
     // By date, the first of `shards` (in the order asked) that likely hold
-    // `count` results between them (see unread): the results so far may be
-    // the newest shard's, read first, which oldest first puts last, and
-    // would have every older shard matter.
+    // the results still wanted between them (see unread), with those so far
+    // that come before them: the results so far may be the newest shard's,
+    // read first, which oldest first puts last, and would have every older
+    // shard matter.
     function leading(shards) {
-      var expected = 0, taken = [];
+      var head = found.shards[shards[0]], taken = [];
+      var expected = hits.filter(function (hit) {
+        return order === "desc" ? hit.doc < head.first : hit.doc >= head.first + head.documents;
+      }).length;
       shards.some(function (s) {
         taken.push(s);
         expected += unread(s).documents;
@@ -661,8 +670,11 @@
       var loads = [], parts = 0;
       function load(t, place) {
         t.parts[place] = true;
-        t.bytes += t.split.files[place][1];
         parts += 1;
+        if (!had(t, place)) {
+          t.bytes += t.split.files[place][1];
+          t.fetched += 1;
+        }
         loads.push(termsFile(t.set, t.set.folder + "s" + t.split.files[place][0]).then(function (list) {
           for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
         }));
@@ -674,9 +686,11 @@
       if (wanted.length) {
         terms.forEach(function (t) {
           if (!t.split || t.parts[0]) return;
-          var left = Object.keys(partsOf(t, wanted)), bytes = t.bytes;
+          if (had(t, 0)) return load(t, 0);
+          var left = Object.keys(partsOf(t, wanted)).filter(function (place) { return !had(t, place); });
+          var bytes = t.bytes;
           left.forEach(function (place) { bytes += t.split.files[place][1]; });
-          if (left.length && wholePays(t.split, Object.keys(t.parts).length + left.length, bytes)) load(t, 0);
+          if (left.length && wholePays(t.split, t.fetched + left.length, bytes)) load(t, 0);
         });
       }
       next.some(function (s) {

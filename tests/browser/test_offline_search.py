@@ -513,10 +513,12 @@ def test_several_words_with_split_ones_read_lazily_give_the_results_of_every_sha
     queries += [" ".join(draw.sample(COMMON + SOME + FEW, draw.randrange(2, 4))) for _ in range(12)]
     asked = [(query, count) for query in queries for count in (1, 3, 10, 25, 200)]
     expected = [offline_search(page, whole, query, count=count, order=order) for query, count in asked]
-    offline_search(page, split, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")  # every query of several words read lazily
     approximate = 0
     for (query, count), answer in zip(asked, expected, strict=True):
+        if count == 1:  # a new page: nothing read before (the counts after, as More results, read on)
+            page.goto("about:blank")
+            offline_search(page, split, "")
+            page.evaluate("window.__offlineSearch.exactBytes = 0")  # every query of several words read lazily
         found = offline_search(page, split, query, count=count, order=order)
         assert found["results"] == answer["results"], (query, count)
         assert found["months"] == answer["months"] == {} and not answer["approximate"]
@@ -632,6 +634,36 @@ def test_a_common_word_oldest_first_reads_the_parts_of_the_oldest_shards_not_the
     assert found["results"] == expected["results"] and found["results"][0]["date"].startswith("2010")
     read = _split_files_read(page)
     assert 0 < len(read) <= 4 and not [path for path in read if path.endswith("-0.js")], read
+
+
+def test_more_results_read_the_parts_they_lack_not_the_whole_of_a_word_read_in_parts(page, tmp_path):
+    # "and" in every article, split, a part for each shard of 40; "kite" in one article of each
+    # shard.  Newest first, ten results are in ten shards, twenty in twenty: more than sixteen
+    # parts, of which the first ten were read for the first results.
+    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.",
+                                  "The wind and the rain" + (" and a kite." if n % 40 == 7 else "."))
+              for n in range(1360)}
+    sites = []
+    for split in (False, True):
+        folder = tmp_path / f"site-{split}"
+        with pytest.MonkeyPatch.context() as patch:
+            if split:
+                patch.setattr(offline_index, "SPLIT_BYTES", 1000)  # "and", not "kite"
+                patch.setattr(offline_index, "PART_BYTES", 1)
+            build(validate(Config(source=write_corpus(tmp_path / f"corpus-{split}", corpus), out=folder,
+                                  served_search="offline", quiet=True, search_shard_pages=40)))
+        sites.append(folder)
+    whole, split = sites
+    assert isinstance(_entry(split, "terms", "and"), dict) and isinstance(_entry(split, "terms", "kite"), list)
+    expected = [offline_search(page, whole, "and kite", count=count, order="desc")["results"] for count in (10, 20)]
+    offline_search(page, split, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    assert offline_search(page, split, "and kite", count=10, order="desc")["results"] == expected[0]
+    first = _split_files_read(page)
+    assert 8 <= len(first) <= 16 and not [path for path in first if path.endswith("-0.js")], first
+    assert offline_search(page, split, "and kite", count=20, order="desc")["results"] == expected[1]
+    more = _split_files_read(page)[len(first):]
+    assert 0 < len(more) <= 16 and not [path for path in more if path.endswith("-0.js")], more
 
 
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
