@@ -261,26 +261,25 @@ class IndexMaker:
 
         names, key, keys_file = self.sets[unit]
         shards = tuple((name, self.places[name], self.keys[name]) for name in names)
-        kept: offline_patch.KeptFamilies | None = None
-        changed: frozenset[str] = frozenset()
-        written: set[str] | None = None  # the files written, where not all
         try:
-            chunks, families, kept, changed, written = self._patched(unit, shards)
+            made = self._patched(unit, shards)
         except offline_patch.PatchRefused:
-            chunks, families = self._whole(unit)
+            made = self._whole(unit)
+        chunks = made.chunks
         state = offline_patch.SetState(shards, tuple(chunks)).to_json()
         partial = _partial(_families_file(keys_file))
-        offline_patch.write_families(partial, families, offline_patch.split_words(chunks), kept, changed)
+        offline_patch.write_families(partial, made.families, offline_patch.split_words(chunks), made.kept,
+                                     made.changed)
         partial.replace(_families_file(keys_file))
         keys = [chunk.key for chunk in chunks]
         _write_whole(keys_file, json.dumps({"keys": keys, "version": offline_index.set_version(chunks), **state},
                                            ensure_ascii=False))
-        return OutputRecord(key, tuple((path, UNKNOWN if written is None or path in written else IN_PLACE)
+        return OutputRecord(key, tuple((path, UNKNOWN if made.written is None or path in made.written else IN_PLACE)
                                        for path in sorted(path for chunk in chunks for path, _ in chunk.files())))
 
-    def _whole(self, unit: str) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]]]:
+    def _whole(self, unit: str) -> SetMade:
         """The set of terms `unit` made whole from its shards' kept postings,
-        each chunk written as it comes: its chunks, and its shards' family_bests."""
+        each chunk written as it comes."""
         from .. import offline_index
 
         names, _, _ = self.sets[unit]
@@ -293,17 +292,14 @@ class IndexMaker:
             for path, text in ((chunk.path, chunk.text), *chunk.split):
                 write_file(self.root, path, text.encode("utf-8"))
             chunks.append(chunk.state())
-        return chunks, families
+        return SetMade(chunks, families)
 
     def _patched(
         self, unit: str, shards: tuple[tuple[str, int, str], ...],
-    ) -> tuple[list[offline_index.ChunkState], Mapping[int, Mapping[str, list[float]]], offline_patch.KeptFamilies,
-               frozenset[str], set[str]]:
+    ) -> SetMade:
         """The set of terms `unit` made from its files in the site in place and
         the postings of its shards that changed (offline_patch.py), its other
-        files left there: its chunks, the family_bests of its shards that its
-        split terms need, those the last build kept, the words whose
-        family_bests changed in some shard, and the files written.  PatchRefused where it cannot be, or where
+        files left there.  PatchRefused where it cannot be, or where
         more than one and more than a quarter of its shards changed (made
         whole, it reads each shard once, not each chunk of the set; one shard
         changed is patched however few the set has: at 10,000 articles, sets
@@ -355,7 +351,7 @@ class IndexMaker:
                 if path in texts and was.get(path) != made_digest:
                     write_file(self.root, path, texts[path].encode("utf-8"))
                     written.add(path)
-        return chunks, families, kept, frozenset(word for change in changes for word in change.families), written
+        return SetMade(chunks, families, written, kept, frozenset(word for change in changes for word in change.families))
 
     def index(self) -> dict[str, OutputRecord]:
         """The sets of chunks of terms to make, from their shards' kept
@@ -390,6 +386,20 @@ class IndexMaker:
         else:
             made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
         return {**made, **self.index()}
+
+
+@dataclass(frozen=True)
+class SetMade:
+    """A set of terms made: its chunks and the family_bests of its shards that
+    its split terms need; made from the last build's files (IndexMaker._patched),
+    the files it wrote (the others left in place), the family bests the last
+    build kept, and the words whose family bests changed in some shard."""
+
+    chunks: list[offline_index.ChunkState]
+    families: Mapping[int, Mapping[str, list[float]]]
+    written: set[str] | None = None  # None: every file
+    kept: offline_patch.KeptFamilies | None = None
+    changed: frozenset[str] = frozenset()
 
 
 def _kept_records(state: dict[str, object]) -> dict[str, tuple[str, str]]:

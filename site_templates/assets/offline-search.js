@@ -249,8 +249,13 @@
   function postingsOf(found, set, needed) {
     if (Array.isArray(found)) return Promise.resolve(found);
     return Promise.all(placesOf(found, needed).map(function (place) {
-      return termsFile(set, set.folder + "s" + found.files[place][0]);
+      return termsFile(set, splitFile(set, found, place));
     })).then(function (lists) { return [].concat.apply([], lists); });
+  }
+
+  // The path of the file `place` of a split term (0 its whole, then its parts).
+  function splitFile(set, found, place) {
+    return set.folder + "s" + found.files[place][0];
   }
 
   // The places in a split term's files of those postingsOf reads.
@@ -630,7 +635,7 @@
     // Whether the file `place` of the split term t was read by an earlier query (the
     // first results, before More results): it costs nothing, and is not counted.
     function had(t, place) {
-      return ("terms:" + t.set.folder + "s" + t.split.files[place][0]) in received;
+      return ("terms:" + splitFile(t.set, t.split, place)) in received;
     }
     // The parts of term t that hold the shards `next` and are not read yet: {place: true}.
     function partsOf(t, next) {
@@ -675,7 +680,7 @@
           t.bytes += t.split.files[place][1];
           t.fetched += 1;
         }
-        loads.push(termsFile(t.set, t.set.folder + "s" + t.split.files[place][0]).then(function (list) {
+        loads.push(termsFile(t.set, splitFile(t.set, t.split, place)).then(function (list) {
           for (var i = 0; i < list.length; i += 2) t.postings[list[i]] = list[i + 1];
         }));
       }

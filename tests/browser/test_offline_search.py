@@ -606,6 +606,22 @@ def test_a_common_word_with_a_rarer_one_in_many_shards_reads_the_common_ones_who
     assert _split_files_read(page) == ["terms/" + _entry(folder, "terms", "and")["files"][0][0].join(["s", ".js"])]
 
 
+def _whole_and_split(tmp_path: Path, corpus: dict[str, str]) -> tuple[Path, Path]:
+    """`corpus` served by the offline index in shards of 40: as it is, and with
+    the terms of more than 1,000 bytes split, in a part for each shard."""
+    sites = []
+    for split in (False, True):
+        folder = tmp_path / f"site-{split}"
+        with pytest.MonkeyPatch.context() as patch:
+            if split:
+                patch.setattr(offline_index, "SPLIT_BYTES", 1000)
+                patch.setattr(offline_index, "PART_BYTES", 1)
+            build(validate(Config(source=write_corpus(tmp_path / f"corpus-{split}", corpus), out=folder,
+                                  served_search="offline", quiet=True, search_shard_pages=40)))
+        sites.append(folder)
+    return sites[0], sites[1]
+
+
 @pytest.mark.parametrize("query", ["and", "and kite"])
 def test_a_common_word_oldest_first_reads_the_parts_of_the_oldest_shards_not_the_whole(page, tmp_path, query):
     # "and" in every article, "kite" in every other, split, a part for each shard.  The newest
@@ -615,17 +631,7 @@ def test_a_common_word_oldest_first_reads_the_parts_of_the_oldest_shards_not_the
                                   else f"2026-11-{1 + n % 28:02d}", "Report.",
                                   "The wind and the rain" + (" and a kite." if n % 2 else "."))
               for n in range(1360)}
-    sites = []
-    for split in (False, True):
-        folder = tmp_path / f"site-{split}"
-        with pytest.MonkeyPatch.context() as patch:
-            if split:
-                patch.setattr(offline_index, "SPLIT_BYTES", 1000)  # "and" and "kite"
-                patch.setattr(offline_index, "PART_BYTES", 1)
-            build(validate(Config(source=write_corpus(tmp_path / f"corpus-{split}", corpus), out=folder,
-                                  served_search="offline", quiet=True, search_shard_pages=40)))
-        sites.append(folder)
-    whole, split = sites
+    whole, split = _whole_and_split(tmp_path, corpus)  # "and" and "kite" split
     assert isinstance(_entry(split, "terms", "and"), dict) and len(_entry(split, "terms", "and")["files"]) > 17
     expected = offline_search(page, whole, query, count=10, order="asc")
     offline_search(page, split, "")
@@ -643,17 +649,7 @@ def test_more_results_read_the_parts_they_lack_not_the_whole_of_a_word_read_in_p
     corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.",
                                   "The wind and the rain" + (" and a kite." if n % 40 == 7 else "."))
               for n in range(1360)}
-    sites = []
-    for split in (False, True):
-        folder = tmp_path / f"site-{split}"
-        with pytest.MonkeyPatch.context() as patch:
-            if split:
-                patch.setattr(offline_index, "SPLIT_BYTES", 1000)  # "and", not "kite"
-                patch.setattr(offline_index, "PART_BYTES", 1)
-            build(validate(Config(source=write_corpus(tmp_path / f"corpus-{split}", corpus), out=folder,
-                                  served_search="offline", quiet=True, search_shard_pages=40)))
-        sites.append(folder)
-    whole, split = sites
+    whole, split = _whole_and_split(tmp_path, corpus)  # "and" split, not "kite"
     assert isinstance(_entry(split, "terms", "and"), dict) and isinstance(_entry(split, "terms", "kite"), list)
     expected = [offline_search(page, whole, "and kite", count=count, order="desc")["results"] for count in (10, 20)]
     offline_search(page, split, "")
