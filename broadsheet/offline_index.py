@@ -39,9 +39,9 @@ is nearly always a word or part of one, so its list is short and matches are
 meant.  Other words are stemmed by the Snowball stemmer of the site's
 language (STEMMERS; snowballstemmer 2.2, whose stems the page's JavaScript
 build in site_templates/assets/snowball/ gives too), and a query's word
-matches every term that begins with its stem, as Pagefind's does; a whole
-match counts more.  The same rules are in offline-search.js; a browser test
-holds them together.
+matches every term that begins with its stem, as Pagefind's does, where the
+stem has PREFIX_FROM letters or more; a whole match counts more.  The same
+rules are in offline-search.js; a browser test holds them together.
 
 Chunks.  The terms of every shard, once each and in order (by UTF-16 code
 units, as JavaScript compares strings), are cut into runs of at most
@@ -159,7 +159,10 @@ WIDE_LEVELS = 4096
 # A term in this many documents of a shard or more has its family's best
 # there (family_bests): what a term needs to be split, at a million articles.
 FAMILY_FROM = 64
-FAMILY_BEGINNING = 3  # letters: two-letter beginnings have the largest families, and cost the most
+# Letters: a query's word whose term is shorter matches that term alone, not
+# the longer terms it begins (offline-search.js has the same): "re" and "st"
+# begin a long run of chunks, in a vocabulary of many rare words.
+PREFIX_FROM = 3
 
 # base64url: safe in JSON strings and in file names; one character is six bits.
 DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -959,8 +962,8 @@ def family_bests(
     offline-search.js), as a share of the shard's best (rounded_up); then the
     shard's FIRST documents for that query, by relevance, and their scores as
     the page has them (its sums, in the same order, times the shard's `scale`).
-    The words: each term of two letters or more in FAMILY_FROM documents of the
-    shard or more, and each beginning (FAMILY_BEGINNING letters or more) of
+    The words: each term of PREFIX_FROM letters or more in FAMILY_FROM
+    documents of the shard or more, and each beginning (as long or longer) of
     two such terms that is not one of them (in the benchmark's vocabulary
     "the", which begins "their" and "there" but is no word of it, or a term
     of fewer articles).
@@ -983,18 +986,18 @@ def family_bests(
     out again, where that tells the first documents (_family_moved)."""
     ordered = sorted(index, key=term_order)
     keys = [term_order(term) for term in ordered]
-    # A word of one letter asks for itself alone (offline-search.js), not the terms it begins.
-    common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM and len(term) >= 2]
-    beginnings = Counter(term[:n] for term in common for n in range(FAMILY_BEGINNING, len(term)))
+    # A shorter word asks for itself alone, not the terms it begins.
+    common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM and len(term) >= PREFIX_FROM]
+    beginnings = Counter(term[:n] for term in common for n in range(PREFIX_FROM, len(term)))
     # A beginning that is a rare term of the shard too ("stat" of one article, before
     # "state" and "statement") has its family: else the page reads the shard's postings.
     listed = set(common)
     words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in listed)]
     families: dict[str, Family] = {}
-    changed = {term[:n] for term in kept[1] for n in range(2, len(term) + 1)} if kept else set()
+    changed = {term[:n] for term in kept[1] for n in range(PREFIX_FROM, len(term) + 1)} if kept else set()
     one = kept[2] if kept else None
     # The words some of whose terms changed otherwise: in their number of documents or top.
-    unsafe = {term[:n] for term in kept[1] - one.spliced for n in range(2, len(term) + 1)} if kept and one else changed
+    unsafe = {term[:n] for term in kept[1] - one.spliced for n in range(PREFIX_FROM, len(term) + 1)} if kept and one else changed
     for word in words:
         if kept is not None and word not in changed and word in kept[0]:
             families[word] = kept[0][word]
@@ -1332,7 +1335,7 @@ def _split_terms(
     (term, path, text)."""
     in_order: list[tuple[int, Mapping[str, Family]]] | None = None  # read once a term is split
     split_terms: set[str] = set(before)
-    beginnings_listed = {term[:n] for term in before for n in range(2, len(term))}
+    beginnings_listed = {term[:n] for term in before for n in range(PREFIX_FROM, len(term))}
     for term, value in entries:
         entry = _entry_size(term, value)  # once: a pass over every shard's postings of every term
         if entry <= SPLIT_BYTES:
@@ -1375,7 +1378,7 @@ def _split_terms(
         firsts: dict[str, list[float]] = {}
         if in_order is None:
             in_order = sorted(families.items())
-        for word in (term[:n] for n in range(2, len(term))):
+        for word in (term[:n] for n in range(PREFIX_FROM, len(term))):
             # Its terms sort before this one: a word that is a split term is known by now.
             if word in split_terms or word in beginnings_listed:
                 continue

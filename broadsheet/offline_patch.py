@@ -30,6 +30,7 @@ from pathlib import Path
 
 from .offline_index import (
     FOLDER,
+    PREFIX_FROM,
     SPLIT_FILE,
     ChunkFile,
     ChunkState,
@@ -76,9 +77,9 @@ class SetState:
 
 def split_words(chunks: Iterable[ChunkState]) -> set[str]:
     """The words whose family_bests a set's split terms are made from: each
-    split term, and each beginning of two letters or more of one."""
+    split term, and each beginning of it that a query's word extends."""
     terms = [chunk.first for chunk in chunks if chunk.split]
-    return {*terms, *(term[:n] for term in terms for n in range(2, len(term)))}
+    return {*terms, *(term[:n] for term in terms for n in range(PREFIX_FROM, len(term)))}
 
 
 def write_families(

@@ -386,6 +386,16 @@ def test_a_split_term_lists_its_familys_best_in_each_shard(monkeypatch, tmp_path
     assert shards[0].families["state"][0] > max(decode(shards[0].postings["state"]).values())
 
 
+def test_a_word_shorter_than_a_prefix_has_no_family(monkeypatch):
+    """A query's word of fewer than PREFIX_FROM letters matches itself alone
+    (offline-search.js): a family of it would never be read."""
+    monkeypatch.setattr(oi, "FAMILY_FROM", 2)
+    made = oi.shard_index([doc(f"A {i}", "us usual usage tender tenders ten " * (1 + i)) for i in range(3)])
+    assert oi.PREFIX_FROM == 3
+    assert "us" in made.postings and "us" not in made.families
+    assert "ten" in made.families and "tender" in made.families
+
+
 def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_of_them(monkeypatch):
     monkeypatch.setattr(oi, "FAMILY_FROM", 2)
     monkeypatch.setattr(oi, "SPLIT_BYTES", 20)
@@ -396,7 +406,7 @@ def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_o
         assert "port" not in made.postings
         best = family_best(made, "port")
         assert best < made.families["port"][0] < best * oi.FAMILY_SLACK
-    assert "po" not in shards[0].families  # shorter than FAMILY_BEGINNING: not worked out
+    assert "po" not in shards[0].families  # shorter than PREFIX_FROM: not worked out
     files = oi.term_files("terms", [made.in_order() for made in shards], [0, 1], [made.families for made in shards])
     entries = {term: value for _, path, text in files if "/s" not in path for term, value in call(text)[1][0].items()}
     assert all(isinstance(entries[term], dict) for term in ("portal", "porter", "portrait"))  # split

@@ -23,6 +23,9 @@
   var CJK_RUN = new RegExp("([" + CJK + "]+)", "u");
   var CJK_CHAR = new RegExp("^[" + CJK + "]", "u");
   var MAX_TERM = 40;
+  // A shorter stem matches itself alone, not the terms it begins: "re" or "st"
+  // would ask for a long run of chunks, and is meant as no word of them.
+  var PREFIX_FROM = 3;
   var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var VALUE = new Int8Array(128);
   for (var d = 0; d < DIGITS.length; d++) VALUE[DIGITS.charCodeAt(d)] = d;
@@ -61,9 +64,10 @@
 
   // A query's terms.  A word matches the terms that begin with its stem, as
   // Pagefind's words do ("elect" finds "election"), and so does the word being
-  // typed.  Han, kana and Hangul are indexed as pairs of characters: a longer
-  // run asks for its pairs, a single character for the pairs it starts (while
-  // it is typed, or alone).
+  // typed, where the stem has PREFIX_FROM letters or more.  Han, kana and
+  // Hangul are indexed as pairs of characters: a longer run asks for its
+  // pairs, a single character for the pairs it starts (while it is typed, or
+  // alone).
   function queryTerms(query) {
     var runs = words(query), seen = {}, found = [];
     function add(term, prefix) {
@@ -78,7 +82,8 @@
         if (letters.length === 1) add(run, true);
         for (var j = 0; j + 1 < letters.length; j++) add(letters[j] + letters[j + 1], false);
       } else {
-        add(cut(stem(run)), letters.length > 1); // a letter alone would ask for a long run of chunks
+        var term = cut(stem(run));
+        add(term, Array.from(term).length >= PREFIX_FROM);
       }
     });
     return found;

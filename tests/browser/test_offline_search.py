@@ -233,6 +233,21 @@ def test_text_rules_in_the_browser_are_the_builds(page, site):
     asked = page.evaluate("text => window.__offlineSearch.queryTerms(text)", "東京タワー harbour ")
     assert asked == [{"term": t, "prefix": False} for t in offline_index.terms("東京タワー")[:-1]] + [
         {"term": "harbour", "prefix": True}]
+    # A stem shorter than PREFIX_FROM matches itself alone.
+    asked = page.evaluate("text => window.__offlineSearch.queryTerms(text)", "re po por")
+    assert asked == [{"term": "re", "prefix": False}, {"term": "po", "prefix": False}, {"term": "por", "prefix": True}]
+    assert offline_index.PREFIX_FROM == 3
+
+
+def test_a_word_of_two_letters_finds_itself_and_not_the_words_it_begins(page, site):
+    """"po" begins portraits, porters, port and the others, and is none of
+    them; "por" finds them, and "at" the articles that have it."""
+    assert offline_search(page, site, "po")["total"] == 0
+    assert sorted(offline_results(page, site, "por")) == sorted(
+        url_of(site, title) for title in (TITLES["harbour"], "Portraits of porters", "A new gallery"))
+    assert sorted(offline_results(page, site, "at")) == sorted(
+        url_of(site, title) for title in (TITLES["harbour"], TITLES["budget"], TITLES["vaccine"], "Portraits of porters",
+                                          "Storms along the coast"))
 
 
 def test_the_page_reads_base64_as_python_writes_it(page, site):
