@@ -962,11 +962,12 @@ def family_bests(
     offline-search.js), as a share of the shard's best (rounded_up); then the
     shard's FIRST documents for that query, by relevance, and their scores as
     the page has them (its sums, in the same order, times the shard's `scale`).
-    The words: each term of PREFIX_FROM letters or more in FAMILY_FROM
-    documents of the shard or more, and each beginning (as long or longer) of
-    two such terms that is not one of them (in the benchmark's vocabulary
-    "the", which begins "their" and "there" but is no word of it, or a term
-    of fewer articles).
+    The words: each term in FAMILY_FROM documents of the shard or more, and
+    each beginning (PREFIX_FROM letters or more) of two such terms that is not
+    one of them (in the benchmark's vocabulary "the", which begins "their" and
+    "there" but is no word of it, or a term of fewer articles).  A term
+    shorter than PREFIX_FROM is a word that matches itself alone ("of", "us"):
+    its family is itself.
 
     The page reads a word in most articles a few shards at a time, the shards
     of the highest bound first, and stops once no shard left can score more
@@ -986,27 +987,29 @@ def family_bests(
     out again, where that tells the first documents (_family_moved)."""
     ordered = sorted(index, key=term_order)
     keys = [term_order(term) for term in ordered]
-    # A shorter word asks for itself alone, not the terms it begins.
-    common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM and len(term) >= PREFIX_FROM]
+    common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM]
     beginnings = Counter(term[:n] for term in common for n in range(PREFIX_FROM, len(term)))
     # A beginning that is a rare term of the shard too ("stat" of one article, before
     # "state" and "statement") has its family: else the page reads the shard's postings.
     listed = set(common)
     words = [*common, *(word for word, count in beginnings.items() if count >= 2 and word not in listed)]
     families: dict[str, Family] = {}
-    changed = {term[:n] for term in kept[1] for n in range(PREFIX_FROM, len(term) + 1)} if kept else set()
+    changed = {word for term in kept[1] for word in _extended_by(term)} if kept else set()
     one = kept[2] if kept else None
     # The words some of whose terms changed otherwise: in their number of documents or top.
-    unsafe = {term[:n] for term in kept[1] - one.spliced for n in range(PREFIX_FROM, len(term) + 1)} if kept and one else changed
+    unsafe = {word for term in kept[1] - one.spliced for word in _extended_by(term)} if kept and one else changed
     for word in words:
         if kept is not None and word not in changed and word in kept[0]:
             families[word] = kept[0][word]
             continue
-        at = bisect.bisect_left(keys, term_order(word))
-        end = at
-        while end < len(ordered) and ordered[end].startswith(word):
-            end += 1
-        terms = ordered[at:end]
+        if len(word) < PREFIX_FROM:
+            terms = [word]  # a term: the beginnings listed are longer
+        else:
+            at = bisect.bisect_left(keys, term_order(word))
+            end = at
+            while end < len(ordered) and ordered[end].startswith(word):
+                end += 1
+            terms = ordered[at:end]
         if kept is not None and one is not None and word not in unsafe and word in kept[0]:
             moved = _family_moved(kept[0][word], word, terms, index, one, scale)
             if moved is not None:
@@ -1035,6 +1038,12 @@ def family_bests(
     return dict(sorted(families.items()))
 
 
+def _extended_by(term: str) -> list[str]:
+    """The words whose family `term` is in: itself, and its beginnings that
+    a query's word extends (PREFIX_FROM letters or more)."""
+    return [term[:n] for n in range(min(PREFIX_FROM, len(term)), len(term) + 1)]
+
+
 def _family_moved(
     family: Family, word: str, terms: list[str], index: dict[str, Postings], one: OneChanged, scale: float,
 ) -> Family | None:
@@ -1060,7 +1069,7 @@ def _family_moved(
             total += (level + 1) * unit * (1.0 if term == word else length_bonus(_js_length(term) - length))
         return total
 
-    changed = one.number, score(one.number, (term for term in one.terms if term.startswith(word))) * scale
+    changed = one.number, score(one.number, (term for term in one.terms if word in _extended_by(term))) * scale
     first = [(int(family[at]), family[at + 1]) for at in range(2, len(family), 2)]
     others = [entry for entry in first if entry[0] != changed[0]]
 

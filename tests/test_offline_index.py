@@ -386,14 +386,18 @@ def test_a_split_term_lists_its_familys_best_in_each_shard(monkeypatch, tmp_path
     assert shards[0].families["state"][0] > max(decode(shards[0].postings["state"]).values())
 
 
-def test_a_word_shorter_than_a_prefix_has_no_family(monkeypatch):
+def test_a_word_shorter_than_a_prefix_is_its_own_family(monkeypatch):
     """A query's word of fewer than PREFIX_FROM letters matches itself alone
-    (offline-search.js): a family of it would never be read."""
+    (offline-search.js): its family is itself, not the terms it begins."""
     monkeypatch.setattr(oi, "FAMILY_FROM", 2)
-    made = oi.shard_index([doc(f"A {i}", "us usual usage tender tenders ten " * (1 + i)) for i in range(3)])
+    made = oi.shard_index([doc(f"A {i}", "us usual usage tender tenders ten " * (1 + i) + "us " * (3 - i) + "filler " * i)
+                           for i in range(3)])
     assert oi.PREFIX_FROM == 3
-    assert "us" in made.postings and "us" not in made.families
-    assert "ten" in made.families and "tender" in made.families
+    alone = max(decode(made.postings["us"]).values())
+    assert alone < made.families["us"][0] < alone * oi.FAMILY_SLACK
+    assert made.families["us"][0] < family_best(made, "us")  # as a prefix, "usual" and "usage" would count
+    best = family_best(made, "ten")
+    assert best < made.families["ten"][0] < best * oi.FAMILY_SLACK
 
 
 def test_a_word_that_only_begins_split_terms_has_its_familys_best_in_the_first_of_them(monkeypatch):

@@ -478,9 +478,13 @@
         family[beginning[k]] = beginning[k + 1];
         familyCount[beginning[k]] = beginning[k + 2];
       }
+      // The word's own family: its terms as the query asks for them (a word
+      // shorter than PREFIX_FROM is its own family, whole, and a single Han
+      // character, a beginning, has none of its own).
+      var own = alone && term === query.term && query.prefix === (Array.from(term).length >= PREFIX_FROM);
       // And its first documents in the shards whose family's best is known.
       if (beginning) firsts.push(t.split.firsts[query.term]);
-      else if (alone && term === query.term && query.prefix && t.split && t.split.first) firsts.push(t.split.first);
+      else if (own && t.split && t.split.first) firsts.push(t.split.first);
       for (var i = 0; i < list.length; i += 2) {
         var s = list[i];
         if (t.split) {
@@ -488,7 +492,6 @@
           // The word's own list may give its family's best in the shard: the
           // best a document there scores for the word and the terms it begins.
           // And the documents that hold the word or a term it begins there.
-          var own = alone && term === query.term && query.prefix;
           var best = own && t.split.family ? t.split.family[i / 2] : -1;
           if (best >= 0) family[s] = best;
           if (own && t.split.familyCounts && t.split.familyCounts[i / 2] >= 0) familyCount[s] = t.split.familyCounts[i / 2];

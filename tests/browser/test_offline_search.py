@@ -365,7 +365,7 @@ def test_results_are_the_same_whatever_the_size_of_the_chunks_and_levels(page, s
 
 
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "port", "porters portal", "council", "the", "the gallery",
-                                   "the c", "c", "東", "nothing here"])
+                                   "the c", "c", "in", "in the", "東", "東京", "nothing here"])
 def test_results_are_the_same_with_the_postings_of_terms_split(page, site, site_of_split_terms, query):
     expected = offline_search(page, site, query, count=100)
     found = offline_search(page, site_of_split_terms, query, count=100)
@@ -409,7 +409,7 @@ def test_a_word_in_most_articles_is_read_for_the_shards_of_the_other_words_only(
 
 
 @pytest.mark.parametrize("order", ["", "desc", "asc"])
-@pytest.mark.parametrize("query", ["the", "c", "harb", "council", "port"])
+@pytest.mark.parametrize("query", ["the", "c", "in", "at", "harb", "council", "port"])
 def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, sites_of_small_shards, query, order):
     whole, split = sites_of_small_shards
     shards = json.loads((split / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
@@ -420,7 +420,7 @@ def test_a_split_word_alone_is_read_for_the_shards_of_its_first_results(page, si
         assert found["results"] == expected["results"], count  # the same, in the same order
         assert found["months"] == expected["months"] == {}
         assert expected["approximate"] is False
-        if query in ("the", "council", "port"):  # a family in each shard: its documents are listed
+        if query in ("the", "council", "port", "in", "at"):  # a family in each shard: its documents are listed
             assert found["approximate"] is False, count
         if found["approximate"]:  # estimated where several terms begin with the word in a shard not read
             assert abs(found["total"] - expected["total"]) <= len(shards)
@@ -621,9 +621,10 @@ def test_a_common_word_with_a_rarer_one_in_many_shards_reads_the_common_ones_who
     assert _split_files_read(page) == ["terms/" + _entry(folder, "terms", "and")["files"][0][0].join(["s", ".js"])]
 
 
-def _whole_and_split(tmp_path: Path, corpus: dict[str, str]) -> tuple[Path, Path]:
+def _whole_and_split(tmp_path: Path, corpus: dict[str, str], family_from: int | None = None) -> tuple[Path, Path]:
     """`corpus` served by the offline index in shards of 40: as it is, and with
-    the terms of more than 1,000 bytes split, in a part for each shard."""
+    the terms of more than 1,000 bytes split, in a part for each shard (and a
+    family for each term in `family_from` articles of a shard)."""
     sites = []
     for split in (False, True):
         folder = tmp_path / f"site-{split}"
@@ -631,6 +632,8 @@ def _whole_and_split(tmp_path: Path, corpus: dict[str, str]) -> tuple[Path, Path
             if split:
                 patch.setattr(offline_index, "SPLIT_BYTES", 1000)
                 patch.setattr(offline_index, "PART_BYTES", 1)
+                if family_from is not None:
+                    patch.setattr(offline_index, "FAMILY_FROM", family_from)
             build(validate(Config(source=write_corpus(tmp_path / f"corpus-{split}", corpus), out=folder,
                                   served_search="offline", quiet=True, search_shard_pages=40)))
         sites.append(folder)
@@ -675,6 +678,25 @@ def test_more_results_read_the_parts_they_lack_not_the_whole_of_a_word_read_in_p
     assert offline_search(page, split, "and kite", count=20, order="desc")["results"] == expected[1]
     more = _split_files_read(page)[len(first):]
     assert 0 < len(more) <= 16 and not [path for path in more if path.endswith("-0.js")], more
+
+
+def test_a_word_of_two_letters_alone_is_its_own_family(page, tmp_path):
+    # "us" in every article, split, a part for each shard of 40, a family in each; "usual", which
+    # "us" does not match, many times in a few articles: the first documents listed with "us" are
+    # its own, and a query reads none of its parts.
+    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.",
+                                  "They told us of the rain." + (" As usual, usual usual usual." if n % 97 == 5 else ""))
+              for n in range(1360)}
+    whole, split = _whole_and_split(tmp_path, corpus, family_from=5)
+    us = _entry(split, "terms", "us")
+    assert isinstance(us, dict) and len(us["files"]) > 17 and min(us["family"]) > 0 and us["first"]
+    expected = offline_search(page, whole, "us", count=10)
+    assert "usual" not in json.dumps(expected["results"])
+    offline_search(page, split, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    found = offline_search(page, split, "us", count=10)
+    assert found["results"] == expected["results"] and found["total"] == expected["total"] == 1360
+    assert _split_files_read(page) == []
 
 
 @pytest.mark.parametrize("query", ["harb", "harbour strike", "council", "zürich council", "caf", "the", "c", "東"])
