@@ -18,10 +18,13 @@
 
   // A word is marked when it begins with a searched word: the searched words are
   // those the index matched, or what was typed (the last word perhaps a prefix).
+  // A searched word of one or two letters marks itself alone, as the offline
+  // index matches it ("of" is not "officials").
   function matches(word) {
     var normal = normalise(word);
     for (var i = 0; i < terms.length; i++) {
-      if (normal.indexOf(terms[i]) === 0) return true;
+      if (normal === terms[i]) return true;
+      if (normal.indexOf(terms[i]) === 0 && Array.from(terms[i]).length >= 3) return true;
       if (UNSPACED.test(terms[i]) && normal.indexOf(terms[i]) > 0) return true;
     }
     return false;

@@ -186,6 +186,19 @@ def test_more_results(tab: Tab, news: BuiltSite, news_url: str, engine: str):
     assert tab.errors == []
 
 
+def test_a_word_of_two_letters_marks_itself_alone_on_the_article(tab: Tab, news: BuiltSite, news_url: str, engine: str):
+    page = tab.page
+    story = STORIES[7]  # "Residents of Hexham ...", "Officials promised ...", and the harbour
+    article = news.article(story.name).url
+    page.goto((news_url + article if engine == "served" else (news.folder / article / "index.html").as_uri())
+              + "?highlight=of+harb")
+    marks = page.locator(".article-body mark.search-highlight")
+    expect(marks.first).to_be_visible()
+    assert sorted({m.lower() for m in marks.all_inner_texts()}) == ["harbour", "of"]
+    assert "Officials" in page.locator(".article-body").inner_text()
+    assert tab.errors == []
+
+
 def test_the_article_opened_marks_the_words_and_shows_the_first(open_tab: Callable[..., Tab], news: BuiltSite, news_url: str, engine: str):
     tab = open_tab(width=375, height=812)
     page = tab.page
