@@ -465,26 +465,31 @@
   function rankLazily(found, queries, chunkLists, count, order) {
     var terms = [], bound = [], family = [], familyCount = [], read = {}, hits = [], firsts = [];
     var alone = queries.length === 1, heldBy = queries.map(function () { return {}; });
+    // Each word's family's best in each shard, where the list gives it: no
+    // document there scores more for the word (see unread).
+    var caps = queries.map(function () { return {}; });
     queries.forEach(function (query, word) { eachTerm(chunkLists[word], query, function (term, value, set, weight) {
       // Each term: its word, its weight, its postings by shard so far, its
       // shards (and the place of each in its list), and for a split term its list and the parts read.
       var t = { word: word, weight: weight, postings: {}, shards: [], at: {}, split: Array.isArray(value) ? null : value,
         set: set, parts: {}, bytes: 0, fetched: 0 };
       var list = Array.isArray(value) ? value : value.shards;
-      // A word alone that is only the beginning of split terms (or is not
-      // split) has its family's best in the first split term it begins.
-      var beginning = alone && query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
+      // A word that is only the beginning of split terms (or is not split)
+      // has its family's best in the first split term it begins.
+      var beginning = query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
       for (var k = 0; beginning && k < beginning.length; k += 3) {
+        caps[word][beginning[k]] = beginning[k + 1];
+        if (!alone) continue;
         family[beginning[k]] = beginning[k + 1];
         familyCount[beginning[k]] = beginning[k + 2];
       }
       // The word's own family: its terms as the query asks for them (a word
       // shorter than PREFIX_FROM is its own family, whole, and a single Han
       // character, a beginning, has none of its own).
-      var own = alone && term === query.term && query.prefix === (Array.from(term).length >= PREFIX_FROM);
+      var own = term === query.term && query.prefix === (Array.from(term).length >= PREFIX_FROM);
       // And its first documents in the shards whose family's best is known.
-      if (beginning) firsts.push(t.split.firsts[query.term]);
-      else if (own && t.split && t.split.first) firsts.push(t.split.first);
+      if (alone && beginning) firsts.push(t.split.firsts[query.term]);
+      else if (alone && own && t.split && t.split.first) firsts.push(t.split.first);
       for (var i = 0; i < list.length; i += 2) {
         var s = list[i];
         if (t.split) {
@@ -493,8 +498,9 @@
           // best a document there scores for the word and the terms it begins.
           // And the documents that hold the word or a term it begins there.
           var best = own && t.split.family ? t.split.family[i / 2] : -1;
-          if (best >= 0) family[s] = best;
-          if (own && t.split.familyCounts && t.split.familyCounts[i / 2] >= 0) familyCount[s] = t.split.familyCounts[i / 2];
+          if (best >= 0) caps[word][s] = best;
+          if (best >= 0 && alone) family[s] = best;
+          if (alone && own && t.split.familyCounts && t.split.familyCounts[i / 2] >= 0) familyCount[s] = t.split.familyCounts[i / 2];
         } else t.postings[s] = list[i + 1];
         t.at[s] = t.shards.length;
         t.shards.push(s);
@@ -520,6 +526,13 @@
         var shard = unread(s);
         bound[s] = shard.bound;
         known.push.apply(known, shard.known);
+        // And, where every word is in most of the shard's articles, its best
+        // article for one word likely holds the others: it scores that at least.
+        var most = 0;
+        queries.forEach(function (query, word) {
+          if (caps[word][s] !== undefined) most = Math.max(most, caps[word][s] / FAMILY_SLACK * scale);
+        });
+        if (most > 0 && shard.documents >= found.shards[s].documents / 2) known.push(most);
         return;
       }
       if (family[s] !== undefined) {
@@ -582,9 +595,13 @@
     // document scores (bound) and how many documents hold every word
     // (estimated).  A word whose terms there are all read scores as it does;
     // a word with split terms not read scores at most its terms read plus
-    // their tops there (no document scores more for a term), and a document
-    // none of its terms read names holds one of them as if the terms were
-    // independent, each in its share of the shard's documents.
+    // their tops there (no document scores more for a term), and no more than
+    // its family's best there, and a document none of its terms read names
+    // holds one of them as if the terms were independent, each in its share
+    // of the shard's documents.  The family's best is what keeps the bound
+    // of a word in every article close ("of" in "state of": its top there,
+    // where the tops of "state" and the terms it begins add up to far more
+    // than any document scores).
     function unread(s) {
       var shard = found.shards[s], size = shard.documents, scores = wordScores(s);
       var words = queries.map(function (query, word) {
@@ -595,7 +612,8 @@
           top += t.split.tops[at] / 4095 * t.weight;
           none *= 1 - t.split.counts[at] / size;
         });
-        return { scores: scores[word], top: top, share: 1 - none };
+        var cap = caps[word][s];
+        return { scores: scores[word], top: top, share: 1 - none, cap: cap === undefined ? Infinity : cap };
       });
       var best = 0, documents = 0, known = [];
       for (var doc = 0; doc < size; doc++) {
@@ -603,8 +621,8 @@
         for (var k = 0; k < words.length && chance > 0; k++) {
           var w = words[k], score = w.scores ? w.scores[doc] : 0;
           sure += score;
-          if (score) most += score + w.top;
-          else if (w.top) { most += w.top; chance *= w.share; }
+          if (score) most += Math.min(score + w.top, w.cap);
+          else if (w.top) { most += Math.min(w.top, w.cap); chance *= w.share; }
           else chance = 0;
         }
         if (chance > 0) {

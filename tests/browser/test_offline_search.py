@@ -680,6 +680,31 @@ def test_more_results_read_the_parts_they_lack_not_the_whole_of_a_word_read_in_p
     assert 0 < len(more) <= 16 and not [path for path in more if path.endswith("-0.js")], more
 
 
+def test_a_common_word_with_a_word_of_two_letters_reads_the_shards_of_its_best(page, tmp_path):
+    # "of" in every article, "state" in three of four, split, a part for each shard of 40, a
+    # family in each.  An article in each of twelve shards has "state" thirty times: the first results.
+    # By relevance, the shards likely to hold them are those where the best of a word's family
+    # is among the highest, and none other can hold one of them, as a document's score there is
+    # bounded by the families' bests: "of" adds next to nothing.  Without them, every shard was
+    # likely (a document's score bounded by the tops of "state" and "of", which no document
+    # reaches together), and both words were read whole.
+    def text(n: int) -> str:
+        return ("The news of the town." + " The state" * (n % 4 != 0)
+                + " state" * 30 * (n % 40 == 6 and 4 <= n // 40 < 16))
+    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.", text(n))
+              for n in range(1360)}
+    whole, split = _whole_and_split(tmp_path, corpus, family_from=5)
+    assert all(isinstance(_entry(split, "terms", term), dict) for term in ("state", "of"))
+    expected = offline_search(page, whole, "state of", count=10)
+    assert all("state state" in r["excerpt"] for r in expected["results"])
+    offline_search(page, split, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    found = offline_search(page, split, "state of", count=10)
+    assert found["results"] == expected["results"]
+    read = _split_files_read(page)
+    assert 0 < len(read) <= 32 and not [path for path in read if path.endswith("-0.js")], read
+
+
 def test_a_word_of_two_letters_alone_is_its_own_family(page, tmp_path):
     # "us" in every article, split, a part for each shard of 40, a family in each; "usual", which
     # "us" does not match, many times in a few articles: the first documents listed with "us" are
