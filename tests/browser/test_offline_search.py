@@ -682,12 +682,12 @@ def test_more_results_read_the_parts_they_lack_not_the_whole_of_a_word_read_in_p
 
 def test_a_common_word_with_a_word_of_two_letters_reads_the_shards_of_its_best(page, tmp_path):
     # "of" in every article, "state" in three of four, split, a part for each shard of 40, a
-    # family in each.  An article in each of twelve shards has "state" thirty times: the first results.
-    # By relevance, the shards likely to hold them are those where the best of a word's family
-    # is among the highest, and none other can hold one of them, as a document's score there is
-    # bounded by the families' bests: "of" adds next to nothing.  Without them, every shard was
-    # likely (a document's score bounded by the tops of "state" and "of", which no document
-    # reaches together), and both words were read whole.
+    # family in each.  An article in each of twelve shards has "state" thirty times: the first
+    # results.  By relevance, the shards likely to hold them are those whose best for a word's
+    # family is among the highest, and no other can hold one of them, a document's score there
+    # being bounded by the families' bests ("of" adds next to nothing).  Without the families'
+    # bests, every shard was likely (a score bounded by the tops of "state" and "of", which no
+    # document reaches together), and both words were read whole.
     def text(n: int) -> str:
         return ("The news of the town." + " The state" * (n % 4 != 0)
                 + " state" * 30 * (n % 40 == 6 and 4 <= n // 40 < 16))
