@@ -31,7 +31,8 @@ from .test_offline_index import call, doc
 from .test_search_split import files_of, run
 
 # Words with long families ("for", "form", "format", ...), common ones, and a long tail.
-COMMON = ["the", "and", "for", "form", "format", "formal", "fort", "forte", "harbour", "council", "state", "statement"]
+COMMON = ["the", "and", "for", "form", "format", "formal", "fort", "forte", "harbour", "council", "state", "statement",
+          "of", "off", "a", "us", "usual"]  # words of one or two letters: families of their own
 TAIL = [f"{stem}{a}{b}" for stem in ("for", "harb", "stat", "quay", "tide", "ferr") for a in "aeiou" for b in "bdgklmnprstvz"]
 
 
