@@ -528,11 +528,11 @@
         known.push.apply(known, shard.known);
         // And, where every word is in most of the shard's articles, its best
         // article for one word likely holds the others: it scores that at least.
-        var most = 0;
+        var likelyBest = 0;
         queries.forEach(function (query, word) {
-          if (caps[word][s] !== undefined) most = Math.max(most, caps[word][s] / FAMILY_SLACK * scale);
+          if (caps[word][s] !== undefined) likelyBest = Math.max(likelyBest, caps[word][s] / FAMILY_SLACK * scale);
         });
-        if (most > 0 && shard.documents >= found.shards[s].documents / 2) known.push(most);
+        if (likelyBest > 0 && shard.documents >= found.shards[s].documents / 2) known.push(likelyBest);
         return;
       }
       if (family[s] !== undefined) {
