@@ -988,7 +988,7 @@ def family_bests(
     ordered = sorted(index, key=term_order)
     keys = [term_order(term) for term in ordered]
     common = [term for term in ordered if len(index[term][0]) >= FAMILY_FROM]
-    beginnings = Counter(term[:n] for term in common for n in range(PREFIX_FROM, len(term)))
+    beginnings = Counter(word for term in common for word in beginnings_of(term))
     # A beginning that is a rare term of the shard too ("stat" of one article, before
     # "state" and "statement") has its family: else the page reads the shard's postings.
     listed = set(common)
@@ -1038,10 +1038,15 @@ def family_bests(
     return dict(sorted(families.items()))
 
 
+def beginnings_of(term: str) -> list[str]:
+    """The words shorter than `term` that a query's word extends to it: its
+    beginnings of PREFIX_FROM letters or more, shortest first."""
+    return [term[:n] for n in range(PREFIX_FROM, len(term))]
+
+
 def _extended_by(term: str) -> list[str]:
-    """The words whose family `term` is in: itself, and its beginnings that
-    a query's word extends (PREFIX_FROM letters or more)."""
-    return [term[:n] for n in range(min(PREFIX_FROM, len(term)), len(term) + 1)]
+    """The words whose family `term` is in: itself, and its beginnings_of."""
+    return [*beginnings_of(term), term]
 
 
 def _family_moved(
@@ -1069,7 +1074,9 @@ def _family_moved(
             total += (level + 1) * unit * (1.0 if term == word else length_bonus(_js_length(term) - length))
         return total
 
-    changed = one.number, score(one.number, (term for term in one.terms if word in _extended_by(term))) * scale
+    # The family of a word shorter than PREFIX_FROM is itself alone (see _extended_by).
+    own = [term for term in one.terms if term == word or (len(word) >= PREFIX_FROM and term.startswith(word))]
+    changed = one.number, score(one.number, own) * scale
     first = [(int(family[at]), family[at + 1]) for at in range(2, len(family), 2)]
     others = [entry for entry in first if entry[0] != changed[0]]
 
@@ -1344,7 +1351,7 @@ def _split_terms(
     (term, path, text)."""
     in_order: list[tuple[int, Mapping[str, Family]]] | None = None  # read once a term is split
     split_terms: set[str] = set(before)
-    beginnings_listed = {term[:n] for term in before for n in range(PREFIX_FROM, len(term))}
+    beginnings_listed = {word for term in before for word in beginnings_of(term)}
     for term, value in entries:
         entry = _entry_size(term, value)  # once: a pass over every shard's postings of every term
         if entry <= SPLIT_BYTES:
@@ -1387,7 +1394,7 @@ def _split_terms(
         firsts: dict[str, list[float]] = {}
         if in_order is None:
             in_order = sorted(families.items())
-        for word in (term[:n] for n in range(PREFIX_FROM, len(term))):
+        for word in beginnings_of(term):
             # Its terms sort before this one: a word that is a split term is known by now.
             if word in split_terms or word in beginnings_listed:
                 continue

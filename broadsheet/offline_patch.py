@@ -30,12 +30,12 @@ from pathlib import Path
 
 from .offline_index import (
     FOLDER,
-    PREFIX_FROM,
     SPLIT_FILE,
     ChunkFile,
     ChunkState,
     Family,
     InShards,
+    beginnings_of,
     chunk_run,
     digest,
     set_files,
@@ -79,7 +79,7 @@ def split_words(chunks: Iterable[ChunkState]) -> set[str]:
     """The words whose family_bests a set's split terms are made from: each
     split term, and each beginning of it that a query's word extends."""
     terms = [chunk.first for chunk in chunks if chunk.split]
-    return {*terms, *(term[:n] for term in terms for n in range(PREFIX_FROM, len(term)))}
+    return {*terms, *(word for term in terms for word in beginnings_of(term))}
 
 
 def write_families(

@@ -14,6 +14,7 @@
   // Scripts written without spaces are matched anywhere in a run of letters.
   var UNSPACED = /[\u1100-\u11ff\u3005-\u3007\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]/u;
   var terms = (normalise(asked).match(WORD) || []).slice(0, 20);
+  var PREFIX_FROM = 3; // offline-search.js's: a shorter word is whole
   if (!terms.length) return;
 
   // A word is marked when it begins with a searched word: the searched words are
@@ -24,7 +25,7 @@
     var normal = normalise(word);
     for (var i = 0; i < terms.length; i++) {
       if (normal === terms[i]) return true;
-      if (normal.indexOf(terms[i]) === 0 && Array.from(terms[i]).length >= 3) return true;
+      if (normal.indexOf(terms[i]) === 0 && Array.from(terms[i]).length >= PREFIX_FROM) return true;
       if (UNSPACED.test(terms[i]) && normal.indexOf(terms[i]) > 0) return true;
     }
     return false;

@@ -26,6 +26,9 @@
   // A shorter stem matches itself alone, not the terms it begins: "re" or "st"
   // would ask for a long run of chunks, and is meant as no word of them.
   var PREFIX_FROM = 3;
+  function extended(term) {
+    return Array.from(term).length >= PREFIX_FROM;
+  }
   var DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var VALUE = new Int8Array(128);
   for (var d = 0; d < DIGITS.length; d++) VALUE[DIGITS.charCodeAt(d)] = d;
@@ -83,7 +86,7 @@
         for (var j = 0; j + 1 < letters.length; j++) add(letters[j] + letters[j + 1], false);
       } else {
         var term = cut(stem(run));
-        add(term, Array.from(term).length >= PREFIX_FROM);
+        add(term, extended(term));
       }
     });
     return found;
@@ -463,7 +466,7 @@
   // {hits, total, years, approximate}: the hits of the shards read, which
   // hold the first `count` results in `order`, and the counts of all.
   function rankLazily(found, queries, chunkLists, count, order) {
-    var terms = [], bound = [], family = [], familyCount = [], read = {}, hits = [], firsts = [];
+    var terms = [], bound = [], familyCount = [], read = {}, hits = [], firsts = [];
     var alone = queries.length === 1, heldBy = queries.map(function () { return {}; });
     // Each word's family's best in each shard, where the list gives it: no
     // document there scores more for the word (see unread).
@@ -479,14 +482,12 @@
       var beginning = query.prefix && t.split && t.split.beginnings ? t.split.beginnings[query.term] : null;
       for (var k = 0; beginning && k < beginning.length; k += 3) {
         caps[word][beginning[k]] = beginning[k + 1];
-        if (!alone) continue;
-        family[beginning[k]] = beginning[k + 1];
-        familyCount[beginning[k]] = beginning[k + 2];
+        if (alone) familyCount[beginning[k]] = beginning[k + 2];
       }
       // The word's own family: its terms as the query asks for them (a word
       // shorter than PREFIX_FROM is its own family, whole, and a single Han
       // character, a beginning, has none of its own).
-      var own = term === query.term && query.prefix === (Array.from(term).length >= PREFIX_FROM);
+      var own = term === query.term && query.prefix === extended(term);
       // And its first documents in the shards whose family's best is known.
       if (alone && beginning) firsts.push(t.split.firsts[query.term]);
       else if (alone && own && t.split && t.split.first) firsts.push(t.split.first);
@@ -499,7 +500,6 @@
           // And the documents that hold the word or a term it begins there.
           var best = own && t.split.family ? t.split.family[i / 2] : -1;
           if (best >= 0) caps[word][s] = best;
-          if (best >= 0 && alone) family[s] = best;
           if (alone && own && t.split.familyCounts && t.split.familyCounts[i / 2] >= 0) familyCount[s] = t.split.familyCounts[i / 2];
         } else t.postings[s] = list[i + 1];
         t.at[s] = t.shards.length;
@@ -508,6 +508,7 @@
       }
       terms.push(t);
     }); });
+    var family = caps[0]; // of a word alone
     // The shards where every word has a term: the others hold no result.
     var candidates = Object.keys(heldBy[0]).map(Number).filter(function (s) {
       return heldBy.every(function (held) { return held[s]; });

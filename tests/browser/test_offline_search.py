@@ -13,7 +13,7 @@ import math
 import random
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -517,6 +517,25 @@ def _split_files_read(page) -> list[str]:
     return [path for path in page.evaluate("window.__offlineSearch.loaded") if re.fullmatch(r"\w+/s[0-9a-f]+-[0-9]+\.js", path)]
 
 
+def _wholes(read: list[str]) -> list[str]:
+    """Of the split terms' files read, their wholes (the parts are numbered from 1)."""
+    return [path for path in read if path.endswith("-0.js")]
+
+
+def _open_lazily(page, site: Path) -> None:
+    """The search page of `site`, opened afresh (the page and the list, nothing else), where a
+    query of several words is read lazily whatever the bytes of its split terms."""
+    page.goto("about:blank")
+    offline_search(page, site, "")
+    page.evaluate("window.__offlineSearch.exactBytes = 0")
+
+
+def _dated_corpus(text: Callable[[int], str]) -> dict[str, str]:
+    """1,360 articles from 2010 on, 80 a year, seven a month: article n says text(n)."""
+    return {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.", text(n))
+            for n in range(1360)}
+
+
 @pytest.mark.parametrize("order", ["", "desc", "asc"])
 def test_several_words_with_split_ones_read_lazily_give_the_results_of_every_shard_read(page, sites_of_random_words, order):
     whole, split = sites_of_random_words
@@ -531,9 +550,7 @@ def test_several_words_with_split_ones_read_lazily_give_the_results_of_every_sha
     approximate = 0
     for (query, count), answer in zip(asked, expected, strict=True):
         if count == 1:  # a new page: nothing read before (the counts after, as More results, read on)
-            page.goto("about:blank")
-            offline_search(page, split, "")
-            page.evaluate("window.__offlineSearch.exactBytes = 0")  # every query of several words read lazily
+            _open_lazily(page, split)
         found = offline_search(page, split, query, count=count, order=order)
         assert found["results"] == answer["results"], (query, count)
         assert found["months"] == answer["months"] == {} and not answer["approximate"]
@@ -551,9 +568,7 @@ def test_several_words_with_split_ones_read_the_parts_of_the_shards_of_their_fir
     whole, split = sites_of_random_words
     offline_search(page, split, "tide gull", count=1)
     eager = _split_files_read(page)
-    page.goto("about:blank")
-    offline_search(page, split, "")  # the page and the list, nothing else
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, split)
     found = offline_search(page, split, "tide gull", count=1)
     lazy = _split_files_read(page)
     assert found["results"] == offline_search(page, whole, "tide gull", count=1)["results"]
@@ -562,9 +577,7 @@ def test_several_words_with_split_ones_read_the_parts_of_the_shards_of_their_fir
 
     # Two words in most articles: the first results may be in any shard, whose parts are more bytes
     # than the wholes; those are read at once, not after a few parts.
-    page.goto("about:blank")
-    offline_search(page, split, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, split)
     found = offline_search(page, split, "tide wharf", count=30)
     read = _split_files_read(page)
     assert [path[-5:] for path in read] == ["-0.js", "-0.js"], read
@@ -588,23 +601,19 @@ def test_a_common_word_with_a_rarer_one_reads_the_shards_of_the_rarers_best_desp
     assert _entry(folder, "recent", "kite")[0] == 0  # the newest shard has it
     expected = offline_search(page, folder, "and kite", count=1)
     assert expected["results"][0]["title"] == "Kites"
-    page.goto("about:blank")
-    offline_search(page, folder, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, folder)
     assert offline_search(page, folder, "and kite", count=1)["results"] == expected["results"]
     read = _split_files_read(page)
     # The parts of the first shards by bound (those of "Kites" and of long articles with a kite and
     # "and" at its top), a few at once, not the whole.
-    assert 0 < len(read) <= 4 and not [path for path in read if path.endswith("-0.js")], read
+    assert 0 < len(read) <= 4 and not _wholes(read), read
 
 
 def test_a_common_word_with_a_rarer_one_in_many_shards_reads_the_common_ones_whole(page, tmp_path):
     # "and" in every article, split; "kite" in every other of the first half, not split, each scoring
     # the same.  The first results may be in any shard of that half: more than MOST_PARTS parts of
     # "and", fewer bytes than its whole.
-    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.",
-                                  "The wind and the rain" + (" and a kite." if n % 2 and n < 680 else "."))
-              for n in range(1360)}
+    corpus = _dated_corpus(lambda n: "The wind and the rain" + (" and a kite." if n % 2 and n < 680 else "."))
     folder = tmp_path / "site"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(offline_index, "SPLIT_BYTES", 1000)  # "and", not "kite"
@@ -614,9 +623,7 @@ def test_a_common_word_with_a_rarer_one_in_many_shards_reads_the_common_ones_who
     assert isinstance(_entry(folder, "terms", "and"), dict) and isinstance(_entry(folder, "terms", "kite"), list)
     assert len(_entry(folder, "terms", "kite")) // 2 > 16  # shards
     expected = offline_search(page, folder, "and kite")
-    page.goto("about:blank")
-    offline_search(page, folder, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, folder)
     assert offline_search(page, folder, "and kite")["results"] == expected["results"]
     assert _split_files_read(page) == ["terms/" + _entry(folder, "terms", "and")["files"][0][0].join(["s", ".js"])]
 
@@ -652,32 +659,28 @@ def test_a_common_word_oldest_first_reads_the_parts_of_the_oldest_shards_not_the
     whole, split = _whole_and_split(tmp_path, corpus)  # "and" and "kite" split
     assert isinstance(_entry(split, "terms", "and"), dict) and len(_entry(split, "terms", "and")["files"]) > 17
     expected = offline_search(page, whole, query, count=10, order="asc")
-    offline_search(page, split, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, split)
     found = offline_search(page, split, query, count=10, order="asc")
     assert found["results"] == expected["results"] and found["results"][0]["date"].startswith("2010")
     read = _split_files_read(page)
-    assert 0 < len(read) <= 4 and not [path for path in read if path.endswith("-0.js")], read
+    assert 0 < len(read) <= 4 and not _wholes(read), read
 
 
 def test_more_results_read_the_parts_they_lack_not_the_whole_of_a_word_read_in_parts(page, tmp_path):
     # "and" in every article, split, a part for each shard of 40; "kite" in one article of each
     # shard.  Newest first, ten results are in ten shards, twenty in twenty: more than sixteen
     # parts, of which the first ten were read for the first results.
-    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.",
-                                  "The wind and the rain" + (" and a kite." if n % 40 == 7 else "."))
-              for n in range(1360)}
+    corpus = _dated_corpus(lambda n: "The wind and the rain" + (" and a kite." if n % 40 == 7 else "."))
     whole, split = _whole_and_split(tmp_path, corpus)  # "and" split, not "kite"
     assert isinstance(_entry(split, "terms", "and"), dict) and isinstance(_entry(split, "terms", "kite"), list)
     expected = [offline_search(page, whole, "and kite", count=count, order="desc")["results"] for count in (10, 20)]
-    offline_search(page, split, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, split)
     assert offline_search(page, split, "and kite", count=10, order="desc")["results"] == expected[0]
     first = _split_files_read(page)
-    assert 8 <= len(first) <= 16 and not [path for path in first if path.endswith("-0.js")], first
+    assert 8 <= len(first) <= 16 and not _wholes(first), first
     assert offline_search(page, split, "and kite", count=20, order="desc")["results"] == expected[1]
     more = _split_files_read(page)[len(first):]
-    assert 0 < len(more) <= 16 and not [path for path in more if path.endswith("-0.js")], more
+    assert 0 < len(more) <= 16 and not _wholes(more), more
 
 
 def test_a_common_word_with_a_word_of_two_letters_reads_the_shards_of_its_best(page, tmp_path):
@@ -691,34 +694,28 @@ def test_a_common_word_with_a_word_of_two_letters_reads_the_shards_of_its_best(p
     def text(n: int) -> str:
         return ("The news of the town." + " The state" * (n % 4 != 0)
                 + " state" * 30 * (n % 40 == 6 and 4 <= n // 40 < 16))
-    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.", text(n))
-              for n in range(1360)}
-    whole, split = _whole_and_split(tmp_path, corpus, family_from=5)
+    whole, split = _whole_and_split(tmp_path, _dated_corpus(text), family_from=5)
     assert all(isinstance(_entry(split, "terms", term), dict) for term in ("state", "of"))
     expected = offline_search(page, whole, "state of", count=10)
     assert all("state state" in r["excerpt"] for r in expected["results"])
-    offline_search(page, split, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, split)
     found = offline_search(page, split, "state of", count=10)
     assert found["results"] == expected["results"]
     read = _split_files_read(page)
-    assert 0 < len(read) <= 32 and not [path for path in read if path.endswith("-0.js")], read
+    assert 0 < len(read) <= 32 and not _wholes(read), read
 
 
 def test_a_word_of_two_letters_alone_is_its_own_family(page, tmp_path):
     # "us" in every article, split, a part for each shard of 40, a family in each; "usual", which
     # "us" does not match, many times in a few articles: the first documents listed with "us" are
     # its own, and a query reads none of its parts.
-    corpus = {f"{n:04d}.txt": txt(f"{2010 + n // 80}-{1 + n % 80 // 7:02d}-{1 + n % 7:02d}", "Report.",
-                                  "They told us of the rain." + (" As usual, usual usual usual." if n % 97 == 5 else ""))
-              for n in range(1360)}
+    corpus = _dated_corpus(lambda n: "They told us of the rain." + (" As usual, usual usual usual." if n % 97 == 5 else ""))
     whole, split = _whole_and_split(tmp_path, corpus, family_from=5)
     us = _entry(split, "terms", "us")
     assert isinstance(us, dict) and len(us["files"]) > 17 and min(us["family"]) > 0 and us["first"]
     expected = offline_search(page, whole, "us", count=10)
     assert "usual" not in json.dumps(expected["results"])
-    offline_search(page, split, "")
-    page.evaluate("window.__offlineSearch.exactBytes = 0")
+    _open_lazily(page, split)
     found = offline_search(page, split, "us", count=10)
     assert found["results"] == expected["results"] and found["total"] == expected["total"] == 1360
     assert _split_files_read(page) == []
