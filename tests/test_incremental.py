@@ -590,6 +590,17 @@ def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(s
     one_by_one = [pages.page_fingerprint(shown, every, ("article", i), reads) for i in range(len(shown.entries))]
     assert few.articles(shown.entries, reads) == one_by_one
     assert len(set(one_by_one)) == len(one_by_one) and one_by_one != kept.articles(shown.entries, frozenset())
+    # A rebuild's fingerprints, given the site's entries, take the texts of a run
+    # of them as a slice: the same keys, and none for entries that are not such a run.
+    ordered = cache.Fingerprints(site_globals(config, shown), {}, every=True, entries=shown.entries)
+    assert ordered.articles(shown.entries, reads) == one_by_one
+    entries = shown.entries
+    for run in (entries, entries[2:5], entries[-3:], entries[4:5], (entries[1], entries[3], entries[2], entries[4]),
+                (entries[1], entries[3]), entries[::-1], (entries[0], entries[0]), list(entries[1:3]), ()):
+        assert ordered.entries_key(run) == few.entries_key(run)
+    assert ordered._run(entries[2:5]) is not None and ordered._run((entries[1], entries[2], entries[4])) is None
+    assert ordered._run((entries[1], entries[3], entries[2], entries[4])) is None
+    assert ordered.for_workers()._run(entries[2:5]) is None
 
 
 def test_no_part_of_what_a_page_is_made_from_holds_a_line_break(tmp_path):

@@ -86,7 +86,8 @@ class Job:
     @functools.cached_property
     def fingerprints(self) -> Fingerprints:
         """Of the pages made from templates: one for every kind that renders them."""
-        return Fingerprints(site_globals(self.config, self.site), self.digests, every=self.in_place)
+        return Fingerprints(site_globals(self.config, self.site), self.digests, every=self.in_place,
+                            entries=self.site.entries)
 
     @functools.cached_property
     def shards(self) -> list[search.Shard]:
