@@ -94,6 +94,24 @@ def test_pages_are_the_article_files_sorted_each_in_exactly_one_shard():
     assert plan_shards(site, limit=7) == shards  # pure
 
 
+@pytest.mark.parametrize("limit", [1, 3, 7, 100])
+def test_each_shard_is_a_run_of_the_sites_entries_newest_first(monkeypatch, limit):
+    # The offline index takes each shard's entries as a slice of the site's, not
+    # by the shard of each page: so the plan's shards, newest first, are runs of
+    # them, the newest day apart too, and days cut from their months.
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    dates = [f"20{19 + i % 3}-{1 + i % 4:02d}-{1 + i % 3:02d}" for i in range(40)] + ["2022-02-02"] * 3
+    site = site_with(dates)
+    shards = plan_shards(site, limit=limit)
+    assert shards[-1].apart
+    start = 0
+    for shard in reversed(shards):
+        run = site.entries[start : start + len(shard.pages)]
+        assert sorted(e.url + "index.html" for e in run) == list(shard.pages)
+        start += len(shard.pages)
+    assert start == len(site.entries)
+
+
 def test_a_shard_glob_takes_its_year_or_month_folders():
     assert search.shard_glob(Shard("2019", "pagefind/", ("2019/01/01/a/index.html", "2020/01/01/b/index.html"))) == (
         "{2019,2020}/**/*.html"

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from .. import parallel
 from ..cache import BodyReader, OutputRecord, bundle_key, folder_for, holding, text_key
 from ..config import Config
-from ..render import file_for
 from ..resume import Noting
 from ..site import Entry
 from ..write import write_file
@@ -52,15 +51,14 @@ class OfflineSearch(Output):
         return config.search
 
     def units(self) -> Sequence[str]:
-        shard_of = {}
-        for shard in self.job.shards:
-            shard_of.update(dict.fromkeys(shard.pages, shard))
         self.entries: dict[str, list[Entry]] = {}  # by shard name, newest first
         self.shards = {}
-        for entry in self.job.site.entries:
-            shard = shard_of[file_for(entry.url)]
-            self.entries.setdefault(shard.name, []).append(entry)
+        # A shard is a run of days, so a run of the site's entries: newest first, each its slice.
+        start = 0
+        for shard in reversed(self.job.shards):
+            self.entries[shard.name] = list(self.job.site.entries[start : start + len(shard.pages)])
             self.shards[shard.name] = shard
+            start += len(shard.pages)
         self.keys = {
             name: bundle_key(self.shards[name], [self.job.fingerprints.entries_key(entries)])
             for name, entries in self.entries.items()
