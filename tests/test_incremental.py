@@ -3,6 +3,7 @@ site is byte for byte the one a full build makes."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -274,6 +275,46 @@ def test_a_listing_reads_the_excerpts_it_shows_with_its_range_of_pages(site, mon
         assert len(statements) == 1 and reads == []  # not one of their bodies
     assert listing.entries[0].article.excerpt == expected[0] and len(statements) == 2  # no longer held
     cached.bodies.close()
+
+
+def test_the_records_of_outputs_are_written_by_the_parts_that_changed(site, monkeypatch):
+    _, out = site()
+    config = validate(Config(source=site.source, out=out, search=False, per_page=10))
+    key = cache.build_key(config)
+    first, _ = cache.read_cache(out, key)
+    assert first is not None and first.outputs["pages"] and first.bodies is not None
+    first.bodies.close()
+    pages = dict(first.outputs["pages"])
+    article_page = next(unit for unit in pages if unit.count("/") == 4)
+    month = article_page[: cache.OUTPUT_PART]
+    others = [unit for unit in pages if not unit.startswith(month)]
+    pages[article_page] = cache.OutputRecord("another", pages[article_page].files, pages[article_page].reads)
+    del pages[others[0]]
+    changed = dataclasses.replace(first, outputs={**first.outputs, "pages": pages, "new kind": {
+        "x": cache.OutputRecord("x", ())}})
+    gone_kind = next(kind for kind, units in first.outputs.items() if kind != "pages" and units)
+    del changed.outputs[gone_kind]
+    written = []
+    dumps = cache.storage.dumps
+    monkeypatch.setattr(cache.storage, "dumps", lambda value: written.append(value) or dumps(value))
+    cache.write_cache(out, changed, last=first)
+    # The parts of the changed page and of the one gone, and the new kind's; a kind gone, gone.
+    assert sorted(sorted(value) for value in written if isinstance(value, dict)) == sorted([
+        sorted(u for u in pages if u.startswith(month)), sorted(u for u in pages if u.startswith(others[0][: cache.OUTPUT_PART])),
+        ["x"]])
+    again, _ = cache.read_cache(out, key)
+    assert again is not None and again.bodies is not None
+    again.bodies.close()
+    assert again.outputs == changed.outputs
+    # Forgotten (the site in place is being changed): none, until a build writes them all.
+    cache.forget_outputs(out)
+    forgotten, _ = cache.read_cache(out, key)
+    assert forgotten is not None and forgotten.outputs == {} and forgotten.bodies is not None
+    forgotten.bodies.close()
+    cache.write_cache(out, first, last=forgotten)
+    whole, _ = cache.read_cache(out, key)
+    assert whole is not None and whole.outputs == first.outputs and whole.bodies is not None
+    whole.bodies.close()
 
 
 def test_a_full_build_keeps_the_bodies_in_its_new_cache_not_in_memory(site):
