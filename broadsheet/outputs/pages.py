@@ -88,7 +88,7 @@ def made_from(fingerprints: Fingerprints, key: PageKey, part: Part) -> tuple[str
         return ("article", fingerprints.entry(part), fingerprints.entry(part.newer), fingerprints.entry(part.older))
     if isinstance(part, Listing):
         # With what its templates read of the listing's other attributes (see with_reads).
-        return ("listing", *map(fingerprints.entry, part.entries))
+        return ("listing", *fingerprints.texts(part.entries))
     if isinstance(part, YearArchive):
         return ("year", repr(part))
     if kind in ("authors", "tags"):
