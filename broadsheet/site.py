@@ -20,7 +20,9 @@ from .records import Article, Problem
 from .times import seconds_of_day
 
 
-@dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
+# Two for each article: slots halve its size.  Not frozen, which takes three times
+# as long to make (0.15 s at 100,000 articles): nothing changes an entry once linked.
+@dataclass(slots=True)
 class Entry:
     """An article placed in the site: its permanent address and its neighbours."""
 
@@ -161,21 +163,23 @@ def _shared_ids(placed: Sequence[tuple[Article, str]], warned: set[str]) -> list
 
 def newest_first(placed: Iterable[tuple[Article, str]]) -> list[tuple[Article, str]]:
     """By day, then by the time of day as written (a day alone at its start), then by address."""
-    return sorted(placed, key=lambda pair: (-pair[0].date.toordinal(), -seconds_of_day(pair[0].time), pair[1]))
+    placed = list(placed)
+    # By address, then (sorts are stable) by the moment as one number: a key of
+    # one value each sorts in half the time of a tuple each (0.05 s at 100,000).
+    moments = [-(article.date.toordinal() * 86400 + seconds_of_day(article.time)) for article, _ in placed]
+    order = sorted(range(len(placed)), key=lambda i: placed[i][1])
+    order.sort(key=moments.__getitem__)
+    return [placed[i] for i in order]
 
 
 def link_neighbours(placed: Sequence[tuple[Article, str]]) -> tuple[Entry, ...]:
     """Entries in newest-first order, each knowing the next newer and older one."""
-    bare = [Entry(article, url) for article, url in placed]
-    return tuple(
-        Entry(
-            e.article,
-            e.url,
-            newer=bare[i - 1] if i > 0 else None,
-            older=bare[i + 1] if i + 1 < len(bare) else None,
-        )
-        for i, e in enumerate(bare)
-    )
+    # A neighbour has no neighbours of its own: an entry sent to a worker process
+    # takes its two neighbours with it, not the whole chain.
+    articles = [article for article, _ in placed]
+    urls = [url for _, url in placed]
+    bare: list[Entry | None] = [None, *map(Entry, articles, urls), None]
+    return tuple(map(Entry, articles, urls, bare[:-2], bare[2:]))
 
 
 def paginate(
@@ -250,7 +254,10 @@ def group_by_name(entries: Sequence[Entry], names: Callable[[Article], Iterable[
     that sorts first; so that an address stays with the same articles."""
     groups: dict[str, tuple[str, list[Entry]]] = {}
     for entry in entries:
-        for name in dict.fromkeys(names(entry.article)):  # a tag given twice counts once
+        given = names(entry.article)
+        if not given:
+            continue  # most articles of an archive: no dict for them (0.05 s at 100,000)
+        for name in dict.fromkeys(given):  # a tag given twice counts once
             url = f"{base_url}{name_slug(name)}/"
             shown, members = groups.setdefault(url, (name, []))
             if name < shown:
