@@ -527,6 +527,10 @@ class AddressPlanning:
         if self.beside and self._begun is None and self._planned is None:
             self._begun = (pages, parallel.Apart(functools.partial(self._plan, pages)))
 
+    @property
+    def being_made(self) -> bool:
+        return self._begun is not None
+
     def stop(self) -> None:
         """End the plan begun beside the build, if any (the build failed)."""
         if self._begun is not None:

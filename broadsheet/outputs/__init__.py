@@ -56,6 +56,10 @@ class AddressPlan(Protocol):
     def __call__(self, pages: set[str]) -> Addresses:
         """The plan, given the files of every page."""
 
+    @property
+    def being_made(self) -> bool:
+        """Whether the plan is being made beside the build, begun and not yet taken."""
+
 
 @dataclass
 class Job:
@@ -351,6 +355,11 @@ class Outputs:
                 else:
                     written.append(name)
         self.job.staging.add(written)
+
+    def finish_begun(self) -> None:
+        """Finish the work of every kind begun so far."""
+        for kind in list(self._work):
+            self._finish(kind)
 
     def units(self, kind: str) -> Sequence[str]:
         return self._units.get(kind, ())

@@ -31,6 +31,10 @@ class AddressPages(Output):
         self.pages: dict[str, tuple[tuple[str, ...], Callable[[], Rendered]]] = {}
 
     def units(self) -> Sequence[str]:
+        if self.job.addresses.being_made:
+            # The build's own work first (a rebuild's shard of the offline index, say),
+            # while the plan is made: then it waits for the plan, if at all.
+            self.outputs.finish_begun()
         addresses = self.job.addresses(set(self.outputs.units(PAGES)))
         renderer = self.job.renderer
         titles = {e.url: e.article.title for e in self.job.site.entries} if addresses.moved else {}
