@@ -258,7 +258,7 @@ def plan_addresses(
     try:
         plan = redirects.plan_from_texts(
             record=previous.text,
-            manifest=_read_if_any(config.out / check.MANIFEST, str(config.out / check.MANIFEST), report),
+            manifest=functools.partial(_read_if_any, config.out / check.MANIFEST, str(config.out / check.MANIFEST), report),
             hand=_read_if_any(config.source / redirects.HAND_FILE, redirects.HAND_FILE, report),
             current=[redirects.Permalink(e.url, redirects.PAGE, e.article.id, e.article.source, e.article.title)
                      for e in site.entries],
@@ -565,7 +565,8 @@ class AddressPlanning:
         digest = redirects.RecordDigest()
         self.staging.write_text(redirects.RECORD, digest.through(plan.record_parts()))
         written = digest.hexdigest()
-        to_keep = not previous.own or previous.text is None or written != redirects.record_digest(previous.text)
+        to_keep = (not previous.own or previous.text is None
+                   or written != (plan.read_digest or redirects.record_digest(previous.text)))
         del previous
         folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
         # Trusted by the next build only if laid out as this one lays it out: it takes its lines as they are.

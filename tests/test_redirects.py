@@ -533,3 +533,36 @@ def test_a_redirect_is_never_written_over_another_file_of_the_site(corpus, build
     assert json.loads((out / "articles.json").read_text(encoding="utf-8"))["articles"]
     assert [p.source for p in result.problems] == ["articles.json/index.html"]
 
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
+def test_each_line_of_the_record_is_its_address_as_json_dumps_writes_it(count):
+    # Lines are put together from their values, a page's faster than the others',
+    # and given a thousand at a time: the text is json's, whatever their number.
+    record = [page(f"2023/01/01/a{i:05d}/", f"a{i}", f"dir/a{i}.txt", f'Tïtle "{i}"\n\u2028\\') for i in range(count)]
+    record += [Permalink("old/", MOVED, "x", "x.txt", None, to="2023/01/01/a00000/"), Permalink("g/", GONE, title="G"),
+               Permalink("p/", PAGE, None, "p.txt", "P")][: count % 4]
+    text = record_json(record, "https://example.org/")
+    rows = text.split("\n")
+    lines = [row.removesuffix(",") for row in rows[3:-2] if row]
+    fields = [{"url": p.url, "status": p.status, "id": p.id, "source": p.source, "title": p.title,
+               **({"to": p.to} if p.status == MOVED else {})} for p in sorted(record, key=lambda p: p.url)]
+    assert lines == [json.dumps(f, ensure_ascii=False) for f in fields]
+    assert json.loads(text)["addresses"] == fields and rows[-2:] == ["]}", ""]
+
+
+def test_the_list_of_articles_is_read_only_where_the_record_cannot_be_used():
+    from broadsheet import redirects
+
+    current = [page("2023/01/01/a/", "a", "a.txt")]
+    sound = record_json(current)
+    asked = []
+
+    def manifest() -> str:
+        asked.append(1)
+        return ""
+
+    redirects.plan_from_texts(record=sound, manifest=manifest, hand=None, current=current, pages=[])
+    assert asked == []
+    redirects.plan_from_texts(record=None, manifest=manifest, hand=None, current=current, pages=[])
+    assert asked == [1]
