@@ -48,7 +48,9 @@ class BadAddress(ValueError):
     """An address that cannot be used; the message says why, for a warning."""
 
 
-@dataclass(frozen=True)
+# One for each address, made by every build: slotted, and not frozen, which takes
+# three times as long to make (0.1 s at 100,000 articles); none is changed once made.
+@dataclass(slots=True)
 class Permalink:
     """One published address and what answers there."""
 
@@ -338,13 +340,9 @@ def _permalink_or_entry(entry: dict[str, Any]) -> Permalink | dict[str, Any]:
 
 
 def _written_permalink(entry: dict[str, str | None]) -> Permalink:
-    # As record_json wrote it: set without the frozen dataclass's __init__, several times slower.
-    permalink = object.__new__(Permalink)
-    permalink.__dict__.update(
-        url=entry["url"], status=entry["status"], id=entry["id"], source=entry["source"], title=entry["title"],
-        to=entry.get("to"),
-    )
-    return permalink
+    # As record_json wrote it: its values are not checked.
+    return Permalink(entry["url"], entry["status"], entry["id"], entry["source"], entry["title"],  # type: ignore[arg-type]
+                     entry.get("to"))
 
 
 def parse_manifest(text: str) -> tuple[Permalink, ...]:
