@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -305,3 +306,21 @@ def test_templates_write_each_value_as_markupsafe_escapes_it(value):
     template = env.from_string(_WRITES)
     assert template.root_render_func.__globals__["escape"] is render._escape_output  # the quick path is taken
     assert template.render(v=value) == jinja2.Environment(**render._OPTIONS).from_string(_WRITES).render(v=value)
+
+
+@pytest.mark.parametrize("count", [999, 1000, 1001, 2500])
+def test_the_list_of_articles_is_jsons_in_parts_of_a_thousand_too(count):
+    from broadsheet.check import manifest
+    from broadsheet.records import Article, Body
+    from broadsheet.site import Entry
+
+    entries = tuple(
+        Entry(Article(id=f"a{i}", source=f"a{i}.txt", format="txt", date=datetime.date(2020, 1, 1), title=f'T "{i}"',
+                      title_derived=True, word_count=0, reading_minutes=1, language="en", direction="ltr", slug=None,
+                      author=None, tags=(), time=None, updated=None, content=Body("", (), "", "")),
+              f"2020/01/01/a{i}/")
+        for i in range(count)
+    )
+    records = [{"id": e.article.id, "title": e.article.title, "date": "2020-01-01", "url": e.url, "source": e.article.source}
+               for e in entries]
+    assert manifest(entries) == json.dumps({"articles": records}, ensure_ascii=False, indent=1) + "\n"
