@@ -357,8 +357,10 @@ class Outputs:
         self.job.staging.add(written)
 
     def finish_begun(self) -> None:
-        """Finish the work of every kind begun so far."""
-        for kind in list(self._work):
+        """Finish the work of every kind begun so far: the last begun first,
+        which is likeliest to be done by the build itself, while what was begun
+        before in processes beside (articles.json, say) goes on."""
+        for kind in reversed(list(self._work)):
             self._finish(kind)
 
     def units(self, kind: str) -> Sequence[str]:
