@@ -157,7 +157,8 @@ def _names_added(marker: Path) -> bool:
 
 
 def _inventory_text(names: Iterable[str]) -> str:
-    return MARKER_TEXT + INVENTORY_HEADING + "".join(f"{name}\n" for name in sorted(names))
+    listed = sorted(names)
+    return MARKER_TEXT + INVENTORY_HEADING + ("\n".join(listed) + "\n" if listed else "")
 
 
 def _first_foreign_entry(folder: Path, made: set[str]) -> str | None:
