@@ -71,7 +71,7 @@ class OutputRecord:
 OutputRecords = dict[str, dict[str, OutputRecord]]
 
 
-@dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
+@dataclass(slots=True)  # one for each article: slots, and not frozen, as Loaded (load.py)
 class ArticleRecord:
     """A source file as the last build read it: the digest of its path and
     bytes, its status then, and what parsing it gave."""

@@ -45,7 +45,10 @@ PLACEHOLDER_DATES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)  # one or more for each article: slots halve its size
+# One for each article, read or taken from the cache by every build: slots halve
+# its size, and not frozen, it is made in a third of the time (0.05 s at 100,000,
+# with the cache's record of it); nothing changes one once made.
+@dataclass(slots=True)
 class Loaded:
     article: Article | None
     problems: tuple[Problem, ...]
