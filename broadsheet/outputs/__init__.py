@@ -311,19 +311,25 @@ class Outputs:
         changed = {unit for kind, unit in self.site_check.changed() if kind == output.kind} if last else set()
         kept = self._kept[output.kind] = {}
         todo = []
+        # A rebuild checks every unit of a large archive here: what is asked of each is named once.
+        fingerprint, kept_files, elsewhere = output.fingerprint, self.kept_files, self.adopted or not self.job.in_place
         for unit in units:
             record = last.get(unit)
-            if record is not None and unit not in changed and record.fingerprint == output.fingerprint(unit, record):
-                kept[unit] = record
-                names = [name for name, _ in record.files]
-                if self.adopted:
-                    self.job.staging.add(names)
-                elif not self.job.in_place:
-                    for name in names:
-                        self.job.staging.link_from(self.job.config.out, name)
-                self.kept_files.update(names)
-            else:
+            if record is None or unit in changed or record.fingerprint != fingerprint(unit, record):
                 todo.append(unit)
+                continue
+            kept[unit] = record
+            files = record.files
+            if len(files) == 1 and not elsewhere:
+                kept_files.add(files[0][0])  # most units: a page, kept in the site in place
+                continue
+            names = [name for name, _ in files]
+            if self.adopted:
+                self.job.staging.add(names)
+            elif not self.job.in_place:
+                for name in names:
+                    self.job.staging.link_from(self.job.config.out, name)
+            kept_files.update(names)
         if self.adopted:
             # What the build cut short made of this kind and is not kept: made
             # again from nothing, or no longer wanted; a file that this build
