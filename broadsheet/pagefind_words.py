@@ -50,21 +50,26 @@ def _patterns() -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
 
 
 _SMALL = 1 << 16
-_ENCODED = [
-    bytes([n]) if n < 24 else b"\x18" + bytes([n]) if n < 256 else b"\x19" + n.to_bytes(2, "big") for n in range(_SMALL)
-]
-_DECODED = {encoded: n for n, encoded in enumerate(_ENCODED)}
 _WIDE = b"\x1a"  # the header of a number from 2^16 to 2^32
 
 
+@functools.cache
+def _numbers() -> tuple[list[bytes], dict[bytes, int]]:
+    """The encoding of each number below _SMALL, and the number of each:
+    made when first used, not when imported (by every build, with Pagefind or not)."""
+    encoded = [bytes([n]) if n < 24 else b"\x18" + bytes([n]) if n < 256 else b"\x19" + n.to_bytes(2, "big")
+               for n in range(_SMALL)]
+    return encoded, {code: n for n, code in enumerate(encoded)}
+
+
 def _encode(number: int) -> bytes:
-    return _ENCODED[number] if number < _SMALL else _WIDE + number.to_bytes(4, "big")
+    return _numbers()[0][number] if number < _SMALL else _WIDE + number.to_bytes(4, "big")
 
 
 def _decode(encoded: bytes) -> int:
     if len(encoded) == 5 and encoded[:1] == _WIDE and encoded[1:3] != b"\0\0":
         return int.from_bytes(encoded[1:], "big")
-    return _DECODED[encoded]  # KeyError for any other header, or a number not written in its shortest form
+    return _numbers()[1][encoded]  # KeyError for any other header, or a number not written in its shortest form
 
 
 def _renumber_named(reader: _Reader, data: bytes, out: list[bytes], new_of: Sequence[int], head: int, what: str) -> None:
@@ -104,9 +109,10 @@ def _renumber_pages(reader: _Reader, new_of: Sequence[int]) -> bytes:
     entries = _page_entries(reader, count)
     # Whole lists at a time (map, sorted, join): this runs for every page entry.
     deltas = list(map(itemgetter(0), entries))
+    encoded, decoded = _numbers()
     try:
         try:
-            old = accumulate(map(_DECODED.__getitem__, deltas))
+            old = accumulate(map(decoded.__getitem__, deltas))
             numbers = list(map(new_of.__getitem__, old))
         except KeyError:
             numbers = list(map(new_of.__getitem__, accumulate(map(_decode, deltas))))
@@ -114,7 +120,7 @@ def _renumber_pages(reader: _Reader, new_of: Sequence[int]) -> bytes:
         raise ValueError("a page number out of range, or not written in its shortest form") from None
     order = sorted(range(count), key=numbers.__getitem__)
     rising = [numbers[index] for index in order]
-    steps = map(_ENCODED.__getitem__ if len(new_of) <= _SMALL else _encode, map(sub, rising, [0, *rising[:-1]]))
+    steps = map(encoded.__getitem__ if len(new_of) <= _SMALL else _encode, map(sub, rising, [0, *rising[:-1]]))
     rests = map(itemgetter(1), map(entries.__getitem__, order))
     return reader.data[header_start:start] + b"".join(chain.from_iterable(zip(repeat(b"\x83"), steps, rests)))
 
