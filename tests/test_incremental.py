@@ -612,6 +612,8 @@ def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(s
     corpus = build_module.load_articles(config, lambda problem: None, progress.silent)
     shown, _ = build_site(corpus.articles, per_page=10, site_title="News", language="en")
     keys = pages.page_keys(shown)
+    # The articles' pages first, in the site's order (Pages.units takes their files so).
+    assert keys[: len(shown.entries)] == [("article", i) for i in range(len(shown.entries))]
     every = cache.Fingerprints(site_globals(config, shown), {})
     expected = [pages.page_fingerprint(shown, every, key, frozenset()) for key in keys]
     monkeypatch.setattr(cache.Fingerprints, "RECENT", 3)
