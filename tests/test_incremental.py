@@ -777,3 +777,16 @@ def test_a_rebuild_finishes_its_own_work_before_it_waits_for_the_plan_made_besid
     assert result.in_place and result.rendered > 0
     assert order[:2] == ["shards", ("plan", True)]
     assert_same_as_full_build_with(site, out, **settings)
+
+
+def test_the_status_of_a_sites_files_read_from_its_folder_opened_is_status_readers(tmp_path):
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "index.html").write_text("x", encoding="utf-8")
+    (tmp_path / "top.html").write_text("yy", encoding="utf-8")
+    names = ["a/b/index.html", "top.html", "a/missing.html", "a/b", "nowhere/index.html"]
+    plain = cache.status_reader(tmp_path)
+    with cache.status_reader_in(tmp_path) as opened:
+        assert [opened(name) for name in names] == [plain(name) for name in names]
+    assert plain("top.html") is not None and plain("a/missing.html") is None
+    with cache.status_reader_in(tmp_path / "gone") as gone:  # every file of a folder that is not there is gone
+        assert gone("top.html") is None

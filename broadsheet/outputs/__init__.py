@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import ClassVar, Protocol, TypeVar
 
 from .. import parallel, redirects, resume, search
-from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader
+from ..cache import BodyReader, Cache, Fingerprints, OutputRecord, OutputRecords, status_reader, status_reader_in
 from ..config import Config
 from ..progress import ProgressFactory
 from ..records import IN_PLACE, UNKNOWN, Problem
@@ -231,9 +231,9 @@ def kinds() -> list[type[Output]]:
 def units_changed(out: Path, last: OutputRecords) -> set[tuple[str, str]]:
     """The units of `last`, as (kind, unit), whose files are not in the output
     folder `out` as the last build left them: changed, moved or removed since."""
-    status_in_site = status_reader(out)
-    return {(kind, unit) for kind, records in last.items() for unit, record in records.items()
-            if not all(status_in_site(name) == status for name, status in record.files)}
+    with status_reader_in(out) as status_in_site:
+        return {(kind, unit) for kind, records in last.items() for unit, record in records.items()
+                if not all(status_in_site(name) == status for name, status in record.files)}
 
 
 class SiteCheck:
