@@ -310,18 +310,16 @@ def _changed_parts(outputs: OutputRecords, last: OutputRecords) -> tuple[
     written, gone = [], []
     for kind in sorted(outputs.keys() | last.keys()):
         units, before = outputs.get(kind, {}), last.get(kind, {})
-        parts: dict[str, dict[str, OutputRecord]] = {}
         changed = {unit[:OUTPUT_PART] for unit in before.keys() - units.keys()}
+        changed.update(unit[:OUTPUT_PART] for unit, record in units.items() if before.get(unit) is not record)
+        # Only the changed parts are gathered: a rebuild changes a few of thousands.
+        parts: dict[str, dict[str, OutputRecord]] = {part: {} for part in sorted(changed)}
         for unit, record in units.items():
-            part = unit[:OUTPUT_PART]
-            held = parts.get(part)
-            if held is None:
-                held = parts[part] = {}
-            held[unit] = record
-            if before.get(unit) is not record:
-                changed.add(part)
-        written += [(kind, part, parts[part]) for part in sorted(changed) if part in parts]
-        gone += [(kind, part) for part in sorted(changed) if part not in parts]
+            held = parts.get(unit[:OUTPUT_PART])
+            if held is not None:
+                held[unit] = record
+        written += [(kind, part, held) for part, held in parts.items() if held]
+        gone += [(kind, part) for part, held in parts.items() if not held]
     return written, gone
 
 
