@@ -346,9 +346,11 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         if report is not None:
             report(problem)
 
-    # A rebuild lists the articles' files beside the reading of its cache.
-    listing = (parallel.Apart(functools.partial(list_sources, config.source)) if config.incremental
-               and config.source.is_dir() and cache_module.exists(config.out) else None)
+    # A rebuild lists the articles' files beside the reading of its cache, and
+    # reads the status of the site's files in another process (see SiteCheck).
+    rebuild = config.incremental and cache_module.exists(config.out)
+    listing = parallel.Apart(functools.partial(list_sources, config.source)) if rebuild and config.source.is_dir() else None
+    site_check = outputs.SiteCheck(config.out) if rebuild else None
     try:
         with _stage(result, "cache"):
             key = cache_module.build_key(config)
@@ -367,11 +369,14 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         result.in_place = made is not None and in_place
         # Without a cache to keep from, a new one is written as the articles are loaded.
         whole = cache_module.WholeCache(config.out) if cache is None else None
-        # Whether the site's files are as the last build left them, read beside the load and the site model.
-        site_check = outputs.SiteCheck(config.out, cache.outputs) if cache is not None else None
+        if cache is None and site_check is not None:
+            site_check.stop()  # no records to check
+            site_check = None
     except BaseException:
         if listing is not None:
             listing.stop()
+        if site_check is not None:
+            site_check.stop()
         raise
     staging: Staging | None = None
     addresses: AddressPlanning | None = None

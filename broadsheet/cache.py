@@ -151,14 +151,33 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
             for rel, record in db.execute("select rel, record from articles"):
                 name = os.fsdecode(rel)
                 cache.articles[name] = unpack(record, StoredBody(bodies, name))
-            if meta.get("outputs") == OUTPUTS_KNOWN:
-                for kind, units in db.execute("select kind, units from outputs order by kind, part"):
-                    cache.outputs.setdefault(kind, {}).update(_records_from(storage.loads(units)))
+            cache.outputs = _outputs_in(db, meta)
             return cache, None
         finally:
             db.close()
     except Exception as error:  # noqa: BLE001 - any damage means: build everything
         return None, f"the build cache in {folder_for(out)} cannot be read ({type(error).__name__}); every page is built"
+
+
+def _outputs_in(db: sqlite3.Connection, meta: dict[str, Any]) -> OutputRecords:
+    outputs: OutputRecords = {}
+    if meta.get("outputs") == OUTPUTS_KNOWN:
+        for kind, units in db.execute("select kind, units from outputs order by kind, part"):
+            outputs.setdefault(kind, {}).update(_records_from(storage.loads(units)))
+    return outputs
+
+
+def read_outputs(out: Path) -> OutputRecords:
+    """The records of the outputs of the last build into `out`, whatever its
+    key (read_cache says whether they may be used); none if it left none."""
+    db = _connect(out, create=False)
+    if db is None:
+        return {}
+    try:
+        meta = dict(db.execute("select name, value from meta"))
+        return _outputs_in(db, meta) if meta.get("format") == FORMAT else {}
+    finally:
+        db.close()
 
 
 def write_cache(out: Path, cache: Cache, *, last: Cache | None, whole: WholeCache | None = None) -> None:

@@ -828,11 +828,13 @@ class Apart(Generic[T]):
     """`work` for a rebuild, done in a process forked beside the build where
     there is room for it (see room_beside) and `fork` says so, while the build
     does something else; in the build itself when joined where not, or where
-    that process died.  Exceptions of the work itself are raised by join()."""
+    that process died.  Exceptions of the work itself are raised by join().
+    `behind`: the process yields the processor to the build and to the
+    others beside it, its result wanted after theirs."""
 
-    def __init__(self, work: Callable[[], T], *, fork: bool = True) -> None:
+    def __init__(self, work: Callable[[], T], *, fork: bool = True, behind: bool = False) -> None:
         self._work = work
-        self._beside: Beside[T] | None = Beside(work) if fork and room_beside() else None
+        self._beside: Beside[T] | None = Beside(work, behind=behind) if fork and room_beside() else None
 
     def join(self) -> T:
         beside, self._beside = self._beside, None
@@ -856,7 +858,7 @@ class Beside(Generic[T]):
     join() gives its result, or raises its exception.  Where fork is not
     available, the work runs in this process when joined."""
 
-    def __init__(self, work: Callable[[], T]) -> None:
+    def __init__(self, work: Callable[[], T], *, behind: bool = False) -> None:
         import multiprocessing
 
         self._work = work
@@ -868,7 +870,7 @@ class Beside(Generic[T]):
         for stream in (sys.stdout, sys.stderr):
             stream.flush()  # else the child would write what this process has buffered again
         # Not a daemon: the work may fork workers of its own.
-        self._process = context.Process(target=_run_beside, args=(work, sending, os.getpid()), name="beside")
+        self._process = context.Process(target=_run_beside, args=(work, sending, os.getpid(), behind), name="beside")
         self._process.start()
         sending.close()
 
@@ -894,8 +896,13 @@ class Beside(Generic[T]):
             self._process.join()
 
 
-def _run_beside(work: Callable[[], T], sending: Connection, parent: int) -> None:
+BEHIND = 10  # the niceness of a process beside whose result is wanted after the others'
+
+
+def _run_beside(work: Callable[[], T], sending: Connection, parent: int, behind: bool = False) -> None:
     die_with(parent)
+    if behind and hasattr(os, "nice"):
+        os.nice(BEHIND)
     try:
         result: tuple[bool, object] = (True, work())
     except BaseException as error:  # noqa: BLE001 - handed to the parent, which raises it

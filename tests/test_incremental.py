@@ -491,9 +491,18 @@ def test_the_files_of_the_site_are_read_beside_the_build_as_in_it(site, monkeypa
     assert outputs.units_changed(out, last.outputs) == expected
     beside = outputs.SiteCheck(out, last.outputs)
     assert beside._apart._beside is not None and beside.changed() == expected  # read in a forked process
+    # Begun before the build reads its cache, the process reads the records itself.
+    first = outputs.SiteCheck(out)
+    assert first._apart._beside is not None and first.changed() == expected
     # A process that dies: its files are read in the build.
     monkeypatch.setattr(parallel, "_run_beside", lambda *args: os._exit(3))
     assert outputs.SiteCheck(out, last.outputs).changed() == expected
+    assert outputs.SiteCheck(out).changed() == expected
+    # With the records of the site in place forgotten, none is checked.
+    cache.forget_outputs(out)
+    assert cache.read_outputs(out) == {} and outputs.SiteCheck(out).changed() == set()
+    monkeypatch.undo()
+    cache.write_cache(out, last, last=dataclasses.replace(last, outputs={}))
     result, _ = site()
     assert result.rendered == 2 and edited.read_text(encoding="utf-8") != "edited" and removed.is_file()
 
