@@ -282,9 +282,9 @@ def _read_if_any(path: Path, name: str, report: Callable[[Problem], None]) -> st
         return None
 
 
-def _keep_record(path: Path, data: bytes) -> None:
+def _keep_record(path: Path, copied: Path) -> None:
     try:
-        replace_file(path, data)
+        replace_file(path, copied)
     except OSError as error:
         raise BuildError(f"{path}: the record of addresses cannot be written ({error.strerror or error}); "
                          "nothing was written") from None
@@ -429,7 +429,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
                 raise BuildError(f"{len(result.broken_links)} broken link(s) with --strict; the site was not written")
         if config.record is not None and addresses.to_keep:
             # Before the site: the site never shows an address that the record lacks.
-            _keep_record(config.record, (staging.path / redirects.RECORD).read_bytes())
+            _keep_record(config.record, staging.path / redirects.RECORD)
         if result.in_place:
             assert made is not None
             cache_module.forget_outputs(config.out)

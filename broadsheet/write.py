@@ -313,12 +313,17 @@ def _encoded(parts: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
     yield "".join(batch).encode("utf-8")
 
 
-def replace_file(path: Path, data: bytes) -> None:
-    """`data` as the file at `path`, by one rename: whoever reads it, or a
-    build stopped meanwhile, finds the old file or the new one, never half."""
+def replace_file(path: Path, data: bytes | Path) -> None:
+    """`data`, or a copy of the file at that path, as the file at `path`, by
+    one rename: whoever reads it, or a build stopped meanwhile, finds the old
+    file or the new one, never half."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
     try:
-        write_file(path.parent, temporary.name, data)
+        if isinstance(data, Path):
+            path.parent.mkdir(parents=True, exist_ok=True)  # as write_file makes it
+            shutil.copyfile(data, temporary)  # by the system, not through this process (a large archive's record)
+        else:
+            write_file(path.parent, temporary.name, data)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
