@@ -183,7 +183,8 @@ class Taken(Work):
 class Output(ABC):
     """One kind of output.  Kinds are planned and begun in the order of
     `order`, and finished in that order once all are begun: a kind's Work may
-    go on (in other processes) while the next kinds are made."""
+    go on (in other processes) while the next kinds are made.  Before a kind
+    whose plan waits for work beside the build, the kinds begun are finished."""
 
     kind: ClassVar[str]  # its name in the cache
     stage: ClassVar[str]  # its name in the build's timings
@@ -200,6 +201,11 @@ class Output(ABC):
     def __init__(self, job: Job, outputs: Outputs) -> None:
         self.job = job
         self.outputs = outputs
+
+    def waits_beside(self) -> bool:
+        """Whether planning this kind waits for work done beside the build: the
+        driver then finishes the work of the kinds begun before, meanwhile."""
+        return False
 
     @classmethod
     def wanted(cls, config: Config) -> bool:
@@ -310,6 +316,8 @@ class Outputs:
             for output in wanted:
                 for kind in output.after:
                     self._finish(kind)
+                if output.waits_beside():
+                    self._finish_begun()
                 with self.timed(output.stage):
                     self._work[output.kind] = output.start(self._plan(output))
                 self._stages[output.kind] = output.stage
@@ -379,7 +387,7 @@ class Outputs:
                     written.append(name)
         self.job.staging.add(written)
 
-    def finish_begun(self) -> None:
+    def _finish_begun(self) -> None:
         """Finish the work of every kind begun so far: the last begun first,
         which is likeliest to be done by the build itself, while what was begun
         before in processes beside (articles.json, say) goes on."""

@@ -30,11 +30,12 @@ class AddressPages(Output):
         # By file: what the page depends on, and how to render it.
         self.pages: dict[str, tuple[tuple[str, ...], Callable[[], Rendered]]] = {}
 
+    def waits_beside(self) -> bool:
+        # The plan of addresses, where a rebuild makes it beside: the build does
+        # its own work first (its shard of the offline index, say), then waits, if at all.
+        return self.job.addresses.being_made
+
     def units(self) -> Sequence[str]:
-        if self.job.addresses.being_made:
-            # The build's own work first (a rebuild's shard of the offline index, say),
-            # while the plan is made: then it waits for the plan, if at all.
-            self.outputs.finish_begun()
         addresses = self.job.addresses(set(self.outputs.units(PAGES)))
         renderer = self.job.renderer
         titles = {e.url: e.article.title for e in self.job.site.entries} if addresses.moved else {}
