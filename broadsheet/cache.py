@@ -711,7 +711,7 @@ class Fingerprints:
         known = self._entries.get
         return text_key("\n".join([known(e.url) or self.entry(e) for e in entries]))
 
-    def _run(self, entries: Sequence[Entry] | Iterable[Entry]) -> list[str] | None:
+    def _run(self, entries: Iterable[Entry]) -> list[str] | None:
         """The texts of `entries` if they are a run of the site's (those the
         fingerprints were given, kept by a rebuild), in its order; else None."""
         if not self._site or not isinstance(entries, Sequence) or not entries:
