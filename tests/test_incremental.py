@@ -768,23 +768,31 @@ def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes
     assert files_of(out) == files_of(fresh)
 
 
-def test_a_rebuild_finishes_its_own_work_before_it_waits_for_the_plan_made_beside(site, monkeypatch):
+@pytest.mark.parametrize("served", ["offline", "pagefind"])
+def test_a_rebuild_finishes_its_own_work_before_it_waits_for_the_plan_made_beside(site, monkeypatch, served):
     # The plan of addresses is made in a process beside a rebuild, until the
     # pages at old addresses need it: the build makes the offline index's shard
-    # first, not after, so that it waits for the plan the less.
-    from broadsheet.outputs import offline_search
+    # first, not after, so that it waits for the plan the less.  With Pagefind's
+    # bundles, their runs are begun before the plan is waited for, and the shard
+    # is made beside them.
+    from broadsheet.outputs import offline_search, search_bundles
 
-    settings = {"search": True, "served_search": "offline", "base_url": "https://example.org/news/"}
+    settings = {"search": True, "served_search": served, "base_url": "https://example.org/news/"}
     site(**settings)
     write_corpus(site.source, {"new.txt": story(99)})
     order = []
     finish, plan = offline_search.Shards.finish, build_module.AddressPlanning.__call__
+    begin = search_bundles.SearchBundles.start
     monkeypatch.setattr(offline_search.Shards, "finish", lambda self: order.append("shards") or finish(self))
     monkeypatch.setattr(build_module.AddressPlanning, "__call__",
                         lambda self, pages: order.append(("plan", self.being_made)) or plan(self, pages))
+    monkeypatch.setattr(search_bundles.SearchBundles, "start", lambda self, todo: order.append("bundles") or begin(self, todo))
     result, out = site(**settings)
-    assert result.in_place and result.rendered > 0
-    assert order[:2] == ["shards", ("plan", True)]
+    assert result.in_place and result.rendered > 0 and (result.bundles_indexed > 0) == (served == "pagefind")
+    if served == "offline":
+        assert order[:2] == ["shards", ("plan", True)]  # then taken as planned
+    else:  # the shard made in a process beside Pagefind's run, begun before the plan is waited for
+        assert order[:2] == ["bundles", ("plan", True)] and "shards" in order
     assert_same_as_full_build_with(site, out, **settings)
 
 

@@ -115,6 +115,11 @@ class Work(ABC):
     def finish(self) -> dict[str, OutputRecord]:
         """Wait for the work to end; the record of each unit made."""
 
+    def done_here(self) -> bool:
+        """Whether finish() does what is left in the build's own process, not
+        waiting for others (worker processes, Pagefind's runs)."""
+        return False
+
     def stop(self) -> None:  # noqa: B027 - most work is done by the time it is begun: nothing to stop
         """End work still under way (the build failed)."""
 
@@ -127,6 +132,9 @@ class Done(Work):
 
     def finish(self) -> dict[str, OutputRecord]:
         return self.records
+
+    def done_here(self) -> bool:
+        return True
 
 
 class Taken(Work):
@@ -184,7 +192,8 @@ class Output(ABC):
     """One kind of output.  Kinds are planned and begun in the order of
     `order`, and finished in that order once all are begun: a kind's Work may
     go on (in other processes) while the next kinds are made.  Before a kind
-    whose plan waits for work beside the build, the kinds begun are finished."""
+    whose plan waits for work beside the build, the work begun that the build
+    does itself is finished."""
 
     kind: ClassVar[str]  # its name in the cache
     stage: ClassVar[str]  # its name in the build's timings
@@ -204,7 +213,7 @@ class Output(ABC):
 
     def waits_beside(self) -> bool:
         """Whether planning this kind waits for work done beside the build: the
-        driver then finishes the work of the kinds begun before, meanwhile."""
+        driver then finishes the work begun that it does itself, meanwhile."""
         return False
 
     @classmethod
@@ -388,11 +397,12 @@ class Outputs:
         self.job.staging.add(written)
 
     def _finish_begun(self) -> None:
-        """Finish the work of every kind begun so far: the last begun first,
-        which is likeliest to be done by the build itself, while what was begun
-        before in processes beside (articles.json, say) goes on."""
-        for kind in reversed(list(self._work)):
-            self._finish(kind)
+        """Finish the work begun so far that the build does itself (a rebuild's
+        shard of the offline index, say); what other processes do (articles.json,
+        Pagefind's runs) goes on, and is finished in its turn."""
+        for kind, work in list(self._work.items()):
+            if work.done_here():
+                self._finish(kind)
 
     def units(self, kind: str) -> Sequence[str]:
         return self._units.get(kind, ())

@@ -22,7 +22,9 @@ KIND = "address pages"
 class AddressPages(Output):
     kind = KIND
     stage = "redirects"
-    order = 65  # after the offline search is begun: a rebuild plans the addresses beside until here
+    # After the offline search and Pagefind's runs are begun: a rebuild plans the
+    # addresses beside until here, and makes its offline shard meanwhile (waits_beside).
+    order = 75
 
     def __init__(self, job: Job, outputs: Outputs) -> None:
         super().__init__(job, outputs)

@@ -18,7 +18,7 @@ from .pages import KIND as PAGES
 class HostFiles(Output):
     kind = "host files"
     stage = "redirects"
-    order = 66
+    order = 76
     after = (ADDRESS_PAGES,)  # the pages it writes are those the files answer with
 
     _rules: tuple[list[tuple[str, str]], list[str]] | None = None

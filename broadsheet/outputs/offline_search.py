@@ -470,6 +470,9 @@ class Shards(Work):
             return self.making.join()
         return self.maker(jobs=self.output.job.jobs)
 
+    def done_here(self) -> bool:
+        return self.making is None
+
     def stop(self) -> None:
         if self.making is not None:
             self.making.stop()
