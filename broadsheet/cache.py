@@ -261,7 +261,8 @@ class WholeCache:
         db = _open(self.path)
         try:
             with db:
-                _insert_meta(db, cache, {})
+                _insert_outputs(db, cache.outputs, {})
+                _insert_meta(db, cache)
         finally:
             db.close()
         os.replace(self.path, self.target)
@@ -284,7 +285,8 @@ def _write(out: Path, cache: Cache, last: Cache | None) -> None:
             gone = last.articles.keys() - cache.articles.keys()
             db.executemany("delete from articles where rel = ?", ((os.fsencode(rel),) for rel in sorted(gone)))
             _insert_articles(db, ((rel, r) for rel, r in cache.articles.items() if last.articles.get(rel) is not r))
-            _insert_meta(db, cache, last.outputs)
+            _insert_outputs(db, cache.outputs, last.outputs)
+            _insert_meta(db, cache)
     finally:
         db.close()
 
@@ -297,15 +299,19 @@ def _insert_packed(db: sqlite3.Connection, rows: Iterable[tuple[str, Packed]]) -
     db.executemany("insert or replace into articles values (?, ?, ?, ?)", ((os.fsencode(rel), *packed) for rel, packed in rows))
 
 
-def _insert_meta(db: sqlite3.Connection, cache: Cache, last: OutputRecords) -> None:
-    """The cache's settings, and the parts of its outputs that are not as in
-    `last`, the outputs in the file (none: all are written)."""
+def _insert_outputs(db: sqlite3.Connection, outputs: OutputRecords, last: OutputRecords) -> None:
+    """The parts of `outputs` that are not as in `last`, the outputs in the
+    file (none: all are written)."""
     if not last:
         db.execute("delete from outputs")  # forgotten, or a new file
-    written, gone = _changed_parts(cache.outputs, last)
+    written, gone = _changed_parts(outputs, last)
     db.executemany("delete from outputs where kind = ? and part = ?", gone)
     db.executemany("insert or replace into outputs values (?, ?, ?)",
                    ((kind, part, storage.dumps(_records_values(units))) for kind, part, units in written))
+
+
+def _insert_meta(db: sqlite3.Connection, cache: Cache) -> None:
+    """The cache's settings; its outputs are those the table holds (_insert_outputs)."""
     meta = {
         "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
         "record_digest": cache.record_digest, "outputs": OUTPUTS_KNOWN,
@@ -517,9 +523,10 @@ def forget_outputs(out: Path) -> None:
         db.close()
 
 
-def file_status(path: Path | str) -> FileStatus | None:
+def file_status(path: Path | str, folder: int | None = None) -> FileStatus | None:
+    """The status of the file at `path`, relative to the open folder `folder` if given; None if there is none."""
     try:
-        info = os.stat(path)
+        info = os.stat(path, dir_fd=folder)
     except OSError:
         return None
     return status_of(info)
@@ -543,15 +550,8 @@ def status_reader_in(folder: Path) -> Iterator[Callable[[str], FileStatus | None
     if opened is None:
         yield status_reader(folder)
         return
-
-    def status(rel: str) -> FileStatus | None:
-        try:
-            return status_of(os.stat(rel, dir_fd=opened))
-        except OSError:
-            return None
-
     try:
-        yield status
+        yield lambda rel: file_status(rel, opened)
     finally:
         os.close(opened)
 
@@ -696,20 +696,20 @@ class Fingerprints:
             text = self._entries[entry.url] = entry_text(entry, self.digests)
         return text
 
-    def texts(self, entries: Sequence[Entry]) -> Sequence[str]:
-        """The text of each of `entries` (see entry)."""
-        return self._run(entries) or [self.entry(e) for e in entries]
+    def texts(self, entries: Iterable[Entry]) -> Sequence[str]:
+        """The text of each of `entries` (see entry): a slice where they are a
+        run of the site's, else those already made taken without a call each."""
+        run = self._run(entries)
+        if run is not None:
+            return run
+        known = self._entries.get
+        return [known(e.url) or self.entry(e) for e in entries]
 
     def entries_key(self, entries: Iterable[Entry]) -> str:
         """Changes when any of `entries`, or its address or place, does."""
-        # The texts already made are taken without a call each, and hashed as one
-        # (an entry's text has no line break): a rebuild hashes every entry four
-        # times, for the sitemaps, the feeds' archives and the offline index.
-        run = self._run(entries)
-        if run is not None:
-            return text_key("\n".join(run))
-        known = self._entries.get
-        return text_key("\n".join([known(e.url) or self.entry(e) for e in entries]))
+        # Hashed as one text (an entry's text has no line break): a rebuild hashes
+        # every entry four times, for the sitemaps, the feeds' archives and the offline index.
+        return text_key("\n".join(self.texts(entries)))
 
     def _run(self, entries: Iterable[Entry]) -> list[str] | None:
         """The texts of `entries` if they are a run of the site's (those the
