@@ -729,11 +729,12 @@ class Fingerprints:
             return None
         return self._in_order[start:stop]
 
-    def indexed(self, entry: Entry, reads: frozenset[str]) -> str:
-        """What a search index reads of an entry's page made by templates that
-        read `reads` of `site`: the article and those values, not its
-        neighbours.  Not hashed: a bundle's key hashes the texts of its pages."""
-        return f"{self._reads_key(reads)} {self.entry(entry)}"
+    def indexed_text(self, text: str, reads: frozenset[str]) -> str:
+        """What a search index reads of the page of the entry whose text (see
+        `texts`) is `text`, made by templates that read `reads` of `site`: the
+        article and those values, not its neighbours.  Not hashed: a bundle's
+        key hashes the texts of its pages."""
+        return f"{self._reads_key(reads)} {text}"
 
     def _text(self, value: Any) -> str:
         if isinstance(value, Entry):

@@ -636,7 +636,7 @@ def test_the_fingerprints_keep_only_the_latest_entries_texts_and_give_the_same(s
     assert [pages.page_fingerprint(shown, kept, key, frozenset()) for key in keys] == expected
     assert len(kept._entries) == len(shown.entries)
     assert kept.entries_key(shown.entries) == few.entries_key(shown.entries) == every.entries_key(shown.entries)
-    assert kept.indexed(shown.entries[0], frozenset()) == few.indexed(shown.entries[0], frozenset())
+    assert kept.indexed_text(kept.texts(shown.entries)[0], frozenset()) == few.indexed_text(few.entry(shown.entries[0]), frozenset())
     # The articles' pages in one pass, as a rebuild checks them: as one at a time, first and last too.
     reads = frozenset({"title", "feeds"})
     one_by_one = [pages.page_fingerprint(shown, every, ("article", i), reads) for i in range(len(shown.entries))]

@@ -57,13 +57,17 @@ def test_a_rebuild_indexes_again_only_the_bundle_of_a_changed_article(corpus, tm
     run(corpus, out)
     unchanged = run(corpus, out)
     assert unchanged.in_place and unchanged.bundles_indexed == 0 and unchanged.indexed == 14
-    (corpus / "05.txt").write_text(txt("2020-06-10", "Story 5 rewritten about the lighthouse."), encoding="utf-8")
-    changed = run(corpus, out)
-    assert changed.bundles_indexed == 1 and changed.indexed == 14
-    assert "(1 of 4 search bundles indexed again)" in changed.summary()
-    shutil.rmtree(tmp_path / "full", ignore_errors=True)
-    run(corpus, tmp_path / "full", incremental=False)
-    assert files_of(out) == files_of(tmp_path / "full")
+    # An article of the second bundle, then of the oldest and of the newest: each
+    # bundle's pages are a run of the site's, found by its place (SearchBundles.runs).
+    for number, date in ((5, "2020-06-10"), (4, "2019-05-10"), (11, "2022-12-10")):
+        (corpus / f"{number:02d}.txt").write_text(txt(date, f"Story {number} rewritten about the lighthouse."),
+                                                  encoding="utf-8")
+        changed = run(corpus, out)
+        assert changed.bundles_indexed == 1 and changed.indexed == 14
+        assert "(1 of 4 search bundles indexed again)" in changed.summary()
+        shutil.rmtree(tmp_path / "full", ignore_errors=True)
+        run(corpus, tmp_path / "full", incremental=False)
+        assert files_of(out) == files_of(tmp_path / "full")
 
 
 def test_a_bundle_indexed_again_starts_from_the_fragments_of_its_unchanged_pages(corpus, tmp_path, monkeypatch):

@@ -107,6 +107,17 @@ class Job:
         """The shards of the search indexes: Pagefind's bundles and the offline index's alike."""
         return search.plan_shards(self.site, limit=self.config.search_shard_pages)
 
+    @functools.cached_property
+    def shard_runs(self) -> dict[str, slice]:
+        """Each shard's place in the site's entries, by its name: a shard is a
+        run of days, so a run of the entries, newest first (and of the pages'
+        units, which begin with the articles' in the same order)."""
+        runs, start = {}, 0
+        for shard in reversed(self.shards):
+            runs[shard.name] = slice(start, start + len(shard.pages))
+            start += len(shard.pages)
+        return runs
+
 
 class Work(ABC):
     """The making of a kind's units, begun by Output.start."""
@@ -409,7 +420,12 @@ class Outputs:
 
     def record(self, kind: str, unit: str) -> OutputRecord | None:
         """The record of a unit kept or made so far."""
-        return self._made.get(kind, {}).get(unit) or self._kept.get(kind, {}).get(unit)
+        return self.records_of(kind)(unit)
+
+    def records_of(self, kind: str) -> Callable[[str], OutputRecord | None]:
+        """`record` for the units of one kind: the tables looked up once, for a pass over many units."""
+        made, kept = self._made.get(kind, {}), self._kept.get(kind, {})
+        return lambda unit: made.get(unit) or kept.get(unit)
 
     def files_made(self, kind: str) -> set[str]:
         return {name for record in self._made.get(kind, {}).values() for name, _ in record.files}

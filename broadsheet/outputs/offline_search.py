@@ -53,12 +53,9 @@ class OfflineSearch(Output):
     def units(self) -> Sequence[str]:
         self.entries: dict[str, list[Entry]] = {}  # by shard name, newest first
         self.shards = {}
-        # A shard is a run of days, so a run of the site's entries: newest first, each its slice.
-        start = 0
-        for shard in reversed(self.job.shards):
-            self.entries[shard.name] = list(self.job.site.entries[start : start + len(shard.pages)])
+        for shard in reversed(self.job.shards):  # newest first
+            self.entries[shard.name] = list(self.job.site.entries[self.job.shard_runs[shard.name]])
             self.shards[shard.name] = shard
-            start += len(shard.pages)
         self.keys = {
             name: bundle_key(self.shards[name], [self.job.fingerprints.entries_key(entries)])
             for name, entries in self.entries.items()
