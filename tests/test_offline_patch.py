@@ -368,8 +368,14 @@ def test_a_changed_article_counts_again_only_the_documents_of_its_file_of_record
     real_scored = oi.scored_shard
     monkeypatch.setattr(oi, "scored_shard", lambda docs, index, lengths, last, held: scored.append(len(held))
                         or real_scored(docs, index, lengths, last, held))
+    apart: list[str] = []
+    real_apart = parallel.Apart
+    monkeypatch.setattr(parallel, "Apart", lambda work, **kw: apart.append(getattr(work, "func", work).__name__)
+                        or real_apart(work, **kw))
     (corpus / "07.txt").write_text(txt("2016-08-08", "Story 7 about the lighthouse."), encoding="utf-8")
     run(corpus, out, jobs=1, search_shard_pages=30)
+    # What the next build reads of the shard made again is written beside, while its set is patched.
+    assert apart.count("_keep_shard") == 1
     assert counted == ([30] if lost else [oi.DOCS_PER_CHUNK])  # the shard of 2016, all or those of one file
     # Its terms scored again: those of the documents of its changed file, or of the one changed.
     assert scored == ([oi.DOCS_PER_CHUNK] if lost else [1])
@@ -379,6 +385,9 @@ def test_a_changed_article_counts_again_only_the_documents_of_its_file_of_record
     kept, full = (next(folder.glob("2016*.counts")) for folder in (
         out.parent / ".site.cache/offline-search", tmp_path / ".full.cache/offline-search"))
     assert oi.read_counts(kept) == oi.read_counts(full) is not None
+    kept_shard, full_shard = (oi.read_shard(path.with_suffix(".gz")) for path in (kept, full))
+    assert (kept_shard.postings, kept_shard.families) == (full_shard.postings, full_shard.families) != ({}, {})
+    assert kept.with_suffix(".state.json").read_text() == full.with_suffix(".state.json").read_text()
 
 
 @pytest.mark.parametrize("seed", range(16))
