@@ -22,12 +22,14 @@ begin)."""
 from __future__ import annotations
 
 import bisect
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import parallel
 from .offline_index import (
     FOLDER,
     SPLIT_FILE,
@@ -180,16 +182,23 @@ def shard_change(
     return ShardChange(number, changed, words)
 
 
+# A patch with this many chunks whose terms change or more may be made in two
+# halves side by side, the later in a process beside (_Patch.run), cut in a
+# gap of this many chunks or more between them (a region is one to three chunks).
+HALVES_FROM = 64
+CUT_GAP = 6
+
+
 def patched(
     name: str, chunks: Sequence[ChunkState], read: Callable[[str], str], changes: Sequence[ShardChange],
-    families: Mapping[int, Mapping[str, Family]],
+    families: Mapping[int, Mapping[str, Family]], *, halves: bool = False,
 ) -> tuple[list[ChunkState], list[ChunkFile]]:
     """The set `name`, whose chunks were `chunks` (their files read by `read`,
     by path relative to the site root), with the `changes` of its shards,
     whose family_bests are now `families` (by shard number): the state of its
     chunks, and the chunks made again; the files of the others are as they
-    were."""
-    return _Patch(name, chunks, read, changes, families).run()
+    were.  With `halves`, a large patch is made in two halves side by side."""
+    return _Patch(name, chunks, read, changes, families).run(halves=halves)
 
 
 def _with(value: InShards, number: int, postings: str | None) -> InShards:
@@ -239,11 +248,41 @@ class _Patch:
         first = self.chunks[number].first
         return not any(first[:n] in self.opening for n in range(1, len(first)))
 
-    def run(self) -> tuple[list[ChunkState], list[ChunkFile]]:
+    def run(self, *, halves: bool = False) -> tuple[list[ChunkState], list[ChunkFile]]:
+        numbers = sorted(self.affected)
+        cut = self._cut(numbers) if halves and len(numbers) >= HALVES_FROM else None
+        if cut is None:
+            states, made, at = self._regions(numbers, 0)
+            return [*states, *self.chunks[at:]], made
+        # The later half from a clean chunk on, beside: its regions are those the
+        # whole would make, once the regions before it end before it (nearly always:
+        # the cut is in a wide gap between changed chunks).  A set of every older
+        # shard at 100,000 articles: 1.5 s to 0.9 s.
+        later = parallel.Apart(functools.partial(self._regions, [n for n in numbers if n >= cut], cut))
+        try:
+            states, made, at = self._regions([n for n in numbers if n < cut], 0)
+        except BaseException:
+            later.stop()
+            raise
+        if at <= cut:
+            states += self.chunks[at:cut]
+            later_states, later_made, at = later.join()
+            states += later_states
+            made += later_made
+        else:
+            later.stop()
+            more_states, more_made, at = self._regions([n for n in numbers if n >= cut], at)
+            states += more_states
+            made += more_made
+        return [*states, *self.chunks[at:]], made
+
+    def _regions(self, numbers: Sequence[int], at: int) -> tuple[list[ChunkState], list[ChunkFile], int]:
+        """The regions of the changed chunks `numbers` (in order) from the chunk
+        `at` on: the state of the chunks from `at` to the end of the last
+        region, the chunks made again, and the first old chunk after them."""
         states: list[ChunkState] = []
         made: list[ChunkFile] = []
-        at = 0  # the first chunk not yet taken
-        for number in sorted(self.affected):
+        for number in numbers:
             if number < at:  # made again with the region before
                 continue
             start = number
@@ -253,8 +292,20 @@ class _Patch:
             region, at = self._region(start)
             states += (chunk.state() for chunk in region)
             made += region
-        states += self.chunks[at:]
-        return states, made
+        return states, made, at
+
+    def _cut(self, numbers: Sequence[int]) -> int | None:
+        """Where a patch of the changed chunks `numbers` is cut in two: a clean
+        chunk (where no region begins before it, see _clean) in the gap between
+        changed chunks nearest the middle that is wide enough (CUT_GAP) that the
+        region before it likely ends in it."""
+        middle = len(numbers) // 2
+        for i in sorted(range(1, len(numbers)), key=lambda i: abs(i - middle)):
+            if numbers[i] - numbers[i - 1] >= CUT_GAP:
+                for cut in range(numbers[i], numbers[i - 1], -1):
+                    if self._clean(cut):
+                        return cut
+        return None
 
     def _region(self, start: int) -> tuple[list[ChunkFile], int]:
         """The chunks made again from the chunk `start` on, and the first old chunk after them."""

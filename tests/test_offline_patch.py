@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from broadsheet import offline_index as oi
-from broadsheet import parallel
+from broadsheet import offline_patch, parallel
 from broadsheet.cache import folder_for
 from broadsheet.offline_patch import (
     KeptFamilies,
@@ -54,8 +54,8 @@ def files(chunks: list[oi.ChunkFile]) -> dict[str, str]:
     return {path: text for chunk in chunks for path, text in ((chunk.path, chunk.text), *chunk.split)}
 
 
-def patch(old: list[oi.ShardIndex], new: list[oi.ShardIndex], site: dict[str, str] | None = None,
-          ) -> tuple[list[oi.ChunkState], dict[str, str], int]:
+def patch(old: list[oi.ShardIndex], new: list[oi.ShardIndex], site: dict[str, str] | None = None, *,
+          halves: bool = False) -> tuple[list[oi.ChunkState], dict[str, str], int]:
     """The set of `new` made from the set of `old`: its state, its files, and how many chunks were made again."""
     before = whole(old)
     site = files(before) if site is None else site
@@ -67,7 +67,8 @@ def patch(old: list[oi.ShardIndex], new: list[oi.ShardIndex], site: dict[str, st
         write_families(kept_file, {n: was.families for n, was in enumerate(old)}, split_words(c.state() for c in before))
         kept = KeptFamilies(kept_file)
     families = {n: now.families if was != now else kept.shard(n) for n, (was, now) in enumerate(zip(old, new, strict=True))}
-    states, made = patched("terms", [chunk.state() for chunk in before], site.__getitem__, changes, families)
+    states, made = patched("terms", [chunk.state() for chunk in before], site.__getitem__, changes, families,
+                           halves=halves)
     written = files(made)
     kept = {path: site[path] for state in states for path in (state.path, *(p for p, _ in state.split))
             if path not in written}
@@ -118,6 +119,54 @@ def test_a_set_patched_where_one_shard_changed_is_the_set_made_whole(small, seed
     if seed % 4 < 2:  # a word for another: the lengths as they were, a few chunks made again
         assert remade < len(made_whole) / 2
     assert sum(1 for chunk in made_whole if chunk.opens) > 5  # split terms that hold back the terms they begin
+
+
+def test_a_patch_made_in_two_halves_is_the_set_made_whole(small, monkeypatch):
+    # Cut in the widest gap between changed chunks (the later half made beside), or
+    # right after a changed chunk, where its region may go on past the cut (the
+    # later half then made after it, here).
+    monkeypatch.setattr(offline_patch, "HALVES_FROM", 2)
+    real_cut = offline_patch._Patch._cut
+    tight = [False]
+    monkeypatch.setattr(offline_patch._Patch, "_cut", lambda self, numbers: next(
+        (n + 1 for n in numbers[:-1] if self._clean(n + 1) and n + 1 not in self.affected), None)
+        if tight[0] else real_cut(self, numbers))
+    ends: list[str] = []
+    real_apart = parallel.Apart
+
+    class Apart(real_apart):  # type: ignore[misc, valid-type]
+        def join(self):
+            ends.append("joined")
+            return super().join()
+
+        def stop(self):
+            ends.append("stopped")
+            super().stop()
+
+    monkeypatch.setattr(parallel, "Apart", Apart)
+    ways = set()
+    for seed in range(16):
+        tight[0] = seed % 2 == 1
+        rng = random.Random(100 + seed)
+        bodies, changed, shard, _ = four_shards(rng)
+        for number in rng.sample(range(len(changed[shard])), 3):  # words for others in three documents
+            words = changed[shard][number].split()
+            for _ in range(3):
+                words[rng.randrange(len(words))] = rng.choice(TAIL)
+            changed[shard][number] = " ".join(words)
+        old, new = shards_of(bodies), shards_of(changed)
+        made_whole = whole(new)
+        ends.clear()
+        try:
+            states, written, _ = patch(old, new, halves=True)
+        except PatchRefused:
+            assert [c.first for c in whole(old) if c.split] != [c.first for c in made_whole if c.split]
+            continue
+        assert states == [chunk.state() for chunk in made_whole], seed
+        assert written == files(made_whole), seed
+        ways.add(("tight" if tight[0] else "wide", *ends))
+    # Both ways taken: the later half made beside, and made here after a region that went past the cut.
+    assert {("wide", "joined"), ("tight", "stopped")} <= ways, ways
 
 
 def test_a_term_split_by_a_change_is_refused(small):

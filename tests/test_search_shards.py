@@ -428,7 +428,7 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     # The sets of terms each rebuild makes (in the build's own process, with one job).
     sets_made: list[str] = []
     real_terms_set = IndexMaker.terms_set
-    monkeypatch.setattr(IndexMaker, "terms_set", lambda self, unit: sets_made.append(unit) or real_terms_set(self, unit))
+    monkeypatch.setattr(IndexMaker, "terms_set", lambda self, unit, jobs=1: sets_made.append(unit) or real_terms_set(self, unit, jobs))
 
     # A second article of the newest day: its bundle and its set of terms are made again, and only they.
     write_corpus(source, {"2022/late.txt": txt("2022-09-25", "Late story of the quayside.", "Word lateword here.")})

@@ -244,7 +244,7 @@ class IndexMaker:
             scoring = offline_index.Scoring(float(kept[0]), float(kept[1]), str(kept[2]))
         return offline_index.read_shard(self._kept_postings(name, last), scoring)
 
-    def terms_set(self, unit: str) -> OutputRecord:
+    def terms_set(self, unit: str, jobs: int = 1) -> OutputRecord:
         """Make the set of chunks of terms `unit` from its shards' kept postings,
         or from its files in the site in place where few of its shards changed,
         and keep its state for the list and the next build."""
@@ -253,7 +253,7 @@ class IndexMaker:
         names, key, keys_file = self.sets[unit]
         shards = tuple((name, self.places[name], self.keys[name]) for name in names)
         try:
-            made = self._patched(unit, shards)
+            made = self._patched(unit, shards, jobs)
         except offline_patch.PatchRefused:
             made = self._whole(unit)
         chunks = made.chunks
@@ -287,7 +287,7 @@ class IndexMaker:
         return SetMade(chunks, families)
 
     def _patched(
-        self, unit: str, shards: tuple[tuple[str, int, str], ...],
+        self, unit: str, shards: tuple[tuple[str, int, str], ...], jobs: int = 1,
     ) -> SetMade:
         """The set of terms `unit` made from its files in the site in place and
         the postings of its shards that changed (offline_patch.py), its other
@@ -295,7 +295,8 @@ class IndexMaker:
         more than one and more than a quarter of its shards changed (made
         whole, it reads each shard once, not each chunk of the set; one shard
         changed is patched however few the set has: at 10,000 articles, sets
-        of two or three, 0.4 s less)."""
+        of two or three, 0.4 s less).  With `jobs` > 1, a large patch is made
+        in two halves side by side."""
         from .. import offline_index, offline_patch
 
         state_file = self.last_sets.get(unit)
@@ -332,7 +333,7 @@ class IndexMaker:
             except (OSError, UnicodeDecodeError) as error:
                 raise offline_patch.PatchRefused(f"{path}: {error}") from None
 
-        chunks, made = offline_patch.patched(unit, last.chunks, read, changes, families)
+        chunks, made = offline_patch.patched(unit, last.chunks, read, changes, families, halves=jobs > 1)
         texts = {path: text for chunk in made for path, text in ((chunk.path, chunk.text), *chunk.split)}
         # A file made again as it was (most parts of a split term) is left in place, as the others are:
         # of the set's thousands of files, a few dozen are written.
@@ -345,12 +346,12 @@ class IndexMaker:
                     written.add(path)
         return SetMade(chunks, families, written, kept, frozenset(word for change in changes for word in change.families))
 
-    def index(self) -> dict[str, OutputRecord]:
+    def index(self, jobs: int = 1) -> dict[str, OutputRecord]:
         """The sets of chunks of terms to make, from their shards' kept
-        postings, and the list of shards and of sets."""
+        postings (or patched, on `jobs` processes), and the list of shards and of sets."""
         from .. import offline_index
 
-        made = {unit: self.terms_set(unit) for unit in self.make_sets}
+        made = {unit: self.terms_set(unit, jobs) for unit in self.make_sets}
         self._kept()
         if self.index_key is not None:
             heads = [(name, offline_index.read_head(self.postings[name])) for name in self.keys]
@@ -384,7 +385,7 @@ class IndexMaker:
                 made = dict(self.shard(name, jobs) for name in names)
             else:
                 made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
-            return {**made, **self.index()}
+            return {**made, **self.index(jobs)}
         finally:
             self._kept()  # where the sets failed: no file left half written for the next build
 
