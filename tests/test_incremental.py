@@ -769,30 +769,63 @@ def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes
 
 
 @pytest.mark.parametrize("served", ["offline", "pagefind"])
-def test_a_rebuild_finishes_its_own_work_before_it_waits_for_the_plan_made_beside(site, monkeypatch, served):
+def test_a_rebuild_makes_its_offline_shard_beside_from_the_start(site, monkeypatch, served):
     # The plan of addresses is made in a process beside a rebuild, until the
-    # pages at old addresses need it: the build makes the offline index's shard
-    # first, not after, so that it waits for the plan the less.  With Pagefind's
-    # bundles, their runs are begun before the plan is waited for, and the shard
-    # is made beside them.
-    from broadsheet.outputs import offline_search, search_bundles
+    # pages at old addresses need it; the offline index's shard too, begun
+    # right after the pages, so that the build's own work, the plan and the
+    # shard share the cores.  With Pagefind's bundles, their runs are begun before
+    # the plan is waited for.
+    from broadsheet.outputs import offline_search, pages, search_bundles
 
     settings = {"search": True, "served_search": served, "base_url": "https://example.org/news/"}
     site(**settings)
     write_corpus(site.source, {"new.txt": story(99)})
+    # Served by the offline index, a shard of as many articles as this site's is made beside.
+    monkeypatch.setattr(offline_search, "BESIDE_ARTICLES", 1)
     order = []
-    finish, plan = offline_search.Shards.finish, build_module.AddressPlanning.__call__
-    begin = search_bundles.SearchBundles.start
-    monkeypatch.setattr(offline_search.Shards, "finish", lambda self: order.append("shards") or finish(self))
+    shards, plan = offline_search.Shards.__init__, build_module.AddressPlanning.__call__
+    begin, render = search_bundles.SearchBundles.start, pages.Pages.start
+
+    def begun(self, *args):
+        shards(self, *args)
+        order.append(("shards", "beside" if self.making is not None else "here"))
+
+    monkeypatch.setattr(offline_search.Shards, "__init__", begun)
     monkeypatch.setattr(build_module.AddressPlanning, "__call__",
                         lambda self, pages: order.append(("plan", self.being_made)) or plan(self, pages))
     monkeypatch.setattr(search_bundles.SearchBundles, "start", lambda self, todo: order.append("bundles") or begin(self, todo))
+    monkeypatch.setattr(pages.Pages, "start", lambda self, todo: order.append("pages") or render(self, todo))
     result, out = site(**settings)
     assert result.in_place and result.rendered > 0 and (result.bundles_indexed > 0) == (served == "pagefind")
-    if served == "offline":
-        assert order[:2] == ["shards", ("plan", True)]  # then taken as planned
-    else:  # the shard made in a process beside Pagefind's run, begun before the plan is waited for
-        assert order[:2] == ["bundles", ("plan", True)] and "shards" in order
+    assert order[:2] == ["pages", ("shards", "beside")]  # begun right after the pages
+    if served == "pagefind":  # Pagefind's run begun before the plan is waited for
+        assert order.index("bundles") < order.index(("plan", True))
+    assert ("plan", True) in order
+    assert_same_as_full_build_with(site, out, **settings)
+    # Fewer articles than BESIDE_ARTICLES (a newest day's): made by the build, while it waits for the plan.
+    monkeypatch.setattr(offline_search, "BESIDE_ARTICLES", 10_000)
+    write_corpus(site.source, {"newer.txt": story(98)})
+    order.clear()
+    site(**settings)
+    assert order[1] == ("shards", "beside" if served == "pagefind" else "here")
+
+
+def test_a_build_made_whole_makes_its_offline_index_once_the_pages_are_made(site, monkeypatch):
+    # Served by the offline index, a large site's index is made by the build, once the pages' workers are done.
+    from broadsheet.outputs import offline_search, pages
+
+    monkeypatch.setattr(offline_search, "made_beside", lambda *args: False)
+    order = []
+    finish, taken = offline_search.Shards.finish, pages.Rendering.finish
+    monkeypatch.setattr(offline_search.Shards, "finish", lambda self: order.append("shards") or finish(self))
+    monkeypatch.setattr(pages.Rendering, "finish", lambda self: order.append("pages") or taken(self))
+    settings = {"search": True, "served_search": "offline", "base_url": "https://example.org/news/"}
+    site(**settings)
+    assert order == ["pages", "shards"]  # the pages' work finished before the shards are made
+    write_corpus(site.source, {"new.txt": story(99)})
+    order.clear()
+    result, out = site(**settings)
+    assert result.in_place and order == ["pages", "shards"]
     assert_same_as_full_build_with(site, out, **settings)
 
 

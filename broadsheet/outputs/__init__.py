@@ -131,6 +131,11 @@ class Work(ABC):
         waiting for others (worker processes, Pagefind's runs)."""
         return False
 
+    def finished_after(self) -> tuple[str, ...]:
+        """The kinds whose work is finished before finish() is called: as a
+        kind's `after` says for its plan, for work begun before theirs."""
+        return ()
+
     def stop(self) -> None:  # noqa: B027 - most work is done by the time it is begun: nothing to stop
         """End work still under way (the build failed)."""
 
@@ -391,6 +396,8 @@ class Outputs:
         work = self._work.pop(kind, None)
         if work is None:
             return
+        for before in work.finished_after():
+            self._finish(before)
         with self.timed(self._stages[kind]):
             made = self._made[kind] = work.finish()
         if self.job.journal is not None and kind not in self._journaled:
