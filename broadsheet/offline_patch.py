@@ -256,8 +256,8 @@ class _Patch:
             return [*states, *self.chunks[at:]], made
         # The later half from a clean chunk on, beside: its regions are those the
         # whole would make, once the regions before it end before it (nearly always:
-        # the cut is in a wide gap between changed chunks).  A set of every older
-        # shard at 100,000 articles: 1.5 s to 0.9 s.
+        # the cut is in a wide gap between changed chunks).  The set of every older
+        # shard at 100,000 articles, about 400 of its 2,700 chunks changed: 1.3 s to 1.1 s.
         later = parallel.Apart(functools.partial(self._regions, [n for n in numbers if n >= cut], cut))
         try:
             states, made, at = self._regions([n for n in numbers if n < cut], 0)
