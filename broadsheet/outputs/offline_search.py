@@ -466,21 +466,21 @@ def _partial(path: Path) -> Path:
     return path.with_name(f"{path.name}.{socket.gethostname()}-{os.getpid()}.part")
 
 
-# The articles of the shards a rebuild served by the offline index makes from
-# which it makes them beside the rest of its work (Shards): an older article
-# changed at 100,000 articles, 5.1 s to 4.8 s; one added to the newest day,
-# 0.1 s more.
+# A rebuild without Pagefind's runs makes its shards beside the rest of its work
+# (Shards) where they hold this many articles or more: an older article changed
+# at 100,000 articles, 5.3 s to 5.0 s; a newest day's shard, made beside, took
+# 0.1 s more than made while the build waits for the plan of addresses.
 BESIDE_ARTICLES = 1000
 
 
 def made_beside(articles: int, shard_pages: int, jobs: int, shards: int) -> bool:
-    """Whether the offline index is made beside Pagefind's runs, or beside
-    the rest of a rebuild, in a process of its own: when the runs all go at
-    once (a small site), or when the build makes no more of its shards than
-    there are cores (a rebuild: the newest day, or the day before put back
-    with the rest), whose few runs leave it a core.  A large build makes it
-    after the runs, so that their memory and its never add up; with one job,
-    no process is started for it."""
+    """Whether the offline index may be made in a process of its own, beside
+    Pagefind's runs or the rest of a rebuild (Shards says which): when the
+    runs all go at once (a small site), or when the build makes no more of its
+    shards than there are cores (a rebuild: the newest day, or the day before
+    put back with the rest), whose few runs leave it a core.  A large build
+    makes it after the runs, so that their memory and its never add up; with
+    one job, no process is started for it."""
     return jobs > 1 and (articles <= shard_pages * jobs or shards <= jobs)
 
 
@@ -492,19 +492,17 @@ class Shards(Work):
     def __init__(self, output: OfflineSearch, names: list[str], sets: list[str], index: bool) -> None:
         self.output = output
         job = output.job
-        # Beside Pagefind's runs, if there are any, or beside the rest of a rebuild
-        # that makes a shard of a thousand articles or more (a newest day's takes
-        # less than the build waits for the plan of addresses, and is made then);
-        # a site made whole and served by the offline index has all the cores for it.
-        rebuild = job.in_place and sum(len(output.entries[name]) for name in names) >= BESIDE_ARTICLES
-        beside = ((SearchBundles.wanted(job.config) or rebuild) and bool(names or sets)
+        # Beside Pagefind's runs, if there are any, in one process; else beside the
+        # rest of a rebuild whose shards to make are large (BESIDE_ARTICLES), on every
+        # core once the build's own work ends (a set of terms patched in halves).  A
+        # site made whole and served by the offline index has all the cores for it.
+        pagefind = SearchBundles.wanted(job.config)
+        large = job.in_place and sum(len(output.entries[name]) for name in names) >= BESIDE_ARTICLES
+        beside = ((pagefind or large) and bool(names or sets)
                   and made_beside(len(job.site.entries), job.config.search_shard_pages, job.jobs, len(names)))
         # The work takes only what it needs (`maker`), not the build: a cluster's worker is sent it.
         self.maker = output.maker(names, sets, index)
-        maker = self.maker
-        # Beside Pagefind's runs, one process; beside a rebuild's own work, which ends
-        # first, its processes may take every core (a set of terms patched in halves).
-        jobs = 1 if SearchBundles.wanted(job.config) else job.jobs
+        maker, jobs = self.maker, 1 if pagefind else job.jobs
         self.making = parallel.beside(lambda: maker(jobs=jobs)) if beside else None
 
     def finish(self) -> dict[str, OutputRecord]:
