@@ -192,8 +192,9 @@ class Zim(Output):
         parts = [str(config.zim), f"libzim {library_version('libzim')}", f"zstd level {config.zim_compression}",
                  f"zstandard {library_version('zstandard')}"]
         for kind in (PAGES, "images"):
+            record_of = outputs.records_of(kind)  # every page's: the tables looked up once
             for unit in outputs.units(kind):
-                record = outputs.record(kind, unit)
+                record = record_of(unit)
                 parts.append(f"{kind} {unit} {record.fingerprint if record is not None else ''}")
         # What a build copies again each time, and the illustration's file: by their bytes.
         shown = sorted(name for name in outputs.files_of("static") if _mimetype(name).startswith(_SHOWN))
