@@ -22,7 +22,7 @@ file sent), by kind:
   - offline.js: the offline engine (assets/offline-search.js) and its stemmer
     (assets/snowball/), on a site served by the offline index;
   - offline list: its list of shards and chunks (search/offline/index.js);
-  - offline terms: its chunks of terms (search/offline/terms/, recent/, newest/);
+  - offline terms: its chunks of terms (search/offline/terms/, year/, recent/, newest/);
   - offline docs: its chunks of records (search/offline/SHARD/docs/);
 
 and the time from the start of the navigation to the first results shown (the

@@ -7,6 +7,7 @@ function defined by site_templates/assets/offline-search.js:
 
     search/offline/index.js              __offlineSearch.index("PACKED")  {shards, sets, perChunk, stemmer}
     search/offline/terms/kKEY.js         __offlineSearch.terms("terms/kKEY", {term: [shard, postings, ...]} or "PACKED")
+    search/offline/year/kKEY.js          __offlineSearch.terms("year/kKEY", {...})  the same, of the newest year's others
     search/offline/recent/kKEY.js        __offlineSearch.terms("recent/kKEY", {...})  the same, of the newest shard
     search/offline/newest/kKEY.js        __offlineSearch.terms("newest/kKEY", {...})  the same, of the newest day
     search/offline/terms/sTERM-N.js      __offlineSearch.terms("terms/sTERM-N", [shard, postings, ...])  a split term's
@@ -56,12 +57,17 @@ and the words that begin with a typed prefix in that chunk and the ones after
 it whose keys begin with the prefix.  Every shard's postings are kept in the
 cache folder (write_shard), so that a build that makes one shard again makes
 the chunks from the others' without reading their articles.  The terms are
-in up to three sets of chunks (outputs/offline_search.py): the older shards'
-(terms/), the newest shard's (recent/), and the newest day's where it is a
-shard apart (newest/, see search.plan_shards); the list gives the keys of each
-set.  Adding an article to the newest day makes that small set again, and the
-first article of a new day, which puts the day before back with the rest, the
-newest shard's: neither makes the set of every older shard again.  A query
+in up to four sets of chunks (outputs/offline_search.py): the older years'
+shards' (terms/), the other shards of the newest shard's year (year/), the
+newest shard's (recent/), and the newest day's where it is a shard apart
+(newest/, see search.plan_shards); the list gives the keys of each set.
+Adding an article to the newest day makes that small set again; the first
+article of a new day, which puts the day before back with the rest, the
+newest shard's; the second day of a month, when the month before joins the
+others of its year, the year's.  Only a new year makes the set of every
+older shard again.  In the chunks a shard is named by its number, its place
+counted from the oldest (shard_numbers), which a newer shard leaves as it was:
+the page turns it into the shard's place in the list, newest first.  A query
 reads a chunk of each set for each word.  A word in most articles is split
 (SPLIT_BYTES): its chunk lists its files, the whole of its postings and parts
 of a run of shards each, so that a query whose other words are in a few
@@ -729,9 +735,9 @@ def merged(
 ) -> Iterator[tuple[str, InShards]]:
     """The terms of every shard, each once, in term order, from each shard's
     (term, postings) in term order: (term, [shard, postings, ...]), shards
-    numbered by `numbers` (their places in the list of all shards), or as
-    listed.  One term at a time: the index of a million articles is never
-    held whole."""
+    numbered by `numbers` (shard_numbers), or as listed, in the order of
+    their numbers.  One term at a time: the index of a million articles is
+    never held whole."""
     def keyed(number: int, shard: Iterable[tuple[str, str]]) -> Iterator[tuple[bytes, int, str, str]]:
         return ((term_order(term), number, term, postings) for term, postings in shard)
 
@@ -1182,7 +1188,15 @@ def records_made(
             yield RecordsFile(name, first, text, source, digest(text))
 
 
-TERMS = "terms"  # the set of chunks of terms of every shard (or of the older shards')
+def shard_numbers(shards: int) -> list[int]:
+    """The numbers of `shards` shards listed newest first, as the chunks of
+    terms name them: their places counted from the oldest.  A newer shard
+    leaves the numbers of the older as they were, and so the files of a set of
+    older shards' terms (the page turns them into places in the list)."""
+    return list(range(shards - 1, -1, -1))
+
+
+TERMS = "terms"  # the set of chunks of terms of every shard (or of the older years' shards)
 
 
 def term_files(
@@ -1190,8 +1204,8 @@ def term_files(
     families: Sequence[Mapping[str, Family]] = (),
 ) -> Iterator[tuple[str | None, str, str]]:
     """The set of chunks of terms `name` (in FOLDER + name + "/"), from the
-    (term, postings) in term order of each of its shards, whose places in the
-    list of all shards are `numbers`, and the family_bests of each (none
+    (term, postings) in term order of each of its shards, whose numbers are
+    `numbers` (shard_numbers), and the family_bests of each (none
     known where not given): (key, path relative to the site root, script
     text) of each chunk, each followed by the files of its split term, whose
     key is None."""
@@ -1480,8 +1494,9 @@ def first_of(word: str, shards: Iterable[float], families: Mapping[int, Mapping[
         family = families.get(int(shard), {}).get(word)
         if family:
             found += ((score, int(shard), int(number)) for number, score in zip(family[2::2], family[3::2], strict=True))
-    # Documents are numbered newest first, shard after shard: of equal scores, the lower shard's first.
-    found.sort(key=lambda item: (-item[0], item[1], item[2]))
+    # Documents are numbered newest first, shard after shard, and shards from the oldest
+    # (shard_numbers): of equal scores, the higher number's, the newer shard's, first.
+    found.sort(key=lambda item: (-item[0], -item[1], item[2]))
     return [value for score, shard, number in found[:FIRST] for value in (shard, number, score)]
 
 
@@ -1550,7 +1565,8 @@ def index_files(
     term order and its family_bests: (path relative to the site root, script
     text), the list last."""
     made = []
-    for chunk in set_files(TERMS, merged(postings), dict(enumerate(families))):
+    numbers = shard_numbers(len(shards))
+    for chunk in set_files(TERMS, merged(postings, numbers), dict(zip(numbers, families, strict=False))):
         made.append(chunk.state())
         yield chunk.path, chunk.text
         yield from chunk.split

@@ -53,7 +53,8 @@ class PatchRefused(Exception):
 @dataclass(frozen=True)
 class SetState:
     """What a build keeps of a set of terms for the next: its shards (name,
-    place in the list of all shards, the fingerprint of their postings), and
+    number in the chunks (offline_index.shard_numbers), the fingerprint of
+    their postings), and
     its chunks.  (And, in a file of their own, the family_bests its split
     terms need: write_families.)"""
 
@@ -160,7 +161,7 @@ class _ShardFamilies(Mapping[str, Family]):
 class ShardChange:
     """What changed in one shard of a set since the last build."""
 
-    number: int  # its place in the list of all shards
+    number: int  # its number in the chunks (offline_index.shard_numbers)
     postings: dict[str, str | None]  # the terms whose postings changed: the new, None where it has the term no more
     families: frozenset[str]  # the words whose family_bests changed
 

@@ -422,7 +422,8 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     # The newest year is cut into months, so that the day before goes back with its month alone.
     assert [(b["name"], b["pages"]) for b in bundles][-3:] == [("2022-03", 2), ("2022-09", 1), ("2022-09-25", 1)]
     listing = offline_list(_offline_scripts(out))
-    assert [s["folder"] for s in listing["sets"]] == ["terms/", "recent/", "newest/"]
+    # The older years' terms, the other months of the newest year's (March), the newest shard's, the newest day's.
+    assert [s["folder"] for s in listing["sets"]] == ["terms/", "year/", "recent/", "newest/"]
     assert [s["documents"] for s in listing["shards"]][0] == 1  # the newest day, first of the list (newest first)
     kept_terms, kept_older = _stamps(out, "search/offline/terms"), _stamps(out, "pagefind/2022-09")
     # The sets of terms each rebuild makes (in the build's own process, with one job).
@@ -439,7 +440,7 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     versions = {s["folder"]: s["version"] for s in listing["sets"]}
     relisted = {s["folder"]: s["version"] for s in offline_list(_offline_scripts(out))["sets"]}
     assert relisted["newest/"] != versions["newest/"]
-    assert (relisted["terms/"], relisted["recent/"]) == (versions["terms/"], versions["recent/"])
+    assert [relisted[f] for f in ("terms/", "year/", "recent/")] == [versions[f] for f in ("terms/", "year/", "recent/")]
     shard_versions = [s["version"] for s in listing["shards"]]
     reversioned = [s["version"] for s in offline_list(_offline_scripts(out))["shards"]]  # newest first
     assert reversioned[0] != shard_versions[0] and reversioned[1:] == shard_versions[1:]
@@ -466,6 +467,28 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     build_split(source, full, shard_pages=5)
     assert files_of(out) == files_of(full)
     assert not list(full.parent.glob(".full*/offline-search/*.part"))
+
+    # A newer month's second day: September, the newest shard but the newest day's until then, joins the
+    # other shards of its year (in a shard of its own: it is too big to be packed with March), which the list
+    # has one more of.  The set of the older years' shards' terms is kept: it names them as it did, by their
+    # places counted from the oldest.
+    write_corpus(source, {"2022/more.txt": txt("2022-09-27", "More.", "Word moreword here.")})
+    build_split(source, out, shard_pages=5, jobs=1)
+    write_corpus(source, {"2022/october.txt": txt("2022-10-02", "October.", "Word octword here.")})
+    build_split(source, out, shard_pages=5, jobs=1)
+    kept_year, listed = _stamps(out, "search/offline/year"), len(offline_list(_offline_scripts(out))["shards"])
+    del sets_made[:]
+    write_corpus(source, {"2022/second.txt": txt("2022-10-03", "Second.", "Word secondword here.")})
+    result = build_split(source, out, shard_pages=5, jobs=1)
+    assert sets_made == ["year", "recent", "newest"]
+    bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert [(b["name"], b["pages"]) for b in bundles][-4:] == [("2022-03", 2), ("2022-09", 5), ("2022-10", 1),
+                                                               ("2022-10-03", 1)]
+    assert len(offline_list(_offline_scripts(out))["shards"]) == listed + 1
+    assert _stamps(out, "search/offline/terms") == kept_terms and _stamps(out, "search/offline/year") != kept_year
+    shutil.rmtree(full)
+    build_split(source, full, shard_pages=5)
+    assert files_of(out) == files_of(full)
 
 
 def test_a_run_again_clears_what_its_first_run_left_but_the_other_bundles_and_the_placeholder(tmp_path):

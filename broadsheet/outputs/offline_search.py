@@ -1,16 +1,18 @@
 """The index that search from disk (file://) uses, where Pagefind cannot run
 (see broadsheet/offline_index.py): the records of each shard of the Pagefind
-index, and the terms of the shards in sets of chunks: the newest day's, when
-it is a shard apart; the newest shard of the others'; and all the older
-shards'.  The day before, put back with the rest by the first article of a new
-day, and any change to the newest articles make the small sets again, not the
-set of every older shard.  A shard none of
-whose articles changed is kept, and its postings, kept in the cache folder,
-go into the chunks of terms without its articles being read."""
+index, and the terms of the shards in sets of chunks (SETS): the newest day's,
+when it is a shard apart; the newest shard of the others'; the other shards of
+its year; and all the older years' shards'.  The day before, put back with the
+rest by the first article of a new day, and any change to the newest articles
+make the small sets again, a newer month the set of its year, and only a newer
+year the set of every older shard.  A shard none of whose articles changed is
+kept, and its postings, kept in the cache folder, go into the chunks of terms
+without its articles being read."""
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import socket
@@ -34,9 +36,13 @@ if TYPE_CHECKING:
     from .. import offline_index, offline_patch
 
 INDEX = "index"  # the unit of the list of shards and of the chunks of terms
-# The sets of chunks of terms: the older shards' (or the only one's), the
-# newest shard's but the newest day's, and the newest day's.
-SETS = ("terms", "recent", "newest")
+# The sets of chunks of terms: the older years' shards' (or the only one's), the
+# other shards of the newest shard's year, the newest shard's but the newest
+# day's, and the newest day's.  A month joins the set of its year's older
+# shards once a newer month comes, and a year the set of the older years' once
+# a newer year comes: that set of most of the archive is made again once a
+# year, not once a month.
+SETS = ("terms", "year", "recent", "newest")
 KEPT = "offline-search"  # the folder of the shards' postings, in the cache folder
 
 
@@ -54,21 +60,29 @@ class OfflineSearch(Output):
         return config.search
 
     def units(self) -> Sequence[str]:
+        from .. import offline_index
+
         self.entries: dict[str, list[Entry]] = {}  # by shard name, newest first
         self.shards = {}
         for shard in reversed(self.job.shards):  # newest first
             self.entries[shard.name] = list(self.job.site.entries[self.job.shard_runs[shard.name]])
             self.shards[shard.name] = shard
+        # The chunks of terms name each shard by its number (offline_index.shard_numbers).
+        self.numbers = dict(zip(self.entries, offline_index.shard_numbers(len(self.entries)), strict=True))
         self.keys = {
             name: bundle_key(self.shards[name], [self.job.fingerprints.entries_key(entries)])
             for name, entries in self.entries.items()
         }
         # The newest day, if apart, has a set of terms of its own (it is the first shard, newest first), and
-        # so has the newest shard of the rest, which holds the day before once a newer day comes.
+        # so has the newest shard of the rest, which holds the day before once a newer day comes; and the
+        # other shards of its year, which it joins once a newer month comes.
         apart = [name for name in self.entries if self.shards[name].apart]
         rest = [name for name in self.entries if name not in apart]
         older, recent = (rest[1:], rest[:1]) if len(rest) > 1 else (rest, [])
-        self.sets = {unit: names for unit, names in zip(SETS, (older, recent, apart), strict=True) if names}
+        newest_year = self.entries[recent[0]][0].article.date.year if recent else None
+        year = list(itertools.takewhile(lambda name: self.entries[name][-1].article.date.year == newest_year, older))
+        older = older[len(year):]
+        self.sets = {unit: names for unit, names in zip(SETS, (older, year, recent, apart), strict=True) if names}
         self.kept = folder_for(self.job.config.out).absolute() / KEPT
         self.last_sets: dict[str, str] = {}  # the fingerprint of each set the last build left in the site in place
         self.last_shards: dict[str, str] = {}  # and of each shard
@@ -99,9 +113,8 @@ class OfflineSearch(Output):
         return self.index_key() if all(self.postings_file(n).is_file() for n in self.entries) else ALWAYS
 
     def set_key(self, unit: str) -> str:
-        # A set's chunks name each shard by its place in the list of all shards.
-        places = {name: place for place, name in enumerate(self.entries)}
-        return text_key("\n".join(f"{places[name]} {name} {self.keys[name]}" for name in self.sets[unit]))
+        # A set's chunks name each shard by its number.
+        return text_key("\n".join(f"{self.numbers[name]} {name} {self.keys[name]}" for name in self.sets[unit]))
 
     def index_key(self) -> str:
         return text_key("\n".join(f"{name} {key}" for name, key in self.keys.items()) + f"\n{self.job.config.language}")
@@ -122,7 +135,7 @@ class OfflineSearch(Output):
             # A set made again is made from its files in the site in place, where they are as the last build left them.
             self.job.config.out.absolute() if self.job.in_place and not self.outputs.adopted else None,
             {unit: self.set_keys_file(unit, key) for unit, key in self.last_sets.items()}, self.last_shards,
-            {name: place for place, name in enumerate(self.entries)},
+            self.numbers,
             # Each shard noted as it is made, wherever: not by a cluster's workers, which may be other machines.
             self.job.journal.elsewhere(self.kind)
             if self.job.journal is not None and not isinstance(parallel.runner(), parallel.Cluster) else None,
@@ -143,7 +156,7 @@ class IndexMaker:
     site: Path | None  # the site in place, where a set's files are as the last build left them
     last_sets: dict[str, Path]  # where the state of each set the last build left there is kept
     last_shards: dict[str, str]  # the fingerprint of each shard whose records the last build left there
-    places: dict[str, int]  # each shard's place in the list of all shards
+    numbers: dict[str, int]  # each shard's number in the chunks of terms (offline_index.shard_numbers)
     noting: Noting | None = None  # of the build's journal (see resume.py)
     # Each shard made in this process by a rebuild in place of one shard, as it
     # was (its fingerprint then, and as read) and as made: its set is patched
@@ -253,7 +266,7 @@ class IndexMaker:
         from .. import offline_index, offline_patch
 
         names, key, keys_file = self.sets[unit]
-        shards = tuple((name, self.places[name], self.keys[name]) for name in names)
+        shards = tuple((name, self.numbers[name], self.keys[name]) for name in names)
         try:
             made = self._patched(unit, shards, jobs)
         except offline_patch.PatchRefused:
@@ -278,10 +291,10 @@ class IndexMaker:
         names, _, _ = self.sets[unit]
         self._kept()
         chunks = []
-        families = {self.places[name]: offline_index.read_families(self.postings[name]) for name in names}
+        families = {self.numbers[name]: offline_index.read_families(self.postings[name]) for name in names}
         for chunk in offline_index.set_files(
             unit, offline_index.merged([offline_index.read_postings(self.postings[name]) for name in names],
-                                       [self.places[name] for name in names]), families,
+                                       [self.numbers[name] for name in names]), families,
         ):
             for path, text in ((chunk.path, chunk.text), *chunk.split):
                 write_file(self.root, path, text.encode("utf-8"))

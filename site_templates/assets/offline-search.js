@@ -141,7 +141,12 @@
   // The list of shards, newest first, each with its place in the site, and the
   // keys of the chunks of terms.
   function index() {
-    return load("index.js", "index", undefined, String(Date.now())).then(function (packed) { return unpack("index", packed); });
+    return load("index.js", "index", undefined, String(Date.now())).then(function (packed) {
+      return unpack("index", packed);
+    }).then(function (found) {
+      found.sets.forEach(function (set) { set.last = found.shards.length - 1; });
+      return found;
+    });
   }
 
   // The site's stemmer, named by the list: the shared code, then the language's.
@@ -215,11 +220,36 @@
   }
 
   // A file of terms of `set`: JSON as it is, or packed (the chunk of a word in most articles).
+  var termFiles = {};
   function termsFile(set, path) {
     var name = "terms:" + path;
-    return load(path + ".js", name, undefined, set.version).then(function (terms) {
+    return termFiles[name] || (termFiles[name] = load(path + ".js", name, undefined, set.version).then(function (terms) {
       return typeof terms === "string" ? unpack(name, terms) : terms;
+    }).then(function (terms) { return placesOfShards(terms, set.last); }));
+  }
+
+  // The files of terms name each shard by its number, its place counted from
+  // the oldest (shard_numbers in offline_index.py), which a newer shard leaves
+  // as it was; the list is newest first.  Turns each number of `terms` (a
+  // chunk, or a split term's file: [shard, postings, ...]) into the shard's
+  // place in the list, `last` minus the number, once as it is read.
+  function placesOfShards(terms, last) {
+    function turn(list, step) {
+      for (var i = 0; list && i < list.length; i += step) list[i] = last - list[i];
+    }
+    function turnEach(lists) {
+      Object.keys(lists || {}).forEach(function (word) { turn(lists[word], 3); });
+    }
+    if (Array.isArray(terms)) turn(terms, 2);
+    else Object.keys(terms).forEach(function (term) {
+      var value = terms[term];
+      if (Array.isArray(value)) return turn(value, 2);
+      turn(value.shards, 2); // [shard, place in files, ...]
+      turn(value.first, 3); // [shard, document, score, ...]
+      turnEach(value.beginnings); // {word: [shard, family's best, documents, ...]}
+      turnEach(value.firsts); // {word: [shard, document, score, ...]}
     });
+    return terms;
   }
 
   // Calls visit(term, found, set, weight) for each term of the chunks that the

@@ -388,8 +388,8 @@ def test_a_word_in_most_articles_is_read_for_the_shards_of_the_other_words_only(
     assert isinstance(the, dict) and len(the["shards"]) == 6 and len(the["files"]) == 4
     whole, part_of = the["files"][0][0], dict(zip(the["shards"][::2], the["shards"][1::2], strict=True))
     shards = json.loads((site / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
-    assert [b["name"] for b in shards] == ["2021", "2022-01", "2022-11", "2023"]  # oldest first; numbered newest first
-    gallery = f"terms/s{the['files'][part_of[3]][0]}.js"  # 2021's part: "gallery" is in that shard only
+    assert [b["name"] for b in shards] == ["2021", "2022-01", "2022-11", "2023"]  # oldest first, as numbered
+    gallery = f"terms/s{the['files'][part_of[0]][0]}.js"  # 2021's part: "gallery" is in that shard only
 
     found = offline_search(page, site, "the gallery")
     assert [r["title"] for r in found["results"]] == ["A new gallery"]
@@ -504,7 +504,7 @@ def sites_of_random_words(tmp_path_factory) -> tuple[Path, Path]:
         folder = tmp_path_factory.mktemp(f"random-words-{split}")
         with pytest.MonkeyPatch.context() as patch:
             if split:
-                patch.setattr(offline_index, "SPLIT_BYTES", 260)  # "ferri", "cargo" and "pilot", not "dredg"
+                patch.setattr(offline_index, "SPLIT_BYTES", 130)  # "ferri", "cargo" and "pilot", not "dredg"
                 patch.setattr(offline_index, "PART_BYTES", 1)
                 patch.setattr(offline_index, "FAMILY_FROM", 1)
             build(validate(Config(source=write_corpus(folder / "corpus", corpus), out=folder / "site", search=True,
@@ -580,7 +580,9 @@ def test_several_words_with_split_ones_read_the_parts_of_the_shards_of_their_fir
     _open_lazily(page, split)
     found = offline_search(page, split, "tide wharf", count=30)
     read = _split_files_read(page)
-    assert [path[-5:] for path in read] == ["-0.js", "-0.js"], read
+    # The wholes of both words, in the set of each year (the older's, and the newest's but its newest shard).
+    assert sorted(read) == sorted(f"{unit}/s{_entry(split, unit, word)['files'][0][0]}.js"
+                                  for unit in ("terms", "year") for word in ("tide", "wharf")), read
     assert found["results"] == offline_search(page, whole, "tide wharf", count=30)["results"]
 
 
@@ -593,12 +595,13 @@ def test_a_common_word_with_a_rarer_one_reads_the_shards_of_the_rarers_best_desp
     corpus["best.txt"] = txt("2021-06-12", "Kites.", "A kite and a kite.")
     folder = tmp_path / "site"
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(offline_index, "SPLIT_BYTES", 145)
+        patch.setattr(offline_index, "SPLIT_BYTES", 120)
         patch.setattr(offline_index, "PART_BYTES", 1)
         build(validate(Config(source=write_corpus(tmp_path / "corpus", corpus), out=folder, search=True, quiet=True,
                               search_shard_pages=4)))
     assert isinstance(_entry(folder, "terms", "and"), dict) and isinstance(_entry(folder, "terms", "kite"), list)
-    assert _entry(folder, "recent", "kite")[0] == 0  # the newest shard has it
+    shards = json.loads((folder / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert _entry(folder, "recent", "kite")[0] == len(shards) - 1  # the newest shard (numbered from the oldest) has it
     expected = offline_search(page, folder, "and kite", count=1)
     assert expected["results"][0]["title"] == "Kites"
     _open_lazily(page, folder)
