@@ -54,9 +54,8 @@ class PatchRefused(Exception):
 class SetState:
     """What a build keeps of a set of terms for the next: its shards (name,
     number in the chunks (offline_index.shard_numbers), the fingerprint of
-    their postings), and
-    its chunks.  (And, in a file of their own, the family_bests its split
-    terms need: write_families.)"""
+    their postings), and its chunks.  (And, in a file of their own, the
+    family_bests its split terms need: write_families.)"""
 
     shards: tuple[tuple[str, int, str], ...]
     chunks: tuple[ChunkState, ...]
