@@ -289,7 +289,7 @@ class IndexMaker:
         from .. import offline_index
 
         names, _, _ = self.sets[unit]
-        self._kept()
+        self._wait_keeping()
         chunks = []
         families = {self.numbers[name]: offline_index.read_families(self.postings[name]) for name in names}
         for chunk in offline_index.set_files(
@@ -367,7 +367,7 @@ class IndexMaker:
         from .. import offline_index
 
         made = {unit: self.terms_set(unit, jobs) for unit in self.make_sets}
-        self._kept()
+        self._wait_keeping()
         if self.index_key is not None:
             heads = [(name, offline_index.read_head(self.postings[name])) for name in self.keys]
             sets = []
@@ -386,7 +386,7 @@ class IndexMaker:
                 old.unlink(missing_ok=True)
         return made
 
-    def _kept(self) -> None:
+    def _wait_keeping(self) -> None:
         """Wait for the kept postings being written beside (see shard)."""
         while self.keeping:
             self.keeping.pop().join()
@@ -402,7 +402,7 @@ class IndexMaker:
                 made = dict(parallel.each(lambda i: self.shard(names[i], 1), len(names), jobs=jobs))
             return {**made, **self.index(jobs)}
         finally:
-            self._kept()  # where the sets failed: no file left half written for the next build
+            self._wait_keeping()  # where the sets failed: no file left half written for the next build
 
 
 @dataclass(frozen=True)
