@@ -31,7 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 THEME_PACKAGE = "broadsheet.site_templates"
 CONFIG_FILE_NAME = "broadsheet.toml"
 RECORD_FILE_NAME = "published.json"
-SERVED_SEARCH = ("pagefind", "offline")  # the engines that can answer the search page when served
+SERVED_SEARCH = ("auto", "pagefind", "offline")  # what can answer the search page when served ("auto": by size)
 
 # Copies of the theme made for the length of the program (see _builtin_templates).
 _theme_copies = contextlib.ExitStack()
@@ -220,10 +220,12 @@ class Config:
     search_shard_pages: int = setting(5000, Setting(
         "the most articles in one bundle of the search index", output=True, flag=None, low=1, high=1_000_000,
         more="(see [Search](search.md#in-bundles))"))
-    served_search: str = setting("pagefind", Setting(
-        "what answers the search page on a web server: Pagefind's bundles, or the offline index, which answers "
-        "from disk anyway and reads far less at scale (then no Pagefind bundle is built)", output=True,
-        metavar="ENGINE", check=lambda value: value in SERVED_SEARCH, expects='"pagefind" or "offline"',
+    served_search: str = setting("auto", Setting(
+        "what answers the search page on a web server: Pagefind's bundles (\"pagefind\"), or the offline index "
+        "(\"offline\"), which answers from disk anyway and reads far less at scale (then no Pagefind bundle is "
+        "built); \"auto\": Pagefind's bundles while the index is ten bundles or fewer (about 40,000 articles), "
+        "the offline index past that", output=True,
+        metavar="ENGINE", check=lambda value: value in SERVED_SEARCH, expects='"auto", "pagefind" or "offline"',
         more="(see [Search](search.md#served-by-the-offline-index))"))
     zim: Path | None = setting(None, Setting(
         "also write the whole archive into this ZIM file, to read offline with Kiwix or serve with kiwix-serve",

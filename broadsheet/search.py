@@ -65,6 +65,9 @@ PLACEHOLDER_HTML = (
     f'<body><div data-pagefind-body><span data-pagefind-sort="date:{PLACEHOLDER_DATE}">\u0345</span></div>'
     "</body></html>\n"
 )
+# Past this many bundles, a query of the served site reads more than the
+# offline index would at any size: about 40 KB in two requests a bundle.
+HEAVY_BUNDLES = 10
 # Memory of one Pagefind run, for running several side by side: measured on
 # the benchmark corpus, 240 to 255 KB a page (bench/pagefind_memory.py).
 RUN_BYTES = 64 * 2**20
@@ -161,6 +164,13 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
         shards = [replace(shard, without=folder) if shard.pages[-1].startswith(folder[:4]) else shard for shard in shards]
         shards.append(Shard(name, f"{INDEX_FOLDER}/{name}/", tuple(sorted(file_for(e.url) for e in newest)), apart=True))
     return shards
+
+
+def served_engine(bundles: int) -> str:
+    """What `served-search = "auto"` chooses to answer the search page when
+    served, for an index of that many bundles: Pagefind's, while a query reads
+    less of them than of the offline index; past that, the offline index."""
+    return "pagefind" if bundles <= HEAVY_BUNDLES else "offline"
 
 
 def is_first(shard: Shard) -> bool:

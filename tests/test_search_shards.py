@@ -160,8 +160,9 @@ def fragments(bundle: Path) -> list[str]:
     return urls
 
 
-def files_of(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+def files_of(site: Path, within: tuple[str, ...] = ("",)) -> dict[str, bytes]:
+    return {name: p.read_bytes() for p in sorted(site.rglob("*"))
+            if p.is_file() and (name := p.relative_to(site).as_posix()).startswith(within)}
 
 
 def build_split(source: Path, out: Path, shard_pages: int = 3, **settings):
@@ -221,6 +222,42 @@ def test_a_search_index_of_many_bundles_says_what_a_served_search_then_loads(tmp
     # Served by the offline index, the site has no bundle to speak of.
     offline = build_split(source, tmp_path / "offline", served_search="offline")
     assert not [note for note in offline.notes if "Pagefind bundles" in note]
+
+
+def test_auto_serves_pagefind_up_to_ten_bundles_and_the_offline_index_past_them(tmp_path):
+    # The default: Pagefind's bundles while a served query reads less of them than of the
+    # offline index; past ten, the offline index, and no bundle is built.  A site that grows
+    # past ten changes engine in place, and back, each time as a full build makes it.
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    out = tmp_path / "site"
+    small = build_split(source, out)
+    assert small.bundles == 8 and (out / "pagefind/bundles.json").is_file()
+    assert 'data-served="pagefind"' in (out / "search/index.html").read_text(encoding="utf-8")
+    more = {f"{year}/t{i:02d}.txt": txt(f"{year}-{month:02d}-{10 + i}", f"Later story {i}.", f"Word late{i}x here.")
+            for i, (year, month) in enumerate((y, m) for y in (2023, 2024) for m in (3, 3, 9, 9))}
+    write_corpus(source, more)
+    grown = build_split(source, out)
+    assert grown.in_place and grown.bundles == 0 and grown.indexed == 24
+    assert not (out / "pagefind").exists()
+    assert 'data-served="offline"' in (out / "search/index.html").read_text(encoding="utf-8")
+    assert not [note for note in grown.notes if "Pagefind bundles" in note]
+    assert files_of(out) == files_of(_full_build(source, tmp_path / "full-grown"))
+    # Chosen, Pagefind's bundles stay, however many (and the build says what a query then loads).
+    chosen = build_split(source, tmp_path / "chosen", served_search="pagefind")
+    assert chosen.bundles == 12 and [note for note in chosen.notes if "Pagefind bundles" in note]
+    for name in more:
+        (source / name).unlink()
+    shrunk = build_split(source, out)
+    assert shrunk.in_place and shrunk.bundles == 8
+    assert 'data-served="pagefind"' in (out / "search/index.html").read_text(encoding="utf-8")
+    # The addresses of the articles taken away answer 410 now, as a full build's would not know.
+    searched = files_of(_full_build(source, tmp_path / "full-shrunk"), within=("pagefind/", "search/"))
+    assert files_of(out, within=("pagefind/", "search/")) == searched
+
+
+def _full_build(source: Path, out: Path) -> Path:
+    build_split(source, out)
+    return out
 
 
 def _site_of_build(source: Path):

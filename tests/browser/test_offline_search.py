@@ -129,7 +129,9 @@ def _site_of_small_shards(folder: Path, split: bool) -> Path:
             patch.setattr(offline_index, "SPLIT_BYTES", 20)
             patch.setattr(offline_index, "PART_BYTES", 1)
             patch.setattr(offline_index, "FAMILY_FROM", 1)  # each word's family's best in each shard
-        build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=2)))
+        # Pagefind's bundles beside, at any number of them: their list names the shards.
+        build(validate(Config(source=source, out=folder / "site", search=True, quiet=True, search_shard_pages=2,
+                              served_search="pagefind")))
     return folder / "site"
 
 
@@ -508,7 +510,7 @@ def sites_of_random_words(tmp_path_factory) -> tuple[Path, Path]:
                 patch.setattr(offline_index, "PART_BYTES", 1)
                 patch.setattr(offline_index, "FAMILY_FROM", 1)
             build(validate(Config(source=write_corpus(folder / "corpus", corpus), out=folder / "site", search=True,
-                                  quiet=True, search_shard_pages=8)))
+                                  quiet=True, search_shard_pages=8, served_search="pagefind")))  # its bundles' list names the shards
         sites.append(folder / "site")
     return sites[0], sites[1]
 
@@ -598,7 +600,7 @@ def test_a_common_word_with_a_rarer_one_reads_the_shards_of_the_rarers_best_desp
         patch.setattr(offline_index, "SPLIT_BYTES", 120)
         patch.setattr(offline_index, "PART_BYTES", 1)
         build(validate(Config(source=write_corpus(tmp_path / "corpus", corpus), out=folder, search=True, quiet=True,
-                              search_shard_pages=4)))
+                              search_shard_pages=4, served_search="pagefind")))  # its bundles' list names the shards
     assert isinstance(_entry(folder, "terms", "and"), dict) and isinstance(_entry(folder, "terms", "kite"), list)
     shards = json.loads((folder / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     assert _entry(folder, "recent", "kite")[0] == len(shards) - 1  # the newest shard (numbered from the oldest) has it
