@@ -509,14 +509,13 @@ class Staging:
             os.replace(self.path / name, target)
             changed += 1
         now = kept | set(written)
+        left: set[Path] = set()
         for name in sorted(made - now):
             target = self.out / name
             target.unlink(missing_ok=True)
             changed += 1
-            folder = target.parent
-            while folder != self.out and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+            left.add(target.parent)
+        _remove_if_empty(left, self.out)
         if now != made or _names_added(self.out / MARKER):
             marker.write_text(_inventory_text(now), encoding="utf-8")
             os.replace(marker, self.out / MARKER)
@@ -525,6 +524,21 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _remove_if_empty(folders: Iterable[Path], top: Path) -> None:
+    """Each of `folders`, and each above it up to `top`, removed if empty: by
+    one rmdir each, which fails on a folder that is not empty; a folder whose
+    last folder goes is tried again then.  (Listed again after each of its
+    files was removed, a search bundle's folder of thousands of fragments
+    took most of a minute.)"""
+    for folder in folders:
+        while folder != top:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or gone already
+                break
+            folder = folder.parent
 
 
 def walk_files(top: Path) -> list[str]:

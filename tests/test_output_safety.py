@@ -166,6 +166,17 @@ def test_the_marker_lists_every_file_the_build_made(corpus, build_site):
     assert any(name.startswith("pagefind/") for name in listed)
 
 
+def test_the_folders_an_update_in_place_empties_go_and_no_others(tmp_path):
+    # Each folder by one rmdir: "a" goes once "a/d" has gone, though it was tried when
+    # "a/b" went; "e" holds a file someone put there, and stays.
+    top = tmp_path / "site"
+    for folder in ("a/b/c", "a/d", "e"):
+        (top / folder).mkdir(parents=True)
+    (top / "e" / "theirs.txt").write_text("kept", encoding="utf-8")
+    write._remove_if_empty([top / "a/b/c", top / "a/d", top / "e"], top)
+    assert sorted(p.relative_to(top).as_posix() for p in top.rglob("*")) == ["e", "e/theirs.txt"]
+
+
 def test_the_marker_lists_every_file_after_an_update_in_place(corpus, build_site):
     source = corpus(corpus_of(6))
     build_site(source, search=True, search_shard_pages=2)
