@@ -772,9 +772,9 @@ def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes
 def test_a_rebuild_makes_its_offline_shard_beside_from_the_start(site, monkeypatch, served):
     # The plan of addresses is made in a process beside a rebuild, until the
     # pages at old addresses need it; the offline index's shard too, begun
-    # right after the pages, so that the build's own work, the plan and the
-    # shard share the cores.  With Pagefind's bundles, their runs are begun before
-    # the plan is waited for.
+    # before the pages are checked, so that the build's own work, the plan and
+    # the shard share the cores.  With Pagefind's bundles, their runs are begun
+    # before the plan is waited for.
     from broadsheet.outputs import offline_search, pages, search_bundles
 
     settings = {"search": True, "served_search": served, "base_url": "https://example.org/news/"}
@@ -797,7 +797,7 @@ def test_a_rebuild_makes_its_offline_shard_beside_from_the_start(site, monkeypat
     monkeypatch.setattr(pages.Pages, "start", lambda self, todo: order.append("pages") or render(self, todo))
     result, out = site(**settings)
     assert result.in_place and result.rendered > 0 and (result.bundles_indexed > 0) == (served == "pagefind")
-    assert order[:2] == ["pages", ("shards", "beside")]  # begun right after the pages
+    assert order[:2] == [("shards", "beside"), "pages"]  # begun before the pages
     if served == "pagefind":  # Pagefind's run begun before the plan is waited for
         assert order.index("bundles") < order.index(("plan", True))
     assert ("plan", True) in order
@@ -807,7 +807,7 @@ def test_a_rebuild_makes_its_offline_shard_beside_from_the_start(site, monkeypat
     write_corpus(site.source, {"newer.txt": story(98)})
     order.clear()
     site(**settings)
-    assert order[1] == ("shards", "beside" if served == "pagefind" else "here")
+    assert order[0] == ("shards", "beside" if served == "pagefind" else "here")
 
 
 def test_a_build_made_whole_makes_its_offline_index_once_the_pages_are_made(site, monkeypatch):

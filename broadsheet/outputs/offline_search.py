@@ -50,10 +50,11 @@ KEPT = "offline-search"  # the folder of the shards' postings, in the cache fold
 class OfflineSearch(Output):
     kind = "offline search"
     stage = "offline search"
-    # Right after the pages are begun (and with them the plan of addresses, beside
-    # a rebuild): a rebuild makes its few shards beside the rest, and beside
-    # Pagefind's runs; a build made whole, once the pages' workers are done (Shards).
-    order = 11
+    # Before the pages: a rebuild makes its few shards beside the rest from the
+    # start, while the build checks every page's fingerprint (0.5 s at 100,000
+    # articles) and renders those that changed, and beside Pagefind's runs; a
+    # build made whole, once the pages' workers are done (Shards).
+    order = 5
 
     @classmethod
     def wanted(cls, config: Config) -> bool:
