@@ -18,6 +18,7 @@ from . import cache as cache_module
 from . import check, images, language, load, outputs, parallel, redirects, resume, search
 from .cache import ArticleRecord, Cache
 from .config import PROJECT_ROOT, Config
+from .outputs.search_bundles import SearchBundles
 from .progress import ProgressFactory, silent
 from .records import Article, FileStatus, Problem
 from .render import Renderer, TemplateProblem, file_for
@@ -394,6 +395,11 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             if config.served_search == "auto":
                 shards = search.plan_shards(site, limit=config.search_shard_pages) if config.search else []
                 config = dataclasses.replace(config, served_search=search.served_engine(len(shards)))
+                if config.served_search == "offline" and cache is not None and cache.outputs.get(SearchBundles.kind):
+                    result.notes.append(
+                        f"note: the search index is now {len(shards)} bundles, more than {search.HEAVY_BUNDLES}: "
+                        "served, the search page now asks the offline index, and Pagefind's bundles are removed "
+                        '(served-search = "pagefind" keeps them; see docs/search.md)')
             for problem in problems:
                 note(problem)
             # Each build: the files beside the articles may have changed while the articles did not.

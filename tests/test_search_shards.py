@@ -240,7 +240,10 @@ def test_auto_serves_pagefind_up_to_ten_bundles_and_the_offline_index_past_them(
     assert grown.in_place and grown.bundles == 0 and grown.indexed == 24
     assert not (out / "pagefind").exists()
     assert 'data-served="offline"' in (out / "search/index.html").read_text(encoding="utf-8")
-    assert not [note for note in grown.notes if "Pagefind bundles" in note]
+    assert [note for note in grown.notes if "bundles" in note] == [
+        "note: the search index is now 12 bundles, more than 10: served, the search page now asks the offline index, "
+        'and Pagefind\'s bundles are removed (served-search = "pagefind" keeps them; see docs/search.md)']
+    assert not [note for note in build_split(source, out).notes if "bundles" in note]  # said once
     assert files_of(out) == files_of(_full_build(source, tmp_path / "full-grown"))
     # Chosen, Pagefind's bundles stay, however many (and the build says what a query then loads).
     chosen = build_split(source, tmp_path / "chosen", served_search="pagefind")
