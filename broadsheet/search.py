@@ -168,8 +168,9 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
 
 def served_engine(bundles: int) -> str:
     """What `served-search = "auto"` chooses to answer the search page when
-    served, for an index of that many bundles: Pagefind's, while a query reads
-    less of them than of the offline index; past that, the offline index."""
+    served, for an index of that many bundles: Pagefind's up to HEAVY_BUNDLES;
+    past that, where every query of Pagefind's loads a part of each bundle,
+    the offline index, whose queries read about as much at any size."""
     return "pagefind" if bundles <= HEAVY_BUNDLES else "offline"
 
 
