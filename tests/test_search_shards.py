@@ -224,6 +224,10 @@ def test_a_search_index_of_many_bundles_says_what_a_served_search_then_loads(tmp
     assert not [note for note in offline.notes if "Pagefind bundles" in note]
 
 
+def test_auto_chooses_pagefind_up_to_ten_bundles_and_the_offline_index_from_eleven():
+    assert [search.served_engine(n) for n in (0, 1, 10, 11, 226)] == ["pagefind"] * 3 + ["offline"] * 2
+
+
 def test_auto_serves_pagefind_up_to_ten_bundles_and_the_offline_index_past_them(tmp_path):
     # The default: Pagefind's bundles while a served query reads less of them than of the
     # offline index; past ten, the offline index, and no bundle is built.  A site that grows
