@@ -55,6 +55,13 @@ SHARD_PAGES = 5000
 # day apart, so that the day's new articles index a few hundred pages again,
 # not the thousands of the shard the day belongs to.
 NEWEST_APART_FROM = 1000
+# In the newest year, a month of at least this many articles is a shard of its
+# own, not packed with the months before it: packed, the month before the
+# newest joins its pack once the next month's second day comes, and the pack
+# is made again whole (every score in it), a monthly rebuild of thousands of
+# articles; alone, it is kept as it is.  Its year's months are packed once a
+# newer year begins.
+MONTH_APART_FROM = 1000
 # The placeholder page that leads every bundle but the first, while they are indexed.
 PLACEHOLDER = f"{INDEX_FOLDER}/start/index.html"
 PLACEHOLDER_DATE = "0000-00-00"  # sorts before every date of an article
@@ -100,7 +107,9 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     the plan depends on the articles alone, never on the builds before.  Where
     the newest year is cut into months, its newest month is not packed with the
     months before it, so that the day put back is indexed again with its month
-    alone; once a month, a month is packed with those before it again.  With
+    alone; nor is any month of the newest year of MONTH_APART_FROM articles or
+    more, which would make its pack again once the next month's second day
+    comes (a smaller one is then packed with those before it).  With
     the newest day apart, the newest year is cut into months even where it
     would fit in one shard, and is packed with no year before it: its day
     before goes back with the few hundred pages of its month, not the
@@ -133,13 +142,17 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
             continue
         runs.append([])
         for name, entries in months:
-            if year == newest_year and name == months[-1][0]:
-                # The newest month of a year cut into months is a shard of its own: the
-                # day before, put back with the rest once a newer day comes, is indexed
-                # again with its month, not with the months packed before it.
+            # The newest month of a year cut into months is a shard of its own: the
+            # day before, put back with the rest once a newer day comes, is indexed
+            # again with its month, not with the months packed before it; and so is
+            # a large month of that year (MONTH_APART_FROM).
+            alone = year == newest_year and (name == months[-1][0] or len(entries) >= MONTH_APART_FROM)
+            if alone:
                 runs.append([])
             if len(entries) <= limit:
                 runs[-1].append((name, [file_for(e.url) for e in entries]))
+                if alone:
+                    runs.append([])
             else:
                 runs += [[(f"{name}-{day:02d}", [file_for(e.url) for e in in_day])
                           for day, in_day in groupby(entries, key=lambda e: e.article.date.day)], []]

@@ -535,6 +535,45 @@ def test_articles_added_to_the_newest_day_index_that_day_again_and_nothing_else(
     assert files_of(out) == files_of(full)
 
 
+def test_a_large_month_of_the_newest_year_is_a_shard_of_its_own(monkeypatch):
+    # 2020 is cut into months (5 articles, shards of 4): January is large, alone; February
+    # and March are packed; April, the newest, alone.  An older year is packed as before.
+    monkeypatch.setattr(search, "MONTH_APART_FROM", 2)
+    year = ["2019-01-02"] * 3 + ["2019-02-02"] * 2 + ["2019-03-03"]
+    newest = ["2020-01-02"] * 2 + ["2020-02-02", "2020-03-03", "2020-04-04"]
+    assert shape(plan_shards(site_with(year + newest), limit=4)) == [
+        ("2019-01", "pagefind/", 3), ("2019-02", "pagefind/2019-02/", 3), ("2020-01", "pagefind/2020-01/", 2),
+        ("2020-02", "pagefind/2020-02/", 2), ("2020-04", "pagefind/2020-04/", 1),
+    ]
+    monkeypatch.setattr(search, "MONTH_APART_FROM", 3)
+    assert shape(plan_shards(site_with(year + newest), limit=4))[2:] == [
+        ("2020-01", "pagefind/2020-01/", 4), ("2020-04", "pagefind/2020-04/", 1)]
+
+
+def test_a_large_month_is_kept_as_it_is_when_the_next_months_second_day_comes(tmp_path, monkeypatch):
+    # Packed with March, September would make their shard and bundle again on October's second
+    # day; a shard of its own, it is kept: only October's first day and its second are made.
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    monkeypatch.setattr(search, "MONTH_APART_FROM", 2)
+    source = write_corpus(tmp_path / "corpus", corpus_files())
+    write_corpus(source, {"2022/october.txt": txt("2022-10-02", "October.", "Word octword here.")})
+    out = tmp_path / "site"
+    build_split(source, out, shard_pages=5)
+    bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    assert [(b["name"], b["pages"]) for b in bundles][-3:] == [("2022-03", 2), ("2022-09", 2), ("2022-10-02", 1)]
+    kept_bundle = _stamps(out, "pagefind/2022-09")
+    made: list[str] = []
+    real_shard = IndexMaker.shard
+    monkeypatch.setattr(IndexMaker, "shard", lambda self, name, jobs: made.append(name) or real_shard(self, name, jobs))
+    write_corpus(source, {"2022/second.txt": txt("2022-10-03", "Second.", "Word secondword here.")})
+    result = build_split(source, out, shard_pages=5, jobs=1)
+    assert sorted(made) == ["2022-10", "2022-10-03"] and (result.bundles, result.bundles_indexed) == (7, 2)
+    assert _stamps(out, "pagefind/2022-09") == kept_bundle
+    full = tmp_path / "full"
+    build_split(source, full, shard_pages=5)
+    assert files_of(out) == files_of(full)
+
+
 def test_a_run_again_clears_what_its_first_run_left_but_the_other_bundles_and_the_placeholder(tmp_path):
     # On a cluster, a shard's run is a task that may run again after its worker died.
     shards = [Shard("2020", f"{INDEX_FOLDER}/", ("2020/a/index.html",)),
