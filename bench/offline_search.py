@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
         make_corpus(corpus, args.count)
     if args.rebuild or not (site / offline_index.FOLDER / "index.js").is_file():
         started = time.perf_counter()
-        result = build(validate(Config(source=corpus, out=site, quiet=True)))
+        result = build(validate(Config(source=corpus, out=site, quiet=True, served_search="pagefind")))  # set against Pagefind's
         print(f"built {result.articles} articles in {time.perf_counter() - started:.1f}s")
     bundles = json.loads((site / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
     documents = sum(bundle["pages"] for bundle in bundles)

@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     source = args.corpus.resolve() if args.corpus else run.corpus(args.work, args.size, "txt")
     extra = ["--config", str(args.config.resolve())] if args.config else []
+    if args.kind == "search bundles":
+        extra += ["--served-search", "pagefind"]  # at any size: by default a large archive has no bundle
     out = args.work.resolve() / "resume-site"
     rounds = [one_round(source, out, args.at, args.kind, extra) for _ in range(args.repeat)]
     print(f"{source.name}, {run.machine()}")

@@ -391,14 +391,14 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             site, problems = build_site(corpus.articles, per_page=config.per_page, site_title=config.site_title,
                                         language=config.language)
             # "auto" is decided once the site's size is known; every stage after this sees the engine chosen.
-            shards = None
             if config.served_search == "auto":
-                shards = search.plan_shards(site, limit=config.search_shard_pages) if config.search else []
-                config = dataclasses.replace(config, served_search=search.served_engine(len(shards)))
+                config = dataclasses.replace(
+                    config, served_search=search.served_engine(len(site.entries), config.search_shard_pages))
                 if config.served_search == "offline" and cache is not None and cache.outputs.get(SearchBundles.kind):
+                    most = search.AUTO_PAGEFIND_SHARDS * config.search_shard_pages
                     result.notes.append(
-                        f"note: the search index is now {len(shards)} bundles, more than {search.HEAVY_BUNDLES}: "
-                        "served, the search page now asks the offline index, and Pagefind's bundles are removed "
+                        f"note: the archive is now {len(site.entries):,} articles, more than {most:,}: served, the "
+                        "search page now asks the offline index, and Pagefind's bundles are removed "
                         '(served-search = "pagefind" keeps them; see docs/search.md)')
             for problem in problems:
                 note(problem)
@@ -410,7 +410,9 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         result.articles = len(site.entries)
         _stop_if_strict(config, result)
         # A build made whole takes up the staging folder of the last one, if that was cut short (see resume.py).
-        resumed = resume.take_up(config.out, key) if cache is None and config.incremental else None
+        # The engine "auto" chose is part of what the build cut short made: another takes up none of it.
+        journal_key = f"{key} served-search={config.served_search}"
+        resumed = resume.take_up(config.out, journal_key) if cache is None and config.incremental else None
         if resumed is None:
             resume.remove(config.out)
         clear_leftovers(config.out, keep=resumed.folder if resumed is not None else None)
@@ -418,7 +420,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             resume.prune(resumed)
         staging = Staging(config.out, adopted=resumed.folder if resumed is not None else None)
         if not result.in_place:
-            journal = resume.Journal(config.out, key, staging.path, going_on=resumed is not None)
+            journal = resume.Journal(config.out, journal_key, staging.path, going_on=resumed is not None)
         addresses = AddressPlanning(config, site, staging, result, note, cache.record_digest if cache is not None else None,
                                     beside=result.in_place)
         job = outputs.Job(
@@ -427,8 +429,6 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
             bodies=corpus.bodies, note=note, notes=result.notes, progress=progress,
             jobs=_jobs(config), in_place=result.in_place, addresses=addresses, journal=journal,
         )
-        if shards:
-            job.shards = shards  # planned above, not again (0.2 s at 100,000 articles)
         # Every output: kept where it is unchanged, made again where not.
         made_outputs = outputs.Outputs(job, cache, functools.partial(_stage, result), site_check, resumed)
         made_outputs.make()

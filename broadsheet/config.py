@@ -223,8 +223,8 @@ class Config:
     served_search: str = setting("auto", Setting(
         "what answers the search page on a web server: Pagefind's bundles (\"pagefind\"), or the offline index "
         "(\"offline\"), which answers from disk anyway and reads far less at scale (then no Pagefind bundle is "
-        "built); \"auto\": Pagefind's bundles while the index is ten bundles or fewer (about 40,000 articles), "
-        "the offline index past that", output=True,
+        "built); \"auto\": Pagefind's bundles up to eight times search-shard-pages articles (40,000), the "
+        "offline index past that", output=True,
         metavar="ENGINE", check=lambda value: value in SERVED_SEARCH, expects='"auto", "pagefind" or "offline"',
         more="(see [Search](search.md#served-by-the-offline-index))"))
     zim: Path | None = setting(None, Setting(

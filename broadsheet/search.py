@@ -179,12 +179,21 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
     return shards
 
 
-def served_engine(bundles: int) -> str:
+# `served-search = "auto"` serves Pagefind's bundles to archives of up to this
+# many times `search-shard-pages` articles (40,000 by default, ten to twelve
+# bundles as months are packed), the offline index past that.  Counted in
+# articles, which only grow, not in bundles, whose number rises through a year
+# and falls when its months are packed: the engine changes once.
+AUTO_PAGEFIND_SHARDS = 8
+
+
+def served_engine(articles: int, shard_pages: int) -> str:
     """What `served-search = "auto"` chooses to answer the search page when
-    served, for an index of that many bundles: Pagefind's up to HEAVY_BUNDLES;
-    past that, where every query of Pagefind's loads a part of each bundle,
-    the offline index, whose queries read about as much at any size."""
-    return "pagefind" if bundles <= HEAVY_BUNDLES else "offline"
+    served, for an archive of that many articles: Pagefind's bundles up to
+    AUTO_PAGEFIND_SHARDS times `shard_pages`; past that, where every query of
+    Pagefind's loads a part of each of a dozen bundles and more, the offline
+    index, whose queries read about as much at any size."""
+    return "pagefind" if articles <= AUTO_PAGEFIND_SHARDS * shard_pages else "offline"
 
 
 def is_first(shard: Shard) -> bool:

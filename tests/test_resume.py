@@ -196,6 +196,24 @@ def test_articles_removed_since_the_cut_leave_nothing_behind(corpus, build_site,
     assert result.rendered > 0
 
 
+def test_a_build_cut_short_with_pagefind_is_not_taken_up_by_one_that_serves_the_offline_index(
+        corpus, build_site, tmp_path, monkeypatch):
+    # By default the engine follows the archive's size (served-search = "auto"): grown past
+    # eight shards of articles since the cut, the next build makes no Pagefind bundle, and
+    # takes up nothing of the build that made some, whose files would stay in the site.
+    files = corpus_files()
+    source = corpus(files)
+    killed(monkeypatch, build_site, source, "search bundles", **SEARCH)
+    write_corpus(source, {f"{i:02d}_{0xC0000 + i:06x}.txt": txt(f"2023-{1 + i % 12:02d}-{1 + i:02d}", f"Later {i}.")
+                          for i in range(16)})
+    result, out = build_site(source, **SEARCH)
+    assert result.bundles == 0 and not any(note.startswith("note: taken up") for note in result.notes)
+    assert not (out / "pagefind").exists()
+    build_site(source, out=tmp_path / "clean", **SEARCH)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+    assert leftovers(tmp_path) == []
+
+
 def test_a_build_cut_short_twice_is_taken_up_by_the_third(corpus, build_site, tmp_path, monkeypatch):
     source = corpus(corpus_files())
     clean, _ = build_site(source, out=tmp_path / "clean", **SEARCH)

@@ -224,34 +224,35 @@ def test_a_search_index_of_many_bundles_says_what_a_served_search_then_loads(tmp
     assert not [note for note in offline.notes if "Pagefind bundles" in note]
 
 
-def test_auto_chooses_pagefind_up_to_ten_bundles_and_the_offline_index_from_eleven():
-    assert [search.served_engine(n) for n in (0, 1, 10, 11, 226)] == ["pagefind"] * 3 + ["offline"] * 2
+def test_auto_chooses_pagefind_up_to_eight_shards_of_articles_and_the_offline_index_past_them():
+    assert [search.served_engine(n, 5000) for n in (0, 1, 40_000, 40_001, 10**6)] == ["pagefind"] * 3 + ["offline"] * 2
+    assert [search.served_engine(n, 3) for n in (24, 25)] == ["pagefind", "offline"]
 
 
-def test_auto_serves_pagefind_up_to_ten_bundles_and_the_offline_index_past_them(tmp_path):
-    # The default: Pagefind's bundles while a served query reads less of them than of the
-    # offline index; past ten, the offline index, and no bundle is built.  A site that grows
-    # past ten changes engine in place, and back, each time as a full build makes it.
+def test_auto_serves_pagefind_up_to_eight_shards_of_articles_and_the_offline_index_past_them(tmp_path):
+    # The default: Pagefind's bundles while a served query reads a part of a few of them; past
+    # eight shards of articles (24 here), the offline index, and no bundle is built.  A site that
+    # grows past them changes engine in place, and back, each time as a full build makes it.
     source = write_corpus(tmp_path / "corpus", corpus_files())
     out = tmp_path / "site"
     small = build_split(source, out)
     assert small.bundles == 8 and (out / "pagefind/bundles.json").is_file()
     assert 'data-served="pagefind"' in (out / "search/index.html").read_text(encoding="utf-8")
     more = {f"{year}/t{i:02d}.txt": txt(f"{year}-{month:02d}-{10 + i}", f"Later story {i}.", f"Word late{i}x here.")
-            for i, (year, month) in enumerate((y, m) for y in (2023, 2024) for m in (3, 3, 9, 9))}
+            for i, (year, month) in enumerate((y, m) for y in (2023, 2024, 2025) for m in (3, 3, 9, 9))}
     write_corpus(source, more)
     grown = build_split(source, out)
-    assert grown.in_place and grown.bundles == 0 and grown.indexed == 24
+    assert grown.in_place and grown.bundles == 0 and grown.indexed == 28
     assert not (out / "pagefind").exists()
     assert 'data-served="offline"' in (out / "search/index.html").read_text(encoding="utf-8")
-    assert [note for note in grown.notes if "bundles" in note] == [
-        "note: the search index is now 12 bundles, more than 10: served, the search page now asks the offline index, "
+    assert [note for note in grown.notes if "offline index" in note] == [
+        "note: the archive is now 28 articles, more than 24: served, the search page now asks the offline index, "
         'and Pagefind\'s bundles are removed (served-search = "pagefind" keeps them; see docs/search.md)']
-    assert not [note for note in build_split(source, out).notes if "bundles" in note]  # said once
+    assert not [note for note in build_split(source, out).notes if "offline index" in note]  # said once
     assert files_of(out) == files_of(_full_build(source, tmp_path / "full-grown"))
     # Chosen, Pagefind's bundles stay, however many (and the build says what a query then loads).
     chosen = build_split(source, tmp_path / "chosen", served_search="pagefind")
-    assert chosen.bundles == 12 and [note for note in chosen.notes if "Pagefind bundles" in note]
+    assert chosen.bundles == 14 and [note for note in chosen.notes if "Pagefind bundles" in note]
     for name in more:
         (source / name).unlink()
     shrunk = build_split(source, out)
