@@ -47,9 +47,11 @@ def corpus_of(count: int, extra: str = "") -> dict[str, str]:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
+    # In the folder of the site: the record of addresses goes there (published.json in
+    # the current folder), not into the checkout, where a build of seeds/ would take it up.
     return subprocess.run(
         [sys.executable, str(PROJECT / "build.py"), "--no-search", *args],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True, text=True, timeout=300, cwd=Path(args[args.index("--out") + 1]).parent,
     )
 
 
@@ -264,12 +266,14 @@ def test_interrupt_during_rendering_leaves_the_previous_site(corpus, build_site,
         return real(self, entry)
 
     monkeypatch.setattr(Renderer, "article", interrupted)
+    monkeypatch.chdir(tmp_path)  # the record of addresses beside the site, not in the checkout
     code = main(["--source", str(source), "--out", str(out), "--no-search", "--full"])
     assert code == 130 and "interrupted" in capsys.readouterr().err
     assert snapshot(out) == before
     # What was made is kept beside the site for the next build (see test_resume.py), which leaves nothing.
     assert len(leftovers(tmp_path)) == 1
     monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
     assert main(["--source", str(source), "--out", str(out), "--no-search"]) == 0
     assert leftovers(tmp_path) == []
 
