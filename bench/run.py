@@ -10,8 +10,8 @@ and Pagefind runs included, summed while they run side by side; proportional
 set sizes, so that pages forked workers share with the build count once):
 
 - a full build into an empty folder, with search (Pagefind's bundles and the
-  offline index, --served-search pagefind: the default up to ten bundles, about
-  40,000 articles), served by the offline index alone (--served-search offline:
+  offline index, --served-search pagefind: the default up to 40,000 articles),
+  served by the offline index alone (--served-search offline:
   no Pagefind run), and without search (--no-search), with a base address, as a
   published site (feeds, sitemap, robots.txt);
 - rebuilds of each of these sites: with nothing changed, after one article is
@@ -209,8 +209,8 @@ def median_run(runs: list[Run]) -> Run:
 
 
 # The kinds of site built: the name's suffix in the table, the folder's, the build's flags.
-# With search, Pagefind's bundles named: by default ("auto") a site of more than ten
-# bundles is served by the offline index, which the second kind measures at any size.
+# With search, Pagefind's bundles named: by default ("auto") a site of more than 40,000
+# articles is served by the offline index, which the second kind measures at any size.
 MODES = (("", "search", ("--served-search", "pagefind")), (" --served-search offline", "offline", ("--served-search", "offline")),
          (" --no-search", "no-search", ("--no-search",)))
 

@@ -72,9 +72,6 @@ PLACEHOLDER_HTML = (
     f'<body><div data-pagefind-body><span data-pagefind-sort="date:{PLACEHOLDER_DATE}">\u0345</span></div>'
     "</body></html>\n"
 )
-# Past this many bundles, a query of the served site reads more than the
-# offline index would at any size: about 40 KB in two requests a bundle.
-HEAVY_BUNDLES = 10
 # Memory of one Pagefind run, for running several side by side: measured on
 # the benchmark corpus, 240 to 255 KB a page (bench/pagefind_memory.py).
 RUN_BYTES = 64 * 2**20

@@ -380,20 +380,16 @@ class Staging:
 
     def remove(self, relpaths: Iterable[str]) -> None:
         """Remove files, if they are there, and the folders they leave empty."""
+        left: set[Path] = set()
         for relpath in relpaths:
             self._files.discard(relpath)
             try:
                 os.unlink(self.path / relpath)
             except FileNotFoundError:
                 continue
-            folder = os.path.dirname(relpath)
-            while folder:
-                try:
-                    os.rmdir(self.path / folder)
-                except OSError:  # not empty
-                    break
-                self._folders.discard(os.path.join(self.path, folder))
-                folder = os.path.dirname(folder)
+            left.add((self.path / relpath).parent)
+        for folder in _remove_if_empty(left, self.path):
+            self._folders.discard(os.fspath(folder))
 
     def occupied(self, relpath: str) -> bool:
         """True when a file is already at `relpath`, or where one of its folders would be."""
@@ -526,19 +522,22 @@ class Staging:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def _remove_if_empty(folders: Iterable[Path], top: Path) -> None:
+def _remove_if_empty(folders: Iterable[Path], top: Path) -> list[Path]:
     """Each of `folders`, and each above it up to `top`, removed if empty: by
     one rmdir each, which fails on a folder that is not empty; a folder whose
     last folder goes is tried again then.  (Listed again after each of its
     files was removed, a search bundle's folder of thousands of fragments
-    took most of a minute.)"""
+    took most of a minute.)  The folders removed."""
+    removed = []
     for folder in folders:
         while folder != top:
             try:
                 folder.rmdir()
             except OSError:  # not empty, or gone already
                 break
+            removed.append(folder)
             folder = folder.parent
+    return removed
 
 
 def walk_files(top: Path) -> list[str]:

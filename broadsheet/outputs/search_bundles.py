@@ -14,8 +14,9 @@ from . import ALWAYS, UNKNOWN, Done, Output, Work, register
 from .pages import KIND as PAGES
 
 BUNDLES = f"{search.INDEX_FOLDER}/{search.BUNDLES}"  # the unit of the list of bundles
-# Past this many bundles, a site that chose Pagefind's is told what a query then reads.
-HEAVY = search.HEAVY_BUNDLES
+# Past this many bundles, a query of the served site reads more than the
+# offline index would at any size: about 40 KB in two requests a bundle.
+HEAVY = 10
 
 
 @register
