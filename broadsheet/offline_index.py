@@ -817,9 +817,12 @@ def shard_index(
 def scored_shard(
     docs: Sequence[SearchDocument], index: dict[str, Postings], lengths: Sequence[int],
     last: ShardIndex | None = None, held: dict[int, tuple[Counter[str], Counter[str]]] | None = None,
+    months: list[list[str | int]] | None = None,
 ) -> ShardIndex:
     """shard_index of the postings of `docs`, `index` and `lengths`, with the
-    counts of the documents that may have changed, `held`, where `last` is given."""
+    counts of the documents that may have changed, `held`, where `last` is
+    given; `months`, the month_starts of `docs`, where they are known without
+    going through them (whose bodies may not have been read)."""
     scored = _rescored(index, lengths, last, held or {}) if last is not None and last.scoring is not None else None
     spliced: frozenset[str] = frozenset()
     if scored is None:
@@ -838,7 +841,7 @@ def scored_shard(
             ((number, (in_title, in_body)),) = held.items()
             one = OneChanged(number, spliced, sorted({*in_title, *in_body}, key=term_order), encoded)
         kept = last.families, changed, one
-    return ShardIndex(len(docs), scale, month_starts(docs), encoded,
+    return ShardIndex(len(docs), scale, months if months is not None else month_starts(d.date for d in docs), encoded,
                       families=family_bests(index, levels, len(docs), scale, kept), scoring=scoring)
 
 
@@ -1170,22 +1173,44 @@ class RecordsFile:
 
 def records_made(
     docs: Sequence[SearchDocument], shard: str, kept: Mapping[str, tuple[str, str]] | None = None,
+    sources: Sequence[str] | None = None,
 ) -> Iterator[RecordsFile]:
     """The files of records of one shard's documents, DOCS_PER_CHUNK a file;
     of those whose records are as they were (`kept`: by path, the digests of
     the records and of the text of the last build's files), none made again:
-    a change to one article packs one file again, not the shard's."""
-    folder, path = shard_folder(shard), f"{shard}/"
-    for first in range(0, len(docs), DOCS_PER_CHUNK):
-        name = f"{folder}docs/{first // DOCS_PER_CHUNK}.js"
-        plain = json.dumps(records(docs[first : first + DOCS_PER_CHUNK]), ensure_ascii=False, separators=(",", ":"))
-        source = digest(plain)
+    a change to one article packs one file again, not the shard's.  With
+    `sources` (records_sources), what each file's records are made from
+    stands for them, and the documents of a file kept are not read."""
+    for first, name in records_paths(len(docs), shard):
+        plain = None
+        if sources is not None:
+            source = sources[first // DOCS_PER_CHUNK]
+        else:
+            plain = json.dumps(records(docs[first : first + DOCS_PER_CHUNK]), ensure_ascii=False, separators=(",", ":"))
+            source = digest(plain)
         last = kept.get(name) if kept else None
         if last is not None and last[0] == source:
             yield RecordsFile(name, first, None, source, last[1])
-        else:
-            text = _script("docs", path, first, _packed(plain))
-            yield RecordsFile(name, first, text, source, digest(text))
+            continue
+        if plain is None:
+            plain = json.dumps(records(docs[first : first + DOCS_PER_CHUNK]), ensure_ascii=False, separators=(",", ":"))
+        text = _script("docs", f"{shard}/", first, _packed(plain))
+        yield RecordsFile(name, first, text, source, digest(text))
+
+
+def records_paths(documents: int, shard: str) -> Iterator[tuple[int, str]]:
+    """(first document, path relative to the site root) of each file of records of a shard of `documents`."""
+    folder = shard_folder(shard)
+    for first in range(0, documents, DOCS_PER_CHUNK):
+        yield first, f"{folder}docs/{first // DOCS_PER_CHUNK}.js"
+
+
+def records_sources(texts: Sequence[str]) -> list[str]:
+    """What each file of records of a shard is made from, from the texts of its
+    documents' entries (cache.entry_text: the address and the digest of the
+    article's file, which stands for all of the article), DOCS_PER_CHUNK a
+    file: the build's key holds the rest (the site's language, this code)."""
+    return [digest("\n".join(texts[first : first + DOCS_PER_CHUNK])) for first in range(0, len(texts), DOCS_PER_CHUNK)]
 
 
 def shard_numbers(shards: int) -> list[int]:
@@ -1612,13 +1637,14 @@ def unpack(packed: str) -> object:
     return json.loads(zlib.decompress(base64.b64decode(packed, validate=True), -15).decode("utf-8"))
 
 
-def month_starts(docs: Sequence[SearchDocument]) -> list[list[str | int]]:
-    """[["2023-04", first document], ...]: documents are newest first, so each
-    month is a run, and the page finds any document's month (for the year and
-    month filters and their counts) from this list alone."""
+def month_starts(dates: Iterable[str]) -> list[list[str | int]]:
+    """[["2023-04", first document], ...] of documents of ISO `dates`: documents
+    are newest first, so each month is a run, and the page finds any
+    document's month (for the year and month filters and their counts) from
+    this list alone."""
     starts: list[list[str | int]] = []
-    for number, doc in enumerate(docs):
-        month = doc.date[:7]
+    for number, date in enumerate(dates):
+        month = date[:7]
         if not starts or starts[-1][0] != month:
             starts.append([month, number])
     return starts

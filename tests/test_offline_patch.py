@@ -415,17 +415,23 @@ def test_a_changed_article_counts_again_only_the_documents_of_its_file_of_record
     monkeypatch.setattr(parallel, "count_terms", lambda docs, *, jobs: counted.append(len(docs)) or real(docs, jobs=jobs))
     scored: list[int] = []
     real_scored = oi.scored_shard
-    monkeypatch.setattr(oi, "scored_shard", lambda docs, index, lengths, last, held: scored.append(len(held))
-                        or real_scored(docs, index, lengths, last, held))
+    monkeypatch.setattr(oi, "scored_shard", lambda docs, index, lengths, last, held, months: scored.append(len(held))
+                        or real_scored(docs, index, lengths, last, held, months))
     apart: list[str] = []
     real_apart = parallel.Apart
     monkeypatch.setattr(parallel, "Apart", lambda work, **kw: apart.append(getattr(work, "func", work).__name__)
                         or real_apart(work, **kw))
+    read: list[int] = []
+    real_documents = oi.documents
+    monkeypatch.setattr(oi, "documents", lambda entries, *args: read.append(len(made := real_documents(entries, *args)))
+                        or made)
     (corpus / "07.txt").write_text(txt("2016-08-08", "Story 7 about the lighthouse."), encoding="utf-8")
     run(corpus, out, jobs=1, search_shard_pages=30)
     # What the next build reads of the shard made again is written beside, while its set is patched.
     assert apart.count("_keep_shard") == 1
     assert counted == ([30] if lost else [oi.DOCS_PER_CHUNK])  # the shard of 2016, all or those of one file
+    # The articles read: those of its file of records made again, then, where its counts are lost, all.
+    assert read == ([oi.DOCS_PER_CHUNK, 30 - oi.DOCS_PER_CHUNK] if lost else [oi.DOCS_PER_CHUNK])
     # Its terms scored again: those of the documents of its changed file, or of the one changed.
     assert scored == ([oi.DOCS_PER_CHUNK] if lost else [1])
     run(corpus, tmp_path / "full", jobs=1, search_shard_pages=30, incremental=False)

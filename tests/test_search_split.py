@@ -248,7 +248,7 @@ def test_the_offline_index_is_made_again_only_in_the_shard_of_a_changed_article(
     before = files_of(out / "search/offline")
     made = []
     real = offline_index.records_made
-    monkeypatch.setattr(offline_index, "records_made", lambda docs, shard, kept: made.append(shard) or real(docs, shard, kept))
+    monkeypatch.setattr(offline_index, "records_made", lambda docs, shard, *rest: made.append(shard) or real(docs, shard, *rest))
     run(corpus, out, jobs=1)
     assert made == [] and files_of(out / "search/offline") == before
     (corpus / "03.txt").write_text(txt("2022-04-10", "Story 3 about the ferry."), encoding="utf-8")
@@ -287,7 +287,7 @@ def test_a_shard_whose_kept_postings_are_lost_is_made_again(corpus, tmp_path, mo
     kept[0].unlink()
     made = []
     real = offline_index.records_made
-    monkeypatch.setattr(offline_index, "records_made", lambda docs, shard, kept: made.append(shard) or real(docs, shard, kept))
+    monkeypatch.setattr(offline_index, "records_made", lambda docs, shard, *rest: made.append(shard) or real(docs, shard, *rest))
     run(corpus, out, jobs=1)
     assert made == [kept[0].name.split(".")[0]]
     assert files_of(out / "search/offline") == before

@@ -17,10 +17,10 @@ import json
 import os
 import socket
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from .. import parallel
 from ..cache import BodyReader, OutputRecord, bundle_key, folder_for, holding, text_key
@@ -136,7 +136,7 @@ class OfflineSearch(Output):
             # A set made again is made from its files in the site in place, where they are as the last build left them.
             self.job.config.out.absolute() if self.job.in_place and not self.outputs.adopted else None,
             {unit: self.set_keys_file(unit, key) for unit, key in self.last_sets.items()}, self.last_shards,
-            self.numbers,
+            self.numbers, {name: self.job.fingerprints.texts(self.entries[name]) for name in names},
             # Each shard noted as it is made, wherever: not by a cluster's workers, which may be other machines.
             self.job.journal.elsewhere(self.kind)
             if self.job.journal is not None and not isinstance(parallel.runner(), parallel.Cluster) else None,
@@ -158,6 +158,7 @@ class IndexMaker:
     last_sets: dict[str, Path]  # where the state of each set the last build left there is kept
     last_shards: dict[str, str]  # the fingerprint of each shard whose records the last build left there
     numbers: dict[str, int]  # each shard's number in the chunks of terms (offline_index.shard_numbers)
+    texts: dict[str, Sequence[str]]  # of the shards to make, the texts of their entries (cache.entry_text)
     noting: Noting | None = None  # of the build's journal (see resume.py)
     # Each shard made in this process by a rebuild in place of one shard, as it
     # was (its fingerprint then, and as read) and as made: its set is patched
@@ -169,10 +170,16 @@ class IndexMaker:
     def shard(self, name: str, jobs: int) -> tuple[str, OutputRecord]:
         from .. import offline_index
 
-        with holding(self.bodies, (e.article for e in self.entries[name])):
-            documents = offline_index.documents(self.entries[name], self.language)
+        entries = self.entries[name]
+        documents = ShardDocuments(entries, self.language, self.bodies)
         last = self._last_state(name)
-        files = list(offline_index.records_made(documents, name, _kept_records(last) if self.site else None))
+        kept = _kept_records(last) if self.site else {}
+        sources = offline_index.records_sources(self.texts[name])
+        # The articles of the files of records made again are read at once; those of the others are not read.
+        documents.read(number for first, path in offline_index.records_paths(len(entries), name)
+                       if kept.get(path, ("",))[0] != sources[first // offline_index.DOCS_PER_CHUNK]
+                       for number in range(first, min(first + offline_index.DOCS_PER_CHUNK, len(entries))))
+        files = list(offline_index.records_made(documents, name, kept, sources))
         for made_file in files:
             if made_file.text is not None:  # else as the last build left it in the site in place: left there
                 write_file(self.root, made_file.path, made_file.text.encode("utf-8"))
@@ -184,7 +191,8 @@ class IndexMaker:
         index, lengths, held, bests = self._postings(name, documents, changed if last_shard else None, jobs)
         if last_shard is not None and last_shard.scoring is not None:
             last_shard = replace(last_shard, scoring=replace(last_shard.scoring, terms=bests))
-        made = replace(offline_index.scored_shard(documents, index, lengths, last_shard, held),
+        months = offline_index.month_starts(entry.article.date.isoformat() for entry in entries)
+        made = replace(offline_index.scored_shard(documents, index, lengths, last_shard, held, months),
                        version=offline_index.records_version_of(digests))
         keep = functools.partial(_keep_shard, self.postings[name], index, lengths, made, files)
         if self.site is not None and last_shard is not None and len(self.entries) == 1:
@@ -202,7 +210,7 @@ class IndexMaker:
         return name, record
 
     def _postings(
-        self, name: str, documents: list[offline_index.SearchDocument], changed: set[int] | None, jobs: int,
+        self, name: str, documents: ShardDocuments, changed: set[int] | None, jobs: int,
     ) -> tuple[dict[str, offline_index.Postings], list[int], dict[int, tuple[Counter[str], Counter[str]]],
                dict[str, offline_index.TermBest] | None]:
         """The postings of the shard `name` before scoring (offline_index.postings),
@@ -226,9 +234,10 @@ class IndexMaker:
                 index, lengths, really = updated
                 return index, lengths, {number: held[number] for number in really}, bests
             held.clear()
-        counted = parallel.count_terms(documents, jobs=jobs)
+        whole = documents.all()
+        counted = parallel.count_terms(whole, jobs=jobs)
         index, lengths = offline_index.postings(
-            documents, counted if changed is None else offline_index.holding_counts(counted, changed, held))
+            whole, counted if changed is None else offline_index.holding_counts(counted, changed, held))
         return index, lengths, held, bests
 
     def _kept_postings(self, name: str, key: str) -> Path:
@@ -404,6 +413,52 @@ class IndexMaker:
             return {**made, **self.index(jobs)}
         finally:
             self._wait_keeping()  # where the sets failed: no file left half written for the next build
+
+
+class ShardDocuments(Sequence["offline_index.SearchDocument"]):
+    """The documents of a shard's `entries`, each made when first asked for:
+    a rebuild that keeps most of a shard's records and counts reads the bodies
+    of the few articles that changed, not the shard's (a change to an older
+    article at 100,000 articles read 4,000 bodies)."""
+
+    def __init__(self, entries: Sequence[Entry], language: str, bodies: BodyReader | None) -> None:
+        self._entries, self._language, self._bodies = entries, language, bodies
+        self._made: dict[int, offline_index.SearchDocument] = {}
+
+    def read(self, numbers: Iterable[int]) -> None:
+        """Make the documents `numbers`, their articles' bodies read at once."""
+        from .. import offline_index
+
+        wanted = sorted({number for number in numbers if number not in self._made})
+        if wanted:
+            with holding(self._bodies, (self._entries[number].article for number in wanted)):
+                self._made.update(zip(wanted, offline_index.documents((self._entries[n] for n in wanted), self._language),
+                                      strict=True))
+
+    def all(self) -> list[offline_index.SearchDocument]:
+        self.read(range(len(self._entries)))
+        return [self._made[number] for number in range(len(self._entries))]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @overload
+    def __getitem__(self, index: int) -> offline_index.SearchDocument: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[offline_index.SearchDocument]: ...
+
+    def __getitem__(self, index: int | slice) -> offline_index.SearchDocument | list[offline_index.SearchDocument]:
+        if isinstance(index, slice):
+            numbers = range(len(self._entries))[index]
+            self.read(numbers)
+            return [self._made[number] for number in numbers]
+        number = range(len(self._entries))[index]  # an IndexError past the end, as a list's
+        self.read((number,))
+        return self._made[number]
+
+    def __iter__(self) -> Iterator[offline_index.SearchDocument]:
+        return iter(self.all())
 
 
 @dataclass(frozen=True)
