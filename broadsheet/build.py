@@ -6,6 +6,8 @@ import dataclasses
 import datetime
 import functools
 import gc
+import hashlib
+import json
 import os
 import sqlite3
 import time
@@ -422,7 +424,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         if not result.in_place:
             journal = resume.Journal(config.out, journal_key, staging.path, going_on=resumed is not None)
         addresses = AddressPlanning(config, site, staging, result, note, cache.record_digest if cache is not None else None,
-                                    beside=result.in_place)
+                                    beside=result.in_place, kept=cache.address_plan if cache is not None else None)
         job = outputs.Job(
             config, site, corpus.digests, staging,
             Renderer(config, site, compiled=cache_module.folder_for(config.out) / "templates"),
@@ -488,7 +490,7 @@ def _build(config: Config, report: Callable[[Problem], None] | None, progress: P
         try:
             next_cache = Cache(key, corpus.records, made_outputs.records(in_place=result.in_place),
                                read_started_ns=corpus.read_started_ns,
-                               record_digest=addresses.digest)
+                               record_digest=addresses.digest, address_plan=addresses.kept)
             cache_module.write_cache(config.out, next_cache, last=cache, whole=whole)
             known_images.save(_known_images(config), key)
         except (OSError, sqlite3.Error) as error:
@@ -513,6 +515,30 @@ class PlannedAddresses:
     to_keep: bool
     problems: list[Problem]
     notes: list[str]
+    kept: str | None = None  # for the next build: the plan and what it was made from (see _kept_plan)
+
+
+def _kept_plan(key: str, planned: PlannedAddresses) -> str:
+    """What the next build needs of a plan of addresses to take it up where it
+    would be made from the same things (`key`, see AddressPlanning._key)."""
+    addresses = planned.addresses
+    return json.dumps({"key": key, "digest": planned.digest, "moved": [dataclasses.astuple(p) for p in addresses.moved],
+                       "gone": [dataclasses.astuple(p) for p in addresses.gone],
+                       "folders": [dataclasses.astuple(p) for p in addresses.folders]}, ensure_ascii=False)
+
+
+def _taken_up(kept: str | None, key: str) -> tuple[outputs.Addresses, str | None] | None:
+    """The addresses and record digest of the plan `kept`, if made from what `key` stands for."""
+    try:
+        plan = json.loads(kept) if kept else None
+        if not isinstance(plan, dict) or plan.get("key") != key:
+            return None
+        moved, gone, folders = (tuple(redirects.Permalink(*fields) for fields in plan[name])
+                                for name in ("moved", "gone", "folders"))
+        digest = plan["digest"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return outputs.Addresses(moved, gone, folders), digest if isinstance(digest, str) else None
 
 
 class AddressPlanning:
@@ -531,10 +557,12 @@ class AddressPlanning:
 
     def __init__(
         self, config: Config, site: Site, staging: Staging, result: BuildResult, note: Callable[[Problem], None],
-        written_digest: str | None, *, beside: bool = False,
+        written_digest: str | None, *, beside: bool = False, kept: str | None = None,
     ) -> None:
         self.config, self.site, self.staging, self.result, self.note = config, site, staging, result, note
         self.written_digest = written_digest
+        self.last_plan = kept  # the last build's plan (_kept_plan), if it kept one
+        self.kept: str | None = None  # this build's, for the next
         self.beside = beside
         self._begun: tuple[set[str], parallel.Apart[PlannedAddresses]] | None = None
         self._planned: outputs.Addresses | None = None
@@ -568,7 +596,7 @@ class AddressPlanning:
                 self.note(problem)
             self.result.notes.extend(planned.notes)
             _stop_if_strict(self.config, self.result)
-            self.digest, self.to_keep = planned.digest, planned.to_keep
+            self.digest, self.to_keep, self.kept = planned.digest, planned.to_keep, planned.kept
             self.result.moved, self.result.gone = len(planned.addresses.moved), len(planned.addresses.gone)
             self._planned = planned.addresses
         return self._planned
@@ -579,6 +607,16 @@ class AddressPlanning:
         problems: list[Problem] = []
         notes: list[str] = []
         previous = previous_record(self.config, problems.append, notes)
+        read_digest = redirects.record_digest(previous.text or "")
+        key = self._key(previous, read_digest, pages)
+        taken = _taken_up(self.last_plan, key) if previous.text is not None and not notes else None
+        if taken is not None and taken[1] == read_digest:
+            # Made from the same record, redirects file and pages as the last build's, which wrote
+            # the record it read: the same plan, and the record as it was read (1.3 s of
+            # processor at 100,000 articles).
+            text, step = previous.text or "", 1 << 20
+            self.staging.write_text(redirects.RECORD, (text[i : i + step] for i in range(0, len(text), step)))
+            return PlannedAddresses(taken[0], read_digest, not previous.own, problems, notes, self.last_plan)
         plan = plan_addresses(self.config, self.site, pages, previous, problems.append, self.written_digest)
         # Written as it is made, not held whole: a line an article.
         digest = redirects.RecordDigest()
@@ -589,8 +627,30 @@ class AddressPlanning:
         del previous
         folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
         # Trusted by the next build only if laid out as this one lays it out: it takes its lines as they are.
-        return PlannedAddresses(outputs.Addresses(plan.moved, plan.gone, folders), written if plan.laid_out else None,
-                                to_keep, problems, notes)
+        planned = PlannedAddresses(outputs.Addresses(plan.moved, plan.gone, folders), written if plan.laid_out else None,
+                                   to_keep, problems, notes)
+        # Taken up by the next build where it reads back this record as written (the
+        # plan wrote the record it read) and nothing needed telling.
+        if plan.unchanged_text is not None and planned.digest is not None and not problems and not notes:
+            return dataclasses.replace(planned, kept=_kept_plan(key, planned))
+        return planned
+
+    def _key(self, previous: PreviousRecord, read_digest: str, pages: set[str]) -> str:
+        """Stands for all that the plan of addresses is made from: the record
+        read and whose it is, the redirects file, the digest of the record the
+        last build wrote, and the site's permalinks and page files."""
+        hand = self.config.source / redirects.HAND_FILE
+        try:
+            hand_text = hand.read_bytes().hex() if hand.is_file() else "none"
+        except OSError as error:
+            hand_text = f"unreadable {error}"
+        hashed = hashlib.blake2b(digest_size=16)
+        for part in (previous.name, str(previous.own), read_digest, hand_text,
+                     str(self.written_digest), str(self.config.base_url)):
+            hashed.update(f"{part}\n".encode())
+        hashed.update(cache_module.listed_key(self.site.entries).encode())
+        hashed.update("\n".join(sorted(pages)).encode("utf-8", "surrogateescape"))
+        return hashed.hexdigest()
 
 
 def _tally(result: BuildResult, made: outputs.Outputs) -> None:

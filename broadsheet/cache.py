@@ -88,6 +88,7 @@ class Cache:
     outputs: OutputRecords = field(default_factory=dict)
     read_started_ns: int = 0  # when the build began to read the source files
     record_digest: str | None = None  # of the record of addresses it wrote (redirects.record_digest)
+    address_plan: str | None = None  # its plan of addresses, for the next build to take up (build.AddressPlanning)
     bodies: BodyReader | None = None  # of the articles, which are read without them
 
     def trusts(self, rel: str, status: FileStatus | None) -> ArticleRecord | None:
@@ -146,7 +147,7 @@ def read_cache(out: Path, key: str) -> tuple[Cache | None, str | None]:
                 return None, None
             bodies = BodyReader(folder_for(out) / CACHE_FILE)
             cache = Cache(key, read_started_ns=int(meta.get("read_started_ns", 0)), bodies=bodies,
-                          record_digest=meta.get("record_digest"))
+                          record_digest=meta.get("record_digest"), address_plan=meta.get("address_plan"))
             # Files of this tool's own, beside the output the user asked for.
             for rel, record in db.execute("select rel, record from articles"):
                 name = os.fsdecode(rel)
@@ -314,7 +315,7 @@ def _insert_meta(db: sqlite3.Connection, cache: Cache) -> None:
     """The cache's settings; its outputs are those the table holds (_insert_outputs)."""
     meta = {
         "format": FORMAT, "key": cache.key, "read_started_ns": str(cache.read_started_ns),
-        "record_digest": cache.record_digest, "outputs": OUTPUTS_KNOWN,
+        "record_digest": cache.record_digest, "outputs": OUTPUTS_KNOWN, "address_plan": cache.address_plan,
     }
     db.executemany("insert or replace into meta values (?, ?)", meta.items())
 
@@ -604,6 +605,18 @@ def entry_text(entry: Entry, digests: Mapping[str, str]) -> str:
     article = entry.article
     text = f"{entry.url} {digests.get(article.source) or _hash([repr((article, article.body))])}"
     return text if article.lead_image is None else f"{text} {article.lead_image.key}"
+
+
+def listed_key(entries: Sequence[Entry]) -> str:
+    """Changes when what a list of every article shows of them does (the
+    manifest, the record of addresses): the address, id, file, title and date
+    of each, in order; not when a body alone changes."""
+    hashed = hashlib.blake2b(digest_size=16)
+    # A thousand at a time: one text of 100,000 articles' would be 15 MB.
+    for start in range(0, len(entries), 1000):
+        hashed.update("".join(f"{e.url}\0{e.article.id}\0{e.article.source}\0{e.article.title}\0{e.article.date}\n"
+                              for e in entries[start : start + 1000]).encode("utf-8", "surrogateescape"))
+    return hashed.hexdigest()
 
 
 def text_key(text: str) -> str:

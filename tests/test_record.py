@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from broadsheet import redirects
 from broadsheet.build import BuildError, build
 from broadsheet.cli import main
 from broadsheet.config import Config, ConfigError, validate
@@ -143,6 +144,62 @@ def test_the_record_is_written_only_when_it_changes(project, monkeypatch):
     first = record.stat()
     assert cli()[0] == 0
     assert record.stat().st_mtime_ns == first.st_mtime_ns and record.stat().st_ino == first.st_ino
+
+
+def test_a_rebuild_whose_addresses_are_as_they_were_takes_up_the_last_plan(project, monkeypatch, tmp_path):
+    monkeypatch.chdir(project)
+    planned = tmp_path / "planned"  # the plan may be made in a process beside the build: counted in a file
+    real = redirects.plan_from_texts
+
+    def counted(**kwargs: object) -> redirects.Plan:
+        with planned.open("a") as file:
+            file.write("planned\n")
+        return real(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(redirects, "plan_from_texts", counted)
+
+    def plans(*, same: bool = True) -> int:
+        planned.unlink(missing_ok=True)
+        code, said = cli()
+        assert code == 0 and ("warning:" not in said) == same, said
+        made = len(planned.read_text().splitlines()) if planned.exists() else 0
+        # Whatever the plan came from, the site is the one a build from nothing makes.
+        shutil.rmtree(tmp_path / "fresh", ignore_errors=True)
+        (tmp_path / "fresh").mkdir()
+        shutil.copy(project / RECORD, tmp_path / "fresh" / RECORD)
+        assert main(["--source", "articles", "--out", str(tmp_path / "fresh" / "site"), "--no-search",
+                     "--record", str(tmp_path / "fresh" / RECORD)]) == 0
+        assert contents(project / "site") == contents(tmp_path / "fresh" / "site")
+        return made
+
+    assert plans() == 1
+    second_corpus(project / "articles")
+    assert plans(same=False) == 1  # moves and a page gone
+    assert plans() == 1  # the record as the last build wrote it, read back
+    record = (project / RECORD).read_bytes()
+    (project / "articles/sub/moved.txt").write_text(txt("2023-04-05", "A story that moves into a folder. Changed."),
+                                                    encoding="utf-8")
+    assert plans() == 0  # only a body changed: the plan taken up, the record as it was
+    assert (project / RECORD).read_bytes() == record
+    assert_redirects(project / "site", "2023/01/05/redated/", "2023/01/09/redated/")
+    assert statuses(project / RECORD)["2023/02/05/removed/"] == GONE
+    (project / "articles" / redirects.HAND_FILE).write_text("old/story/ 2023/01/09/redated/\n", encoding="utf-8")
+    assert plans() == 1
+    assert_redirects(project / "site", "old/story/", "2023/01/09/redated/")
+    assert plans() == 1 and plans() == 0
+    (project / "articles/redated.txt").write_text(txt("2023-01-09", "A new title. More."), encoding="utf-8")
+    assert plans() == 1  # a title is in the record
+    assert plans() == 1 and plans() == 0
+    (project / RECORD).write_text((project / RECORD).read_text(encoding="utf-8").replace("A new title", "Another"),
+                                  encoding="utf-8")
+    assert plans() == 1  # the record changed by hand
+    (project / "articles/redated.txt").unlink()
+    assert plans(same=False) == 1
+    assert statuses(project / RECORD)["2023/01/09/redated/"] == GONE
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def test_the_record_is_never_inside_the_output_folder(tmp_path):
