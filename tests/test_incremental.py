@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from broadsheet import build as build_module
-from broadsheet import cache, load, progress, publish, storage, write
+from broadsheet import cache, check, load, progress, publish, storage, write
 from broadsheet.build import BuildResult, build
 from broadsheet.cli import main
 from broadsheet.config import DEFAULT_TEMPLATES, Config, validate
@@ -761,9 +761,21 @@ def test_the_sitemaps_and_the_list_of_articles_are_kept_until_an_article_changes
     (source / "005_000d0005.txt").write_text(story(5, " and the ferry"), encoding="utf-8")
     run()
     assert made == [1, 1] and "the ferry" in (out / "articles.json").read_text(encoding="utf-8")
+    # A second paragraph changed: the title, address and date are as they were, and so is the list of articles
+    # (written in a process beside the build: counted in a file).
+    listed = tmp_path / "listed"
+    real_manifest = check.manifest_parts
+    monkeypatch.setattr(check, "manifest_parts", lambda entries: (listed.write_text("made"), real_manifest(entries))[1])
+    (source / "005_000d0005.txt").write_text(txt("2023-06-06", "Story number 5 about the harbour and the ferry.",
+                                                 "A second paragraph, changed."), encoding="utf-8")
+    run()
+    assert made == [1, 1, 1] and not listed.exists()
+    (source / "005_000d0005.txt").write_text(story(5, " and the ship"), encoding="utf-8")
+    run()
+    assert made == [1, 1, 1, 1] and listed.exists() and "the ship" in (out / "articles.json").read_text(encoding="utf-8")
     (out / "sitemap.xml").write_text("edited", encoding="utf-8")
     run()
-    assert made == [1, 1, 1]
+    assert made == [1, 1, 1, 1, 1]
     _, fresh = run(out="full", incremental=False)
     assert files_of(out) == files_of(fresh)
 

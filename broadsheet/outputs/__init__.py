@@ -31,6 +31,7 @@ from ..cache import (
     Fingerprints,
     OutputRecord,
     OutputRecords,
+    listed_key,
     read_outputs,
     status_reader,
     status_reader_in,
@@ -95,6 +96,11 @@ class Job:
         """Changes when any article, its address or its place does: the key of
         what is made from every article (the sitemaps, the list of articles)."""
         return self.fingerprints.entries_key(self.site.entries)
+
+    @functools.cached_property
+    def listed_key(self) -> str:
+        """Changes when what a list of every article shows of them does (see cache.listed_key)."""
+        return listed_key(self.site.entries)
 
     @functools.cached_property
     def fingerprints(self) -> Fingerprints:

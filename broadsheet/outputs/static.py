@@ -25,7 +25,8 @@ class Static(Output):
         return [ASSETS, favicon.ICO, check.MANIFEST]
 
     def fingerprint(self, unit: str, last: OutputRecord) -> str:
-        return self.job.site_key if unit == check.MANIFEST else ALWAYS
+        # Its lines show no article's body: a change to a body alone keeps it (0.5 s at 100,000 articles).
+        return self.job.listed_key if unit == check.MANIFEST else ALWAYS
 
     def start(self, todo: list[str]) -> Work:
         staging, config = self.job.staging, self.job.config
@@ -39,7 +40,7 @@ class Static(Output):
             made[favicon.ICO] = OutputRecord(ALWAYS, ((favicon.ICO, UNKNOWN),))
         if check.MANIFEST not in todo:
             return Done(made)
-        made[check.MANIFEST] = OutputRecord(self.job.site_key, ((check.MANIFEST, UNKNOWN),))
+        made[check.MANIFEST] = OutputRecord(self.job.listed_key, ((check.MANIFEST, UNKNOWN),))
         entries = self.job.site.entries
 
         def write() -> None:
