@@ -569,9 +569,14 @@ class AddressPlanning:
         self.digest: str | None = redirects.record_digest("")
         self.to_keep = False  # the project's record differs from the site's copy, or there is none yet
 
+    @functools.cached_property
+    def listed_key(self) -> str:
+        return cache_module.listed_key(self.site.entries)
+
     def begin(self, pages: set[str]) -> None:
         """The pages are known: a rebuild begins the plan beside the build."""
         if self.beside and self._begun is None and self._planned is None:
+            _ = self.listed_key  # worked out once, here, for the plan and for the build's list of articles
             self._begun = (pages, parallel.Apart(functools.partial(self._plan, pages)))
 
     @property
@@ -648,7 +653,7 @@ class AddressPlanning:
         for part in (previous.name, str(previous.own), read_digest, hand_text,
                      str(self.written_digest), str(self.config.base_url)):
             hashed.update(f"{part}\n".encode())
-        hashed.update(cache_module.listed_key(self.site.entries).encode())
+        hashed.update(self.listed_key.encode())
         hashed.update("\n".join(sorted(pages)).encode("utf-8", "surrogateescape"))
         return hashed.hexdigest()
 

@@ -31,7 +31,6 @@ from ..cache import (
     Fingerprints,
     OutputRecord,
     OutputRecords,
-    listed_key,
     read_outputs,
     status_reader,
     status_reader_in,
@@ -70,6 +69,10 @@ class AddressPlan(Protocol):
     def being_made(self) -> bool:
         """Whether the plan is being made beside the build, begun and not yet taken."""
 
+    @property
+    def listed_key(self) -> str:
+        """cache.listed_key of the site's entries, which the plan is made from."""
+
 
 @dataclass
 class Job:
@@ -97,10 +100,11 @@ class Job:
         what is made from every article (the sitemaps, the list of articles)."""
         return self.fingerprints.entries_key(self.site.entries)
 
-    @functools.cached_property
+    @property
     def listed_key(self) -> str:
-        """Changes when what a list of every article shows of them does (see cache.listed_key)."""
-        return listed_key(self.site.entries)
+        """Changes when what a list of every article shows of them does (see
+        cache.listed_key): worked out once, by the plan of addresses."""
+        return self.addresses.listed_key
 
     @functools.cached_property
     def fingerprints(self) -> Fingerprints:
