@@ -518,27 +518,39 @@ class PlannedAddresses:
     kept: str | None = None  # for the next build: the plan and what it was made from (see _kept_plan)
 
 
-def _kept_plan(key: str, planned: PlannedAddresses) -> str:
+def _kept_plan(key: str, counts: list[int], planned: PlannedAddresses) -> str:
     """What the next build needs of a plan of addresses to take it up where it
-    would be made from the same things (`key`, see AddressPlanning._key)."""
+    would be made from the same things (`key`, see AddressPlanning._key), of
+    as many articles and pages (`counts`)."""
     addresses = planned.addresses
-    return json.dumps({"key": key, "digest": planned.digest, "moved": [dataclasses.astuple(p) for p in addresses.moved],
+    return json.dumps({"key": key, "counts": counts, "digest": planned.digest,
+                       "moved": [dataclasses.astuple(p) for p in addresses.moved],
                        "gone": [dataclasses.astuple(p) for p in addresses.gone],
                        "folders": [dataclasses.astuple(p) for p in addresses.folders]}, ensure_ascii=False)
 
 
-def _taken_up(kept: str | None, key: str) -> tuple[outputs.Addresses, str | None] | None:
-    """The addresses and record digest of the plan `kept`, if made from what `key` stands for."""
-    try:
-        plan = json.loads(kept) if kept else None
-        if not isinstance(plan, dict) or plan.get("key") != key:
+@dataclass(frozen=True)
+class _KeptPlan:
+    key: str
+    counts: list[int]
+    digest: str
+    addresses: outputs.Addresses
+
+    @classmethod
+    def read(cls, kept: str | None) -> _KeptPlan | None:
+        """The plan a build kept (_kept_plan), if it is whole."""
+        try:
+            plan = json.loads(kept) if kept else None
+            if not isinstance(plan, dict):
+                return None
+            moved, gone, folders = (tuple(redirects.Permalink(*fields) for fields in plan[name])
+                                    for name in ("moved", "gone", "folders"))
+            key, counts, digest = plan["key"], plan["counts"], plan["digest"]
+        except (ValueError, TypeError, KeyError):
             return None
-        moved, gone, folders = (tuple(redirects.Permalink(*fields) for fields in plan[name])
-                                for name in ("moved", "gone", "folders"))
-        digest = plan["digest"]
-    except (ValueError, TypeError, KeyError):
-        return None
-    return outputs.Addresses(moved, gone, folders), digest if isinstance(digest, str) else None
+        if not isinstance(key, str) or not isinstance(digest, str) or not isinstance(counts, list):
+            return None
+        return cls(key, counts, digest, outputs.Addresses(moved, gone, folders))
 
 
 class AddressPlanning:
@@ -569,14 +581,9 @@ class AddressPlanning:
         self.digest: str | None = redirects.record_digest("")
         self.to_keep = False  # the project's record differs from the site's copy, or there is none yet
 
-    @functools.cached_property
-    def listed_key(self) -> str:
-        return cache_module.listed_key(self.site.entries)
-
     def begin(self, pages: set[str]) -> None:
         """The pages are known: a rebuild begins the plan beside the build."""
         if self.beside and self._begun is None and self._planned is None:
-            _ = self.listed_key  # worked out once, here, for the plan and for the build's list of articles
             self._begun = (pages, parallel.Apart(functools.partial(self._plan, pages)))
 
     @property
@@ -612,16 +619,20 @@ class AddressPlanning:
         problems: list[Problem] = []
         notes: list[str] = []
         previous = previous_record(self.config, problems.append, notes)
-        read_digest = redirects.record_digest(previous.text or "")
-        key = self._key(previous, read_digest, pages)
-        taken = _taken_up(self.last_plan, key) if previous.text is not None and not notes else None
-        if taken is not None and taken[1] == read_digest:
-            # Made from the same record, redirects file and pages as the last build's, which wrote
-            # the record it read: the same plan, and the record as it was read (1.3 s of
-            # processor at 100,000 articles).
-            text, step = previous.text or "", 1 << 20
-            self.staging.write_text(redirects.RECORD, (text[i : i + step] for i in range(0, len(text), step)))
-            return PlannedAddresses(taken[0], read_digest, not previous.own, problems, notes, self.last_plan)
+        # A plan taken up is made from as many articles and pages: where there are
+        # more or fewer (an article added), what it was made from is not worked out.
+        counts, key = [len(self.site.entries), len(pages)], None
+        last = _KeptPlan.read(self.last_plan)
+        if last is not None and last.counts == counts and previous.text is not None and not notes:
+            read_digest = redirects.record_digest(previous.text)
+            key = self._key(previous.name, previous.own, read_digest, pages)
+            if (last.key, last.digest) == (key, read_digest):
+                # Made from the same record, redirects file and pages as the last build's, which
+                # wrote the record it read: the same plan, and the record as it was read (1.3 s of
+                # processor at 100,000 articles).
+                text, step = previous.text, 1 << 20
+                self.staging.write_text(redirects.RECORD, (text[i : i + step] for i in range(0, len(text), step)))
+                return PlannedAddresses(last.addresses, read_digest, not previous.own, problems, notes, self.last_plan)
         plan = plan_addresses(self.config, self.site, pages, previous, problems.append, self.written_digest)
         # Written as it is made, not held whole: a line an article.
         digest = redirects.RecordDigest()
@@ -629,18 +640,19 @@ class AddressPlanning:
         written = digest.hexdigest()
         to_keep = (not previous.own or previous.text is None
                    or written != (plan.read_digest or redirects.record_digest(previous.text)))
+        # Taken up by the next build where it reads back this record as written (the
+        # plan wrote the record it read) and nothing needed telling.
+        keep_plan = plan.unchanged_text is not None and plan.laid_out and not problems and not notes
+        if keep_plan and key is None:
+            key = self._key(previous.name, previous.own, written, pages)
         del previous
         folders = redirects.folder_moves(pages, also={file_for(p.url) for p in (*plan.moved, *plan.gone)})
         # Trusted by the next build only if laid out as this one lays it out: it takes its lines as they are.
         planned = PlannedAddresses(outputs.Addresses(plan.moved, plan.gone, folders), written if plan.laid_out else None,
                                    to_keep, problems, notes)
-        # Taken up by the next build where it reads back this record as written (the
-        # plan wrote the record it read) and nothing needed telling.
-        if plan.unchanged_text is not None and planned.digest is not None and not problems and not notes:
-            return dataclasses.replace(planned, kept=_kept_plan(key, planned))
-        return planned
+        return dataclasses.replace(planned, kept=_kept_plan(key, counts, planned)) if keep_plan and key else planned
 
-    def _key(self, previous: PreviousRecord, read_digest: str, pages: set[str]) -> str:
+    def _key(self, record_name: str, own: bool, read_digest: str, pages: set[str]) -> str:
         """Stands for all that the plan of addresses is made from: the record
         read and whose it is, the redirects file, the digest of the record the
         last build wrote, and the site's permalinks and page files."""
@@ -650,10 +662,10 @@ class AddressPlanning:
         except OSError as error:
             hand_text = f"unreadable {error}"
         hashed = hashlib.blake2b(digest_size=16)
-        for part in (previous.name, str(previous.own), read_digest, hand_text,
+        for part in (record_name, str(own), read_digest, hand_text,
                      str(self.written_digest), str(self.config.base_url)):
             hashed.update(f"{part}\n".encode())
-        hashed.update(self.listed_key.encode())
+        hashed.update(cache_module.listed_key(self.site.entries).encode())
         hashed.update("\n".join(sorted(pages)).encode("utf-8", "surrogateescape"))
         return hashed.hexdigest()
 

@@ -69,10 +69,6 @@ class AddressPlan(Protocol):
     def being_made(self) -> bool:
         """Whether the plan is being made beside the build, begun and not yet taken."""
 
-    @property
-    def listed_key(self) -> str:
-        """cache.listed_key of the site's entries, which the plan is made from."""
-
 
 @dataclass
 class Job:
@@ -99,12 +95,6 @@ class Job:
         """Changes when any article, its address or its place does: the key of
         what is made from every article (the sitemaps, the list of articles)."""
         return self.fingerprints.entries_key(self.site.entries)
-
-    @property
-    def listed_key(self) -> str:
-        """Changes when what a list of every article shows of them does (see
-        cache.listed_key): worked out once, by the plan of addresses."""
-        return self.addresses.listed_key
 
     @functools.cached_property
     def fingerprints(self) -> Fingerprints:
