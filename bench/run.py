@@ -227,11 +227,21 @@ def fresh(work: Path, site: Path) -> Path:
     return site
 
 
+REVISION = "\n\nA sentence added to the article, revision "
+
+
 def change_one(source: Path, nth: int) -> None:
+    """A correction to the article in the middle of the corpus: its sentence of
+    revision `nth`, in place of the one an earlier change gave it.  Not one
+    more each time: an article grown by a sentence a run comes to have the
+    shard's best score for its words, and every score of the shard moves."""
     files = sorted(source.glob("*.txt"))
     target = files[len(files) // 2]
-    with target.open("a", encoding="utf-8") as file:
-        file.write(f"\n\nA sentence added to the article, revision {nth}.\n")
+    text = target.read_text(encoding="utf-8").split(REVISION)[0]
+    # A new file, not the old one written over: a corpus copied with hard links keeps its own.
+    changed = target.with_name(target.name + ".new")
+    changed.write_text(f"{text}{REVISION}{nth}.\n", encoding="utf-8")
+    changed.replace(target)
 
 
 def _newest_text(source: Path) -> str:
