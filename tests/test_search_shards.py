@@ -553,25 +553,105 @@ def test_a_large_month_of_the_newest_year_is_a_shard_of_its_own(monkeypatch):
 
 def test_a_large_month_is_kept_as_it_is_when_the_next_months_second_day_comes(tmp_path, monkeypatch):
     # Packed with March, September would make their shard and bundle again on October's second
-    # day; a shard of its own, it is kept: only October's first day and its second are made.
+    # day; a shard of its own, it is kept: only October's first day and its second are made (the
+    # first as it was made the day before, when it was the newest day: kept too).
     monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
     monkeypatch.setattr(search, "MONTH_APART_FROM", 2)
-    source = write_corpus(tmp_path / "corpus", corpus_files())
+    files = corpus_files()
+    del files["2022/s14.txt"]  # March small: September, the month after it, is not cut into parts
+    source = write_corpus(tmp_path / "corpus", files)
     write_corpus(source, {"2022/october.txt": txt("2022-10-02", "October.", "Word octword here.")})
     out = tmp_path / "site"
     build_split(source, out, shard_pages=5)
     bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
-    assert [(b["name"], b["pages"]) for b in bundles][-3:] == [("2022-03", 2), ("2022-09", 2), ("2022-10-02", 1)]
+    assert [(b["name"], b["pages"]) for b in bundles][-3:] == [("2022-03", 1), ("2022-09", 2), ("2022-10-02", 1)]
     kept_bundle = _stamps(out, "pagefind/2022-09")
-    made: list[str] = []
-    real_shard = IndexMaker.shard
-    monkeypatch.setattr(IndexMaker, "shard", lambda self, name, jobs: made.append(name) or real_shard(self, name, jobs))
+    made = _shards_made(monkeypatch)
     write_corpus(source, {"2022/second.txt": txt("2022-10-03", "Second.", "Word secondword here.")})
     result = build_split(source, out, shard_pages=5, jobs=1)
-    assert sorted(made) == ["2022-10", "2022-10-03"] and (result.bundles, result.bundles_indexed) == (7, 2)
+    bundles = json.loads((out / "pagefind/bundles.json").read_text(encoding="utf-8"))["bundles"]
+    # October, after the large September, is cut into parts: its first is the day of yesterday's build.
+    assert [(b["name"], b["pages"]) for b in bundles][-3:] == [("2022-09", 2), ("2022-10-02", 1), ("2022-10-03", 1)]
+    assert made == ["2022-10-03"] and (result.bundles, result.bundles_indexed) == (7, 1)
     assert _stamps(out, "pagefind/2022-09") == kept_bundle
     full = tmp_path / "full"
     build_split(source, full, shard_pages=5)
+    assert files_of(out) == files_of(full)
+
+
+def _shards_made(monkeypatch) -> list[str]:
+    """The names of the offline index's shards each build makes from now on, in a list emptied for each."""
+    made: list[str] = []
+    real_shard, real_call = IndexMaker.shard, IndexMaker.__call__
+    monkeypatch.setattr(IndexMaker, "shard", lambda self, name, jobs: made.append(name) or real_shard(self, name, jobs))
+    monkeypatch.setattr(IndexMaker, "__call__", lambda self, *, jobs: made.clear() or real_call(self, jobs=jobs))
+    return made
+
+
+def test_after_a_large_month_the_newest_month_is_cut_into_parts_of_a_week():
+    # 2020's February (2 articles, MONTH_APART_FROM) is large: March, the newest month, is cut into
+    # parts of days 1-7, 8-14, 15-21, 22-28 and 29 on, the newest day apart; without, March is one shard.
+    dates = ["2020-01-02", "2020-02-02", "2020-02-03", "2020-03-02", "2020-03-07", "2020-03-08", "2020-03-30",
+             "2020-03-31"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "NEWEST_APART_FROM", 3)
+        patch.setattr(search, "MONTH_APART_FROM", 2)
+        shards = plan_shards(site_with(dates), limit=10)
+        assert shape(shards) == [
+            ("2020-01", "pagefind/", 1), ("2020-02", "pagefind/2020-02/", 2), ("2020-03-02", "pagefind/2020-03-02/", 2),
+            ("2020-03-08", "pagefind/2020-03-08/", 1), ("2020-03-30", "pagefind/2020-03-30/", 1),
+            ("2020-03-31", "pagefind/2020-03-31/", 1),
+        ]
+        assert [(s.part, s.apart) for s in shards] == [(False, False)] * 2 + [(True, False)] * 3 + [(False, True)]
+        # A part bigger than a shard is cut into days, packed.
+        assert shape(plan_shards(site_with(dates[:3] + ["2020-03-02"] * 3 + ["2020-03-03", "2020-03-31"]), limit=3))[2:] \
+            == [("2020-03-02", "pagefind/2020-03-02/", 3), ("2020-03-03", "pagefind/2020-03-03/", 1),
+                ("2020-03-31", "pagefind/2020-03-31/", 1)]
+        # A month before of fewer articles, or of more than a shard holds: March is one shard.
+        patch.setattr(search, "MONTH_APART_FROM", 3)
+        assert shape(plan_shards(site_with(dates), limit=10)) == [
+            ("2020-01", "pagefind/", 3), ("2020-03", "pagefind/2020-03/", 4), ("2020-03-31", "pagefind/2020-03-31/", 1)]
+        patch.setattr(search, "MONTH_APART_FROM", 2)
+        assert shape(plan_shards(site_with(dates), limit=1))[-3:] == [
+            ("2020-03-08", "pagefind/2020-03-08/", 1), ("2020-03-30", "pagefind/2020-03-30/", 1),
+            ("2020-03-31", "pagefind/2020-03-31/", 1)]
+
+
+def test_the_first_article_of_a_new_day_makes_its_part_of_the_month_again_not_the_month(tmp_path, monkeypatch):
+    monkeypatch.setattr(search, "NEWEST_APART_FROM", 3)
+    monkeypatch.setattr(search, "MONTH_APART_FROM", 2)
+    source = write_corpus(tmp_path / "corpus", corpus_files())  # September 2022 holds two articles: large
+    october = {"2022/o1.txt": txt("2022-10-02", "One.", "Word oneword here."),
+               "2022/o2.txt": txt("2022-10-03", "Two.", "Word twoword here."),
+               "2022/o3.txt": txt("2022-10-10", "Three.", "Word threeword here.")}
+    write_corpus(source, october)
+    out = tmp_path / "site"
+    build_split(source, out, shard_pages=5, served_search="offline")
+    made = _shards_made(monkeypatch)
+    kept, kept_year = _stamps(out, "search/offline/2022-10-02"), _stamps(out, "search/offline/year")
+    # 10 October was the newest day, a shard of its own: today the part of 8 to 14 October, kept.
+    write_corpus(source, {"2022/o4.txt": txt("2022-10-11", "Four.", "Word fourword here.")})
+    build_split(source, out, shard_pages=5, served_search="offline", jobs=1)
+    assert made == ["2022-10-11"]
+    # The parts have a set of terms of their own: a part added to it leaves the set of the year's months.
+    assert _stamps(out, "search/offline/year") == kept_year
+    # The day before joins its part: that part is made again, not the part before it nor the month.
+    write_corpus(source, {"2022/o5.txt": txt("2022-10-12", "Five.", "Word fiveword here.")})
+    build_split(source, out, shard_pages=5, served_search="offline", jobs=1)
+    assert sorted(made) == ["2022-10-10", "2022-10-12"]
+    assert _stamps(out, "search/offline/2022-10-02") == kept
+    full = tmp_path / "full"
+    build_split(source, full, shard_pages=5, served_search="offline")
+    assert files_of(out) == files_of(full)
+    write_corpus(source, {"2022/n1.txt": txt("2022-11-01", "Six.", "Word sixword here.")})
+    build_split(source, out, shard_pages=5, served_search="offline", jobs=1)
+    assert sorted(made) == ["2022-10-10", "2022-11-01"]
+    # On November's second day October is one shard again, made once; its first day, kept.
+    write_corpus(source, {"2022/n2.txt": txt("2022-11-02", "Seven.", "Word sevenword here.")})
+    build_split(source, out, shard_pages=5, served_search="offline", jobs=1)
+    assert sorted(made) == ["2022-10", "2022-11-02"]
+    full = tmp_path / "full2"
+    build_split(source, full, shard_pages=5, served_search="offline")
     assert files_of(out) == files_of(full)
 
 

@@ -75,11 +75,13 @@ class OfflineSearch(Output):
             for name, entries in self.entries.items()
         }
         # The newest day, if apart, has a set of terms of its own (it is the first shard, newest first), and
-        # so has the newest shard of the rest, which holds the day before once a newer day comes; and the
-        # other shards of its year, which it joins once a newer month comes.
+        # so has the newest shard of the rest, which holds the day before once a newer day comes (or the
+        # parts of the newest month, search.plan_shards: a new part adds a shard to their set, not to the
+        # year's); and the other shards of its year, which it joins once a newer month comes.
         apart = [name for name in self.entries if self.shards[name].apart]
         rest = [name for name in self.entries if name not in apart]
-        older, recent = (rest[1:], rest[:1]) if len(rest) > 1 else (rest, [])
+        recent = list(itertools.takewhile(lambda name: self.shards[name].part, rest)) or rest[:1]
+        older, recent = (rest[len(recent):], recent) if len(recent) < len(rest) else (rest, [])
         newest_year = self.entries[recent[0]][0].article.date.year if recent else None
         year = list(itertools.takewhile(lambda name: self.entries[name][-1].article.date.year == newest_year, older))
         older = older[len(year):]
