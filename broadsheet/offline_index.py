@@ -1181,20 +1181,21 @@ def records_made(
     a change to one article packs one file again, not the shard's.  With
     `sources` (records_sources), what each file's records are made from
     stands for them, and the documents of a file kept are not read."""
+    def plain(first: int) -> str:
+        return json.dumps(records(docs[first : first + DOCS_PER_CHUNK]), ensure_ascii=False, separators=(",", ":"))
+
     for first, name in records_paths(len(docs), shard):
-        plain = None
+        made: str | None = None
         if sources is not None:
             source = sources[first // DOCS_PER_CHUNK]
         else:
-            plain = json.dumps(records(docs[first : first + DOCS_PER_CHUNK]), ensure_ascii=False, separators=(",", ":"))
-            source = digest(plain)
+            made = plain(first)
+            source = digest(made)
         last = kept.get(name) if kept else None
         if last is not None and last[0] == source:
             yield RecordsFile(name, first, None, source, last[1])
             continue
-        if plain is None:
-            plain = json.dumps(records(docs[first : first + DOCS_PER_CHUNK]), ensure_ascii=False, separators=(",", ":"))
-        text = _script("docs", f"{shard}/", first, _packed(plain))
+        text = _script("docs", f"{shard}/", first, _packed(made if made is not None else plain(first)))
         yield RecordsFile(name, first, text, source, digest(text))
 
 

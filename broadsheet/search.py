@@ -156,8 +156,7 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
             if in_parts and year == newest_year and name == months[-1][0]:
                 # Each part a run of days, packed as a large month's are where a part is too big.
                 for _, in_part in groupby(entries, key=lambda e: (e.article.date.day - 1) // PART_DAYS):
-                    runs += [[(f"{name}-{day:02d}", [file_for(e.url) for e in in_day])
-                              for day, in_day in groupby(in_part, key=lambda e: e.article.date.day)], []]
+                    runs += [_days(name, in_part), []]
                     parts.add(len(runs) - 2)
                 continue
             # The newest month of a year cut into months is a shard of its own: the
@@ -172,8 +171,7 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
                 if alone:
                     runs.append([])
             else:
-                runs += [[(f"{name}-{day:02d}", [file_for(e.url) for e in in_day])
-                          for day, in_day in groupby(entries, key=lambda e: e.article.date.day)], []]
+                runs += [_days(name, entries), []]
         runs.append([])
     groups: list[tuple[str, list[str], bool]] = []
     for number, run in enumerate(runs):
@@ -195,6 +193,12 @@ def plan_shards(site: Site, *, limit: int = SHARD_PAGES) -> list[Shard]:
         shards = [replace(shard, without=folder) if shard.pages[-1].startswith(folder[:4]) else shard for shard in shards]
         shards.append(Shard(name, f"{INDEX_FOLDER}/{name}/", tuple(sorted(file_for(e.url) for e in newest)), apart=True))
     return shards
+
+
+def _days(month: str, entries: Iterable[Entry]) -> list[tuple[str, list[str]]]:
+    """The days of `entries` of the month named `month`, oldest first: a run whose days may be packed."""
+    return [(f"{month}-{day:02d}", [file_for(e.url) for e in in_day])
+            for day, in_day in groupby(entries, key=lambda e: e.article.date.day)]
 
 
 def _month_before_newest(oldest_first: Sequence[Entry]) -> int:
